@@ -1,0 +1,278 @@
+"""Typed, frozen models of a criteria set and of the provincial routing.
+
+A criteria set is a tree: areas → criteria → sub-criteria, every node with a stable code and
+a maximum; every self-scored leaf carries a typed scoring rule. Points are ``Decimal`` so
+that quarter points add up exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Points = Annotated[Decimal, Field(ge=0, max_digits=6, decimal_places=2)]
+Percent = Annotated[Decimal, Field(ge=0, le=1000, max_digits=7, decimal_places=3)]
+Code = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)*$")]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Threshold(_Model):
+    """One step of a ratio or count rule: at least ``min`` (or more than, if strict)."""
+
+    min: Percent
+    points: Points
+    strict: bool = False
+    label: str | None = None
+
+    def admits(self, value: Decimal) -> bool:
+        return value > self.min if self.strict else value >= self.min
+
+
+class YesNoRule(_Model):
+    type: Literal["yes_no"]
+    question: str | None = None
+    if_yes: Points
+    if_no: Points = Decimal(0)
+
+
+class Tier(_Model):
+    label: Text
+    points: Points
+
+
+class TiersRule(_Model):
+    type: Literal["tiers"]
+    question: str | None = None
+    tiers: tuple[Tier, ...] = Field(min_length=2)
+
+
+class RatioRule(_Model):
+    """Percentage = numerator ÷ denominator × 100, scored by descending thresholds."""
+
+    type: Literal["ratio"]
+    numerator: Text
+    denominator: Text
+    thresholds: tuple[Threshold, ...] = Field(min_length=1)
+    below: Points = Decimal(0)
+    when_zero: Points | None = None
+    when_zero_label: str | None = None
+    allow_over_100: bool = False
+
+
+class CountRule(_Model):
+    type: Literal["count"]
+    unit: Text
+    thresholds: tuple[Threshold, ...] = Field(min_length=1)
+    below: Points = Decimal(0)
+
+
+class DeductionRule(_Model):
+    """Full marks minus ``per`` for each counted ``unit``, never below ``floor``."""
+
+    type: Literal["deductions"]
+    unit: Text
+    per: Points
+    floor: Points = Decimal(0)
+    zero_if: str | None = None
+
+
+class SurveyRule(_Model):
+    """Scored by the province from surveys: never self-scored."""
+
+    type: Literal["survey"]
+    method: Text
+
+
+LeafRule = Annotated[
+    YesNoRule | TiersRule | RatioRule | CountRule | DeductionRule,
+    Field(discriminator="type"),
+]
+
+
+class Part(_Model):
+    label: Text
+    max: Points
+    rule: LeafRule
+
+
+class SumRule(_Model):
+    """The score is the sum of independently scored parts."""
+
+    type: Literal["sum"]
+    parts: tuple[Part, ...] = Field(min_length=2)
+
+
+Rule = Annotated[
+    YesNoRule | TiersRule | RatioRule | CountRule | DeductionRule | SumRule | SurveyRule,
+    Field(discriminator="type"),
+]
+
+
+class NotApplicable(_Model):
+    """What happens when the activity did not arise in the period ("không phát sinh")."""
+
+    policy: Literal["exclude", "full_marks"]
+    note: str | None = None
+
+
+class Criterion(_Model):
+    code: Code
+    title: Text
+    max: Points
+    department: str | None = None
+    also: tuple[str, ...] = ()
+    rule: Rule | None = None
+    evidence: tuple[Text, ...] = ()
+    notes: str | None = None
+    not_applicable: NotApplicable | None = None
+    children: tuple[Criterion, ...] = ()
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+    @property
+    def is_survey(self) -> bool:
+        return isinstance(self.rule, SurveyRule)
+
+    @property
+    def area_code(self) -> str:
+        return self.code.split(".", 1)[0]
+
+    def walk(self) -> list[Criterion]:
+        """This node and all its descendants, depth first."""
+        out = [self]
+        for child in self.children:
+            out.extend(child.walk())
+        return out
+
+
+class Department(_Model):
+    code: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")]
+    name: Text
+
+
+class Document(_Model):
+    id: Text
+    kind: Literal["issuing", "guidance", "basis"]
+    title: Text
+    number: str | None = None
+    date: dt.date | None = None
+    issuer: str | None = None
+
+
+class BonusItem(_Model):
+    code: Text
+    title: Text
+    points: Points
+    per_occurrence: bool = False
+    evidence: tuple[Text, ...] = ()
+
+
+class BonusBlock(_Model):
+    cap: Points
+    items: tuple[BonusItem, ...] = Field(min_length=1)
+
+
+class Band(_Model):
+    name: Text
+    min: Percent
+
+
+class CalendarStep(_Model):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
+    title: Text
+    start: dt.date | None = None
+    end: dt.date
+    audience: Literal["departments", "coordinators", "all"] = "all"
+    reminders: tuple[int, ...] | None = None
+    note: str | None = None
+
+
+class CriteriaSet(_Model):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
+    title: Text
+    level: Literal["tinh", "so", "huyen", "xa"]
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    description: str | None = None
+    sample: bool = False
+    total: Points
+    departments: tuple[Department, ...] = Field(min_length=1)
+    documents: tuple[Document, ...] = ()
+    areas: tuple[Criterion, ...] = Field(min_length=1)
+    bonus: BonusBlock | None = None
+    penalty: BonusBlock | None = None
+    rating: tuple[Band, ...] = Field(min_length=1)
+    reminders: tuple[int, ...] = (7, 3, 1, 0)
+    calendar: tuple[CalendarStep, ...] = ()
+
+    def walk(self) -> list[Criterion]:
+        out: list[Criterion] = []
+        for area in self.areas:
+            out.extend(area.walk())
+        return out
+
+    def by_code(self) -> dict[str, Criterion]:
+        return {c.code: c for c in self.walk()}
+
+    def leaves(self) -> list[Criterion]:
+        return [c for c in self.walk() if c.is_leaf]
+
+    def department_name(self, code: str | None) -> str:
+        for dep in self.departments:
+            if dep.code == code:
+                return dep.name
+        return code or ""
+
+    @property
+    def self_scored_max(self) -> Decimal:
+        return sum((c.max for c in self.leaves() if not c.is_survey), Decimal(0))
+
+
+class ProvincialDepartment(_Model):
+    code: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")]
+    name: Text
+    default: bool = False
+
+
+class Route(_Model):
+    """Questions about these codes (areas or criteria, by prefix) go to ``department``."""
+
+    department: str
+    codes: tuple[Code, ...] = Field(min_length=1)
+    note: str | None = None
+
+
+class Routing(_Model):
+    departments: tuple[ProvincialDepartment, ...] = Field(min_length=1)
+    routes: tuple[Route, ...] = ()
+
+    @property
+    def default(self) -> ProvincialDepartment:
+        return next(d for d in self.departments if d.default)
+
+    def department(self, code: str) -> ProvincialDepartment | None:
+        return next((d for d in self.departments if d.code == code), None)
+
+    def route(self, criterion_code: str | None) -> ProvincialDepartment:
+        """The department answering questions on ``criterion_code``: the longest prefix wins."""
+        best: tuple[int, str] | None = None
+        if criterion_code:
+            parts = criterion_code.split(".")
+            for route in self.routes:
+                for code in route.codes:
+                    cparts = code.split(".")
+                    if parts[: len(cparts)] == cparts and (best is None or len(cparts) > best[0]):
+                        best = (len(cparts), route.department)
+        if best is not None:
+            found = self.department(best[1])
+            if found is not None:
+                return found
+        return self.default

@@ -1,0 +1,63 @@
+"""Loading knowledge entries from YAML files (each file: a list of entries)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from criteria.errors import DataError, DataIssue
+from criteria.yamlsource import read_yaml, validate_model
+from knowledge.schema import Entry
+
+DEFAULT_ENTRIES_DIR = Path(__file__).resolve().parent / "entries"
+
+
+
+def entry_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.yaml") if p.is_file())
+
+
+def load_entries(
+    paths: list[Path] | None = None, known_codes: set[str] | None = None
+) -> tuple[list[Entry], list[DataIssue]]:
+    """Load entries from ``paths``; check ids are unique and codes exist in ``known_codes``."""
+    if paths is None:
+        paths = entry_files(DEFAULT_ENTRIES_DIR)
+    entries: list[Entry] = []
+    issues: list[DataIssue] = []
+    ids: dict[str, tuple[Path, int]] = {}
+    for path in paths:
+        doc = read_yaml(path)
+        if doc.data is None:
+            issues.extend(doc.issues)
+            continue
+        if not isinstance(doc.data, list):
+            issues.extend(doc.issues)
+            issues.append(DataIssue(path, 1, "", "tệp phải là một danh sách các mục hỏi đáp"))
+            continue
+        for i, raw in enumerate(doc.data):
+            entry = validate_model(doc, Entry, raw, (i,))
+            if entry is None:
+                continue
+            if entry.id in ids:
+                other, line = ids[entry.id]
+                doc.issues.append(
+                    doc.issue((i, "id"), f"mã mục '{entry.id}' đã dùng ở {other}:{line}")
+                )
+                continue
+            ids[entry.id] = (path, doc.line_of((i, "id")))
+            if known_codes is not None:
+                for j, code in enumerate(entry.criteria):
+                    if code not in known_codes:
+                        doc.issues.append(
+                            doc.issue((i, "criteria", j), f"không có tiêu chí mã {code}")
+                        )
+            entries.append(entry)
+        issues.extend(doc.issues)
+    return entries, issues
+
+
+def require_entries(paths: list[Path] | None = None, known: set[str] | None = None) -> list[Entry]:
+    entries, issues = load_entries(paths, known)
+    if issues:
+        raise DataError(issues)
+    return entries
