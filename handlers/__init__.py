@@ -1,0 +1,22 @@
+"""Telegram-facing routers, one per journey; :func:`routers` lists them in order."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+
+def _detached(router: Router) -> Router:
+    # Routers are module-level (one per journey); a second dispatcher in the same process
+    # (the tests build many) must be allowed to adopt them, so drop the old parent link.
+    parent = router.parent_router
+    if parent is not None:
+        parent.sub_routers.remove(router)
+        router._parent_router = None
+    return router
+
+
+def routers() -> list[Router]:
+    """Every router in order, the fallback last."""
+    from handlers import ask, common, fallback
+
+    return [_detached(r) for r in (common.router, ask.router, fallback.router)]

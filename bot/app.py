@@ -1,0 +1,141 @@
+"""Assembling the bot: the dispatcher factory (shared with the tests) and the run loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import suppress
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import BotCommand, BotCommandScopeDefault
+from knowledge.search import SearchIndex
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+import handlers
+from bot.data import BotData, load_data
+from bot.db.engine import create_engine, create_session_factory
+from bot.db.migrate import upgrade
+from bot.middleware import SessionMiddleware
+from bot.settings import Settings
+from bot.storage import create_storage
+from handlers.errors import on_error
+from handlers.texts import COMMANDS
+
+log = logging.getLogger(__name__)
+
+
+def create_bot(settings: Settings, *, token: str | None = None, api_url: str | None = None) -> Bot:
+    """A Bot with HTML parse mode, pointed at ``api_url``/``TELEGRAM_API_URL`` when set."""
+    secret = token or (settings.bot_token.get_secret_value() if settings.bot_token else None)
+    if not secret:
+        raise ValueError("BOT_TOKEN is required")
+    base = api_url or settings.telegram_api_url
+    session = AiohttpSession(api=TelegramAPIServer.from_base(base)) if base else AiohttpSession()
+    return Bot(
+        token=secret,
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def create_dispatcher(
+    *,
+    settings: Settings,
+    data: BotData,
+    index: SearchIndex,
+    session_factory: async_sessionmaker[AsyncSession],
+    storage: BaseStorage,
+    events_isolation: BaseEventIsolation | None = None,
+    **extra: Any,
+) -> Dispatcher:
+    """The dispatcher with every router, the session middleware and the error handler.
+
+    Dependencies are stored in the dispatcher and injected into handlers by name.
+    """
+    dp = Dispatcher(
+        storage=storage,
+        events_isolation=events_isolation or SimpleEventIsolation(),
+        settings=settings,
+        catalogue=data.catalogue,
+        entries=data.entries,
+        index=index,
+        session_factory=session_factory,
+        **extra,
+    )
+    dp.update.outer_middleware(SessionMiddleware(session_factory, settings.admin_ids))
+    dp.include_routers(*handlers.routers())
+    dp.errors.register(on_error)
+    return dp
+
+
+async def set_commands(bot: Bot) -> None:
+    await bot.set_my_commands(
+        [BotCommand(command=c, description=d) for c, d in COMMANDS],
+        scope=BotCommandScopeDefault(),
+    )
+
+
+async def prepare(settings: Settings) -> tuple[BotData, SearchIndex]:
+    """Load and check the data files and build the search index (before any network)."""
+    data = await asyncio.to_thread(load_data, settings)
+    index = await asyncio.to_thread(
+        SearchIndex.build, data.entries, list(data.catalogue.sets.values())
+    )
+    return data, index
+
+
+async def run_bot(
+    settings: Settings,
+    *,
+    api_url: str | None = None,
+    token: str | None = None,
+    stop_event: asyncio.Event | None = None,
+    handle_signals: bool = False,
+) -> None:
+    """Run the bot with long polling until ``stop_event`` is set (or SIGINT/SIGTERM)."""
+    data, index = await prepare(settings)
+    if settings.is_embedded_db:
+        await upgrade(settings.db_url)
+    engine = create_engine(settings.db_url)
+    session_factory = create_session_factory(engine)
+    storage = create_storage(settings.redis_url, session_factory)
+    bot = create_bot(settings, token=token, api_url=api_url)
+    dp = create_dispatcher(
+        settings=settings, data=data, index=index, session_factory=session_factory, storage=storage
+    )
+    stop = stop_event or asyncio.Event()
+    if handle_signals:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+    try:
+        me = await bot.get_me()
+        log.info("Bot @%s (id %s) starting long polling", me.username, me.id)
+        await bot.delete_webhook(drop_pending_updates=False)
+        await set_commands(bot)
+        polling = asyncio.create_task(
+            dp.start_polling(bot, handle_signals=False, close_bot_session=False)
+        )
+        waiter = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({polling, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if polling not in done:
+            with suppress(RuntimeError):
+                await dp.stop_polling()
+            await polling
+        waiter.cancel()
+        if polling in done:
+            polling.result()
+    finally:
+        log.info("Shutting down")
+        await bot.session.close()
+        await dp.storage.close()
+        await engine.dispose()

@@ -1,0 +1,113 @@
+"""Loading and checking every data file the bot runs on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.settings import Settings
+from criteria.errors import DataError, DataIssue
+from criteria.loader import (
+    DEFAULT_ROUTING,
+    DEFAULT_SETS_DIR,
+    Catalogue,
+    load_catalogue,
+    load_routing,
+    load_set,
+    set_files,
+)
+from criteria.yamlsource import read_yaml
+from knowledge.loader import DEFAULT_ENTRIES_DIR, entry_files, load_entries
+from knowledge.schema import Entry
+
+
+@dataclass(frozen=True)
+class BotData:
+    catalogue: Catalogue
+    entries: tuple[Entry, ...]
+
+
+def _paths(settings: Settings) -> tuple[list[Path], Path, list[Path]]:
+    sets_dir = settings.criteria_dir or DEFAULT_SETS_DIR
+    routing = settings.routing_file or DEFAULT_ROUTING
+    entries_dir = settings.knowledge_dir or DEFAULT_ENTRIES_DIR
+    return set_files(sets_dir), routing, entry_files(entries_dir)
+
+
+def load_data(settings: Settings) -> BotData:
+    """Load the criteria sets, routing and knowledge entries, or raise :class:`DataError`."""
+    set_paths, routing, entry_paths = _paths(settings)
+    catalogue, issues = load_catalogue(set_paths, routing)
+    known = catalogue.all_codes() if catalogue else None
+    entries, entry_issues = load_entries(entry_paths, known)
+    issues = [*issues, *entry_issues]
+    if catalogue is None or issues:
+        raise DataError(issues)
+    return BotData(catalogue=catalogue, entries=tuple(entries))
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*.yaml") if p.is_file()))
+            out.extend(sorted(p for p in path.rglob("*.yml") if p.is_file()))
+        else:
+            out.append(path)
+    return out
+
+
+def check_paths(paths: list[Path], settings: Settings) -> tuple[list[DataIssue], int]:
+    """Check the given files or directories (or everything shipped, if none).
+
+    Each file's kind is told by its content: a list is knowledge entries, a mapping with
+    ``areas`` a criteria set, a mapping with ``routes`` the routing. Returns the issues and
+    the number of files checked.
+    """
+    if not paths:
+        set_paths, routing, entry_paths = _paths(settings)
+        catalogue, issues = load_catalogue(set_paths, routing)
+        known = catalogue.all_codes() if catalogue else None
+        _, entry_issues = load_entries(entry_paths, known)
+        return [*issues, *entry_issues], len(set_paths) + 1 + len(entry_paths)
+
+    files = _expand(paths)
+    issues: list[DataIssue] = []
+    sets, routings, entries = [], [], []
+    for path in files:
+        if not path.exists():
+            issues.append(DataIssue(path, 0, "", "không tìm thấy tệp"))
+            continue
+        doc = read_yaml(path)
+        if doc.data is None:
+            issues.extend(doc.issues)
+        elif isinstance(doc.data, list):
+            entries.append(path)
+        elif isinstance(doc.data, dict) and "areas" in doc.data:
+            sets.append(path)
+        elif isinstance(doc.data, dict) and "routes" in doc.data:
+            routings.append(path)
+        else:
+            issues.append(
+                DataIssue(path, 1, "", "không nhận ra loại tệp (bộ tiêu chí, định tuyến, hỏi đáp)")
+            )
+    codes: set[str] = set()
+    for path in sets:
+        cset, found = load_set(path)
+        issues.extend(found)
+        if cset is not None:
+            codes |= {c.code for c in cset.walk()}
+    if not sets and (entries or routings):
+        # Check references against the shipped sets when no set is given.
+        for path in set_files(settings.criteria_dir or DEFAULT_SETS_DIR):
+            cset, _ = load_set(path)
+            if cset is not None:
+                codes |= {c.code for c in cset.walk()}
+    for path in routings:
+        issues.extend(load_routing(path, codes or None)[1])
+    if entries:
+        issues.extend(load_entries(entries, codes or None)[1])
+    return issues, len(files)
+
+
+__all__ = ["BotData", "DataError", "check_paths", "load_data"]

@@ -1,0 +1,140 @@
+"""Settings from the environment and an optional ``.env`` file.
+
+Nothing is read at import time: call :func:`load_settings`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_TOKEN = re.compile(r"^[0-9]{3,}:[A-Za-z0-9_-]{5,}$")
+
+
+class SettingsError(Exception):
+    """A missing or invalid setting; the message is one line and never contains a secret."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    bot_token: SecretStr | None = None
+    database_url: str | None = None
+    redis_url: str | None = None
+    telegram_api_url: str | None = None
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    timezone: str = "Asia/Ho_Chi_Minh"
+    log_level: str = "INFO"
+    data_dir: Path = Path("data")
+    criteria_dir: Path | None = None
+    routing_file: Path | None = None
+    knowledge_dir: Path | None = None
+    bot_username: str = "TroLyCCHCBot"
+    invite_ttl_hours: Annotated[int, Field(gt=0, le=24 * 90)] = 72
+    webhook_url: str | None = None
+    webhook_path: str = "/telegram"
+    webhook_host: str = "127.0.0.1"
+    webhook_port: Annotated[int, Field(gt=0, lt=65536)] = 8080
+    webhook_secret: SecretStr | None = None
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _token(cls, value: Any) -> Any:
+        if value in (None, ""):
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if not _TOKEN.match(text.strip()):
+            raise ValueError("BOT_TOKEN không đúng dạng <số>:<chuỗi> do BotFather cấp")
+        return text.strip()
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p for p in re.split(r"[,\s;]+", value.strip()) if p]
+            try:
+                return tuple(int(p) for p in parts)
+            except ValueError:
+                raise ValueError(
+                    "ADMIN_IDS phải là các số Telegram ID cách nhau bởi dấu phẩy"
+                ) from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"TIMEZONE không hợp lệ: {value}") from None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("LOG_LEVEL phải là DEBUG, INFO, WARNING, ERROR hoặc CRITICAL")
+        return level
+
+    @field_validator("database_url", "redis_url", "telegram_api_url", "webhook_url", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _db(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.startswith(("postgres://", "postgresql://")):
+            # Plain PostgreSQL URLs (as hosting providers give them) use the async driver.
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "DATABASE_URL phải bắt đầu bằng sqlite+aiosqlite:// hoặc postgresql+asyncpg://"
+            )
+        return value
+
+    @property
+    def db_url(self) -> str:
+        """The database URL in use: DATABASE_URL, or a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'cchc.db').resolve()}"
+
+    @property
+    def is_embedded_db(self) -> bool:
+        return self.db_url.startswith("sqlite")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def secrets(self) -> list[str]:
+        """Values that must never reach a log line."""
+        out = []
+        for secret in (self.bot_token, self.webhook_secret):
+            if secret is not None and secret.get_secret_value():
+                out.append(secret.get_secret_value())
+        return out
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings; raise :class:`SettingsError` with one clear line on a bad value."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        parts = []
+        for err in exc.errors(include_url=False, include_input=False):
+            name = str(err["loc"][0]).upper() if err["loc"] else "?"
+            message = err["msg"].removeprefix("Value error, ")
+            parts.append(message if name in message else f"{name}: {message}")
+        raise SettingsError("Lỗi cấu hình: " + "; ".join(parts)) from None

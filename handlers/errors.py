@@ -1,0 +1,32 @@
+"""One error handler: domain errors become their message, others a polite apology."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram.types import ErrorEvent
+
+from bot.errors import CchcError
+from handlers import texts
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(event: ErrorEvent) -> bool:
+    update = event.update
+    if isinstance(event.exception, CchcError):
+        message = event.exception.user_message
+    else:
+        log.error(
+            "Update %s failed: %s",
+            update.update_id,
+            type(event.exception).__name__,
+            exc_info=event.exception,
+        )
+        message = texts.ERROR
+    # The FSM state is deliberately left as it was: the user can retry the same step.
+    if update.callback_query is not None:
+        await update.callback_query.answer(message[:200], show_alert=True)
+    elif update.message is not None:
+        await update.message.answer(message, parse_mode=None)
+    return True

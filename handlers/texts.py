@@ -1,0 +1,83 @@
+"""Every user-facing text of the bot, in one place, reviewed like code (Vietnamese)."""
+
+from __future__ import annotations
+
+from html import escape
+
+COMMANDS: list[tuple[str, str]] = [
+    ("start", "Bắt đầu, menu chính"),
+    ("tieuchi", "Tra cứu bộ tiêu chí"),
+    ("trogiup", "Hướng dẫn sử dụng"),
+    ("huy", "Hủy thao tác đang làm"),
+]
+
+ROLE_NAMES = {
+    "guest": "Khách",
+    "officer": "Cán bộ",
+    "coordinator": "Điều phối (Phòng Nội vụ)",
+    "contact": "Đầu mối Sở",
+    "admin": "Quản trị",
+}
+
+MOTTO = "Thân thiện – Đúng hẹn – Đơn giản – Hiện đại"
+
+BTN_ASK = "❓ Hỏi đáp"
+BTN_BROWSE = "📚 Tra cứu tiêu chí"
+BTN_HELP = "ℹ️ Trợ giúp"
+
+
+def greeting(first_name: str, role: str, unit: str | None, set_title: str) -> str:
+    who = f"<b>{escape(first_name)}</b>" if first_name else "bạn"
+    lines = [
+        f"Xin chào {who}! Tôi là <b>Trợ lý CCHC</b> — trợ lý tự đánh giá, chấm điểm "
+        "Chỉ số cải cách hành chính.",
+        f"<i>{MOTTO}</i>",
+        "",
+        f"Bộ tiêu chí đang dùng: <b>{escape(set_title)}</b>.",
+        f"Vai trò của bạn: <b>{ROLE_NAMES.get(role, role)}</b>"
+        + (f" · {escape(unit)}" if unit else ""),
+    ]
+    if role == "guest":
+        lines.append(
+            "Bạn có thể hỏi đáp và tra cứu tiêu chí. Để chấm điểm cho đơn vị, hãy xin "
+            "đường dẫn mời từ Phòng Nội vụ."
+        )
+    lines += ["", "Chọn một chức năng bên dưới, hoặc gõ ngay câu hỏi của bạn."]
+    return "\n".join(lines)
+
+
+def registered(role: str, unit: str | None, department: str | None) -> str:
+    parts = [f"✅ Đăng ký thành công với vai trò <b>{ROLE_NAMES.get(role, role)}</b>"]
+    if unit:
+        parts.append(f"đơn vị <b>{escape(unit)}</b>")
+    if department:
+        parts.append(f"bộ phận <b>{escape(department)}</b>")
+    return ", ".join(parts) + "."
+
+
+HELP = (
+    "<b>Hướng dẫn sử dụng Trợ lý CCHC</b>\n\n"
+    "• <b>Hỏi đáp</b>: gõ câu hỏi bằng tiếng Việt, có dấu hoặc không dấu, viết tắt "
+    "quen dùng (CCHC, TTHC, TLKC…), hoặc mã tiêu chí như «tiêu chí 3.4.1», «tc 6.5».\n"
+    "• /tieuchi — tra cứu cây tiêu chí: lĩnh vực → tiêu chí → tiêu chí thành phần.\n"
+    "• /huy — hủy thao tác đang làm (những gì đã lưu vẫn được giữ nguyên).\n"
+    "• /start — về menu chính.\n\n"
+    "Cán bộ các phòng được Phòng Nội vụ mời qua một đường dẫn riêng để chấm điểm "
+    "các tiêu chí của phòng mình."
+)
+
+MENU_PROMPT_ASK = (
+    "Hãy gõ câu hỏi của bạn, ví dụ: «Tỷ lệ hồ sơ đúng hạn tính thế nào?» hoặc «tc 3.4.1»."
+)
+CANCELLED = "Đã hủy thao tác. Những gì đã lưu trước đó vẫn được giữ nguyên."
+NOTHING_TO_CANCEL = "Không có thao tác nào đang làm dở."
+UNKNOWN_COMMAND = (
+    "Lệnh không rõ hoặc bạn chưa có quyền dùng lệnh này. Gõ /trogiup để xem hướng dẫn."
+)
+STALE_BUTTON = "Nút này đã hết hiệu lực. Gõ /start để mở lại menu."
+FORBIDDEN_BUTTON = "Bạn không có quyền thực hiện thao tác này."
+ERROR = (
+    "⚠️ Xin lỗi, đã có lỗi xảy ra khi xử lý yêu cầu. Thao tác đang làm dở vẫn được giữ; "
+    "bạn hãy thử lại sau ít phút."
+)
+NOT_TEXT = "Tôi chỉ hiểu tin nhắn dạng chữ ở bước này. Hãy gõ câu hỏi hoặc dùng /start."
