@@ -1,0 +1,278 @@
+"""Vietnamese text handling for search: normalisation, diacritic folding, abbreviations, codes.
+
+Every text goes through :func:`analyze`, which yields two token-aligned forms:
+
+* ``folded`` — lower case, no diacritics (đ → d), field abbreviations contracted to one
+  canonical token ("cải cách hành chính", "cai cach hanh chinh" and "CCHC" all become
+  ``cchc``). Used for recall, since officers often type without accents.
+* ``accented`` — the same tokens with their diacritics kept, used to re-rank when the user did
+  type accents (folding merges bán/bạn/bàn).
+
+Criterion codes ("3.4.1", "tc 3.4", "tiêu chí 7.2.2", "TC7.2", "tieu chi 3.4.1") are found by
+:func:`find_codes`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = [
+    "ABBREVIATIONS",
+    "STOPWORDS",
+    "Analyzed",
+    "analyze",
+    "find_codes",
+    "fold",
+    "expand",
+    "has_diacritics",
+    "normalize",
+    "tokens",
+]
+
+# Canonical token → the spelled-out phrases (accented) it stands for, and the other
+# abbreviations that mean the same. Phrases are matched on folded tokens, longest first, so
+# the table works whether or not the user typed accents.
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "cchc": ("cải cách hành chính",),
+    "tthc": ("thủ tục hành chính",),
+    "qppl": (
+        "văn bản quy phạm pháp luật",
+        "quy phạm pháp luật",
+        "vbqppl",
+        "văn bản qppl",
+        "vb qppl",
+    ),
+    "cbccvc": ("cán bộ công chức viên chức", "cán bộ, công chức, viên chức", "cb cc vc"),
+    "cbcc": ("cán bộ công chức", "cb cc"),
+    "tlkc": ("tài liệu kiểm chứng",),
+    "dvctt": ("dịch vụ công trực tuyến", "dvc trực tuyến"),
+    "dvc": ("dịch vụ công",),
+    "pakn": ("phản ánh kiến nghị", "phản ánh, kiến nghị", "pa kn"),
+    "dvsncl": ("đơn vị sự nghiệp công lập", "đơn vị sự nghiệp", "đvsn"),
+    "nsnn": ("ngân sách nhà nước",),
+    "ktxh": ("kinh tế xã hội", "kinh tế - xã hội", "kt-xh", "kt xh"),
+    "hdnd": ("hội đồng nhân dân",),
+    "ubnd": ("ủy ban nhân dân", "uỷ ban nhân dân", "ub"),
+    "cntt": ("công nghệ thông tin",),
+    "bcci": ("bưu chính công ích",),
+    "iso": ("hệ thống quản lý chất lượng", "htqlcl", "tcvn iso", "iso 9001"),
+    "sipas": ("chỉ số hài lòng", "chỉ số hài lòng về sự phục vụ hành chính"),
+    "ttdt": ("thông tin điện tử", "ttđt"),
+    "vtvl": ("vị trí việc làm",),
+    "pbgdpl": ("phổ biến giáo dục pháp luật", "phổ biến, giáo dục pháp luật", "pbgd pl"),
+    "thpl": ("thi hành pháp luật",),
+    "bpmc": ("bộ phận một cửa", "bộ phận tiếp nhận và trả kết quả", "bp một cửa"),
+    "qlvb": ("quản lý văn bản",),
+    "cds": ("chuyển đổi số",),
+    "kbnn": ("kho bạc nhà nước", "kho bạc"),
+    "snv": ("sở nội vụ",),
+    "tc": ("tiêu chí", "tieu chi"),
+    "kh": ("kế hoạch",),
+    "bc": ("báo cáo",),
+    "qd": ("quyết định", "qđ"),
+    "nd": ("nghị định", "nđ"),
+    "nq": ("nghị quyết",),
+    "tt": ("thông tư",),
+    "cv": ("công văn",),
+    "vb": ("văn bản",),
+    "hs": ("hồ sơ",),
+    "dn": ("doanh nghiệp",),
+    "ntm": ("nông thôn mới",),
+    "hdtd": ("hội đồng thẩm định",),
+}
+
+# Spelling variants that folding alone does not merge (i/y, old and new tone placement is
+# handled separately). Keys and values are accented, lower case.
+_SPELLING: dict[str, str] = {
+    "tỉ": "tỷ",
+    "kĩ": "kỹ",
+    "lí": "lý",
+    "mĩ": "mỹ",
+    "qui": "quy",
+    "sỹ": "sĩ",
+    "phòng/ban": "phòng ban",
+    "ko": "không",
+    "k": "không",
+    "khong": "không",
+    "dc": "được",
+    "đc": "được",
+    "j": "gì",
+    "%": "phần trăm",
+}
+
+# Function words of questions: they carry no topic, so they count little in candidate
+# selection and not at all in coverage. Folded forms.
+STOPWORDS: frozenset[str] = frozenset(
+    """
+    thi la co khong gi nao bao nhieu the sao ra duoc cua va cac nhung cho khi phai hay may
+    bi da chua trong voi theo tu de nay do o dau ai ma neu thuoc ve den tai lai cung con
+    rang vay a u nhe oi ak a minh em anh chi toi chung ta nhu moi nao roi nua hon mot hai
+    muon can hoi xin giup cach lam sao cho biet vui long duoc khong co the nhung ma
+    """.split()
+)
+
+_TONE_MOVES = {
+    # Old-style tone placement (hòa, thủy) to the new style (hoà, thuỷ), so both spellings of
+    # the same syllable compare equal in the accented form.
+    "òa": "oà", "óa": "oá", "ỏa": "oả", "õa": "oã", "ọa": "oạ",
+    "òe": "oè", "óe": "oé", "ỏe": "oẻ", "õe": "oẽ", "ọe": "oẹ",
+    "ùy": "uỳ", "úy": "uý", "ủy": "uỷ", "ũy": "uỹ", "ụy": "uỵ",
+}  # fmt: skip
+_TONE_RE = re.compile("|".join(_TONE_MOVES))
+
+# A token: a word, or a dotted number kept whole (criterion codes, decimals), or a number
+# with slashes (document numbers such as 62/2020).
+_TOKEN_RE = re.compile(r"\d+(?:[.,/]\d+)*|[^\W\d_]+|\d+", re.UNICODE)
+
+
+def normalize(text: str) -> str:
+    """NFC, case-folded, tone marks in one placement, punctuation as spaces, single spaces."""
+    return " ".join(tokens(text))
+
+
+def tokens(text: str) -> list[str]:
+    """The accented, case-folded tokens of ``text``, spelling variants unified."""
+    text = unicodedata.normalize("NFC", text).casefold()
+    text = _TONE_RE.sub(lambda m: _TONE_MOVES[m.group(0)], text)
+    text = text.replace("%", " % ")
+    out: list[str] = []
+    for raw in re.findall(r"\S+", text):
+        if raw in _SPELLING:
+            out.extend(_SPELLING[raw].split())
+            continue
+        if raw == "%":
+            out.extend(_SPELLING["%"].split())
+            continue
+        for tok in _TOKEN_RE.findall(raw):
+            tok = tok.rstrip(".,")
+            if tok:
+                out.extend(_SPELLING.get(tok, tok).split())
+    return out
+
+
+_FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Remove diacritics (đ → d included); the text is otherwise unchanged."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_TABLE))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped)
+
+
+def has_diacritics(text: str) -> bool:
+    """Whether ``text`` carries any Vietnamese diacritic (the user typed accents)."""
+    return fold(text) != text
+
+
+def _phrase_table() -> dict[tuple[str, ...], str]:
+    table: dict[tuple[str, ...], str] = {}
+    for canon, phrases in ABBREVIATIONS.items():
+        table[(canon,)] = canon
+        for phrase in phrases:
+            key = tuple(fold(t) for t in tokens(phrase))
+            if key:
+                table[key] = canon
+    return table
+
+
+_PHRASES = _phrase_table()
+_MAX_PHRASE = max(len(k) for k in _PHRASES)
+
+
+@dataclass(frozen=True, slots=True)
+class Analyzed:
+    """Token-aligned folded and accented forms of a text."""
+
+    folded: tuple[str, ...]
+    accented: tuple[str, ...]
+    accents: bool
+
+    @property
+    def folded_text(self) -> str:
+        return " ".join(self.folded)
+
+    @property
+    def accented_text(self) -> str:
+        return " ".join(self.accented)
+
+    @property
+    def content(self) -> tuple[str, ...]:
+        """Folded tokens that carry a topic (no question words, no lone digits)."""
+        return tuple(t for t in self.folded if t not in STOPWORDS)
+
+
+def analyze(text: str) -> Analyzed:
+    """Normalise ``text`` and contract field phrases and abbreviations to canonical tokens."""
+    acc = tokens(text)
+    fol = [fold(t) for t in acc]
+    out_f: list[str] = []
+    out_a: list[str] = []
+    i = 0
+    n = len(fol)
+    while i < n:
+        for size in range(min(_MAX_PHRASE, n - i), 0, -1):
+            canon = _PHRASES.get(tuple(fol[i : i + size]))
+            if canon is not None:
+                out_f.append(canon)
+                out_a.append(canon)
+                i += size
+                break
+        else:
+            out_f.append(fol[i])
+            out_a.append(acc[i])
+            i += 1
+    return Analyzed(tuple(out_f), tuple(out_a), has_diacritics(" ".join(acc)))
+
+
+def expand(text: str) -> str:
+    """``text`` with every known abbreviation spelled out (for display and baselines)."""
+    out: list[str] = []
+    for tok in analyze(text).accented:
+        phrases = ABBREVIATIONS.get(tok)
+        out.append(phrases[0] if phrases and tok != "iso" else tok)
+    return " ".join(out)
+
+
+# Codes: dotted numbers with short parts. After "tc", "tiêu chí" or "chỉ tiêu" a code may
+# have one to four parts; after "mục" at least two (folded, "mục 3" is also "mức 3"); after
+# "lĩnh vực" one (an area). A bare code needs three parts: two alone are too often a decimal.
+_END = r"(?![\d.]*\d)(?!\s*%)"
+_PREFIXED_RE = re.compile(
+    r"(?<![a-z0-9])(?:"
+    rf"(?:tieu\s*chi|tc|chi\s*tieu)\s*(?:so\s*)?(\d{{1,2}}(?:\.\d{{1,2}}){{0,3}}){_END}"
+    rf"|muc\s*(?:so\s*)?(\d{{1,2}}(?:\.\d{{1,2}}){{1,3}}){_END}"
+    rf"|(?:linh\s*vuc|lv)\s*(?:so\s*)?(\d{{1,2}})(?![\d.]*\d)"
+    r")"
+)
+_BARE_RE = re.compile(r"(?<![\w.,/])(\d{1,2}\.\d{1,2}\.\d{1,2})(?![\w/]|[.,]\d)")
+_ONLY_CODE_RE = re.compile(r"^\s*(\d{1,2}\.\d{1,2}(?:\.\d{1,2})?)\s*$")
+
+
+def _code_text(text: str) -> str:
+    folded = fold(unicodedata.normalize("NFC", text).casefold())
+    # "3,4,1" and "3 . 4" appear when typing on phones; keep them out: only dots count.
+    return re.sub(r"[^\w.%/,]+", " ", folded)
+
+
+def find_codes(text: str) -> list[str]:
+    """Criterion codes mentioned in ``text``, in order of appearance, without duplicates."""
+    flat = _code_text(text)
+    found: list[tuple[int, str]] = []
+    for m in _PREFIXED_RE.finditer(flat):
+        group = next(g for g in (1, 2, 3) if m.group(g))
+        found.append((m.start(group), m.group(group)))
+    for m in _BARE_RE.finditer(flat):
+        found.append((m.start(1), m.group(1)))
+    only = _ONLY_CODE_RE.match(flat)
+    if only:
+        found.append((only.start(1), only.group(1)))
+    out: list[str] = []
+    for _, code in sorted(found):
+        if code not in out:
+            out.append(code)
+    return out
