@@ -1,0 +1,1 @@
+"""Services that change state. They take an AsyncSession and never commit: the caller does."""
