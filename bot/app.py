@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -17,7 +18,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeDefault
 from knowledge.search import SearchIndex
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import handlers
 from bot.data import BotData, load_data
@@ -65,6 +66,7 @@ def create_dispatcher(
         events_isolation=events_isolation or SimpleEventIsolation(),
         settings=settings,
         catalogue=data.catalogue,
+        bot_data=data,
         entries=data.entries,
         index=index,
         session_factory=session_factory,
@@ -92,15 +94,22 @@ async def prepare(settings: Settings) -> tuple[BotData, SearchIndex]:
     return data, index
 
 
-async def run_bot(
-    settings: Settings,
-    *,
-    api_url: str | None = None,
-    token: str | None = None,
-    stop_event: asyncio.Event | None = None,
-    handle_signals: bool = False,
-) -> None:
-    """Run the bot with long polling until ``stop_event`` is set (or SIGINT/SIGTERM)."""
+@dataclass
+class Assembled:
+    bot: Bot
+    dp: Dispatcher
+    engine: AsyncEngine
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+        await self.dp.storage.close()
+        await self.engine.dispose()
+
+
+async def assemble(
+    settings: Settings, *, api_url: str | None = None, token: str | None = None
+) -> Assembled:
+    """Check data, migrate the embedded database, and build the bot and its dispatcher."""
     data, index = await prepare(settings)
     if settings.is_embedded_db:
         await upgrade(settings.db_url)
@@ -111,12 +120,30 @@ async def run_bot(
     dp = create_dispatcher(
         settings=settings, data=data, index=index, session_factory=session_factory, storage=storage
     )
+    return Assembled(bot=bot, dp=dp, engine=engine)
+
+
+def install_signal_handlers(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+
+
+async def run_bot(
+    settings: Settings,
+    *,
+    api_url: str | None = None,
+    token: str | None = None,
+    stop_event: asyncio.Event | None = None,
+    handle_signals: bool = False,
+) -> None:
+    """Run the bot with long polling until ``stop_event`` is set (or SIGINT/SIGTERM)."""
+    app = await assemble(settings, api_url=api_url, token=token)
+    bot, dp = app.bot, app.dp
     stop = stop_event or asyncio.Event()
     if handle_signals:
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
+        install_signal_handlers(stop)
     try:
         me = await bot.get_me()
         log.info("Bot @%s (id %s) starting long polling", me.username, me.id)
@@ -136,6 +163,4 @@ async def run_bot(
             polling.result()
     finally:
         log.info("Shutting down")
-        await bot.session.close()
-        await dp.storage.close()
-        await engine.dispose()
+        await app.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.settings import Settings
@@ -25,6 +25,10 @@ from knowledge.schema import Entry
 class BotData:
     catalogue: Catalogue
     entries: tuple[Entry, ...]
+    by_id: dict[str, Entry] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_id.update((e.id, e) for e in self.entries)
 
 
 def _paths(settings: Settings) -> tuple[list[Path], Path, list[Path]]:

@@ -7,3 +7,18 @@ from aiogram.filters.callback_data import CallbackData
 
 class MenuCb(CallbackData, prefix="m"):
     action: str
+
+
+class AskCb(CallbackData, prefix="a"):
+    """Ask journey: open an entry (``e``) or a criterion (``c``), feedback (``up``/``down``),
+    or send the question to the province (``hs``). ``ref`` is an entry id or a code."""
+
+    action: str
+    ref: str
+
+
+class BrowseCb(CallbackData, prefix="t"):
+    """Browse the criteria tree: ``code`` is a node ('' = the areas), ``page`` its page."""
+
+    code: str
+    page: int = 0

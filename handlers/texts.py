@@ -81,3 +81,29 @@ ERROR = (
     "bạn hãy thử lại sau ít phút."
 )
 NOT_TEXT = "Tôi chỉ hiểu tin nhắn dạng chữ ở bước này. Hãy gõ câu hỏi hoặc dùng /start."
+
+# --- Ask ---------------------------------------------------------------------------------
+ASK_CLARIFY = "🤔 Tôi chưa chắc bạn hỏi điều gì. <b>Có phải bạn hỏi…</b>"
+ASK_NONE = (
+    "😔 Xin lỗi, tôi <b>chưa có câu trả lời</b> cho câu hỏi này trong bộ tài liệu hỏi đáp. "
+    "Bạn có thể gửi câu hỏi lên Sở để được trả lời chính thức."
+)
+ASK_ESCALATE_HINT = (
+    "⚠️ Nội dung này phụ thuộc hướng dẫn của tỉnh — nên hỏi Sở Nội vụ để chắc chắn."
+)
+BTN_NOT_THIS = "Không phải — hỏi Sở"
+BTN_SEND_PROVINCE = "📨 Gửi câu hỏi lên Sở"
+BTN_UP = "👍 Hữu ích"
+BTN_DOWN = "👎 Chưa đúng"
+ASK_RELATED = "Câu hỏi liên quan:"
+ASK_RECORDED = (
+    "📝 Đã ghi nhận câu hỏi chưa có lời đáp. Phòng Nội vụ sẽ xem và chuyển lên Sở phụ trách."
+)
+FEEDBACK_THANKS_UP = "Cảm ơn bạn đã đánh giá!"
+FEEDBACK_THANKS_DOWN = "Cảm ơn bạn! Câu hỏi đã được ghi lại để Phòng Nội vụ xem xét."
+EMPTY_QUESTION = "Câu hỏi trống. Hãy gõ nội dung bạn muốn hỏi."
+QUESTION_TOO_LONG = "Câu hỏi quá dài (tối đa 1000 ký tự). Hãy viết gọn lại."
+
+
+def source_line(source: str) -> str:
+    return f"<i>Nguồn: {escape(source)}</i>"

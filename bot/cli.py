@@ -1,0 +1,209 @@
+"""The command line: ``cchc-bot run | console | check | ask | invite | unit | export | db``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAIL = 1
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="cchc-bot", description="Trợ lý CCHC — Telegram bot for the PAR self-assessment"
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the bot (long polling, or --webhook)")
+    run.add_argument("--webhook", action="store_true", help="serve a webhook instead of polling")
+
+    sub.add_parser("console", help="chat with the bot in the terminal (no Telegram needed)")
+
+    check = sub.add_parser("check", help="validate the data files (exit 0, or 2 with errors)")
+    check.add_argument("paths", nargs="*", type=Path, help="files or directories (default: all)")
+
+    ask = sub.add_parser("ask", help="answer a question from the command line")
+    ask.add_argument("question", help="the question, or - to read one per line from stdin")
+    ask.add_argument("--json", action="store_true", help="print JSON")
+    ask.add_argument("--top", type=int, default=3, help="number of results (default 3)")
+
+    invite = sub.add_parser("invite", help="print a one-time registration deep link")
+    invite.add_argument(
+        "--role", required=True, choices=["officer", "coordinator", "contact"], help="role"
+    )
+    invite.add_argument("--unit", help="unit code (officer, coordinator)")
+    invite.add_argument("--department", help="department code (e.g. TP, or SNV for a contact)")
+    invite.add_argument("--hours", type=int, help="validity in hours (default INVITE_TTL_HOURS)")
+
+    unit = sub.add_parser("unit", help="manage units (districts, communes)")
+    unit_sub = unit.add_subparsers(dest="unit_command", required=True)
+    add = unit_sub.add_parser("add", help="add or rename a unit")
+    add.add_argument("code")
+    add.add_argument("name")
+    add.add_argument("--kind", choices=["huyen", "xa"], default="huyen")
+    unit_sub.add_parser("list", help="list units")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply migrations")
+    return p
+
+
+def _print_issues(issues: Sequence[object]) -> None:
+    for issue in issues:
+        print(issue, file=sys.stderr)
+
+
+def cmd_check(settings: Settings, paths: list[Path]) -> int:
+    from bot.data import check_paths
+
+    issues, count = check_paths(paths, settings)
+    if issues:
+        _print_issues(issues)
+        print(f"{len(issues)} lỗi trong dữ liệu ({count} tệp đã kiểm tra).", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"Dữ liệu hợp lệ: {count} tệp đã kiểm tra.")
+    return EXIT_OK
+
+
+def cmd_ask(settings: Settings, question: str, as_json: bool, top: int) -> int:
+    from knowledge.ask import render_text
+    from knowledge.search import SearchIndex
+
+    from bot.data import load_data
+
+    data = load_data(settings)
+    index = SearchIndex.build(data.entries, list(data.catalogue.sets.values()))
+    top = max(1, min(top, 20))
+    lines = sys.stdin if question == "-" else [question]
+    for line in lines:
+        text = line.strip()
+        if question == "-" and not text:
+            continue
+        result = index.search(text, top=top)
+        if as_json:
+            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(render_text(result), flush=True)
+    return EXIT_OK
+
+
+async def _invite(settings: Settings, args: argparse.Namespace) -> str:
+    from bot.db.engine import create_engine, create_session_factory
+    from bot.db.migrate import upgrade
+    from bot.services.people import Role, create_invite, invite_link
+
+    if settings.is_embedded_db:
+        await upgrade(settings.db_url)
+    engine = create_engine(settings.db_url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            invite = await create_invite(
+                session,
+                role=Role(args.role),
+                unit_code=args.unit,
+                department=args.department,
+                created_by=None,
+                ttl=timedelta(hours=args.hours or settings.invite_ttl_hours),
+                now=datetime.now(UTC),
+            )
+            code, expires = invite.code, invite.expires_at
+    finally:
+        await engine.dispose()
+    local = expires.astimezone(settings.tz).strftime("%H:%M %d/%m/%Y")
+    return f"{invite_link(settings.bot_username, code)}\nHết hạn: {local}"
+
+
+async def _units(settings: Settings, args: argparse.Namespace) -> str:
+    from bot.db.engine import create_engine, create_session_factory
+    from bot.db.migrate import upgrade
+    from bot.services.people import add_unit, list_units
+
+    if settings.is_embedded_db:
+        await upgrade(settings.db_url)
+    engine = create_engine(settings.db_url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            if args.unit_command == "add":
+                unit = await add_unit(session, args.code, args.name, args.kind)
+                return f"Đã lưu đơn vị {unit.code}: {unit.name}"
+            units = await list_units(session)
+            return "\n".join(f"{u.code}\t{u.kind}\t{u.name}" for u in units) or "(chưa có)"
+    finally:
+        await engine.dispose()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+
+    from bot.errors import CchcError
+    from bot.logs import setup_logging
+    from criteria.errors import DataError
+
+    setup_logging(settings.log_level, settings.secrets())
+    try:
+        if args.command == "check":
+            return cmd_check(settings, args.paths)
+        if args.command == "ask":
+            return cmd_ask(settings, args.question, args.json, args.top)
+        if args.command == "invite":
+            print(asyncio.run(_invite(settings, args)))
+            return EXIT_OK
+        if args.command == "unit":
+            print(asyncio.run(_units(settings, args)))
+            return EXIT_OK
+        if args.command == "db":
+            from bot.db.migrate import upgrade
+
+            asyncio.run(upgrade(settings.db_url))
+            print("Đã cập nhật cơ sở dữ liệu lên phiên bản mới nhất.")
+            return EXIT_OK
+        if args.command == "console":
+            from bot.console import run_console
+
+            asyncio.run(run_console(settings))
+            return EXIT_OK
+        if args.command == "run":
+            if settings.bot_token is None:
+                print(
+                    "Lỗi cấu hình: thiếu BOT_TOKEN (lấy từ @BotFather). "
+                    "Muốn thử không cần Telegram: cchc-bot console",
+                    file=sys.stderr,
+                )
+                return EXIT_USAGE
+            if args.webhook:
+                from bot.webhook import run_webhook
+
+                asyncio.run(run_webhook(settings))
+            else:
+                from bot.app import run_bot
+
+                asyncio.run(run_bot(settings, handle_signals=True))
+            return EXIT_OK
+    except DataError as exc:
+        _print_issues(exc.issues)
+        print("Dữ liệu không hợp lệ: bot không khởi động.", file=sys.stderr)
+        return EXIT_USAGE
+    except CchcError as exc:
+        print(exc.user_message, file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        return EXIT_OK
+    return EXIT_USAGE
