@@ -1,0 +1,78 @@
+"""Shared fixtures.
+
+Database: SQLite file in tmp_path by default. With DATABASE_URL set (PostgreSQL), each test
+gets a brand-new database created next to the given one and dropped afterwards, so that
+engineers running the suite at the same time against one server never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+from bot.db.engine import create_engine, create_session_factory
+from bot.db.migrate import upgrade
+
+
+async def _drop_all_tables(url: str) -> None:
+    """Drop every table, alembic_version included, whatever created it."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            metadata = MetaData()
+            await connection.run_sync(metadata.reflect)
+            await connection.run_sync(metadata.drop_all)
+    finally:
+        await engine.dispose()
+
+
+async def _postgres_database(url: str) -> AsyncIterator[str]:
+    base = make_url(url)
+    name = f"{base.database or 'test'}_{uuid.uuid4().hex[:12]}"
+    admin = _create_async_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield base.set(database=name).render_as_string(hide_password=False)
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+@pytest.fixture
+async def db_url(tmp_path: Path) -> AsyncIterator[str]:
+    """URL of an empty database (no tables, no alembic_version)."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        yield f"sqlite+aiosqlite:///{tmp_path}/test.db"
+        return
+    if make_url(url).get_backend_name() == "postgresql":
+        async for fresh in _postgres_database(url):
+            yield fresh
+        return
+    await _drop_all_tables(url)
+    yield url
+    await _drop_all_tables(url)
+
+
+@pytest.fixture
+async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on a database migrated to head."""
+    await upgrade(db_url)
+    engine = create_engine(db_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_session_factory(engine)
