@@ -6,6 +6,7 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from knowledge.search import Hit, SearchIndex, SearchResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.data import BotData
@@ -16,7 +17,6 @@ from handlers import texts
 from handlers.callbacks import AskCb
 from handlers.cards import criterion_card
 from handlers.render import split_message
-from knowledge.search import Hit, SearchIndex, SearchResult
 
 router = Router(name=__name__)
 

@@ -9,11 +9,11 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from bot.services.people import Role
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Person
 from bot.services import people
+from bot.services.people import Role
 from criteria.loader import Catalogue
 from handlers import texts
 from handlers.callbacks import MenuCb
@@ -30,10 +30,8 @@ def main_menu(role: Role) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-async def _unit_name(session: AsyncSession, person: Person | None) -> str | None:
-    if person is None or person.unit_id is None:
-        return None
-    return await people.unit_name(session, person.unit_id)
+def _unit_name(person: Person | None) -> str | None:
+    return person.unit.name if person is not None and person.unit is not None else None
 
 
 @router.message(CommandStart(deep_link=True))
@@ -55,7 +53,7 @@ async def start_with_code(
             display_name=user.full_name,
             now=datetime.now(UTC),
         )
-        unit = await _unit_name(session, person)
+        unit = _unit_name(person)
     await state.clear()
     role = Role(person.role)
     await message.answer(texts.registered(person.role, unit, person.department))
@@ -68,12 +66,11 @@ async def start_with_code(
 @router.message(CommandStart())
 async def start(
     message: Message,
-    session: AsyncSession,
     person: Person | None,
     role: Role,
     catalogue: Catalogue,
 ) -> None:
-    unit = await _unit_name(session, person)
+    unit = _unit_name(person)
     first = message.from_user.first_name if message.from_user else ""
     await message.answer(
         texts.greeting(first, role, unit, catalogue.current.title), reply_markup=main_menu(role)

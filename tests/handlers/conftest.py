@@ -1,0 +1,55 @@
+"""Handler tests: the real dispatcher, a real database, a recording bot session."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.enums import ParseMode
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import create_dispatcher
+from bot.data import BotData, load_data
+from bot.settings import Settings, load_settings
+from bot.storage import DatabaseStorage
+from knowledge.search import SearchIndex
+from tests.recording import Harness, RecordingSession
+
+ADMIN_ID = 9001
+
+
+@pytest.fixture(scope="session")
+def shipped() -> tuple[BotData, SearchIndex]:
+    data = load_data(load_settings())
+    return data, SearchIndex.build(data.entries, list(data.catalogue.sets.values()))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(data_dir=tmp_path, admin_ids=(ADMIN_ID,), bot_token=None)
+
+
+@pytest.fixture
+async def harness(
+    settings: Settings,
+    shipped: tuple[BotData, SearchIndex],
+    session_factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[Harness]:
+    data, index = shipped
+    session = RecordingSession()
+    bot = Bot(
+        token="123456:TEST-TOKEN",
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+    dp = create_dispatcher(
+        settings=settings,
+        data=data,
+        index=index,
+        session_factory=session_factory,
+        storage=DatabaseStorage(session_factory),
+    )
+    yield Harness(dp=dp, bot=bot, session=session)

@@ -1,0 +1,101 @@
+"""/start, invite registration, help, cancel, fallback, errors — through the real dispatcher."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import Invite, Person
+from bot.services.people import Role, add_unit, create_invite
+from tests.handlers.conftest import ADMIN_ID
+from tests.recording import Harness
+
+
+async def _invite(
+    factory: async_sessionmaker[AsyncSession],
+    role: Role = Role.OFFICER,
+    department: str | None = "TP",
+    ttl: timedelta = timedelta(hours=1),
+) -> str:
+    async with factory() as session, session.begin():
+        await add_unit(session, "huyen-a", "UBND huyện A")
+        invite = await create_invite(
+            session,
+            role=role,
+            unit_code="huyen-a",
+            department=department,
+            created_by=None,
+            ttl=ttl,
+            now=datetime.now(UTC),
+        )
+        return invite.code
+
+
+async def test_start_greets_guest_with_menu(harness: Harness) -> None:
+    sent = await harness.send(harness.user(1, "Lan"), "/start")
+    assert len(sent) == 1
+    assert "Xin chào <b>Lan</b>" in sent[0].text
+    assert "Vai trò của bạn: <b>Khách</b>" in sent[0].text
+    assert "huyện" in sent[0].text.lower()
+    texts = [t for t, _ in sent[0].buttons]
+    assert "❓ Hỏi đáp" in texts and "ℹ️ Trợ giúp" in texts
+
+
+async def test_admin_from_settings(harness: Harness) -> None:
+    sent = await harness.send(harness.user(ADMIN_ID, "An"), "/start")
+    assert "Vai trò của bạn: <b>Quản trị</b>" in sent[0].text
+
+
+async def test_invite_registers_officer(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    code = await _invite(session_factory)
+    sent = await harness.send(harness.user(7, "Bình"), f"/start {code}")
+    assert "Đăng ký thành công" in sent[0].text
+    assert "Cán bộ" in sent[0].text and "UBND huyện A" in sent[0].text
+    async with session_factory() as session:
+        person = (await session.execute(select(Person).where(Person.telegram_id == 7))).scalar_one()
+        assert (person.role, person.department, person.active) == ("officer", "TP", True)
+        invite = (await session.execute(select(Invite).where(Invite.code == code))).scalar_one()
+        assert invite.used_by == 7
+    # The same code cannot be used twice, and the second user stays a guest.
+    again = await harness.send(harness.user(8, "Chi"), f"/start {code}")
+    assert "đã được sử dụng" in again[0].text
+    async with session_factory() as session:
+        count = await session.scalar(select(func.count()).select_from(Person))
+        assert count == 1
+
+
+async def test_bad_invite_codes_change_nothing(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    expired = await _invite(session_factory, ttl=timedelta(seconds=-1))
+    for payload, words in [
+        ("abc", "không hợp lệ"),
+        ("A" * 20, "không tồn tại"),
+        (expired, "hết hạn"),
+    ]:
+        sent = await harness.send(harness.user(11), f"/start {payload}")
+        assert len(sent) == 1, payload
+        assert words in sent[0].text.lower(), (payload, sent[0].text)
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Person)) == 0
+
+
+async def test_help_and_cancel(harness: Harness) -> None:
+    user = harness.user(3)
+    help_sent = await harness.send(user, "/trogiup")
+    assert "Hướng dẫn sử dụng" in help_sent[0].text
+    cancel = await harness.send(user, "/huy")
+    assert cancel[0].text == "Không có thao tác nào đang làm dở."
+
+
+async def test_unknown_command_and_stale_button(harness: Harness) -> None:
+    user = harness.user(4)
+    sent = await harness.send(user, "/khonglenh")
+    assert "Lệnh không rõ" in sent[0].text
+    pressed = await harness.press(user, "zz:forged")
+    assert pressed[0].method == "answerCallbackQuery"
+    assert "hết hiệu lực" in pressed[0].text or pressed[0].show_alert

@@ -1,0 +1,156 @@
+"""A recording bot session and a harness that feeds updates through the real Dispatcher.
+
+Every request the handlers make is recorded (method object and the chat it targets) and a
+plausible result is returned, so handler tests assert exactly what the user would see.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    Update,
+    User,
+)
+
+BOT_USER = User(id=42, is_bot=True, first_name="Trợ lý CCHC", username="TroLyCCHCBot")
+
+
+class RecordingSession(BaseSession):
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[TelegramMethod[Any]] = []
+        self._ids = itertools.count(1000)
+
+    async def close(self) -> None:
+        return None
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
+        self.requests.append(method)
+        returning = method.__returning__
+        if returning is User:
+            return cast(TelegramType, BOT_USER)
+        if returning is bool:
+            return cast(TelegramType, True)
+        chat_id = getattr(method, "chat_id", None)
+        if chat_id is not None or "Message" in str(returning):
+            text = getattr(method, "text", None) or getattr(method, "caption", None)
+            message = Message(
+                message_id=getattr(method, "message_id", None) or next(self._ids),
+                date=datetime.now(UTC),
+                chat=Chat(id=int(chat_id or 0), type="private"),
+                from_user=BOT_USER,
+                text=text,
+            )
+            return cast(TelegramType, message)
+        return cast(TelegramType, True)
+
+    async def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:
+        yield b""
+
+
+@dataclass
+class Sent:
+    method: str
+    text: str
+    markup: InlineKeyboardMarkup | None
+    show_alert: bool = False
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        if self.markup is None:
+            return []
+        return [
+            (b.text, b.callback_data or b.url or "")
+            for row in self.markup.inline_keyboard
+            for b in row
+        ]
+
+    def button(self, prefix: str) -> str:
+        """The callback data of the first button whose text starts with ``prefix``."""
+        for text, data in self.buttons:
+            if text.startswith(prefix):
+                return data
+        raise AssertionError(f"no button {prefix!r} in {self.buttons}")
+
+
+@dataclass
+class Harness:
+    dp: Dispatcher
+    bot: Bot
+    session: RecordingSession
+    _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def user(self, user_id: int, first_name: str = "Lan") -> User:
+        return User(id=user_id, is_bot=False, first_name=first_name, language_code="vi")
+
+    async def send(self, user: User, text: str) -> list[Sent]:
+        entities = None
+        if text.startswith("/"):
+            entities = [MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))]
+        message = Message(
+            message_id=next(self._message_ids),
+            date=datetime.now(UTC),
+            chat=Chat(id=user.id, type="private"),
+            from_user=user,
+            text=text,
+            entities=entities,
+        )
+        return await self._feed(Update(update_id=next(self._update_ids), message=message))
+
+    async def press(self, user: User, data: str, message_id: int = 1) -> list[Sent]:
+        message = Message(
+            message_id=message_id,
+            date=datetime.now(UTC),
+            chat=Chat(id=user.id, type="private"),
+            from_user=BOT_USER,
+            text="…",
+        )
+        query = CallbackQuery(
+            id=str(next(self._update_ids)),
+            from_user=user,
+            chat_instance="ci",
+            message=message,
+            data=data,
+        )
+        return await self._feed(Update(update_id=next(self._update_ids), callback_query=query))
+
+    async def _feed(self, update: Update) -> list[Sent]:
+        start = len(self.session.requests)
+        await self.dp.feed_update(self.bot, update)
+        out = []
+        for method in self.session.requests[start:]:
+            name = method.__api_method__
+            markup = getattr(method, "reply_markup", None)
+            out.append(
+                Sent(
+                    method=name,
+                    text=str(getattr(method, "text", None) or getattr(method, "caption", "") or ""),
+                    markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
+                    show_alert=bool(getattr(method, "show_alert", False)),
+                )
+            )
+        return out
