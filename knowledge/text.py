@@ -107,10 +107,9 @@ _SPELLING: dict[str, str] = {
 # selection and not at all in coverage. Folded forms.
 STOPWORDS: frozenset[str] = frozenset(
     """
-    thi la co khong gi nao bao nhieu the sao ra duoc cua va cac nhung cho khi phai hay may
-    bi da chua trong voi theo tu de nay do o dau ai ma neu thuoc ve den tai lai cung con
-    rang vay a u nhe oi ak a minh em anh chi toi chung ta nhu moi nao roi nua hon mot hai
-    muon can hoi xin giup cach lam sao cho biet vui long duoc khong co the nhung ma
+    thi la co khong gi nao bao nhieu the sao ra duoc cua va cac nhung khi phai hay
+    bi chua trong voi theo de nay o ai ma neu thuoc den lai cung con rang vay a u nhe
+    oi ak minh em toi chung ta nhu roi nua hon muon giup biet vui long
     """.split()
 )
 

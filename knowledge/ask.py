@@ -1,0 +1,77 @@
+"""Question answering from the command line: building the shipped index and rendering results.
+
+``cchc-bot ask`` (bot/cli.py) calls :func:`build_default_index`, then either
+:func:`render_text` for one question or :func:`answer_lines` for ``--json -``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from criteria.loader import require_catalogue
+from knowledge.loader import require_entries
+from knowledge.schema import Entry
+from knowledge.search import SearchIndex, SearchResult
+
+__all__ = ["answer_lines", "build_default_index", "render_text"]
+
+
+def build_default_index(
+    sets_paths: list[Path] | None = None,
+    entry_paths: list[Path] | None = None,
+    extra: Sequence[Entry] = (),
+) -> SearchIndex:
+    """Load the shipped (or given) criteria sets and entries and index them.
+
+    Only the current criteria set is indexed, so that codes refer to the set in use.
+    Raises :class:`criteria.errors.DataError` on invalid data.
+    """
+    catalogue = require_catalogue(sets_paths)
+    entries = require_entries(entry_paths, catalogue.all_codes())
+    return SearchIndex.build(entries, [catalogue.current], extra=extra)
+
+
+def answer_lines(index: SearchIndex, lines: Iterable[str], top: int = 3) -> Iterator[dict[str, Any]]:
+    """One JSON-ready result per input line, in order; a blank line gives a ``none`` result."""
+    for line in lines:
+        question = line.strip()
+        if not question:
+            yield {"decision": "none", "results": []}
+            continue
+        yield index.search(question, top=top).to_json()
+
+
+def render_text(result: SearchResult) -> str:
+    """A plain-text Vietnamese rendering of ``result`` for the terminal."""
+    if result.decision == "none" or not result.results:
+        return (
+            "Chưa có câu trả lời cho câu hỏi này trong cơ sở tri thức.\n"
+            "Bạn có thể gửi câu hỏi lên Sở Nội vụ (hỏi Sở) để được hướng dẫn."
+        )
+    lines: list[str] = []
+    if result.decision == "answer":
+        best = result.results[0]
+        lines.append(best.question)
+        lines.append("")
+        lines.append(best.answer)
+        if best.criterion_codes:
+            lines.append("")
+            lines.append("Tiêu chí liên quan: " + ", ".join(best.criterion_codes))
+        if best.source:
+            lines.append(f"Nguồn: {best.source}")
+        if best.escalate:
+            lines.append("Lưu ý: nội dung này phụ thuộc hướng dẫn của tỉnh, nên xác nhận với Sở.")
+        others = result.results[1:]
+        if others:
+            lines.append("")
+            lines.append("Câu hỏi liên quan:")
+            lines.extend(f"  • {h.question}" for h in others)
+        return "\n".join(lines)
+    lines.append("Có phải bạn hỏi:")
+    for i, hit in enumerate(result.results, 1):
+        codes = f" [{', '.join(hit.criterion_codes)}]" if hit.criterion_codes else ""
+        lines.append(f"  {i}. {hit.question}{codes}")
+    lines.append("Nếu không phải, bạn có thể gửi câu hỏi lên Sở Nội vụ (hỏi Sở).")
+    return "\n".join(lines)

@@ -1,0 +1,572 @@
+"""Search over the knowledge entries and the criteria themselves, with a calibrated decision.
+
+Each entry contributes its question, alternative phrasings and answer; each criterion its
+title (alone and under its parent's), its scoring rule in words, its evidence and notes. All
+texts are analysed once (:mod:`knowledge.text`) into folded tokens with field abbreviations
+contracted, and put in an inverted index of content words and word pairs with BM25 weights.
+
+A query is answered in two steps:
+
+1. **Candidates.** BM25 over the inverted index, rarest terms first; frequent terms only add
+   to documents already found, so the cost follows the rare terms, not the size of the index.
+2. **Re-ranking.** The best ~50 documents are scored on their pre-normalised strings:
+   idf-weighted coverage of the query's topic words (unknown words weigh most, which is what
+   rejects out-of-scope questions), coverage of the document, word pairs, rapidfuzz token
+   scores, and agreement of the accented forms when the user typed accents.
+
+The decision: **answer** when the best score is high and clear of the runner-up, **clarify**
+on a near tie or a middling score, **none** when the question's topic is unknown here.
+A criterion code in the query ("tiêu chí 3.4.1", "tc 3.4") answers with that criterion first.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from criteria.schema import (
+    CountRule,
+    CriteriaSet,
+    Criterion,
+    DeductionRule,
+    RatioRule,
+    SumRule,
+    SurveyRule,
+    Threshold,
+    TiersRule,
+    YesNoRule,
+)
+from knowledge.schema import Entry
+from knowledge.text import STOPWORDS, Analyzed, analyze, find_codes, fold
+
+Decision = Literal["answer", "clarify", "none"]
+Kind = Literal["entry", "criterion"]
+
+CRITERION_PREFIX = "criterion:"
+
+# Field weights: how much a match on this text counts for its target.
+_W_QUESTION = 1.0
+_W_ANSWER = 0.8
+_W_TITLE = 1.0
+_W_CONTEXT = 0.95
+_W_DETAIL = 0.85
+_W_GROUP = 0.92  # areas and criteria groups: generic titles, a leaf or an entry is better
+
+# Calibration (0–100 scale of the final score).
+ANSWER_MIN = 62.0  # confident enough to answer alone
+ANSWER_MARGIN = 6.0  # ... and this far above the runner-up that concerns other criteria
+CLARIFY_MIN = 42.0  # below this nothing fits
+COVERAGE_MIN = 0.5  # share of the query's topic (idf mass) that must be known words
+
+_BM25_K1 = 1.2
+_BM25_B = 0.75
+_CANDIDATES = 60
+_FULL_SCAN_LIMIT = 3000  # beyond this many accumulated documents, frequent terms only re-score
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One result: a knowledge entry or a criterion card."""
+
+    entry_id: str | None
+    criterion_codes: tuple[str, ...]
+    score: float
+    question: str
+    answer: str
+    kind: Kind
+    escalate: bool = False
+    source: str | None = None
+
+    @property
+    def code(self) -> str | None:
+        """The first criterion this hit concerns, if any."""
+        return self.criterion_codes[0] if self.criterion_codes else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "entry_id": self.entry_id,
+            "criterion_codes": list(self.criterion_codes),
+            "score": round(self.score, 1),
+            "question": self.question,
+            "answer": self.answer,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """The decision and the hits, best first (empty when the decision is ``none``)."""
+
+    query: str
+    decision: Decision
+    results: list[Hit] = field(default_factory=list)
+
+    @property
+    def best(self) -> Hit | None:
+        return self.results[0] if self.results else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"decision": self.decision, "results": [h.to_json() for h in self.results]}
+
+
+@dataclass(slots=True)
+class _Target:
+    kind: Kind
+    key: str  # entry id or criterion code
+    codes: tuple[str, ...]
+    question: str
+    answer: str
+    escalate: bool
+    source: str | None
+    weight: float = 1.0
+
+
+@dataclass(slots=True)
+class _Doc:
+    target: int
+    weight: float
+    content: tuple[str, ...]
+    content_set: frozenset[str]
+    pairs: frozenset[str]
+    text: str  # folded content tokens, for rapidfuzz
+    accented: dict[str, frozenset[str]]  # folded token → accented spellings in this text
+    idf_mass: float = 0.0
+
+
+def _pairs(tokens: Sequence[str]) -> list[str]:
+    return [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+
+
+def _is_code_token(tok: str) -> bool:
+    return tok[0].isdigit() and "." in tok
+
+
+class SearchIndex:
+    """An immutable search index over entries and criteria; build once, query many times."""
+
+    def __init__(self) -> None:
+        self._targets: list[_Target] = []
+        self._docs: list[_Doc] = []
+        self._postings: dict[str, dict[int, float]] = {}
+        self._df: dict[str, int] = {}
+        self._idf: dict[str, float] = {}
+        self._accented_vocab: set[str] = set()
+        self._vocab_long: list[str] = []
+        self._max_idf = 1.0
+        self._entries: dict[str, Entry] = {}
+        self._criteria: dict[str, Criterion] = {}
+        self._criterion_target: dict[str, int] = {}
+        self._by_code: dict[str, list[str]] = {}
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def build(
+        cls,
+        entries: Sequence[Entry],
+        sets: Sequence[CriteriaSet],
+        *,
+        extra: Iterable[Entry] = (),
+        index_answers: bool = True,
+    ) -> SearchIndex:
+        """Index ``entries`` (then ``extra``, e.g. approved rulings) and every criterion of
+        ``sets``; a code present in several sets is taken from the first set that has it."""
+        index = cls()
+        for cset in sets:
+            for crit in cset.walk():
+                if crit.code not in index._criteria:
+                    index._add_criterion(cset, crit)
+        for entry in [*entries, *extra]:
+            if entry.id not in index._entries:
+                index._add_entry(entry, index_answers)
+        index._finish()
+        return index
+
+    def _add_entry(self, entry: Entry, index_answers: bool) -> None:
+        self._entries[entry.id] = entry
+        t = len(self._targets)
+        self._targets.append(
+            _Target(
+                "entry",
+                entry.id,
+                tuple(entry.criteria),
+                entry.question,
+                entry.answer,
+                entry.escalate,
+                entry.source,
+            )
+        )
+        for code in entry.criteria:
+            self._by_code.setdefault(code, []).append(entry.id)
+        for text in (entry.question, *entry.alternatives):
+            self._add_doc(t, text, _W_QUESTION)
+        if index_answers:
+            self._add_doc(t, entry.answer, _W_ANSWER)
+
+    def _add_criterion(self, cset: CriteriaSet, crit: Criterion) -> None:
+        self._criteria[crit.code] = crit
+        t = len(self._targets)
+        self._criterion_target[crit.code] = t
+        self._targets.append(
+            _Target(
+                "criterion",
+                crit.code,
+                (crit.code,),
+                f"Tiêu chí {crit.code}: {crit.title}",
+                describe_criterion(cset, crit),
+                False,
+                _issuing_source(cset),
+                _W_GROUP if crit.children else 1.0,
+            )
+        )
+        parent = _parent(cset, crit.code)
+        self._add_doc(t, crit.title, _W_TITLE)
+        if parent is not None:
+            self._add_doc(t, f"{parent.title} {crit.title}", _W_CONTEXT)
+        details = [rule_text(crit), *crit.evidence, crit.notes or ""]
+        if crit.not_applicable is not None and crit.not_applicable.note:
+            details.append(crit.not_applicable.note)
+        for text in details:
+            if text:
+                self._add_doc(t, f"{crit.title} {text}", _W_DETAIL)
+
+    def _add_doc(self, target: int, text: str, weight: float) -> None:
+        an = analyze(text)
+        content = tuple(tok for tok in an.content if not _is_code_token(tok))
+        if not content:
+            return
+        accented: dict[str, set[str]] = {}
+        for f, a in zip(an.folded, an.accented, strict=True):
+            accented.setdefault(f, set()).add(a)
+            self._accented_vocab.add(a)
+        self._docs.append(
+            _Doc(
+                target,
+                weight,
+                content,
+                frozenset(content),
+                frozenset(_pairs(content)),
+                " ".join(content),
+                {k: frozenset(v) for k, v in accented.items()},
+            )
+        )
+
+    def _finish(self) -> None:
+        n = max(len(self._docs), 1)
+        tf: list[dict[str, int]] = []
+        for doc in self._docs:
+            counts: dict[str, int] = {}
+            for term in (*doc.content, *doc.pairs):
+                counts[term] = counts.get(term, 0) + 1
+            tf.append(counts)
+            for term in counts:
+                self._df[term] = self._df.get(term, 0) + 1
+        self._idf = {
+            term: math.log(1 + (n - df + 0.5) / (df + 0.5)) for term, df in self._df.items()
+        }
+        self._max_idf = math.log(1 + (n + 0.5) / 0.5)
+        avg = sum(len(d.content) for d in self._docs) / n
+        for i, (doc, counts) in enumerate(zip(self._docs, tf, strict=True)):
+            norm = _BM25_K1 * (1 - _BM25_B + _BM25_B * len(doc.content) / avg)
+            for term, c in counts.items():
+                w = self._idf[term] * c * (_BM25_K1 + 1) / (c + norm)
+                self._postings.setdefault(term, {})[i] = w
+            doc.idf_mass = sum(self._idf[t] for t in doc.content_set)
+        self._vocab_long = sorted(t for t in self._df if " " not in t and len(t) >= 5)
+
+    # ------------------------------------------------------------------ lookups
+
+    def __len__(self) -> int:
+        return len(self._targets)
+
+    @property
+    def entry_count(self) -> int:
+        return len(self._entries)
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self._entries.get(entry_id)
+
+    def criterion(self, code: str) -> Criterion | None:
+        return self._criteria.get(code)
+
+    def entries_for(self, code: str) -> list[Entry]:
+        """The entries linked to the criterion ``code``, in the order they were loaded."""
+        return [self._entries[i] for i in self._by_code.get(code, [])]
+
+    def criterion_hit(self, code: str, score: float = 100.0) -> Hit | None:
+        """The card of criterion ``code`` as a hit."""
+        t = self._criterion_target.get(code)
+        return None if t is None else self._hit(t, score)
+
+    # ------------------------------------------------------------------ searching
+
+    def search(self, query: str, top: int = 3) -> SearchResult:
+        """Rank entries and criteria for ``query`` and decide answer, clarify or none."""
+        top = max(top, 1)
+        codes = [c for c in find_codes(query) if c in self._criteria]
+        an = analyze(query)
+        scored = self._rank(an)
+        if codes:
+            return self._code_result(query, codes, scored, top)
+        if not scored:
+            return SearchResult(query, "none", [])
+        best_t, best_s, best_cov = scored[0]
+        if best_s < CLARIFY_MIN or best_cov < COVERAGE_MIN:
+            return SearchResult(query, "none", [])
+        hits = [self._hit(t, s) for t, s, _ in scored[:top]]
+        runner = next(
+            (s for t, s, _ in scored[1:] if not self._same_topic(best_t, t)),
+            0.0,
+        )
+        if best_s >= ANSWER_MIN and best_s - runner >= ANSWER_MARGIN:
+            return SearchResult(query, "answer", hits)
+        return SearchResult(query, "clarify", hits[: max(2, min(top, 3))])
+
+    def _code_result(
+        self, query: str, codes: list[str], scored: list[tuple[int, float, float]], top: int
+    ) -> SearchResult:
+        hits: list[Hit] = []
+        for code in codes:
+            hit = self.criterion_hit(code)
+            if hit is not None:
+                hits.append(hit)
+        wanted = set(codes)
+        seen = {h.entry_id for h in hits}
+        related = [
+            (t, s)
+            for t, s, _ in scored
+            if wanted.intersection(self._targets[t].codes)
+            and self._targets[t].kind == "entry"
+            and self._targets[t].key not in seen
+        ]
+        for t, s in related:
+            if len(hits) >= top:
+                break
+            hits.append(self._hit(t, s))
+        if len(hits) < top:
+            for code in codes:
+                for entry in self.entries_for(code):
+                    if len(hits) >= top:
+                        break
+                    if entry.id not in {h.entry_id for h in hits}:
+                        hits.append(self._hit(self._entry_target(entry.id), 50.0))
+        return SearchResult(query, "answer", hits[:top])
+
+    def _entry_target(self, entry_id: str) -> int:
+        return next(
+            i for i, t in enumerate(self._targets) if t.kind == "entry" and t.key == entry_id
+        )
+
+    def _same_topic(self, a: int, b: int) -> bool:
+        ca, cb = self._targets[a].codes, self._targets[b].codes
+        return bool(ca) and set(ca) == set(cb)
+
+    def _hit(self, t: int, score: float) -> Hit:
+        tg = self._targets[t]
+        return Hit(
+            entry_id=(CRITERION_PREFIX + tg.key) if tg.kind == "criterion" else tg.key,
+            criterion_codes=tg.codes,
+            score=round(score, 2),
+            question=tg.question,
+            answer=tg.answer,
+            kind=tg.kind,
+            escalate=tg.escalate,
+            source=tg.source,
+        )
+
+    def _query_terms(self, an: Analyzed) -> tuple[list[str], dict[str, float]]:
+        """Topic words of the query (typos corrected towards known words) and their credit."""
+        words: list[str] = []
+        credit: dict[str, float] = {}
+        for f, a in zip(an.folded, an.accented, strict=True):
+            if f in STOPWORDS or _is_code_token(f) or f in ("tc",):
+                continue
+            if f in self._df:
+                # Accents typed but never seen on this word here: a different word that folds
+                # the same (đá vs đã), worth half.
+                c = 1.0 if (a == f or a in self._accented_vocab) else 0.5
+                words.append(f)
+                credit[f] = max(credit.get(f, 0.0), c)
+                continue
+            fixed = None
+            if len(f) >= 5 and self._vocab_long:
+                found = process.extractOne(
+                    f, self._vocab_long, scorer=OSA.distance, score_cutoff=1
+                )
+                fixed = found[0] if found else None
+            if fixed is not None:
+                words.append(fixed)
+                credit[fixed] = max(credit.get(fixed, 0.0), 0.7)
+            else:
+                words.append(f)
+                credit[f] = 0.0
+        return words, credit
+
+    def _idf_of(self, term: str) -> float:
+        return self._idf.get(term, self._max_idf)
+
+    def _rank(self, an: Analyzed) -> list[tuple[int, float, float]]:
+        """(target, score, coverage) best first, one row per target."""
+        words, credit = self._query_terms(an)
+        if not words:
+            return []
+        known = [w for w in dict.fromkeys(words) if credit[w] > 0]
+        pairs = [p for p in dict.fromkeys(_pairs(words)) if p in self._df]
+        acc: dict[int, float] = {}
+        for term in sorted([*known, *pairs], key=lambda x: self._df[x]):
+            post = self._postings[term]
+            scale = credit.get(term, 1.0)
+            if len(acc) < _FULL_SCAN_LIMIT or len(post) <= len(acc):
+                for d, w in post.items():
+                    acc[d] = acc.get(d, 0.0) + w * scale
+            else:
+                for d in acc:
+                    w = post.get(d)
+                    if w is not None:
+                        acc[d] += w * scale
+        if not acc:
+            return []
+        cands = heapq.nlargest(_CANDIDATES, acc.items(), key=lambda kv: kv[1])
+        uniq = list(dict.fromkeys(words))
+        q_mass = sum(self._idf_of(w) for w in uniq) or 1.0
+        q_pairs = set(_pairs(words))
+        q_text = " ".join(words)
+        accents = an.accents
+        q_acc: dict[str, str] = {}
+        if accents:
+            for f, a in zip(an.folded, an.accented, strict=True):
+                q_acc.setdefault(f, a)
+        best: dict[int, tuple[float, float]] = {}
+        for d, _bm in cands:
+            doc = self._docs[d]
+            shared = [w for w in uniq if w in doc.content_set]
+            q_cov = sum(self._idf_of(w) * credit[w] for w in shared) / q_mass
+            d_cov = sum(self._idf_of(w) for w in shared) / (doc.idf_mass or 1.0)
+            pair_cov = len(q_pairs & doc.pairs) / len(q_pairs) if q_pairs else q_cov
+            fz = fuzz.token_set_ratio(q_text, doc.text) / 100.0
+            fz2 = fuzz.token_sort_ratio(q_text, doc.text) / 100.0
+            score = 0.42 * q_cov + 0.18 * d_cov + 0.15 * pair_cov + 0.15 * fz + 0.10 * fz2
+            if accents and shared:
+                agree = 0.0
+                for w in shared:
+                    a = q_acc.get(w, w)
+                    spellings = doc.accented.get(w, frozenset())
+                    if a == w or a in spellings or all(s == w for s in spellings):
+                        agree += 1
+                score *= 0.9 + 0.1 * agree / len(shared)
+            tg = self._targets[doc.target]
+            score *= doc.weight * tg.weight
+            prev = best.get(doc.target)
+            if prev is None or score > prev[0]:
+                best[doc.target] = (score, q_cov)
+        rows = [(t, 100.0 * s, c) for t, (s, c) in best.items()]
+        rows.sort(key=lambda r: -r[1])
+        return rows
+
+
+# ---------------------------------------------------------------------- criterion cards
+
+
+def _points(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text.replace(".", ",")
+
+
+def _threshold(th: Threshold, unit: str = "%") -> str:
+    sign = "trên" if th.strict else "từ"
+    label = f" ({th.label})" if th.label else ""
+    return f"{sign} {_points(th.min)}{unit}{label}: {_points(th.points)} điểm"
+
+
+def _leaf_rule_text(
+    rule: YesNoRule | TiersRule | RatioRule | CountRule | DeductionRule | SurveyRule,
+) -> str:
+    if isinstance(rule, YesNoRule):
+        return f"Có: {_points(rule.if_yes)} điểm; không: {_points(rule.if_no)} điểm"
+    if isinstance(rule, TiersRule):
+        return "; ".join(f"{t.label}: {_points(t.points)} điểm" for t in rule.tiers)
+    if isinstance(rule, RatioRule):
+        parts = [f"Tỷ lệ = {rule.numerator} ÷ {rule.denominator} × 100"]
+        parts += [_threshold(th) for th in rule.thresholds]
+        parts.append(f"thấp hơn: {_points(rule.below)} điểm")
+        if rule.when_zero is not None:
+            label = rule.when_zero_label or "Không phát sinh"
+            parts.append(f"{label}: {_points(rule.when_zero)} điểm")
+        return "; ".join(parts)
+    if isinstance(rule, CountRule):
+        parts = [f"Đếm {rule.unit}"]
+        parts += [_threshold(th, "") for th in rule.thresholds]
+        parts.append(f"thấp hơn: {_points(rule.below)} điểm")
+        return "; ".join(parts)
+    if isinstance(rule, DeductionRule):
+        text = (
+            f"Trừ {_points(rule.per)} điểm cho mỗi {rule.unit}, "
+            f"thấp nhất {_points(rule.floor)} điểm"
+        )
+        if rule.zero_if:
+            text += f"; {rule.zero_if}: 0 điểm"
+        return text
+    return f"Không tự chấm: {rule.method}"
+
+
+def rule_text(crit: Criterion) -> str:
+    """The scoring rule of ``crit`` in plain Vietnamese ("" for a group without a rule)."""
+    rule = crit.rule
+    if rule is None:
+        if crit.children:
+            return "Gồm: " + "; ".join(f"{c.code} {c.title}" for c in crit.children)
+        return ""
+    if isinstance(rule, SumRule):
+        return "Cộng các phần: " + "; ".join(
+            f"{p.label} (tối đa {_points(p.max)} điểm): {_leaf_rule_text(p.rule)}"
+            for p in rule.parts
+        )
+    return _leaf_rule_text(rule)
+
+
+def describe_criterion(cset: CriteriaSet, crit: Criterion) -> str:
+    """A short Vietnamese description built from the criterion card."""
+    lines = [f"Tiêu chí {crit.code} — {crit.title} (tối đa {_points(crit.max)} điểm)."]
+    dept = cset.department_name(crit.department) if crit.department else ""
+    if dept:
+        lines.append(f"Phụ trách: {dept}.")
+    text = rule_text(crit)
+    if text:
+        lines.append(("Cách chấm: " if crit.rule is not None else "") + text + ".")
+    if crit.not_applicable is not None:
+        how = (
+            "được điểm tối đa"
+            if crit.not_applicable.policy == "full_marks"
+            else "loại khỏi tổng điểm"
+        )
+        note = f" ({crit.not_applicable.note})" if crit.not_applicable.note else ""
+        lines.append(f"Không phát sinh: {how}{note}.")
+    if crit.evidence:
+        lines.append("Tài liệu kiểm chứng: " + "; ".join(crit.evidence) + ".")
+    if crit.notes:
+        lines.append(crit.notes)
+    return " ".join(lines)
+
+
+def _parent(cset: CriteriaSet, code: str) -> Criterion | None:
+    if "." not in code:
+        return None
+    return cset.by_code().get(code.rsplit(".", 1)[0])
+
+
+def _issuing_source(cset: CriteriaSet) -> str:
+    for doc in cset.documents:
+        if doc.kind == "issuing":
+            return doc.title
+    return cset.title
+
+
+def folded_key(text: str) -> str:
+    """A folded, case-folded form of ``text`` (for callers that compare questions)."""
+    return fold(" ".join(analyze(text).folded))
