@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Context, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_DOWN, ROUND_FLOOR, Context, Decimal, InvalidOperation, localcontext
 
 from criteria.schema import (
     BonusBlock,
@@ -55,6 +55,7 @@ __all__ = [
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
 _CENT = Decimal("0.01")
+_INDEX_STEP = Decimal("0.0001")
 # Wide enough that products and quotients of officers' figures are exact or, for a quotient,
 # correct far beyond the two decimals ever shown.
 _CONTEXT = Context(prec=60)
@@ -516,7 +517,7 @@ class Summary:
     bonus: Decimal
     penalty: Decimal
     set_total: Decimal
-    index: Decimal
+    index: Decimal  # percent, floored to 4 decimals; ``band`` is decided on the exact value
     band: str
 
     @property
@@ -608,7 +609,10 @@ def summarise(
     earned = self_points + survey_points + bonus_points - penalty_points
     denominator = cset.total - excluded_max
     with localcontext(_CONTEXT):
-        index = earned * _HUNDRED / denominator if denominator > 0 else _ZERO
+        exact = earned * _HUNDRED / denominator if denominator > 0 else _ZERO
+    # Floored to 4 decimals: band minima have at most 3, so ``index >= band.min`` still agrees
+    # with the exact band, and the figure stays a sane size for storage and display.
+    index = exact.quantize(_INDEX_STEP, rounding=ROUND_FLOOR)
     return Summary(
         areas=tuple(areas),
         self_points=self_points,
