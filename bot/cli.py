@@ -79,10 +79,9 @@ def cmd_check(settings: Settings, paths: list[Path]) -> int:
 
 
 def cmd_ask(settings: Settings, question: str, as_json: bool, top: int) -> int:
+    from bot.data import load_data
     from knowledge.ask import render_text
     from knowledge.search import SearchIndex
-
-    from bot.data import load_data
 
     data = load_data(settings)
     index = SearchIndex.build(data.entries, list(data.catalogue.sets.values()))
@@ -101,10 +100,14 @@ def cmd_ask(settings: Settings, question: str, as_json: bool, top: int) -> int:
 
 
 async def _invite(settings: Settings, args: argparse.Namespace) -> str:
+    from bot.data import load_data
     from bot.db.engine import create_engine, create_session_factory
     from bot.db.migrate import upgrade
+    from bot.services.invites import check_department
     from bot.services.people import Role, create_invite, invite_link
 
+    role = Role(args.role)
+    department = check_department(load_data(settings).catalogue, role, args.department)
     if settings.is_embedded_db:
         await upgrade(settings.db_url)
     engine = create_engine(settings.db_url)
@@ -112,9 +115,9 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> str:
         async with create_session_factory(engine)() as session, session.begin():
             invite = await create_invite(
                 session,
-                role=Role(args.role),
+                role=role,
                 unit_code=args.unit,
-                department=args.department,
+                department=department,
                 created_by=None,
                 ttl=timedelta(hours=args.hours or settings.invite_ttl_hours),
                 now=datetime.now(UTC),

@@ -17,6 +17,7 @@ def _detached(router: Router) -> Router:
 
 def routers() -> list[Router]:
     """Every router in order, the fallback last."""
-    from handlers import ask, common, fallback
+    from handlers import ask, common, fallback, invites
 
-    return [_detached(r) for r in (common.router, ask.router, fallback.router)]
+    ordered = (common.router, invites.router, ask.router, fallback.router)
+    return [_detached(r) for r in ordered]

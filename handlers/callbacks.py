@@ -22,3 +22,10 @@ class BrowseCb(CallbackData, prefix="t"):
 
     code: str
     page: int = 0
+
+
+class InviteCb(CallbackData, prefix="i"):
+    """Invite making: ``step`` is role, unit or dept; ``value`` the choice."""
+
+    step: str
+    value: str

@@ -9,6 +9,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("tieuchi", "Tra cứu bộ tiêu chí"),
     ("trogiup", "Hướng dẫn sử dụng"),
     ("huy", "Hủy thao tác đang làm"),
+    ("moi", "Tạo đường dẫn mời (Phòng Nội vụ)"),
 ]
 
 ROLE_NAMES = {
@@ -107,3 +108,28 @@ QUESTION_TOO_LONG = "Câu hỏi quá dài (tối đa 1000 ký tự). Hãy viết
 
 def source_line(source: str) -> str:
     return f"<i>Nguồn: {escape(source)}</i>"
+
+# --- Invites (coordinators, admins) -----------------------------------------------------------
+INVITE_CHOOSE_ROLE = "🔗 <b>Tạo đường dẫn mời</b>\nNgười được mời sẽ có vai trò gì?"
+INVITE_CHOOSE_UNIT = "Mời vào đơn vị nào?"
+INVITE_CHOOSE_DEPARTMENT = "Chọn phòng/bộ phận của người được mời:"
+INVITE_CHOOSE_SO = "Chọn Sở của đầu mối:"
+INVITE_NO_UNITS = (
+    "Chưa có đơn vị nào. Người vận hành cần tạo đơn vị trước: "
+    "<code>cchc-bot unit add MÃ \"Tên đơn vị\"</code>."
+)
+INVITE_NEEDS_UNIT = "Tài khoản của bạn chưa gắn với đơn vị nào nên không thể mời cán bộ."
+INVITE_USE_BUTTONS = "Hãy chọn bằng các nút bên trên, hoặc gõ /huy để hủy."
+BTN_ROLE_OFFICER = "Cán bộ phòng chuyên môn"
+BTN_ROLE_COORDINATOR = "Điều phối (Phòng Nội vụ)"
+BTN_ROLE_CONTACT = "Đầu mối Sở"
+
+
+def invite_ready(
+    link: str, role: str, unit: str | None, department: str | None, until: str
+) -> str:
+    target = ", ".join(x for x in (ROLE_NAMES.get(role, role), unit, department) if x)
+    return (
+        f"✅ Đường dẫn mời ({escape(target)}), dùng một lần, hết hạn lúc {escape(until)}:\n"
+        f"{escape(link)}\n\nHãy gửi riêng đường dẫn này cho đúng người được mời."
+    )

@@ -99,3 +99,40 @@ async def test_unknown_command_and_stale_button(harness: Harness) -> None:
     pressed = await harness.press(user, "zz:forged")
     assert pressed[0].method == "answerCallbackQuery"
     assert "hết hiệu lực" in pressed[0].text or pressed[0].show_alert
+
+
+async def test_coordinator_makes_invite_in_chat(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    code = await _invite(session_factory, role=Role.COORDINATOR, department="NV")
+    coordinator = harness.user(20, "Hà")
+    await harness.send(coordinator, f"/start {code}")
+    ask_role = await harness.send(coordinator, "/moi")
+    assert "Tạo đường dẫn mời" in ask_role[0].text
+    # Typing instead of pressing keeps the step.
+    typed = await harness.send(coordinator, "cán bộ")
+    assert "Hãy chọn bằng các nút" in typed[0].text
+    depts = await harness.press(coordinator, ask_role[0].button("Cán bộ phòng"))
+    prompt = next(s for s in depts if s.method == "sendMessage")
+    assert "Phòng Tư pháp" in [t for t, _ in prompt.buttons]
+    done = await harness.press(coordinator, prompt.button("Phòng Tư pháp"))
+    link = next(s for s in done if s.method == "sendMessage").text
+    assert "https://t.me/TroLyCCHCBot?start=" in link
+    new_code = link.split("?start=")[1].split()[0]
+    async with session_factory() as session:
+        invite = (await session.execute(select(Invite).where(Invite.code == new_code))).scalar_one()
+        assert (invite.role, invite.department, invite.created_by) == ("officer", "TP", 20)
+
+
+async def test_officer_cannot_reach_invites(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    code = await _invite(session_factory)
+    officer = harness.user(21)
+    await harness.send(officer, f"/start {code}")
+    sent = await harness.send(officer, "/moi")
+    assert "Lệnh không rõ hoặc bạn chưa có quyền" in sent[0].text
+    forged = await harness.press(officer, "i:dept:TP")
+    assert forged[0].method == "answerCallbackQuery" and forged[0].show_alert
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Invite)) == 1
