@@ -33,7 +33,9 @@ def build_default_index(
     return SearchIndex.build(entries, [catalogue.current], extra=extra)
 
 
-def answer_lines(index: SearchIndex, lines: Iterable[str], top: int = 3) -> Iterator[dict[str, Any]]:
+def answer_lines(
+    index: SearchIndex, lines: Iterable[str], top: int = 3
+) -> Iterator[dict[str, Any]]:
     """One JSON-ready result per input line, in order; a blank line gives a ``none`` result."""
     for line in lines:
         question = line.strip()

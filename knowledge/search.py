@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import heapq
 import math
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any, Literal
 
 from rapidfuzz import fuzz, process
@@ -51,9 +53,12 @@ Kind = Literal["entry", "criterion"]
 
 CRITERION_PREFIX = "criterion:"
 
-# Field weights: how much a match on this text counts for its target.
+# Field weights: how much a match on this text counts for its target in re-ranking, and
+# (_B_*) how much its words count when choosing candidates.
 _W_QUESTION = 1.0
 _W_ANSWER = 0.8
+_B_ANSWER = 0.4
+_B_DETAIL = 0.6
 _W_TITLE = 1.0
 _W_CONTEXT = 0.95
 _W_DETAIL = 0.85
@@ -65,10 +70,18 @@ ANSWER_MARGIN = 6.0  # ... and this far above the runner-up that concerns other 
 CLARIFY_MIN = 42.0  # below this nothing fits
 COVERAGE_MIN = 0.5  # share of the query's topic (idf mass) that must be known words
 
+# Re-ranking: weights of the features (they sum to 1).
+_W_QCOV = 0.42  # idf-weighted share of the query's topic words found in the text
+_W_DCOV = 0.18  # idf-weighted share of the text's words found in the query
+_W_PAIR = 0.15  # share of the query's word pairs found in the text
+_W_FUZZ = 0.25  # rapidfuzz token_set_ratio and token_sort_ratio
+
 _BM25_K1 = 1.2
 _BM25_B = 0.75
-_CANDIDATES = 60
-_FULL_SCAN_LIMIT = 3000  # beyond this many accumulated documents, frequent terms only re-score
+_CANDIDATES = 40  # targets chosen by BM25 for re-ranking
+_RERANK_DOCS = 80  # texts scored with rapidfuzz at most
+_KEEP = 8  # targets kept in the ranking
+_COMMON_SHARE = 0.25  # words in more targets than this share never choose candidates
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,22 +138,23 @@ class _Target:
     escalate: bool
     source: str | None
     weight: float = 1.0
+    docs: list[int] = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class _Doc:
+    """One indexed text; sets are rebuilt at query time, only for the few candidates."""
+
     target: int
-    weight: float
-    content: tuple[str, ...]
-    content_set: frozenset[str]
-    pairs: frozenset[str]
-    text: str  # folded content tokens, for rapidfuzz
-    accented: dict[str, frozenset[str]]  # folded token → accented spellings in this text
+    weight: float  # how much a match on this text counts in re-ranking
+    boost: float  # how much its words count in candidate selection (BM25F-like)
+    text: str  # folded content tokens, space separated, with a space at both ends
+    accented: str  # the same tokens with accents ("" when identical to ``text``)
     idf_mass: float = 0.0
 
 
 def _pairs(tokens: Sequence[str]) -> list[str]:
-    return [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    return [f"{a} {b}" for a, b in pairwise(tokens)]
 
 
 def _is_code_token(tok: str) -> bool:
@@ -153,13 +167,14 @@ class SearchIndex:
     def __init__(self) -> None:
         self._targets: list[_Target] = []
         self._docs: list[_Doc] = []
-        self._postings: dict[str, dict[int, float]] = {}
+        self._postings: dict[str, tuple[array[int], array[float]]] = {}
         self._df: dict[str, int] = {}
         self._idf: dict[str, float] = {}
         self._accented_vocab: set[str] = set()
         self._vocab_long: list[str] = []
         self._max_idf = 1.0
-        self._entries: dict[str, Entry] = {}
+        self._entries: dict[str, int] = {}
+        self._entry_objs: dict[str, Entry] = {}
         self._criteria: dict[str, Criterion] = {}
         self._criterion_target: dict[str, int] = {}
         self._by_code: dict[str, list[str]] = {}
@@ -173,24 +188,27 @@ class SearchIndex:
         sets: Sequence[CriteriaSet],
         *,
         extra: Iterable[Entry] = (),
-        index_answers: bool = True,
     ) -> SearchIndex:
-        """Index ``entries`` (then ``extra``, e.g. approved rulings) and every criterion of
-        ``sets``; a code present in several sets is taken from the first set that has it."""
+        """Index every criterion of ``sets``, then ``entries`` and ``extra`` (e.g. approved
+        rulings kept in the database). A code present in several sets is taken from the first
+        set that has it; a repeated entry id keeps its first entry."""
         index = cls()
         for cset in sets:
+            parents = cset.by_code()
             for crit in cset.walk():
                 if crit.code not in index._criteria:
-                    index._add_criterion(cset, crit)
+                    parent = parents.get(crit.code.rsplit(".", 1)[0]) if "." in crit.code else None
+                    index._add_criterion(cset, crit, parent)
         for entry in [*entries, *extra]:
             if entry.id not in index._entries:
-                index._add_entry(entry, index_answers)
+                index._add_entry(entry)
         index._finish()
         return index
 
-    def _add_entry(self, entry: Entry, index_answers: bool) -> None:
-        self._entries[entry.id] = entry
+    def _add_entry(self, entry: Entry) -> None:
         t = len(self._targets)
+        self._entries[entry.id] = t
+        self._entry_objs[entry.id] = entry
         self._targets.append(
             _Target(
                 "entry",
@@ -205,11 +223,10 @@ class SearchIndex:
         for code in entry.criteria:
             self._by_code.setdefault(code, []).append(entry.id)
         for text in (entry.question, *entry.alternatives):
-            self._add_doc(t, text, _W_QUESTION)
-        if index_answers:
-            self._add_doc(t, entry.answer, _W_ANSWER)
+            self._add_doc(t, text, _W_QUESTION, 1.0)
+        self._add_doc(t, entry.answer, _W_ANSWER, _B_ANSWER)
 
-    def _add_criterion(self, cset: CriteriaSet, crit: Criterion) -> None:
+    def _add_criterion(self, cset: CriteriaSet, crit: Criterion, parent: Criterion | None) -> None:
         self._criteria[crit.code] = crit
         t = len(self._targets)
         self._criterion_target[crit.code] = t
@@ -225,59 +242,69 @@ class SearchIndex:
                 _W_GROUP if crit.children else 1.0,
             )
         )
-        parent = _parent(cset, crit.code)
-        self._add_doc(t, crit.title, _W_TITLE)
+        self._add_doc(t, crit.title, _W_TITLE, 1.0)
         if parent is not None:
-            self._add_doc(t, f"{parent.title} {crit.title}", _W_CONTEXT)
+            self._add_doc(t, f"{parent.title} {crit.title}", _W_CONTEXT, 0.5)
         details = [rule_text(crit), *crit.evidence, crit.notes or ""]
         if crit.not_applicable is not None and crit.not_applicable.note:
             details.append(crit.not_applicable.note)
         for text in details:
             if text:
-                self._add_doc(t, f"{crit.title} {text}", _W_DETAIL)
+                self._add_doc(t, f"{crit.title} {text}", _W_DETAIL, _B_DETAIL)
 
-    def _add_doc(self, target: int, text: str, weight: float) -> None:
+    def _add_doc(self, target: int, text: str, weight: float, boost: float) -> None:
         an = analyze(text)
-        content = tuple(tok for tok in an.content if not _is_code_token(tok))
-        if not content:
-            return
-        accented: dict[str, set[str]] = {}
+        folded: list[str] = []
+        accented: list[str] = []
         for f, a in zip(an.folded, an.accented, strict=True):
-            accented.setdefault(f, set()).add(a)
-            self._accented_vocab.add(a)
+            if f in STOPWORDS or _is_code_token(f):
+                continue
+            folded.append(f)
+            accented.append(a)
+        if not folded:
+            return
+        self._accented_vocab.update(accented)
+        ftext, atext = " ".join(folded), " ".join(accented)
+        self._targets[target].docs.append(len(self._docs))
         self._docs.append(
-            _Doc(
-                target,
-                weight,
-                content,
-                frozenset(content),
-                frozenset(_pairs(content)),
-                " ".join(content),
-                {k: frozenset(v) for k, v in accented.items()},
-            )
+            _Doc(target, weight, boost, f" {ftext} ", "" if atext == ftext else atext)
         )
 
     def _finish(self) -> None:
-        n = max(len(self._docs), 1)
-        tf: list[dict[str, int]] = []
-        for doc in self._docs:
-            counts: dict[str, int] = {}
-            for term in (*doc.content, *doc.pairs):
-                counts[term] = counts.get(term, 0) + 1
-            tf.append(counts)
-            for term in counts:
+        n = max(len(self._targets), 1)
+        bags: list[dict[str, float]] = []
+        lengths: list[float] = []
+        for tg in self._targets:
+            bag: dict[str, float] = {}
+            length = 0.0
+            for d in tg.docs:
+                doc = self._docs[d]
+                words = doc.text.split()
+                length += doc.boost * len(words)
+                for term in (*words, *_pairs(words)):
+                    bag[term] = bag.get(term, 0.0) + doc.boost
+            bags.append(bag)
+            lengths.append(length)
+            for term in bag:
                 self._df[term] = self._df.get(term, 0) + 1
         self._idf = {
             term: math.log(1 + (n - df + 0.5) / (df + 0.5)) for term, df in self._df.items()
         }
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
-        avg = sum(len(d.content) for d in self._docs) / n
-        for i, (doc, counts) in enumerate(zip(self._docs, tf, strict=True)):
-            norm = _BM25_K1 * (1 - _BM25_B + _BM25_B * len(doc.content) / avg)
-            for term, c in counts.items():
-                w = self._idf[term] * c * (_BM25_K1 + 1) / (c + norm)
-                self._postings.setdefault(term, {})[i] = w
-            doc.idf_mass = sum(self._idf[t] for t in doc.content_set)
+        avg = (sum(lengths) / n) or 1.0
+        ids: dict[str, list[int]] = {}
+        weights: dict[str, list[float]] = {}
+        for t, (bag, length) in enumerate(zip(bags, lengths, strict=True)):
+            norm = _BM25_K1 * (1 - _BM25_B + _BM25_B * length / avg)
+            for term, tf in bag.items():
+                ids.setdefault(term, []).append(t)
+                weights.setdefault(term, []).append(
+                    self._idf[term] * tf * (_BM25_K1 + 1) / (tf + norm)
+                )
+        self._postings = {term: (array("i", ids[term]), array("f", weights[term])) for term in ids}
+        idf = self._idf
+        for doc in self._docs:
+            doc.idf_mass = sum(idf[w] for w in set(doc.text.split()))
         self._vocab_long = sorted(t for t in self._df if " " not in t and len(t) >= 5)
 
     # ------------------------------------------------------------------ lookups
@@ -290,18 +317,23 @@ class SearchIndex:
         return len(self._entries)
 
     def entry(self, entry_id: str) -> Entry | None:
-        return self._entries.get(entry_id)
+        return self._entry_objs.get(entry_id)
 
     def criterion(self, code: str) -> Criterion | None:
         return self._criteria.get(code)
 
     def entries_for(self, code: str) -> list[Entry]:
         """The entries linked to the criterion ``code``, in the order they were loaded."""
-        return [self._entries[i] for i in self._by_code.get(code, [])]
+        return [self._entry_objs[i] for i in self._by_code.get(code, [])]
 
     def criterion_hit(self, code: str, score: float = 100.0) -> Hit | None:
         """The card of criterion ``code`` as a hit."""
         t = self._criterion_target.get(code)
+        return None if t is None else self._hit(t, score)
+
+    def entry_hit(self, entry_id: str, score: float = 100.0) -> Hit | None:
+        """Entry ``entry_id`` as a hit (e.g. for a "related question" button)."""
+        t = self._entries.get(entry_id)
         return None if t is None else self._hit(t, score)
 
     # ------------------------------------------------------------------ searching
@@ -320,10 +352,7 @@ class SearchIndex:
         if best_s < CLARIFY_MIN or best_cov < COVERAGE_MIN:
             return SearchResult(query, "none", [])
         hits = [self._hit(t, s) for t, s, _ in scored[:top]]
-        runner = next(
-            (s for t, s, _ in scored[1:] if not self._same_topic(best_t, t)),
-            0.0,
-        )
+        runner = next((s for t, s, _ in scored[1:] if not self._same_topic(best_t, t)), 0.0)
         if best_s >= ANSWER_MIN and best_s - runner >= ANSWER_MARGIN:
             return SearchResult(query, "answer", hits)
         return SearchResult(query, "clarify", hits[: max(2, min(top, 3))])
@@ -337,31 +366,22 @@ class SearchIndex:
             if hit is not None:
                 hits.append(hit)
         wanted = set(codes)
-        seen = {h.entry_id for h in hits}
-        related = [
-            (t, s)
-            for t, s, _ in scored
-            if wanted.intersection(self._targets[t].codes)
-            and self._targets[t].kind == "entry"
-            and self._targets[t].key not in seen
-        ]
-        for t, s in related:
+        taken = {h.entry_id for h in hits}
+        for t, s, _ in scored:
             if len(hits) >= top:
                 break
-            hits.append(self._hit(t, s))
-        if len(hits) < top:
-            for code in codes:
-                for entry in self.entries_for(code):
-                    if len(hits) >= top:
-                        break
-                    if entry.id not in {h.entry_id for h in hits}:
-                        hits.append(self._hit(self._entry_target(entry.id), 50.0))
+            tg = self._targets[t]
+            if tg.kind == "entry" and wanted.intersection(tg.codes) and tg.key not in taken:
+                hits.append(self._hit(t, s))
+                taken.add(tg.key)
+        for code in codes:
+            for entry_id in self._by_code.get(code, []):
+                if len(hits) >= top:
+                    break
+                if entry_id not in taken:
+                    hits.append(self._hit(self._entries[entry_id], 50.0))
+                    taken.add(entry_id)
         return SearchResult(query, "answer", hits[:top])
-
-    def _entry_target(self, entry_id: str) -> int:
-        return next(
-            i for i, t in enumerate(self._targets) if t.kind == "entry" and t.key == entry_id
-        )
 
     def _same_topic(self, a: int, b: int) -> bool:
         ca, cb = self._targets[a].codes, self._targets[b].codes
@@ -385,7 +405,7 @@ class SearchIndex:
         words: list[str] = []
         credit: dict[str, float] = {}
         for f, a in zip(an.folded, an.accented, strict=True):
-            if f in STOPWORDS or _is_code_token(f) or f in ("tc",):
+            if f in STOPWORDS or _is_code_token(f) or f == "tc":
                 continue
             if f in self._df:
                 # Accents typed but never seen on this word here: a different word that folds
@@ -408,66 +428,96 @@ class SearchIndex:
                 credit[f] = 0.0
         return words, credit
 
-    def _idf_of(self, term: str) -> float:
-        return self._idf.get(term, self._max_idf)
-
     def _rank(self, an: Analyzed) -> list[tuple[int, float, float]]:
-        """(target, score, coverage) best first, one row per target."""
+        """(target, score 0–100, query coverage) best first, one row per target."""
         words, credit = self._query_terms(an)
         if not words:
             return []
-        known = [w for w in dict.fromkeys(words) if credit[w] > 0]
+        uniq = list(dict.fromkeys(words))
+        idf = self._idf
+        known = [w for w in uniq if credit[w] > 0]
         pairs = [p for p in dict.fromkeys(_pairs(words)) if p in self._df]
+        terms = sorted([*known, *pairs], key=lambda x: self._df[x])
+        common = _COMMON_SHARE * len(self._targets)
         acc: dict[int, float] = {}
-        for term in sorted([*known, *pairs], key=lambda x: self._df[x]):
-            post = self._postings[term]
+        for term in terms:
+            if acc and self._df[term] > common:
+                continue  # a very frequent word does not choose candidates, it only scores
+            ids, ws = self._postings[term]
             scale = credit.get(term, 1.0)
-            if len(acc) < _FULL_SCAN_LIMIT or len(post) <= len(acc):
-                for d, w in post.items():
-                    acc[d] = acc.get(d, 0.0) + w * scale
-            else:
-                for d in acc:
-                    w = post.get(d)
-                    if w is not None:
-                        acc[d] += w * scale
+            get = acc.get
+            for t, w in zip(ids, ws, strict=True):
+                acc[t] = get(t, 0.0) + w * scale
         if not acc:
             return []
-        cands = heapq.nlargest(_CANDIDATES, acc.items(), key=lambda kv: kv[1])
-        uniq = list(dict.fromkeys(words))
-        q_mass = sum(self._idf_of(w) for w in uniq) or 1.0
-        q_pairs = set(_pairs(words))
+        cands = heapq.nlargest(_CANDIDATES, acc, key=acc.__getitem__)
+
+        q_w = {w: idf.get(w, self._max_idf) * credit[w] for w in uniq}
+        q_idf = {w: idf.get(w, self._max_idf) for w in uniq}
+        q_mass = sum(q_idf.values()) or 1.0
         q_text = " ".join(words)
-        accents = an.accents
         q_acc: dict[str, str] = {}
-        if accents:
+        if an.accents:
             for f, a in zip(an.folded, an.accented, strict=True):
                 q_acc.setdefault(f, a)
+        q_pads = [(w, f" {w} ") for w in uniq]
+        p_pads = [f" {p} " for p in dict.fromkeys(_pairs(words))]
+        n_pairs = len(p_pads)
+        rows: list[tuple[float, int, float, float]] = []  # cheap score, doc, q_cov, factor
+        for t in cands:
+            tg = self._targets[t]
+            for d in tg.docs:
+                doc = self._docs[d]
+                padded = doc.text
+                shared = [w for w, pad in q_pads if pad in padded]
+                if not shared:
+                    continue
+                q_cov = sum(q_w[w] for w in shared) / q_mass
+                d_cov = sum(q_idf[w] for w in shared) / (doc.idf_mass or 1.0)
+                if n_pairs:
+                    pair_cov = sum(1 for pad in p_pads if pad in padded) / n_pairs
+                else:
+                    pair_cov = q_cov
+                cheap = _W_QCOV * q_cov + _W_DCOV * d_cov + _W_PAIR * pair_cov
+                rows.append((cheap, d, q_cov, doc.weight * tg.weight))
+        rows.sort(key=lambda r: -(r[0] + _W_FUZZ) * r[3])
         best: dict[int, tuple[float, float]] = {}
-        for d, _bm in cands:
+        floor = 0.0
+        for cheap, d, q_cov, factor in rows[:_RERANK_DOCS]:
+            if (cheap + _W_FUZZ) * factor <= floor:
+                break
             doc = self._docs[d]
-            shared = [w for w in uniq if w in doc.content_set]
-            q_cov = sum(self._idf_of(w) * credit[w] for w in shared) / q_mass
-            d_cov = sum(self._idf_of(w) for w in shared) / (doc.idf_mass or 1.0)
-            pair_cov = len(q_pairs & doc.pairs) / len(q_pairs) if q_pairs else q_cov
-            fz = fuzz.token_set_ratio(q_text, doc.text) / 100.0
-            fz2 = fuzz.token_sort_ratio(q_text, doc.text) / 100.0
-            score = 0.42 * q_cov + 0.18 * d_cov + 0.15 * pair_cov + 0.15 * fz + 0.10 * fz2
-            if accents and shared:
-                agree = 0.0
-                for w in shared:
-                    a = q_acc.get(w, w)
-                    spellings = doc.accented.get(w, frozenset())
-                    if a == w or a in spellings or all(s == w for s in spellings):
-                        agree += 1
-                score *= 0.9 + 0.1 * agree / len(shared)
-            tg = self._targets[doc.target]
-            score *= doc.weight * tg.weight
+            text = doc.text.strip()
+            if q_acc:
+                factor *= 0.9 + 0.1 * self._accent_agreement(doc, text.split(), q_acc)
+            fz = fuzz.token_set_ratio(q_text, text) + fuzz.token_sort_ratio(q_text, text)
+            score = (cheap + _W_FUZZ * fz / 200.0) * factor
             prev = best.get(doc.target)
             if prev is None or score > prev[0]:
                 best[doc.target] = (score, q_cov)
-        rows = [(t, 100.0 * s, c) for t, (s, c) in best.items()]
-        rows.sort(key=lambda r: -r[1])
-        return rows
+                if len(best) > _KEEP:
+                    floor = sorted(s for s, _ in best.values())[-_KEEP]
+        out = [(t, 100.0 * s, c) for t, (s, c) in best.items()]
+        out.sort(key=lambda r: -r[1])
+        return out
+
+    @staticmethod
+    def _accent_agreement(doc: _Doc, dwords: list[str], q_acc: dict[str, str]) -> float:
+        """Share of the shared words whose typed accents agree with this text's spelling."""
+        if not doc.accented:
+            return 1.0
+        spell: dict[str, set[str]] = {}
+        for f, a in zip(dwords, doc.accented.split(), strict=False):
+            if f in q_acc:
+                spell.setdefault(f, set()).add(a)
+        if not spell:
+            return 1.0
+        agree = 0
+        for w, s in spell.items():
+            a = q_acc[w]
+            if a == w or a in s or all(x == w for x in s):
+                agree += 1
+        return agree / len(spell)
 
 
 # ---------------------------------------------------------------------- criterion cards
@@ -552,12 +602,6 @@ def describe_criterion(cset: CriteriaSet, crit: Criterion) -> str:
     if crit.notes:
         lines.append(crit.notes)
     return " ".join(lines)
-
-
-def _parent(cset: CriteriaSet, code: str) -> Criterion | None:
-    if "." not in code:
-        return None
-    return cset.by_code().get(code.rsplit(".", 1)[0])
 
 
 def _issuing_source(cset: CriteriaSet) -> str:
