@@ -1,0 +1,247 @@
+"""FSM storage: round trip, survival across a new engine, and across a killed process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiogram.exceptions import DataNotDictLikeError
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.storage.base import BaseStorage, StorageKey
+from aiogram.fsm.storage.redis import RedisStorage
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.engine import create_engine, create_session_factory
+from bot.db.migrate import upgrade
+from bot.db.models import FsmRecord
+from bot.storage import DatabaseStorage, create_storage, storage_key
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = os.environ.get("REDIS_URL")
+needs_redis = pytest.mark.skipif(not REDIS_URL, reason="REDIS_URL is not set")
+
+
+class Scoring(StatesGroup):
+    waiting_ratio_numbers = State()
+
+
+def _key(user_id: int | None = None, **fields: object) -> StorageKey:
+    user = user_id if user_id is not None else random.randint(10**9, 10**10)
+    return StorageKey(bot_id=42, chat_id=user, user_id=user, **fields)  # type: ignore[arg-type]
+
+
+async def _round_trip(storage: BaseStorage, key: StorageKey) -> None:
+    assert await storage.get_state(key) is None
+    assert await storage.get_data(key) == {}
+
+    await storage.set_state(key, Scoring.waiting_ratio_numbers)
+    assert await storage.get_state(key) == "Scoring:waiting_ratio_numbers"
+    await storage.set_state(key, "Ask:waiting_question")
+    assert await storage.get_state(key) == "Ask:waiting_question"
+
+    data = {"criterion": "3.4.1", "answers": {"3.4.1": [12, 15]}, "ghi_chú": "Không phát sinh"}
+    await storage.set_data(key, data)
+    assert await storage.get_data(key) == data
+    merged = await storage.update_data(key, {"index": 3})
+    assert merged == {**data, "index": 3}
+    assert await storage.get_data(key) == merged
+    assert await storage.get_value(key, "index") == 3
+    assert await storage.get_value(key, "missing", "x") == "x"
+    # Setting the state leaves the data alone, and the other way round.
+    assert await storage.get_state(key) == "Ask:waiting_question"
+
+    with pytest.raises(DataNotDictLikeError):
+        await storage.set_data(key, [("a", 1)])  # type: ignore[arg-type]
+
+    await storage.set_state(key, None)
+    assert await storage.get_state(key) is None
+    assert await storage.get_data(key) == merged
+    await storage.set_data(key, {})
+    assert await storage.get_data(key) == {}
+
+
+# --- database --------------------------------------------------------------------------------
+
+
+async def test_database_round_trip(session_factory: async_sessionmaker[AsyncSession]) -> None:
+    storage = DatabaseStorage(session_factory)
+    await _round_trip(storage, _key())
+    # Nothing left once both state and data are cleared.
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(FsmRecord)) == 0
+
+
+async def test_database_keys_are_distinct(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    storage = DatabaseStorage(session_factory)
+    keys = [
+        _key(7),
+        _key(7, thread_id=5),
+        _key(7, destiny="scene"),
+        _key(7, business_connection_id="bc1"),
+        StorageKey(bot_id=43, chat_id=7, user_id=7),
+        StorageKey(bot_id=42, chat_id=-100, user_id=7),
+    ]
+    assert len({storage_key(k) for k in keys}) == len(keys)
+    for index, key in enumerate(keys):
+        await storage.set_state(key, f"S:{index}")
+        await storage.set_data(key, {"i": index})
+    for index, key in enumerate(keys):
+        assert await storage.get_state(key) == f"S:{index}"
+        assert await storage.get_data(key) == {"i": index}
+
+
+async def test_database_state_survives_new_engine(db_url: str) -> None:
+    await upgrade(db_url)
+    key = _key()
+    first = create_engine(db_url)
+    storage = create_storage(None, create_session_factory(first))
+    assert isinstance(storage, DatabaseStorage)
+    await storage.set_state(key, Scoring.waiting_ratio_numbers)
+    await storage.update_data(key, {"criterion": "2.1"})
+    await storage.close()
+    await first.dispose()
+
+    second = create_engine(db_url)
+    try:
+        again = DatabaseStorage(create_session_factory(second))
+        assert await again.get_state(key) == "Scoring:waiting_ratio_numbers"
+        assert await again.get_data(key) == {"criterion": "2.1"}
+    finally:
+        await second.dispose()
+
+
+# --- a real restart: the writing process is killed -----------------------------------------
+
+WRITER = """
+import asyncio, sys
+from aiogram.fsm.storage.base import StorageKey
+from bot.db.engine import create_engine, create_session_factory
+from bot.storage import create_storage
+
+async def main() -> None:
+    db_url, redis_url, user = sys.argv[1], sys.argv[2] or None, int(sys.argv[3])
+    engine = create_engine(db_url)
+    storage = create_storage(redis_url, create_session_factory(engine))
+    key = StorageKey(bot_id=42, chat_id=user, user_id=user)
+    await storage.set_state(key, "Scoring:waiting_ratio_numbers")
+    await storage.update_data(key, {"criterion": "3.4.1", "numbers": [12, 15]})
+    print("ready", flush=True)
+    await asyncio.sleep(3600)
+
+asyncio.run(main())
+"""
+
+
+async def _write_then_kill(db_url: str, redis_url: str | None, user: int) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        WRITER,
+        db_url,
+        redis_url or "",
+        str(user),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), timeout=180)
+        assert line == b"ready\n"
+    finally:
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+    assert process.returncode == -signal.SIGKILL
+
+
+async def test_database_state_survives_killed_process(db_url: str) -> None:
+    await upgrade(db_url)
+    user = random.randint(10**9, 10**10)
+    await _write_then_kill(db_url, None, user)
+
+    engine = create_engine(db_url)
+    try:
+        storage = create_storage(None, create_session_factory(engine))
+        key = StorageKey(bot_id=42, chat_id=user, user_id=user)
+        assert await storage.get_state(key) == "Scoring:waiting_ratio_numbers"
+        assert await storage.get_data(key) == {"criterion": "3.4.1", "numbers": [12, 15]}
+    finally:
+        await engine.dispose()
+
+
+# --- Redis -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def redis_keys() -> AsyncIterator[list[StorageKey]]:
+    """Keys a test uses; only their records are deleted afterwards."""
+    assert REDIS_URL
+    used: list[StorageKey] = []
+    yield used
+    storage = create_storage(REDIS_URL, async_sessionmaker())
+    assert isinstance(storage, RedisStorage)
+    try:
+        names = [storage.key_builder.build(k, part) for k in used for part in ("state", "data")]
+        if names:
+            await storage.redis.delete(*names)
+    finally:
+        await storage.close()
+
+
+@needs_redis
+async def test_redis_round_trip(redis_keys: list[StorageKey]) -> None:
+    storage = create_storage(REDIS_URL, async_sessionmaker())
+    assert isinstance(storage, RedisStorage)
+    key = _key()
+    redis_keys.append(key)
+    try:
+        await _round_trip(storage, key)
+        scene_key = _key(key.user_id, destiny="scene")
+        redis_keys.append(scene_key)
+        await storage.set_state(scene_key, "Scene:x")
+        assert await storage.get_state(scene_key) == "Scene:x"
+        assert await storage.get_state(key) is None
+    finally:
+        await storage.close()
+
+
+@needs_redis
+async def test_redis_state_survives_new_storage(redis_keys: list[StorageKey]) -> None:
+    key = _key()
+    redis_keys.append(key)
+    first = create_storage(REDIS_URL, async_sessionmaker())
+    await first.set_state(key, Scoring.waiting_ratio_numbers)
+    await first.update_data(key, {"criterion": "2.1"})
+    await first.close()
+
+    second = create_storage(REDIS_URL, async_sessionmaker())
+    try:
+        assert await second.get_state(key) == "Scoring:waiting_ratio_numbers"
+        assert await second.get_data(key) == {"criterion": "2.1"}
+    finally:
+        await second.close()
+
+
+@needs_redis
+async def test_redis_state_survives_killed_process(
+    db_url: str, redis_keys: list[StorageKey]
+) -> None:
+    user = random.randint(10**9, 10**10)
+    key = StorageKey(bot_id=42, chat_id=user, user_id=user)
+    redis_keys.append(key)
+    await _write_then_kill(db_url, REDIS_URL, user)
+
+    storage = create_storage(REDIS_URL, async_sessionmaker())
+    try:
+        assert await storage.get_state(key) == "Scoring:waiting_ratio_numbers"
+        assert await storage.get_data(key) == {"criterion": "3.4.1", "numbers": [12, 15]}
+    finally:
+        await storage.close()
