@@ -944,6 +944,7 @@ class FakeBotAPI:
         except ValueError as exc:
             return _error(400, f"Bad Request: {exc}")
         self.calls.append((method, params))
+        await self._notify()  # wakes wait_for_call()
         handlers = self._method_handlers()
         # Bot API method names are case-insensitive.
         names = [*handlers, "getUpdates", *_ACCEPTED_TRUE_METHODS]

@@ -1,0 +1,244 @@
+"""A plain aiogram bot polling the fake Bot API over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+import pytest
+from aiogram import Bot, Dispatcher, F, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+)
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.methods import TelegramMethod
+from aiogram.types import (
+    BotCommand,
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+
+from bot.fakeapi import FakeAPIError, FakeBotAPI
+
+TOKEN = "123456:TEST"
+
+
+def build_router() -> Router:
+    router = Router(name="fake-api-test")
+
+    @router.message(CommandStart())
+    async def start(message: Message, command: CommandObject) -> None:
+        menu = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [InlineKeyboardButton(text="Hỏi đáp", callback_data="menu:ask")],
+                [InlineKeyboardButton(text="Tài liệu", url="https://example.org/doc")],
+            ]
+        )
+        await message.answer(
+            f"<b>Xin chào</b> {message.from_user.first_name if message.from_user else ''}! "
+            f"payload={command.args} &lt;ok&gt;",
+            reply_markup=menu,
+        )
+
+    @router.message(Command("phim"))
+    async def keyboard(message: Message) -> None:
+        await message.answer(
+            "Chọn:",
+            reply_markup=ReplyKeyboardMarkup(
+                keyboard=[[KeyboardButton(text="Có"), KeyboardButton(text="Không")]],
+                resize_keyboard=True,
+            ),
+        )
+
+    @router.message(F.text == "Có")
+    async def yes(message: Message) -> None:
+        await message.answer("Đã ghi nhận.", reply_markup=ReplyKeyboardRemove())
+
+    @router.message(F.document)
+    async def document(message: Message, bot: Bot) -> None:
+        assert message.document is not None
+        buffer = io.BytesIO()
+        await bot.download(message.document, destination=buffer)
+        data = buffer.getvalue()
+        await message.answer_document(
+            BufferedInputFile(data.upper(), filename="ket-qua.csv"),
+            caption=f"Nhận {len(data)} byte từ {message.document.file_name}",
+        )
+
+    @router.callback_query(F.data == "menu:ask")
+    async def ask(callback: CallbackQuery) -> None:
+        assert isinstance(callback.message, Message)
+        await callback.message.edit_text(
+            "Bạn muốn hỏi gì?",
+            reply_markup=InlineKeyboardMarkup(
+                inline_keyboard=[[InlineKeyboardButton(text="Quay lại", callback_data="back")]]
+            ),
+        )
+        await callback.answer("Đã mở hỏi đáp")
+
+    return router
+
+
+@dataclass
+class Running:
+    api: FakeBotAPI
+    bot: Bot
+
+
+@pytest.fixture
+async def running() -> AsyncIterator[Running]:
+    api = FakeBotAPI(bot_username="TroLyCCHCBot")
+    url = await api.start()
+    session = AiohttpSession(api=TelegramAPIServer.from_base(url))
+    bot = Bot(
+        token=TOKEN,
+        session=session,
+        default=DefaultBotProperties(parse_mode="HTML"),
+    )
+    dp = Dispatcher()
+    dp.include_router(build_router())
+    task = asyncio.create_task(
+        dp.start_polling(bot, handle_signals=False, close_bot_session=False, polling_timeout=1)
+    )
+    try:
+        await api.wait_for_call("getUpdates", timeout=20)
+        yield Running(api, bot)
+    finally:
+        await dp.stop_polling()
+        await asyncio.wait_for(task, 10)
+        # Close the client before the server, skipping aiogram's 250 ms TLS grace sleep.
+        if session._session is not None:
+            await session._session.close()
+        await api.stop()
+
+
+async def test_message_button_edit_and_callback_answer(running: Running) -> None:
+    api = running.api
+    me = await running.bot.get_me()
+    assert (me.id, me.username) == (123456, "TroLyCCHCBot")
+
+    user = api.user(1001, first_name="Lan")
+    await user.send("/start abc")
+    [greeting] = await user.wait_messages(1)
+    assert greeting.text == "Xin chào Lan! payload=abc <ok>"
+    assert greeting.html is not None and greeting.html.startswith("<b>Xin chào</b>")
+    assert greeting.buttons == [
+        [("Hỏi đáp", "menu:ask")],
+        [("Tài liệu", "https://example.org/doc")],
+    ]
+    start_update = api.calls_of("getUpdates")
+    assert start_update and start_update[-1]["timeout"] == 1
+
+    with pytest.raises(FakeAPIError, match="no callback_data"):
+        await user.press("Tài liệu", message=greeting.message_id)
+    await user.press("menu:ask")
+    [edited] = await user.wait_messages(1)
+    assert edited.edited and edited.message_id == greeting.message_id
+    assert edited.text == "Bạn muốn hỏi gì?"
+    assert edited.buttons == [[("Quay lại", "back")]]
+    assert [m.text for m in user.messages] == ["Bạn muốn hỏi gì?"]
+    await api.wait_for_call("answerCallbackQuery", timeout=2)
+    assert [a.text for a in user.callback_answers] == ["Đã mở hỏi đáp"]
+
+    with pytest.raises(FakeAPIError, match="no button"):
+        await user.press("Không có nút này")
+    with pytest.raises(TimeoutError, match="expected 1 new bot message"):
+        await user.wait_messages(1, timeout=0.2)
+
+
+async def test_reply_keyboard_is_tracked_and_removed(running: Running) -> None:
+    user = running.api.user(1002)
+    await user.send("/phim")
+    [msg] = await user.wait_messages()
+    assert msg.keyboard == [["Có", "Không"]]
+    assert user.reply_keyboard == [["Có", "Không"]]
+    await user.send("Có")
+    [done] = await user.wait_messages()
+    assert done.text == "Đã ghi nhận." and done.remove_keyboard
+    assert user.reply_keyboard is None
+
+
+async def test_documents_round_trip(running: Running) -> None:
+    user = running.api.user(1003)
+    await user.send_document("bang-diem.csv", b"ma,diem\n1.1,2\n")
+    [reply] = await user.wait_messages()
+    assert reply.document is not None
+    assert reply.document.file_name == "ket-qua.csv"
+    assert reply.document.content == b"MA,DIEM\n1.1,2\n"
+    assert reply.caption == "Nhận 14 byte từ bang-diem.csv"
+    file = await running.bot.get_file(reply.document.file_id)
+    assert file.file_path and file.file_size == 14
+
+
+async def test_commands_chat_and_unknown_method(running: Running) -> None:
+    bot = running.bot
+    await bot.set_my_commands([BotCommand(command="start", description="Bắt đầu")])
+    assert [c.command for c in await bot.get_my_commands()] == ["start"]
+    await bot.delete_my_commands()
+    assert await bot.get_my_commands() == []
+    chat = await bot.get_chat(1004)
+    assert chat.id == 1004 and chat.type == "private"
+    await bot.send_chat_action(1004, "typing")
+
+    class Unknown(TelegramMethod[bool]):
+        __returning__ = bool
+        __api_method__ = "noSuchMethod"
+
+    with pytest.raises(TelegramNotFound, match="method not found"):
+        await bot(Unknown())
+    with pytest.raises(TelegramBadRequest, match="message to edit not found"):
+        await bot.edit_message_text(text="x", chat_id=1004, message_id=999)
+
+
+async def test_rate_limits_and_blocked_users(running: Running) -> None:
+    api, bot = running.api, running.bot
+    api.per_chat_limit_per_sec = 1
+    api.global_limit_per_sec = 3
+    await bot.send_message(2001, "một")
+    with pytest.raises(TelegramRetryAfter) as info:
+        await bot.send_message(2001, "hai")
+    assert info.value.retry_after == 1
+    await bot.send_message(2002, "một")
+    await bot.send_message(2003, "một")
+    with pytest.raises(TelegramRetryAfter):
+        await bot.send_message(2004, "một")
+    assert api.rejected_429 == 2
+    assert [m.text for m in api.user(2001).messages] == ["một"]
+
+    api.per_chat_limit_per_sec = api.global_limit_per_sec = None
+    api.block(2005)
+    with pytest.raises(TelegramForbiddenError, match="blocked by the user"):
+        await bot.send_message(2005, "xin chào")
+    assert api.user(2005).messages == []
+
+
+async def test_http_test_endpoints(running: Running) -> None:
+    base = running.api.base_url
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{base}/_test/users/3001/send", json={"text": "/start"}) as resp:
+            assert (await resp.json())["ok"]
+        await running.api.user(3001).wait_messages()
+        async with http.post(f"{base}/_test/users/3001/press", json={"text": "Hỏi đáp"}) as resp:
+            assert (await resp.json())["ok"]
+        await running.api.user(3001).wait_messages()
+        async with http.get(f"{base}/_test/users/3001/messages") as resp:
+            messages = await resp.json()
+        async with http.post(f"{base}/_test/users/3001/press", json={"text": "Nope"}) as resp:
+            assert resp.status == 400
+    assert [m["text"] for m in messages] == ["Bạn muốn hỏi gì?"]
+    assert messages[0]["buttons"] == [[["Quay lại", "back"]]]
