@@ -46,7 +46,7 @@ from criteria.schema import (
     YesNoRule,
 )
 from knowledge.schema import Entry
-from knowledge.text import STOPWORDS, Analyzed, analyze, find_codes, fold
+from knowledge.text import Analyzed, analyze, find_codes, fold, is_stopword
 
 Decision = Literal["answer", "clarify", "none"]
 Kind = Literal["entry", "criterion"]
@@ -62,16 +62,17 @@ _B_DETAIL = 0.6
 _W_TITLE = 1.0
 _W_CONTEXT = 0.95
 _W_DETAIL = 0.85
-_W_GROUP = 0.92  # areas and criteria groups: generic titles, a leaf or an entry is better
+_W_GROUP = 0.85  # areas and criteria groups: generic titles, a leaf or an entry is better
 
 # Calibration (0–100 scale of the final score).
 ANSWER_MIN = 62.0  # confident enough to answer alone
 ANSWER_MARGIN = 6.0  # ... and this far above the runner-up that concerns other criteria
-CLARIFY_MIN = 42.0  # below this nothing fits
+CLARIFY_MIN = 47.0  # below this nothing fits
 COVERAGE_MIN = 0.5  # share of the query's topic (idf mass) that must be known words
 
 # Re-ranking: weights of the features (they sum to 1).
-_W_QCOV = 0.42  # idf-weighted share of the query's topic words found in the text
+_W_QCOV = 0.30  # idf-weighted share of the query's topic words found in the text
+_W_TCOV = 0.12  # ... found anywhere in the texts of the same entry or criterion
 _W_DCOV = 0.18  # idf-weighted share of the text's words found in the query
 _W_PAIR = 0.15  # share of the query's word pairs found in the text
 _W_FUZZ = 0.25  # rapidfuzz token_set_ratio and token_sort_ratio
@@ -155,6 +156,11 @@ class _Doc:
 
 def _pairs(tokens: Sequence[str]) -> list[str]:
     return [f"{a} {b}" for a, b in pairwise(tokens)]
+
+
+def _related_codes(a: str, b: str) -> bool:
+    """Equal codes, or one is a group containing the other (3.4 and 3.4.1)."""
+    return a == b or b.startswith(a + ".") or a.startswith(b + ".")
 
 
 def _is_code_token(tok: str) -> bool:
@@ -257,7 +263,7 @@ class SearchIndex:
         folded: list[str] = []
         accented: list[str] = []
         for f, a in zip(an.folded, an.accented, strict=True):
-            if f in STOPWORDS or _is_code_token(f):
+            if is_stopword(f, a) or _is_code_token(f):
                 continue
             folded.append(f)
             accented.append(a)
@@ -384,8 +390,11 @@ class SearchIndex:
         return SearchResult(query, "answer", hits[:top])
 
     def _same_topic(self, a: int, b: int) -> bool:
+        """Whether ``b`` concerns the same criteria as ``a`` (or their groups or parts)."""
         ca, cb = self._targets[a].codes, self._targets[b].codes
-        return bool(ca) and set(ca) == set(cb)
+        if not ca or not cb:
+            return False
+        return all(any(_related_codes(x, y) for x in ca) for y in cb)
 
     def _hit(self, t: int, score: float) -> Hit:
         tg = self._targets[t]
@@ -405,7 +414,7 @@ class SearchIndex:
         words: list[str] = []
         credit: dict[str, float] = {}
         for f, a in zip(an.folded, an.accented, strict=True):
-            if f in STOPWORDS or _is_code_token(f) or f == "tc":
+            if is_stopword(f, a) or _is_code_token(f) or f == "tc":
                 continue
             if f in self._df:
                 # Accents typed but never seen on this word here: a different word that folds
@@ -423,9 +432,10 @@ class SearchIndex:
             if fixed is not None:
                 words.append(fixed)
                 credit[fixed] = max(credit.get(fixed, 0.0), 0.7)
-            else:
+            elif not f[0].isdigit():
                 words.append(f)
                 credit[f] = 0.0
+            # An unknown number (a figure, a date) says nothing about the topic: ignored.
         return words, credit
 
     def _rank(self, an: Analyzed) -> list[tuple[int, float, float]]:
@@ -466,20 +476,25 @@ class SearchIndex:
         rows: list[tuple[float, int, float, float]] = []  # cheap score, doc, q_cov, factor
         for t in cands:
             tg = self._targets[t]
+            found: list[tuple[int, list[str]]] = []
+            union: set[str] = set()
             for d in tg.docs:
+                shared = [w for w, pad in q_pads if pad in self._docs[d].text]
+                if shared:
+                    found.append((d, shared))
+                    union.update(shared)
+            # The query's topic covered anywhere in the target (question, phrasings, answer).
+            t_cov = sum(q_w[w] for w in union) / q_mass
+            for d, shared in found:
                 doc = self._docs[d]
-                padded = doc.text
-                shared = [w for w, pad in q_pads if pad in padded]
-                if not shared:
-                    continue
                 q_cov = sum(q_w[w] for w in shared) / q_mass
                 d_cov = sum(q_idf[w] for w in shared) / (doc.idf_mass or 1.0)
                 if n_pairs:
-                    pair_cov = sum(1 for pad in p_pads if pad in padded) / n_pairs
+                    pair_cov = sum(1 for pad in p_pads if pad in doc.text) / n_pairs
                 else:
                     pair_cov = q_cov
-                cheap = _W_QCOV * q_cov + _W_DCOV * d_cov + _W_PAIR * pair_cov
-                rows.append((cheap, d, q_cov, doc.weight * tg.weight))
+                cheap = _W_QCOV * q_cov + _W_TCOV * t_cov + _W_DCOV * d_cov + _W_PAIR * pair_cov
+                rows.append((cheap, d, t_cov, doc.weight * tg.weight))
         rows.sort(key=lambda r: -(r[0] + _W_FUZZ) * r[3])
         best: dict[int, tuple[float, float]] = {}
         floor = 0.0

@@ -22,12 +22,14 @@ from functools import lru_cache
 __all__ = [
     "ABBREVIATIONS",
     "STOPWORDS",
+    "STOPWORDS_ACCENTED",
     "Analyzed",
     "analyze",
     "expand",
     "find_codes",
     "fold",
     "has_diacritics",
+    "is_stopword",
     "normalize",
     "tokens",
 ]
@@ -62,6 +64,7 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "sipas": ("chỉ số hài lòng", "chỉ số hài lòng về sự phục vụ hành chính"),
     "ttdt": ("thông tin điện tử", "ttđt"),
     "vtvl": ("vị trí việc làm",),
+    "motcua": ("một cửa",),
     "pbgdpl": ("phổ biến giáo dục pháp luật", "phổ biến, giáo dục pháp luật", "pbgd pl"),
     "thpl": ("thi hành pháp luật",),
     "bpmc": ("bộ phận một cửa", "bộ phận tiếp nhận và trả kết quả", "bp một cửa"),
@@ -103,15 +106,28 @@ _SPELLING: dict[str, str] = {
     "%": "phần trăm",
 }
 
-# Function words of questions: they carry no topic, so they count little in candidate
-# selection and not at all in coverage. Folded forms.
-STOPWORDS: frozenset[str] = frozenset(
+# Function words of questions: they carry no topic, so they neither choose candidates nor
+# count in coverage. Matched on the accented form when the user typed accents (so "hôn" in
+# "kết hôn" or "cửa" in "một cửa" is not taken for "hơn" or "của"), else on the folded form.
+STOPWORDS_ACCENTED: frozenset[str] = frozenset(
     """
-    thi la co khong gi nao bao nhieu the sao ra duoc cua va cac nhung khi phai hay
-    bi chua trong voi theo de nay o ai ma neu thuoc den lai cung con rang vay a u nhe
-    oi ak minh em toi chung ta nhu roi nua hon muon giup biet vui long
+    thì là có không gì nào bao nhiêu thế thể sao ra được của và các những nhưng khi phải hay
+    bị chưa trong với theo để này nay ở ai mà nếu thuộc đến lại cũng còn rằng vậy à ạ ư nhé
+    ơi ak mình em chúng ta như rồi nữa hơn muốn giúp biết vui lòng
     """.split()
 )
+STOPWORDS: frozenset[str] = frozenset(
+    "".join(ch for ch in unicodedata.normalize("NFD", w.replace("đ", "d")) if ch.isascii())
+    for w in STOPWORDS_ACCENTED
+)
+
+
+def is_stopword(folded: str, accented: str) -> bool:
+    """Whether a token (folded and accented forms) is a question function word."""
+    if folded not in STOPWORDS:
+        return False
+    return accented == folded or accented in STOPWORDS_ACCENTED
+
 
 _TONE_MOVES = {
     # Old-style tone placement (hòa, thủy) to the new style (hoà, thuỷ), so both spellings of
@@ -201,8 +217,10 @@ class Analyzed:
 
     @property
     def content(self) -> tuple[str, ...]:
-        """Folded tokens that carry a topic (no question words, no lone digits)."""
-        return tuple(t for t in self.folded if t not in STOPWORDS)
+        """Folded tokens that carry a topic (no question words)."""
+        return tuple(
+            f for f, a in zip(self.folded, self.accented, strict=True) if not is_stopword(f, a)
+        )
 
 
 def analyze(text: str) -> Analyzed:
