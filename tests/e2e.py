@@ -42,7 +42,7 @@ class BotProcess:
         self.log_path = self.data_dir / f"bot-{len(list(self.data_dir.glob('bot-*.log')))}.log"
         log = self.log_path.open("wb")
         self.api.calls.clear()
-        self.proc = subprocess.Popen(
+        self.proc = subprocess.Popen(  # noqa: ASYNC220 - a short, non-blocking spawn
             [sys.executable, "-m", "bot", "run"],
             cwd=self.data_dir,
             env=self.env(),

@@ -39,7 +39,10 @@ class RecordingSession(BaseSession):
         return None
 
     async def make_request(
-        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109 - aiogram's signature
     ) -> TelegramType:
         self.requests.append(method)
         returning = method.__returning__
@@ -64,7 +67,7 @@ class RecordingSession(BaseSession):
         self,
         url: str,
         headers: dict[str, Any] | None = None,
-        timeout: int = 30,
+        timeout: int = 30,  # noqa: ASYNC109 - aiogram's signature
         chunk_size: int = 65536,
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
@@ -145,10 +148,11 @@ class Harness:
         for method in self.session.requests[start:]:
             name = method.__api_method__
             markup = getattr(method, "reply_markup", None)
+            text = getattr(method, "text", None) or getattr(method, "caption", None) or ""
             out.append(
                 Sent(
                     method=name,
-                    text=str(getattr(method, "text", None) or getattr(method, "caption", "") or ""),
+                    text=str(text),
                     markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
                     show_alert=bool(getattr(method, "show_alert", False)),
                 )

@@ -56,7 +56,8 @@ async def test_invite_registers_officer(
     assert "Đăng ký thành công" in sent[0].text
     assert "Cán bộ" in sent[0].text and "UBND huyện A" in sent[0].text
     async with session_factory() as session:
-        person = (await session.execute(select(Person).where(Person.telegram_id == 7))).scalar_one()
+        query = select(Person).where(Person.telegram_id == 7)
+        person = (await session.execute(query)).scalar_one()
         assert (person.role, person.department, person.active) == ("officer", "TP", True)
         invite = (await session.execute(select(Invite).where(Invite.code == code))).scalar_one()
         assert invite.used_by == 7
@@ -120,7 +121,8 @@ async def test_coordinator_makes_invite_in_chat(
     assert "https://t.me/TroLyCCHCBot?start=" in link
     new_code = link.split("?start=")[1].split()[0]
     async with session_factory() as session:
-        invite = (await session.execute(select(Invite).where(Invite.code == new_code))).scalar_one()
+        query = select(Invite).where(Invite.code == new_code)
+        invite = (await session.execute(query)).scalar_one()
         assert (invite.role, invite.department, invite.created_by) == ("officer", "TP", 20)
 
 
