@@ -437,6 +437,14 @@ class FakeBotAPI:
     def pending_updates(self) -> int:
         return len(self._updates)
 
+    async def wait_until(
+        self,
+        predicate: Callable[[], bool],
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> None:
+        """Wait until ``predicate()`` holds; it is re-checked on every request and update."""
+        await self._wait_for(predicate, timeout)
+
     async def wait_for_call(
         self,
         method: str,
@@ -467,7 +475,7 @@ class FakeBotAPI:
         async with self._changed:
             self._changed.notify_all()
 
-    async def _wait_for(self, predicate: Callable[[], bool], seconds: float) -> None:
+    async def _wait_for(self, predicate: Callable[[], bool], seconds: float | None) -> None:
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(predicate), seconds)
 

@@ -1,0 +1,477 @@
+"""``cchc-bot console``: chat with the real bot in the terminal through the fake Bot API.
+
+The bot runs exactly as ``cchc-bot run`` does (same dispatcher, handlers, database), only its
+Bot API base URL points at an in-process :class:`~bot.fakeapi.FakeBotAPI`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from bot.fakeapi import FakeAPIError, FakeBotAPI, FakeUser, SentMessage
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+TOKEN = "123456:CONSOLE-FAKE-TOKEN"
+DEMO_UNIT = ("DEMO", "UBND huyện Thử nghiệm")
+# Calls that are not a reaction the person is waiting for.
+_BACKGROUND_METHODS = frozenset({"getUpdates", "getMe", "sendChatAction", "getFile"})
+_FIRST_REPLY_SECONDS = 15.0
+_QUIET_SECONDS = 0.4
+
+
+@dataclass(frozen=True)
+class Persona:
+    key: str
+    aliases: tuple[str, ...]
+    user_id: int
+    first_name: str
+    label: str
+    invite_role: str | None = None
+    department: str | None = None
+
+
+PERSONAS = (
+    Persona("khach", ("guest",), 1001, "Khách", "khách, chưa đăng ký"),
+    Persona("canbo", ("officer",), 1002, "Bình", "cán bộ Phòng Tư pháp", "officer", "TP"),
+    Persona(
+        "dieuphoi", ("coordinator",), 1003, "Hà", "điều phối, Phòng Nội vụ", "coordinator", "NV"
+    ),
+    Persona("quantri", ("admin",), 1004, "Quản trị", "quản trị viên"),
+)
+ADMIN_PERSONA = PERSONAS[-1]
+
+HELP = """\
+Gõ nội dung để nhắn cho bot, gõ số để bấm nút tương ứng (ví dụ 1).
+Lệnh của bảng điều khiển:
+  :nguoi <tên>   đổi người dùng thử (khach, canbo, dieuphoi, quantri) — hoặc :user <name>
+  :ds            danh sách người dùng thử
+  :tep <đường dẫn>  gửi một tệp cho bot (tài liệu kiểm chứng…)
+  :bam <nhãn>    bấm nút theo nhãn hoặc dữ liệu nút
+  :gui <nội dung>   gửi nguyên văn (ví dụ một con số, không coi là bấm nút)
+  :giup          xem lại hướng dẫn này
+  :thoat         thoát (hoặc Ctrl-D, Ctrl-C)"""
+
+
+@dataclass(frozen=True)
+class Choice:
+    number: int
+    text: str
+    data: str | None
+    inline: bool
+    message_id: int | None
+
+
+def console_settings(settings: Settings) -> Settings:
+    """The settings the console runs with: the admin persona is added to ADMIN_IDS."""
+    admins = tuple(dict.fromkeys([*settings.admin_ids, ADMIN_PERSONA.user_id]))
+    return settings.model_copy(update={"admin_ids": admins})
+
+
+def choices_for(user: FakeUser) -> list[Choice]:
+    """Numbered buttons: those under the bot's last message, then the reply keyboard."""
+    out: list[Choice] = []
+    last = user.last
+    if last is not None:
+        for buttons in last.buttons:
+            for text, data in buttons:
+                out.append(Choice(len(out) + 1, text, data, True, last.message_id))
+    for labels in user.reply_keyboard or []:
+        for label in labels:
+            out.append(Choice(len(out) + 1, label, None, False, None))
+    return out
+
+
+def _is_url(data: str | None) -> bool:
+    return bool(data) and str(data).startswith(("http://", "https://", "tg://"))
+
+
+class Console:
+    def __init__(self, api: FakeBotAPI, out: TextIO) -> None:
+        self.api = api
+        self.out = out
+        self.users = {p.key: api.user(p.user_id, first_name=p.first_name) for p in PERSONAS}
+        self.current = PERSONAS[0]
+        self.shown = 0  # index into api.sent_log
+        self.toasts_shown = 0
+        self.downloads = Path(tempfile.gettempdir()) / "cchc-console"
+
+    @property
+    def user(self) -> FakeUser:
+        return self.users[self.current.key]
+
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
+
+    # -- showing what the bot sent ---------------------------------------------------------
+
+    def _persona_of(self, chat_id: int) -> Persona | None:
+        return next((p for p in PERSONAS if p.user_id == chat_id), None)
+
+    def flush(self) -> None:
+        """Print every bot message, edit and toast not shown yet."""
+        log_ = self.api.sent_log
+        while self.shown < len(log_):
+            self._show(log_[self.shown])
+            self.shown += 1
+        answers = self.api.calls_of("answerCallbackQuery")
+        for params in answers[self.toasts_shown :]:
+            if params.get("text"):
+                mark = "⚠️" if params.get("show_alert") else "💬"
+                self.say(f"   {mark} {params['text']}")
+        self.toasts_shown = len(answers)
+
+    def _show(self, msg: SentMessage) -> None:
+        persona = self._persona_of(msg.chat_id)
+        mine = persona == self.current
+        who = "" if mine else f" → {persona.key if persona else msg.chat_id}"
+        head = "🤖 (sửa tin trước)" if msg.edited else "🤖"
+        self.say(f"{head}{who}:")
+        for line in msg.text.splitlines() or [""]:
+            self.say(f"   {line}")
+        stored = msg.document or msg.photo
+        if stored is not None:
+            path = self._save(stored.file_name, stored.content)
+            self.say(f"   📎 {stored.file_name} ({stored.size} byte) → {path}")
+        numbers = (
+            {(c.message_id, c.text): c.number for c in choices_for(self.user)} if mine else {}
+        )
+        for row in msg.buttons:
+            cells = []
+            for text, data in row:
+                number = numbers.get((msg.message_id, text))
+                suffix = " ↗" if _is_url(data) else ""
+                cells.append(f"[{number if number else '·'}] {text}{suffix}")
+            self.say("   " + "  ".join(cells))
+        if msg.keyboard:
+            reply = {c.text: c.number for c in choices_for(self.user) if not c.inline}
+            for labels in msg.keyboard:
+                cells = [f"[{reply.get(t, '·') if mine else '·'}] {t}" for t in labels]
+                self.say("   ⌨ " + "  ".join(cells))
+
+    def _save(self, name: str, content: bytes) -> Path:
+        self.downloads.mkdir(parents=True, exist_ok=True)
+        path = self.downloads / Path(name).name
+        path.write_bytes(content)
+        return path
+
+    def _activity(self) -> int:
+        return sum(1 for name, _ in self.api.calls if name not in _BACKGROUND_METHODS)
+
+    async def settle(self, before: int) -> None:
+        """Wait for the bot's reaction to what was just sent: a first call, then quiet."""
+        try:
+            await self.api.wait_until(lambda: self._activity() > before, _FIRST_REPLY_SECONDS)
+        except TimeoutError:
+            self.say("   (bot chưa trả lời)")
+            return
+        seen, quiet_since = self._activity(), time.monotonic()
+        while time.monotonic() - quiet_since < _QUIET_SECONDS:
+            await asyncio.sleep(0.05)
+            now = self._activity()
+            if now != seen or self.api.pending_updates:
+                seen, quiet_since = now, time.monotonic()
+        self.flush()
+
+    # -- acting on input -------------------------------------------------------------------
+
+    async def handle(self, line: str) -> bool:
+        """Act on one input line; False means quit."""
+        text = line.strip()
+        if not text:
+            return True
+        if text.startswith(":"):
+            return await self._command(text)
+        if text.isdigit():
+            choice = next((c for c in choices_for(self.user) if c.number == int(text)), None)
+            if choice is not None:
+                await self._choose(choice)
+                return True
+        await self._send(text)
+        return True
+
+    async def _send(self, text: str) -> None:
+        before = self._activity()
+        await self.user.send(text)
+        await self.settle(before)
+
+    async def _choose(self, choice: Choice) -> None:
+        if not choice.inline:
+            await self._send(choice.text)
+            return
+        if choice.data is None or _is_url(choice.data):
+            self.say(f"   ↗ Liên kết: {choice.data}")
+            return
+        before = self._activity()
+        await self.user.press(choice.data, message=choice.message_id)
+        await self.settle(before)
+
+    async def _command(self, text: str) -> bool:
+        name, _, arg = text[1:].partition(" ")
+        name, arg = name.lower(), arg.strip()
+        if name in {"thoat", "thoát", "quit", "exit", "q"}:
+            return False
+        if name in {"giup", "giúp", "help", "h", "?"}:
+            self.say(HELP)
+        elif name in {"ds", "users"}:
+            self._list_users()
+        elif name in {"nguoi", "người", "user", "u"}:
+            self._switch(arg)
+        elif name in {"tep", "tệp", "file"}:
+            await self._send_file(arg)
+        elif name in {"gui", "gửi", "send"} and arg:
+            await self._send(arg)
+        elif name in {"bam", "bấm", "press"} and arg:
+            before = self._activity()
+            try:
+                await self.user.press(arg)
+            except FakeAPIError:
+                self.say(f"Không có nút «{arg}» dưới tin nhắn gần nhất có nút.")
+                return True
+            await self.settle(before)
+        else:
+            self.say(f"Lệnh không rõ: {text}. Gõ :giup để xem các lệnh.")
+        return True
+
+    def _list_users(self) -> None:
+        for p in PERSONAS:
+            mark = "▶" if p == self.current else " "
+            self.say(f" {mark} {p.key:<9} id {p.user_id}  {p.first_name} — {p.label}")
+
+    def _switch(self, arg: str) -> None:
+        wanted = arg.lower()
+        persona = next(
+            (p for p in PERSONAS if wanted in {p.key, *p.aliases, str(p.user_id)}), None
+        )
+        if persona is None:
+            self.say("Không có người dùng này. Gõ :ds để xem danh sách.")
+            return
+        self.current = persona
+        self.say(f"Đang nhắn với tư cách {persona.key} ({persona.first_name}, {persona.label}).")
+        if choices_for(self.user):
+            cells = [f"[{c.number}] {c.text}" for c in choices_for(self.user)]
+            self.say("   Nút đang hiện: " + "  ".join(cells))
+
+    async def _send_file(self, arg: str) -> None:
+        if not arg:
+            self.say("Cú pháp: :tep <đường dẫn tệp>")
+            return
+        path = Path(arg)
+        try:
+            content = await asyncio.to_thread(lambda: path.expanduser().read_bytes())
+        except OSError as exc:
+            self.say(f"Không đọc được tệp {path}: {exc.strerror or exc}")
+            return
+        before = self._activity()
+        await self.user.send_document(path.name, content)
+        await self.settle(before)
+
+    def prompt(self) -> str:
+        return f"{self.current.key}> "
+
+
+async def _register_personas(settings: Settings, api: FakeBotAPI, console: Console) -> list[str]:
+    """Seed the demo unit and register officer/coordinator through real invites."""
+    from bot.data import load_data
+    from bot.db.engine import create_engine, create_session_factory
+    from bot.services.invites import check_department
+    from bot.services.people import Role, add_unit, create_invite
+
+    catalogue = (await asyncio.to_thread(load_data, settings)).catalogue
+    codes: dict[str, str] = {}
+    engine = create_engine(settings.db_url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            await add_unit(session, DEMO_UNIT[0], DEMO_UNIT[1], "huyen")
+            for persona in PERSONAS:
+                if persona.invite_role is None:
+                    continue
+                role = Role(persona.invite_role)
+                invite = await create_invite(
+                    session,
+                    role=role,
+                    unit_code=DEMO_UNIT[0],
+                    department=check_department(catalogue, role, persona.department),
+                    created_by=None,
+                    ttl=timedelta(hours=1),
+                    now=datetime.now(UTC),
+                )
+                codes[persona.key] = invite.code
+    finally:
+        await engine.dispose()
+    registered = []
+    for key, code in codes.items():
+        before = console._activity()
+        await console.users[key].send(f"/start {code}")
+        await _quiet(console, before)
+        console.users[key].drain()
+        registered.append(key)
+    console.shown = len(api.sent_log)
+    console.toasts_shown = len(api.calls_of("answerCallbackQuery"))
+    return registered
+
+
+async def _quiet(console: Console, before: int) -> None:
+    """Like Console.settle, but prints nothing: registration replies are not shown."""
+    api = console.api
+    with contextlib.suppress(TimeoutError):
+        await api.wait_until(lambda: console._activity() > before, _FIRST_REPLY_SECONDS)
+        await api.wait_idle(quiet=_QUIET_SECONDS, timeout=_FIRST_REPLY_SECONDS)
+
+
+def _quiet_logs(level: str) -> dict[logging.Logger, int]:
+    """Keep per-update INFO lines of the libraries off the chat; DEBUG shows everything."""
+    if level == "DEBUG":
+        return {}
+    saved = {}
+    for name in ("aiogram", "alembic", "bot.fakeapi", "bot.app", "bot.storage"):
+        logger_ = logging.getLogger(name)
+        saved[logger_] = logger_.level
+        logger_.setLevel(max(logging.WARNING, logger_.getEffectiveLevel()))
+    return saved
+
+
+def _start_reader(
+    loop: asyncio.AbstractEventLoop,
+    lines: asyncio.Queue[str | None],
+    ready: threading.Event,
+    prompt: list[str],
+) -> None:
+    """Read stdin in a daemon thread so that Ctrl-C never waits on a blocked input()."""
+
+    def read() -> None:
+        while True:
+            ready.wait()
+            ready.clear()
+            try:
+                line: str | None = input(prompt[0])
+            except (EOFError, KeyboardInterrupt, OSError):
+                line = None
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+            if line is None:
+                return
+
+    threading.Thread(target=read, name="console-stdin", daemon=True).start()
+
+
+async def run_console(settings: Settings) -> None:
+    """Run the bot against a local fake Bot API and chat with it on stdin/stdout."""
+    from bot.app import run_bot
+
+    out = sys.stdout
+    interactive = sys.stdin.isatty()
+    quieted = _quiet_logs(settings.log_level)
+    settings = console_settings(settings)
+    api = FakeBotAPI(bot_username=settings.bot_username)
+    url = await api.start(host="127.0.0.1", port=0)
+    stop = asyncio.Event()
+    bot_task = asyncio.create_task(
+        run_bot(settings, api_url=url, token=TOKEN, stop_event=stop), name="console-bot"
+    )
+    console = Console(api, out)
+    quit_requested = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGINT, quit_requested.set)
+    try:
+        polling = asyncio.create_task(api.wait_for_call("getUpdates", timeout=120))
+        await asyncio.wait({polling, bot_task}, return_when=asyncio.FIRST_COMPLETED)
+        if bot_task.done():
+            polling.cancel()
+            bot_task.result()  # the bot could not start: raise its error (bad data, …)
+            return
+        await polling
+        try:
+            registered = await _register_personas(settings, api, console)
+        except Exception as exc:  # the console still works for guests and the admin
+            log.warning("Could not register the demo officer/coordinator: %s", exc)
+            registered = []
+        console.say(f"Trợ lý CCHC — bảng điều khiển thử nghiệm (bot @{settings.bot_username}).")
+        console.say("Không cần Telegram: bot thật chạy với Bot API giả lập trên máy này.")
+        if registered:
+            console.say(
+                f"Đã đăng ký sẵn {', '.join(registered)} vào đơn vị {DEMO_UNIT[1]} "
+                f"({DEMO_UNIT[0]}) qua mã mời."
+            )
+        console.say(HELP)
+        console.say("Người dùng thử:")
+        console._list_users()
+        await _loop(console, interactive, quit_requested, bot_task)
+        if bot_task.done():
+            bot_task.result()  # the bot died under us: let its error reach the command line
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGINT)
+        stop.set()
+        if not bot_task.done():
+            try:
+                await asyncio.wait_for(bot_task, 15)
+            except TimeoutError:
+                log.warning("The bot did not stop in time; cancelled")
+            except Exception:
+                log.exception("The bot stopped with an error")
+        await api.stop()
+        console.say("Tạm biệt!")
+        for logger_, level in quieted.items():
+            logger_.setLevel(level)
+
+
+async def _loop(
+    console: Console,
+    interactive: bool,
+    quit_requested: asyncio.Event,
+    bot_task: asyncio.Task[None],
+) -> None:
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
+    ready = threading.Event()
+    prompt = [console.prompt() if interactive else ""]
+    _start_reader(asyncio.get_running_loop(), lines, ready, prompt)
+    quit_wait = asyncio.create_task(quit_requested.wait())
+    try:
+        while True:
+            console.flush()
+            prompt[0] = console.prompt() if interactive else ""
+            ready.set()
+            # Messages arriving while the person types (reminders, relays) are shown too.
+            while True:
+                getter = asyncio.create_task(lines.get())
+                changed = asyncio.create_task(
+                    console.api.wait_until(lambda: len(console.api.sent_log) > console.shown, None)
+                )
+                done, _ = await asyncio.wait(
+                    {getter, changed, quit_wait, bot_task}, return_when=asyncio.FIRST_COMPLETED
+                )
+                changed.cancel()
+                if getter not in done:
+                    getter.cancel()
+                if quit_wait in done or bot_task in done:
+                    return
+                if getter in done:
+                    break
+                console.flush()
+                if interactive:
+                    console.out.write(prompt[0])
+                    console.out.flush()
+            line = getter.result()
+            if line is None:
+                return
+            if not interactive:
+                console.say(f"{console.prompt()}{line}")
+            if not await console.handle(line):
+                return
+    finally:
+        quit_wait.cancel()
