@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from logging.config import fileConfig
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -12,6 +13,9 @@ from bot.db.engine import create_engine
 from bot.db.models import Base
 
 config = context.config
+# Only the alembic CLI has an ini file; the bot keeps its own logging set-up.
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 target_metadata = Base.metadata
 
 
