@@ -17,10 +17,11 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeDefault
-from knowledge.search import SearchIndex
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import handlers
+from bot.background import JobContext, start_jobs
+from bot.clock import Clock, SystemClock
 from bot.data import BotData, load_data
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
@@ -29,6 +30,7 @@ from bot.settings import Settings
 from bot.storage import create_storage
 from handlers.errors import on_error
 from handlers.texts import COMMANDS
+from knowledge.search import SearchIndex
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ def create_dispatcher(
     session_factory: async_sessionmaker[AsyncSession],
     storage: BaseStorage,
     events_isolation: BaseEventIsolation | None = None,
+    clock: Clock | None = None,
     **extra: Any,
 ) -> Dispatcher:
     """The dispatcher with every router, the session middleware and the error handler.
@@ -70,6 +73,7 @@ def create_dispatcher(
         entries=data.entries,
         index=index,
         session_factory=session_factory,
+        clock=clock or SystemClock(),
         **extra,
     )
     dp.update.outer_middleware(SessionMiddleware(session_factory, settings.admin_ids))
@@ -99,6 +103,19 @@ class Assembled:
     bot: Bot
     dp: Dispatcher
     engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    clock: Clock
+    data: BotData
+
+    def job_context(self, stop: asyncio.Event) -> JobContext:
+        return JobContext(
+            bot=self.bot,
+            settings=self.dp["settings"],
+            catalogue=self.data.catalogue,
+            session_factory=self.session_factory,
+            clock=self.clock,
+            stop=stop,
+        )
 
     async def close(self) -> None:
         await self.bot.session.close()
@@ -117,10 +134,18 @@ async def assemble(
     session_factory = create_session_factory(engine)
     storage = create_storage(settings.redis_url, session_factory)
     bot = create_bot(settings, token=token, api_url=api_url)
+    clock = SystemClock()
     dp = create_dispatcher(
-        settings=settings, data=data, index=index, session_factory=session_factory, storage=storage
+        settings=settings,
+        data=data,
+        index=index,
+        session_factory=session_factory,
+        storage=storage,
+        clock=clock,
     )
-    return Assembled(bot=bot, dp=dp, engine=engine)
+    return Assembled(
+        bot=bot, dp=dp, engine=engine, session_factory=session_factory, clock=clock, data=data
+    )
 
 
 def install_signal_handlers(stop: asyncio.Event) -> None:
@@ -149,16 +174,19 @@ async def run_bot(
         log.info("Bot @%s (id %s) starting long polling", me.username, me.id)
         await bot.delete_webhook(drop_pending_updates=False)
         await set_commands(bot)
+        background = start_jobs(app.job_context(stop))
         polling = asyncio.create_task(
             dp.start_polling(bot, handle_signals=False, close_bot_session=False)
         )
         waiter = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({polling, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        stop.set()
         if polling not in done:
             with suppress(RuntimeError):
                 await dp.stop_polling()
             await polling
         waiter.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
         if polling in done:
             polling.result()
     finally:

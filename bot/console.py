@@ -370,11 +370,11 @@ def _start_reader(
 
 async def run_console(settings: Settings) -> None:
     """Run the bot against a local fake Bot API and chat with it on stdin/stdout."""
+    quieted = _quiet_logs(settings.log_level)  # before importing alembic through bot.app
     from bot.app import run_bot
 
     out = sys.stdout
     interactive = sys.stdin.isatty()
-    quieted = _quiet_logs(settings.log_level)
     settings = console_settings(settings)
     api = FakeBotAPI(bot_username=settings.bot_username)
     url = await api.start(host="127.0.0.1", port=0)

@@ -9,6 +9,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot.app import assemble, install_signal_handlers, set_commands
+from bot.background import start_jobs
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ async def run_webhook(settings: Settings, *, stop_event: asyncio.Event | None = 
         await app.bot.set_webhook(
             settings.webhook_url.rstrip("/") + settings.webhook_path, secret_token=secret
         )
+        background = start_jobs(app.job_context(stop))
         await site.start()
         log.info(
             "Webhook listening on %s:%s%s",
@@ -42,6 +44,7 @@ async def run_webhook(settings: Settings, *, stop_event: asyncio.Event | None = 
             settings.webhook_path,
         )
         await stop.wait()
+        await asyncio.gather(*background, return_exceptions=True)
     finally:
         await runner.cleanup()
         await app.close()

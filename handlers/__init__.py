@@ -16,8 +16,29 @@ def _detached(router: Router) -> Router:
 
 
 def routers() -> list[Router]:
-    """Every router in order, the fallback last."""
-    from handlers import ask, common, fallback, invites
+    """Every router in order: commands and stateful journeys first, free-text questions
+    after them, the fallback last."""
+    from handlers import (
+        ask,
+        browse,
+        common,
+        coordination,
+        deadlines,
+        fallback,
+        invites,
+        scoring,
+        tickets,
+    )
 
-    ordered = (common.router, invites.router, ask.router, fallback.router)
+    ordered = (
+        common.router,
+        invites.router,
+        coordination.router,
+        scoring.router,
+        deadlines.router,
+        tickets.router,
+        browse.router,
+        ask.router,
+        fallback.router,
+    )
     return [_detached(r) for r in ordered]

@@ -1,0 +1,60 @@
+"""Background jobs of a running bot (outbox sender, reminders, ticket follow-ups).
+
+Each job is an ``async def job(ctx: JobContext) -> None`` that loops until ``ctx.stop`` is
+set. Jobs must be safe with several bot processes on one database: anything that sends is
+claimed in the database first (unique constraints), never decided by one process alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiogram import Bot
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.settings import Settings
+from criteria.loader import Catalogue
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class JobContext:
+    bot: Bot
+    settings: Settings
+    catalogue: Catalogue
+    session_factory: async_sessionmaker[AsyncSession]
+    clock: Clock
+    stop: asyncio.Event
+
+
+Job = Callable[[JobContext], Awaitable[None]]
+
+
+def jobs() -> list[Job]:
+    """The jobs every bot process runs; journeys add theirs here."""
+    return []
+
+
+async def _guarded(job: Job, ctx: JobContext) -> None:
+    name = getattr(job, "__name__", repr(job))
+    while not ctx.stop.is_set():
+        try:
+            await job(ctx)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("Background job %s failed; restarting in 5 s", name)
+            try:
+                await asyncio.wait_for(ctx.stop.wait(), timeout=5)
+            except TimeoutError:
+                pass
+
+
+def start_jobs(ctx: JobContext) -> list[asyncio.Task[None]]:
+    return [asyncio.create_task(_guarded(job, ctx)) for job in jobs()]

@@ -1,0 +1,3 @@
+"""User-facing texts of the deadlines journey (Vietnamese)."""
+
+from __future__ import annotations
