@@ -1,0 +1,59 @@
+"""The pure domains never import aiogram or SQLAlchemy, and nothing happens at import time."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FORBIDDEN = ("aiogram", "sqlalchemy", "aiohttp", "bot", "handlers")
+
+
+@pytest.mark.parametrize("package", ["criteria", "knowledge"])
+def test_pure_domain_imports(package: str) -> None:
+    offenders = []
+    for path in sorted((ROOT / package).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            for name in names:
+                if name.split(".")[0] in FORBIDDEN:
+                    offenders.append(f"{path.relative_to(ROOT)}: {name}")
+    assert offenders == []
+
+
+def test_handlers_do_not_touch_sql_or_yaml() -> None:
+    offenders = []
+    for path in sorted((ROOT / "handlers").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for needle in ("import yaml", "from sqlalchemy import", "import rapidfuzz", "select("):
+            if needle in text:
+                offenders.append(f"{path.relative_to(ROOT)}: {needle}")
+    assert offenders == []
+
+
+def test_importing_does_not_load_settings_or_data() -> None:
+    code = (
+        "import sys, bot.app, bot.cli, handlers, criteria.loader, knowledge.search\n"
+        "import bot.settings as s\n"
+        "assert not any(isinstance(v, s.Settings) for m in list(sys.modules.values())"
+        " for v in vars(m).values() if m and m.__name__.startswith(('bot', 'handlers'))), 'x'\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"BOT_TOKEN": "broken token", "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
+    # An invalid BOT_TOKEN in the environment must not matter until settings are loaded.
+    assert done.returncode == 0, done.stderr
