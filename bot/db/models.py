@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, MetaData, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -146,3 +155,86 @@ class QuestionLog(Base):
     for_province: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# --- Escalate ------------------------------------------------------------------------------
+
+
+class Ticket(Base):
+    """A question sent to a provincial department (Sở), shown to people as ``#<id>``.
+
+    ``due_from`` is when the response clock started (creation, reassignment or the officer's
+    reply to a request for more information); ``route_count`` changes with every routing so
+    that reminders of an earlier routing never block those of the next one.
+    """
+
+    __tablename__ = "ticket"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question: Mapped[str] = mapped_column(Text)
+    criterion_code: Mapped[str | None] = mapped_column(String(32))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    asker_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    department: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    awaiting_info: Mapped[bool] = mapped_column(Boolean, default=False)
+    attachment_id: Mapped[str | None] = mapped_column(String(255))
+    attachment_kind: Mapped[str | None] = mapped_column(String(16))
+    question_log_id: Mapped[int | None] = mapped_column(ForeignKey("question_log.id"))
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(255))
+    reminder_level: Mapped[int] = mapped_column(default=0)
+    route_count: Mapped[int] = mapped_column(default=1)
+    due_from: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    answered_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    unit: Mapped[Unit | None] = relationship(lazy="selectin")
+
+    def __repr__(self) -> str:
+        return f"Ticket(id={self.id!r}, status={self.status!r})"
+
+
+class TicketEvent(Base):
+    """One step of a ticket's history (created, reassigned, answer, resolved, reopened …)."""
+
+    __tablename__ = "ticket_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    department: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TicketFollower(Base):
+    """An officer who asked the same question and follows another unit's ticket."""
+
+    __tablename__ = "ticket_follower"
+    __table_args__ = (UniqueConstraint("ticket_id", "telegram_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RulingSuggestion(Base):
+    """An answered ticket proposed as a knowledge-base entry; approved ones are searched."""
+
+    __tablename__ = "ruling_suggestion"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    criterion_code: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_by: Mapped[int | None] = mapped_column(BigInteger)
+    reviewed_at: Mapped[datetime | None]
