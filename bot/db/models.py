@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
@@ -10,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     MetaData,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -238,3 +240,89 @@ class RulingSuggestion(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reviewed_by: Mapped[int | None] = mapped_column(BigInteger)
     reviewed_at: Mapped[datetime | None]
+
+
+# --- Score ---------------------------------------------------------------------------------
+
+
+class Assessment(Base):
+    """One unit's self-assessment against one criteria set; "open" or "locked"."""
+
+    __tablename__ = "assessment"
+    __table_args__ = (UniqueConstraint("unit_id", "set_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    set_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    locked_at: Mapped[datetime | None]
+    locked_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"Assessment(unit_id={self.unit_id!r}, set_id={self.set_id!r})"
+
+
+class Answer(Base):
+    """The answer to one self-scored criterion: the typed input, its score and evidence state.
+
+    ``raw`` is the JSON of the scoring input; ``evidence_status`` is "pending" (not yet
+    asked), "ok", "missing" (to be added later) or "explained" (a giải trình instead).
+    """
+
+    __tablename__ = "answer"
+    __table_args__ = (UniqueConstraint("assessment_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    department: Mapped[str | None] = mapped_column(String(32))
+    raw: Mapped[str] = mapped_column(Text)
+    points: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    max: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    explanation: Mapped[str] = mapped_column(Text)
+    not_applicable: Mapped[bool] = mapped_column(Boolean, default=False)
+    excluded: Mapped[bool] = mapped_column(Boolean, default=False)
+    evidence_status: Mapped[str] = mapped_column(String(16), default="pending")
+    explanation_text: Mapped[str | None] = mapped_column(Text)
+    returned_comment: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    evidence: Mapped[list[Evidence]] = relationship(
+        lazy="selectin", order_by="Evidence.id", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"Answer(code={self.code!r}, points={self.points!r})"
+
+
+class Evidence(Base):
+    """One evidence item (tài liệu kiểm chứng): a document reference, a file or a link."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answer.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str | None] = mapped_column(Text)
+    file_id: Mapped[str | None] = mapped_column(String(255))
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    author: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditLog(Base):
+    """Who changed what in an assessment, and when: old and new values as JSON text."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), index=True)
+    code: Mapped[str | None] = mapped_column(String(32))
+    actor: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(32))
+    old: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
