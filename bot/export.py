@@ -1,0 +1,411 @@
+"""Exporting a unit's assessment for the provincial software: XLSX (print-ready) and CSV.
+
+The builders are pure: they take the criteria set, plain views of the stored answers and the
+summary, and return bytes. Points stay ``Decimal`` to the cell, so the file holds exactly the
+figures that were stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from typing import Literal
+
+from criteria.schema import CriteriaSet, Criterion
+from criteria.scoring import ScoreResult, Summary, format_points, summarise
+
+RowKind = Literal["area", "group", "criterion", "area_total"]
+
+COLUMNS: tuple[str, ...] = (
+    "Mã",
+    "Tiêu chí",
+    "Điểm tối đa",
+    "Điểm tự chấm",
+    "Cách tính",
+    "Tài liệu kiểm chứng",
+    "Giải trình",
+    "Phòng phụ trách",
+    "Người chấm",
+    "Cập nhật",
+)
+# Print widths (characters) of the columns above, for an A4 landscape page fitted to width.
+WIDTHS: tuple[int, ...] = (9, 48, 9, 9, 42, 38, 30, 20, 18, 16)
+SURVEY_NOTE = "Do tỉnh chấm qua điều tra xã hội học (không tự chấm)"
+NOT_SCORED = "Chưa chấm"
+_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """What the export reads of one saved answer: a plain view of the database rows."""
+
+    code: str
+    points: Decimal
+    max: Decimal
+    explanation: str = ""
+    evidence: tuple[str, ...] = ()
+    justification: str = ""
+    not_applicable: bool = False
+    excluded: bool = False
+    author_id: int | None = None
+    updated_at: datetime | None = None
+
+    def result(self) -> ScoreResult:
+        return ScoreResult(
+            points=self.points,
+            max=self.max,
+            explanation=self.explanation,
+            not_applicable=self.not_applicable,
+            excluded=self.excluded,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One line of the export: an area heading, a group, a criterion or an area total."""
+
+    kind: RowKind
+    code: str
+    title: str
+    max: Decimal | None
+    points: Decimal | None = None
+    explanation: str = ""
+    evidence: tuple[str, ...] = ()
+    justification: str = ""
+    department: str = ""
+    author: str = ""
+    updated: str = ""
+
+    def cells(self, evidence_separator: str) -> list[object]:
+        return [
+            self.code,
+            self.title,
+            self.max,
+            self.points,
+            self.explanation,
+            evidence_separator.join(self.evidence),
+            self.justification,
+            self.department,
+            self.author,
+            self.updated,
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """Everything a file needs: the set, the unit, its rows and totals, and the date."""
+
+    cset: CriteriaSet
+    unit_name: str
+    rows: list[ExportRow]
+    summary: Summary
+    exported_on: date = field(default_factory=date.today)
+
+
+def local_time(value: datetime | None, tz: tzinfo) -> str:
+    """``dd/mm/yyyy HH:MM`` in ``tz`` (an empty string for no time)."""
+    return "" if value is None else value.astimezone(tz).strftime("%d/%m/%Y %H:%M")
+
+
+def summary_of(cset: CriteriaSet, answers: Mapping[str, StoredAnswer]) -> Summary:
+    """The totals of the stored answers (survey, bonus and penalty not entered yet)."""
+    by_code = cset.by_code()
+    results = {
+        code: a.result()
+        for code, a in answers.items()
+        if code in by_code and by_code[code].is_leaf and not by_code[code].is_survey
+    }
+    return summarise(cset, results)
+
+
+def _walk(node: Criterion, department: str | None) -> Iterator[tuple[Criterion, str | None]]:
+    # A leaf without its own department belongs to the nearest ancestor's.
+    own = node.department or department
+    yield node, own
+    for child in node.children:
+        yield from _walk(child, own)
+
+
+def build_rows(
+    cset: CriteriaSet,
+    answers: Mapping[str, StoredAnswer],
+    people_names: Mapping[int, str],
+    tz: tzinfo,
+) -> list[ExportRow]:
+    """The rows of the export, area by area: heading, criteria, then the area's total.
+
+    Area totals count self-scored criteria only; survey criteria are listed with a note.
+    """
+    rows: list[ExportRow] = []
+    for area in cset.areas:
+        rows.append(ExportRow(kind="area", code=area.code, title=area.title, max=area.max))
+        points = Decimal(0)
+        maximum = Decimal(0)
+        for node, dep in _walk(area, None):
+            if node is area:
+                continue
+            department = cset.department_name(dep)
+            if not node.is_leaf:
+                rows.append(
+                    ExportRow(
+                        kind="group",
+                        code=node.code,
+                        title=node.title,
+                        max=node.max,
+                        department=department,
+                    )
+                )
+                continue
+            if node.is_survey:
+                rows.append(
+                    ExportRow(
+                        kind="criterion",
+                        code=node.code,
+                        title=node.title,
+                        max=node.max,
+                        explanation=SURVEY_NOTE,
+                        department=department,
+                    )
+                )
+                continue
+            maximum += node.max
+            answer = answers.get(node.code)
+            if answer is None:
+                rows.append(
+                    ExportRow(
+                        kind="criterion",
+                        code=node.code,
+                        title=node.title,
+                        max=node.max,
+                        explanation=NOT_SCORED,
+                        department=department,
+                    )
+                )
+                continue
+            points += answer.points
+            author = ""
+            if answer.author_id is not None:
+                author = people_names.get(answer.author_id, str(answer.author_id))
+            rows.append(
+                ExportRow(
+                    kind="criterion",
+                    code=node.code,
+                    title=node.title,
+                    max=node.max,
+                    points=answer.points,
+                    explanation=answer.explanation,
+                    evidence=answer.evidence,
+                    justification=answer.justification,
+                    department=department,
+                    author=author,
+                    updated=local_time(answer.updated_at, tz),
+                )
+            )
+        rows.append(
+            ExportRow(
+                kind="area_total",
+                code="",
+                title=f"Cộng lĩnh vực {area.code} (phần tự chấm)",
+                max=maximum,
+                points=points,
+            )
+        )
+    return rows
+
+
+def summary_lines(summary: Summary) -> list[tuple[str, Decimal | str | None, Decimal | None]]:
+    """The closing lines of a file: (label, value, maximum)."""
+    lines: list[tuple[str, Decimal | str | None, Decimal | None]] = [
+        ("Tổng điểm tự chấm", summary.self_points, summary.self_max),
+        (
+            "Điểm điều tra xã hội học (do tỉnh chấm, không tự chấm)",
+            summary.survey_points if summary.survey_points else None,
+            summary.survey_max,
+        ),
+        ("Điểm thưởng", summary.bonus, None),
+        ("Điểm trừ", summary.penalty, None),
+    ]
+    if summary.excluded_max:
+        lines.append(
+            (
+                "Điểm tối đa tính chỉ số (đã loại tiêu chí không phát sinh)",
+                None,
+                summary.denominator,
+            )
+        )
+    lines += [
+        ("Chỉ số CCHC (%)", summary.index, None),
+        ("Xếp loại", summary.band, None),
+    ]
+    return lines
+
+
+def _points(value: Decimal | None) -> Decimal | None:
+    # Two decimals are enough for every figure of a set (quarter points), and exact.
+    return None if value is None else value.quantize(_CENT)
+
+
+def filename(unit_code: str, cset: CriteriaSet, fmt: str) -> str:
+    return f"cchc-{cset.id}-{unit_code}.{fmt}"
+
+
+# --- XLSX ------------------------------------------------------------------------------------
+
+
+def to_xlsx(
+    cset: CriteriaSet,
+    unit_name: str,
+    rows: Sequence[ExportRow],
+    summary: Summary,
+    *,
+    exported_on: date | None = None,
+) -> bytes:
+    """A print-ready workbook: title block, header, criteria by area with totals, summary."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None  # a new workbook always has one sheet
+    ws.title = "Tự chấm điểm"
+    ncols = len(COLUMNS)
+    last_col = get_column_letter(ncols)
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    thin = Side(style="thin", color="999999")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    area_fill = PatternFill("solid", fgColor="DDEBF7")
+    total_fill = PatternFill("solid", fgColor="F2F2F2")
+    number_format = "0.00"
+
+    ws["A1"] = cset.title
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.merge_cells(f"A1:{last_col}1")
+    ws["A2"] = f"Đơn vị: {unit_name}"
+    ws["A2"].font = bold
+    ws.merge_cells(f"A2:{last_col}2")
+    ws["A3"] = f"Ngày xuất: {(exported_on or date.today()).strftime('%d/%m/%Y')}"
+    ws.merge_cells(f"A3:{last_col}3")
+    header_row = 5
+    for col, name in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=header_row, column=col, value=name)
+        cell.font = bold
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        cell.fill = area_fill
+        cell.border = border
+
+    r = header_row
+    for row in rows:
+        r += 1
+        values = row.cells("\n")
+        values[2], values[3] = _points(row.max), _points(row.points)
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(row=r, column=col, value=value if value != "" else None)
+            cell.alignment = wrap
+            cell.border = border
+            if col in (3, 4):
+                cell.number_format = number_format
+            if row.kind in ("area", "area_total"):
+                cell.font = bold
+                cell.fill = area_fill if row.kind == "area" else total_fill
+            elif row.kind == "group":
+                cell.font = Font(italic=True)
+    last_data_row = r
+
+    r += 1
+    for label, value, maximum in summary_lines(summary):
+        r += 1
+        ws.cell(row=r, column=2, value=label).font = bold
+        ws.cell(row=r, column=2).alignment = wrap
+        if maximum is not None:
+            ws.cell(row=r, column=3, value=_points(maximum)).number_format = number_format
+        if isinstance(value, Decimal):
+            ws.cell(row=r, column=4, value=_points(value)).number_format = number_format
+        elif value is not None:
+            ws.cell(row=r, column=4, value=value)
+        ws.cell(row=r, column=4).font = bold
+    if summary.survey_max:
+        r += 2
+        ws.cell(row=r, column=2, value=_survey_note(summary)).alignment = wrap
+        ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=ncols)
+
+    for col, width in enumerate(WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    ws.auto_filter.ref = f"A{header_row}:{last_col}{last_data_row}"
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
+    ws.page_margins.left = ws.page_margins.right = 0.4
+
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _survey_note(summary: Summary) -> str:
+    return (
+        f"Ghi chú: {format_points(summary.survey_max)} điểm điều tra xã hội học do tỉnh chấm, "
+        "chưa tính vào chỉ số tạm tính ở trên cho đến khi có kết quả."
+    )
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+def _csv_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.quantize(_CENT), "f")
+    return str(value)
+
+
+def to_csv(
+    cset: CriteriaSet,
+    unit_name: str,
+    rows: Sequence[ExportRow],
+    summary: Summary,
+    *,
+    exported_on: date | None = None,
+) -> bytes:
+    """The same columns as the workbook, UTF-8 with a BOM so that Excel reads Vietnamese.
+
+    No title block: the file is meant to be read by programs; the set and unit are in its name.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([_csv_value(v) for v in row.cells("; ")])
+    for label, value, maximum in summary_lines(summary):
+        cells: list[object] = ["", label, maximum, value, "", "", "", "", "", ""]
+        writer.writerow([_csv_value(v) for v in cells])
+    return out.getvalue().encode("utf-8-sig")
+
+
+FORMATS = ("xlsx", "csv")
+
+
+def render(export: Export, fmt: str) -> bytes:
+    """The file of ``export`` in ``fmt`` (``xlsx`` or ``csv``)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    build = to_xlsx if fmt == "xlsx" else to_csv
+    return build(
+        export.cset, export.unit_name, export.rows, export.summary, exported_on=export.exported_on
+    )
+
+
+def area_chart_rows(summary: Summary) -> Sequence[tuple[str, str, Decimal, Decimal]]:
+    """(code, title, points, max) of the self-scored areas, for the chart."""
+    return [(a.code, a.title, a.points, a.max) for a in summary.areas if a.max > 0]
