@@ -79,10 +79,11 @@ _W_FUZZ = 0.25  # rapidfuzz token_set_ratio and token_sort_ratio
 
 _BM25_K1 = 1.2
 _BM25_B = 0.75
-_CANDIDATES = 40  # targets chosen by BM25 for re-ranking
-_RERANK_DOCS = 80  # texts scored with rapidfuzz at most
-_KEEP = 8  # targets kept in the ranking
+_CANDIDATES = 30  # targets chosen by BM25 for re-ranking
+_RERANK_DOCS = 40  # texts scored with rapidfuzz at most
+_DOCS_PER_TARGET = 2  # ... and at most this many texts of one target
 _COMMON_SHARE = 0.25  # words in more targets than this share never choose candidates
+_POSTING_BUDGET = 3000  # postings read per query to choose candidates, at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +141,7 @@ class _Target:
     source: str | None
     weight: float = 1.0
     docs: list[int] = field(default_factory=list)
+    bag: str = ""  # all its texts' folded words, space separated, for coverage checks
 
 
 @dataclass(slots=True)
@@ -311,6 +313,12 @@ class SearchIndex:
         idf = self._idf
         for doc in self._docs:
             doc.idf_mass = sum(idf[w] for w in set(doc.text.split()))
+        for tg in self._targets:
+            tg.bag = (
+                " "
+                + " ".join(sorted({w for d in tg.docs for w in self._docs[d].text.split()}))
+                + " "
+            )
         self._vocab_long = sorted(t for t in self._df if " " not in t and len(t) >= 5)
 
     # ------------------------------------------------------------------ lookups
@@ -450,14 +458,23 @@ class SearchIndex:
         terms = sorted([*known, *pairs], key=lambda x: self._df[x])
         common = _COMMON_SHARE * len(self._targets)
         acc: dict[int, float] = {}
+        spent = 0
         for term in terms:
-            if acc and self._df[term] > common:
-                continue  # a very frequent word does not choose candidates, it only scores
             ids, ws = self._postings[term]
+            if acc and (self._df[term] > common or spent + len(ids) > _POSTING_BUDGET):
+                # Rarest terms first: a frequent word does not choose candidates once rarer
+                # ones did, it only scores them below. This bounds the cost per query.
+                continue
+            spent += len(ids)
             scale = credit.get(term, 1.0)
+            if not acc:
+                acc = dict(zip(ids, ws, strict=True))
+                if scale != 1.0:
+                    acc = {tid: wt * scale for tid, wt in acc.items()}
+                continue
             get = acc.get
-            for t, w in zip(ids, ws, strict=True):
-                acc[t] = get(t, 0.0) + w * scale
+            for tid, wt in zip(ids, ws, strict=True):
+                acc[tid] = get(tid, 0.0) + wt * scale
         if not acc:
             return []
         cands = heapq.nlargest(_CANDIDATES, acc, key=acc.__getitem__)
@@ -476,42 +493,57 @@ class SearchIndex:
         rows: list[tuple[float, int, float, float]] = []  # cheap score, doc, q_cov, factor
         for t in cands:
             tg = self._targets[t]
-            found: list[tuple[int, list[str]]] = []
-            union: set[str] = set()
-            for d in tg.docs:
-                shared = [w for w, pad in q_pads if pad in self._docs[d].text]
-                if shared:
-                    found.append((d, shared))
-                    union.update(shared)
+            bag = tg.bag
+            present = [(w, pad) for w, pad in q_pads if pad in bag]
+            if not present:
+                continue
             # The query's topic covered anywhere in the target (question, phrasings, answer).
-            t_cov = sum(q_w[w] for w in union) / q_mass
-            for d, shared in found:
+            t_cov = sum(q_w[w] for w, _ in present) / q_mass
+            base = _W_TCOV * t_cov
+            factor = tg.weight
+            for d in tg.docs:
                 doc = self._docs[d]
-                q_cov = sum(q_w[w] for w in shared) / q_mass
-                d_cov = sum(q_idf[w] for w in shared) / (doc.idf_mass or 1.0)
+                text = doc.text
+                qc = dc = 0.0
+                for w, pad in present:
+                    if pad in text:
+                        qc += q_w[w]
+                        dc += q_idf[w]
+                if not dc:
+                    continue
+                q_cov = qc / q_mass
                 if n_pairs:
-                    pair_cov = sum(1 for pad in p_pads if pad in doc.text) / n_pairs
+                    pair_cov = sum(1 for pad in p_pads if pad in text) / n_pairs
                 else:
                     pair_cov = q_cov
-                cheap = _W_QCOV * q_cov + _W_TCOV * t_cov + _W_DCOV * d_cov + _W_PAIR * pair_cov
-                rows.append((cheap, d, t_cov, doc.weight * tg.weight))
+                cheap = (
+                    base
+                    + _W_QCOV * q_cov
+                    + _W_DCOV * dc / (doc.idf_mass or 1.0)
+                    + _W_PAIR * pair_cov
+                )
+                rows.append((cheap, d, t_cov, doc.weight * factor))
         rows.sort(key=lambda r: -(r[0] + _W_FUZZ) * r[3])
         best: dict[int, tuple[float, float]] = {}
-        floor = 0.0
-        for cheap, d, q_cov, factor in rows[:_RERANK_DOCS]:
-            if (cheap + _W_FUZZ) * factor <= floor:
-                break
+        tried: dict[int, int] = {}
+        budget = _RERANK_DOCS
+        for cheap, d, t_cov, factor in rows:
             doc = self._docs[d]
+            seen = tried.get(doc.target, 0)
+            if seen >= _DOCS_PER_TARGET:
+                continue  # its best texts by the cheap score were already compared
+            tried[doc.target] = seen + 1
             text = doc.text.strip()
-            if q_acc:
+            if q_acc and doc.accented:
                 factor *= 0.9 + 0.1 * self._accent_agreement(doc, text.split(), q_acc)
             fz = fuzz.token_set_ratio(q_text, text) + fuzz.token_sort_ratio(q_text, text)
             score = (cheap + _W_FUZZ * fz / 200.0) * factor
             prev = best.get(doc.target)
             if prev is None or score > prev[0]:
-                best[doc.target] = (score, q_cov)
-                if len(best) > _KEEP:
-                    floor = sorted(s for s, _ in best.values())[-_KEEP]
+                best[doc.target] = (score, t_cov)
+            budget -= 1
+            if not budget:
+                break
         out = [(t, 100.0 * s, c) for t, (s, c) in best.items()]
         out.sort(key=lambda r: -r[1])
         return out

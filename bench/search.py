@@ -1,0 +1,157 @@
+"""Search latency at 1k, 10k and 50k entries, next to a naive rapidfuzz WRatio scan.
+
+    .venv/bin/python -m bench.search [--sizes 1000 10000 50000] [--repeat 5]
+
+Synthetic entries are derived from the shipped ones: new ids, and in the question and every
+alternative phrasing some words replaced by other words of the corpus, one dropped, and a
+number added; criterion codes are kept, so accuracy can still be judged. The queries are the
+evaluation questions (``--questions``). Both methods see the same entries and criteria:
+``SearchIndex.search`` (top 3), and ``process.extract(query, texts, scorer=fuzz.WRatio,
+limit=3)`` over every question, alternative and criterion title. Top-1 is the share of
+in-scope questions whose first result concerns one of the expected criteria.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rapidfuzz import fuzz, process, utils
+
+from bench.eval import DEFAULT_QUESTIONS, Item, load_items
+from criteria.loader import require_catalogue
+from criteria.schema import CriteriaSet
+from knowledge.loader import require_entries
+from knowledge.schema import Entry
+from knowledge.search import SearchIndex
+
+
+def synthesize(entries: Sequence[Entry], n: int, seed: int = 7) -> list[Entry]:
+    """``n`` entries: the real ones first, then varied copies of them."""
+    rng = random.Random(seed)
+    vocab = sorted({w for e in entries for w in e.question.split() if w.isalpha()})
+
+    def vary(text: str) -> str:
+        words = text.split()
+        for _ in range(max(1, len(words) // 6)):
+            words[rng.randrange(len(words))] = rng.choice(vocab)
+        if len(words) > 4:
+            del words[rng.randrange(len(words))]
+        words.insert(rng.randrange(len(words) + 1), str(rng.randint(2, 999)))
+        return " ".join(words)
+
+    out = list(entries[:n])
+    i = 0
+    while len(out) < n:
+        base = entries[i % len(entries)]
+        i += 1
+        out.append(
+            base.model_copy(
+                update={
+                    "id": f"{base.id}-s{i}",
+                    "question": vary(base.question),
+                    "alternatives": tuple(vary(a) for a in base.alternatives),
+                }
+            )
+        )
+    return out
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def measure(
+    ask: Callable[[str], list[tuple[str, ...]]], items: list[Item], repeat: int
+) -> tuple[float, float, float]:
+    """(p50 ms, p99 ms, top-1 %) of ``ask`` over ``items``, each asked ``repeat`` times."""
+    times: list[float] = []
+    right = total = 0
+    for r in range(repeat):
+        for item in items:
+            t = time.perf_counter()
+            got = ask(item.q)
+            times.append((time.perf_counter() - t) * 1000)
+            if r == 0 and not item.none:
+                total += 1
+                right += bool(got) and bool(item.codes.intersection(got[0]))
+    return percentile(times, 50), percentile(times, 99), 100 * right / max(total, 1)
+
+
+def naive_texts(entries: Sequence[Entry], cset: CriteriaSet) -> list[tuple[str, tuple[str, ...]]]:
+    out = [(t, tuple(e.criteria)) for e in entries for t in (e.question, *e.alternatives)]
+    out += [(c.title, (c.code,)) for c in cset.walk()]
+    return out
+
+
+class NaiveScan:
+    """``process.extract`` with WRatio over every text, the way a first version would do it."""
+
+    def __init__(self, pairs: list[tuple[str, tuple[str, ...]]]) -> None:
+        self.pairs = pairs
+        self.texts = [p[0] for p in pairs]
+
+    def __call__(self, q: str) -> list[tuple[str, ...]]:
+        found = process.extract(
+            q, self.texts, scorer=fuzz.WRatio, processor=utils.default_process, limit=3
+        )
+        return [self.pairs[i][1] for _, _, i in found]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
+    parser.add_argument("--repeat", type=int, default=5, help="rounds over the questions")
+    parser.add_argument("--naive-repeat", type=int, default=1)
+    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    args = parser.parse_args(argv)
+
+    items = load_items(args.questions)
+    catalogue = require_catalogue()
+    cset = catalogue.current
+    real = require_entries(None, catalogue.all_codes())
+    print(f"{len(real)} real entries, {len(items)} questions, repeat {args.repeat}")
+    print(
+        f"{'entries':>8} {'build s':>8} {'p50 ms':>8} {'p99 ms':>8} {'top-1 %':>8}"
+        f" {'naive p50':>10} {'naive p99':>10} {'naive top-1':>11} {'speedup':>8}"
+    )
+    speedups: dict[int, float] = {}
+    for size in args.sizes:
+        entries = synthesize(real, size)
+        t0 = time.perf_counter()
+        index = SearchIndex.build(entries, [cset])
+        build_s = time.perf_counter() - t0
+        gc.collect()
+        gc.freeze()  # what a long-running bot does after loading: no GC walks over the index
+
+        def ours(q: str, index: SearchIndex = index) -> list[tuple[str, ...]]:
+            return [h.criterion_codes for h in index.search(q, top=3).results]
+
+        naive = NaiveScan(naive_texts(entries, cset))
+        ours("kế hoạch cải cách hành chính")  # warm caches once
+        o50, o99, o1 = measure(ours, items, args.repeat)
+        n50, n99, n1 = measure(naive, items, args.naive_repeat)
+        speedups[size] = n50 / o50 if o50 else float("inf")
+        print(
+            f"{size:>8} {build_s:>8.1f} {o50:>8.2f} {o99:>8.2f} {o1:>8.1f}"
+            f" {n50:>10.2f} {n99:>10.2f} {n1:>11.1f} {speedups[size]:>7.1f}x"
+        )
+        del index, entries, naive
+        gc.unfreeze()
+        gc.collect()
+    ratio = speedups.get(10000)
+    if ratio is None:
+        ratio = statistics.median(speedups.values()) if speedups else 0.0
+    print(f"speedup_vs_naive_at_10k: {ratio:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
