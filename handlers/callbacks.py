@@ -29,3 +29,16 @@ class InviteCb(CallbackData, prefix="i"):
 
     step: str
     value: str
+
+
+class BrowseAskCb(CallbackData, prefix="tq"):
+    """Browse: the knowledge entries linked to criterion ``code`` (and below), ``page``."""
+
+    code: str
+    page: int = 0
+
+
+class QuestionsCb(CallbackData, prefix="ql"):
+    """Coordinators' list of unresolved questions (/cauhoi), ``page``."""
+
+    page: int = 0

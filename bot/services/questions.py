@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import QuestionLog, utcnow
@@ -19,6 +20,7 @@ async def record(
     decision: str,
     entry_id: str | None,
     criterion_code: str | None,
+    now: datetime | None = None,
 ) -> int:
     row = QuestionLog(
         telegram_id=telegram_id,
@@ -28,6 +30,8 @@ async def record(
         entry_id=entry_id,
         criterion_code=criterion_code,
         for_province=False,
+        created_at=now or utcnow(),
+        updated_at=now or utcnow(),
     )
     session.add(row)
     await session.flush()
@@ -35,23 +39,30 @@ async def record(
 
 
 async def set_feedback(
-    session: AsyncSession, question_id: int, *, telegram_id: int, helpful: bool
+    session: AsyncSession,
+    question_id: int,
+    *,
+    telegram_id: int,
+    helpful: bool,
+    now: datetime | None = None,
 ) -> bool:
     """Store 👍/👎 on the asker's own question; False if it is not theirs (a forged button)."""
     result = await session.execute(
         update(QuestionLog)
         .where(QuestionLog.id == question_id, QuestionLog.telegram_id == telegram_id)
-        .values(helpful=helpful, updated_at=utcnow())
+        .values(helpful=helpful, updated_at=now or utcnow())
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def mark_for_province(session: AsyncSession, question_id: int, *, telegram_id: int) -> bool:
+async def mark_for_province(
+    session: AsyncSession, question_id: int, *, telegram_id: int, now: datetime | None = None
+) -> bool:
     """Flag the asker's own question as one to send to the province."""
     result = await session.execute(
         update(QuestionLog)
         .where(QuestionLog.id == question_id, QuestionLog.telegram_id == telegram_id)
-        .values(for_province=True, updated_at=utcnow())
+        .values(for_province=True, updated_at=now or utcnow())
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -60,18 +71,32 @@ async def get(session: AsyncSession, question_id: int) -> QuestionLog | None:
     return await session.get(QuestionLog, question_id)
 
 
-async def list_unresolved(
-    session: AsyncSession, *, unit_id: int | None = None, limit: int = 20
-) -> Sequence[QuestionLog]:
-    """Questions without an answer, judged wrong (👎) or meant for the province, newest first."""
-    query = select(QuestionLog).where(
-        or_(
-            QuestionLog.decision == "none",
-            QuestionLog.helpful.is_(False),
-            QuestionLog.for_province.is_(True),
-        )
+def _unresolved() -> ColumnElement[bool]:
+    return or_(
+        QuestionLog.decision == "none",
+        QuestionLog.helpful.is_(False),
+        QuestionLog.for_province.is_(True),
     )
+
+
+async def list_unresolved(
+    session: AsyncSession, *, unit_id: int | None = None, limit: int = 20, offset: int = 0
+) -> Sequence[QuestionLog]:
+    """Questions without an answer, judged wrong (👎) or meant for the province, newest first.
+
+    ``unit_id`` None lists every unit's (and guests') questions.
+    """
+    query = select(QuestionLog).where(_unresolved())
     if unit_id is not None:
         query = query.where(QuestionLog.unit_id == unit_id)
-    query = query.order_by(QuestionLog.created_at.desc(), QuestionLog.id.desc()).limit(limit)
+    query = query.order_by(QuestionLog.created_at.desc(), QuestionLog.id.desc())
+    query = query.limit(limit).offset(offset)
     return (await session.execute(query)).scalars().all()
+
+
+async def count_unresolved(session: AsyncSession, *, unit_id: int | None = None) -> int:
+    """How many questions :func:`list_unresolved` would list without a limit."""
+    query = select(func.count()).select_from(QuestionLog).where(_unresolved())
+    if unit_id is not None:
+        query = query.where(QuestionLog.unit_id == unit_id)
+    return int(await session.scalar(query) or 0)
