@@ -1,0 +1,162 @@
+"""Rulings: answered tickets suggested as knowledge-base entries, reviewed by coordinators.
+
+Approved rulings are knowledge entries kept in the database (id ``hs-<n>``); they are
+searched together with the curated YAML entries and exported as YAML for the curated files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import RulingSuggestion, Ticket
+from bot.errors import CchcError, NotFound
+from criteria.schema import CriteriaSet
+from knowledge.schema import Entry
+from knowledge.search import SearchIndex
+
+PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+ENTRY_PREFIX = "hs-"
+TAG = "tra-loi-cua-so"
+
+
+class RulingNotFound(NotFound):
+    user_message = "Không tìm thấy đề xuất này."
+
+
+class RulingReviewed(CchcError):
+    user_message = "Đề xuất này đã được xem xét rồi."
+
+
+def source_text(department_name: str, when: datetime, tz: ZoneInfo) -> str:
+    """The source line of a ruling: "Trả lời của Sở Tư pháp ngày 03/11/2026"."""
+    return f"Trả lời của {department_name} ngày {when.astimezone(tz):%d/%m/%Y}"
+
+
+async def suggest(
+    session: AsyncSession, ticket: Ticket, *, source: str, now: datetime
+) -> RulingSuggestion:
+    """Suggest the ticket's answer as an entry; a pending suggestion of it is updated."""
+    if ticket.answer is None:
+        raise CchcError("Phiếu chưa có câu trả lời.")
+    found = await session.execute(
+        select(RulingSuggestion).where(
+            RulingSuggestion.ticket_id == ticket.id, RulingSuggestion.status == PENDING
+        )
+    )
+    row = found.scalar_one_or_none()
+    if row is None:
+        row = RulingSuggestion(ticket_id=ticket.id, status=PENDING, created_at=now)
+        session.add(row)
+    row.question = ticket.question
+    row.answer = ticket.answer
+    row.criterion_code = ticket.criterion_code
+    row.source = source[:255]
+    await session.flush()
+    return row
+
+
+async def pending(session: AsyncSession, *, limit: int = 20) -> Sequence[RulingSuggestion]:
+    found = await session.execute(
+        select(RulingSuggestion)
+        .where(RulingSuggestion.status == PENDING)
+        .order_by(RulingSuggestion.id)
+        .limit(limit)
+    )
+    return found.scalars().all()
+
+
+async def get(session: AsyncSession, ruling_id: int) -> RulingSuggestion:
+    row = await session.get(RulingSuggestion, ruling_id)
+    if row is None:
+        raise RulingNotFound()
+    return row
+
+
+async def review(
+    session: AsyncSession,
+    ruling_id: int,
+    *,
+    approve: bool,
+    reviewer: int,
+    now: datetime,
+    answer: str | None = None,
+    question: str | None = None,
+) -> RulingSuggestion:
+    """Approve (optionally with an edited answer or question) or reject a pending ruling."""
+    row = await get(session, ruling_id)
+    if row.status != PENDING:
+        raise RulingReviewed()
+    if answer is not None and answer.strip():
+        row.answer = answer.strip()
+    if question is not None and question.strip():
+        row.question = question.strip()
+    row.status = APPROVED if approve else REJECTED
+    row.reviewed_by = reviewer
+    row.reviewed_at = now
+    await session.flush()
+    return row
+
+
+def as_entry(row: RulingSuggestion) -> Entry:
+    return Entry(
+        id=f"{ENTRY_PREFIX}{row.id}",
+        question=row.question,
+        answer=row.answer,
+        criteria=(row.criterion_code,) if row.criterion_code else (),
+        source=row.source,
+        tags=(TAG,),
+    )
+
+
+async def approved_entries(session: AsyncSession) -> list[Entry]:
+    """Every approved ruling as a knowledge entry, oldest first."""
+    found = await session.execute(
+        select(RulingSuggestion)
+        .where(RulingSuggestion.status == APPROVED)
+        .order_by(RulingSuggestion.id)
+    )
+    return [as_entry(row) for row in found.scalars()]
+
+
+def export_yaml(entries: Sequence[Entry]) -> str:
+    """Entries in the curated knowledge-file format (a YAML list of entries)."""
+    docs = []
+    for entry in entries:
+        doc: dict[str, object] = {"id": entry.id, "question": entry.question}
+        if entry.alternatives:
+            doc["alternatives"] = list(entry.alternatives)
+        doc["answer"] = entry.answer
+        if entry.criteria:
+            doc["criteria"] = list(entry.criteria)
+        doc["source"] = entry.source
+        if entry.tags:
+            doc["tags"] = list(entry.tags)
+        docs.append(doc)
+    return yaml.safe_dump(docs, allow_unicode=True, sort_keys=False, width=100)
+
+
+async def refresh_index(
+    index: SearchIndex,
+    session: AsyncSession,
+    *,
+    entries: Sequence[Entry],
+    sets: Sequence[CriteriaSet],
+) -> int:
+    """Rebuild ``index`` in place with the curated entries plus the approved rulings.
+
+    The index object is shared by every handler (injected by the dispatcher and captured by
+    polling), so the rebuilt state is moved into it rather than replacing the object. The
+    build runs in a thread; the swap itself is one synchronous step on the event loop.
+    Returns the number of rulings indexed.
+    """
+    extra = await approved_entries(session)
+    fresh = await asyncio.to_thread(SearchIndex.build, entries, sets, extra=extra)
+    index.__dict__.update(fresh.__dict__)
+    return len(extra)
