@@ -536,8 +536,11 @@ class SearchIndex:
             text = doc.text.strip()
             if q_acc and doc.accented:
                 factor *= 0.9 + 0.1 * self._accent_agreement(doc, text.split(), q_acc)
-            fz = fuzz.token_set_ratio(q_text, text) + fuzz.token_sort_ratio(q_text, text)
+            same = fuzz.token_sort_ratio(q_text, text)
+            fz = fuzz.token_set_ratio(q_text, text) + same
             score = (cheap + _W_FUZZ * fz / 200.0) * factor
+            if same == 100.0 and t_cov >= 1.0:
+                score = 1.0  # the query is exactly this text (a title, a known question)
             prev = best.get(doc.target)
             if prev is None or score > prev[0]:
                 best[doc.target] = (score, t_cov)
