@@ -1,0 +1,184 @@
+"""Vietnamese text handling: normalisation, folding, abbreviations and criterion codes."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.text import (
+    analyze,
+    expand,
+    find_codes,
+    fold,
+    has_diacritics,
+    is_stopword,
+    normalize,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Kế hoạch CCHC", "kế hoạch cchc"),
+        ("  Tiêu   chí\t3.4.1 ?!", "tiêu chí 3.4.1"),
+        ("TỶ LỆ HỒ SƠ", "tỷ lệ hồ sơ"),
+        ("tỉ lệ", "tỷ lệ"),  # i/y spelling variants unified
+        ("hòa giải, thủy lợi", "hoà giải thuỷ lợi"),  # old and new tone placement
+        ("hoà giải thuỷ lợi", "hoà giải thuỷ lợi"),
+        ("Ðiểm", "ðiểm"),  # a look-alike letter is not silently turned into đ
+        ("NĐ 62/2020/NĐ-CP", "nđ 62/2020 nđ cp"),
+        ("đạt 100% chỉ tiêu", "đạt 100 phần trăm chỉ tiêu"),
+        ("0,25 điểm", "0,25 điểm"),
+        ("(Phòng Nội vụ)", "phòng nội vụ"),
+        ("", ""),
+    ],
+)
+def test_normalize(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+def test_normalize_composes_decomposed_unicode() -> None:
+    decomposed = "Tie\u0302u chi\u0301"  # "Tiêu chí" typed with combining marks
+    assert normalize(decomposed) == "tiêu chí"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Đơn vị sự nghiệp", "Don vi su nghiep"),
+        ("đường", "duong"),
+        ("bán bạn bàn", "ban ban ban"),
+        ("kế hoạch", "ke hoach"),
+        ("abc 123", "abc 123"),
+    ],
+)
+def test_fold(raw: str, expected: str) -> None:
+    assert fold(raw) == expected
+
+
+def test_has_diacritics() -> None:
+    assert has_diacritics("kế hoạch")
+    assert has_diacritics("đ")
+    assert not has_diacritics("ke hoach")
+
+
+@pytest.mark.parametrize(
+    ("raw", "folded"),
+    [
+        ("cải cách hành chính", "cchc"),
+        ("cai cach hanh chinh", "cchc"),
+        ("CCHC", "cchc"),
+        ("thủ tục hành chính", "tthc"),
+        ("TTHC", "tthc"),
+        ("văn bản quy phạm pháp luật", "qppl"),
+        ("văn bản QPPL", "qppl"),
+        ("VBQPPL", "qppl"),
+        ("QPPL", "qppl"),
+        ("cán bộ, công chức, viên chức", "cbccvc"),
+        ("CBCCVC", "cbccvc"),
+        ("cán bộ công chức", "cbcc"),
+        ("tài liệu kiểm chứng", "tlkc"),
+        ("dịch vụ công trực tuyến", "dvctt"),
+        ("dịch vụ công", "dvc"),
+        ("phản ánh, kiến nghị", "pakn"),
+        ("đơn vị sự nghiệp công lập", "dvsncl"),
+        ("ĐVSNCL", "dvsncl"),
+        ("ngân sách nhà nước", "nsnn"),
+        ("kinh tế - xã hội", "ktxh"),
+        ("KT-XH", "ktxh"),
+        ("Hội đồng nhân dân", "hdnd"),
+        ("HĐND", "hdnd"),
+        ("Ủy ban nhân dân", "ubnd"),
+        ("uỷ ban nhân dân", "ubnd"),
+        ("công nghệ thông tin", "cntt"),
+        ("bưu chính công ích", "bcci"),
+        ("hệ thống quản lý chất lượng", "iso"),
+        ("tiêu chí", "tc"),
+        ("tieu chi", "tc"),
+        ("kế hoạch", "kh"),
+        ("KH", "kh"),
+        ("báo cáo", "bc"),
+        ("quyết định", "qd"),
+        ("QĐ", "qd"),
+        ("nghị định", "nd"),
+        ("thông tư", "tt"),
+        ("bộ phận một cửa", "bpmc"),
+        ("một cửa", "motcua"),
+    ],
+)
+def test_abbreviations_meet_their_spelled_out_form(raw: str, folded: str) -> None:
+    assert analyze(raw).folded_text == folded
+
+
+def test_abbreviation_table_works_inside_sentences_both_ways() -> None:
+    long = analyze("Kế hoạch cải cách hành chính năm 2021 ban hành chậm")
+    short = analyze("KH CCHC nam 2021 ban hanh cham")
+    assert long.folded == short.folded == ("kh", "cchc", "nam", "2021", "ban", "hanh", "cham")
+
+
+def test_longest_phrase_wins() -> None:
+    assert analyze("cán bộ công chức viên chức").folded == ("cbccvc",)
+    assert analyze("bộ phận một cửa").folded == ("bpmc",)
+
+
+def test_accented_form_stays_aligned_with_the_folded_form() -> None:
+    an = analyze("Bán hồ sơ CCHC")
+    assert an.folded == ("ban", "hs", "cchc")
+    assert an.accented == ("bán", "hs", "cchc")
+    assert an.accents
+    assert not analyze("ban ho so").accents
+
+
+def test_expand_spells_abbreviations_out() -> None:
+    assert expand("KH CCHC năm") == "kế hoạch cải cách hành chính năm"
+
+
+def test_stopwords_respect_typed_accents() -> None:
+    assert is_stopword("hon", "hơn")
+    assert is_stopword("hon", "hon")  # untyped accents: the common word
+    assert not is_stopword("hon", "hôn")  # "kết hôn" keeps its topic word
+    assert not is_stopword("cua", "cửa")
+    assert analyze("kết hôn").content == ("ket", "hon")
+    assert analyze("có được không").content == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("tiêu chí 3.4.1", ["3.4.1"]),
+        ("Tiêu chí 7.2.2 chấm thế nào?", ["7.2.2"]),
+        ("tieu chi 3.4.1", ["3.4.1"]),
+        ("TIÊU CHÍ 3.4", ["3.4"]),
+        ("tc 3.4", ["3.4"]),
+        ("TC7.2", ["7.2"]),
+        ("tc7.2.1", ["7.2.1"]),
+        ("tiêu chí số 5.1", ["5.1"]),
+        ("chỉ tiêu 8.3.1", ["8.3.1"]),
+        ("mục 3.4", ["3.4"]),
+        ("lĩnh vực 3", ["3"]),
+        ("3.4.1", ["3.4.1"]),
+        ("6.5", ["6.5"]),  # a lone two-part code is the whole question
+        ("hồ sơ ở 3.4.1 trễ hạn", ["3.4.1"]),
+        ("so sánh tc 3.4.1 và tc 3.4.2", ["3.4.1", "3.4.2"]),
+        ("tc 3.4.1, tiêu chí 3.4.1", ["3.4.1"]),
+        ("Tiêu chí 2.1 (không phát sinh)", ["2.1"]),
+    ],
+)
+def test_find_codes(text: str, codes: list[str]) -> None:
+    assert find_codes(text) == codes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tỷ lệ 95.5% hồ sơ",  # a decimal, not a code
+        "đạt 2.5 điểm",
+        "ngày 15.11.2021",
+        "NĐ 62/2020",
+        "0,25 điểm",
+        "DVC mức 3",  # folded "mức" is "muc" too: a one-part number after it is no code
+        "tc 90%",
+        "kế hoạch năm 2021",
+    ],
+)
+def test_find_codes_ignores_numbers_that_are_not_codes(text: str) -> None:
+    assert find_codes(text) == []
