@@ -1,0 +1,684 @@
+"""Assessments: one per unit and criteria set; answers scored and saved the moment they are
+confirmed, with their evidence and an audit trail of every change.
+
+Services take an ``AsyncSession`` and never commit; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Answer, Assessment, AuditLog, Evidence
+from bot.errors import CchcError, NotAllowed, NotFound
+from criteria.schema import CriteriaSet, Criterion, SumRule
+from criteria.scoring import (
+    CountInput,
+    DeductionInput,
+    LeafInput,
+    NotApplicableInput,
+    RatioInput,
+    RawInput,
+    ScoreResult,
+    ScoringInputError,
+    SumInput,
+    Summary,
+    TierInput,
+    YesNoInput,
+    score,
+    summarise,
+)
+
+OPEN = "open"
+LOCKED = "locked"
+
+EVIDENCE_OK = "ok"
+EVIDENCE_MISSING = "missing"
+EVIDENCE_EXPLAINED = "explained"
+EVIDENCE_PENDING = "pending"
+EVIDENCE_KINDS = ("text", "file", "link")
+
+MAX_TEXT = 2000
+
+
+class AssessmentLocked(CchcError):
+    user_message = (
+        "Bản tự đánh giá của đơn vị đã được Phòng Nội vụ khóa để nộp; không thể sửa nữa. "
+        "Nếu cần sửa, hãy đề nghị Phòng Nội vụ mở lại."
+    )
+
+
+class NotAssigned(NotAllowed):
+    user_message = "Tiêu chí này không được giao cho bộ phận của bạn."
+
+
+class UnknownCriterion(NotFound):
+    user_message = "Không có tiêu chí tự chấm với mã này trong bộ tiêu chí đang dùng."
+
+
+class NoAnswer(NotFound):
+    user_message = "Tiêu chí này chưa được chấm điểm."
+
+
+class BadScoringInput(CchcError):
+    """A ``ScoringInputError`` of the engine, as an application error."""
+
+
+# --- raw input (de)serialisation -------------------------------------------------------------
+
+
+def encode_raw(raw: RawInput) -> dict[str, Any]:
+    """The JSON-able form of a scoring input: ``{"kind": ..., values...}``."""
+    if isinstance(raw, YesNoInput):
+        return {"kind": "yes_no", "value": raw.value}
+    if isinstance(raw, TierInput):
+        return {"kind": "tier", "index": raw.index}
+    if isinstance(raw, RatioInput):
+        return {
+            "kind": "ratio",
+            "numerator": str(raw.numerator),
+            "denominator": str(raw.denominator),
+        }
+    if isinstance(raw, CountInput):
+        return {"kind": "count", "count": raw.count}
+    if isinstance(raw, DeductionInput):
+        return {"kind": "deductions", "count": raw.count, "zero": raw.zero}
+    if isinstance(raw, NotApplicableInput):
+        return {"kind": "not_applicable"}
+    if isinstance(raw, SumInput):
+        return {"kind": "sum", "parts": [encode_raw(p) for p in raw.parts]}
+    raise TypeError(f"not a scoring input: {raw!r}")
+
+
+def _leaf(raw: RawInput) -> LeafInput:
+    if isinstance(raw, SumInput | NotApplicableInput):
+        raise ScoringInputError("Câu trả lời không đúng dạng của tiêu chí này.")
+    return raw
+
+
+def decode_raw(data: dict[str, Any]) -> RawInput:
+    """The scoring input from its JSON form; a malformed one raises ``ScoringInputError``."""
+    try:
+        kind = data["kind"]
+        if kind == "yes_no" and isinstance(data["value"], bool):
+            return YesNoInput(data["value"])
+        if kind == "tier":
+            return TierInput(data["index"])
+        if kind == "ratio":
+            return RatioInput(Decimal(data["numerator"]), Decimal(data["denominator"]))
+        if kind == "count":
+            return CountInput(data["count"])
+        if kind == "deductions":
+            return DeductionInput(data["count"], bool(data.get("zero", False)))
+        if kind == "not_applicable":
+            return NotApplicableInput()
+        if kind == "sum":
+            return SumInput(tuple(_leaf(decode_raw(p)) for p in data["parts"]))
+    except (KeyError, TypeError, ArithmeticError, ValueError) as exc:
+        raise ScoringInputError("Câu trả lời không đúng dạng của tiêu chí này.") from exc
+    raise ScoringInputError("Câu trả lời không đúng dạng của tiêu chí này.")
+
+
+def dumps_raw(raw: RawInput) -> str:
+    return json.dumps(encode_raw(raw), ensure_ascii=False, sort_keys=True)
+
+
+def loads_raw(text: str) -> RawInput:
+    return decode_raw(json.loads(text))
+
+
+# --- criteria of a department ------------------------------------------------------------------
+
+
+def self_scored(cset: CriteriaSet) -> list[Criterion]:
+    """Every self-scored leaf of the set, in the set's order."""
+    return [c for c in cset.leaves() if not c.is_survey and c.rule is not None]
+
+
+def assigned_leaves(cset: CriteriaSet, department: str | None) -> list[Criterion]:
+    """Self-scored leaves whose responsible department is ``department``; all when None."""
+    leaves = self_scored(cset)
+    if department is None:
+        return leaves
+    return [c for c in leaves if c.department == department]
+
+
+def criterion(cset: CriteriaSet, code: str, department: str | None = None) -> Criterion:
+    """The self-scored leaf ``code``, checked to be assigned to ``department`` (None: any)."""
+    node = cset.by_code().get(code)
+    if node is None or node.children or node.is_survey or node.rule is None:
+        raise UnknownCriterion()
+    if department is not None and node.department != department:
+        raise NotAssigned()
+    return node
+
+
+def part_criterion(node: Criterion, index: int) -> Criterion:
+    """Part ``index`` of a sum rule as a criterion of its own, to score a part on its own."""
+    if not isinstance(node.rule, SumRule) or not 0 <= index < len(node.rule.parts):
+        raise ScoringInputError("Câu trả lời không đúng dạng của tiêu chí này.")
+    part = node.rule.parts[index]
+    return Criterion(code=node.code, title=part.label, max=part.max, rule=part.rule)
+
+
+def preview(node: Criterion, raw: RawInput) -> ScoreResult:
+    """The score the answer would get (the engine's message on a bad answer)."""
+    try:
+        return score(node, raw)
+    except ScoringInputError as exc:
+        raise BadScoringInput(exc.message) from exc
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+async def get(session: AsyncSession, assessment_id: int) -> Assessment | None:
+    return await session.get(Assessment, assessment_id)
+
+
+async def find(session: AsyncSession, unit_id: int, set_id: str) -> Assessment | None:
+    result = await session.execute(
+        select(Assessment).where(Assessment.unit_id == unit_id, Assessment.set_id == set_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def get_or_create(session: AsyncSession, unit_id: int, cset: CriteriaSet) -> Assessment:
+    """The unit's assessment for the set, created (open) on first use."""
+    found = await find(session, unit_id, cset.id)
+    if found is not None:
+        return found
+    assessment = Assessment(unit_id=unit_id, set_id=cset.id, status=OPEN)
+    try:
+        async with session.begin_nested():
+            session.add(assessment)
+            await session.flush()
+    except IntegrityError:
+        # Another update created it at the same moment: use theirs.
+        found = await find(session, unit_id, cset.id)
+        if found is None:  # pragma: no cover - the unique constraint says otherwise
+            raise
+        return found
+    return assessment
+
+
+async def answers(session: AsyncSession, assessment_id: int) -> dict[str, Answer]:
+    result = await session.execute(select(Answer).where(Answer.assessment_id == assessment_id))
+    return {a.code: a for a in result.scalars().all()}
+
+
+async def answer(session: AsyncSession, assessment_id: int, code: str) -> Answer | None:
+    result = await session.execute(
+        select(Answer).where(Answer.assessment_id == assessment_id, Answer.code == code)
+    )
+    return result.scalar_one_or_none()
+
+
+def _snapshot(ans: Answer) -> dict[str, Any]:
+    return {
+        "raw": json.loads(ans.raw),
+        "points": str(ans.points),
+        "max": str(ans.max),
+        "not_applicable": ans.not_applicable,
+        "excluded": ans.excluded,
+        "evidence_status": ans.evidence_status,
+        "explanation_text": ans.explanation_text,
+        "returned_comment": ans.returned_comment,
+    }
+
+
+def _audit(
+    session: AsyncSession,
+    assessment: Assessment,
+    *,
+    code: str | None,
+    actor: int,
+    action: str,
+    old: dict[str, Any] | None,
+    new: dict[str, Any] | None,
+    now: datetime,
+) -> None:
+    session.add(
+        AuditLog(
+            assessment_id=assessment.id,
+            code=code,
+            actor=actor,
+            action=action,
+            old=None if old is None else json.dumps(old, ensure_ascii=False, sort_keys=True),
+            new=None if new is None else json.dumps(new, ensure_ascii=False, sort_keys=True),
+            created_at=now,
+        )
+    )
+
+
+def _check_open(assessment: Assessment) -> None:
+    if assessment.status == LOCKED:
+        raise AssessmentLocked()
+
+
+async def save_answer(
+    session: AsyncSession,
+    *,
+    assessment: Assessment,
+    cset: CriteriaSet,
+    code: str,
+    raw: RawInput,
+    author: int,
+    now: datetime,
+) -> Answer:
+    """Score ``raw`` and store it as the answer to ``code`` (replacing an earlier one).
+
+    Refuses a locked assessment (``AssessmentLocked``) and an answer the rule cannot score
+    (``BadScoringInput``). A returned answer saved again is no longer returned.
+    """
+    _check_open(assessment)
+    if assessment.set_id != cset.id:
+        raise NotFound("Bản tự đánh giá này thuộc một bộ tiêu chí khác.")
+    node = criterion(cset, code)
+    result = preview(node, raw)
+    existing = await answer(session, assessment.id, code)
+    old = _snapshot(existing) if existing is not None else None
+    if existing is None:
+        existing = Answer(
+            assessment_id=assessment.id,
+            code=code,
+            department=node.department,
+            evidence_status=EVIDENCE_PENDING,
+            created_at=now,
+        )
+        session.add(existing)
+        existing.evidence = []
+    existing.raw = dumps_raw(raw)
+    existing.points = result.points
+    existing.max = result.max
+    existing.explanation = result.explanation
+    existing.not_applicable = result.not_applicable
+    existing.excluded = result.excluded
+    existing.returned_comment = None
+    existing.author = author
+    existing.updated_at = now
+    await session.flush()
+    _audit(
+        session,
+        assessment,
+        code=code,
+        actor=author,
+        action="answer",
+        old=old,
+        new=_snapshot(existing),
+        now=now,
+    )
+    return existing
+
+
+async def _answer_for_update(
+    session: AsyncSession, assessment: Assessment, code: str
+) -> Answer:
+    _check_open(assessment)
+    found = await answer(session, assessment.id, code)
+    if found is None:
+        raise NoAnswer()
+    return found
+
+
+async def add_evidence(
+    session: AsyncSession,
+    *,
+    assessment: Assessment,
+    code: str,
+    kind: str,
+    author: int,
+    now: datetime,
+    text: str | None = None,
+    file_id: str | None = None,
+    file_name: str | None = None,
+) -> Evidence:
+    """Attach one evidence item (a document reference, a Telegram file or a link)."""
+    if kind not in EVIDENCE_KINDS:
+        raise ValueError(f"evidence kind must be one of {EVIDENCE_KINDS}, not {kind!r}")
+    if kind == "file" and not file_id:
+        raise ValueError("a file evidence needs its file_id")
+    if kind != "file" and not (text or "").strip():
+        raise CchcError("Minh chứng trống. Hãy gửi số, ngày văn bản, một tệp hoặc đường link.")
+    ans = await _answer_for_update(session, assessment, code)
+    old_status = ans.evidence_status
+    item = Evidence(
+        answer_id=ans.id,
+        kind=kind,
+        text=(text or "").strip()[:MAX_TEXT] or None,
+        file_id=file_id,
+        file_name=file_name,
+        author=author,
+        created_at=now,
+    )
+    session.add(item)
+    ans.evidence.append(item)
+    ans.evidence_status = EVIDENCE_OK
+    ans.updated_at = now
+    await session.flush()
+    _audit(
+        session,
+        assessment,
+        code=code,
+        actor=author,
+        action="evidence",
+        old={"evidence_status": old_status},
+        new={
+            "evidence_status": EVIDENCE_OK,
+            "kind": kind,
+            "text": item.text,
+            "file_id": file_id,
+            "file_name": file_name,
+        },
+        now=now,
+    )
+    return item
+
+
+async def set_explanation(
+    session: AsyncSession,
+    *,
+    assessment: Assessment,
+    code: str,
+    text: str,
+    author: int,
+    now: datetime,
+) -> Answer:
+    """Record the written explanation (giải trình) given instead of evidence."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise CchcError("Giải trình trống. Hãy viết lý do không có tài liệu kiểm chứng.")
+    ans = await _answer_for_update(session, assessment, code)
+    old = {"evidence_status": ans.evidence_status, "explanation_text": ans.explanation_text}
+    ans.explanation_text = cleaned[:MAX_TEXT]
+    ans.evidence_status = EVIDENCE_EXPLAINED
+    ans.updated_at = now
+    _audit(
+        session,
+        assessment,
+        code=code,
+        actor=author,
+        action="explanation",
+        old=old,
+        new={"evidence_status": EVIDENCE_EXPLAINED, "explanation_text": ans.explanation_text},
+        now=now,
+    )
+    await session.flush()
+    return ans
+
+
+async def mark_evidence_later(
+    session: AsyncSession, *, assessment: Assessment, code: str, author: int, now: datetime
+) -> Answer:
+    """Flag the answer's evidence as still to be added ("bổ sung sau")."""
+    ans = await _answer_for_update(session, assessment, code)
+    old = ans.evidence_status
+    if ans.evidence_status != EVIDENCE_MISSING:
+        ans.evidence_status = EVIDENCE_MISSING
+        ans.updated_at = now
+        _audit(
+            session,
+            assessment,
+            code=code,
+            actor=author,
+            action="evidence_later",
+            old={"evidence_status": old},
+            new={"evidence_status": EVIDENCE_MISSING},
+            now=now,
+        )
+        await session.flush()
+    return ans
+
+
+async def return_answer(
+    session: AsyncSession,
+    *,
+    assessment: Assessment,
+    code: str,
+    actor: int,
+    comment: str,
+    now: datetime,
+) -> Answer:
+    """The coordinator sends an answer back to its department for correction.
+
+    The answer keeps its figures (the running total does not jump) but counts as to be
+    redone until saved again. The caller notifies the department's officers.
+    """
+    cleaned = comment.strip()
+    if not cleaned:
+        raise CchcError("Hãy ghi rõ nội dung cần sửa khi trả lại tiêu chí.")
+    ans = await _answer_for_update(session, assessment, code)
+    old = ans.returned_comment
+    ans.returned_comment = cleaned[:MAX_TEXT]
+    ans.updated_at = now
+    _audit(
+        session,
+        assessment,
+        code=code,
+        actor=actor,
+        action="return",
+        old={"returned_comment": old},
+        new={"returned_comment": ans.returned_comment},
+        now=now,
+    )
+    await session.flush()
+    return ans
+
+
+async def lock(session: AsyncSession, assessment: Assessment, actor: int, now: datetime) -> None:
+    """Submit and lock: no answer can change until the coordinator reopens it."""
+    if assessment.status == LOCKED:
+        return
+    assessment.status = LOCKED
+    assessment.locked_at = now
+    assessment.locked_by = actor
+    _audit(
+        session,
+        assessment,
+        code=None,
+        actor=actor,
+        action="lock",
+        old={"status": OPEN},
+        new={"status": LOCKED},
+        now=now,
+    )
+    await session.flush()
+
+
+async def reopen(
+    session: AsyncSession, assessment: Assessment, actor: int, now: datetime
+) -> None:
+    """Open a locked assessment again (audited)."""
+    if assessment.status == OPEN:
+        return
+    old = {
+        "status": assessment.status,
+        "locked_at": assessment.locked_at.isoformat() if assessment.locked_at else None,
+        "locked_by": assessment.locked_by,
+    }
+    assessment.status = OPEN
+    assessment.locked_at = None
+    assessment.locked_by = None
+    _audit(
+        session,
+        assessment,
+        code=None,
+        actor=actor,
+        action="reopen",
+        old=old,
+        new={"status": OPEN},
+        now=now,
+    )
+    await session.flush()
+
+
+async def audit_trail(
+    session: AsyncSession, assessment_id: int, code: str | None = None
+) -> Sequence[AuditLog]:
+    query = select(AuditLog).where(AuditLog.assessment_id == assessment_id)
+    if code is not None:
+        query = query.where(AuditLog.code == code)
+    return (await session.execute(query.order_by(AuditLog.id))).scalars().all()
+
+
+# --- progress --------------------------------------------------------------------------------
+
+
+def result_of(ans: Answer) -> ScoreResult:
+    return ScoreResult(
+        points=Decimal(ans.points),
+        max=Decimal(ans.max),
+        explanation=ans.explanation,
+        not_applicable=ans.not_applicable,
+        excluded=ans.excluded,
+    )
+
+
+def needs_evidence(ans: Answer) -> bool:
+    return ans.evidence_status in (EVIDENCE_PENDING, EVIDENCE_MISSING)
+
+
+@dataclass(frozen=True, slots=True)
+class AreaProgress:
+    code: str
+    title: str
+    scored: int
+    total: int
+    points: Decimal
+    max: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a department (or the whole unit, ``department`` None) stands.
+
+    ``max`` leaves out criteria excluded as "không phát sinh". ``pending`` lists, in the set's
+    order, the codes still to (re)do: unscored and returned ones. ``summary`` covers the
+    department's answers only when ``department`` is given.
+    """
+
+    department: str | None
+    codes: tuple[str, ...]
+    scored: int
+    total: int
+    points: Decimal
+    max: Decimal
+    areas: tuple[AreaProgress, ...]
+    missing_evidence: tuple[str, ...]
+    returned: tuple[str, ...]
+    pending: tuple[str, ...]
+    next_code: str | None
+    locked: bool
+    summary: Summary | None = field(repr=False, default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.pop("summary")
+        return out
+
+
+def _progress(
+    cset: CriteriaSet,
+    assessment: Assessment,
+    found: dict[str, Answer],
+    department: str | None,
+) -> Progress:
+    leaves = assigned_leaves(cset, department)
+    codes = tuple(c.code for c in leaves)
+    mine = {code: found[code] for code in codes if code in found}
+    results = {code: result_of(a) for code, a in mine.items()}
+    summary = summarise(cset, results)
+    areas = []
+    for area in cset.areas:
+        in_area = [c for c in leaves if c.area_code == area.code]
+        if not in_area:
+            continue
+        done = [results[c.code] for c in in_area if c.code in results]
+        areas.append(
+            AreaProgress(
+                code=area.code,
+                title=area.title,
+                scored=len(done),
+                total=len(in_area),
+                points=sum((r.points for r in done), Decimal(0)),
+                max=sum((c.max for c in in_area), Decimal(0))
+                - sum((r.max for r in done if r.excluded), Decimal(0)),
+            )
+        )
+    returned = tuple(c for c in codes if c in mine and mine[c].returned_comment)
+    pending = tuple(c for c in codes if c not in mine or mine[c].returned_comment)
+    return Progress(
+        department=department,
+        codes=codes,
+        scored=len(mine),
+        total=len(codes),
+        points=sum((a.points for a in areas), Decimal(0)),
+        max=sum((a.max for a in areas), Decimal(0)),
+        areas=tuple(areas),
+        missing_evidence=tuple(c for c in codes if c in mine and needs_evidence(mine[c])),
+        returned=returned,
+        pending=pending,
+        next_code=pending[0] if pending else None,
+        locked=assessment.status == LOCKED,
+        summary=summary,
+    )
+
+
+async def progress(
+    session: AsyncSession, assessment: Assessment, cset: CriteriaSet, department: str | None
+) -> Progress:
+    """Scored count, points against the maximum, per area, missing evidence, what is next."""
+    return _progress(cset, assessment, await answers(session, assessment.id), department)
+
+
+def next_code(
+    order: Sequence[str], pending: Iterable[str], after: str | None, skipped: Iterable[str] = ()
+) -> str | None:
+    """The next code to work on after ``after``: pending and not skipped, wrapping around;
+    a skipped one only when nothing else is left; None when all is done."""
+    todo = set(pending)
+    if not todo:
+        return None
+    start = order.index(after) + 1 if after in order else 0
+    ring = [*order[start:], *order[:start]]
+    skip = set(skipped)
+    for code in ring:
+        if code in todo and code not in skip and code != after:
+            return code
+    for code in ring:
+        if code in todo and code != after:
+            return code
+    return after if after in todo else None
+
+
+@dataclass(frozen=True, slots=True)
+class UnfinishedWork:
+    unscored: list[str]
+    missing_evidence: list[str]
+
+
+async def unfinished(
+    session: AsyncSession, unit_id: int, cset: CriteriaSet
+) -> dict[str, UnfinishedWork]:
+    """Per department with work left: codes not yet scored (or returned for correction) and
+    scored codes still missing evidence. Departments with nothing left are not listed."""
+    assessment = await find(session, unit_id, cset.id)
+    found = await answers(session, assessment.id) if assessment is not None else {}
+    out: dict[str, UnfinishedWork] = {}
+    for node in self_scored(cset):
+        dep = node.department or ""
+        ans = found.get(node.code)
+        work = out.setdefault(dep, UnfinishedWork(unscored=[], missing_evidence=[]))
+        if ans is None or ans.returned_comment:
+            work.unscored.append(node.code)
+        elif needs_evidence(ans):
+            work.missing_evidence.append(node.code)
+    return {d: w for d, w in out.items() if w.unscored or w.missing_evidence}
