@@ -15,9 +15,9 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.data import BotData
 from bot.db.models import RulingSuggestion, Ticket
 from bot.errors import CchcError, NotFound
-from criteria.schema import CriteriaSet
 from knowledge.schema import Entry
 from knowledge.search import SearchIndex
 
@@ -142,21 +142,21 @@ def export_yaml(entries: Sequence[Entry]) -> str:
     return yaml.safe_dump(docs, allow_unicode=True, sort_keys=False, width=100)
 
 
-async def refresh_index(
-    index: SearchIndex,
-    session: AsyncSession,
-    *,
-    entries: Sequence[Entry],
-    sets: Sequence[CriteriaSet],
-) -> int:
-    """Rebuild ``index`` in place with the curated entries plus the approved rulings.
+async def refresh_index(index: SearchIndex, data: BotData, session: AsyncSession) -> int:
+    """Rebuild ``index`` in place with the curated entries plus the approved rulings, and
+    make the rulings known to ``data.by_id`` (answers are rendered from it).
 
-    The index object is shared by every handler (injected by the dispatcher and captured by
-    polling), so the rebuilt state is moved into it rather than replacing the object. The
-    build runs in a thread; the swap itself is one synchronous step on the event loop.
+    The index and data objects are shared by every handler (injected by the dispatcher and
+    captured by polling), so the rebuilt state is moved into them rather than replacing the
+    objects. The build runs in a thread; the swap is one synchronous step on the event loop.
     Returns the number of rulings indexed.
     """
     extra = await approved_entries(session)
-    fresh = await asyncio.to_thread(SearchIndex.build, entries, sets, extra=extra)
+    sets = list(data.catalogue.sets.values())
+    fresh = await asyncio.to_thread(SearchIndex.build, data.entries, sets, extra=extra)
     index.__dict__.update(fresh.__dict__)
+    curated = {e.id for e in data.entries}
+    for entry_id in [k for k in data.by_id if k.startswith(ENTRY_PREFIX) and k not in curated]:
+        del data.by_id[entry_id]
+    data.by_id.update((e.id, e) for e in extra if e.id not in curated)
     return len(extra)
