@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     webhook_host: str = "127.0.0.1"
     webhook_port: Annotated[int, Field(gt=0, lt=65536)] = 8080
     webhook_secret: SecretStr | None = None
+    # Deadlines journey: local hour reminders go out at, and the outbox's global send rate.
+    reminder_hour: int = 8
+    outbox_rate: float = 28.0
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -83,6 +86,22 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("LOG_LEVEL phải là DEBUG, INFO, WARNING, ERROR hoặc CRITICAL")
         return level
+
+    @field_validator("reminder_hour")
+    @classmethod
+    def _reminder_hour(cls, value: int) -> int:
+        if not 0 <= value <= 20:
+            raise ValueError("REMINDER_HOUR phải là giờ địa phương từ 0 đến 20 (mặc định 8)")
+        return value
+
+    @field_validator("outbox_rate")
+    @classmethod
+    def _outbox_rate(cls, value: float) -> float:
+        if not 0 < value <= 30:
+            raise ValueError(
+                "OUTBOX_RATE phải lớn hơn 0 và không quá 30 tin/giây (giới hạn của Telegram)"
+            )
+        return value
 
     @field_validator("database_url", "redis_url", "telegram_api_url", "webhook_url", mode="before")
     @classmethod

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
+    Integer,
     MetaData,
     Numeric,
     String,
@@ -240,6 +244,95 @@ class RulingSuggestion(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reviewed_by: Mapped[int | None] = mapped_column(BigInteger)
     reviewed_at: Mapped[datetime | None]
+
+
+# --- Deadlines: calendar edits, reminder claims and the outbox -------------------------------
+
+
+class UnitDeadline(Base):
+    """A unit's own calendar entry: a new deadline, or a changed date of a set's step.
+
+    ``step_id`` is the id of the set's calendar step it changes, or a fresh id for a deadline
+    the coordinator added; ``removed`` hides an added deadline (rows are kept for the audit).
+    """
+
+    __tablename__ = "unit_deadline"
+    __table_args__ = (UniqueConstraint("unit_id", "set_id", "step_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    set_id: Mapped[str] = mapped_column(String(64))
+    step_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    added: Mapped[bool] = mapped_column(Boolean, default=False)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DeadlineAudit(Base):
+    """Who added, changed or removed a unit deadline, when, and the values before and after."""
+
+    __tablename__ = "deadline_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    set_id: Mapped[str] = mapped_column(String(64))
+    step_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    actor: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReminderSent(Base):
+    """A reminder claimed for one person, deadline and step: the row is the "at most once".
+
+    ``deadline_key`` names the set, the step and its end date (a moved date is a new deadline
+    with its own schedule); ``step`` is the days-before offset or ``digest-YYYYMMDD``.
+    """
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (UniqueConstraint("person_id", "deadline_key", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    deadline_key: Mapped[str] = mapped_column(String(160))
+    step: Mapped[str] = mapped_column(String(32))
+    outbox_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxMessage(Base):
+    """A message to deliver: persisted first, then claimed and sent by the outbox job.
+
+    status: pending → sending (claimed by one process) → sent | failed | blocked; a stale
+    claim returns to pending. ``dedup_key`` makes enqueueing the same message twice a no-op.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    text: Mapped[str] = mapped_column(Text)
+    reply_markup: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    kind: Mapped[str] = mapped_column(String(32), default="message")
+    dedup_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"OutboxMessage(id={self.id!r}, chat_id={self.chat_id!r}, status={self.status!r})"
 
 
 # --- Score ---------------------------------------------------------------------------------
