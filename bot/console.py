@@ -31,6 +31,7 @@ DEMO_UNIT = ("DEMO", "UBND huyện Thử nghiệm")
 # Calls that are not a reaction the person is waiting for.
 _BACKGROUND_METHODS = frozenset({"getUpdates", "getMe", "sendChatAction", "getFile"})
 _FIRST_REPLY_SECONDS = 15.0
+_INTERACTIVE_FIRST_REPLY_SECONDS = 5.0
 _QUIET_SECONDS = 0.4
 
 
@@ -101,9 +102,14 @@ def _is_url(data: str | None) -> bool:
 
 
 class Console:
-    def __init__(self, api: FakeBotAPI, out: TextIO) -> None:
+    def __init__(
+        self, api: FakeBotAPI, out: TextIO, first_reply_seconds: float | None = None
+    ) -> None:
         self.api = api
         self.out = out
+        # Piped input waits longer so that replies stay in order with the input lines;
+        # interactively a late reply is printed whenever it comes.
+        self.first_reply_seconds = first_reply_seconds
         self.users = {p.key: api.user(p.user_id, first_name=p.first_name) for p in PERSONAS}
         self.current = PERSONAS[0]
         self.shown = 0  # index into api.sent_log
@@ -175,7 +181,10 @@ class Console:
     async def settle(self, before: int) -> None:
         """Wait for the bot's reaction to what was just sent: a first call, then quiet."""
         try:
-            await self.api.wait_until(lambda: self._activity() > before, _FIRST_REPLY_SECONDS)
+            await self.api.wait_until(
+                lambda: self._activity() > before,
+                self.first_reply_seconds or _FIRST_REPLY_SECONDS,
+            )
         except TimeoutError:
             self.say("   (bot chưa trả lời)")
             return
@@ -313,24 +322,19 @@ async def _register_personas(settings: Settings, api: FakeBotAPI, console: Conso
                 codes[persona.key] = invite.code
     finally:
         await engine.dispose()
-    registered = []
-    for key, code in codes.items():
-        before = console._activity()
-        await console.users[key].send(f"/start {code}")
-        await _quiet(console, before)
-        console.users[key].drain()
-        registered.append(key)
+    users = [console.users[key] for key in codes]
+    for user, code in zip(users, codes.values(), strict=True):
+        await user.send(f"/start {code}")
+    # Registration replies are not shown; wait for them so they do not leak into the chat.
+    with contextlib.suppress(TimeoutError):
+        await api.wait_until(lambda: all(u.messages for u in users), _FIRST_REPLY_SECONDS)
+        await api.wait_idle(quiet=_QUIET_SECONDS, timeout=_FIRST_REPLY_SECONDS)
+    for user in users:
+        user.drain()
+    registered = [key for key, user in zip(codes, users, strict=True) if user.messages]
     console.shown = len(api.sent_log)
     console.toasts_shown = len(api.calls_of("answerCallbackQuery"))
     return registered
-
-
-async def _quiet(console: Console, before: int) -> None:
-    """Like Console.settle, but prints nothing: registration replies are not shown."""
-    api = console.api
-    with contextlib.suppress(TimeoutError):
-        await api.wait_until(lambda: console._activity() > before, _FIRST_REPLY_SECONDS)
-        await api.wait_idle(quiet=_QUIET_SECONDS, timeout=_FIRST_REPLY_SECONDS)
 
 
 def _quiet_logs(level: str) -> dict[logging.Logger, int]:
@@ -382,7 +386,7 @@ async def run_console(settings: Settings) -> None:
     bot_task = asyncio.create_task(
         run_bot(settings, api_url=url, token=TOKEN, stop_event=stop), name="console-bot"
     )
-    console = Console(api, out)
+    console = Console(api, out, _INTERACTIVE_FIRST_REPLY_SECONDS if interactive else None)
     quit_requested = asyncio.Event()
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError, RuntimeError):
