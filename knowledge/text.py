@@ -129,6 +129,11 @@ def is_stopword(folded: str, accented: str) -> bool:
     return accented == folded or accented in STOPWORDS_ACCENTED
 
 
+# Regional spellings of whole phrases (folded → accented standard form).
+_PHRASE_VARIANTS: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("hanh", "chanh"): ("hành", "chính"),  # southern "hành chánh"
+}
+
 _TONE_MOVES = {
     # Old-style tone placement (hòa, thủy) to the new style (hoà, thuỷ), so both spellings of
     # the same syllable compare equal in the accented form.
@@ -227,6 +232,12 @@ def analyze(text: str) -> Analyzed:
     """Normalise ``text`` and contract field phrases and abbreviations to canonical tokens."""
     acc = tokens(text)
     fol = [fold(t) for t in acc]
+    for variant, standard in _PHRASE_VARIANTS.items():
+        size = len(variant)
+        for i in range(len(fol) - size + 1):
+            if tuple(fol[i : i + size]) == variant:
+                acc[i : i + size] = standard
+                fol[i : i + size] = [fold(t) for t in standard]
     out_f: list[str] = []
     out_a: list[str] = []
     i = 0

@@ -103,6 +103,7 @@ def test_has_diacritics() -> None:
         ("thông tư", "tt"),
         ("bộ phận một cửa", "bpmc"),
         ("một cửa", "motcua"),
+        ("cải cách hành chánh", "cchc"),  # southern spelling
     ],
 )
 def test_abbreviations_meet_their_spelled_out_form(raw: str, folded: str) -> None:

@@ -1,0 +1,263 @@
+"""Search over the shipped knowledge base and criteria: decisions, code lookup, JSON shape.
+
+The questions here are written for these tests (not taken from the evaluation sets): how
+officers type — with and without accents, with abbreviations, short or wordy.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from criteria.loader import require_catalogue
+from criteria.schema import CriteriaSet
+from knowledge.ask import answer_lines, build_default_index, render_text
+from knowledge.schema import Entry
+from knowledge.search import SearchIndex, SearchResult
+
+
+@pytest.fixture(scope="module")
+def index() -> SearchIndex:
+    return build_default_index()
+
+
+@pytest.fixture(scope="module")
+def current_set() -> CriteriaSet:
+    return require_catalogue().current
+
+
+# (question, codes any of which the first result must concern)
+CONFIDENT = [
+    ("Số phó phòng vượt quy định bị trừ bao nhiêu", {"4.1.2"}),
+    ("an toan thong tin mang co phuong an chua", {"7.1.4"}),
+    ("công bố hệ thống quản lý chất lượng theo TCVN ISO 9001:2015", {"7.3.1"}),
+    ("Quản lý sử dụng tài sản công có vi phạm", {"6.4"}),
+    ("số doanh nghiệp thành lập mới giảm so với năm trước thì được mấy điểm", {"8.3.3"}),
+    ("nông thôn mới đô thị văn minh", {"8.3.4"}),
+    ("ke hoach ung dung cntt chuyen doi so nam 2021", {"7.1.1"}),
+    ("kế hoạch đào tạo bồi dưỡng cán bộ công chức", {"5.4"}),
+    ("cán bộ công chức cấp xã đạt chuẩn", {"5.5"}),
+    ("quy chế chi tiêu nội bộ của UBND xã", {"6.2.1"}),
+    ("tuyên truyền cải cách hành chính trên đài truyền thanh", {"1.4"}),
+    ("phổ biến giáo dục pháp luật", {"2.5"}),
+    ("số hóa hồ sơ kết quả giải quyết thủ tục hành chính", {"3.3.3"}),
+    ("bộ phận một cửa thành lập theo nghị định 61", {"3.3.1"}),
+    ("phiếu xin lỗi", {"3.4.3"}),
+    ("tinh gian bien che", {"4.2.2"}),
+    ("ty le giai ngan von dau tu cong", {"6.5"}),
+    ("danh gia xep loai cong chuc theo nd 90", {"5.3"}),
+    ("thu ngân sách nhà nước trên địa bàn", {"8.3.1"}),
+    ("tiếp nhận trả kết quả qua dịch vụ bưu chính công ích", {"7.2.3"}),
+    ("cổng thông tin điện tử huyện thiếu chuyên mục", {"7.1.3"}),
+    ("giai quyet phan anh kien nghi ve quy dinh hanh chinh", {"3.5"}),
+    ("nhiem vu ubnd tinh giao qua han", {"1.6"}),
+    ("quyết định giao quyền tự chủ cho đơn vị sự nghiệp", {"6.2.2"}),
+    ("ban hành văn bản quy phạm pháp luật đúng trình tự", {"2.1"}),
+    ("kiem tra xu ly van ban trai phap luat", {"2.3"}),
+    ("cải cách hanh chinh kế hoach năm ban hành muộn", {"1.1.1"}),
+]
+
+# Worded loosely or with a typo: the right criterion must be among the first three.
+LOOSE = [
+    ("bao cao dinh ky cchc quy 3 gui muon", {"1.2"}),
+    ("chữ ký số trên văn bản đi chiếm bao nhiêu phần trăm thì đạt tối đa", {"7.1.2"}),
+    ("tuyển dụng công chức sai quy định", {"5.2"}),
+    ("hoan thanh ke hoach cchc dat 85 phan tram", {"1.1.2"}),
+    ("tthc dua ra tiep nhan tai mot cua dat bao nhieu", {"3.3.2"}),
+    ("kỷ luật cán bộ", {"5.6"}),
+    ("tỷ lệ hồ sơ nộp trực tuyến trên tổng số hồ sơ", {"7.2.2"}),
+    ("sáng kiến cải cách hành chánh được công nhận", {"1.5"}),  # "chánh": southern spelling
+    ("ke hoach kiem soat thu tuc hanh chinhh", {"3.1.1", "3.1.3", "3.1"}),  # a typo
+]
+
+OUT_OF_SCOPE = [
+    "thời tiết Hà Nội ngày mai",
+    "lịch thi đấu đội tuyển Việt Nam",
+    "công thức làm bánh flan",
+    "đăng ký kết hôn cần giấy tờ gì",
+    "giá xăng hôm nay",
+    "cách tính thuế thu nhập cá nhân cho người làm tự do",
+    "tra cứu điểm thi đại học",
+    "ty gia do la hom nay",
+    "đổi giấy phép lái xe ở đâu",
+    "lãi suất gửi tiết kiệm ngân hàng",
+    "cach lam banh mi",
+]
+
+
+@pytest.mark.parametrize(("question", "codes"), CONFIDENT)
+def test_confident_questions_are_answered(
+    index: SearchIndex, question: str, codes: set[str]
+) -> None:
+    result = index.search(question)
+    assert result.decision == "answer", result.to_json()
+    assert codes & set(result.results[0].criterion_codes), result.to_json()
+
+
+@pytest.mark.parametrize(("question", "codes"), LOOSE)
+def test_loose_questions_find_the_criterion_in_the_first_three(
+    index: SearchIndex, question: str, codes: set[str]
+) -> None:
+    result = index.search(question, top=3)
+    assert result.decision in ("answer", "clarify")
+    assert any(codes & set(h.criterion_codes) for h in result.results[:3]), result.to_json()
+
+
+@pytest.mark.parametrize("question", OUT_OF_SCOPE)
+def test_out_of_scope_questions_get_none(index: SearchIndex, question: str) -> None:
+    result = index.search(question)
+    assert result.decision == "none", result.to_json()
+    assert result.results == []
+
+
+@pytest.mark.parametrize("question", ["kế hoạch", "báo cáo"])
+def test_vague_questions_are_clarified_with_two_or_three_choices(
+    index: SearchIndex, question: str
+) -> None:
+    result = index.search(question, top=5)
+    assert result.decision == "clarify"
+    assert 2 <= len(result.results) <= 3
+
+
+def test_near_tie_between_criteria_is_clarified(current_set: CriteriaSet) -> None:
+    same = "Hồ sơ nộp qua bưu điện có tính là hồ sơ trực tuyến không?"
+    entries = [
+        Entry(id="a", question=same, answer="Theo 7.2.2.", criteria=("7.2.2",), source="x"),
+        Entry(id="b", question=same, answer="Theo 7.2.3.", criteria=("7.2.3",), source="x"),
+    ]
+    result = SearchIndex.build(entries, [current_set]).search(same)
+    assert result.decision == "clarify"
+    assert {h.entry_id for h in result.results[:2]} == {"a", "b"}
+
+
+def test_an_empty_question_gets_none(index: SearchIndex) -> None:
+    assert index.search("   ?! ").decision == "none"
+    assert index.search("có được không").decision == "none"
+
+
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [
+        ("tiêu chí 3.4.1", "3.4.1"),
+        ("tieu chi 3.4.1", "3.4.1"),
+        ("tc 3.4", "3.4"),
+        ("TC7.2", "7.2"),
+        ("Tiêu chí 7.2.2 tính tỷ lệ thế nào?", "7.2.2"),
+        ("8.3.1", "8.3.1"),
+        ("lĩnh vực 5", "5"),
+    ],
+)
+def test_a_code_answers_with_that_criterion_first(
+    index: SearchIndex, question: str, code: str
+) -> None:
+    result = index.search(question)
+    assert result.decision == "answer"
+    first = result.results[0]
+    assert first.kind == "criterion"
+    assert first.entry_id == f"criterion:{code}"
+    assert first.criterion_codes == (code,)
+    assert first.question.startswith(f"Tiêu chí {code}")
+    assert first.answer  # the card, in words
+
+
+def test_a_code_question_lists_entries_of_that_criterion_next(index: SearchIndex) -> None:
+    result = index.search("tc 3.4.1 hồ sơ trễ do chờ cơ quan khác", top=3)
+    assert result.results[0].entry_id == "criterion:3.4.1"
+    assert all("3.4.1" in h.criterion_codes for h in result.results[1:])
+    assert len(result.results) == 3
+
+
+def test_an_unknown_code_is_not_invented(index: SearchIndex) -> None:
+    result = index.search("tiêu chí 9.9.9")
+    assert all(h.entry_id != "criterion:9.9.9" for h in result.results)
+
+
+def test_every_criterion_is_found_by_its_title(
+    index: SearchIndex, current_set: CriteriaSet
+) -> None:
+    missed = []
+    for crit in current_set.walk():
+        result = index.search(crit.title)
+        best = result.best
+        if result.decision != "answer" or best is None or crit.code not in best.criterion_codes:
+            missed.append(crit.code)
+    assert missed == []
+
+
+def test_criterion_card_describes_points_rule_evidence_and_department(
+    index: SearchIndex,
+) -> None:
+    hit = index.criterion_hit("3.4.1")
+    assert hit is not None
+    assert "tối đa 2,5 điểm" in hit.answer
+    assert "Cách chấm" in hit.answer
+    assert "Tài liệu kiểm chứng" in hit.answer
+    assert "Văn phòng HĐND và UBND" in hit.answer
+
+
+def test_to_json_has_exactly_the_documented_shape(index: SearchIndex) -> None:
+    for question in ["tiêu chí 3.4.1", "kế hoạch", "giá xăng hôm nay", "phiếu xin lỗi"]:
+        data = index.search(question).to_json()
+        assert set(data) == {"decision", "results"}
+        assert data["decision"] in ("answer", "clarify", "none")
+        for row in data["results"]:
+            assert set(row) == {"entry_id", "criterion_codes", "score", "question", "answer"}
+            assert isinstance(row["entry_id"], str)
+            assert isinstance(row["criterion_codes"], list)
+            assert all(isinstance(c, str) for c in row["criterion_codes"])
+            assert isinstance(row["score"], float)
+            assert 0.0 <= row["score"] <= 100.0
+            assert isinstance(row["question"], str) and row["question"]
+            assert isinstance(row["answer"], str) and row["answer"]
+        scores = [row["score"] for row in data["results"]]
+        assert scores == sorted(scores, reverse=True) or data["results"][0]["entry_id"].startswith(
+            "criterion:"
+        )
+
+
+def test_top_limits_the_results(index: SearchIndex) -> None:
+    assert len(index.search("phiếu xin lỗi", top=1).results) == 1
+    assert len(index.search("phiếu xin lỗi", top=5).results) <= 5
+
+
+def test_accents_typed_break_ties_that_folding_creates(current_set: CriteriaSet) -> None:
+    entries = [
+        Entry(id="ban", question="Bàn làm việc của bộ phận", answer="1", source="x"),
+        Entry(id="ban2", question="Bán tài sản công của bộ phận", answer="2", source="x"),
+    ]
+    index = SearchIndex.build(entries, [current_set])
+    assert index.search("bán tài sản công")  # both fold to "ban"
+    first = index.search("bàn làm việc bộ phận").results[0]
+    assert first.entry_id == "ban"
+
+
+def test_extra_entries_are_searchable(current_set: CriteriaSet) -> None:
+    ruling = Entry(
+        id="ruling-17",
+        question="Hồ sơ bị trả lại để bổ sung có tính vào mẫu số tỷ lệ đúng hạn không?",
+        answer="Không tính, theo ý kiến của Sở Nội vụ.",
+        criteria=("3.4.1",),
+        source="Sở Nội vụ trả lời",
+    )
+    index = SearchIndex.build([], [current_set], extra=[ruling])
+    result = index.search("ho so tra lai bo sung co tinh vao mau so khong")
+    assert result.results[0].entry_id == "ruling-17"
+    assert index.entry("ruling-17") == ruling
+    assert index.entries_for("3.4.1") == [ruling]
+
+
+def test_answer_lines_keeps_order_and_shape(index: SearchIndex) -> None:
+    lines = ["tiêu chí 6.5\n", "\n", "giá xăng hôm nay\n"]
+    out = list(answer_lines(index, lines, top=2))
+    assert len(out) == 3
+    assert out[0]["results"][0]["entry_id"] == "criterion:6.5"
+    assert out[1] == {"decision": "none", "results": []}
+    assert out[2]["decision"] == "none"
+
+
+def test_render_text_speaks_vietnamese_for_each_decision(index: SearchIndex) -> None:
+    answer = render_text(index.search("tiêu chí 3.4.3"))
+    assert "Tiêu chí 3.4.3" in answer
+    clarify = render_text(index.search("kế hoạch"))
+    assert clarify.startswith("Có phải bạn hỏi")
+    none = render_text(SearchResult("x", "none", []))
+    assert "Chưa có câu trả lời" in none
