@@ -1,3 +1,348 @@
-"""User-facing texts of the tickets journey (Vietnamese)."""
+"""User-facing texts of the tickets journey (Vietnamese): questions to the provincial Sở."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
+from html import escape
+
+STATUS_NAMES = {"open": "đang chờ trả lời", "answered": "đã trả lời", "closed": "đã giải quyết"}
+
+
+def number(ticket_id: int) -> str:
+    return f"#{ticket_id}"
+
+
+def age(delta: timedelta) -> str:
+    """How long ago, roughly: "15 phút", "3 giờ", "2 ngày"."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    if minutes < 60:
+        return f"{minutes} phút"
+    if minutes < 24 * 60:
+        return f"{minutes // 60} giờ"
+    return f"{minutes // (24 * 60)} ngày"
+
+
+def day(when: datetime) -> str:
+    return f"{when:%d/%m/%Y}"
+
+
+def short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- Officer: composing a question to the Sở ------------------------------------------------
+ONLY_OFFICERS = (
+    "Chỉ cán bộ đã đăng ký với đơn vị mới gửi được câu hỏi lên Sở. Câu hỏi của bạn đã được "
+    "ghi nhận để Phòng Nội vụ xem xét."
+)
+ASK_QUESTION = (
+    "📨 <b>Gửi câu hỏi lên Sở</b>\nHãy gõ câu hỏi bạn muốn gửi (tối đa 3000 ký tự). "
+    "Gõ /huy để hủy."
+)
+ASK_EDIT_QUESTION = "✏️ Hãy gõ lại nội dung câu hỏi:"
+ASK_CRITERION = (
+    "🔖 Hãy gõ mã tiêu chí mà câu hỏi liên quan, ví dụ <code>3.4.1</code>, "
+    "hoặc gõ <code>0</code> nếu câu hỏi không gắn với tiêu chí nào."
+)
+BAD_CRITERION = (
+    "Không có tiêu chí mang mã này trong bộ tiêu chí đang dùng. Hãy gõ lại, ví dụ 3.4.1."
+)
+ASK_ATTACHMENT = "📎 Hãy gửi tệp (văn bản, ảnh) muốn đính kèm vào câu hỏi."
+NEED_ATTACHMENT = "Ở bước này tôi cần một tệp hoặc ảnh. Gõ /huy để hủy."
+NEED_TEXT = "Ở bước này tôi cần một tin nhắn dạng chữ. Gõ /huy để hủy."
+TEXT_TOO_LONG = "Nội dung quá dài (tối đa 3000 ký tự). Hãy viết gọn lại."
+USE_BUTTONS = "Hãy chọn bằng các nút bên trên, hoặc gõ /huy để hủy."
+DRAFT_GONE = "Bản nháp câu hỏi không còn. Gõ /hoiso để soạn lại."
+
+BTN_SEND = "📨 Gửi lên Sở"
+BTN_EDIT_QUESTION = "✏️ Sửa câu hỏi"
+BTN_EDIT_CRITERION = "🔖 Đổi tiêu chí"
+BTN_ATTACH = "📎 Đính kèm tệp"
+BTN_CANCEL = "✖️ Hủy"
+BTN_NEW_ANYWAY = "📨 Vẫn gửi câu hỏi mới"
+CANCELLED = "Đã hủy, câu hỏi chưa được gửi."
+
+
+def btn_follow(ticket_id: int) -> str:
+    return f"🔔 Theo dõi phiếu {number(ticket_id)}"
+
+
+def draft(
+    question: str,
+    code: str | None,
+    criterion_title: str | None,
+    department: str,
+    attachment: bool,
+) -> str:
+    lines = ["📝 <b>Xem lại câu hỏi trước khi gửi</b>", "", f"❓ {escape(question)}", ""]
+    if code:
+        title = f": {escape(criterion_title)}" if criterion_title else ""
+        lines.append(f"🔖 Tiêu chí <b>{escape(code)}</b>{title}")
+    else:
+        lines.append("🔖 Không gắn tiêu chí")
+    lines.append(f"🏛 Sở trả lời: <b>{escape(department)}</b>")
+    if attachment:
+        lines.append("📎 Có tệp đính kèm")
+    lines += ["", "Bấm «Gửi lên Sở» khi đã đúng, hoặc sửa trước khi gửi."]
+    return "\n".join(lines)
+
+
+def similar_answered(ticket_id: int, department: str, when: datetime, answer: str) -> str:
+    return (
+        f"💡 Câu hỏi tương tự (phiếu {number(ticket_id)}) đã được <b>{escape(department)}</b> "
+        f"trả lời ngày {day(when)}:\n\n{escape(answer)}\n\n"
+        "Bạn có thể theo dõi phiếu đó thay vì gửi câu hỏi mới."
+    )
+
+
+def similar_open(ticket_id: int, department: str) -> str:
+    return (
+        f"💡 Một câu hỏi tương tự (phiếu {number(ticket_id)}) đang chờ "
+        f"<b>{escape(department)}</b> trả lời.\n"
+        "Bạn có thể theo dõi phiếu đó để nhận câu trả lời, thay vì gửi câu hỏi mới."
+    )
+
+
+def following(ticket_id: int) -> str:
+    return (
+        f"🔔 Bạn đang theo dõi phiếu {number(ticket_id)}. Khi Sở trả lời, "
+        "tôi sẽ chuyển câu trả lời đến bạn."
+    )
+
+
+def own_ticket(ticket_id: int) -> str:
+    return f"Phiếu {number(ticket_id)} là câu hỏi của chính bạn; tôi sẽ báo khi có trả lời."
+
+
+def ticket_sent(ticket_id: int, department: str, to_admins: bool) -> str:
+    text = (
+        f"✅ Đã gửi câu hỏi, số phiếu <b>{number(ticket_id)}</b>.\n"
+        f"Người trả lời: đầu mối của <b>{escape(department)}</b>. "
+        "Câu trả lời sẽ được chuyển đến bạn qua bot."
+    )
+    if to_admins:
+        text += (
+            f"\n<i>{escape(department)} chưa có đầu mối đăng ký với bot; câu hỏi đã được "
+            "chuyển cho quản trị viên để chuyển tiếp.</i>"
+        )
+    return text
+
+
+# --- Contact: receiving and handling a ticket ------------------------------------------------
+BTN_ANSWER = "✍️ Trả lời"
+BTN_MOVE = "↪️ Chuyển Sở khác"
+BTN_MORE_INFO = "❓ Cần thêm thông tin"
+BTN_FILE = "📎 Xem tệp đính kèm"
+BTN_CONFIRM_ANSWER = "✅ Gửi trả lời"
+BTN_REWRITE = "✏️ Viết lại"
+
+
+def ticket_card(
+    ticket_id: int,
+    unit: str | None,
+    question: str,
+    card: str | None,
+    department: str,
+    created: datetime,
+    *,
+    header: str = "📨 <b>Câu hỏi mới gửi {dept}</b>",
+    extra: list[tuple[str, str]] | None = None,
+) -> str:
+    """A ticket as its department's contacts see it (no personal account of the asker)."""
+    lines = [
+        header.format(dept=escape(department)) + f" — phiếu <b>{number(ticket_id)}</b>",
+        f"Đơn vị hỏi: <b>{escape(unit or 'không rõ đơn vị')}</b> · gửi ngày {day(created)}",
+        "",
+        f"❓ {escape(question)}",
+    ]
+    for label, text in extra or []:
+        lines += ["", f"<b>{escape(label)}</b>: {escape(text)}"]
+    if card:
+        lines += ["", card]
+    return "\n".join(lines)
+
+
+NEW_HEADER = "📨 <b>Câu hỏi mới gửi {dept}</b>"
+MOVED_HEADER = "↪️ <b>Câu hỏi được chuyển đến {dept}</b>"
+INFO_HEADER = "📎 <b>Cán bộ đã bổ sung thông tin</b> ({dept})"
+REOPENED_HEADER = "↩️ <b>Cán bộ hỏi tiếp</b> ({dept})"
+REMIND_HEADER = "⏰ <b>Nhắc: câu hỏi chưa được trả lời</b> ({dept})"
+ESCALATE_HEADER = "🚨 <b>Câu hỏi quá hạn trả lời</b> ({dept})"
+LABEL_REASON = "Lý do chuyển"
+LABEL_INFO = "Thông tin bổ sung"
+LABEL_FOLLOWUP = "Câu hỏi tiếp"
+LABEL_PREVIOUS = "Trả lời trước"
+LABEL_OVERDUE = "Quá hạn"
+
+
+def overdue(hours: float) -> str:
+    return f"chưa có trả lời sau {hours:g} giờ làm việc"
+
+
+def ask_answer(ticket_id: int) -> str:
+    return (
+        f"✍️ Hãy gõ câu trả lời cho phiếu {number(ticket_id)}. "
+        "Tin nhắn tiếp theo của bạn là câu trả lời (xem lại trước khi gửi)."
+    )
+
+
+def answer_preview(ticket_id: int, text: str) -> str:
+    return (
+        f"👀 <b>Xem lại câu trả lời phiếu {number(ticket_id)}</b>\n\n{escape(text)}\n\n"
+        "Câu trả lời sẽ được chuyển đến cán bộ hỏi và những đơn vị theo dõi phiếu."
+    )
+
+
+def answer_sent(ticket_id: int, people: int) -> str:
+    return f"✅ Đã gửi câu trả lời phiếu {number(ticket_id)} đến {people} người nhận."
+
+
+def choose_department(ticket_id: int) -> str:
+    return f"↪️ Chuyển phiếu {number(ticket_id)} cho Sở nào?"
+
+
+def ask_reason(ticket_id: int, department: str) -> str:
+    return (
+        f"Hãy gõ lý do chuyển phiếu {number(ticket_id)} sang <b>{escape(department)}</b> "
+        "(ví dụ: «thuộc lĩnh vực của Sở …»)."
+    )
+
+
+def reassigned(ticket_id: int, department: str) -> str:
+    return f"✅ Đã chuyển phiếu {number(ticket_id)} sang <b>{escape(department)}</b>."
+
+
+def ask_more_info(ticket_id: int) -> str:
+    return f"❓ Hãy gõ điều cần cán bộ bổ sung cho phiếu {number(ticket_id)}:"
+
+
+def more_info_sent(ticket_id: int) -> str:
+    return (
+        f"✅ Đã gửi yêu cầu bổ sung thông tin phiếu {number(ticket_id)} đến cán bộ. "
+        "Khi cán bộ trả lời, tôi sẽ chuyển lại cho bạn."
+    )
+
+
+NOT_OPEN = "Phiếu này không còn chờ trả lời (đã được trả lời hoặc đã chuyển đi)."
+NOT_YOURS = "Phiếu này không thuộc Sở của bạn."
+NO_ATTACHMENT = "Phiếu này không có tệp đính kèm."
+
+
+def contact_list(department: str, items: list[tuple[int, str, str, str, bool]]) -> str:
+    """``items``: (id, unit, question, age, awaiting the officer), oldest first."""
+    if not items:
+        return f"📭 {escape(department)} không còn phiếu nào chờ trả lời."
+    lines = [f"📋 <b>Phiếu chờ trả lời — {escape(department)}</b> (cũ nhất trước)", ""]
+    for ticket_id, unit, question, ago, awaiting in items:
+        wait = " · <i>chờ cán bộ bổ sung</i>" if awaiting else ""
+        lines.append(
+            f"<b>{number(ticket_id)}</b> · {escape(unit)} · {ago} trước{wait}\n"
+            f"   {escape(short(question))}"
+        )
+    return "\n".join(lines)
+
+
+ALL_DEPARTMENTS = "tất cả các Sở"
+
+
+# --- Officer: receiving answers and requests ---------------------------------------------------
+BTN_RESOLVE = "✅ Đã giải quyết"
+BTN_FOLLOWUP = "↩️ Hỏi tiếp"
+BTN_REPLY_INFO = "✍️ Bổ sung thông tin"
+
+
+def relay_answer(
+    ticket_id: int, question: str, department: str, answered_by: str, answer: str, own: bool
+) -> str:
+    head = (
+        f"📬 <b>{escape(department)} đã trả lời phiếu {number(ticket_id)}</b>"
+        if own
+        else f"📬 <b>Phiếu {number(ticket_id)} bạn theo dõi đã được {escape(department)} "
+        "trả lời</b>"
+    )
+    return (
+        f"{head}\n\n❓ {escape(question)}\n\n💬 {escape(answer)}\n\n"
+        f"<i>Người trả lời: {escape(answered_by)} ({escape(department)})</i>"
+    )
+
+
+def info_request(ticket_id: int, department: str, question: str, request: str) -> str:
+    return (
+        f"❓ <b>{escape(department)} cần thêm thông tin cho phiếu {number(ticket_id)}</b>\n\n"
+        f"Câu hỏi của bạn: {escape(short(question, 200))}\n\n"
+        f"Sở đề nghị: {escape(request)}\n\nBấm «Bổ sung thông tin» để trả lời."
+    )
+
+
+def ask_info_reply(ticket_id: int) -> str:
+    return f"✍️ Hãy gõ thông tin bổ sung cho phiếu {number(ticket_id)}:"
+
+
+def info_reply_sent(ticket_id: int, department: str) -> str:
+    return f"✅ Đã gửi thông tin bổ sung phiếu {number(ticket_id)} đến {escape(department)}."
+
+
+def moved_notice(ticket_id: int, department: str) -> str:
+    return (
+        f"ℹ️ Phiếu {number(ticket_id)} đã được chuyển sang <b>{escape(department)}</b> "
+        "là Sở phụ trách nội dung này."
+    )
+
+
+def resolved(ticket_id: int) -> str:
+    return f"✅ Đã đánh dấu phiếu {number(ticket_id)} là đã giải quyết. Cảm ơn bạn!"
+
+
+def ask_followup(ticket_id: int) -> str:
+    return f"↩️ Hãy gõ câu hỏi tiếp theo cho phiếu {number(ticket_id)}:"
+
+
+def followup_sent(ticket_id: int, department: str) -> str:
+    return f"✅ Đã mở lại phiếu {number(ticket_id)} và gửi câu hỏi tiếp đến {escape(department)}."
+
+
+def officer_list(items: list[tuple[int, str, str, str]]) -> str:
+    """``items``: (id, department, status, question), newest first."""
+    if not items:
+        return "📭 Bạn và đơn vị chưa có phiếu hỏi Sở nào. Gõ /hoiso để gửi câu hỏi."
+    lines = ["📋 <b>Phiếu hỏi Sở của bạn và đơn vị</b>", ""]
+    for ticket_id, department, status, question in items:
+        lines.append(
+            f"<b>{number(ticket_id)}</b> · {escape(department)} · "
+            f"{STATUS_NAMES.get(status, status)}\n   {escape(short(question))}"
+        )
+    return "\n".join(lines)
+
+
+# --- Coordinators: reviewing rulings (/duyet) --------------------------------------------------
+BTN_APPROVE = "✅ Duyệt"
+BTN_EDIT_RULING = "✏️ Sửa rồi duyệt"
+BTN_REJECT = "🗑 Từ chối"
+NO_PENDING = "📭 Không có đề xuất nào chờ duyệt."
+
+
+def ruling_card(ruling_id: int, question: str, answer: str, code: str | None, source: str) -> str:
+    crit = f"\n🔖 Tiêu chí {escape(code)}" if code else ""
+    return (
+        f"📚 <b>Đề xuất bổ sung hỏi đáp số {ruling_id}</b>{crit}\n\n"
+        f"❓ {escape(question)}\n\n💬 {escape(answer)}\n\n<i>Nguồn: {escape(source)}</i>"
+    )
+
+
+def ask_ruling_edit(ruling_id: int) -> str:
+    return (
+        f"✏️ Hãy gõ nội dung câu trả lời đã chỉnh sửa cho đề xuất số {ruling_id}; "
+        "đề xuất sẽ được duyệt với nội dung này."
+    )
+
+
+def ruling_approved(ruling_id: int) -> str:
+    return (
+        f"✅ Đã duyệt đề xuất số {ruling_id}. Từ giờ bot dùng nội dung này để trả lời "
+        "các câu hỏi tương tự."
+    )
+
+
+def ruling_rejected(ruling_id: int) -> str:
+    return f"🗑 Đã từ chối đề xuất số {ruling_id}."
