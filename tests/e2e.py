@@ -51,7 +51,7 @@ class BotProcess:
         )
         log.close()
         try:
-            await self.api.wait_for_call("getUpdates", timeout=30)
+            await self.api.wait_for_call("getUpdates", timeout=120)
         except TimeoutError:
             self.kill()
             raise AssertionError(f"bot did not start:\n{self.output()}") from None
