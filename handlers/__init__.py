@@ -36,8 +36,11 @@ def routers() -> list[Router]:
         coordination.router,
         scoring.router,
         deadlines.router,
+        tickets.contact_router,
+        tickets.review_router,
         tickets.router,
         browse.router,
+        ask.coordinator_router,
         ask.router,
         fallback.router,
     )

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import StateFilter
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from knowledge.search import Hit, SearchIndex, SearchResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
 from bot.data import BotData
 from bot.db.models import Person
 from bot.services import questions
+from bot.services.people import Role
+from bot.settings import Settings
 from criteria.loader import Catalogue
 from handlers import texts
-from handlers.callbacks import AskCb
+from handlers.callbacks import AskCb, QuestionsCb
 from handlers.cards import criterion_card
+from handlers.filters import COORDINATORS, RoleFilter
 from handlers.render import split_message
+from knowledge.search import Hit, SearchIndex, SearchResult
 
 router = Router(name=__name__)
 
@@ -67,11 +73,25 @@ def _esc(text: str) -> str:
     return escape(text)
 
 
+def _related(result: SearchResult, shown: Hit, index: SearchIndex) -> list[Hit]:
+    """Up to three other hits, topped up with entries on the shown criterion."""
+    related = [h for h in result.results if h.entry_id != shown.entry_id][:3]
+    taken = {shown.entry_id, *(h.entry_id for h in related)}
+    for entry in index.entries_for(shown.code) if shown.code else []:
+        if len(related) >= 3:
+            break
+        hit = index.entry_hit(entry.id) if entry.id not in taken else None
+        if hit is not None:
+            related.append(hit)
+            taken.add(entry.id)
+    return related
+
+
 def _answer_keyboard(
-    result: SearchResult, shown: Hit, log_id: int | None
+    result: SearchResult, shown: Hit, log_id: int | None, index: SearchIndex
 ) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    related = [h for h in result.results if h is not shown][:3]
+    related = _related(result, shown, index)
     for hit in related:
         _hit_button(kb, hit)
     if log_id is not None:
@@ -87,6 +107,33 @@ async def _send(message: Message, text: str, markup: InlineKeyboardMarkup | None
         await message.answer(chunk, reply_markup=markup if i == len(chunks) - 1 else None)
 
 
+# Shared with journeys that answer a question mid-conversation (the Score journey's "❓ Hỏi").
+
+
+def reply_body(result: SearchResult, bot_data: BotData, catalogue: Catalogue) -> str | None:
+    """The reply for an "answer" decision (the entry, or the criterion card); else None."""
+    best = result.results[0] if result.results else None
+    if result.decision != "answer" or best is None:
+        return None
+    if best.kind == "entry" and best.entry_id:
+        return _entry_reply(bot_data, catalogue, best.entry_id)
+    return _criterion_reply(catalogue, best.criterion_codes[0]) if best.criterion_codes else None
+
+
+def hits_keyboard(hits: list[Hit]) -> InlineKeyboardMarkup:
+    """One button per hit (an entry or a criterion), one per row."""
+    kb = InlineKeyboardBuilder()
+    for hit in hits:
+        _hit_button(kb, hit)
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+async def send_long(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Send ``text`` split below Telegram's limit, ``markup`` on the last part."""
+    await _send(message, text, markup)
+
+
 @router.message(StateFilter(None), F.text, ~F.text.startswith("/"))
 async def question(
     message: Message,
@@ -95,6 +142,7 @@ async def question(
     index: SearchIndex,
     catalogue: Catalogue,
     bot_data: BotData,
+    clock: Clock,
 ) -> None:
     text = (message.text or "").strip()
     if not text:
@@ -115,6 +163,7 @@ async def question(
             decision=result.decision,
             entry_id=best.entry_id if best else None,
             criterion_code=best.criterion_codes[0] if best and best.criterion_codes else None,
+            now=clock.now(),
         )
     if result.decision == "answer" and best is not None:
         body = (
@@ -123,7 +172,7 @@ async def question(
             else _criterion_reply(catalogue, best.criterion_codes[0])
         )
         if body is not None:
-            await _send(message, body, _answer_keyboard(result, best, log_id))
+            await _send(message, body, _answer_keyboard(result, best, log_id, index))
             return
     if result.decision == "clarify" and result.results:
         kb = InlineKeyboardBuilder()
@@ -161,14 +210,20 @@ async def open_criterion(query: CallbackQuery, callback_data: AskCb, catalogue: 
 
 
 @router.callback_query(AskCb.filter(F.action.in_({"up", "down"})))
-async def feedback(query: CallbackQuery, callback_data: AskCb, session: AsyncSession) -> None:
+async def feedback(
+    query: CallbackQuery, callback_data: AskCb, session: AsyncSession, clock: Clock
+) -> None:
     if not callback_data.ref.isdigit():
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
     helpful = callback_data.action == "up"
     async with session.begin():
         ok = await questions.set_feedback(
-            session, int(callback_data.ref), telegram_id=query.from_user.id, helpful=helpful
+            session,
+            int(callback_data.ref),
+            telegram_id=query.from_user.id,
+            helpful=helpful,
+            now=clock.now(),
         )
     if not ok:
         await query.answer(texts.FORBIDDEN_BUTTON, show_alert=True)
@@ -177,17 +232,109 @@ async def feedback(query: CallbackQuery, callback_data: AskCb, session: AsyncSes
 
 
 @router.callback_query(AskCb.filter(F.action == "hs"))
-async def to_province(query: CallbackQuery, callback_data: AskCb, session: AsyncSession) -> None:
-    if not callback_data.ref.isdigit():
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
-        return
+async def to_province(
+    query: CallbackQuery,
+    callback_data: AskCb,
+    session: AsyncSession,
+    state: FSMContext,
+    role: Role,
+    catalogue: Catalogue,
+    clock: Clock,
+) -> None:
+    # The Escalate journey takes over: a draft ticket pre-filled from the logged question
+    # (guests only get their question flagged for Phòng Nội vụ).
+    from handlers.tickets import start_from_question
+
+    await start_from_question(query, callback_data, session, state, role, catalogue, clock)
+
+
+# --- Coordinators: unresolved questions of their unit (/cauhoi) ------------------------------
+
+coordinator_router = Router(name=f"{__name__}.coordinators")
+coordinator_router.message.filter(RoleFilter(*COORDINATORS))
+coordinator_router.callback_query.filter(RoleFilter(*COORDINATORS))
+
+QUESTIONS_PAGE = 8
+_QUESTION_SHOWN = 300
+
+
+async def _questions_page(
+    session: AsyncSession, settings: Settings, unit_id: int | None, page: int
+) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """The page's text and ◀ ▶ buttons, or None when ``page`` does not exist."""
     async with session.begin():
-        ok = await questions.mark_for_province(
-            session, int(callback_data.ref), telegram_id=query.from_user.id
+        total = await questions.count_unresolved(session, unit_id=unit_id)
+        pages = max(1, -(-total // QUESTIONS_PAGE))
+        if not 0 <= page < pages:
+            return None
+        rows = await questions.list_unresolved(
+            session, unit_id=unit_id, limit=QUESTIONS_PAGE, offset=page * QUESTIONS_PAGE
         )
-    if not ok:
-        await query.answer(texts.FORBIDDEN_BUTTON, show_alert=True)
+    if total == 0:
+        return texts.QUESTIONS_NONE, None
+    items = []
+    for row in rows:
+        flags = [texts.QUESTION_FLAG_DOWN] if row.helpful is False else []
+        if row.for_province:
+            flags.append(texts.QUESTION_FLAG_PROVINCE)
+        when = row.created_at.astimezone(settings.tz).strftime("%d/%m %H:%M")
+        items.append(
+            texts.question_item(
+                when, row.decision, flags, row.criterion_code, _short(row.text, _QUESTION_SHOWN)
+            )
+        )
+    kb = InlineKeyboardBuilder()
+    if page > 0:
+        kb.button(text="◀", callback_data=QuestionsCb(page=page - 1))
+    if page < pages - 1:
+        kb.button(text="▶", callback_data=QuestionsCb(page=page + 1))
+    body = texts.questions_page(items, total, page, pages, everyone=unit_id is None)
+    return body, kb.as_markup() if pages > 1 else None
+
+
+def _scope(person: Person | None, role: Role) -> tuple[bool, int | None]:
+    """(allowed, unit_id): admins see every unit (None); coordinators only their own."""
+    if role is Role.ADMIN:
+        return True, None
+    unit_id = person.unit_id if person is not None else None
+    return unit_id is not None, unit_id
+
+
+@coordinator_router.message(Command("cauhoi"))
+async def unresolved_questions(
+    message: Message,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    settings: Settings,
+) -> None:
+    allowed, unit_id = _scope(person, role)
+    if not allowed:
+        await message.answer(texts.QUESTIONS_NO_UNIT)
+        return
+    shown = await _questions_page(session, settings, unit_id, 0)
+    if shown is not None:  # page 0 always exists
+        await message.answer(shown[0], reply_markup=shown[1])
+
+
+@coordinator_router.callback_query(QuestionsCb.filter())
+async def unresolved_questions_page(
+    query: CallbackQuery,
+    callback_data: QuestionsCb,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    settings: Settings,
+) -> None:
+    allowed, unit_id = _scope(person, role)
+    shown = await _questions_page(session, settings, unit_id, callback_data.page)
+    if not allowed or shown is None:
+        await query.answer(texts.QUESTIONS_BAD_PAGE, show_alert=True)
         return
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.answer(texts.ASK_RECORDED)
+        try:
+            await query.message.edit_text(shown[0], reply_markup=shown[1])
+        except TelegramBadRequest as exc:
+            if "not modified" not in exc.message:
+                await query.message.answer(shown[0], reply_markup=shown[1])

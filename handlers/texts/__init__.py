@@ -10,6 +10,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("trogiup", "Hướng dẫn sử dụng"),
     ("huy", "Hủy thao tác đang làm"),
     ("moi", "Tạo đường dẫn mời (Phòng Nội vụ)"),
+    ("cauhoi", "Câu hỏi chưa được giải đáp (Phòng Nội vụ)"),
 ]
 
 ROLE_NAMES = {
@@ -108,6 +109,36 @@ QUESTION_TOO_LONG = "Câu hỏi quá dài (tối đa 1000 ký tự). Hãy viết
 
 def source_line(source: str) -> str:
     return f"<i>Nguồn: {escape(source)}</i>"
+
+
+# --- Ask: coordinators' list of unresolved questions (/cauhoi) -------------------------------
+QUESTIONS_NONE = "✅ Không có câu hỏi nào đang chờ: mọi câu hỏi đều đã có câu trả lời."
+QUESTIONS_NO_UNIT = (
+    "Tài khoản của bạn chưa gắn với đơn vị nào nên không xem được câu hỏi của đơn vị."
+)
+QUESTIONS_BAD_PAGE = "Trang này không tồn tại. Gõ /cauhoi để xem lại danh sách."
+QUESTION_LABELS = {
+    "answer": "đã trả lời",
+    "clarify": "đã gợi ý câu gần đúng",
+    "none": "chưa có câu trả lời",
+}
+QUESTION_FLAG_DOWN = "👎 người hỏi thấy chưa đúng"
+QUESTION_FLAG_PROVINCE = "📨 cần hỏi Sở"
+
+
+def question_item(when: str, decision: str, flags: list[str], code: str | None, text: str) -> str:
+    status = ", ".join([QUESTION_LABELS.get(decision, decision), *flags])
+    about = f" · tiêu chí {escape(code)}" if code else ""
+    return f"🕑 <b>{escape(when)}</b> · {status}{about}\n{escape(text)}"
+
+
+def questions_page(items: list[str], total: int, page: int, pages: int, everyone: bool) -> str:
+    scope = "tất cả đơn vị" if everyone else "đơn vị của bạn"
+    head = f"📋 <b>Câu hỏi cần xử lý</b> ({scope}): {total} câu, mới nhất trước."
+    if pages > 1:
+        head += f" Trang {page + 1}/{pages}."
+    return "\n\n".join([head, *items])
+
 
 # --- Invites (coordinators, admins) -----------------------------------------------------------
 INVITE_CHOOSE_ROLE = "🔗 <b>Tạo đường dẫn mời</b>\nNgười được mời sẽ có vai trò gì?"
