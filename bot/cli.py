@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--kind", choices=["huyen", "xa"], default="huyen")
     unit_sub.add_parser("list", help="list units")
 
+    export = sub.add_parser("export", help="export a unit's assessment (XLSX or CSV)")
+    export.add_argument("--unit", required=True, help="unit code")
+    export.add_argument("--format", choices=["xlsx", "csv"], default=None, help="default: by -o")
+    export.add_argument("-o", "--output", required=True, type=Path, help="file to write")
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations")
@@ -148,6 +153,39 @@ async def _units(settings: Settings, args: argparse.Namespace) -> str:
         await engine.dispose()
 
 
+async def _export(settings: Settings, args: argparse.Namespace) -> str:
+    from bot import export
+    from bot.data import load_data
+    from bot.db.engine import create_engine, create_session_factory
+    from bot.db.migrate import upgrade
+    from bot.errors import CchcError
+    from bot.services.people import UnknownUnit, get_unit
+
+    fmt = args.format or ("csv" if args.output.suffix.lower() == ".csv" else "xlsx")
+    cset = load_data(settings).catalogue.current
+    if settings.is_embedded_db:
+        await upgrade(settings.db_url)
+    engine = create_engine(settings.db_url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            unit = await get_unit(session, args.unit)
+            if unit is None:
+                raise UnknownUnit(args.unit)
+            data = await export.load(session, unit, cset, settings.tz, datetime.now(UTC))
+    finally:
+        await engine.dispose()
+    content = export.render(data, fmt)
+    try:
+        args.output.write_bytes(content)
+    except OSError as exc:
+        raise CchcError(f"Không ghi được tệp {args.output}: {exc.strerror or exc}") from exc
+    s = data.summary
+    return (
+        f"Đã xuất {s.scored}/{s.total} tiêu chí đã chấm của {unit.name} vào {args.output} "
+        f"({fmt.upper()}, {len(content)} byte)."
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -171,6 +209,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "unit":
             print(asyncio.run(_units(settings, args)))
+            return EXIT_OK
+        if args.command == "export":
+            print(asyncio.run(_export(settings, args)))
             return EXIT_OK
         if args.command == "db":
             from bot.db.migrate import upgrade

@@ -12,9 +12,14 @@ import io
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Literal
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Answer, Person, Unit
+from bot.services import assessments
 from criteria.schema import CriteriaSet, Criterion
 from criteria.scoring import ScoreResult, Summary, format_points, summarise
 
@@ -104,6 +109,60 @@ class Export:
     rows: list[ExportRow]
     summary: Summary
     exported_on: date = field(default_factory=date.today)
+
+
+def evidence_text(answer: Answer) -> tuple[str, ...]:
+    """Evidence items as text: document numbers/dates, file names, links; then what is missing."""
+    items: list[str] = []
+    for item in answer.evidence:
+        if item.kind == "file":
+            items.append(f"Tệp: {item.file_name or item.text or 'không tên'}")
+        elif item.text:
+            items.append(item.text)
+    if answer.evidence_status == assessments.EVIDENCE_MISSING:
+        items.append("Còn thiếu — bổ sung sau")
+    elif answer.evidence_status == assessments.EVIDENCE_PENDING and not items:
+        items.append("Chưa khai báo")
+    return tuple(items)
+
+
+def stored_answer(answer: Answer) -> StoredAnswer:
+    """The export's view of a stored answer (evidence items loaded with it)."""
+    return StoredAnswer(
+        code=answer.code,
+        points=Decimal(answer.points),
+        max=Decimal(answer.max),
+        explanation=answer.explanation,
+        evidence=evidence_text(answer),
+        justification=answer.explanation_text or "",
+        not_applicable=answer.not_applicable,
+        excluded=answer.excluded,
+        author_id=answer.author,
+        updated_at=answer.updated_at,
+    )
+
+
+async def load(
+    session: AsyncSession, unit: Unit, cset: CriteriaSet, tz: tzinfo, now: datetime
+) -> Export:
+    """Everything the files of ``unit``'s assessment need, read in one go (no writes)."""
+    assessment = await assessments.find(session, unit.id, cset.id)
+    answers: dict[str, StoredAnswer] = {}
+    if assessment is not None:
+        stored = await assessments.answers(session, assessment.id)
+        answers = {code: stored_answer(a) for code, a in stored.items()}
+    authors = {a.author_id for a in answers.values() if a.author_id is not None}
+    names: dict[int, str] = {}
+    if authors:
+        people = await session.execute(select(Person).where(Person.telegram_id.in_(authors)))
+        names = {p.telegram_id: p.display_name for p in people.scalars() if p.display_name}
+    return Export(
+        cset=cset,
+        unit_name=unit.name,
+        rows=build_rows(cset, answers, names, tz),
+        summary=summary_of(cset, answers),
+        exported_on=now.astimezone(tz).date(),
+    )
 
 
 def local_time(value: datetime | None, tz: tzinfo) -> str:
@@ -238,7 +297,8 @@ def summary_lines(summary: Summary) -> list[tuple[str, Decimal | str | None, Dec
             )
         )
     lines += [
-        ("Chỉ số CCHC (%)", summary.index, None),
+        # Truncated, never rounded up: a shown 85,00 % is really at least 85 %.
+        ("Chỉ số CCHC (%)", summary.index.quantize(_CENT, rounding=ROUND_DOWN), None),
         ("Xếp loại", summary.band, None),
     ]
     return lines
