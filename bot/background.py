@@ -37,7 +37,10 @@ Job = Callable[[JobContext], Awaitable[None]]
 
 def jobs() -> list[Job]:
     """The jobs every bot process runs; journeys add theirs here."""
-    return []
+    # Escalate: response-time reminders (handlers import this module, so import late).
+    from handlers.tickets import reminder_job
+
+    return [reminder_job]
 
 
 async def _guarded(job: Job, ctx: JobContext) -> None:

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     webhook_host: str = "127.0.0.1"
     webhook_port: Annotated[int, Field(gt=0, lt=65536)] = 8080
     webhook_secret: SecretStr | None = None
+    # Escalate: working hours (Mon–Fri, office hours) before an unanswered ticket is reminded
+    # (then escalated to Sở Nội vụ and the admins after twice as long).
+    ticket_response_hours: Annotated[float, Field(gt=0, le=1000)] = 16
     # Deadlines journey: local hour reminders go out at, and the outbox's global send rate.
     reminder_hour: int = 8
     outbox_rate: float = 28.0

@@ -42,3 +42,37 @@ class QuestionsCb(CallbackData, prefix="ql"):
     """Coordinators' list of unresolved questions (/cauhoi), ``page``."""
 
     page: int = 0
+
+
+class DraftCb(CallbackData, prefix="td"):
+    """Escalate, the officer's draft question: send, edit question (``eq``) or criterion
+    (``ec``), attach (``att``), cancel (``x``); after a similar ticket: follow ticket ``ref``
+    (``fol``) or send a new one anyway (``new``)."""
+
+    action: str
+    ref: int = 0
+
+
+class TicketCb(CallbackData, prefix="tk"):
+    """Escalate, acting on ticket ``id``. Contacts: answer (``ans``), confirm (``ok``) or
+    rewrite (``rw``) the answer, reassign (``mv``), ask for more information (``inf``), open
+    the attachment (``f``). Officers: resolved (``res``), follow-up (``fu``), add the
+    information asked (``add``)."""
+
+    action: str
+    id: int
+
+
+class MoveCb(CallbackData, prefix="tm"):
+    """Escalate: reassign ticket ``id`` to the department ``dept``."""
+
+    id: int
+    dept: str
+
+
+class RulingCb(CallbackData, prefix="rl"):
+    """Escalate, reviewing ruling ``id``: approve (``ok``), edit then approve (``ed``),
+    reject (``no``)."""
+
+    action: str
+    id: int
