@@ -38,8 +38,6 @@ def routers() -> list[Router]:
         deadlines.router,
         tickets.contact_router,
         tickets.review_router,
-        tickets.contact_router,
-        tickets.review_router,
         tickets.router,
         browse.router,
         ask.coordinator_router,
