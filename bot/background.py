@@ -37,10 +37,14 @@ Job = Callable[[JobContext], Awaitable[None]]
 
 def jobs() -> list[Job]:
     """The jobs every bot process runs; journeys add theirs here."""
+    # Deadlines: outbox sender and reminder scheduler (handlers import this module).
+    from handlers.deadlines import outbox_job
+    from handlers.deadlines import reminder_job as deadline_reminder_job
+
     # Escalate: response-time reminders (handlers import this module, so import late).
     from handlers.tickets import reminder_job
 
-    return [reminder_job]
+    return [outbox_job, deadline_reminder_job, reminder_job]
 
 
 async def _guarded(job: Job, ctx: JobContext) -> None:

@@ -76,3 +76,12 @@ class RulingCb(CallbackData, prefix="rl"):
 
     action: str
     id: int
+
+
+class DeadlineCb(CallbackData, prefix="dl"):
+    """Deadlines journey: start scoring (``score``), open the editor (``edit``), pick a
+    deadline ``key`` (``pick``), add one (``add``), change its date (``date``), remove it
+    (``del``, confirmed by ``delok``, kept by ``keep``)."""
+
+    action: str
+    key: str = ""

@@ -17,6 +17,7 @@ from bot.services.people import Role
 from criteria.loader import Catalogue
 from handlers import texts
 from handlers.callbacks import MenuCb
+from handlers.texts.deadlines import BTN_DEADLINES
 
 router = Router(name=__name__)
 
@@ -25,6 +26,7 @@ def main_menu(role: Role) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(text=texts.BTN_ASK, callback_data=MenuCb(action="ask"))
     kb.button(text=texts.BTN_BROWSE, callback_data=MenuCb(action="browse"))
+    kb.button(text=BTN_DEADLINES, callback_data=MenuCb(action="deadlines"))
     kb.button(text=texts.BTN_HELP, callback_data=MenuCb(action="help"))
     kb.adjust(2)
     return kb.as_markup()

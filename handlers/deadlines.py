@@ -1,7 +1,472 @@
-"""The deadlines journey."""
+"""The deadlines journey: /hanchot, the coordinator's calendar editor, and the reminder and
+outbox background jobs (they render this journey's texts, so they live with its handlers)."""
 
 from __future__ import annotations
 
-from aiogram import Router
+import asyncio
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.background import JobContext
+from bot.clock import Clock
+from bot.db.models import Person
+from bot.errors import CchcError
+from bot.services import deadlines, reminders
+from bot.services.deadlines import Work
+from bot.services.outbox import OutboxSender
+from bot.services.people import Role
+from bot.settings import Settings
+from criteria.calendar import (
+    CalendarInputError,
+    Deadline,
+    local_today,
+    parse_date_range,
+    split_by_time,
+)
+from criteria.loader import Catalogue
+from handlers.callbacks import DeadlineCb, MenuCb
+from handlers.filters import COORDINATORS, RoleFilter
+from handlers.render import split_message
+from handlers.texts import deadlines as texts
 
 router = Router(name=__name__)
+editor = Router(name=f"{__name__}.editor")
+editor.message.filter(RoleFilter(*COORDINATORS))
+editor.callback_query.filter(RoleFilter(*COORDINATORS))
+router.include_router(editor)
+
+TICK_SECONDS = 60.0
+MAX_KEY_LENGTH = 48  # keeps every DeadlineCb under Telegram's 64 bytes
+
+
+class DeadlineEdit(StatesGroup):
+    waiting_title = State()
+    waiting_end_date = State()
+    waiting_new_date = State()
+
+
+def _unit_id(person: Person | None, role: Role) -> int | None:
+    """Whose calendar the reader sees: their unit's, or the set's alone for guests/contacts."""
+    if person is None or role not in (Role.OFFICER, Role.COORDINATOR, Role.ADMIN):
+        return None
+    return person.unit_id
+
+
+def _score_markup() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=texts.BTN_SCORE, callback_data=DeadlineCb(action="score"))
+    return kb.as_markup()
+
+
+def _edit_markup() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=texts.BTN_EDIT, callback_data=DeadlineCb(action="edit"))
+    return kb.as_markup()
+
+
+async def _show(
+    message: Message,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    catalogue: Catalogue,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    cset = catalogue.current
+    unit_id = _unit_id(person, role)
+    today = local_today(clock.now(), settings.tz)
+    async with session.begin():
+        calendar = await deadlines.unit_calendar(session, unit_id, cset)
+        work = await deadlines.unfinished_work(session, unit_id, cset) if unit_id else {}
+    parts = [texts.calendar(cset.title, today, *split_by_time(calendar, today))]
+    markup: InlineKeyboardMarkup | None = None
+    names = {d.code: d.name for d in cset.departments}
+    if unit_id is None:
+        if role is Role.GUEST:
+            parts.append(texts.GUEST_HINT)
+    elif role is Role.OFFICER:
+        department = person.department if person is not None else None
+        if department:
+            mine = work.get(department)
+            parts.append(texts.officer_work(names.get(department, department), mine))
+            if mine is not None:
+                markup = _score_markup()
+    else:
+        parts.append(texts.coordinator_work(names, work))
+        markup = _edit_markup()
+    chunks = split_message("\n\n".join(parts))
+    for index, chunk in enumerate(chunks):
+        last = index == len(chunks) - 1
+        await message.answer(chunk, reply_markup=markup if last else None)
+
+
+@router.message(Command("hanchot"))
+async def show_deadlines(
+    message: Message,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    catalogue: Catalogue,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    await _show(message, session, person, role, catalogue, settings, clock)
+
+
+@router.callback_query(MenuCb.filter(F.action == "deadlines"))
+async def menu_deadlines(
+    query: CallbackQuery,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    catalogue: Catalogue,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _show(query.message, session, person, role, catalogue, settings, clock)
+
+
+@router.callback_query(DeadlineCb.filter(F.action == "score"))
+async def score_from_reminder(query: CallbackQuery) -> None:
+    # The scoring journey starts with /chamdiem; the button says so in one tap.
+    await query.answer(texts.SCORE_HINT, show_alert=True)
+
+
+# --- the coordinator's editor -------------------------------------------------------------
+
+
+async def _calendar_of(
+    session: AsyncSession, person: Person | None, catalogue: Catalogue
+) -> tuple[int, list[Deadline]] | None:
+    if person is None or person.unit_id is None:
+        return None
+    async with session.begin():
+        found = await deadlines.unit_calendar(session, person.unit_id, catalogue.current)
+    return person.unit_id, found
+
+
+@editor.callback_query(DeadlineCb.filter(F.action == "edit"))
+async def open_editor(
+    query: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person | None,
+    catalogue: Catalogue,
+) -> None:
+    found = await _calendar_of(session, person, catalogue)
+    if found is None or not isinstance(query.message, Message):
+        await query.answer(texts.EDIT_NEEDS_UNIT, show_alert=True)
+        return
+    await query.answer()
+    await state.clear()
+    kb = InlineKeyboardBuilder()
+    for deadline in found[1]:
+        if len(deadline.key) <= MAX_KEY_LENGTH:
+            label = f"{texts.date_span(deadline)} · {deadline.title}"
+            kb.button(text=label[:60], callback_data=DeadlineCb(action="pick", key=deadline.key))
+    kb.button(text=texts.BTN_ADD, callback_data=DeadlineCb(action="add"))
+    kb.adjust(1)
+    await query.message.answer(texts.EDIT_CHOOSE, reply_markup=kb.as_markup())
+
+
+async def _picked(
+    query: CallbackQuery,
+    callback_data: DeadlineCb,
+    session: AsyncSession,
+    person: Person | None,
+    catalogue: Catalogue,
+) -> Deadline | None:
+    """The deadline a button names, if it is in the presser's own unit calendar."""
+    found = await _calendar_of(session, person, catalogue)
+    if found is None:
+        await query.answer(texts.EDIT_NEEDS_UNIT, show_alert=True)
+        return None
+    try:
+        return deadlines.find(found[1], callback_data.key)
+    except CchcError:
+        await query.answer(texts.UNKNOWN_DEADLINE, show_alert=True)
+        return None
+
+
+@editor.callback_query(DeadlineCb.filter(F.action == "pick"))
+async def pick_deadline(
+    query: CallbackQuery,
+    callback_data: DeadlineCb,
+    session: AsyncSession,
+    person: Person | None,
+    catalogue: Catalogue,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    deadline = await _picked(query, callback_data, session, person, catalogue)
+    if deadline is None or not isinstance(query.message, Message):
+        return
+    await query.answer()
+    kb = InlineKeyboardBuilder()
+    key = deadline.key
+    kb.button(text=texts.BTN_CHANGE_DATE, callback_data=DeadlineCb(action="date", key=key))
+    if deadline.added:
+        kb.button(text=texts.BTN_REMOVE, callback_data=DeadlineCb(action="del", key=key))
+    kb.adjust(1)
+    today = local_today(clock.now(), settings.tz)
+    await query.message.answer(
+        texts.deadline_detail(deadline, today), reply_markup=kb.as_markup()
+    )
+
+
+@editor.callback_query(DeadlineCb.filter(F.action == "date"))
+async def ask_new_date(
+    query: CallbackQuery,
+    callback_data: DeadlineCb,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person | None,
+    catalogue: Catalogue,
+) -> None:
+    deadline = await _picked(query, callback_data, session, person, catalogue)
+    if deadline is None or not isinstance(query.message, Message):
+        return
+    await query.answer()
+    await state.set_state(DeadlineEdit.waiting_new_date)
+    await state.update_data(key=deadline.key)
+    await query.message.answer(texts.ASK_NEW_DATE)
+
+
+@editor.message(DeadlineEdit.waiting_new_date, F.text)
+async def got_new_date(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person | None,
+    catalogue: Catalogue,
+    clock: Clock,
+) -> None:
+    try:
+        start, end = parse_date_range(message.text or "")
+    except CalendarInputError as exc:
+        await message.answer(texts.bad_date(str(exc)))
+        return
+    key = str((await state.get_data()).get("key", ""))
+    if person is None or person.unit_id is None:
+        await state.clear()
+        await message.answer(texts.EDIT_NEEDS_UNIT)
+        return
+    try:
+        async with session.begin():
+            changed = await deadlines.change_dates(
+                session,
+                unit_id=person.unit_id,
+                cset=catalogue.current,
+                key=key,
+                start=start,
+                end=end,
+                actor=person.telegram_id,
+                now=clock.now(),
+            )
+    except CchcError as exc:
+        await state.clear()
+        await message.answer(exc.user_message)
+        return
+    await state.clear()
+    await message.answer(texts.date_changed(changed))
+
+
+@editor.callback_query(DeadlineCb.filter(F.action == "add"))
+async def ask_title(query: CallbackQuery, state: FSMContext, person: Person | None) -> None:
+    if person is None or person.unit_id is None or not isinstance(query.message, Message):
+        await query.answer(texts.EDIT_NEEDS_UNIT, show_alert=True)
+        return
+    await query.answer()
+    await state.set_state(DeadlineEdit.waiting_title)
+    await query.message.answer(texts.ASK_TITLE)
+
+
+@editor.message(DeadlineEdit.waiting_title, F.text)
+async def got_title(message: Message, state: FSMContext) -> None:
+    try:
+        title = deadlines.check_title(message.text or "")
+    except CchcError:
+        await message.answer(texts.TITLE_BAD)
+        return
+    await state.update_data(title=title)
+    await state.set_state(DeadlineEdit.waiting_end_date)
+    await message.answer(texts.ASK_END_DATE)
+
+
+@editor.message(DeadlineEdit.waiting_end_date, F.text)
+async def got_end_date(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person | None,
+    catalogue: Catalogue,
+    clock: Clock,
+) -> None:
+    try:
+        start, end = parse_date_range(message.text or "")
+    except CalendarInputError as exc:
+        await message.answer(texts.bad_date(str(exc)))
+        return
+    title = str((await state.get_data()).get("title", ""))
+    if person is None or person.unit_id is None:
+        await state.clear()
+        await message.answer(texts.EDIT_NEEDS_UNIT)
+        return
+    async with session.begin():
+        added = await deadlines.add_deadline(
+            session,
+            unit_id=person.unit_id,
+            cset=catalogue.current,
+            title=title,
+            start=start,
+            end=end,
+            actor=person.telegram_id,
+            now=clock.now(),
+        )
+    await state.clear()
+    await message.answer(texts.added(added))
+
+
+@editor.message(DeadlineEdit.waiting_title)
+@editor.message(DeadlineEdit.waiting_end_date)
+@editor.message(DeadlineEdit.waiting_new_date)
+async def expects_text(message: Message) -> None:
+    await message.answer(texts.NOT_TEXT)
+
+
+@editor.callback_query(DeadlineCb.filter(F.action == "del"))
+async def confirm_remove(
+    query: CallbackQuery,
+    callback_data: DeadlineCb,
+    session: AsyncSession,
+    person: Person | None,
+    catalogue: Catalogue,
+) -> None:
+    deadline = await _picked(query, callback_data, session, person, catalogue)
+    if deadline is None or not isinstance(query.message, Message):
+        return
+    if not deadline.added:
+        await query.answer(texts.SET_STEP_NOT_REMOVABLE, show_alert=True)
+        return
+    await query.answer()
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text=texts.BTN_CONFIRM_REMOVE, callback_data=DeadlineCb(action="delok", key=deadline.key)
+    )
+    kb.button(text=texts.BTN_KEEP, callback_data=DeadlineCb(action="keep", key=deadline.key))
+    kb.adjust(2)
+    await query.message.answer(texts.confirm_remove(deadline), reply_markup=kb.as_markup())
+
+
+@editor.callback_query(DeadlineCb.filter(F.action == "delok"))
+async def remove(
+    query: CallbackQuery,
+    callback_data: DeadlineCb,
+    session: AsyncSession,
+    person: Person | None,
+    catalogue: Catalogue,
+    clock: Clock,
+) -> None:
+    if person is None or person.unit_id is None or not isinstance(query.message, Message):
+        await query.answer(texts.EDIT_NEEDS_UNIT, show_alert=True)
+        return
+    try:
+        async with session.begin():
+            removed = await deadlines.remove_deadline(
+                session,
+                unit_id=person.unit_id,
+                cset=catalogue.current,
+                key=callback_data.key,
+                actor=person.telegram_id,
+                now=clock.now(),
+            )
+    except CchcError as exc:
+        await query.answer(exc.user_message, show_alert=True)
+        return
+    await query.answer()
+    await query.message.answer(texts.removed(removed))
+
+
+@editor.callback_query(DeadlineCb.filter(F.action == "keep"))
+async def keep(query: CallbackQuery) -> None:
+    await query.answer(texts.REMOVE_KEPT)
+
+
+# --- background jobs ----------------------------------------------------------------------
+
+
+def _markup(markup: InlineKeyboardMarkup) -> dict[str, Any]:
+    return markup.model_dump(mode="json", exclude_none=True)
+
+
+class ReminderTexts:
+    """The reminders' texts and buttons (see :class:`bot.services.reminders.Renderer`)."""
+
+    def officer(
+        self, deadline: Deadline, today: date, department: str, work: Work
+    ) -> reminders.Message:
+        text = texts.officer_reminder(deadline, today, department, work)
+        return text, _markup(_score_markup())
+
+    def coordinator(
+        self, deadline: Deadline, today: date, names: Mapping[str, str], work: Mapping[str, Work]
+    ) -> reminders.Message:
+        return texts.coordinator_reminder(deadline, today, names, work), None
+
+    def digest(
+        self, deadline: Deadline, today: date, names: Mapping[str, str], work: Mapping[str, Work]
+    ) -> reminders.Message:
+        return texts.digest(deadline, today, names, work), None
+
+
+def blocked_text(person: Person) -> str:
+    return texts.blocked_notice(person.display_name, person.telegram_id, person.department)
+
+
+async def reminder_tick(ctx: JobContext) -> reminders.TickResult:
+    async with ctx.session_factory() as session, session.begin():
+        return await reminders.tick(
+            session,
+            cset=ctx.catalogue.current,
+            now=ctx.clock.now(),
+            tz=ctx.settings.tz,
+            hour=ctx.settings.reminder_hour,
+            render=ReminderTexts(),
+        )
+
+
+async def reminder_job(ctx: JobContext) -> None:
+    """Every minute: queue the reminders that are due (claimed once in the database)."""
+    while not ctx.stop.is_set():
+        await reminder_tick(ctx)
+        try:
+            await asyncio.wait_for(ctx.stop.wait(), timeout=TICK_SECONDS)
+        except TimeoutError:
+            pass
+
+
+def outbox_sender(ctx: JobContext) -> OutboxSender:
+    return OutboxSender(
+        ctx.bot,
+        ctx.session_factory,
+        ctx.clock,
+        rate=ctx.settings.outbox_rate,
+        blocked_text=blocked_text,
+    )
+
+
+async def outbox_job(ctx: JobContext) -> None:
+    """Deliver the outbox until the bot stops."""
+    await outbox_sender(ctx).run(ctx.stop)
