@@ -70,10 +70,10 @@ def check_paths(paths: list[Path], settings: Settings) -> tuple[list[DataIssue],
     """
     if not paths:
         set_paths, routing, entry_paths = _paths(settings)
-        catalogue, issues = load_catalogue(set_paths, routing)
+        catalogue, found = load_catalogue(set_paths, routing)
         known = catalogue.all_codes() if catalogue else None
         _, entry_issues = load_entries(entry_paths, known)
-        return [*issues, *entry_issues], len(set_paths) + 1 + len(entry_paths)
+        return [*found, *entry_issues], len(set_paths) + 1 + len(entry_paths)
 
     files = _expand(paths)
     issues: list[DataIssue] = []
