@@ -1,0 +1,208 @@
+"""The outbox against the fake Bot API: dedup, exactly-once with two senders, 429, blocked
+users, stale claims and network errors."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import FakeClock
+from bot.db.engine import create_engine, create_session_factory
+from bot.db.models import OutboxMessage, Person
+from bot.fakeapi import FakeBotAPI
+from bot.services.outbox import OutboxSender, enqueue
+from handlers.deadlines import blocked_text
+from tests.deadline_fixtures import COORDINATOR, OFFICER_TP, fake_api, make_bot, seed_unit
+
+NOW = datetime(2021, 11, 12, 1, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    async for server in fake_api():
+        yield server
+
+
+def sender(
+    api: FakeBotAPI,
+    factory: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    rate: float = 28,
+    batch: int | None = None,
+) -> OutboxSender:
+    return OutboxSender(
+        make_bot(api.base_url), factory, clock, rate=rate, blocked_text=blocked_text, batch=batch
+    )
+
+
+async def _enqueue_many(factory: async_sessionmaker[AsyncSession], chats: range) -> None:
+    async with factory() as session, session.begin():
+        for chat in chats:
+            await enqueue(session, chat_id=chat, text=f"Tin số <b>{chat}</b>",
+                          dedup_key=f"t:{chat}", now=NOW)
+
+
+async def _statuses(factory: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+    async with factory() as session:
+        rows = await session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        )
+        return {status: count for status, count in rows.all()}
+
+
+async def _drain(s: OutboxSender) -> None:
+    while await s.run_once():
+        pass
+
+
+async def test_enqueue_dedup_key_is_once(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async with session_factory() as session, session.begin():
+        first = await enqueue(session, chat_id=5, text="a", dedup_key="k", now=NOW)
+        again = await enqueue(session, chat_id=5, text="b", dedup_key="k", now=NOW)
+        plain = await enqueue(session, chat_id=5, text="c", now=NOW,
+                              reply_markup={"inline_keyboard": []})
+    assert first is not None and first.status == "pending" and first.next_attempt_at == NOW
+    assert again is None
+    assert plain is not None and plain.reply_markup == {"inline_keyboard": []}
+    assert await _statuses(session_factory) == {"pending": 2}
+
+
+async def test_sends_with_markup_and_marks_sent(
+    api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    markup = {"inline_keyboard": [[{"text": "Chấm", "callback_data": "dl:score:"}]]}
+    async with session_factory() as session, session.begin():
+        await enqueue(session, chat_id=7, text="Xin <b>chào</b>", reply_markup=markup, now=NOW)
+        await enqueue(session, chat_id=8, text="Sau", now=NOW,
+                      not_before=NOW + timedelta(hours=1))
+    clock = FakeClock(NOW)
+    s = sender(api, session_factory, clock)
+    assert await s.run_once() == 1
+    assert api.user(7).last is not None and api.user(7).last.text == "Xin chào"
+    assert api.user(7).last.buttons == [[("Chấm", "dl:score:")]]
+    assert api.user(8).messages == []
+    clock.advance(timedelta(hours=1))
+    assert await s.run_once() == 1
+    assert [m.text for m in api.user(8).messages] == ["Sau"]
+    assert await _statuses(session_factory) == {"sent": 2}
+    async with session_factory() as session:
+        sent_at = (await session.execute(select(OutboxMessage.sent_at))).scalars().all()
+    assert sorted(sent_at) == [NOW, NOW + timedelta(hours=1)]
+
+
+async def test_two_senders_on_one_database_send_each_message_once(
+    api: FakeBotAPI, db_url: str, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await _enqueue_many(session_factory, range(1000, 1060))
+    other_engine = create_engine(db_url)
+    try:
+        other = create_session_factory(other_engine)
+        clock = FakeClock(NOW)
+        a = sender(api, session_factory, clock, rate=30, batch=4)
+        b = sender(api, other, clock, rate=30, batch=4)
+        await asyncio.gather(_drain(a), _drain(b))
+    finally:
+        await other_engine.dispose()
+    delivered = [m.chat_id for m in api.sent_log]
+    assert sorted(delivered) == list(range(1000, 1060))
+    assert a.stats.sent > 0 and b.stats.sent > 0
+    assert await _statuses(session_factory) == {"sent": 60}
+
+
+async def test_429_waits_retry_after_and_loses_nothing(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async for api in fake_api(global_limit_per_sec=5):
+        await _enqueue_many(session_factory, range(1, 13))
+        s = sender(api, session_factory, FakeClock(NOW), rate=30)  # deliberately too fast
+        await _drain(s)
+        assert api.rejected_429 > 0 and s.stats.retry_after == api.rejected_429
+        assert sorted(m.chat_id for m in api.sent_log) == list(range(1, 13))
+    assert await _statuses(session_factory) == {"sent": 12}
+
+
+async def test_per_chat_one_message_per_second(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async for api in fake_api(per_chat_limit_per_sec=1):
+        async with session_factory() as session, session.begin():
+            for i in range(3):
+                await enqueue(session, chat_id=77, text=f"m{i}", now=NOW)
+        s = sender(api, session_factory, FakeClock(NOW))
+        started = asyncio.get_running_loop().time()
+        await _drain(s)
+        elapsed = asyncio.get_running_loop().time() - started
+        assert api.rejected_429 == 0
+        assert [m.text for m in api.user(77).messages] == ["m0", "m1", "m2"]
+        assert elapsed >= 2.0
+
+
+async def test_blocked_user_is_deactivated_and_coordinator_told(
+    api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await seed_unit(session_factory)
+    api.block(OFFICER_TP)
+    async with session_factory() as session, session.begin():
+        await enqueue(session, chat_id=OFFICER_TP, text="Nhắc", now=NOW)
+        await enqueue(session, chat_id=OFFICER_TP, text="Nhắc 2", now=NOW)
+    s = sender(api, session_factory, FakeClock(NOW))
+    await _drain(s)
+    assert api.user(OFFICER_TP).messages == []
+    notice = api.user(COORDINATOR).messages
+    assert len(notice) == 1 and "Bình" in notice[0].text and "đã chặn bot" in notice[0].text
+    async with session_factory() as session:
+        person = (
+            await session.execute(select(Person).where(Person.telegram_id == OFFICER_TP))
+        ).scalar_one()
+        assert person.active is False
+    assert await _statuses(session_factory) == {"blocked": 2, "sent": 1}
+
+
+async def test_stale_claim_returns_to_pending_and_is_sent_once(
+    api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await _enqueue_many(session_factory, range(1, 3))
+    async with session_factory() as session, session.begin():
+        # A process claimed row 1 and was killed; row 2 is claimed by a live process.
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.chat_id == 1)
+            .values(status="sending", claimed_by="dead", claimed_at=NOW - timedelta(minutes=6))
+        )
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.chat_id == 2)
+            .values(status="sending", claimed_by="live", claimed_at=NOW - timedelta(minutes=1))
+        )
+    s = sender(api, session_factory, FakeClock(NOW))
+    await _drain(s)
+    assert [m.chat_id for m in api.sent_log] == [1]
+    assert await _statuses(session_factory) == {"sent": 1, "sending": 1}
+
+
+async def test_network_error_retries_with_backoff(
+    api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await _enqueue_many(session_factory, range(1, 2))
+    clock = FakeClock(NOW)
+    down = OutboxSender(
+        make_bot("http://127.0.0.1:9"), session_factory, clock, rate=28,
+        blocked_text=blocked_text,
+    )
+    assert await down.run_once() == 1
+    assert down.stats.network_errors == 1
+    async with session_factory() as session:
+        row = (await session.execute(select(OutboxMessage))).scalar_one()
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert row.next_attempt_at == NOW + timedelta(seconds=2)
+    up = sender(api, session_factory, clock)
+    assert await up.run_once() == 0  # not yet due
+    clock.advance(timedelta(seconds=2))
+    assert await up.run_once() == 1
+    assert [m.chat_id for m in api.sent_log] == [1]
+    assert await _statuses(session_factory) == {"sent": 1}
