@@ -85,3 +85,17 @@ class DeadlineCb(CallbackData, prefix="dl"):
 
     action: str
     key: str = ""
+
+
+class CoordCb(CallbackData, prefix="co"):
+    """Coordination (/tiendo). ``unit`` is the unit's id (checked against the user's own),
+    ``dep`` a department code, ``code`` a criterion.
+
+    Actions: overview (``ov``), a department (``dep``), an answer (``ans``), return it
+    (``ret``), lock (``lk``) and its confirmation (``lky``), reopen (``op``), chart (``ch``),
+    export as XLSX (``xx``) or CSV (``xc``), the list of units for admins (``units``)."""
+
+    action: str
+    unit: int = 0
+    dep: str = ""
+    code: str = ""

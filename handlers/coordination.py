@@ -1,7 +1,510 @@
-"""The coordination journey."""
+"""Phòng Nội vụ's consolidation (/tiendo): progress of every department, any answer, return
+it with a comment, lock and reopen, the chart and the export files.
+
+Every button names a unit by id; it is checked against the coordinator's own unit (admins
+may open any), so forged callback data shows an alert and changes nothing.
+"""
 
 from __future__ import annotations
 
-from aiogram import Router
+import asyncio
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import export
+from bot.chart import area_chart
+from bot.clock import Clock
+from bot.db.models import Answer, Assessment, Person, Unit
+from bot.services import assessments as svc
+from bot.services import outbox, people
+from bot.services.people import Role
+from bot.settings import Settings
+from criteria.loader import Catalogue
+from criteria.schema import CriteriaSet
+from criteria.scoring import format_points
+from handlers.callbacks import CoordCb
+from handlers.filters import COORDINATORS, RoleFilter
+from handlers.texts import coordination as texts
 
 router = Router(name=__name__)
+router.message.filter(RoleFilter(*COORDINATORS))
+router.callback_query.filter(RoleFilter(*COORDINATORS))
+
+MAX_COMMENT = 1000
+UNITS_SHOWN = 40
+
+
+class ReturnFlow(StatesGroup):
+    waiting_return_comment = State()
+
+
+# --- access ----------------------------------------------------------------------------------
+
+
+async def _allowed_unit(
+    session: AsyncSession, person: Person | None, role: Role, unit_id: int
+) -> Unit | None:
+    """The unit named by a button, if this user may act on it: admins any, others their own."""
+    if role is Role.ADMIN:
+        return await session.get(Unit, unit_id) if unit_id > 0 else None
+    if person is None or person.unit is None or person.unit.id != unit_id:
+        return None
+    return person.unit
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def _cb(unit: Unit, action: str, dep: str = "", code: str = "") -> str:
+    return CoordCb(action=action, unit=unit.id, dep=dep, code=code).pack()
+
+
+async def _overview(
+    session: AsyncSession, unit: Unit, cset: CriteriaSet, settings: Settings, role: Role
+) -> tuple[str, InlineKeyboardMarkup]:
+    async with session.begin():
+        assessment = await svc.get_or_create(session, unit.id, cset)
+        total = await svc.progress(session, assessment, cset, None)
+        per_department = [
+            (dep.code, dep.name, await svc.progress(session, assessment, cset, dep.code))
+            for dep in cset.departments
+        ]
+        locked_at = assessment.locked_at
+    lines = []
+    kb = InlineKeyboardBuilder()
+    for code, name, p in per_department:
+        if not p.total:
+            continue
+        lines.append(
+            texts.department_line(
+                name, p.scored, p.total, p.points, p.max, len(p.missing_evidence), len(p.returned)
+            )
+        )
+        kb.button(text=f"{name} · {p.scored}/{p.total}", callback_data=_cb(unit, "dep", code))
+    summary = total.summary
+    assert summary is not None  # progress() always summarises
+    text = texts.overview(
+        unit=unit.name,
+        set_title=cset.title,
+        status=texts.status_line(total.locked, locked_at, settings.tz),
+        departments=lines,
+        scored=total.scored,
+        total=total.total,
+        points=total.points,
+        maximum=total.max,
+        missing=len(total.missing_evidence),
+        index=summary.index,
+        band=summary.band,
+    )
+    kb.button(text=texts.BTN_CHART, callback_data=_cb(unit, "ch"))
+    kb.button(text=texts.BTN_XLSX, callback_data=_cb(unit, "xx"))
+    kb.button(text=texts.BTN_CSV, callback_data=_cb(unit, "xc"))
+    if total.locked:
+        kb.button(text=texts.BTN_REOPEN, callback_data=_cb(unit, "op"))
+    else:
+        kb.button(text=texts.BTN_LOCK, callback_data=_cb(unit, "lk"))
+    sizes = [1] * sum(1 for _, _, p in per_department if p.total) + [3, 1]
+    if role is Role.ADMIN:
+        kb.button(text=texts.BTN_UNITS, callback_data=_cb(unit, "units"))
+        sizes.append(1)
+    kb.adjust(*sizes)
+    return text, kb.as_markup()
+
+
+def _icon(answer: Answer | None) -> str:
+    if answer is None:
+        return texts.ICON_UNSCORED
+    if answer.returned_comment:
+        return texts.ICON_RETURNED
+    if svc.needs_evidence(answer):
+        return texts.ICON_MISSING
+    return texts.ICON_OK
+
+
+async def _department(
+    session: AsyncSession, unit: Unit, cset: CriteriaSet, dep: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    async with session.begin():
+        assessment = await svc.get_or_create(session, unit.id, cset)
+        p = await svc.progress(session, assessment, cset, dep)
+        found = await svc.answers(session, assessment.id)
+    leaves = svc.assigned_leaves(cset, dep)
+    items = []
+    kb = InlineKeyboardBuilder()
+    for node in leaves:
+        ans = found.get(node.code)
+        shown = (
+            "chưa chấm"
+            if ans is None
+            else f"{format_points(ans.points)}/{format_points(ans.max)} điểm"
+        )
+        items.append((_icon(ans), node.code, node.title, shown))
+        if ans is not None:
+            kb.button(text=node.code, callback_data=_cb(unit, "ans", dep, node.code))
+    scored_buttons = sum(1 for n in leaves if n.code in found)
+    kb.button(text=texts.BTN_BACK_OVERVIEW, callback_data=_cb(unit, "ov"))
+    kb.adjust(*([4] * ((scored_buttons + 3) // 4)), 1)
+    summary = (
+        f"{texts.bar(p.scored, p.total)} {p.scored}/{p.total} tiêu chí · "
+        f"{format_points(p.points)}/{format_points(p.max)} điểm"
+    )
+    return texts.department_view(cset.department_name(dep), unit.name, items, summary), (
+        kb.as_markup()
+    )
+
+
+async def _answer(
+    session: AsyncSession, unit: Unit, cset: CriteriaSet, settings: Settings, code: str
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    node = svc.criterion(cset, code)
+    async with session.begin():
+        assessment = await svc.get_or_create(session, unit.id, cset)
+        ans = await svc.answer(session, assessment.id, code)
+        if ans is None:
+            return None
+        author = await people.get_person(session, ans.author)
+        locked = assessment.status == svc.LOCKED
+        stored = export.stored_answer(ans)
+        view = texts.answer_view(
+            code=code,
+            title=node.title,
+            department=cset.department_name(ans.department or node.department),
+            points=stored.points,
+            maximum=stored.max,
+            explanation=ans.explanation,
+            evidence=[e for e in stored.evidence],
+            evidence_status=ans.evidence_status,
+            justification=ans.explanation_text,
+            returned_comment=ans.returned_comment,
+            author=author.display_name if author and author.display_name else str(ans.author),
+            updated=export.local_time(ans.updated_at, settings.tz),
+        )
+    dep = node.department or ""
+    kb = InlineKeyboardBuilder()
+    if not locked:
+        kb.button(text=texts.BTN_RETURN, callback_data=_cb(unit, "ret", dep, code))
+    kb.button(text=texts.BTN_BACK_DEPARTMENT, callback_data=_cb(unit, "dep", dep))
+    kb.button(text=texts.BTN_BACK_OVERVIEW, callback_data=_cb(unit, "ov"))
+    kb.adjust(1)
+    return view, kb.as_markup()
+
+
+async def _units(session: AsyncSession) -> tuple[str, InlineKeyboardMarkup] | None:
+    async with session.begin():
+        units = await people.list_units(session)
+    if not units:
+        return None
+    kb = InlineKeyboardBuilder()
+    for unit in units[:UNITS_SHOWN]:
+        kb.button(text=unit.name, callback_data=_cb(unit, "ov"))
+    kb.adjust(1)
+    return texts.CHOOSE_UNIT, kb.as_markup()
+
+
+async def _show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Replace the message the button belongs to; a new message if it cannot be edited."""
+    if not isinstance(query.message, Message):
+        return
+    try:
+        await query.message.edit_text(text, reply_markup=markup)
+    except TelegramBadRequest as exc:
+        if "not modified" not in str(exc):
+            await query.message.answer(text, reply_markup=markup)
+
+
+# --- /tiendo ---------------------------------------------------------------------------------
+
+
+@router.message(Command("tiendo"))
+async def show_progress(
+    message: Message,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    catalogue: Catalogue,
+    settings: Settings,
+    state: FSMContext,
+) -> None:
+    await state.clear()
+    if role is Role.ADMIN:
+        units = await _units(session)
+        if units is None:
+            await message.answer(texts.NO_UNITS)
+            return
+        await message.answer(units[0], reply_markup=units[1])
+        return
+    if person is None or person.unit is None:
+        await message.answer(texts.NEEDS_UNIT)
+        return
+    text, markup = await _overview(session, person.unit, catalogue.current, settings, role)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(CoordCb.filter())
+async def on_button(
+    query: CallbackQuery,
+    callback_data: CoordCb,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    catalogue: Catalogue,
+    settings: Settings,
+    clock: Clock,
+    state: FSMContext,
+) -> None:
+    unit = await _allowed_unit(session, person, role, callback_data.unit)
+    await session.commit()
+    if unit is None:
+        await query.answer(
+            texts.FORBIDDEN if role is not Role.ADMIN else texts.STALE, show_alert=True
+        )
+        return
+    cset = catalogue.current
+    action, dep, code = callback_data.action, callback_data.dep, callback_data.code
+    if action in ("dep", "ret", "ans") and not svc.assigned_leaves(cset, dep):
+        await query.answer(texts.STALE, show_alert=True)
+        return
+    if action in ("ans", "ret") and code not in {c.code for c in svc.assigned_leaves(cset, dep)}:
+        await query.answer(texts.STALE, show_alert=True)
+        return
+
+    if action == "ov":
+        await query.answer()
+        await _show(query, *await _overview(session, unit, cset, settings, role))
+    elif action == "units" and role is Role.ADMIN:
+        await query.answer()
+        units = await _units(session)
+        if units is not None:
+            await _show(query, *units)
+    elif action == "dep":
+        await query.answer()
+        await _show(query, *await _department(session, unit, cset, dep))
+    elif action == "ans":
+        view = await _answer(session, unit, cset, settings, code)
+        if view is None:
+            await query.answer(texts.NO_ANSWER, show_alert=True)
+            return
+        await query.answer()
+        await _show(query, *view)
+    elif action == "ret":
+        await _ask_comment(query, session, unit, cset, code, state)
+    elif action == "lk":
+        await _confirm_lock(query, session, unit, cset)
+    elif action == "lky":
+        await _lock(query, session, unit, cset, settings, role, clock)
+    elif action == "op":
+        await _reopen(query, session, unit, cset, settings, role, clock)
+    elif action == "ch":
+        await _chart(query, session, unit, cset)
+    elif action in ("xx", "xc"):
+        await _export(
+            query, session, unit, cset, settings, clock, "xlsx" if action == "xx" else "csv"
+        )
+    else:
+        await query.answer(texts.STALE, show_alert=True)
+
+
+# --- return with a comment -------------------------------------------------------------------
+
+
+async def _ask_comment(
+    query: CallbackQuery,
+    session: AsyncSession,
+    unit: Unit,
+    cset: CriteriaSet,
+    code: str,
+    state: FSMContext,
+) -> None:
+    async with session.begin():
+        assessment = await svc.get_or_create(session, unit.id, cset)
+        ans = await svc.answer(session, assessment.id, code)
+        locked = assessment.status == svc.LOCKED
+    if ans is None:
+        await query.answer(texts.NO_ANSWER, show_alert=True)
+        return
+    if locked:
+        await query.answer(texts.LOCKED_NO_RETURN, show_alert=True)
+        return
+    node = svc.criterion(cset, code)
+    await state.set_state(ReturnFlow.waiting_return_comment)
+    await state.update_data(unit=unit.id, code=code)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            texts.ask_comment(code, node.title, cset.department_name(node.department))
+        )
+
+
+@router.message(ReturnFlow.waiting_return_comment, F.text, ~F.text.startswith("/"))
+async def comment_given(
+    message: Message,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    catalogue: Catalogue,
+    clock: Clock,
+    state: FSMContext,
+) -> None:
+    comment = (message.text or "").strip()
+    if len(comment) > MAX_COMMENT:
+        await message.answer(texts.COMMENT_TOO_LONG)
+        return
+    data = await state.get_data()
+    unit = await _allowed_unit(session, person, role, int(data.get("unit", 0)))
+    await session.commit()
+    cset = catalogue.current
+    code = str(data.get("code", ""))
+    if unit is None or code not in {c.code for c in svc.self_scored(cset)}:
+        await state.clear()
+        await message.answer(texts.STALE)
+        return
+    node = svc.criterion(cset, code)
+    actor = message.from_user.id if message.from_user else 0
+    now = clock.now()
+    async with session.begin():
+        assessment = await svc.get_or_create(session, unit.id, cset)
+        ans = await svc.return_answer(
+            session, assessment=assessment, code=code, actor=actor, comment=comment, now=now
+        )
+        department = ans.department or node.department
+        officers = await people.list_people(
+            session, role=Role.OFFICER, unit_code=unit.code, department=department
+        )
+        notice = texts.officer_notice(code, node.title, unit.name, comment)
+        for officer in officers:
+            await outbox.enqueue(session, chat_id=officer.telegram_id, text=notice, now=now)
+        notified = len(officers)
+    await state.clear()
+    await message.answer(texts.returned(code, cset.department_name(department), notified))
+
+
+@router.message(ReturnFlow.waiting_return_comment)
+async def comment_expected(message: Message) -> None:
+    await message.answer(texts.COMMENT_EXPECTED)
+
+
+# --- lock and reopen -------------------------------------------------------------------------
+
+
+async def _confirm_lock(
+    query: CallbackQuery, session: AsyncSession, unit: Unit, cset: CriteriaSet
+) -> None:
+    async with session.begin():
+        assessment = await svc.get_or_create(session, unit.id, cset)
+        p = await svc.progress(session, assessment, cset, None)
+    if p.locked:
+        await query.answer(texts.ALREADY_LOCKED, show_alert=True)
+        return
+    await query.answer()
+    kb = InlineKeyboardBuilder()
+    kb.button(text=texts.BTN_LOCK_CONFIRM, callback_data=_cb(unit, "lky"))
+    kb.button(text=texts.BTN_LOCK_CANCEL, callback_data=_cb(unit, "ov"))
+    kb.adjust(1)
+    await _show(
+        query,
+        texts.confirm_lock(unit.name, len(p.pending), len(p.missing_evidence)),
+        kb.as_markup(),
+    )
+
+
+async def _set_lock(
+    session: AsyncSession, unit: Unit, cset: CriteriaSet, actor: int, clock: Clock, lock: bool
+) -> bool:
+    """Lock or reopen; False when it already was so (nothing changed)."""
+    async with session.begin():
+        assessment: Assessment = await svc.get_or_create(session, unit.id, cset)
+        if (assessment.status == svc.LOCKED) == lock:
+            return False
+        if lock:
+            await svc.lock(session, assessment, actor, clock.now())
+        else:
+            await svc.reopen(session, assessment, actor, clock.now())
+    return True
+
+
+async def _lock(
+    query: CallbackQuery,
+    session: AsyncSession,
+    unit: Unit,
+    cset: CriteriaSet,
+    settings: Settings,
+    role: Role,
+    clock: Clock,
+) -> None:
+    if not await _set_lock(session, unit, cset, query.from_user.id, clock, lock=True):
+        await query.answer(texts.ALREADY_LOCKED, show_alert=True)
+        return
+    await query.answer()
+    await _show(query, *await _overview(session, unit, cset, settings, role))
+    if isinstance(query.message, Message):
+        await query.message.answer(texts.locked(unit.name))
+
+
+async def _reopen(
+    query: CallbackQuery,
+    session: AsyncSession,
+    unit: Unit,
+    cset: CriteriaSet,
+    settings: Settings,
+    role: Role,
+    clock: Clock,
+) -> None:
+    if not await _set_lock(session, unit, cset, query.from_user.id, clock, lock=False):
+        await query.answer(texts.ALREADY_OPEN, show_alert=True)
+        return
+    await query.answer()
+    await _show(query, *await _overview(session, unit, cset, settings, role))
+    if isinstance(query.message, Message):
+        await query.message.answer(texts.reopened(unit.name))
+
+
+# --- chart and files -------------------------------------------------------------------------
+
+
+async def _chart(
+    query: CallbackQuery, session: AsyncSession, unit: Unit, cset: CriteriaSet
+) -> None:
+    await query.answer(texts.PREPARING)
+    async with session.begin():
+        assessment = await svc.get_or_create(session, unit.id, cset)
+        p = await svc.progress(session, assessment, cset, None)
+    summary = p.summary
+    assert summary is not None
+    png = await asyncio.to_thread(
+        area_chart,
+        export.area_chart_rows(summary),
+        title=texts.chart_title(unit.name),
+        subtitle=texts.chart_subtitle(summary.self_points, summary.self_max, summary.index),
+    )
+    if isinstance(query.message, Message):
+        await query.message.answer_photo(
+            BufferedInputFile(png, filename=f"cchc-{unit.code}.png"),
+            caption=texts.chart_caption(unit.name),
+        )
+
+
+async def _export(
+    query: CallbackQuery,
+    session: AsyncSession,
+    unit: Unit,
+    cset: CriteriaSet,
+    settings: Settings,
+    clock: Clock,
+    fmt: str,
+) -> None:
+    await query.answer(texts.PREPARING)
+    async with session.begin():
+        data = await export.load(session, unit, cset, settings.tz, clock.now())
+    content = await asyncio.to_thread(export.render, data, fmt)
+    if isinstance(query.message, Message):
+        await query.message.answer_document(
+            BufferedInputFile(content, filename=export.filename(unit.code, cset, fmt)),
+            caption=texts.export_caption(unit.name, fmt, data.summary.scored, data.summary.total),
+        )

@@ -12,6 +12,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("moi", "Tạo đường dẫn mời (Phòng Nội vụ)"),
     ("hanchot", "Thời hạn, số ngày còn lại và việc còn thiếu"),
     ("cauhoi", "Câu hỏi chưa được giải đáp (Phòng Nội vụ)"),
+    ("tiendo", "Tiến độ, tổng hợp, khóa và xuất (Phòng Nội vụ)"),
 ]
 
 ROLE_NAMES = {

@@ -1,0 +1,261 @@
+"""User-facing texts of the coordination journey: /tiendo for Phòng Nội vụ (Vietnamese)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from decimal import Decimal
+from html import escape
+
+from criteria.scoring import format_percent, format_points
+
+BTN_CHART = "📊 Biểu đồ"
+BTN_XLSX = "📥 Xuất XLSX"
+BTN_CSV = "📥 Xuất CSV"
+BTN_LOCK = "🔒 Chốt và khóa"
+BTN_LOCK_CONFIRM = "✅ Đồng ý chốt và khóa"
+BTN_LOCK_CANCEL = "Không, quay lại"
+BTN_REOPEN = "🔓 Mở khóa"
+BTN_RETURN = "↩️ Trả lại"
+BTN_BACK_OVERVIEW = "« Tổng hợp"
+BTN_BACK_DEPARTMENT = "« Danh sách của phòng"
+BTN_UNITS = "« Chọn đơn vị khác"
+
+NEEDS_UNIT = (
+    "Tài khoản của bạn chưa gắn với đơn vị nào nên chưa xem được tiến độ. "
+    "Hãy xin Phòng Nội vụ (hoặc quản trị) đường dẫn mời đúng đơn vị."
+)
+NO_UNITS = (
+    "Chưa có đơn vị nào. Người vận hành cần tạo đơn vị trước: "
+    '<code>cchc-bot unit add MÃ "Tên đơn vị"</code>.'
+)
+CHOOSE_UNIT = "📊 <b>Tiến độ tự chấm điểm</b>\nChọn đơn vị cần xem:"
+FORBIDDEN = "Bạn chỉ xem và xử lý được bản tự đánh giá của đơn vị mình."
+STALE = "Nút này đã hết hiệu lực. Gõ /tiendo để mở lại bảng tổng hợp."
+NO_ANSWER = "Tiêu chí này chưa được chấm nên chưa có gì để xem hoặc trả lại."
+LOCKED_NO_RETURN = "Bản tự đánh giá đã khóa: hãy mở khóa trước khi trả lại tiêu chí."
+ALREADY_LOCKED = "Bản tự đánh giá đã được khóa từ trước."
+ALREADY_OPEN = "Bản tự đánh giá đang mở, không cần mở khóa."
+COMMENT_EXPECTED = (
+    "Tôi đang chờ <b>nhận xét</b> để gửi kèm khi trả lại tiêu chí. "
+    "Hãy gõ nội dung cần sửa bằng chữ, hoặc /huy để thôi không trả lại."
+)
+COMMENT_TOO_LONG = "Nhận xét quá dài (tối đa 1000 ký tự). Hãy viết gọn lại."
+PREPARING = "Đang chuẩn bị tệp…"
+SURVEY_NOTE = "chưa gồm điểm điều tra xã hội học do tỉnh chấm"
+
+
+def bar(done: int, total: int, width: int = 10) -> str:
+    filled = 0 if total <= 0 else round(width * done / total)
+    return "▓" * filled + "░" * (width - filled)
+
+
+def status_line(locked: bool, locked_at: datetime | None, tz: tzinfo) -> str:
+    if not locked:
+        return "Trạng thái: 🔓 đang tự chấm"
+    when = f" lúc {locked_at.astimezone(tz).strftime('%H:%M %d/%m/%Y')}" if locked_at else ""
+    return f"Trạng thái: 🔒 <b>đã chốt và khóa</b>{when}"
+
+
+def department_line(
+    name: str,
+    scored: int,
+    total: int,
+    points: Decimal,
+    maximum: Decimal,
+    missing: int,
+    returned: int,
+) -> str:
+    extra = []
+    if missing:
+        extra.append(f"thiếu TLKC: {missing}")
+    if returned:
+        extra.append(f"trả lại: {returned}")
+    tail = f" · {', '.join(extra)}" if extra else ""
+    done = "✅" if total and scored == total and not missing and not returned else "•"
+    return (
+        f"{done} <b>{escape(name)}</b>: {scored}/{total} tiêu chí · "
+        f"{format_points(points)}/{format_points(maximum)} điểm{tail}"
+    )
+
+
+def overview(
+    *,
+    unit: str,
+    set_title: str,
+    status: str,
+    departments: Sequence[str],
+    scored: int,
+    total: int,
+    points: Decimal,
+    maximum: Decimal,
+    missing: int,
+    index: Decimal,
+    band: str,
+) -> str:
+    lines = [
+        f"📊 <b>Tiến độ tự chấm điểm — {escape(unit)}</b>",
+        f"<i>{escape(set_title)}</i>",
+        status,
+        "",
+        *departments,
+        "",
+        f"<b>Toàn đơn vị</b>: {bar(scored, total)} {scored}/{total} tiêu chí · "
+        f"{format_points(points)}/{format_points(maximum)} điểm tự chấm",
+    ]
+    if missing:
+        lines.append(f"Còn {missing} tiêu chí thiếu tài liệu kiểm chứng.")
+    lines.append(
+        f"Chỉ số tạm tính: <b>{format_percent(index)} %</b> · xếp loại tạm: <b>{escape(band)}</b> "
+        f"({SURVEY_NOTE})."
+    )
+    lines += ["", "Chọn một phòng để xem từng câu trả lời."]
+    return "\n".join(lines)
+
+
+ICON_UNSCORED = "⬜"
+ICON_OK = "✅"
+ICON_MISSING = "⚠️"
+ICON_RETURNED = "↩️"
+
+
+def department_view(
+    name: str, unit: str, items: Sequence[tuple[str, str, str, str]], summary: str
+) -> str:
+    """``items``: (icon, code, title, points text) in the set's order."""
+    lines = [f"<b>{escape(name)}</b> — {escape(unit)}", summary, ""]
+    for icon, code, title, points in items:
+        short = title if len(title) <= 70 else title[:69] + "…"
+        lines.append(f"{icon} <b>{escape(code)}</b> {escape(short)} — {escape(points)}")
+    lines += [
+        "",
+        f"{ICON_OK} đã chấm, đủ TLKC · {ICON_MISSING} thiếu TLKC · {ICON_RETURNED} đã trả lại · "
+        f"{ICON_UNSCORED} chưa chấm",
+        "Chọn mã tiêu chí để xem chi tiết.",
+    ]
+    return "\n".join(lines)
+
+
+def _cut(text: str, limit: int = 700) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+EVIDENCE_STATUS = {
+    "ok": "đã có",
+    "explained": "không có — đã giải trình",
+    "missing": "còn thiếu — bổ sung sau",
+    "pending": "chưa khai báo",
+}
+
+
+def answer_view(
+    *,
+    code: str,
+    title: str,
+    department: str,
+    points: Decimal,
+    maximum: Decimal,
+    explanation: str,
+    evidence: Sequence[str],
+    evidence_status: str,
+    justification: str | None,
+    returned_comment: str | None,
+    author: str,
+    updated: str,
+) -> str:
+    lines = [
+        f"<b>{escape(code)}</b> {escape(title)}",
+        f"Phòng phụ trách: {escape(department)}",
+        "",
+        f"Điểm tự chấm: <b>{format_points(points)}/{format_points(maximum)}</b>",
+        f"Cách tính: {escape(_cut(explanation))}",
+        f"Tài liệu kiểm chứng: {EVIDENCE_STATUS.get(evidence_status, escape(evidence_status))}",
+    ]
+    lines += [f"  • {escape(_cut(item, 300))}" for item in evidence[:10]]
+    if len(evidence) > 10:
+        lines.append(f"  … và {len(evidence) - 10} mục khác")
+    if justification:
+        lines.append(f"Giải trình: {escape(_cut(justification))}")
+    if returned_comment:
+        lines.append(f"↩️ Đã trả lại, chờ phòng sửa: <i>{escape(_cut(returned_comment))}</i>")
+    lines += ["", f"Người chấm: {escape(author)} · cập nhật {escape(updated)}"]
+    return "\n".join(lines)
+
+
+def ask_comment(code: str, title: str, department: str) -> str:
+    return (
+        f"↩️ Trả lại tiêu chí <b>{escape(code)}</b> {escape(title)} cho "
+        f"<b>{escape(department)}</b>.\n"
+        "Hãy gõ <b>nhận xét</b>: cần sửa gì, bổ sung tài liệu nào. /huy để thôi."
+    )
+
+
+def returned(code: str, department: str, notified: int) -> str:
+    who = (
+        f"đã báo cho {notified} cán bộ của phòng qua bot"
+        if notified
+        else "phòng chưa có cán bộ nào đăng ký với bot nên chưa báo được, hãy liên hệ trực tiếp"
+    )
+    return (
+        f"✅ Đã trả lại tiêu chí <b>{escape(code)}</b> cho {escape(department)}; {who}. "
+        "Tiêu chí được mở lại để phòng chấm lại."
+    )
+
+
+def officer_notice(code: str, title: str, unit: str, comment: str) -> str:
+    return (
+        f"↩️ <b>Phòng Nội vụ trả lại tiêu chí {escape(code)}</b> ({escape(unit)})\n"
+        f"{escape(title)}\n\n"
+        f"Nhận xét: <i>{escape(comment)}</i>\n\n"
+        "Tiêu chí đã được mở lại. Gõ /chamdiem để sửa và chấm lại."
+    )
+
+
+def confirm_lock(unit: str, unscored: int, missing: int) -> str:
+    warn = []
+    if unscored:
+        warn.append(f"⚠️ còn {unscored} tiêu chí chưa chấm (hoặc đang bị trả lại)")
+    if missing:
+        warn.append(f"⚠️ còn {missing} tiêu chí thiếu tài liệu kiểm chứng")
+    body = "\n".join(warn) + "\n\n" if warn else ""
+    return (
+        f"🔒 <b>Chốt và khóa bản tự đánh giá của {escape(unit)}?</b>\n\n{body}"
+        "Sau khi khóa, không ai sửa được điểm hay tài liệu kiểm chứng cho đến khi "
+        "Phòng Nội vụ mở khóa (việc mở khóa được ghi vào nhật ký)."
+    )
+
+
+def locked(unit: str) -> str:
+    return (
+        f"🔒 Đã chốt và khóa bản tự đánh giá của <b>{escape(unit)}</b>. "
+        "Bạn có thể xuất tệp XLSX/CSV để nhập vào phần mềm của tỉnh."
+    )
+
+
+def reopened(unit: str) -> str:
+    return (
+        f"🔓 Đã mở khóa bản tự đánh giá của <b>{escape(unit)}</b>; các phòng có thể sửa "
+        "lại. Việc mở khóa đã được ghi vào nhật ký."
+    )
+
+
+def chart_title(unit: str) -> str:
+    return f"Điểm tự chấm so với điểm tối đa theo lĩnh vực — {unit}"
+
+
+def chart_subtitle(points: Decimal, maximum: Decimal, index: Decimal) -> str:
+    return (
+        f"Tự chấm {format_points(points)}/{format_points(maximum)} điểm · "
+        f"chỉ số tạm tính {format_percent(index)} % ({SURVEY_NOTE})"
+    )
+
+
+def chart_caption(unit: str) -> str:
+    return f"📊 Điểm tự chấm theo lĩnh vực — {escape(unit)}"
+
+
+def export_caption(unit: str, fmt: str, scored: int, total: int) -> str:
+    return (
+        f"📥 Bản tự đánh giá của {escape(unit)} ({fmt.upper()}): "
+        f"{scored}/{total} tiêu chí đã chấm."
+    )
