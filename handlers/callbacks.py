@@ -78,6 +78,24 @@ class RulingCb(CallbackData, prefix="rl"):
     id: int
 
 
+class ScoreCb(CallbackData, prefix="sc"):
+    """Score journey (/chamdiem). ``aid`` is the assessment, ``code`` the criterion the button
+    belongs to, ``part`` the part of a sum rule, ``value`` a choice (a tier, a page).
+
+    Actions — overview: continue (``go``), pick a criterion (``pick``, page ``value``), missing
+    evidence list (``miss``), open ``code`` (``open``), its evidence (``ev``), the overview
+    (``ov``); input: yes (``y``), no (``n``), tier (``t``), the zero-if case (``z``), not
+    applicable (``na``); confirm: save (``ok``), enter again (``re``); evidence: none
+    (``none``), later (``late``), done (``done``); everywhere: back (``bk``), skip (``sk``),
+    pause (``ps``), ask (``ask``)."""
+
+    action: str
+    aid: int = 0
+    code: str = ""
+    part: int = 0
+    value: int = 0
+
+
 class DeadlineCb(CallbackData, prefix="dl"):
     """Deadlines journey: start scoring (``score``), open the editor (``edit``), pick a
     deadline ``key`` (``pick``), add one (``add``), change its date (``date``), remove it

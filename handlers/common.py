@@ -17,6 +17,8 @@ from bot.services.people import Role
 from criteria.loader import Catalogue
 from handlers import texts
 from handlers.callbacks import MenuCb
+from handlers.filters import STAFF
+from handlers.texts import scoring as scoring_texts
 from handlers.texts.deadlines import BTN_DEADLINES
 
 router = Router(name=__name__)
@@ -28,6 +30,8 @@ def main_menu(role: Role) -> InlineKeyboardMarkup:
     kb.button(text=texts.BTN_BROWSE, callback_data=MenuCb(action="browse"))
     kb.button(text=BTN_DEADLINES, callback_data=MenuCb(action="deadlines"))
     kb.button(text=texts.BTN_HELP, callback_data=MenuCb(action="help"))
+    if role in STAFF:
+        kb.button(text=scoring_texts.BTN_SCORE, callback_data=MenuCb(action="score"))
     kb.adjust(2)
     return kb.as_markup()
 

@@ -10,6 +10,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("trogiup", "Hướng dẫn sử dụng"),
     ("huy", "Hủy thao tác đang làm"),
     ("moi", "Tạo đường dẫn mời (Phòng Nội vụ)"),
+    ("chamdiem", "Chấm điểm các tiêu chí của phòng"),
     ("hanchot", "Thời hạn, số ngày còn lại và việc còn thiếu"),
     ("cauhoi", "Câu hỏi chưa được giải đáp (Phòng Nội vụ)"),
     ("tiendo", "Tiến độ, tổng hợp, khóa và xuất (Phòng Nội vụ)"),
