@@ -1,0 +1,284 @@
+"""Ask journey through the real dispatcher: answer, clarify, none, feedback, related, split."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import pytest
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.enums import ParseMode
+from aiogram.types import Chat, Message, PhotoSize, Update
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import create_dispatcher
+from bot.data import BotData
+from bot.db.models import QuestionLog
+from bot.settings import Settings
+from bot.storage import DatabaseStorage
+from handlers.callbacks import AskCb
+from knowledge.schema import Entry
+from knowledge.search import SearchIndex, SearchResult
+from tests.recording import Harness, RecordingSession, Sent
+
+ENTRY_QUESTION = "Hồ sơ trễ hạn thì có phải gửi thư xin lỗi người dân không?"
+OFF_TOPIC = "Thời tiết ở Huế cuối tuần này có mưa không?"
+
+
+def _messages(sent: list[Sent]) -> list[Sent]:
+    return [s for s in sent if s.method == "sendMessage"]
+
+
+async def _log(factory: async_sessionmaker[AsyncSession], telegram_id: int) -> list[QuestionLog]:
+    async with factory() as session:
+        query = select(QuestionLog).where(QuestionLog.telegram_id == telegram_id)
+        return list((await session.execute(query.order_by(QuestionLog.id))).scalars())
+
+
+async def test_code_question_answers_with_card_and_buttons(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    sent = await harness.send(harness.user(101), "tiêu chí 3.4.1 chấm điểm thế nào?")
+    (reply,) = _messages(sent)
+    assert "📌 <b>Tiêu chí 3.4.1</b>: Tỷ lệ hồ sơ cấp huyện giải quyết đúng hạn" in reply.text
+    assert "Điểm tối đa: <b>2,5</b>" in reply.text
+    assert "Phụ trách: Văn phòng HĐND và UBND" in reply.text
+    assert "Nguồn:" in reply.text
+    related = [data for _, data in reply.buttons if data.startswith("a:e:")]
+    assert 1 <= len(related) <= 3
+    assert ("👍 Hữu ích", f"a:up:{_id_of(reply)}") in reply.buttons
+    assert ("👎 Chưa đúng", f"a:down:{_id_of(reply)}") in reply.buttons
+    (row,) = await _log(session_factory, 101)
+    assert (row.decision, row.criterion_code, row.unit_id, row.helpful) == (
+        "answer",
+        "3.4.1",
+        None,
+        None,
+    )
+    assert row.text == "tiêu chí 3.4.1 chấm điểm thế nào?"
+
+
+def _id_of(reply: Sent) -> str:
+    return reply.button("👍").rsplit(":", 1)[1]
+
+
+async def test_entry_answer_shows_answer_card_and_related(
+    harness: Harness, shipped: tuple[BotData, SearchIndex]
+) -> None:
+    data, index = shipped
+    best = index.search(ENTRY_QUESTION, top=4).best
+    assert best is not None and best.kind == "entry" and best.code
+    entry = data.by_id[cast(str, best.entry_id)]
+    sent = await harness.send(harness.user(102), ENTRY_QUESTION)
+    (reply,) = _messages(sent)
+    assert reply.text.startswith(f"❓ <b>{entry.question}</b>")
+    assert entry.answer.split("\n")[0][:60] in reply.text
+    assert f"<b>Tiêu chí {entry.criteria[0]}</b>" in reply.text
+    related = [(text, cb) for text, cb in reply.buttons if cb.startswith("a:")]
+    related = [(t, d) for t, d in related if not d.startswith(("a:up:", "a:down:"))]
+    assert 1 <= len(related) <= 3
+    assert f"a:e:{entry.id}" not in [d for _, d in related]
+
+    # A related question opens its own answer.
+    _, button = related[0]
+    opened = _messages(await harness.press(harness.user(102), button))
+    assert len(opened) == 1
+    ref = button.split(":", 2)[2]
+    if button.startswith("a:e:"):
+        assert data.by_id[ref].question in opened[0].text.replace("&quot;", '"')
+    else:
+        assert f"<b>Tiêu chí {ref}</b>" in opened[0].text
+
+
+async def test_feedback_is_stored(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    user = harness.user(103)
+    (reply,) = _messages(await harness.send(user, "tc 6.5"))
+    up = await harness.press(user, reply.button("👍"))
+    assert [(s.method, s.text) for s in up] == [("answerCallbackQuery", "Cảm ơn bạn đã đánh giá!")]
+    assert (await _log(session_factory, 103))[0].helpful is True
+    down = await harness.press(user, reply.button("👎"))
+    assert "Phòng Nội vụ" in down[0].text
+    assert (await _log(session_factory, 103))[0].helpful is False
+
+
+async def test_forged_feedback_on_someone_elses_question_is_refused(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    (reply,) = _messages(await harness.send(harness.user(104), "tiêu chí 7.2.2"))
+    intruder = harness.user(105)
+    for data in (reply.button("👎"), reply.button("👍")):
+        refused = await harness.press(intruder, data)
+        assert [s.method for s in refused] == ["answerCallbackQuery"]
+        assert refused[0].show_alert and "không có quyền" in refused[0].text
+    question_id = int(_id_of(reply))
+    forged = await harness.press(intruder, AskCb(action="hs", ref=str(question_id)).pack())
+    assert forged[0].show_alert and "không có quyền" in forged[0].text
+    (row,) = await _log(session_factory, 104)
+    assert (row.helpful, row.for_province) == (None, False)
+    # Not a number, or nobody's question: refused too.
+    assert (await harness.press(intruder, "a:up:12abc"))[0].show_alert
+    assert (await harness.press(intruder, "a:down:987654"))[0].show_alert
+
+
+async def test_none_is_honest_and_can_go_to_the_province(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    user = harness.user(106)
+    (reply,) = _messages(await harness.send(user, OFF_TOPIC))
+    assert "chưa có câu trả lời" in reply.text
+    assert [t for t, _ in reply.buttons] == ["📨 Gửi câu hỏi lên Sở"]
+    (row,) = await _log(session_factory, 106)
+    assert (row.decision, row.entry_id, row.for_province) == ("none", None, False)
+    sent = await harness.press(user, reply.button("📨"))
+    (told,) = _messages(sent)
+    assert "Phòng Nội vụ" in told.text and "ghi nhận" in told.text
+    (row,) = await _log(session_factory, 106)
+    assert row.for_province is True
+
+
+async def test_stale_entry_button(harness: Harness) -> None:
+    sent = await harness.press(harness.user(107), AskCb(action="e", ref="khong-ton-tai").pack())
+    assert sent[0].show_alert and "hết hiệu lực" in sent[0].text
+    sent = await harness.press(harness.user(107), AskCb(action="c", ref="42.42").pack())
+    assert sent[0].show_alert and "hết hiệu lực" in sent[0].text
+
+
+async def test_escalate_entries_say_to_confirm_with_so_noi_vu(
+    harness: Harness, shipped: tuple[BotData, SearchIndex]
+) -> None:
+    data, _ = shipped
+    flagged = next(e for e in data.entries if e.escalate)
+    plain = next(e for e in data.entries if not e.escalate)
+    user = harness.user(108)
+    (hinted,) = _messages(await harness.press(user, AskCb(action="e", ref=flagged.id).pack()))
+    assert "nên hỏi Sở Nội vụ để chắc chắn" in hinted.text
+    (quiet,) = _messages(await harness.press(user, AskCb(action="e", ref=plain.id).pack()))
+    assert "nên hỏi Sở Nội vụ" not in quiet.text
+
+
+async def test_a_photo_gets_a_friendly_message(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    user = harness.user(109)
+    message = Message(
+        message_id=77,
+        date=datetime.now(UTC),
+        chat=Chat(id=user.id, type="private"),
+        from_user=user,
+        photo=[PhotoSize(file_id="f1", file_unique_id="u1", width=90, height=90)],
+    )
+    sent = await harness._feed(Update(update_id=9999, message=message))
+    (reply,) = _messages(sent)
+    assert "tin nhắn dạng chữ" in reply.text
+    assert await _log(session_factory, 109) == []
+
+
+# --- Scripted decisions: clarify, a long answer, text that needs escaping -------------------
+
+LONG = Entry(
+    id="thu-tra-loi-dai",
+    question="Câu hỏi thử có câu trả lời rất dài <dài>",
+    answer="\n".join(
+        f"Đoạn {i}: hồ sơ & tài liệu kiểm chứng <bản sao> phải đủ số, ngày ký. " * 6
+        for i in range(1, 40)
+    ),
+    criteria=("3.4.1",),
+    source="Văn bản thử <số 1> & phụ lục",
+)
+
+
+class ScriptedIndex:
+    """The real index, except that some questions get a decision fixed by the test."""
+
+    def __init__(self, real: SearchIndex, scripted: dict[str, SearchResult]) -> None:
+        self.real = real
+        self.scripted = scripted
+
+    def search(self, query: str, top: int = 3) -> SearchResult:
+        return self.scripted.get(query) or self.real.search(query, top)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+@pytest.fixture
+async def scripted(
+    settings: Settings,
+    shipped: tuple[BotData, SearchIndex],
+    session_factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[Harness]:
+    data, _ = shipped
+    entries = (*data.entries, LONG)
+    real = SearchIndex.build(entries, [data.catalogue.current])
+    hits = [
+        real.entry_hit("tc-1-1-1-cach-cham"),
+        real.entry_hit("tc-7-1-1-ke-hoach-cntt"),
+        real.criterion_hit("1.1"),
+    ]
+    long_hit = real.entry_hit(LONG.id)
+    assert all(hits) and long_hit is not None
+    index = ScriptedIndex(
+        real,
+        {
+            "kế hoạch năm nay": SearchResult("kế hoạch năm nay", "clarify", [*filter(None, hits)]),
+            "câu trả lời dài": SearchResult("câu trả lời dài", "answer", [long_hit]),
+        },
+    )
+    session = RecordingSession()
+    bot = Bot(
+        token="123456:TEST-TOKEN",
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+    dp = create_dispatcher(
+        settings=settings,
+        data=BotData(catalogue=data.catalogue, entries=entries),
+        index=cast(SearchIndex, index),
+        session_factory=session_factory,
+        storage=DatabaseStorage(session_factory),
+    )
+    yield Harness(dp=dp, bot=bot, session=session)
+
+
+async def test_clarify_offers_choices_and_the_province(
+    scripted: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    user = scripted.user(110)
+    (reply,) = _messages(await scripted.send(user, "kế hoạch năm nay"))
+    assert "<b>Có phải bạn hỏi…</b>" in reply.text
+    labels = [t for t, _ in reply.buttons]
+    assert len(labels) == 4 and labels[-1] == "Không phải — hỏi Sở"
+    assert [d for _, d in reply.buttons[:3]] == [
+        "a:e:tc-1-1-1-cach-cham",
+        "a:e:tc-7-1-1-ke-hoach-cntt",
+        "a:c:1.1",
+    ]
+    (card,) = _messages(await scripted.press(user, reply.buttons[2][1]))
+    assert "<b>Tiêu chí 1.1</b>" in card.text
+    (row,) = await _log(session_factory, 110)
+    assert (row.decision, row.for_province) == ("clarify", False)
+    told = _messages(await scripted.press(user, reply.button("Không phải")))
+    assert "Phòng Nội vụ" in told[0].text and "ghi nhận" in told[0].text
+    assert (await _log(session_factory, 110))[0].for_province is True
+
+
+async def test_long_answer_is_split_and_escaped(scripted: Harness) -> None:
+    assert len(LONG.answer) > 8000
+    sent = _messages(await scripted.send(scripted.user(111), "câu trả lời dài"))
+    assert len(sent) >= 3
+    assert all(len(s.text) < 4096 for s in sent)
+    # Buttons (feedback, related) only under the last part.
+    assert all(not s.buttons for s in sent[:-1])
+    assert sent[-1].button("👍")
+    whole = "\n".join(s.text for s in sent)
+    assert "Câu hỏi thử có câu trả lời rất dài &lt;dài&gt;" in whole
+    assert whole.count("Đoạn ") == 39 * 6  # nothing lost between the parts
+    assert "&lt;bản sao&gt;" in whole and "<bản sao>" not in whole
+    assert "hồ sơ &amp; tài liệu" in whole
+    assert "Văn bản thử &lt;số 1&gt; &amp; phụ lục" in whole
+    assert "<b>Tiêu chí 3.4.1</b>" in sent[-1].text
