@@ -294,8 +294,6 @@ async def attachment_expected(message: Message) -> None:
 @router.message(DraftFlow.waiting_question)
 @router.message(DraftFlow.waiting_new_question)
 @router.message(DraftFlow.waiting_criterion)
-@router.message(OfficerFlow.waiting_info_reply)
-@router.message(OfficerFlow.waiting_followup)
 async def officer_text_expected(message: Message) -> None:
     await message.answer(tt.NEED_TEXT)
 
@@ -549,6 +547,12 @@ async def officer_text(
         await message.answer(tt.followup_sent(ticket_id, dept))
     else:
         await message.answer(tt.info_reply_sent(ticket_id, dept))
+
+
+@router.message(OfficerFlow.waiting_info_reply)
+@router.message(OfficerFlow.waiting_followup)
+async def officer_reply_expected(message: Message) -> None:
+    await message.answer(tt.NEED_TEXT)
 
 
 # --- /phieu ---------------------------------------------------------------------------------
