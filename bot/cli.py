@@ -60,6 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["xlsx", "csv"], default=None, help="default: by -o")
     export.add_argument("-o", "--output", required=True, type=Path, help="file to write")
 
+    kb = sub.add_parser("kb", help="knowledge base: rulings approved in the bot")
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
+    kb_export = kb_sub.add_parser("export", help="approved rulings as knowledge-entry YAML")
+    kb_export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations")
@@ -186,6 +191,26 @@ async def _export(settings: Settings, args: argparse.Namespace) -> str:
     )
 
 
+async def _kb_export(settings: Settings, args: argparse.Namespace) -> str:
+    from bot.db.engine import create_engine, create_session_factory
+    from bot.db.migrate import upgrade
+    from bot.services.rulings import approved_entries, export_yaml
+
+    if settings.is_embedded_db:
+        await upgrade(settings.db_url)
+    engine = create_engine(settings.db_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            entries = await approved_entries(session)
+    finally:
+        await engine.dispose()
+    text = export_yaml(entries) if entries else "[]\n"
+    if args.output is None:
+        return text.rstrip("\n")
+    args.output.write_text(text, encoding="utf-8")
+    return f"Đã ghi {len(entries)} câu trả lời đã duyệt vào {args.output}."
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -212,6 +237,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "export":
             print(asyncio.run(_export(settings, args)))
+            return EXIT_OK
+        if args.command == "kb":
+            print(asyncio.run(_kb_export(settings, args)))
             return EXIT_OK
         if args.command == "db":
             from bot.db.migrate import upgrade

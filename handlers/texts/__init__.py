@@ -14,6 +14,9 @@ COMMANDS: list[tuple[str, str]] = [
     ("hanchot", "Thời hạn, số ngày còn lại và việc còn thiếu"),
     ("cauhoi", "Câu hỏi chưa được giải đáp (Phòng Nội vụ)"),
     ("tiendo", "Tiến độ, tổng hợp, khóa và xuất (Phòng Nội vụ)"),
+    ("hoiso", "Gửi câu hỏi lên Sở"),
+    ("phieu", "Phiếu hỏi Sở: của bạn, hoặc chờ Sở trả lời"),
+    ("duyet", "Duyệt câu trả lời của Sở vào hỏi đáp (Phòng Nội vụ)"),
 ]
 
 ROLE_NAMES = {
