@@ -191,7 +191,7 @@ async def test_lock_refuses_officer_saves_and_reopen_is_audited(
     assert texts.BTN_REOPEN in [t for t, _ in sent[1].buttons]
 
     refused = await harness.press(officer, confirm.button("💾 Lưu"))
-    assert "khóa" in " ".join(s.text for s in refused)
+    assert "đã được Phòng Nội vụ khóa" in " ".join(s.text for s in refused)
     async with session_factory() as session:
         assert (
             await session.execute(select(Answer).where(Answer.code == "2.2.1"))
