@@ -57,7 +57,7 @@ STALE_CLAIM = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 BACKOFF_CAP = timedelta(minutes=10)
 MAX_RETRY_AFTER_PER_CLAIM = 5
-PER_CHAT_INTERVAL = 1.0
+PER_CHAT_INTERVAL = 1.05  # a little over 1 s: arrival jitter must not make it < 1 s
 
 
 async def insert_or_ignore(
