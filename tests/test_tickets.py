@@ -44,6 +44,7 @@ async def test_access_rules(session_factory: async_sessionmaker[AsyncSession]) -
     async with session_factory() as session, session.begin():
         ticket_id = await _ticket(session)
         unit_id = (await tickets.get(session, ticket_id)).unit_id
+        assert unit_id is not None
         stp = Viewer(21, Role.CONTACT, department="STP")
         stc = Viewer(22, Role.CONTACT, department="STC")
         assert (await tickets.for_contact(session, ticket_id, stp)).id == ticket_id
