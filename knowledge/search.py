@@ -79,11 +79,11 @@ _W_FUZZ = 0.25  # rapidfuzz token_set_ratio and token_sort_ratio
 
 _BM25_K1 = 1.2
 _BM25_B = 0.75
-_CANDIDATES = 30  # targets chosen by BM25 for re-ranking
-_RERANK_DOCS = 40  # texts scored with rapidfuzz at most
+_CANDIDATES = 20  # targets chosen by BM25 for re-ranking
+_RERANK_DOCS = 24  # texts scored with rapidfuzz at most
 _DOCS_PER_TARGET = 2  # ... and at most this many texts of one target
 _COMMON_SHARE = 0.25  # words in more targets than this share never choose candidates
-_POSTING_BUDGET = 3000  # postings read per query to choose candidates, at most
+_POSTING_BUDGET = 1500  # postings read per query to choose candidates, at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +140,8 @@ class _Target:
     escalate: bool
     source: str | None
     weight: float = 1.0
-    docs: list[int] = field(default_factory=list)
+    docs: list[int] = field(default_factory=list)  # texts compared with the query
+    hidden: list[int] = field(default_factory=list)  # texts only for candidates and coverage
     bag: str = ""  # all its texts' folded words, space separated, for coverage checks
 
 
@@ -260,7 +261,11 @@ class SearchIndex:
             if text:
                 self._add_doc(t, f"{crit.title} {text}", _W_DETAIL, _B_DETAIL)
 
-    def _add_doc(self, target: int, text: str, weight: float, boost: float) -> None:
+    def _add_doc(
+        self, target: int, text: str, weight: float, boost: float, *, ranked: bool = True
+    ) -> None:
+        """Index ``text`` for ``target``; an unranked text (a long answer) only feeds candidate
+        selection and coverage, it is not compared as a whole with the query."""
         an = analyze(text)
         folded: list[str] = []
         accented: list[str] = []
@@ -273,7 +278,8 @@ class SearchIndex:
             return
         self._accented_vocab.update(accented)
         ftext, atext = " ".join(folded), " ".join(accented)
-        self._targets[target].docs.append(len(self._docs))
+        tg = self._targets[target]
+        (tg.docs if ranked else tg.hidden).append(len(self._docs))
         self._docs.append(
             _Doc(target, weight, boost, f" {ftext} ", "" if atext == ftext else atext)
         )
@@ -285,7 +291,7 @@ class SearchIndex:
         for tg in self._targets:
             bag: dict[str, float] = {}
             length = 0.0
-            for d in tg.docs:
+            for d in (*tg.docs, *tg.hidden):
                 doc = self._docs[d]
                 words = doc.text.split()
                 length += doc.boost * len(words)
@@ -491,34 +497,34 @@ class SearchIndex:
         p_pads = [f" {p} " for p in dict.fromkeys(_pairs(words))]
         n_pairs = len(p_pads)
         rows: list[tuple[float, int, float, float]] = []  # cheap score, doc, q_cov, factor
+        docs = self._docs
         for t in cands:
             tg = self._targets[t]
             bag = tg.bag
-            present = [(w, pad) for w, pad in q_pads if pad in bag]
+            present = [(pad, q_w[w], q_idf[w]) for w, pad in q_pads if pad in bag]
             if not present:
                 continue
             # The query's topic covered anywhere in the target (question, phrasings, answer).
-            t_cov = sum(q_w[w] for w, _ in present) / q_mass
+            t_cov = sum(x[1] for x in present) / q_mass
             base = _W_TCOV * t_cov
             factor = tg.weight
             for d in tg.docs:
-                doc = self._docs[d]
+                doc = docs[d]
                 text = doc.text
                 qc = dc = 0.0
-                for w, pad in present:
+                for pad, qw, qi in present:
                     if pad in text:
-                        qc += q_w[w]
-                        dc += q_idf[w]
+                        qc += qw
+                        dc += qi
                 if not dc:
                     continue
-                q_cov = qc / q_mass
                 if n_pairs:
-                    pair_cov = sum(1 for pad in p_pads if pad in text) / n_pairs
+                    pair_cov = len([pad for pad in p_pads if pad in text]) / n_pairs
                 else:
-                    pair_cov = q_cov
+                    pair_cov = qc / q_mass
                 cheap = (
                     base
-                    + _W_QCOV * q_cov
+                    + _W_QCOV * qc / q_mass
                     + _W_DCOV * dc / (doc.idf_mass or 1.0)
                     + _W_PAIR * pair_cov
                 )
