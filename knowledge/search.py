@@ -7,12 +7,14 @@ contracted, and put in an inverted index of content words and word pairs with BM
 
 A query is answered in two steps:
 
-1. **Candidates.** BM25 over the inverted index, rarest terms first; frequent terms only add
-   to documents already found, so the cost follows the rare terms, not the size of the index.
-2. **Re-ranking.** The best ~50 documents are scored on their pre-normalised strings:
-   idf-weighted coverage of the query's topic words (unknown words weigh most, which is what
-   rejects out-of-scope questions), coverage of the document, word pairs, rapidfuzz token
-   scores, and agreement of the accented forms when the user typed accents.
+1. **Candidates.** BM25 (entry or criterion level, answers and details weighted down) over
+   the inverted index, rarest terms first and within a fixed budget of postings: frequent
+   words do not choose candidates, so the cost stays flat as the index grows.
+2. **Re-ranking.** The texts of the best ~20 candidates are scored on their pre-normalised
+   strings with cheap features — idf-weighted coverage of the query's topic words (unknown
+   words weigh most, which is what rejects out-of-scope questions) in the text and anywhere
+   in its entry, coverage of the text, word pairs — and the best ~24 texts also with
+   rapidfuzz token scores and agreement of the accented forms when the user typed accents.
 
 The decision: **answer** when the best score is high and clear of the runner-up, **clarify**
 on a near tie or a middling score, **none** when the question's topic is unknown here.
@@ -46,7 +48,7 @@ from criteria.schema import (
     YesNoRule,
 )
 from knowledge.schema import Entry
-from knowledge.text import Analyzed, analyze, find_codes, fold, is_stopword
+from knowledge.text import Analyzed, analyze, find_codes, is_stopword
 
 Decision = Literal["answer", "clarify", "none"]
 Kind = Literal["entry", "criterion"]
@@ -140,14 +142,13 @@ class _Target:
     escalate: bool
     source: str | None
     weight: float = 1.0
-    docs: list[int] = field(default_factory=list)  # texts compared with the query
-    hidden: list[int] = field(default_factory=list)  # texts only for candidates and coverage
+    docs: list[int] = field(default_factory=list)
     bag: str = ""  # all its texts' folded words, space separated, for coverage checks
 
 
 @dataclass(slots=True)
 class _Doc:
-    """One indexed text; sets are rebuilt at query time, only for the few candidates."""
+    """One indexed text, kept as strings: matching is done by substring on padded words."""
 
     target: int
     weight: float  # how much a match on this text counts in re-ranking
@@ -261,11 +262,7 @@ class SearchIndex:
             if text:
                 self._add_doc(t, f"{crit.title} {text}", _W_DETAIL, _B_DETAIL)
 
-    def _add_doc(
-        self, target: int, text: str, weight: float, boost: float, *, ranked: bool = True
-    ) -> None:
-        """Index ``text`` for ``target``; an unranked text (a long answer) only feeds candidate
-        selection and coverage, it is not compared as a whole with the query."""
+    def _add_doc(self, target: int, text: str, weight: float, boost: float) -> None:
         an = analyze(text)
         folded: list[str] = []
         accented: list[str] = []
@@ -278,8 +275,7 @@ class SearchIndex:
             return
         self._accented_vocab.update(accented)
         ftext, atext = " ".join(folded), " ".join(accented)
-        tg = self._targets[target]
-        (tg.docs if ranked else tg.hidden).append(len(self._docs))
+        self._targets[target].docs.append(len(self._docs))
         self._docs.append(
             _Doc(target, weight, boost, f" {ftext} ", "" if atext == ftext else atext)
         )
@@ -291,7 +287,7 @@ class SearchIndex:
         for tg in self._targets:
             bag: dict[str, float] = {}
             length = 0.0
-            for d in (*tg.docs, *tg.hidden):
+            for d in tg.docs:
                 doc = self._docs[d]
                 words = doc.text.split()
                 length += doc.boost * len(words)
@@ -665,8 +661,3 @@ def _issuing_source(cset: CriteriaSet) -> str:
         if doc.kind == "issuing":
             return doc.title
     return cset.title
-
-
-def folded_key(text: str) -> str:
-    """A folded, case-folded form of ``text`` (for callers that compare questions)."""
-    return fold(" ".join(analyze(text).folded))
