@@ -414,11 +414,13 @@ def _markup(markup: InlineKeyboardMarkup) -> dict[str, Any]:
 class ReminderTexts:
     """The reminders' texts and buttons (see :class:`bot.services.reminders.Renderer`)."""
 
+    def __init__(self) -> None:
+        self._score = _markup(_score_markup())  # the same button on every officer's reminder
+
     def officer(
         self, deadline: Deadline, today: date, department: str, work: Work
     ) -> reminders.Message:
-        text = texts.officer_reminder(deadline, today, department, work)
-        return text, _markup(_score_markup())
+        return texts.officer_reminder(deadline, today, department, work), self._score
 
     def coordinator(
         self, deadline: Deadline, today: date, names: Mapping[str, str], work: Mapping[str, Work]

@@ -21,7 +21,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -78,6 +78,27 @@ async def insert_or_ignore(
         raise RuntimeError(f"unsupported database {dialect}")
     result = await session.execute(stmt.returning(table.c.id))
     return result.scalar_one_or_none()
+
+
+async def insert_many_or_ignore(
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    rows: Sequence[dict[str, Any]],
+    returning: str,
+    chunk: int = 500,
+) -> set[Any]:
+    """Multi-row INSERT … ON CONFLICT DO NOTHING; the ``returning`` values of new rows."""
+    table: Table = model.__table__  # type: ignore[assignment]
+    is_pg = session.get_bind().dialect.name == "postgresql"
+    insert = postgresql.insert if is_pg else sqlite.insert
+    out: set[Any] = set()
+    # executemany with RETURNING: SQLAlchemy batches it into multi-row statements
+    # ("insertmanyvalues") with one cached compilation.
+    stmt = insert(table).on_conflict_do_nothing().returning(table.c[returning])
+    for start in range(0, len(rows), chunk):
+        result = await session.execute(stmt, list(rows[start : start + chunk]))
+        out.update(result.scalars().all())
+    return out
 
 
 async def enqueue(
@@ -163,10 +184,11 @@ def backoff(attempts: int) -> timedelta:
 
 
 class RateLimiter:
-    """Evenly spaced global send slots plus a minimum interval per chat (monotonic time).
+    """Global pacing plus a minimum interval per chat (monotonic time).
 
-    Slots are reserved under a lock, so concurrent senders never exceed ``rate`` per second;
-    :meth:`pause` (after a 429) pushes every next slot back by ``retry_after``.
+    Send slots are spaced ``1/rate`` apart, and whatever the event loop's delays, no more than
+    ``rate`` sends leave within any one second (a sliding window of actual send times), so a
+    stall never turns into a burst. :meth:`pause` (after a 429) holds every send back.
     """
 
     def __init__(
@@ -176,9 +198,11 @@ class RateLimiter:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.interval = 1.0 / rate
+        self.per_second = max(1, int(rate))
         self.per_chat_interval = per_chat_interval
         self._monotonic = monotonic
         self._next = 0.0
+        self._sent: deque[float] = deque()
         self._chat_next: dict[int, float] = {}
         self._lock = asyncio.Lock()
 
@@ -190,15 +214,21 @@ class RateLimiter:
     async def acquire(self, chat_id: int) -> None:
         await self.wait_chat(chat_id)
         async with self._lock:
-            now = self._monotonic()
-            slot = max(now, self._next)
-            self._next = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
-        self._chat_next[chat_id] = self._monotonic() + self.per_chat_interval
+            while True:
+                now = self._monotonic()
+                while self._sent and now - self._sent[0] >= 1.0:
+                    self._sent.popleft()
+                wait = self._next - now
+                if len(self._sent) >= self.per_second:
+                    wait = max(wait, self._sent[0] + 1.0 - now)
+                if wait <= 0:
+                    break
+                await asyncio.sleep(wait)
+            self._sent.append(now)
+            self._next = max(self._next + self.interval, now)
+        self._chat_next[chat_id] = now + self.per_chat_interval
         if len(self._chat_next) > 10_000:
-            horizon = self._monotonic()
-            self._chat_next = {c: t for c, t in self._chat_next.items() if t > horizon}
+            self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
 
     def pause(self, seconds: float) -> None:
         self._next = max(self._next, self._monotonic() + seconds)

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Person, ReminderSent, Unit
+from bot.db.models import OutboxMessage, Person, ReminderSent, Unit
 from bot.services.deadlines import Work, unfinished_work, unit_calendar
-from bot.services.outbox import enqueue, insert_or_ignore
+from bot.services.outbox import PENDING, insert_many_or_ignore
 from bot.services.people import Role
 from criteria.calendar import Deadline, digest_due, due_offset, local_today
 from criteria.schema import CriteriaSet
@@ -57,39 +57,82 @@ def deadline_key(cset: CriteriaSet, deadline: Deadline) -> str:
     return f"{cset.id}:{deadline.key}:{deadline.end:%Y%m%d}"
 
 
+@dataclass
+class _Planned:
+    person: Person
+    key: str
+    step: str
+    message: Message
+    kind: str
+
+    @property
+    def dedup_key(self) -> str:
+        return f"rem:{self.person.id}:{self.key}:{self.step}"
+
+
 async def _claim_and_queue(
-    session: AsyncSession,
-    person: Person,
-    key: str,
-    step: str,
-    message: Message,
-    kind: str,
-    now: datetime,
-    result: TickResult,
+    session: AsyncSession, planned: list[_Planned], now: datetime, result: TickResult
 ) -> None:
-    claim_id = await insert_or_ignore(
+    """Queue the messages and claim (person, deadline, step) for each, both or neither.
+
+    Bulk inserts with ON CONFLICT DO NOTHING: the outbox row's dedup key names the same
+    triple, so a second scheduler's insert is a no-op and it stops there; the
+    ``reminder_sent`` row is the durable record of the claim.
+    """
+    if not planned:
+        return
+    new_keys = await insert_many_or_ignore(
+        session,
+        OutboxMessage,
+        [
+            {
+                "chat_id": p.person.telegram_id,
+                "text": p.message[0],
+                "reply_markup": p.message[1],
+                "kind": p.kind,
+                "dedup_key": p.dedup_key,
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for p in planned
+        ],
+        returning="dedup_key",
+    )
+    fresh = [p for p in planned if p.dedup_key in new_keys]
+    result.already_claimed += len(planned) - len(fresh)
+    if not fresh:
+        return
+    ids = dict(
+        (
+            await session.execute(
+                select(OutboxMessage.dedup_key, OutboxMessage.id).where(
+                    OutboxMessage.dedup_key.in_([p.dedup_key for p in fresh])
+                )
+            )
+        ).tuples().all()
+    )
+    claimed = await insert_many_or_ignore(
         session,
         ReminderSent,
-        {"person_id": person.id, "deadline_key": key, "step": step, "created_at": now},
+        [
+            {
+                "person_id": p.person.id,
+                "deadline_key": p.key,
+                "step": p.step,
+                "outbox_id": ids[p.dedup_key],
+                "created_at": now,
+            }
+            for p in fresh
+        ],
+        returning="outbox_id",
     )
-    if claim_id is None:
-        result.already_claimed += 1
-        return
-    text, markup = message
-    queued = await enqueue(
-        session,
-        chat_id=person.telegram_id,
-        text=text,
-        reply_markup=markup,
-        kind=kind,
-        dedup_key=f"rem:{person.id}:{key}:{step}",
-        now=now,
-    )
-    if queued is not None:
-        await session.execute(
-            update(ReminderSent).where(ReminderSent.id == claim_id).values(outbox_id=queued.id)
-        )
-        result.queued += 1
+    lost = [ids[p.dedup_key] for p in fresh if ids[p.dedup_key] not in claimed]
+    if lost:  # claimed earlier under another outbox key: do not send twice
+        await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(lost)))
+    result.queued += len(fresh) - len(lost)
+    result.already_claimed += len(lost)
 
 
 async def tick(
@@ -121,6 +164,7 @@ async def tick(
         assert person.unit_id is not None
         by_unit.setdefault(person.unit_id, []).append(person)
     units = (await session.execute(select(Unit.id).where(Unit.id.in_(by_unit)))).scalars().all()
+    planned: list[_Planned] = []
     for unit_id in units:
         calendar = await unit_calendar(session, unit_id, cset)
         work: Mapping[str, Work] | None = None
@@ -147,20 +191,15 @@ async def tick(
                         if mine is not None:
                             name = names.get(person.department or "", person.department or "")
                             message = render.officer(deadline, today, name, mine)
-                            await _claim_and_queue(
-                                session, person, key, step, message, "reminder", now, result
-                            )
+                            planned.append(_Planned(person, key, step, message, "reminder"))
                     elif coordinator and deadline.audience in ("coordinators", "all"):
                         message = render.coordinator(deadline, today, names, work)
-                        await _claim_and_queue(
-                            session, person, key, step, message, "reminder", now, result
-                        )
+                        planned.append(_Planned(person, key, step, message, "reminder"))
                 if digest and coordinator:
                     message = render.digest(deadline, today, names, work)
-                    await _claim_and_queue(
-                        session, person, key, f"digest-{today:%Y%m%d}", message, "digest", now,
-                        result,
-                    )
+                    step = f"digest-{today:%Y%m%d}"
+                    planned.append(_Planned(person, key, step, message, "digest"))
+    await _claim_and_queue(session, planned, now, result)
     if result.queued:
         log.info(
             "Reminders: %d queued (%d already claimed)", result.queued, result.already_claimed
