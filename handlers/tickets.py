@@ -704,6 +704,9 @@ async def _confirm_answer(
     name = person.display_name if person is not None and person.display_name else "Đầu mối"
     async with session.begin():
         ticket = await tickets.for_contact(session, ticket_id, viewer)
+        # After a follow-up, the answer is to the follow-up question, not the original one.
+        reopened = await tickets.last_event(session, ticket.id, "reopened")
+        asked = reopened.text if reopened is not None and reopened.text else ticket.question
         await tickets.answer(
             session,
             ticket,
@@ -714,14 +717,14 @@ async def _confirm_answer(
         )
         dept = _dept_name(catalogue, ticket.department)
         source = rulings.source_text(dept, now, settings.tz)
-        await rulings.suggest(session, ticket, source=source, now=now)
+        await rulings.suggest(session, ticket, source=source, now=now, question=asked)
         chats = await tickets.audience(session, ticket)
         for chat in chats:
             await outbox.enqueue(
                 session,
                 chat_id=chat,
                 text=tt.relay_answer(
-                    ticket.id, ticket.question, dept, name, data["answer"], chat == ticket.asker_id
+                    ticket.id, asked, dept, name, data["answer"], chat == ticket.asker_id
                 ),
                 reply_markup=_markup(_officer_keyboard(ticket.id)),
                 dedup_key=f"tk{ticket.id}:ans{ticket.route_count}:{chat}",

@@ -176,3 +176,28 @@ async def test_cli_kb_export(
     assert await asyncio.to_thread(main, ["kb", "export", "-o", str(out)]) == 0
     assert "1 câu trả lời" in capsys.readouterr().out
     assert yaml.safe_load(out.read_text(encoding="utf-8"))[0]["answer"] == "Có."
+
+
+async def test_followup_answer_is_its_own_suggestion(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    # The answer to a follow-up must not replace the pending answer to the original question.
+    async with session_factory() as session, session.begin():
+        ticket = await tickets.get(session, await _ticket(session))
+        await tickets.answer(
+            session, ticket, text="Trừ 0,25.", actor_id=21, actor_name="B", now=NOW
+        )
+        first = await rulings.suggest(session, ticket, source="S", now=NOW)
+        await tickets.reopen(session, ticket, text="Còn văn bản cá biệt?", actor_id=11, now=NOW)
+        await tickets.answer(
+            session, ticket, text="Không tính.", actor_id=21, actor_name="B", now=NOW
+        )
+        second = await rulings.suggest(
+            session, ticket, source="S", now=NOW, question="Còn văn bản cá biệt?"
+        )
+        rows = await rulings.pending(session)
+    assert first.id != second.id
+    assert [(r.question, r.answer) for r in rows] == [
+        (ticket.question, "Trừ 0,25."),
+        ("Còn văn bản cá biệt?", "Không tính."),
+    ]

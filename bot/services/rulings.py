@@ -40,21 +40,33 @@ def source_text(department_name: str, when: datetime, tz: ZoneInfo) -> str:
 
 
 async def suggest(
-    session: AsyncSession, ticket: Ticket, *, source: str, now: datetime
+    session: AsyncSession,
+    ticket: Ticket,
+    *,
+    source: str,
+    now: datetime,
+    question: str | None = None,
 ) -> RulingSuggestion:
-    """Suggest the ticket's answer as an entry; a pending suggestion of it is updated."""
+    """Suggest the ticket's answer to ``question`` (its own question by default) as an entry.
+
+    A pending suggestion of the same ticket and question is updated; the answer to a
+    follow-up is a suggestion of its own, so it never replaces the answer to the original
+    question."""
     if ticket.answer is None:
         raise CchcError("Phiếu chưa có câu trả lời.")
+    question = question or ticket.question
     found = await session.execute(
         select(RulingSuggestion).where(
-            RulingSuggestion.ticket_id == ticket.id, RulingSuggestion.status == PENDING
+            RulingSuggestion.ticket_id == ticket.id,
+            RulingSuggestion.status == PENDING,
+            RulingSuggestion.question == question,
         )
     )
-    row = found.scalar_one_or_none()
+    row = found.scalars().first()
     if row is None:
         row = RulingSuggestion(ticket_id=ticket.id, status=PENDING, created_at=now)
         session.add(row)
-    row.question = ticket.question
+    row.question = question
     row.answer = ticket.answer
     row.criterion_code = ticket.criterion_code
     row.source = source[:255]
