@@ -85,7 +85,8 @@ _CANDIDATES = 20  # targets chosen by BM25 for re-ranking
 _RERANK_DOCS = 24  # texts scored with rapidfuzz at most
 _DOCS_PER_TARGET = 2  # ... and at most this many texts of one target
 _COMMON_SHARE = 0.25  # words in more targets than this share never choose candidates
-_POSTING_BUDGET = 1500  # postings read per query to choose candidates, at most
+_POSTING_BUDGET = 1000  # postings read per query to choose candidates, about
+_POSTINGS_PER_TERM = 200  # ... but at least this many of each rare enough term
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,7 +312,12 @@ class SearchIndex:
                 weights.setdefault(term, []).append(
                     self._idf[term] * tf * (_BM25_K1 + 1) / (tf + norm)
                 )
-        self._postings = {term: (array("i", ids[term]), array("f", weights[term])) for term in ids}
+        for term, tids in ids.items():
+            order = sorted(range(len(tids)), key=weights[term].__getitem__, reverse=True)
+            self._postings[term] = (
+                array("i", [tids[i] for i in order]),
+                array("f", [weights[term][i] for i in order]),
+            )
         idf = self._idf
         for doc in self._docs:
             doc.idf_mass = sum(idf[w] for w in set(doc.text.split()))
@@ -460,14 +466,18 @@ class SearchIndex:
         terms = sorted([*known, *pairs], key=lambda x: self._df[x])
         common = _COMMON_SHARE * len(self._targets)
         acc: dict[int, float] = {}
-        spent = 0
+        left = _POSTING_BUDGET
         for term in terms:
-            ids, ws = self._postings[term]
-            if acc and (self._df[term] > common or spent + len(ids) > _POSTING_BUDGET):
+            if acc and (self._df[term] > common or left <= 0):
                 # Rarest terms first: a frequent word does not choose candidates once rarer
                 # ones did, it only scores them below. This bounds the cost per query.
                 continue
-            spent += len(ids)
+            ids, ws = self._postings[term]
+            if len(ids) > left:
+                # Postings are ordered by weight: the head holds the best targets for the term.
+                take = max(left, _POSTINGS_PER_TERM)
+                ids, ws = ids[:take], ws[:take]
+            left -= len(ids)
             scale = credit.get(term, 1.0)
             if not acc:
                 acc = dict(zip(ids, ws, strict=True))
