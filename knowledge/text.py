@@ -47,10 +47,12 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
         "văn bản qppl",
         "vb qppl",
     ),
-    "cbccvc": ("cán bộ công chức viên chức", "cán bộ, công chức, viên chức", "cb cc vc"),
+    # Multi-word canonical forms keep the words they share with shorter phrases, so that
+    # "cán bộ công chức" still meets "CBCCVC" and "một cửa" meets "Bộ phận Một cửa".
+    "cbcc viên chức": ("cán bộ công chức viên chức", "cb cc vc", "cbccvc"),
     "cbcc": ("cán bộ công chức", "cb cc"),
     "tlkc": ("tài liệu kiểm chứng",),
-    "dvctt": ("dịch vụ công trực tuyến", "dvc trực tuyến"),
+    "dvc trực tuyến": ("dịch vụ công trực tuyến", "dvctt"),
     "dvc": ("dịch vụ công",),
     "pakn": ("phản ánh kiến nghị", "phản ánh, kiến nghị", "pa kn"),
     "dvsncl": ("đơn vị sự nghiệp công lập", "đơn vị sự nghiệp", "đvsn"),
@@ -64,10 +66,16 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "sipas": ("chỉ số hài lòng", "chỉ số hài lòng về sự phục vụ hành chính"),
     "ttdt": ("thông tin điện tử", "ttđt"),
     "vtvl": ("vị trí việc làm",),
-    "motcua": ("một cửa",),
+    "motcua": ("một cửa", "1 cửa"),
     "pbgdpl": ("phổ biến giáo dục pháp luật", "phổ biến, giáo dục pháp luật", "pbgd pl"),
     "thpl": ("thi hành pháp luật",),
-    "bpmc": ("bộ phận một cửa", "bộ phận tiếp nhận và trả kết quả", "bp một cửa"),
+    "bộ phận motcua": (
+        "bộ phận một cửa",
+        "bộ phận tiếp nhận và trả kết quả",
+        "bp một cửa",
+        "bpmc",
+        "bộ phận 1 cửa",
+    ),
     "qlvb": ("quản lý văn bản",),
     "cds": ("chuyển đổi số",),
     "kbnn": ("kho bạc nhà nước", "kho bạc"),
@@ -103,6 +111,14 @@ _SPELLING: dict[str, str] = {
     "dc": "được",
     "đc": "được",
     "j": "gì",
+    "ntn": "như thế nào",
+    "bn": "bao nhiêu",
+    "vs": "với",
+    "ng": "người",
+    "cq": "cơ quan",
+    "đv": "đơn vị",
+    "tg": "thời gian",
+    "sl": "số lượng",
     "%": "phần trăm",
 }
 
@@ -189,14 +205,17 @@ def has_diacritics(text: str) -> bool:
     return fold(text) != text
 
 
-def _phrase_table() -> dict[tuple[str, ...], str]:
-    table: dict[tuple[str, ...], str] = {}
+def _phrase_table() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Folded phrase → the accented tokens of its canonical form."""
+    table: dict[tuple[str, ...], tuple[str, ...]] = {}
     for canon, phrases in ABBREVIATIONS.items():
-        table[(canon,)] = canon
+        out = tuple(canon.split())
+        if len(out) == 1:
+            table[out] = out
         for phrase in phrases:
             key = tuple(fold(t) for t in tokens(phrase))
             if key:
-                table[key] = canon
+                table[key] = out
     return table
 
 
@@ -246,8 +265,8 @@ def analyze(text: str) -> Analyzed:
         for size in range(min(_MAX_PHRASE, n - i), 0, -1):
             canon = _PHRASES.get(tuple(fol[i : i + size]))
             if canon is not None:
-                out_f.append(canon)
-                out_a.append(canon)
+                out_f.extend(fold(t) for t in canon)
+                out_a.extend(canon)
                 i += size
                 break
         else:
