@@ -62,8 +62,9 @@ def _unit_id(person: Person | None, role: Role) -> int | None:
 
 
 def _score_markup() -> InlineKeyboardMarkup:
+    # The scoring journey's own entry button (its menu button): one tap into /chamdiem.
     kb = InlineKeyboardBuilder()
-    kb.button(text=texts.BTN_SCORE, callback_data=DeadlineCb(action="score"))
+    kb.button(text=texts.BTN_SCORE, callback_data=MenuCb(action="score"))
     return kb.as_markup()
 
 
@@ -136,12 +137,6 @@ async def menu_deadlines(
     await query.answer()
     if isinstance(query.message, Message):
         await _show(query.message, session, person, role, catalogue, settings, clock)
-
-
-@router.callback_query(DeadlineCb.filter(F.action == "score"))
-async def score_from_reminder(query: CallbackQuery) -> None:
-    # The scoring journey starts with /chamdiem; the button says so in one tap.
-    await query.answer(texts.SCORE_HINT, show_alert=True)
 
 
 # --- the coordinator's editor -------------------------------------------------------------

@@ -29,8 +29,8 @@ END = date(2021, 11, 15)
 OFFSETS = (7, 3, 1, 0)
 
 
-def vn(*args: int) -> datetime:
-    return datetime(*args, tzinfo=VN)
+def vn(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=VN)
 
 
 @pytest.mark.parametrize(

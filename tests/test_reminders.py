@@ -34,8 +34,8 @@ from tests.deadline_fixtures import (
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def vn(*args: int) -> datetime:
-    return datetime(*args, tzinfo=VN)  # type: ignore[misc]
+def vn(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=VN)
 
 
 @pytest.fixture(scope="module")
@@ -186,6 +186,6 @@ async def test_reminder_delivered_with_scoring_button(
     message = api.user(OFFICER_TP).last
     assert message is not None
     assert "Nhắc thời hạn" in message.text and "còn 1 ngày" in message.text
-    assert message.buttons == [[("📝 Chấm điểm ngay", "dl:score:")]]
+    assert message.buttons == [[("📝 Chấm điểm ngay", "m:score")]]
     assert api.rejected_429 == 0
     await sender.bot.session.close()

@@ -32,7 +32,6 @@ CALENDAR_EMPTY = "Bộ tiêu chí đang dùng chưa có lịch thời hạn nào
 GUEST_HINT = (
     "<i>Cán bộ được mời sẽ thấy thêm phần việc còn lại của phòng mình.</i>"
 )
-SCORE_HINT = "Gõ /chamdiem để chấm điểm các tiêu chí của phòng bạn."
 EDIT_NEEDS_UNIT = "Tài khoản của bạn chưa gắn với đơn vị nào nên không thể sửa lịch."
 EDIT_CHOOSE = "✏️ <b>Sửa lịch của đơn vị</b>\nChọn mốc cần sửa, hoặc thêm mốc mới:"
 ASK_TITLE = "Gõ tên mốc mới (ví dụ: «Nộp báo cáo tự đánh giá cho Phòng Nội vụ»):"

@@ -92,8 +92,11 @@ async def test_officer_sees_own_department_work_and_score_button(
     text = sent[-1].text
     assert "Phần việc của phòng bạn" in text and "Phòng Tư pháp: còn" in text
     assert "Phòng Nội vụ" not in text.split("Phần việc của phòng bạn")[1]
-    pressed = await dh.press(dh.user(OFFICER_TP), sent[-1].button("📝 Chấm điểm"))
-    assert pressed[0].show_alert and "/chamdiem" in pressed[0].text
+    # The button is the scoring journey's own entry: it opens the officer's overview.
+    assert sent[-1].button("📝 Chấm điểm") == "m:score"
+    pressed = await dh.press(dh.user(OFFICER_TP), "m:score")
+    opened = [s for s in pressed if s.method == "sendMessage"]
+    assert opened and "Phòng Tư pháp" in opened[0].text
 
 
 async def test_coordinator_sees_each_department(
