@@ -97,9 +97,9 @@ class ScoreCb(CallbackData, prefix="sc"):
 
 
 class DeadlineCb(CallbackData, prefix="dl"):
-    """Deadlines journey: start scoring (``score``), open the editor (``edit``), pick a
-    deadline ``key`` (``pick``), add one (``add``), change its date (``date``), remove it
-    (``del``, confirmed by ``delok``, kept by ``keep``)."""
+    """Deadlines journey, the coordinator's editor: open it (``edit``), pick a deadline
+    ``key`` (``pick``), add one (``add``), change its date (``date``), remove it (``del``,
+    confirmed by ``delok``, kept by ``keep``)."""
 
     action: str
     key: str = ""
