@@ -140,7 +140,7 @@ async def _events(
 def _seen(user: FakeUser) -> str:
     """Everything the bot ever showed this user: texts, markup and buttons."""
     parts = []
-    for message in user._chat.events:
+    for message in user.messages:  # nothing in this journey is edited or deleted
         parts += [message.text, message.html or "", repr(message.reply_markup)]
     parts += [a.text or "" for a in user.callback_answers]
     return "\n".join(parts)
