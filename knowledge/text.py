@@ -221,6 +221,7 @@ def _phrase_table() -> dict[tuple[str, ...], tuple[str, ...]]:
 
 _PHRASES = _phrase_table()
 _MAX_PHRASE = max(len(k) for k in _PHRASES)
+_PHRASE_STARTS = frozenset(k[0] for k in _PHRASES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +263,11 @@ def analyze(text: str) -> Analyzed:
     i = 0
     n = len(fol)
     while i < n:
+        if fol[i] not in _PHRASE_STARTS:
+            out_f.append(fol[i])
+            out_a.append(acc[i])
+            i += 1
+            continue
         for size in range(min(_MAX_PHRASE, n - i), 0, -1):
             canon = _PHRASES.get(tuple(fol[i : i + size]))
             if canon is not None:
