@@ -69,7 +69,7 @@ _W_GROUP = 0.85  # areas and criteria groups: generic titles, a leaf or an entry
 # Calibration (0–100 scale of the final score).
 ANSWER_MIN = 62.0  # confident enough to answer alone
 ANSWER_MARGIN = 6.0  # ... and this far above the runner-up that concerns other criteria
-CLARIFY_MIN = 47.0  # below this nothing fits
+CLARIFY_MIN = 45.0  # below this nothing fits
 COVERAGE_MIN = 0.5  # share of the query's topic (idf mass) that must be known words
 
 # Re-ranking: weights of the features (they sum to 1).
