@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.base import BaseSession
+from aiogram.enums import ParseMode
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
@@ -25,6 +27,14 @@ from aiogram.types import (
     Update,
     User,
 )
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import create_dispatcher
+from bot.clock import Clock
+from bot.data import BotData
+from bot.settings import Settings
+from bot.storage import DatabaseStorage
+from knowledge.search import SearchIndex
 
 BOT_USER = User(id=42, is_bot=True, first_name="Trợ lý CCHC", username="TroLyCCHCBot")
 
@@ -158,3 +168,28 @@ class Harness:
                 )
             )
         return out
+
+
+def build_harness(
+    settings: Settings,
+    data: BotData,
+    index: SearchIndex,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: Clock | None = None,
+) -> Harness:
+    """The real dispatcher (database FSM storage) and a bot on a fresh recording session."""
+    session = RecordingSession()
+    bot = Bot(
+        token="123456:TEST-TOKEN",
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+    dp = create_dispatcher(
+        settings=settings,
+        data=data,
+        index=index,
+        session_factory=session_factory,
+        storage=DatabaseStorage(session_factory),
+        clock=clock,
+    )
+    return Harness(dp=dp, bot=bot, session=session)

@@ -6,17 +6,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.enums import ParseMode
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import create_dispatcher
 from bot.data import BotData, load_data
 from bot.settings import Settings, load_settings
-from bot.storage import DatabaseStorage
 from knowledge.search import SearchIndex
-from tests.recording import Harness, RecordingSession
+from tests.recording import Harness, build_harness
 
 ADMIN_ID = 9001
 
@@ -39,17 +34,4 @@ async def harness(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[Harness]:
     data, index = shipped
-    session = RecordingSession()
-    bot = Bot(
-        token="123456:TEST-TOKEN",
-        session=session,
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
-    )
-    dp = create_dispatcher(
-        settings=settings,
-        data=data,
-        index=index,
-        session_factory=session_factory,
-        storage=DatabaseStorage(session_factory),
-    )
-    yield Harness(dp=dp, bot=bot, session=session)
+    yield build_harness(settings, data, index, session_factory)

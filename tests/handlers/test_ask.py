@@ -7,22 +7,17 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
-from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.enums import ParseMode
 from aiogram.types import Chat, Message, PhotoSize, Update
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import create_dispatcher
 from bot.data import BotData
 from bot.db.models import QuestionLog
 from bot.settings import Settings
-from bot.storage import DatabaseStorage
 from handlers.callbacks import AskCb
 from knowledge.schema import Entry
 from knowledge.search import SearchIndex, SearchResult
-from tests.recording import Harness, RecordingSession, Sent
+from tests.recording import Harness, Sent, build_harness
 
 ENTRY_QUESTION = "Hồ sơ trễ hạn thì có phải gửi thư xin lỗi người dân không?"
 OFF_TOPIC = "Thời tiết ở Huế cuối tuần này có mưa không?"
@@ -229,20 +224,12 @@ async def scripted(
             "câu trả lời dài": SearchResult("câu trả lời dài", "answer", [long_hit]),
         },
     )
-    session = RecordingSession()
-    bot = Bot(
-        token="123456:TEST-TOKEN",
-        session=session,
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    yield build_harness(
+        settings,
+        BotData(catalogue=data.catalogue, entries=entries),
+        cast(SearchIndex, index),
+        session_factory,
     )
-    dp = create_dispatcher(
-        settings=settings,
-        data=BotData(catalogue=data.catalogue, entries=entries),
-        index=cast(SearchIndex, index),
-        session_factory=session_factory,
-        storage=DatabaseStorage(session_factory),
-    )
-    yield Harness(dp=dp, bot=bot, session=session)
 
 
 async def test_clarify_offers_choices_and_the_province(

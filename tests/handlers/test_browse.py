@@ -6,19 +6,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.enums import ParseMode
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import create_dispatcher
 from bot.data import BotData
 from bot.settings import Settings
-from bot.storage import DatabaseStorage
 from criteria.loader import Catalogue
 from handlers.callbacks import BrowseAskCb, BrowseCb
 from knowledge.search import SearchIndex
-from tests.recording import Harness, RecordingSession, Sent
+from tests.recording import Harness, Sent, build_harness
 
 
 def _edit(sent: list[Sent]) -> Sent:
@@ -190,20 +185,9 @@ async def wide(
     )
     wide_set = cset.model_copy(update={"areas": (*cset.areas, area)})
     catalogue = Catalogue(sets={wide_set.id: wide_set}, routing=data.catalogue.routing)
-    session = RecordingSession()
-    bot = Bot(
-        token="123456:TEST-TOKEN",
-        session=session,
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    yield build_harness(
+        settings, BotData(catalogue=catalogue, entries=data.entries), index, session_factory
     )
-    dp = create_dispatcher(
-        settings=settings,
-        data=BotData(catalogue=catalogue, entries=data.entries),
-        index=index,
-        session_factory=session_factory,
-        storage=DatabaseStorage(session_factory),
-    )
-    yield Harness(dp=dp, bot=bot, session=session)
 
 
 async def test_paging_children(wide: Harness) -> None:

@@ -7,18 +7,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.enums import ParseMode
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import create_dispatcher
 from bot.clock import FakeClock
 from bot.data import BotData
 from bot.db.models import DeadlineAudit, UnitDeadline
 from bot.settings import Settings
-from bot.storage import DatabaseStorage
 from criteria.schema import CriteriaSet
 from knowledge.search import SearchIndex
 from tests.deadline_fixtures import (
@@ -27,7 +22,7 @@ from tests.deadline_fixtures import (
     finish_department,
     seed_unit,
 )
-from tests.recording import Harness, RecordingSession
+from tests.recording import Harness, build_harness
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -45,21 +40,7 @@ async def dh(
     clock: FakeClock,
 ) -> AsyncIterator[Harness]:
     data, index = shipped
-    session = RecordingSession()
-    bot = Bot(
-        token="123456:TEST-TOKEN",
-        session=session,
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
-    )
-    dp = create_dispatcher(
-        settings=settings,
-        data=data,
-        index=index,
-        session_factory=session_factory,
-        storage=DatabaseStorage(session_factory),
-        clock=clock,
-    )
-    yield Harness(dp=dp, bot=bot, session=session)
+    yield build_harness(settings, data, index, session_factory, clock)
 
 
 @pytest.fixture

@@ -9,13 +9,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.enums import ParseMode
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import create_dispatcher
 from bot.clock import FakeClock
 from bot.data import BotData
 from bot.db.models import (
@@ -28,12 +24,11 @@ from bot.db.models import (
 )
 from bot.services.people import Role, add_unit
 from bot.settings import Settings
-from bot.storage import DatabaseStorage
 from handlers.callbacks import MoveCb, RulingCb, TicketCb
 from handlers.tickets import send_reminders
 from knowledge.search import SearchIndex
 from tests.handlers.conftest import ADMIN_ID
-from tests.recording import Harness, RecordingSession
+from tests.recording import Harness, build_harness
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MONDAY_8 = datetime(2026, 11, 2, 8, 0, tzinfo=TZ)  # a Monday, 08:00 local
@@ -65,20 +60,7 @@ async def world(
     data = BotData(catalogue=shared.catalogue, entries=shared.entries)
     index = SearchIndex.build(data.entries, list(data.catalogue.sets.values()))
     clock = FakeClock(MONDAY_8)
-    recording = RecordingSession()
-    bot = Bot(
-        token="123456:TEST-TOKEN",
-        session=recording,
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
-    )
-    dp = create_dispatcher(
-        settings=settings,
-        data=data,
-        index=index,
-        session_factory=session_factory,
-        storage=DatabaseStorage(session_factory),
-        clock=clock,
-    )
+    h = build_harness(settings, data, index, session_factory, clock)
     async with session_factory() as session, session.begin():
         unit_a = await add_unit(session, "huyen-a", "UBND huyện A")
         unit_b = await add_unit(session, "huyen-b", "UBND huyện B")
@@ -102,9 +84,7 @@ async def world(
                     active=True,
                 )
             )
-    yield World(
-        Harness(dp=dp, bot=bot, session=recording), clock, session_factory, index, data, settings
-    )
+    yield World(h, clock, session_factory, index, data, settings)
 
 
 async def _outbox(w: World, chat_id: int) -> list[OutboxMessage]:
