@@ -329,6 +329,11 @@ class SearchIndex:
             )
         self._vocab_long = sorted(t for t in self._df if " " not in t and len(t) >= 5)
 
+    def replace_with(self, other: SearchIndex) -> None:
+        """Take over ``other``'s contents in one step, for holders of this object (reload)."""
+        for name, value in vars(other).items():
+            setattr(self, name, value)
+
     # ------------------------------------------------------------------ lookups
 
     def __len__(self) -> int:

@@ -261,3 +261,12 @@ def test_render_text_speaks_vietnamese_for_each_decision(index: SearchIndex) -> 
     assert clarify.startswith("Có phải bạn hỏi")
     none = render_text(SearchResult("x", "none", []))
     assert "Chưa có câu trả lời" in none
+
+
+def test_replace_with_swaps_contents_in_place(current_set: CriteriaSet) -> None:
+    entry = Entry(id="e1", question="Câu hỏi thử về phiếu xin lỗi", answer="a", source="x")
+    held = SearchIndex.build([], [current_set])
+    assert held.entry("e1") is None
+    held.replace_with(SearchIndex.build([entry], [current_set]))
+    assert held.entry("e1") == entry
+    assert held.search("câu hỏi thử về phiếu xin lỗi").results[0].entry_id == "e1"
