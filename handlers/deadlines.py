@@ -195,6 +195,22 @@ async def _picked(
         return None
 
 
+async def _typed_range(
+    message: Message, state: FSMContext, person: Person | None
+) -> tuple[date, date, int] | None:
+    """The date range the editor typed and their unit id; None once they are told why not."""
+    try:
+        start, end = parse_date_range(message.text or "")
+    except CalendarInputError as exc:
+        await message.answer(texts.bad_date(str(exc)))
+        return None
+    if person is None or person.unit_id is None:
+        await state.clear()
+        await message.answer(texts.EDIT_NEEDS_UNIT)
+        return None
+    return start, end, person.unit_id
+
+
 @editor.callback_query(DeadlineCb.filter(F.action == "pick"))
 async def pick_deadline(
     query: CallbackQuery,
@@ -248,21 +264,16 @@ async def got_new_date(
     catalogue: Catalogue,
     clock: Clock,
 ) -> None:
-    try:
-        start, end = parse_date_range(message.text or "")
-    except CalendarInputError as exc:
-        await message.answer(texts.bad_date(str(exc)))
+    typed = await _typed_range(message, state, person)
+    if typed is None:
         return
+    start, end, unit_id = typed
     key = str((await state.get_data()).get("key", ""))
-    if person is None or person.unit_id is None:
-        await state.clear()
-        await message.answer(texts.EDIT_NEEDS_UNIT)
-        return
     try:
         async with session.begin():
             changed = await deadlines.change_dates(
                 session,
-                unit_id=person.unit_id,
+                unit_id=unit_id,
                 cset=catalogue.current,
                 key=key,
                 start=start,
@@ -309,20 +320,15 @@ async def got_end_date(
     catalogue: Catalogue,
     clock: Clock,
 ) -> None:
-    try:
-        start, end = parse_date_range(message.text or "")
-    except CalendarInputError as exc:
-        await message.answer(texts.bad_date(str(exc)))
+    typed = await _typed_range(message, state, person)
+    if typed is None:
         return
+    start, end, unit_id = typed
     title = str((await state.get_data()).get("title", ""))
-    if person is None or person.unit_id is None:
-        await state.clear()
-        await message.answer(texts.EDIT_NEEDS_UNIT)
-        return
     async with session.begin():
         added = await deadlines.add_deadline(
             session,
-            unit_id=person.unit_id,
+            unit_id=unit_id,
             cset=catalogue.current,
             title=title,
             start=start,
