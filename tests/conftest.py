@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
+from bot.fakeapi import FakeBotAPI
+from tests.e2e import BotProcess
 
 
 async def _drop_all_tables(url: str) -> None:
@@ -76,3 +78,22 @@ async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return create_session_factory(engine)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    """The fake Bot API server the end-to-end bot process talks to."""
+    server = FakeBotAPI(bot_username="TroLyCCHCBot")
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def bot_process(
+    api: FakeBotAPI, db_url: str, engine: AsyncEngine, tmp_path: Path
+) -> AsyncIterator[BotProcess]:
+    """The real bot process (not started yet) on a migrated database; killed afterwards."""
+    process = BotProcess(api=api, db_url=db_url, data_dir=tmp_path)
+    yield process
+    process.kill()

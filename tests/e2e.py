@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.fakeapi import FakeBotAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.fakeapi import FakeBotAPI, SentMessage
+from bot.services.people import Role, add_unit, create_invite
 
 TOKEN = "123456:E2E-SECRET-TOKEN-abcdef"
 REPO = Path(__file__).resolve().parent.parent
+UNIT_NAMES = {"huyen-a": "UBND huyện A", "huyen-b": "UBND huyện B"}
 
 
 @dataclass
@@ -75,3 +82,39 @@ class BotProcess:
         else:
             self.kill()
         return self.proc.wait(5)
+
+
+async def invite_code(
+    factory: async_sessionmaker[AsyncSession],
+    role: Role,
+    dept: str,
+    *,
+    unit: str | None = "huyen-a",
+    units: Iterable[str] = ("huyen-a",),
+) -> str:
+    """Add ``units`` (idempotent) and a two-hour invite to ``role`` in ``unit``; its code."""
+    async with factory() as session, session.begin():
+        for code in units:
+            await add_unit(session, code, UNIT_NAMES[code])
+        invite = await create_invite(
+            session,
+            role=role,
+            unit_code=unit,
+            department=dept,
+            created_by=None,
+            ttl=timedelta(hours=2),
+            now=datetime.now(UTC),
+        )
+        return invite.code
+
+
+def user_ids(count: int) -> list[int]:
+    """``count`` consecutive Telegram user ids, unique per run."""
+    # With REDIS_URL the conversation state outlives the test database.
+    base = random.randint(10_000_000, 90_000_000)
+    return [base + i for i in range(count)]
+
+
+def labels(message: SentMessage) -> list[str]:
+    """The texts of the message's buttons, row by row."""
+    return [text for row in message.buttons for text, _ in row]

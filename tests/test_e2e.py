@@ -2,59 +2,16 @@
 
 from __future__ import annotations
 
-import random
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Person
 from bot.fakeapi import FakeBotAPI
-from bot.services.people import Role, add_unit, create_invite
-from tests.e2e import TOKEN, BotProcess
+from bot.services.people import Role
+from tests.e2e import TOKEN, BotProcess, invite_code, labels, user_ids
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    server = FakeBotAPI(bot_username="TroLyCCHCBot")
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def bot_process(
-    api: FakeBotAPI, db_url: str, engine: AsyncEngine, tmp_path: Path
-) -> AsyncIterator[BotProcess]:
-    process = BotProcess(api=api, db_url=db_url, data_dir=tmp_path)
-    yield process
-    process.kill()
-
-
-async def _invite(factory: async_sessionmaker[AsyncSession], role: Role, dept: str) -> str:
-    async with factory() as session, session.begin():
-        await add_unit(session, "huyen-a", "UBND huyện A")
-        invite = await create_invite(
-            session,
-            role=role,
-            unit_code="huyen-a",
-            department=dept,
-            created_by=None,
-            ttl=timedelta(hours=2),
-            now=datetime.now(UTC),
-        )
-        return invite.code
-
-
-def _ids() -> tuple[int, int]:
-    # Unique per run: with REDIS_URL the conversation state outlives the test database.
-    base = random.randint(10_000_000, 90_000_000)
-    return base, base + 1
 
 
 async def test_start_menu_invite_and_question(
@@ -62,19 +19,18 @@ async def test_start_menu_invite_and_question(
     bot_process: BotProcess,
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    code = await _invite(session_factory, Role.OFFICER, "TP")
+    code = await invite_code(session_factory, Role.OFFICER, "TP")
     await bot_process.start()
     commands = api.calls_of("setMyCommands")
     assert commands and "tieuchi" in str(commands[-1])
 
-    guest_id, officer_id = _ids()
+    guest_id, officer_id = user_ids(2)
     guest = api.user(guest_id, first_name="Lan")
     await guest.send("/start")
     (greeting,) = await guest.wait_messages(1, timeout=10)
     assert "Xin chào Lan" in greeting.text
     assert "Vai trò của bạn: Khách" in greeting.text
-    labels = [text for row in greeting.buttons for text, _ in row]
-    assert "❓ Hỏi đáp" in labels and "ℹ️ Trợ giúp" in labels
+    assert "❓ Hỏi đáp" in labels(greeting) and "ℹ️ Trợ giúp" in labels(greeting)
 
     await guest.send("tiêu chí 3.4.1")
     (answer,) = await guest.wait_messages(1, timeout=10)
@@ -103,9 +59,9 @@ async def test_conversation_survives_kill_9(
     bot_process: BotProcess,
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    code = await _invite(session_factory, Role.COORDINATOR, "NV")
+    code = await invite_code(session_factory, Role.COORDINATOR, "NV")
     await bot_process.start()
-    coordinator_id, _ = _ids()
+    (coordinator_id,) = user_ids(1)
     coordinator = api.user(coordinator_id, first_name="Hà")
     await coordinator.send(f"/start {code}")
     await coordinator.wait_messages(2, timeout=10)

@@ -2,42 +2,20 @@
 
 from __future__ import annotations
 
-import random
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import QuestionLog
 from bot.fakeapi import FakeBotAPI, SentMessage
-from tests.e2e import BotProcess
+from tests.e2e import BotProcess, labels, user_ids
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    server = FakeBotAPI(bot_username="TroLyCCHCBot")
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def bot_process(
-    api: FakeBotAPI, db_url: str, engine: AsyncEngine, tmp_path: Path
-) -> AsyncIterator[BotProcess]:
-    process = BotProcess(api=api, db_url=db_url, data_dir=tmp_path)
-    yield process
-    process.kill()
-
-
 def _label(message: SentMessage, prefix: str) -> str:
-    labels = [text for row in message.buttons for text, _ in row]
-    found = next((t for t in labels if t.startswith(prefix)), None)
-    assert found is not None, (prefix, labels)
+    found = next((t for t in labels(message) if t.startswith(prefix)), None)
+    assert found is not None, (prefix, labels(message))
     return found
 
 
@@ -47,7 +25,7 @@ async def test_question_answer_feedback_and_browsing(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     await bot_process.start()
-    user_id = random.randint(10_000_000, 90_000_000)
+    (user_id,) = user_ids(1)
     user = api.user(user_id, first_name="Mai")
 
     # A question typed without diacritics gets the answer and the criterion card.

@@ -3,54 +3,18 @@ kill -9 of the bot, a resume at the same step, going back, and editing an answer
 
 from __future__ import annotations
 
-import random
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Answer, Evidence
 from bot.fakeapi import FakeBotAPI, FakeUser, SentMessage
-from bot.services.people import Role, add_unit, create_invite
-from tests.e2e import BotProcess
+from bot.services.people import Role
+from tests.e2e import BotProcess, invite_code, user_ids
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    server = FakeBotAPI(bot_username="TroLyCCHCBot")
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def bot_process(
-    api: FakeBotAPI, db_url: str, engine: AsyncEngine, tmp_path: Path
-) -> AsyncIterator[BotProcess]:
-    process = BotProcess(api=api, db_url=db_url, data_dir=tmp_path)
-    yield process
-    process.kill()
-
-
-async def _invite(factory: async_sessionmaker[AsyncSession]) -> str:
-    async with factory() as session, session.begin():
-        await add_unit(session, "huyen-a", "UBND huyện A")
-        invite = await create_invite(
-            session,
-            role=Role.OFFICER,
-            unit_code="huyen-a",
-            department="TP",
-            created_by=None,
-            ttl=timedelta(hours=2),
-            now=datetime.now(UTC),
-        )
-        return invite.code
 
 
 async def _press(user: FakeUser, message: SentMessage, prefix: str) -> SentMessage:
@@ -75,9 +39,9 @@ async def test_officer_scores_everything_across_a_restart(
     bot_process: BotProcess,
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    code = await _invite(session_factory)
+    code = await invite_code(session_factory, Role.OFFICER, "TP")
     await bot_process.start()
-    me = api.user(random.randint(10_000_000, 90_000_000), first_name="Bình")
+    me = api.user(user_ids(1)[0], first_name="Bình")
     await me.send(f"/start {code}")
     _, menu = await me.wait_messages(2, timeout=10)
     assert "📝 Chấm điểm" in [text for row in menu.buttons for text, _ in row]

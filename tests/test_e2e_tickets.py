@@ -7,20 +7,16 @@ with ``wait_messages``. Timeouts are generous: the suite runs on a loaded two-co
 
 from __future__ import annotations
 
-import random
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import QuestionLog, RulingSuggestion, Ticket, TicketEvent, TicketFollower
 from bot.fakeapi import FakeBotAPI, FakeUser, SentMessage
-from bot.services.people import Role, add_unit, create_invite
-from tests.e2e import BotProcess
+from bot.services.people import Role
+from tests.e2e import BotProcess, invite_code, labels, user_ids
 
 pytestmark = pytest.mark.e2e
 
@@ -34,47 +30,6 @@ SIMILAR = "Nghị quyết của HĐND huyện về phí chợ có được tính
 ANSWER = "Có. Nghị quyết HĐND huyện quy định phí chợ là văn bản QPPL cấp huyện, được tính."
 
 
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    server = FakeBotAPI(bot_username="TroLyCCHCBot")
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def bot_process(
-    api: FakeBotAPI, db_url: str, engine: AsyncEngine, tmp_path: Path
-) -> AsyncIterator[BotProcess]:
-    process = BotProcess(api=api, db_url=db_url, data_dir=tmp_path)
-    yield process
-    process.kill()
-
-
-async def _invite(
-    factory: async_sessionmaker[AsyncSession], role: Role, unit: str | None, dept: str
-) -> str:
-    async with factory() as session, session.begin():
-        await add_unit(session, "huyen-a", "UBND huyện A")
-        await add_unit(session, "huyen-b", "UBND huyện B")
-        invite = await create_invite(
-            session,
-            role=role,
-            unit_code=unit,
-            department=dept,
-            created_by=None,
-            ttl=timedelta(hours=2),
-            now=datetime.now(UTC),
-        )
-        return invite.code
-
-
-def _ids(count: int) -> list[int]:
-    # Unique per run: with REDIS_URL the conversation state outlives the test database.
-    base = random.randint(10_000_000, 90_000_000)
-    return [base + i for i in range(count)]
-
-
 async def _register(
     api: FakeBotAPI,
     factory: async_sessionmaker[AsyncSession],
@@ -85,16 +40,12 @@ async def _register(
     unit: str | None,
     dept: str,
 ) -> FakeUser:
-    code = await _invite(factory, role, unit, dept)
+    code = await invite_code(factory, role, dept, unit=unit, units=("huyen-a", "huyen-b"))
     user = api.user(user_id, first_name=name, username=username)
     await user.send(f"/start {code}")
     registered, _menu = await user.wait_messages(2, timeout=REPLY)
     assert "Đăng ký thành công" in registered.text, registered.text
     return user
-
-
-def _labels(message: SentMessage) -> list[str]:
-    return [text for row in message.buttons for text, _ in row]
 
 
 async def _alert(api: FakeBotAPI, user: FakeUser, before: int) -> str:
@@ -162,7 +113,7 @@ async def test_ask_answer_relay_resolve_duplicate_and_ruling(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     factory = session_factory
-    officer_id, officer_b_id, contact_id, coordinator_id = _ids(4)
+    officer_id, officer_b_id, contact_id, coordinator_id = user_ids(4)
     await bot_process.start()
     officer = await _register(
         api, factory, officer_id, "Bình Nguyễn", "binh_tp_huyen_a", Role.OFFICER, "huyen-a", "TP"
@@ -204,7 +155,7 @@ async def test_ask_answer_relay_resolve_duplicate_and_ruling(
     assert "Câu hỏi mới gửi Sở Tư pháp — phiếu #1" in card.text
     assert "Đơn vị hỏi: UBND huyện A" in card.text and QUESTION in card.text
     assert "Tiêu chí 2.1" in card.text
-    assert _labels(card) == ["✍️ Trả lời", "❓ Cần thêm thông tin", "↪️ Chuyển Sở khác"]
+    assert labels(card) == ["✍️ Trả lời", "❓ Cần thêm thông tin", "↪️ Chuyển Sở khác"]
 
     # Answer with a preview; a rewritten draft never leaves the contact's chat.
     await contact.press("✍️ Trả lời", message=card)
@@ -227,7 +178,7 @@ async def test_ask_answer_relay_resolve_duplicate_and_ruling(
     assert "Sở Tư pháp đã trả lời phiếu #1" in relay.text
     assert ANSWER in relay.text and "Bản nháp" not in relay.text
     assert "Người trả lời: Chị Hạnh (Sở Tư pháp)" in relay.text
-    assert _labels(relay) == ["✅ Đã giải quyết", "↩️ Hỏi tiếp"]
+    assert labels(relay) == ["✅ Đã giải quyết", "↩️ Hỏi tiếp"]
     ticket = await _ticket(factory)
     assert (ticket.status, ticket.answer) == ("answered", ANSWER)
     assert ticket.answered_at is not None
@@ -330,7 +281,7 @@ async def test_reassign_and_more_info_round(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     factory = session_factory
-    officer_id, stp_id, stc_id = _ids(3)
+    officer_id, stp_id, stc_id = user_ids(3)
     await bot_process.start()
     officer = await _register(
         api, factory, officer_id, "Bình Nguyễn", "binh_tp_huyen_a", Role.OFFICER, "huyen-a", "TP"
@@ -356,7 +307,7 @@ async def test_reassign_and_more_info_round(
     await stp.press("↪️ Chuyển Sở khác", message=card)
     (choose,) = await stp.wait_messages(1, timeout=REPLY)
     assert "Chuyển phiếu #1 cho Sở nào?" in choose.text
-    assert "Sở Tài chính" in _labels(choose) and "Sở Tư pháp" not in _labels(choose)
+    assert "Sở Tài chính" in labels(choose) and "Sở Tư pháp" not in labels(choose)
     await stp.press("Sở Tài chính", message=choose)
     (ask_reason,) = await stp.wait_messages(1, timeout=REPLY)
     assert "lý do chuyển phiếu #1 sang Sở Tài chính" in ask_reason.text
@@ -408,7 +359,7 @@ async def test_reassign_and_more_info_round(
     assert "Cán bộ đã bổ sung thông tin" in appended.text and question in appended.text
     assert f"Cần thêm thông tin: {request}" in appended.text
     assert f"Thông tin bổ sung: {reply}" in appended.text
-    assert "✍️ Trả lời" in _labels(appended)
+    assert "✍️ Trả lời" in labels(appended)
     assert not (await _ticket(factory)).awaiting_info
 
     # Sở Tài chính answers; the officer gets it from Sở Tài chính.
