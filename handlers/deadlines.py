@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -195,10 +195,17 @@ async def _picked(
         return None
 
 
+class _TypedRange(NamedTuple):
+    start: date | None
+    end: date
+    unit_id: int
+    actor: int
+
+
 async def _typed_range(
     message: Message, state: FSMContext, person: Person | None
-) -> tuple[date, date, int] | None:
-    """The date range the editor typed and their unit id; None once they are told why not."""
+) -> _TypedRange | None:
+    """The date range the editor typed, with their unit; None once they are told why not."""
     try:
         start, end = parse_date_range(message.text or "")
     except CalendarInputError as exc:
@@ -208,7 +215,7 @@ async def _typed_range(
         await state.clear()
         await message.answer(texts.EDIT_NEEDS_UNIT)
         return None
-    return start, end, person.unit_id
+    return _TypedRange(start, end, person.unit_id, person.telegram_id)
 
 
 @editor.callback_query(DeadlineCb.filter(F.action == "pick"))
@@ -267,18 +274,17 @@ async def got_new_date(
     typed = await _typed_range(message, state, person)
     if typed is None:
         return
-    start, end, unit_id = typed
     key = str((await state.get_data()).get("key", ""))
     try:
         async with session.begin():
             changed = await deadlines.change_dates(
                 session,
-                unit_id=unit_id,
+                unit_id=typed.unit_id,
                 cset=catalogue.current,
                 key=key,
-                start=start,
-                end=end,
-                actor=person.telegram_id,
+                start=typed.start,
+                end=typed.end,
+                actor=typed.actor,
                 now=clock.now(),
             )
     except CchcError as exc:
@@ -323,17 +329,16 @@ async def got_end_date(
     typed = await _typed_range(message, state, person)
     if typed is None:
         return
-    start, end, unit_id = typed
     title = str((await state.get_data()).get("title", ""))
     async with session.begin():
         added = await deadlines.add_deadline(
             session,
-            unit_id=unit_id,
+            unit_id=typed.unit_id,
             cset=catalogue.current,
             title=title,
-            start=start,
-            end=end,
-            actor=person.telegram_id,
+            start=typed.start,
+            end=typed.end,
+            actor=typed.actor,
             now=clock.now(),
         )
     await state.clear()
