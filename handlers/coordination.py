@@ -298,9 +298,9 @@ async def on_button(
     elif action == "lk":
         await _confirm_lock(query, session, unit, cset)
     elif action == "lky":
-        await _lock(query, session, unit, cset, settings, role, clock)
+        await _lock_or_reopen(query, session, unit, cset, settings, role, clock, lock=True)
     elif action == "op":
-        await _reopen(query, session, unit, cset, settings, role, clock)
+        await _lock_or_reopen(query, session, unit, cset, settings, role, clock, lock=False)
     elif action == "ch":
         await _chart(query, session, unit, cset)
     elif action in ("xx", "xc"):
@@ -429,7 +429,7 @@ async def _set_lock(
     return True
 
 
-async def _lock(
+async def _lock_or_reopen(
     query: CallbackQuery,
     session: AsyncSession,
     unit: Unit,
@@ -437,32 +437,17 @@ async def _lock(
     settings: Settings,
     role: Role,
     clock: Clock,
+    *,
+    lock: bool,
 ) -> None:
-    if not await _set_lock(session, unit, cset, query.from_user.id, clock, lock=True):
-        await query.answer(texts.ALREADY_LOCKED, show_alert=True)
+    if not await _set_lock(session, unit, cset, query.from_user.id, clock, lock=lock):
+        await query.answer(texts.ALREADY_LOCKED if lock else texts.ALREADY_OPEN, show_alert=True)
         return
     await query.answer()
     await _show(query, *await _overview(session, unit, cset, settings, role))
     if isinstance(query.message, Message):
-        await query.message.answer(texts.locked(unit.name))
-
-
-async def _reopen(
-    query: CallbackQuery,
-    session: AsyncSession,
-    unit: Unit,
-    cset: CriteriaSet,
-    settings: Settings,
-    role: Role,
-    clock: Clock,
-) -> None:
-    if not await _set_lock(session, unit, cset, query.from_user.id, clock, lock=False):
-        await query.answer(texts.ALREADY_OPEN, show_alert=True)
-        return
-    await query.answer()
-    await _show(query, *await _overview(session, unit, cset, settings, role))
-    if isinstance(query.message, Message):
-        await query.message.answer(texts.reopened(unit.name))
+        done = texts.locked if lock else texts.reopened
+        await query.message.answer(done(unit.name))
 
 
 # --- chart and files -------------------------------------------------------------------------
