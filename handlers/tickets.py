@@ -179,6 +179,18 @@ def _message(query: CallbackQuery) -> Message | None:
     return query.message if isinstance(query.message, Message) else None
 
 
+async def _typed_text(message: Message) -> str | None:
+    """The message's text, stripped; None when empty, a command or too long (the user is told)."""
+    text = (message.text or "").strip()
+    if not text or text.startswith("/"):
+        await message.answer(tt.NEED_TEXT)
+        return None
+    if len(text) > tickets.MAX_TEXT:
+        await message.answer(tt.TEXT_TOO_LONG)
+        return None
+    return text
+
+
 # --- officer: composing ---------------------------------------------------------------------
 
 
@@ -245,12 +257,8 @@ async def start_from_question(
 @router.message(DraftFlow.waiting_question, F.text)
 @router.message(DraftFlow.waiting_new_question, F.text)
 async def got_question(message: Message, state: FSMContext, catalogue: Catalogue) -> None:
-    text = (message.text or "").strip()
-    if not text or text.startswith("/"):
-        await message.answer(tt.NEED_TEXT)
-        return
-    if len(text) > tickets.MAX_TEXT:
-        await message.answer(tt.TEXT_TOO_LONG)
+    text = await _typed_text(message)
+    if text is None:
         return
     data = await state.get_data()
     code = data.get("c")
@@ -501,12 +509,8 @@ async def officer_text(
     settings: Settings,
     clock: Clock,
 ) -> None:
-    text = (message.text or "").strip()
-    if not text or text.startswith("/"):
-        await message.answer(tt.NEED_TEXT)
-        return
-    if len(text) > tickets.MAX_TEXT:
-        await message.answer(tt.TEXT_TOO_LONG)
+    text = await _typed_text(message)
+    if text is None:
         return
     user_id = message.from_user.id if message.from_user else 0
     followup = await state.get_state() == OfficerFlow.waiting_followup.state
@@ -737,12 +741,8 @@ async def _confirm_answer(
 
 @contact_router.message(ContactFlow.waiting_answer, F.text)
 async def got_answer(message: Message, state: FSMContext) -> None:
-    text = (message.text or "").strip()
-    if not text or text.startswith("/"):
-        await message.answer(tt.NEED_TEXT)
-        return
-    if len(text) > tickets.MAX_TEXT:
-        await message.answer(tt.TEXT_TOO_LONG)
+    text = await _typed_text(message)
+    if text is None:
         return
     ticket_id = int((await state.get_data()).get("ticket", 0))
     await state.update_data(answer=text)
@@ -801,12 +801,8 @@ async def contact_text(
     settings: Settings,
     clock: Clock,
 ) -> None:
-    text = (message.text or "").strip()
-    if not text or text.startswith("/"):
-        await message.answer(tt.NEED_TEXT)
-        return
-    if len(text) > tickets.MAX_TEXT:
-        await message.answer(tt.TEXT_TOO_LONG)
+    text = await _typed_text(message)
+    if text is None:
         return
     data = await state.get_data()
     ticket_id = int(data.get("ticket", 0))
