@@ -219,20 +219,9 @@ def build_rows(
                     )
                 )
                 continue
-            if node.is_survey:
-                rows.append(
-                    ExportRow(
-                        kind="criterion",
-                        code=node.code,
-                        title=node.title,
-                        max=node.max,
-                        explanation=SURVEY_NOTE,
-                        department=department,
-                    )
-                )
-                continue
-            maximum += node.max
-            answer = answers.get(node.code)
+            if not node.is_survey:
+                maximum += node.max
+            answer = None if node.is_survey else answers.get(node.code)
             if answer is None:
                 rows.append(
                     ExportRow(
@@ -240,7 +229,7 @@ def build_rows(
                         code=node.code,
                         title=node.title,
                         max=node.max,
-                        explanation=NOT_SCORED,
+                        explanation=SURVEY_NOTE if node.is_survey else NOT_SCORED,
                         department=department,
                     )
                 )
