@@ -410,6 +410,22 @@ async def _set(state: FSMContext, target: State, **changes: Any) -> None:
     await state.set_state(target)
 
 
+async def _set_fresh(state: FSMContext, target: State, scope: Scope, code: str | None) -> None:
+    """Enter ``target`` on criterion ``code`` (None: the overview) with no step input left."""
+    await _set(
+        state,
+        target,
+        aid=scope.assessment_id,
+        code=code,
+        part=0,
+        parts=[],
+        num=None,
+        pending=None,
+        paused=None,
+        ret=None,
+    )
+
+
 async def _open(
     message: Message,
     state: FSMContext,
@@ -426,18 +442,7 @@ async def _open(
         await _overview(message, state, session, cset, scope)
         return
     node = svc.criterion(cset, code, scope.department)
-    await _set(
-        state,
-        _input_state(_rule_at(node, 0)),
-        aid=scope.assessment_id,
-        code=code,
-        part=0,
-        parts=[],
-        num=None,
-        pending=None,
-        paused=None,
-        ret=None,
-    )
+    await _set_fresh(state, _input_state(_rule_at(node, 0)), scope, code)
     await _show(message, state, session, cset, scope, prefix=prefix)
 
 
@@ -450,18 +455,7 @@ async def _overview(
     *,
     prefix: str | None = None,
 ) -> None:
-    await _set(
-        state,
-        ScoringFlow.waiting_choice,
-        aid=scope.assessment_id,
-        code=None,
-        part=0,
-        parts=[],
-        num=None,
-        pending=None,
-        paused=None,
-        ret=None,
-    )
+    await _set_fresh(state, ScoringFlow.waiting_choice, scope, None)
     await _show(message, state, session, cset, scope, prefix=prefix)
 
 
