@@ -124,11 +124,19 @@ class Assembled:
 
 
 async def assemble(
-    settings: Settings, *, api_url: str | None = None, token: str | None = None
+    settings: Settings,
+    *,
+    api_url: str | None = None,
+    token: str | None = None,
+    migrate: bool | None = None,
 ) -> Assembled:
-    """Check data, migrate the embedded database, and build the bot and its dispatcher."""
+    """Check data, migrate the database, and build the bot and its dispatcher.
+
+    Migrations run by default only on the embedded SQLite file; a PostgreSQL deployment runs
+    ``cchc-bot db upgrade`` itself (the console, a development tool, always migrates).
+    """
     data, index = await prepare(settings)
-    if settings.is_embedded_db:
+    if settings.is_embedded_db if migrate is None else migrate:
         await upgrade(settings.db_url)
     engine = create_engine(settings.db_url)
     session_factory = create_session_factory(engine)
@@ -162,9 +170,10 @@ async def run_bot(
     token: str | None = None,
     stop_event: asyncio.Event | None = None,
     handle_signals: bool = False,
+    migrate: bool | None = None,
 ) -> None:
     """Run the bot with long polling until ``stop_event`` is set (or SIGINT/SIGTERM)."""
-    app = await assemble(settings, api_url=api_url, token=token)
+    app = await assemble(settings, api_url=api_url, token=token, migrate=migrate)
     bot, dp = app.bot, app.dp
     stop = stop_event or asyncio.Event()
     if handle_signals:

@@ -384,7 +384,8 @@ async def run_console(settings: Settings) -> None:
     url = await api.start(host="127.0.0.1", port=0)
     stop = asyncio.Event()
     bot_task = asyncio.create_task(
-        run_bot(settings, api_url=url, token=TOKEN, stop_event=stop), name="console-bot"
+        run_bot(settings, api_url=url, token=TOKEN, stop_event=stop, migrate=True),
+        name="console-bot",
     )
     console = Console(api, out, _INTERACTIVE_FIRST_REPLY_SECONDS if interactive else None)
     quit_requested = asyncio.Event()
