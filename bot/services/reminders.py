@@ -104,15 +104,12 @@ async def _claim_and_queue(
     result.already_claimed += len(planned) - len(fresh)
     if not fresh:
         return
-    ids = dict(
-        (
-            await session.execute(
-                select(OutboxMessage.dedup_key, OutboxMessage.id).where(
-                    OutboxMessage.dedup_key.in_([p.dedup_key for p in fresh])
-                )
-            )
-        ).tuples().all()
+    rows = await session.execute(
+        select(OutboxMessage.dedup_key, OutboxMessage.id).where(
+            OutboxMessage.dedup_key.in_([p.dedup_key for p in fresh])
+        )
     )
+    ids: dict[str | None, int] = {key: row_id for key, row_id in rows}
     claimed = await insert_many_or_ignore(
         session,
         ReminderSent,
