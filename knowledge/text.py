@@ -304,6 +304,12 @@ _PREFIXED_RE = re.compile(
 )
 _BARE_RE = re.compile(r"(?<![\w.,/])(\d{1,2}\.\d{1,2}\.\d{1,2})(?![\w/]|[.,]\d)")
 _ONLY_CODE_RE = re.compile(r"^\s*(\d{1,2}\.\d{1,2}(?:\.\d{1,2})?)\s*$")
+# A two-part code opening the question ("8.2 có phải tự chấm không") is a code, unless a unit
+# follows it ("2.5 điểm", "1.5 tỷ", "97.5 %").
+_LEADING_CODE_RE = re.compile(
+    r"^\s*(\d{1,2}\.\d{1,2})(?![\w.,/%])"
+    r"(?!\s*(?:%|diem|d\b|phan\s*tram|ty|trieu|nghin|ngan|dong|lan|ngay|thang|nam|gio|km|m\b))"
+)
 
 
 def _code_text(text: str) -> str:
@@ -321,7 +327,7 @@ def find_codes(text: str) -> list[str]:
         found.append((m.start(group), m.group(group)))
     for m in _BARE_RE.finditer(flat):
         found.append((m.start(1), m.group(1)))
-    only = _ONLY_CODE_RE.match(flat)
+    only = _ONLY_CODE_RE.match(flat) or _LEADING_CODE_RE.match(flat)
     if only:
         found.append((only.start(1), only.group(1)))
     out: list[str] = []

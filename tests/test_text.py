@@ -167,6 +167,8 @@ def test_stopwords_respect_typed_accents() -> None:
         ("so sánh tc 3.4.1 và tc 3.4.2", ["3.4.1", "3.4.2"]),
         ("tc 3.4.1, tiêu chí 3.4.1", ["3.4.1"]),
         ("Tiêu chí 2.1 (không phát sinh)", ["2.1"]),
+        ("8.2 có phải tự chấm không", ["8.2"]),  # a two-part code opening the question
+        ("3.4 tính sao", ["3.4"]),
     ],
 )
 def test_find_codes(text: str, codes: list[str]) -> None:
@@ -184,6 +186,9 @@ def test_find_codes(text: str, codes: list[str]) -> None:
         "DVC mức 3",  # folded "mức" is "muc" too: a one-part number after it is no code
         "tc 90%",
         "kế hoạch năm 2021",
+        "2.5 điểm là tối đa à",  # a leading decimal followed by a unit
+        "97.5% hồ sơ đúng hạn",
+        "1.5 tỷ đồng giải ngân",
     ],
 )
 def test_find_codes_ignores_numbers_that_are_not_codes(text: str) -> None:
