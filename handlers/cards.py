@@ -17,14 +17,7 @@ from criteria.schema import (
     TiersRule,
     YesNoRule,
 )
-
-
-def pts(value: Decimal) -> str:
-    """Points the Vietnamese way: 1,5 · 2 · 0,25."""
-    text = format(value.normalize(), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+from criteria.scoring import format_points as pts
 
 
 def _pct(value: Decimal) -> str:

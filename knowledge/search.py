@@ -28,7 +28,6 @@ import math
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from itertools import pairwise
 from typing import Any, Literal
 
@@ -47,6 +46,7 @@ from criteria.schema import (
     TiersRule,
     YesNoRule,
 )
+from criteria.scoring import format_points
 from knowledge.schema import Entry
 from knowledge.text import Analyzed, analyze, find_codes, is_stopword
 
@@ -590,41 +590,36 @@ class SearchIndex:
 # ---------------------------------------------------------------------- criterion cards
 
 
-def _points(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text.replace(".", ",")
-
-
 def _threshold(th: Threshold, unit: str = "%") -> str:
     sign = "trên" if th.strict else "từ"
     label = f" ({th.label})" if th.label else ""
-    return f"{sign} {_points(th.min)}{unit}{label}: {_points(th.points)} điểm"
+    return f"{sign} {format_points(th.min)}{unit}{label}: {format_points(th.points)} điểm"
 
 
 def _leaf_rule_text(
     rule: YesNoRule | TiersRule | RatioRule | CountRule | DeductionRule | SurveyRule,
 ) -> str:
     if isinstance(rule, YesNoRule):
-        return f"Có: {_points(rule.if_yes)} điểm; không: {_points(rule.if_no)} điểm"
+        return f"Có: {format_points(rule.if_yes)} điểm; không: {format_points(rule.if_no)} điểm"
     if isinstance(rule, TiersRule):
-        return "; ".join(f"{t.label}: {_points(t.points)} điểm" for t in rule.tiers)
+        return "; ".join(f"{t.label}: {format_points(t.points)} điểm" for t in rule.tiers)
     if isinstance(rule, RatioRule):
         parts = [f"Tỷ lệ = {rule.numerator} ÷ {rule.denominator} × 100"]
         parts += [_threshold(th) for th in rule.thresholds]
-        parts.append(f"thấp hơn: {_points(rule.below)} điểm")
+        parts.append(f"thấp hơn: {format_points(rule.below)} điểm")
         if rule.when_zero is not None:
             label = rule.when_zero_label or "Không phát sinh"
-            parts.append(f"{label}: {_points(rule.when_zero)} điểm")
+            parts.append(f"{label}: {format_points(rule.when_zero)} điểm")
         return "; ".join(parts)
     if isinstance(rule, CountRule):
         parts = [f"Đếm {rule.unit}"]
         parts += [_threshold(th, "") for th in rule.thresholds]
-        parts.append(f"thấp hơn: {_points(rule.below)} điểm")
+        parts.append(f"thấp hơn: {format_points(rule.below)} điểm")
         return "; ".join(parts)
     if isinstance(rule, DeductionRule):
         text = (
-            f"Trừ {_points(rule.per)} điểm cho mỗi {rule.unit}, "
-            f"thấp nhất {_points(rule.floor)} điểm"
+            f"Trừ {format_points(rule.per)} điểm cho mỗi {rule.unit}, "
+            f"thấp nhất {format_points(rule.floor)} điểm"
         )
         if rule.zero_if:
             text += f"; {rule.zero_if}: 0 điểm"
@@ -641,7 +636,7 @@ def rule_text(crit: Criterion) -> str:
         return ""
     if isinstance(rule, SumRule):
         return "Cộng các phần: " + "; ".join(
-            f"{p.label} (tối đa {_points(p.max)} điểm): {_leaf_rule_text(p.rule)}"
+            f"{p.label} (tối đa {format_points(p.max)} điểm): {_leaf_rule_text(p.rule)}"
             for p in rule.parts
         )
     return _leaf_rule_text(rule)
@@ -649,7 +644,7 @@ def rule_text(crit: Criterion) -> str:
 
 def describe_criterion(cset: CriteriaSet, crit: Criterion) -> str:
     """A short Vietnamese description built from the criterion card."""
-    lines = [f"Tiêu chí {crit.code} — {crit.title} (tối đa {_points(crit.max)} điểm)."]
+    lines = [f"Tiêu chí {crit.code} — {crit.title} (tối đa {format_points(crit.max)} điểm)."]
     dept = cset.department_name(crit.department) if crit.department else ""
     if dept:
         lines.append(f"Phụ trách: {dept}.")
