@@ -419,3 +419,27 @@ class AuditLog(Base):
     old: Mapped[str | None] = mapped_column(Text)
     new: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- Assessment extras ---------------------------------------------------------------------
+
+
+class AssessmentExtra(Base):
+    """A figure the coordinator enters for the whole assessment, outside the criteria.
+
+    ``kind`` is "bonus" or "penalty" (``count``: occurrences claimed of the set's item
+    ``code``) or "survey" (``points``: what the province announced for survey criterion
+    ``code``). Changes are audited in ``audit_log``.
+    """
+
+    __tablename__ = "assessment_extra"
+    __table_args__ = (UniqueConstraint("assessment_id", "kind", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"))
+    kind: Mapped[str] = mapped_column(String(8))
+    code: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int | None] = mapped_column(Integer)
+    points: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    updated_by: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
