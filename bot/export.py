@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Answer, Person, Unit
 from bot.services import assessments
 from criteria.schema import CriteriaSet, Criterion
-from criteria.scoring import ScoreResult, Summary, format_points, summarise
+from criteria.scoring import ScoreResult, Summary, format_points
 
 RowKind = Literal["area", "group", "criterion", "area_total"]
 
@@ -40,6 +40,7 @@ COLUMNS: tuple[str, ...] = (
 # Print widths (characters) of the columns above, for an A4 landscape page fitted to width.
 WIDTHS: tuple[int, ...] = (9, 48, 9, 9, 42, 38, 30, 20, 18, 16)
 SURVEY_NOTE = "Do tỉnh chấm qua điều tra xã hội học (không tự chấm)"
+SURVEY_ANNOUNCED = "Kết quả điều tra xã hội học do tỉnh công bố (không tự chấm)"
 NOT_SCORED = "Chưa chấm"
 _CENT = Decimal("0.01")
 
@@ -109,6 +110,7 @@ class Export:
     rows: list[ExportRow]
     summary: Summary
     exported_on: date = field(default_factory=date.today)
+    extras: assessments.Extras = field(default_factory=assessments.Extras)
 
 
 def evidence_text(answer: Answer) -> tuple[str, ...]:
@@ -117,6 +119,8 @@ def evidence_text(answer: Answer) -> tuple[str, ...]:
     for item in answer.evidence:
         if item.kind == "file":
             items.append(f"Tệp: {item.file_name or item.text or 'không tên'}")
+        elif item.kind == "photo":
+            items.append(f"Ảnh: {item.file_name or item.text or 'không tên'}")
         elif item.text:
             items.append(item.text)
     if answer.evidence_status == assessments.EVIDENCE_MISSING:
@@ -148,9 +152,11 @@ async def load(
     """Everything the files of ``unit``'s assessment need, read in one go (no writes)."""
     assessment = await assessments.find(session, unit.id, cset.id)
     answers: dict[str, StoredAnswer] = {}
+    extras = assessments.Extras()
     if assessment is not None:
         stored = await assessments.answers(session, assessment.id)
         answers = {code: stored_answer(a) for code, a in stored.items()}
+        extras = await assessments.extras(session, assessment, cset)
     authors = {a.author_id for a in answers.values() if a.author_id is not None}
     names: dict[int, str] = {}
     if authors:
@@ -159,8 +165,9 @@ async def load(
     return Export(
         cset=cset,
         unit_name=unit.name,
-        rows=build_rows(cset, answers, names, tz),
-        summary=summary_of(cset, answers),
+        rows=build_rows(cset, answers, names, tz, extras.survey),
+        summary=summary_of(cset, answers, extras),
+        extras=extras,
         exported_on=now.astimezone(tz).date(),
     )
 
@@ -170,15 +177,19 @@ def local_time(value: datetime | None, tz: tzinfo) -> str:
     return "" if value is None else value.astimezone(tz).strftime("%d/%m/%Y %H:%M")
 
 
-def summary_of(cset: CriteriaSet, answers: Mapping[str, StoredAnswer]) -> Summary:
-    """The totals of the stored answers (survey, bonus and penalty not entered yet)."""
+def summary_of(
+    cset: CriteriaSet,
+    answers: Mapping[str, StoredAnswer],
+    extras: assessments.Extras | None = None,
+) -> Summary:
+    """The totals of the stored answers, with the bonus, penalty and survey figures entered."""
     by_code = cset.by_code()
     results = {
         code: a.result()
         for code, a in answers.items()
         if code in by_code and by_code[code].is_leaf and not by_code[code].is_survey
     }
-    return summarise(cset, results)
+    return (extras or assessments.Extras()).summarise(cset, results)
 
 
 def _walk(node: Criterion, department: str | None) -> Iterator[tuple[Criterion, str | None]]:
@@ -194,10 +205,12 @@ def build_rows(
     answers: Mapping[str, StoredAnswer],
     people_names: Mapping[int, str],
     tz: tzinfo,
+    survey: Mapping[str, Decimal] | None = None,
 ) -> list[ExportRow]:
     """The rows of the export, area by area: heading, criteria, then the area's total.
 
-    Area totals count self-scored criteria only; survey criteria are listed with a note.
+    Area totals count self-scored criteria only; survey criteria are listed with a note and
+    the points the province announced (``survey``), when entered.
     """
     rows: list[ExportRow] = []
     for area in cset.areas:
@@ -222,6 +235,20 @@ def build_rows(
             if not node.is_survey:
                 maximum += node.max
             answer = None if node.is_survey else answers.get(node.code)
+            announced = (survey or {}).get(node.code) if node.is_survey else None
+            if announced is not None:
+                rows.append(
+                    ExportRow(
+                        kind="criterion",
+                        code=node.code,
+                        title=node.title,
+                        max=node.max,
+                        points=announced,
+                        explanation=SURVEY_ANNOUNCED,
+                        department=department,
+                    )
+                )
+                continue
             if answer is None:
                 rows.append(
                     ExportRow(
@@ -378,7 +405,7 @@ def to_xlsx(
         elif value is not None:
             ws.cell(row=r, column=4, value=value)
         ws.cell(row=r, column=4).font = bold
-    if summary.survey_max:
+    if summary.survey_max and not summary.survey_points:
         r += 2
         ws.cell(row=r, column=2, value=_survey_note(summary)).alignment = wrap
         ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=ncols)

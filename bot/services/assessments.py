@@ -7,7 +7,7 @@ Services take an ``AsyncSession`` and never commit; the caller owns the transact
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Answer, Assessment, AuditLog, Evidence
+from bot.db.models import Answer, Assessment, AssessmentExtra, AuditLog, Evidence
 from bot.errors import CchcError, NotAllowed, NotFound
-from criteria.schema import CriteriaSet, Criterion, SumRule
+from criteria.schema import BonusItem, CriteriaSet, Criterion, SumRule
 from criteria.scoring import (
     CountInput,
     DeductionInput,
@@ -33,6 +33,7 @@ from criteria.scoring import (
     Summary,
     TierInput,
     YesNoInput,
+    format_points,
     score,
     summarise,
 )
@@ -44,7 +45,9 @@ EVIDENCE_OK = "ok"
 EVIDENCE_MISSING = "missing"
 EVIDENCE_EXPLAINED = "explained"
 EVIDENCE_PENDING = "pending"
-EVIDENCE_KINDS = ("text", "file", "link")
+EVIDENCE_KINDS = ("text", "file", "photo", "link")
+# Kinds that carry a Telegram file_id ("file" rows older than "photo" may hold photos too).
+FILE_KINDS = ("file", "photo")
 
 MAX_TEXT = 2000
 
@@ -344,9 +347,9 @@ async def add_evidence(
     """Attach one evidence item (a document reference, a Telegram file or a link)."""
     if kind not in EVIDENCE_KINDS:
         raise ValueError(f"evidence kind must be one of {EVIDENCE_KINDS}, not {kind!r}")
-    if kind == "file" and not file_id:
+    if kind in FILE_KINDS and not file_id:
         raise ValueError("a file evidence needs its file_id")
-    if kind != "file" and not (text or "").strip():
+    if kind not in FILE_KINDS and not (text or "").strip():
         raise CchcError("Minh chứng trống. Hãy gửi số, ngày văn bản, một tệp hoặc đường link.")
     ans = await _answer_for_update(session, assessment, code)
     old_status = ans.evidence_status
@@ -590,12 +593,13 @@ def _progress(
     assessment: Assessment,
     found: dict[str, Answer],
     department: str | None,
+    extra: Extras | None = None,
 ) -> Progress:
     leaves = assigned_leaves(cset, department)
     codes = tuple(c.code for c in leaves)
     mine = {code: found[code] for code in codes if code in found}
     results = {code: result_of(a) for code, a in mine.items()}
-    summary = summarise(cset, results)
+    summary = (extra or Extras()).summarise(cset, results)
     areas = []
     for area in cset.areas:
         in_area = [c for c in leaves if c.area_code == area.code]
@@ -635,8 +639,11 @@ def _progress(
 async def progress(
     session: AsyncSession, assessment: Assessment, cset: CriteriaSet, department: str | None
 ) -> Progress:
-    """Scored count, points against the maximum, per area, missing evidence, what is next."""
-    return _progress(cset, assessment, await answers(session, assessment.id), department)
+    """Scored count, points against the maximum, per area, missing evidence, what is next.
+
+    The whole unit's summary (``department`` None) includes bonus, penalty and survey."""
+    extra = await extras(session, assessment, cset) if department is None else None
+    return _progress(cset, assessment, await answers(session, assessment.id), department, extra)
 
 
 def next_code(
@@ -682,3 +689,162 @@ async def unfinished(
         elif needs_evidence(ans):
             work.missing_evidence.append(node.code)
     return {d: w for d, w in out.items() if w.unscored or w.missing_evidence}
+
+
+# --- bonus, penalty and survey results (entered by the coordinator) --------------------------
+
+BONUS = "bonus"
+PENALTY = "penalty"
+SURVEY = "survey"
+EXTRA_KINDS = (BONUS, PENALTY, SURVEY)
+
+
+class UnknownExtra(NotFound):
+    user_message = "Không có mục điểm thưởng, điểm trừ hoặc khảo sát này trong bộ tiêu chí."
+
+
+@dataclass(frozen=True, slots=True)
+class Extras:
+    """What the coordinator entered: occurrences per bonus/penalty item, survey points per
+    survey criterion (absent: not announced yet). Only items of the current set are kept."""
+
+    bonus: dict[str, int] = field(default_factory=dict)
+    penalty: dict[str, int] = field(default_factory=dict)
+    survey: dict[str, Decimal] = field(default_factory=dict)
+
+    def summarise(self, cset: CriteriaSet, results: Mapping[str, ScoreResult]) -> Summary:
+        """The engine's summary with these figures (it applies the caps)."""
+        return summarise(cset, results, bonus=self.bonus, penalty=self.penalty, survey=self.survey)
+
+
+def bonus_items(cset: CriteriaSet, kind: str) -> tuple[BonusItem, ...]:
+    """The set's bonus (``kind`` "bonus") or penalty ("penalty") items; none without a block."""
+    block = cset.bonus if kind == BONUS else cset.penalty if kind == PENALTY else None
+    return block.items if block is not None else ()
+
+
+def survey_criteria(cset: CriteriaSet) -> list[Criterion]:
+    """The set's survey leaves (scored by the province), in the set's order."""
+    return [c for c in cset.leaves() if c.is_survey]
+
+
+def extra_item(cset: CriteriaSet, kind: str, code: str) -> BonusItem | Criterion:
+    """The bonus/penalty item or survey criterion ``code``; ``UnknownExtra`` otherwise."""
+    if kind == SURVEY:
+        for node in survey_criteria(cset):
+            if node.code == code:
+                return node
+    else:
+        for item in bonus_items(cset, kind):
+            if item.code == code:
+                return item
+    raise UnknownExtra()
+
+
+async def _extra_rows(
+    session: AsyncSession, assessment_id: int
+) -> dict[tuple[str, str], AssessmentExtra]:
+    result = await session.execute(
+        select(AssessmentExtra).where(AssessmentExtra.assessment_id == assessment_id)
+    )
+    return {(e.kind, e.code): e for e in result.scalars().all()}
+
+
+async def extras(session: AsyncSession, assessment: Assessment, cset: CriteriaSet) -> Extras:
+    """The bonus, penalty and survey figures of the assessment (items of ``cset`` only)."""
+    rows = await _extra_rows(session, assessment.id)
+    out = Extras()
+    for kind, target in ((BONUS, out.bonus), (PENALTY, out.penalty)):
+        for item in bonus_items(cset, kind):
+            row = rows.get((kind, item.code))
+            if row is not None and row.count:
+                target[item.code] = row.count
+    for node in survey_criteria(cset):
+        row = rows.get((SURVEY, node.code))
+        if row is not None and row.points is not None:
+            out.survey[node.code] = Decimal(row.points)
+    return out
+
+
+async def _set_extra(
+    session: AsyncSession,
+    assessment: Assessment,
+    kind: str,
+    code: str,
+    *,
+    count: int | None,
+    points: Decimal | None,
+    actor: int,
+    now: datetime,
+) -> AssessmentExtra:
+    rows = await _extra_rows(session, assessment.id)
+    row = rows.get((kind, code))
+    old = None if row is None else {"count": row.count, "points": _str(row.points)}
+    new = {"count": count, "points": _str(points)}
+    if old == new:
+        assert row is not None
+        return row
+    if row is None:
+        row = AssessmentExtra(assessment_id=assessment.id, kind=kind, code=code)
+        session.add(row)
+    row.count = count
+    row.points = points
+    row.updated_by = actor
+    row.updated_at = now
+    await session.flush()
+    _audit(session, assessment, code=code, actor=actor, action=kind, old=old, new=new, now=now)
+    return row
+
+
+def _str(value: Decimal | None) -> str | None:
+    return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
+
+
+async def set_extra_count(
+    session: AsyncSession,
+    *,
+    assessment: Assessment,
+    cset: CriteriaSet,
+    kind: str,
+    code: str,
+    count: int,
+    actor: int,
+    now: datetime,
+) -> AssessmentExtra:
+    """Record how many times bonus/penalty item ``code`` is claimed (0 clears it).
+
+    A one-off item takes 0 or 1. Refuses a locked assessment (``AssessmentLocked``)."""
+    _check_open(assessment)
+    if kind not in (BONUS, PENALTY):
+        raise UnknownExtra()
+    item = extra_item(cset, kind, code)
+    assert not isinstance(item, Criterion)
+    limit = None if item.per_occurrence else 1
+    if isinstance(count, bool) or count < 0 or (limit is not None and count > limit):
+        raise CchcError("Số lần không hợp lệ cho mục này.")
+    return await _set_extra(
+        session, assessment, kind, code, count=count, points=None, actor=actor, now=now
+    )
+
+
+async def set_survey_points(
+    session: AsyncSession,
+    *,
+    assessment: Assessment,
+    cset: CriteriaSet,
+    code: str,
+    points: Decimal | None,
+    actor: int,
+    now: datetime,
+) -> AssessmentExtra:
+    """Record the survey points the province announced for ``code`` (None: not yet known).
+
+    Refuses points outside 0..max and a locked assessment (``AssessmentLocked``)."""
+    _check_open(assessment)
+    node = extra_item(cset, SURVEY, code)
+    assert isinstance(node, Criterion)
+    if points is not None and (not points.is_finite() or points < 0 or points > node.max):
+        raise CchcError(f"Điểm tiêu chí {code} phải từ 0 đến {format_points(node.max)}.")
+    return await _set_extra(
+        session, assessment, SURVEY, code, count=None, points=points, actor=actor, now=now
+    )
