@@ -138,28 +138,42 @@ async def test_bad_extras_and_locked_assessment_are_refused(
     async with session_factory() as session, session.begin():
         assessment = await session.get(Assessment, aid)
         assert assessment is not None
-        common = {"session": session, "assessment": assessment, "cset": cset, "now": NOW}
-        with pytest.raises(svc.UnknownExtra):
+        async def count(kind: str, code: str, n: int) -> None:
             await svc.set_extra_count(
-                **common, kind=svc.BONUS, code="phe-binh", count=1, actor=COORDINATOR
+                session,
+                assessment=assessment,
+                cset=cset,
+                kind=kind,
+                code=code,
+                count=n,
+                actor=COORDINATOR,
+                now=NOW,
             )
-        with pytest.raises(CchcError, match="Số lần"):  # a one-off item is claimed once
-            await svc.set_extra_count(
-                **common, kind=svc.PENALTY, code="nhung-nhieu", count=2, actor=COORDINATOR
-            )
-        with pytest.raises(CchcError, match="từ 0 đến 12"):
+
+        async def survey(code: str, points: str) -> None:
             await svc.set_survey_points(
-                **common, code="8.1", points=Decimal("12.25"), actor=COORDINATOR
+                session,
+                assessment=assessment,
+                cset=cset,
+                code=code,
+                points=Decimal(points),
+                actor=COORDINATOR,
+                now=NOW,
             )
+
+        with pytest.raises(svc.UnknownExtra):
+            await count(svc.BONUS, "phe-binh", 1)
+        with pytest.raises(CchcError, match="Số lần"):  # a one-off item is claimed once
+            await count(svc.PENALTY, "nhung-nhieu", 2)
+        with pytest.raises(CchcError, match="từ 0 đến 12"):
+            await survey("8.1", "12.25")
         with pytest.raises(svc.UnknownExtra):  # a self-scored criterion is not a survey one
-            await svc.set_survey_points(**common, code="1.1.1", points=Decimal(1), actor=1)
+            await survey("1.1.1", "1")
         await svc.lock(session, assessment, COORDINATOR, NOW)
         with pytest.raises(svc.AssessmentLocked):
-            await svc.set_extra_count(
-                **common, kind=svc.BONUS, code="khen-thuong", count=1, actor=COORDINATOR
-            )
+            await count(svc.BONUS, "khen-thuong", 1)
         with pytest.raises(svc.AssessmentLocked):
-            await svc.set_survey_points(**common, code="8.1", points=Decimal(1), actor=1)
+            await survey("8.1", "1")
     async with session_factory() as session:
         assert (await session.execute(select(AssessmentExtra))).scalars().all() == []
         actions = (await session.execute(select(AuditLog.action))).scalars().all()
