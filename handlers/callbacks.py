@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from aiogram.filters.callback_data import CallbackData
 
 
@@ -11,10 +13,25 @@ class MenuCb(CallbackData, prefix="m"):
 
 class AskCb(CallbackData, prefix="a"):
     """Ask journey: open an entry (``e``) or a criterion (``c``), feedback (``up``/``down``),
-    or send the question to the province (``hs``). ``ref`` is an entry id or a code."""
+    or send the question to the province (``hs``). ``ref`` is an entry id or a code; ``q``
+    the question-log id a pick (clarify choice, related question) answers, if any.
+
+    Without ``q`` the data keeps its three-part form (``a:e:<id>``), so buttons sent before
+    ``q`` existed, and those of other journeys, still unpack."""
 
     action: str
     ref: str
+    q: int | None = None
+
+    def pack(self) -> str:
+        packed = super().pack()
+        return packed.removesuffix(self.__separator__) if self.q is None else packed
+
+    @classmethod
+    def unpack(cls, value: str) -> Self:
+        if value.count(cls.__separator__) == len(cls.model_fields) - 1:
+            value += cls.__separator__  # no ``q``: an empty last part means None
+        return super().unpack(value)
 
 
 class BrowseCb(CallbackData, prefix="t"):
@@ -117,3 +134,24 @@ class CoordCb(CallbackData, prefix="co"):
     unit: int = 0
     dep: str = ""
     code: str = ""
+
+
+class ExtraCb(CallbackData, prefix="cx"):
+    """Coordination (/tiendo): bonus, penalty and survey results of ``unit`` (checked against
+    the user's own). ``kind`` is bonus, penalty or survey, ``code`` the item or criterion.
+
+    Actions: the list (``ls``), one item (``it``), set its count to ``value`` (``set``),
+    clear a survey result (``clr``)."""
+
+    action: str
+    unit: int = 0
+    kind: str = ""
+    code: str = ""
+    value: int = 0
+
+
+class EvidenceCb(CallbackData, prefix="cf"):
+    """Coordination (/tiendo): send evidence file ``id`` of ``unit`` to the coordinator."""
+
+    unit: int
+    id: int

@@ -986,7 +986,7 @@ def _evidence_of(message: Message) -> tuple[str, str | None, str | None, str | N
         return "file", message.caption, doc.file_id, doc.file_name or "tep"
     if message.photo:
         photo = message.photo[-1]
-        return "file", message.caption, photo.file_id, f"anh-{photo.file_unique_id}.jpg"
+        return "photo", message.caption, photo.file_id, f"anh-{photo.file_unique_id}.jpg"
     text = (message.text or "").strip()
     if not text or text.startswith("/"):
         return None
@@ -1031,9 +1031,11 @@ async def evidence_sent(
             now=clock.now(),
         )
         count = len((await svc.answers(session, assessment.id))[code].evidence)
-    what = file_name if kind == "file" else (text or "")
+    what = file_name if kind in svc.FILE_KINDS else (text or "")
+    # A photo is announced as a file ("tệp") like before; it is stored as "photo" to be sent back.
+    shown = "file" if kind == "photo" else kind
     await _show(
-        message, state, session, cset, scope, prefix=t.evidence_added(kind, what or "", count)
+        message, state, session, cset, scope, prefix=t.evidence_added(shown, what or "", count)
     )
 
 

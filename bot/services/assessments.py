@@ -848,3 +848,37 @@ async def set_survey_points(
     return await _set_extra(
         session, assessment, SURVEY, code, count=None, points=points, actor=actor, now=now
     )
+
+
+# --- evidence files for the coordinator ------------------------------------------------------
+
+
+def is_photo(item: Evidence) -> bool:
+    """A photo (sent with sendPhoto): kind "photo", or an older "file" row named ``anh-….jpg``."""
+    if item.kind == "photo":
+        return True
+    name = item.file_name or ""
+    return item.kind == "file" and name.startswith("anh-") and name.endswith(".jpg")
+
+
+def files_of(ans: Answer) -> list[Evidence]:
+    """The answer's evidence items that are Telegram files or photos, in order."""
+    return [e for e in ans.evidence if e.kind in FILE_KINDS and e.file_id]
+
+
+async def unit_evidence_file(
+    session: AsyncSession, evidence_id: int, unit_id: int
+) -> Evidence | None:
+    """Evidence file ``evidence_id`` if it belongs to an answer of ``unit_id``'s assessments."""
+    result = await session.execute(
+        select(Evidence)
+        .join(Answer, Answer.id == Evidence.answer_id)
+        .join(Assessment, Assessment.id == Answer.assessment_id)
+        .where(
+            Evidence.id == evidence_id,
+            Assessment.unit_id == unit_id,
+            Evidence.kind.in_(FILE_KINDS),
+            Evidence.file_id.is_not(None),
+        )
+    )
+    return result.scalar_one_or_none()

@@ -144,7 +144,7 @@ async def test_officer_scores_department_with_every_kind_of_step(
             ("text", None, None),
             ("link", None, None),
             ("file", "DOC-1", "ke-hoach.pdf"),
-            ("file", "PHOTO-1", "anh-p1.jpg"),
+            ("photo", "PHOTO-1", "anh-p1.jpg"),
         ]
         assert items[0].text == "Danh mục văn bản QPPL số 12/DM-UBND ngày 05/11/2021"
     assert (await _answers(session_factory))["2.1"].evidence_status == "ok"
