@@ -33,15 +33,23 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _hit_button(kb: InlineKeyboardBuilder, hit: Hit) -> None:
+def _hit_button(kb: InlineKeyboardBuilder, hit: Hit, log_id: int | None = None) -> None:
+    """A button opening ``hit``; with ``log_id`` the pick is recorded on that question."""
     if hit.kind == "entry" and hit.entry_id:
-        kb.button(text=_short(hit.question), callback_data=AskCb(action="e", ref=hit.entry_id))
+        kb.button(
+            text=_short(hit.question), callback_data=AskCb(action="e", ref=hit.entry_id, q=log_id)
+        )
     elif hit.criterion_codes:
         code = hit.criterion_codes[0]
         kb.button(
             text=_short(f"Tiêu chí {code}: {hit.question}"),
-            callback_data=AskCb(action="c", ref=code),
+            callback_data=AskCb(action="c", ref=code, q=log_id),
         )
+
+
+def _feedback_buttons(kb: InlineKeyboardBuilder, log_id: int) -> None:
+    kb.button(text=texts.BTN_UP, callback_data=AskCb(action="up", ref=str(log_id)))
+    kb.button(text=texts.BTN_DOWN, callback_data=AskCb(action="down", ref=str(log_id)))
 
 
 def _entry_reply(data: BotData, catalogue: Catalogue, entry_id: str) -> str | None:
@@ -93,10 +101,9 @@ def _answer_keyboard(
     kb = InlineKeyboardBuilder()
     related = _related(result, shown, index)
     for hit in related:
-        _hit_button(kb, hit)
+        _hit_button(kb, hit, log_id)
     if log_id is not None:
-        kb.button(text=texts.BTN_UP, callback_data=AskCb(action="up", ref=str(log_id)))
-        kb.button(text=texts.BTN_DOWN, callback_data=AskCb(action="down", ref=str(log_id)))
+        _feedback_buttons(kb, log_id)
     kb.adjust(*([1] * len(related)), 2)
     return kb.as_markup()
 
@@ -177,7 +184,7 @@ async def question(
     if result.decision == "clarify" and result.results:
         kb = InlineKeyboardBuilder()
         for hit in result.results[:3]:
-            _hit_button(kb, hit)
+            _hit_button(kb, hit, log_id)
         kb.button(text=texts.BTN_NOT_THIS, callback_data=AskCb(action="hs", ref=str(log_id)))
         kb.adjust(1)
         await message.answer(texts.ASK_CLARIFY, reply_markup=kb.as_markup())
@@ -187,26 +194,75 @@ async def question(
     await message.answer(texts.ASK_NONE, reply_markup=kb.as_markup())
 
 
+async def _picked(
+    query: CallbackQuery,
+    callback_data: AskCb,
+    session: AsyncSession,
+    clock: Clock,
+    *,
+    entry_id: str | None,
+    criterion_code: str | None,
+) -> InlineKeyboardMarkup | None:
+    """Record a pick on the asker's own question; 👍/👎 for it, or None (no question, or a
+    forged or someone else's: the answer still opens, nothing is recorded)."""
+    if callback_data.q is None:
+        return None
+    async with session.begin():
+        ok = await questions.record_pick(
+            session,
+            callback_data.q,
+            telegram_id=query.from_user.id,
+            entry_id=entry_id,
+            criterion_code=criterion_code,
+            now=clock.now(),
+        )
+    if not ok:
+        return None
+    kb = InlineKeyboardBuilder()
+    _feedback_buttons(kb, callback_data.q)
+    kb.adjust(2)
+    return kb.as_markup()
+
+
 @router.callback_query(AskCb.filter(F.action == "e"))
 async def open_entry(
-    query: CallbackQuery, callback_data: AskCb, catalogue: Catalogue, bot_data: BotData
+    query: CallbackQuery,
+    callback_data: AskCb,
+    catalogue: Catalogue,
+    bot_data: BotData,
+    session: AsyncSession,
+    clock: Clock,
 ) -> None:
     body = _entry_reply(bot_data, catalogue, callback_data.ref)
-    if body is None or not isinstance(query.message, Message):
+    entry = bot_data.by_id.get(callback_data.ref)
+    if body is None or entry is None or not isinstance(query.message, Message):
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
+    code = entry.criteria[0] if entry.criteria else None
+    markup = await _picked(
+        query, callback_data, session, clock, entry_id=entry.id, criterion_code=code
+    )
     await query.answer()
-    await _send(query.message, body, None)
+    await _send(query.message, body, markup)
 
 
 @router.callback_query(AskCb.filter(F.action == "c"))
-async def open_criterion(query: CallbackQuery, callback_data: AskCb, catalogue: Catalogue) -> None:
+async def open_criterion(
+    query: CallbackQuery,
+    callback_data: AskCb,
+    catalogue: Catalogue,
+    session: AsyncSession,
+    clock: Clock,
+) -> None:
     body = _criterion_reply(catalogue, callback_data.ref)
     if body is None or not isinstance(query.message, Message):
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
+    markup = await _picked(
+        query, callback_data, session, clock, entry_id=None, criterion_code=callback_data.ref
+    )
     await query.answer()
-    await _send(query.message, body, None)
+    await _send(query.message, body, markup)
 
 
 @router.callback_query(AskCb.filter(F.action.in_({"up", "down"})))

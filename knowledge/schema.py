@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Code = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)*$")]
 Text = Annotated[str, Field(min_length=1)]
+
+# An entry id travels in button data (``a:e:<id>:<question log id>``), which Telegram caps
+# at 64 bytes; 44 characters leave room for the prefix and a 14-digit log id (< 64).
+MAX_ID_LENGTH = 44
 
 
 class Entry(BaseModel):
@@ -27,3 +31,13 @@ class Entry(BaseModel):
     source: Text
     tags: tuple[Text, ...] = ()
     escalate: bool = False
+
+    @field_validator("id")
+    @classmethod
+    def _id_fits_in_a_button(cls, value: str) -> str:
+        if len(value) > MAX_ID_LENGTH:
+            raise ValueError(
+                f"mã mục dài {len(value)} ký tự, tối đa {MAX_ID_LENGTH} "
+                "(mã nằm trong dữ liệu nút bấm của Telegram, giới hạn 64 byte)"
+            )
+        return value

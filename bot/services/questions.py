@@ -55,6 +55,25 @@ async def set_feedback(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def record_pick(
+    session: AsyncSession,
+    question_id: int,
+    *,
+    telegram_id: int,
+    entry_id: str | None,
+    criterion_code: str | None,
+    now: datetime | None = None,
+) -> bool:
+    """Store the entry (or criterion) the asker chose among the offered ones on their own
+    question; False if it is not theirs (a forged or foreign button) — nothing changes."""
+    result = await session.execute(
+        update(QuestionLog)
+        .where(QuestionLog.id == question_id, QuestionLog.telegram_id == telegram_id)
+        .values(entry_id=entry_id, criterion_code=criterion_code, updated_at=now or utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def mark_for_province(
     session: AsyncSession, question_id: int, *, telegram_id: int, now: datetime | None = None
 ) -> bool:

@@ -8,6 +8,7 @@ from typing import Any, cast
 
 import pytest
 from aiogram.types import Chat, Message, PhotoSize, Update
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -15,7 +16,7 @@ from bot.data import BotData
 from bot.db.models import QuestionLog
 from bot.settings import Settings
 from handlers.callbacks import AskCb
-from knowledge.schema import Entry
+from knowledge.schema import MAX_ID_LENGTH, Entry
 from knowledge.search import SearchIndex, SearchResult
 from tests.recording import Harness, Sent, build_harness
 
@@ -81,7 +82,7 @@ async def test_entry_answer_shows_answer_card_and_related(
     _, button = related[0]
     opened = _messages(await harness.press(harness.user(102), button))
     assert len(opened) == 1
-    ref = button.split(":", 2)[2]
+    ref = AskCb.unpack(button).ref
     if button.startswith("a:e:"):
         assert data.by_id[ref].question in opened[0].text.replace("&quot;", '"')
     else:
@@ -240,15 +241,18 @@ async def test_clarify_offers_choices_and_the_province(
     assert "<b>Có phải bạn hỏi…</b>" in reply.text
     labels = [t for t, _ in reply.buttons]
     assert len(labels) == 4 and labels[-1] == "Không phải — hỏi Sở"
+    (row,) = await _log(session_factory, 110)
+    # Each choice carries the question it answers (the log row), so the pick is recorded.
     assert [d for _, d in reply.buttons[:3]] == [
-        "a:e:tc-1-1-1-cach-cham",
-        "a:e:tc-7-1-1-ke-hoach-cntt",
-        "a:c:1.1",
+        f"a:e:tc-1-1-1-cach-cham:{row.id}",
+        f"a:e:tc-7-1-1-ke-hoach-cntt:{row.id}",
+        f"a:c:1.1:{row.id}",
     ]
     (card,) = _messages(await scripted.press(user, reply.buttons[2][1]))
     assert "<b>Tiêu chí 1.1</b>" in card.text
     (row,) = await _log(session_factory, 110)
     assert (row.decision, row.for_province) == ("clarify", False)
+    assert (row.entry_id, row.criterion_code) == (None, "1.1")
     told = _messages(await scripted.press(user, reply.button("Không phải")))
     assert "Phòng Nội vụ" in told[0].text and "ghi nhận" in told[0].text
     assert (await _log(session_factory, 110))[0].for_province is True
@@ -269,3 +273,94 @@ async def test_long_answer_is_split_and_escaped(scripted: Harness) -> None:
     assert "hồ sơ &amp; tài liệu" in whole
     assert "Văn bản thử &lt;số 1&gt; &amp; phụ lục" in whole
     assert "<b>Tiêu chí 3.4.1</b>" in sent[-1].text
+
+
+# --- Picks (clarify choices, related questions) carry the question ------------------------
+
+
+async def test_clarify_pick_is_recorded_and_gets_feedback(
+    scripted: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    user = scripted.user(112)
+    (reply,) = _messages(await scripted.send(user, "kế hoạch năm nay"))
+    (row,) = await _log(session_factory, 112)
+    assert (row.decision, row.entry_id) == ("clarify", "tc-1-1-1-cach-cham")  # the best guess
+    (opened,) = _messages(await scripted.press(user, reply.button("Tiêu chí 7.1.1")))
+    assert "<b>Tiêu chí 7.1.1</b>" in opened.text
+    assert opened.buttons == [
+        ("👍 Hữu ích", f"a:up:{row.id}"),
+        ("👎 Chưa đúng", f"a:down:{row.id}"),
+    ]
+    (row,) = await _log(session_factory, 112)
+    assert (row.entry_id, row.criterion_code, row.helpful) == (
+        "tc-7-1-1-ke-hoach-cntt",
+        "7.1.1",
+        None,
+    )
+    # The 👎 under the picked answer judges the same question.
+    down = await scripted.press(user, opened.button("👎"))
+    assert "Phòng Nội vụ" in down[0].text and not down[0].show_alert
+    (row,) = await _log(session_factory, 112)
+    assert (row.entry_id, row.helpful) == ("tc-7-1-1-ke-hoach-cntt", False)
+
+
+async def test_related_pick_is_recorded_and_gets_feedback(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    user = harness.user(113)
+    (reply,) = _messages(await harness.send(user, ENTRY_QUESTION))
+    (row,) = await _log(session_factory, 113)
+    picks = [AskCb.unpack(d) for _, d in reply.buttons if d.startswith(("a:e:", "a:c:"))]
+    assert picks and all(p.q == row.id for p in picks)
+    pick = next(p for p in picks if p.action == "e")
+    assert pick.ref != row.entry_id
+    (opened,) = _messages(await harness.press(user, pick.pack()))
+    assert opened.button("👍") == f"a:up:{row.id}"
+    assert opened.button("👎") == f"a:down:{row.id}"
+    (after,) = await _log(session_factory, 113)
+    assert after.entry_id == pick.ref
+    assert after.decision == "answer" and after.text == ENTRY_QUESTION
+
+
+async def test_forged_pick_opens_the_entry_but_records_nothing(
+    scripted: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    owner, intruder = scripted.user(114), scripted.user(115)
+    (reply,) = _messages(await scripted.send(owner, "kế hoạch năm nay"))
+    (before,) = await _log(session_factory, 114)
+    button = reply.button("Tiêu chí 7.1.1")
+    for data in (button, AskCb(action="c", ref="7.1", q=before.id).pack()):
+        sent = await scripted.press(intruder, data)
+        assert [s.method for s in sent] == ["answerCallbackQuery", "sendMessage"]
+        assert not sent[0].show_alert and not sent[0].text
+        assert "<b>Tiêu chí 7.1" in sent[1].text
+        assert sent[1].buttons == []  # no 👍/👎 on someone else's question
+    # A log id that does not exist, or none at all (browse buttons): opens, records nothing.
+    for data in (
+        AskCb(action="e", ref="tc-7-1-1-ke-hoach-cntt", q=987654321).pack(),
+        AskCb(action="e", ref="tc-7-1-1-ke-hoach-cntt").pack(),
+    ):
+        (opened,) = _messages(await scripted.press(owner, data))
+        assert "<b>Tiêu chí 7.1.1</b>" in opened.text and opened.buttons == []
+    (after,) = await _log(session_factory, 114)
+    assert (after.entry_id, after.criterion_code, after.updated_at) == (
+        before.entry_id,
+        before.criterion_code,
+        before.updated_at,
+    )
+    assert await _log(session_factory, 115) == []
+    # A stale entry with a valid question id is still refused as stale, and changes nothing.
+    stale = await scripted.press(owner, AskCb(action="e", ref="khong-ton-tai", q=before.id).pack())
+    assert stale[0].show_alert and "hết hiệu lực" in stale[0].text
+    assert (await _log(session_factory, 114))[0].entry_id == before.entry_id
+
+
+def test_entry_ids_fit_in_a_pick_button() -> None:
+    longest = "a" * MAX_ID_LENGTH
+    Entry(id=longest, question="q", answer="a", source="s")
+    packed = AskCb(action="e", ref=longest, q=10**14 - 1).pack()
+    assert len(packed.encode()) < 64 and AskCb.unpack(packed).q == 10**14 - 1
+    with pytest.raises(ValidationError, match=r"mã mục dài 45 ký tự, tối đa 44"):
+        Entry(id=longest + "b", question="q", answer="a", source="s")
+    # Old three-part data (sent before picks carried the question) still unpacks.
+    assert AskCb.unpack("a:e:tc-1-1-1-cach-cham") == AskCb(action="e", ref="tc-1-1-1-cach-cham")
