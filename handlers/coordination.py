@@ -8,6 +8,7 @@ may open any), so forged callback data shows an alert and changes nothing.
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -22,14 +23,15 @@ from bot import export
 from bot.chart import area_chart
 from bot.clock import Clock
 from bot.db.models import Answer, Assessment, Person, Unit
+from bot.errors import CchcError
 from bot.services import assessments as svc
 from bot.services import outbox, people
 from bot.services.people import Role
 from bot.settings import Settings
 from criteria.loader import Catalogue
-from criteria.schema import CriteriaSet
-from criteria.scoring import format_points
-from handlers.callbacks import CoordCb
+from criteria.schema import CriteriaSet, Criterion
+from criteria.scoring import ScoringInputError, format_points, parse_number
+from handlers.callbacks import CoordCb, EvidenceCb, ExtraCb
 from handlers.filters import COORDINATORS, RoleFilter
 from handlers.texts import coordination as texts
 
@@ -43,6 +45,10 @@ UNITS_SHOWN = 40
 
 class ReturnFlow(StatesGroup):
     waiting_return_comment = State()
+
+
+class ExtrasFlow(StatesGroup):
+    waiting_survey_points = State()
 
 
 # --- access ----------------------------------------------------------------------------------
@@ -77,6 +83,7 @@ async def _overview(
             for dep in cset.departments
         ]
         locked_at = assessment.locked_at
+        entered = await svc.extras(session, assessment, cset)
     lines = []
     kb = InlineKeyboardBuilder()
     for code, name, p in per_department:
@@ -102,6 +109,12 @@ async def _overview(
         missing=len(total.missing_evidence),
         index=summary.index,
         band=summary.band,
+        note=texts.index_note(
+            summary.bonus,
+            summary.penalty,
+            len(entered.survey),
+            len(svc.survey_criteria(cset)),
+        ),
     )
     kb.button(text=texts.BTN_CHART, callback_data=_cb(unit, "ch"))
     kb.button(text=texts.BTN_XLSX, callback_data=_cb(unit, "xx"))
@@ -110,7 +123,8 @@ async def _overview(
         kb.button(text=texts.BTN_REOPEN, callback_data=_cb(unit, "op"))
     else:
         kb.button(text=texts.BTN_LOCK, callback_data=_cb(unit, "lk"))
-    sizes = [1] * sum(1 for _, _, p in per_department if p.total) + [3, 1]
+    kb.button(text=texts.BTN_EXTRAS, callback_data=ExtraCb(action="ls", unit=unit.id).pack())
+    sizes = [1] * sum(1 for _, _, p in per_department if p.total) + [3, 1, 1]
     if role is Role.ADMIN:
         kb.button(text=texts.BTN_UNITS, callback_data=_cb(unit, "units"))
         sizes.append(1)
@@ -172,6 +186,7 @@ async def _answer(
         author = await people.get_person(session, ans.author)
         locked = assessment.status == svc.LOCKED
         stored = export.stored_answer(ans)
+        files = [(e.id, e.file_name or "", svc.is_photo(e)) for e in svc.files_of(ans)]
         view = texts.answer_view(
             code=code,
             title=node.title,
@@ -188,6 +203,11 @@ async def _answer(
         )
     dep = node.department or ""
     kb = InlineKeyboardBuilder()
+    for i, (evidence_id, name, photo) in enumerate(files, start=1):
+        kb.button(
+            text=texts.evidence_button(i, name, photo),
+            callback_data=EvidenceCb(unit=unit.id, id=evidence_id).pack(),
+        )
     if not locked:
         kb.button(text=texts.BTN_RETURN, callback_data=_cb(unit, "ret", dep, code))
     kb.button(text=texts.BTN_BACK_DEPARTMENT, callback_data=_cb(unit, "dep", dep))
@@ -493,3 +513,266 @@ async def _export(
             BufferedInputFile(content, filename=export.filename(unit.code, cset, fmt)),
             caption=texts.export_caption(unit.name, fmt, data.summary.scored, data.summary.total),
         )
+
+
+# --- bonus, penalty and survey results -------------------------------------------------------
+
+ExtraRow = tuple[str, str, Decimal, bool, int]
+
+
+def _extra_cb(unit: Unit, action: str, kind: str = "", code: str = "", value: int = 0) -> str:
+    return ExtraCb(action=action, unit=unit.id, kind=kind, code=code, value=value).pack()
+
+
+async def _extras_view(
+    session: AsyncSession, unit: Unit, cset: CriteriaSet
+) -> tuple[str, InlineKeyboardMarkup]:
+    async with session.begin():
+        assessment = await svc.get_or_create(session, unit.id, cset)
+        entered = await svc.extras(session, assessment, cset)
+        summary = (await svc.progress(session, assessment, cset, None)).summary
+        locked = assessment.status == svc.LOCKED
+    assert summary is not None
+    kb = InlineKeyboardBuilder()
+    rows: dict[str, list[ExtraRow]] = {}
+    for kind, counts, icon in (
+        (svc.BONUS, entered.bonus, "➕"),
+        (svc.PENALTY, entered.penalty, "➖"),
+    ):
+        rows[kind] = []
+        for i, item in enumerate(svc.bonus_items(cset, kind), start=1):
+            count = counts.get(item.code, 0)
+            rows[kind].append((item.code, item.title, item.points, item.per_occurrence, count))
+            kb.button(text=f"{icon} {i}", callback_data=_extra_cb(unit, "it", kind, item.code))
+    survey = []
+    for node in svc.survey_criteria(cset):
+        survey.append((node.code, node.title, node.max, entered.survey.get(node.code)))
+        kb.button(
+            text=f"📋 {node.code}", callback_data=_extra_cb(unit, "it", svc.SURVEY, node.code)
+        )
+    kb.button(text=texts.BTN_BACK_OVERVIEW, callback_data=_cb(unit, "ov"))
+    kb.adjust(4)
+    text = texts.extras_view(
+        unit=unit.name,
+        bonus=rows[svc.BONUS],
+        penalty=rows[svc.PENALTY],
+        survey=survey,
+        bonus_points=summary.bonus,
+        bonus_cap=cset.bonus.cap if cset.bonus else None,
+        penalty_points=summary.penalty,
+        penalty_cap=cset.penalty.cap if cset.penalty else None,
+        index=summary.index,
+        band=summary.band,
+        locked=locked,
+    )
+    return text, kb.as_markup()
+
+
+async def _extras_state(
+    session: AsyncSession, unit: Unit, cset: CriteriaSet
+) -> tuple[bool, svc.Extras]:
+    async with session.begin():
+        assessment = await svc.get_or_create(session, unit.id, cset)
+        return assessment.status == svc.LOCKED, await svc.extras(session, assessment, cset)
+
+
+@router.callback_query(ExtraCb.filter())
+async def on_extra(
+    query: CallbackQuery,
+    callback_data: ExtraCb,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    catalogue: Catalogue,
+    clock: Clock,
+    state: FSMContext,
+) -> None:
+    unit = await _allowed_unit(session, person, role, callback_data.unit)
+    await session.commit()
+    if unit is None:
+        await query.answer(
+            texts.FORBIDDEN if role is not Role.ADMIN else texts.STALE, show_alert=True
+        )
+        return
+    cset = catalogue.current
+    action, kind, code = callback_data.action, callback_data.kind, callback_data.code
+    if action == "ls":
+        await query.answer()
+        await _show(query, *await _extras_view(session, unit, cset))
+        return
+    try:
+        item = svc.extra_item(cset, kind, code)
+    except svc.UnknownExtra:
+        await query.answer(texts.EXTRA_STALE, show_alert=True)
+        return
+    locked, entered = await _extras_state(session, unit, cset)
+    if locked and action in ("it", "set", "clr"):
+        await query.answer(texts.EXTRAS_LOCKED, show_alert=True)
+        return
+    if action == "it" and isinstance(item, Criterion):
+        await state.set_state(ExtrasFlow.waiting_survey_points)
+        await state.update_data(unit=unit.id, code=item.code)
+        kb = InlineKeyboardBuilder()
+        if item.code in entered.survey:
+            kb.button(
+                text=texts.BTN_CLEAR_SURVEY, callback_data=_extra_cb(unit, "clr", kind, code)
+            )
+        kb.button(text=texts.BTN_BACK_EXTRAS, callback_data=_extra_cb(unit, "ls"))
+        kb.adjust(1)
+        await query.answer()
+        await _show(
+            query,
+            texts.ask_survey(item.code, item.title, item.max, entered.survey.get(item.code)),
+            kb.as_markup(),
+        )
+    elif action == "it" and not isinstance(item, Criterion):
+        counts = entered.bonus if kind == svc.BONUS else entered.penalty
+        kb = InlineKeyboardBuilder()
+        if item.per_occurrence:
+            for n in range(4):
+                kb.button(text=str(n), callback_data=_extra_cb(unit, "set", kind, code, n))
+        else:
+            kb.button(text=texts.BTN_YES, callback_data=_extra_cb(unit, "set", kind, code, 1))
+            kb.button(text=texts.BTN_NO, callback_data=_extra_cb(unit, "set", kind, code, 0))
+        kb.button(text=texts.BTN_BACK_EXTRAS, callback_data=_extra_cb(unit, "ls"))
+        kb.adjust(4 if item.per_occurrence else 2, 1)
+        await query.answer()
+        await _show(
+            query,
+            texts.extra_item_view(
+                kind=kind,
+                title=item.title,
+                points=item.points,
+                per_occurrence=item.per_occurrence,
+                count=counts.get(item.code, 0),
+            ),
+            kb.as_markup(),
+        )
+    elif action in ("set", "clr"):
+        try:
+            async with session.begin():
+                assessment = await svc.get_or_create(session, unit.id, cset)
+                if action == "set":
+                    await svc.set_extra_count(
+                        session,
+                        assessment=assessment,
+                        cset=cset,
+                        kind=kind,
+                        code=code,
+                        count=callback_data.value,
+                        actor=query.from_user.id,
+                        now=clock.now(),
+                    )
+                else:
+                    await svc.set_survey_points(
+                        session,
+                        assessment=assessment,
+                        cset=cset,
+                        code=code,
+                        points=None,
+                        actor=query.from_user.id,
+                        now=clock.now(),
+                    )
+        except CchcError as exc:
+            await query.answer(exc.user_message, show_alert=True)
+            return
+        if action == "clr":
+            await state.clear()
+        await query.answer()
+        await _show(query, *await _extras_view(session, unit, cset))
+    else:
+        await query.answer(texts.STALE, show_alert=True)
+
+
+@router.message(ExtrasFlow.waiting_survey_points, F.text, ~F.text.startswith("/"))
+async def survey_points_given(
+    message: Message,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    catalogue: Catalogue,
+    clock: Clock,
+    state: FSMContext,
+) -> None:
+    data = await state.get_data()
+    unit = await _allowed_unit(session, person, role, int(data.get("unit", 0)))
+    await session.commit()
+    cset = catalogue.current
+    try:
+        node = svc.extra_item(cset, svc.SURVEY, str(data.get("code", "")))
+    except svc.UnknownExtra:
+        node = None
+    if unit is None or not isinstance(node, Criterion):
+        await state.clear()
+        await message.answer(texts.STALE)
+        return
+    try:
+        points = parse_number(message.text or "")
+    except ScoringInputError as exc:
+        await message.answer(texts.bad_survey(exc.message, node.max))
+        return
+    try:
+        async with session.begin():
+            assessment = await svc.get_or_create(session, unit.id, cset)
+            await svc.set_survey_points(
+                session,
+                assessment=assessment,
+                cset=cset,
+                code=node.code,
+                points=points,
+                actor=message.from_user.id if message.from_user else 0,
+                now=clock.now(),
+            )
+    except svc.AssessmentLocked:
+        await state.clear()
+        await message.answer(texts.EXTRAS_LOCKED)
+        return
+    except CchcError as exc:
+        await message.answer(texts.bad_survey(exc.user_message, node.max))
+        return
+    await state.clear()
+    await message.answer(texts.survey_saved(node.code, points))
+    text, markup = await _extras_view(session, unit, cset)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.message(ExtrasFlow.waiting_survey_points)
+async def survey_points_expected(message: Message) -> None:
+    await message.answer(texts.SURVEY_EXPECTED)
+
+
+# --- evidence files --------------------------------------------------------------------------
+
+
+@router.callback_query(EvidenceCb.filter())
+async def send_evidence(
+    query: CallbackQuery,
+    callback_data: EvidenceCb,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+) -> None:
+    unit = await _allowed_unit(session, person, role, callback_data.unit)
+    item = None
+    code = ""
+    if unit is not None:
+        item = await svc.unit_evidence_file(session, callback_data.id, unit.id)
+        if item is not None:
+            ans = await session.get(Answer, item.answer_id)
+            code = ans.code if ans is not None else ""
+    await session.commit()
+    if item is None or item.file_id is None:
+        await query.answer(texts.EVIDENCE_FORBIDDEN, show_alert=True)
+        return
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    name = item.file_name or ""
+    caption = texts.evidence_caption(code, name)
+    try:
+        if svc.is_photo(item):
+            await query.message.answer_photo(item.file_id, caption=caption)
+        else:
+            await query.message.answer_document(item.file_id, caption=caption)
+    except TelegramBadRequest:
+        await query.message.answer(texts.EVIDENCE_UNAVAILABLE)

@@ -92,6 +92,7 @@ def overview(
     missing: int,
     index: Decimal,
     band: str,
+    note: str = SURVEY_NOTE,
 ) -> str:
     lines = [
         f"📊 <b>Tiến độ tự chấm điểm — {escape(unit)}</b>",
@@ -107,7 +108,7 @@ def overview(
         lines.append(f"Còn {missing} tiêu chí thiếu tài liệu kiểm chứng.")
     lines.append(
         f"Chỉ số tạm tính: <b>{format_percent(index)} %</b> · xếp loại tạm: <b>{escape(band)}</b> "
-        f"({SURVEY_NOTE})."
+        f"({note})."
     )
     lines += ["", "Chọn một phòng để xem từng câu trả lời."]
     return "\n".join(lines)
@@ -259,3 +260,139 @@ def export_caption(unit: str, fmt: str, scored: int, total: int) -> str:
         f"📥 Bản tự đánh giá của {escape(unit)} ({fmt.upper()}): "
         f"{scored}/{total} tiêu chí đã chấm."
     )
+
+
+# --- bonus, penalty and survey results -------------------------------------------------------
+
+BTN_EXTRAS = "➕ Điểm thưởng/trừ, khảo sát"
+BTN_BACK_EXTRAS = "« Danh sách điểm thưởng/trừ, khảo sát"
+BTN_YES = "✅ Có"
+BTN_NO = "❌ Không"
+BTN_CLEAR_SURVEY = "🗑 Xóa kết quả (chưa có)"
+EXTRAS_LOCKED = (
+    "Bản tự đánh giá đã khóa: hãy mở khóa trước khi sửa điểm thưởng, điểm trừ hoặc khảo sát."
+)
+EXTRA_STALE = "Mục này không còn trong bộ tiêu chí đang dùng. Gõ /tiendo để mở lại."
+SURVEY_EXPECTED = (
+    "Tôi đang chờ <b>điểm khảo sát</b> tỉnh công bố, ví dụ <code>9,5</code>. "
+    "Hãy gõ một số, hoặc /huy để thôi."
+)
+SURVEY_ALL_IN = "đã gồm điểm thưởng, điểm trừ và điểm khảo sát đã nhập"
+SURVEY_PARTLY = "chưa đủ điểm khảo sát do tỉnh công bố"
+
+
+def index_note(bonus: Decimal, penalty: Decimal, survey_in: int, survey_total: int) -> str:
+    """The note after the index of /tiendo: what it includes."""
+    parts = [f"thưởng +{format_points(bonus)}", f"trừ −{format_points(penalty)}"]
+    if survey_total and survey_in < survey_total:
+        parts.append(f"{SURVEY_PARTLY} ({survey_in}/{survey_total} tiêu chí)")
+    else:
+        parts.append(SURVEY_ALL_IN)
+    return "; ".join(parts)
+
+
+def _times(count: int, per_occurrence: bool) -> str:
+    if not per_occurrence:
+        return "có" if count else "không"
+    return f"{count} lần"
+
+
+def extras_view(
+    *,
+    unit: str,
+    bonus: Sequence[tuple[str, str, Decimal, bool, int]],
+    penalty: Sequence[tuple[str, str, Decimal, bool, int]],
+    survey: Sequence[tuple[str, str, Decimal, Decimal | None]],
+    bonus_points: Decimal,
+    bonus_cap: Decimal | None,
+    penalty_points: Decimal,
+    penalty_cap: Decimal | None,
+    index: Decimal,
+    band: str,
+    locked: bool,
+) -> str:
+    """``bonus``/``penalty``: (code, title, points, per occurrence, count);
+    ``survey``: (code, title, max, points or None)."""
+    lines = [f"➕ <b>Điểm thưởng, điểm trừ và khảo sát — {escape(unit)}</b>", ""]
+    for heading, items, total, cap in (
+        ("Điểm thưởng", bonus, bonus_points, bonus_cap),
+        ("Điểm trừ", penalty, penalty_points, penalty_cap),
+    ):
+        if not items:
+            continue
+        cap_text = f", tối đa {format_points(cap)}" if cap is not None else ""
+        lines.append(f"<b>{heading}</b> (tính {format_points(total)} điểm{cap_text}):")
+        for i, (_, title, points, per, count) in enumerate(items, start=1):
+            each = " mỗi lần" if per else ""
+            lines.append(
+                f"  {i}. {escape(_cut(title, 120))} — {format_points(points)} điểm{each}: "
+                f"<b>{_times(count, per)}</b>"
+            )
+        lines.append("")
+    if survey:
+        lines.append("<b>Điều tra xã hội học</b> (tỉnh công bố):")
+        for code, title, maximum, value in survey:
+            shown = "chưa có" if value is None else f"{format_points(value)}"
+            lines.append(
+                f"  <b>{escape(code)}</b> {escape(_cut(title, 100))}: "
+                f"<b>{shown}</b>/{format_points(maximum)} điểm"
+            )
+        lines.append("")
+    lines.append(f"Chỉ số: <b>{format_percent(index)} %</b> · xếp loại: <b>{escape(band)}</b>")
+    if locked:
+        lines.append("🔒 Bản tự đánh giá đã khóa: chỉ xem, không sửa được.")
+    else:
+        lines.append("Chọn một mục để sửa.")
+    return "\n".join(lines)
+
+
+def extra_item_view(
+    *, kind: str, title: str, points: Decimal, per_occurrence: bool, count: int
+) -> str:
+    heading = "Điểm thưởng" if kind == "bonus" else "Điểm trừ"
+    if per_occurrence:
+        ask = f"Tính {format_points(points)} điểm mỗi lần. Có bao nhiêu lần?"
+    else:
+        ask = f"Tính {format_points(points)} điểm. Đơn vị có thuộc trường hợp này không?"
+    return (
+        f"<b>{heading}</b>: {escape(title)}\n"
+        f"Hiện tại: <b>{_times(count, per_occurrence)}</b>\n\n{ask}"
+    )
+
+
+def ask_survey(code: str, title: str, maximum: Decimal, current: Decimal | None) -> str:
+    now = "chưa có" if current is None else format_points(current)
+    return (
+        f"📋 <b>{escape(code)}</b> {escape(title)}\n"
+        f"Hiện tại: <b>{now}</b>/{format_points(maximum)} điểm\n\n"
+        f"Hãy gõ <b>điểm tỉnh công bố</b> (từ 0 đến {format_points(maximum)}, ví dụ "
+        "<code>9,5</code>). /huy để thôi."
+    )
+
+
+def bad_survey(reason: str, maximum: Decimal) -> str:
+    return (
+        f"⚠️ {escape(reason)}\nHãy gõ một số từ 0 đến {format_points(maximum)} "
+        "(ví dụ <code>9,5</code>), hoặc /huy để thôi. Chưa có gì thay đổi."
+    )
+
+
+def survey_saved(code: str, points: Decimal | None) -> str:
+    if points is None:
+        return f"🗑 Đã xóa điểm khảo sát của tiêu chí <b>{escape(code)}</b>."
+    return f"✅ Đã lưu điểm khảo sát tiêu chí <b>{escape(code)}</b>: {format_points(points)} điểm."
+
+
+# --- evidence files --------------------------------------------------------------------------
+
+EVIDENCE_FORBIDDEN = "Tệp này không thuộc bản tự đánh giá của đơn vị bạn; không gửi được."
+EVIDENCE_UNAVAILABLE = "Telegram không còn giữ tệp này; hãy xin phòng phụ trách gửi lại."
+
+
+def evidence_button(index: int, name: str, photo: bool) -> str:
+    short = name if len(name) <= 40 else name[:39] + "…"
+    return f"{'🖼' if photo else '📎'} {index}. {short}"
+
+
+def evidence_caption(code: str, name: str) -> str:
+    return f"Tài liệu kiểm chứng tiêu chí <b>{escape(code)}</b>: {escape(name)}"
