@@ -445,7 +445,7 @@ class SearchIndex:
                 credit[f] = max(credit.get(f, 0.0), c)
                 continue
             fixed = None
-            if len(f) >= 5 and self._vocab_long:
+            if len(f) >= 5 and self._vocab_long and not any(ch.isdigit() for ch in f):
                 found = process.extractOne(
                     f, self._vocab_long, scorer=OSA.distance, score_cutoff=1
                 )

@@ -99,6 +99,7 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
 # handled separately). Keys and values are accented, lower case.
 _SPELLING: dict[str, str] = {
     "tỉ": "tỷ",
+    "ti": "tỷ",  # "ti le" typed without accents
     "kĩ": "kỹ",
     "lí": "lý",
     "mĩ": "mỹ",
@@ -112,6 +113,7 @@ _SPELLING: dict[str, str] = {
     "đc": "được",
     "j": "gì",
     "ntn": "như thế nào",
+    "e": "em",  # "cho e hỏi"
     "bn": "bao nhiêu",
     "vs": "với",
     "ng": "người",
@@ -129,7 +131,7 @@ STOPWORDS_ACCENTED: frozenset[str] = frozenset(
     """
     thì là có không gì nào bao nhiêu thế thể sao ra được của và các những nhưng khi phải hay
     bị chưa trong với theo để này nay ở ai mà nếu thuộc đến lại cũng còn rằng vậy à ạ ư nhé
-    ơi ak mình em chúng ta như rồi nữa hơn muốn giúp biết vui lòng
+    ơi ak mình em chúng ta như rồi nữa hơn muốn giúp biết vui lòng cho chút
     """.split()
 )
 STOPWORDS: frozenset[str] = frozenset(

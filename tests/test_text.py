@@ -193,3 +193,11 @@ def test_find_codes(text: str, codes: list[str]) -> None:
 )
 def test_find_codes_ignores_numbers_that_are_not_codes(text: str) -> None:
     assert find_codes(text) == []
+
+
+def test_chat_shorthand_of_officers() -> None:
+    # "cho e hỏi", "ti le" typed without accents: the pronoun is no topic, "ti" is "tỷ".
+    assert analyze("cho e hỏi ti le").content == ("hoi", "ty", "le")
+    assert analyze("cho em hỏi chút").content == ("hoi",)
+    # "ảnh" (a photo) is a topic word, not a pronoun.
+    assert "anh" in analyze("ảnh chụp có được làm TLKC").content
