@@ -115,6 +115,8 @@ class Assembled:
             session_factory=self.session_factory,
             clock=self.clock,
             stop=stop,
+            index=self.dp["index"],
+            bot_data=self.data,
         )
 
     async def close(self) -> None:

@@ -16,8 +16,10 @@ from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.data import BotData
 from bot.settings import Settings
 from criteria.loader import Catalogue
+from knowledge.search import SearchIndex
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,9 @@ class JobContext:
     session_factory: async_sessionmaker[AsyncSession]
     clock: Clock
     stop: asyncio.Event
+    # The dispatcher's shared search index and data (the rulings refresh job swaps them).
+    index: SearchIndex | None = None
+    bot_data: BotData | None = None
 
 
 Job = Callable[[JobContext], Awaitable[None]]
@@ -37,6 +42,9 @@ Job = Callable[[JobContext], Awaitable[None]]
 
 def jobs() -> list[Job]:
     """The jobs every bot process runs; journeys add theirs here."""
+    # Escalate: rulings approved in another process reach this one's search index.
+    from bot.services.rulings import refresh_job as rulings_refresh_job
+
     # Deadlines: outbox sender and reminder scheduler (handlers import this module).
     from handlers.deadlines import outbox_job
     from handlers.deadlines import reminder_job as deadline_reminder_job
@@ -44,7 +52,7 @@ def jobs() -> list[Job]:
     # Escalate: response-time reminders (handlers import this module, so import late).
     from handlers.tickets import reminder_job
 
-    return [outbox_job, deadline_reminder_job, reminder_job]
+    return [outbox_job, deadline_reminder_job, reminder_job, rulings_refresh_job]
 
 
 async def _guarded(job: Job, ctx: JobContext) -> None:

@@ -7,12 +7,14 @@ searched together with the curated YAML entries and exported as YAML for the cur
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.data import BotData
@@ -20,6 +22,11 @@ from bot.db.models import RulingSuggestion, Ticket
 from bot.errors import CchcError, NotFound
 from knowledge.schema import Entry
 from knowledge.search import SearchIndex
+
+if TYPE_CHECKING:
+    from bot.background import JobContext
+
+log = logging.getLogger(__name__)
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 ENTRY_PREFIX = "hs-"
@@ -166,9 +173,70 @@ async def refresh_index(index: SearchIndex, data: BotData, session: AsyncSession
     extra = await approved_entries(session)
     sets = list(data.catalogue.sets.values())
     fresh = await asyncio.to_thread(SearchIndex.build, data.entries, sets, extra=extra)
-    index.__dict__.update(fresh.__dict__)
+    index.replace_with(fresh)
     curated = {e.id for e in data.entries}
     for entry_id in [k for k in data.by_id if k.startswith(ENTRY_PREFIX) and k not in curated]:
         del data.by_id[entry_id]
     data.by_id.update((e.id, e) for e in extra if e.id not in curated)
     return len(extra)
+
+
+# --- Keeping every process's index current ------------------------------------------------
+
+REFRESH_INTERVAL = 30.0  # seconds between checks of the approved rulings
+Version = tuple[int, int]  # (how many approved rulings, the highest approved id)
+
+
+async def approved_version(session: AsyncSession) -> Version:
+    """A cheap fingerprint of the approved rulings in the database.
+
+    Approved rulings are never edited (only pending ones are reviewed) and ids only grow, so
+    the count and the highest id change whenever one is approved or removed."""
+    found = await session.execute(
+        select(func.count(RulingSuggestion.id), func.max(RulingSuggestion.id)).where(
+            RulingSuggestion.status == APPROVED
+        )
+    )
+    count, highest = found.one()
+    return int(count or 0), int(highest or 0)
+
+
+def loaded_version(data: BotData) -> Version:
+    """The same fingerprint of the rulings this process has loaded into ``data.by_id``."""
+    curated = {e.id for e in data.entries}
+    ids = [
+        int(key.removeprefix(ENTRY_PREFIX))
+        for key in data.by_id
+        if key.startswith(ENTRY_PREFIX)
+        and key not in curated
+        and key.removeprefix(ENTRY_PREFIX).isdigit()
+    ]
+    return len(ids), max(ids, default=0)
+
+
+async def refresh_if_changed(index: SearchIndex, data: BotData, session: AsyncSession) -> bool:
+    """Refresh ``index`` when the approved rulings differ from those loaded (e.g. another bot
+    process approved one); True if it was refreshed.
+
+    Comparing with what is loaded rather than with the last check means the approving
+    process does not rebuild twice, and an out-of-order swap heals at the next check."""
+    if await approved_version(session) == loaded_version(data):
+        return False
+    await refresh_index(index, data, session)
+    return True
+
+
+async def refresh_job(ctx: JobContext) -> None:
+    """Every :data:`REFRESH_INTERVAL` seconds, take in rulings approved by other processes."""
+    if ctx.index is None or ctx.bot_data is None:
+        log.warning("Rulings refresh job: no search index in the job context; not running")
+        return
+    while not ctx.stop.is_set():
+        async with ctx.session_factory() as session:
+            refreshed = await refresh_if_changed(ctx.index, ctx.bot_data, session)
+        if refreshed:
+            log.info("Search index: approved rulings changed in the database; refreshed")
+        try:
+            await asyncio.wait_for(ctx.stop.wait(), timeout=REFRESH_INTERVAL)
+        except TimeoutError:
+            pass
