@@ -59,10 +59,23 @@ async def _allowed_unit(
 ) -> Unit | None:
     """The unit named by a button, if this user may act on it: admins any, others their own."""
     if role is Role.ADMIN:
-        return await session.get(Unit, unit_id) if unit_id > 0 else None
+        return await people.get_unit_by_id(session, unit_id)
     if person is None or person.unit is None or person.unit.id != unit_id:
         return None
     return person.unit
+
+
+async def _button_unit(
+    query: CallbackQuery, session: AsyncSession, person: Person | None, role: Role, unit_id: int
+) -> Unit | None:
+    """The unit a button names, or None after telling the user they may not act on it."""
+    unit = await _allowed_unit(session, person, role, unit_id)
+    await session.commit()
+    if unit is None:
+        await query.answer(
+            texts.FORBIDDEN if role is not Role.ADMIN else texts.STALE, show_alert=True
+        )
+    return unit
 
 
 # --- views -----------------------------------------------------------------------------------
@@ -279,12 +292,8 @@ async def on_button(
     clock: Clock,
     state: FSMContext,
 ) -> None:
-    unit = await _allowed_unit(session, person, role, callback_data.unit)
-    await session.commit()
+    unit = await _button_unit(query, session, person, role, callback_data.unit)
     if unit is None:
-        await query.answer(
-            texts.FORBIDDEN if role is not Role.ADMIN else texts.STALE, show_alert=True
-        )
         return
     cset = catalogue.current
     action, dep, code = callback_data.action, callback_data.dep, callback_data.code
@@ -587,12 +596,8 @@ async def on_extra(
     clock: Clock,
     state: FSMContext,
 ) -> None:
-    unit = await _allowed_unit(session, person, role, callback_data.unit)
-    await session.commit()
+    unit = await _button_unit(query, session, person, role, callback_data.unit)
     if unit is None:
-        await query.answer(
-            texts.FORBIDDEN if role is not Role.ADMIN else texts.STALE, show_alert=True
-        )
         return
     cset = catalogue.current
     action, kind, code = callback_data.action, callback_data.kind, callback_data.code
@@ -753,14 +758,11 @@ async def send_evidence(
     role: Role,
 ) -> None:
     unit = await _allowed_unit(session, person, role, callback_data.unit)
-    item = None
-    code = ""
+    found = None
     if unit is not None:
-        item = await svc.unit_evidence_file(session, callback_data.id, unit.id)
-        if item is not None:
-            ans = await session.get(Answer, item.answer_id)
-            code = ans.code if ans is not None else ""
+        found = await svc.unit_evidence_file(session, callback_data.id, unit.id)
     await session.commit()
+    item, code = found if found is not None else (None, "")
     if item is None or item.file_id is None:
         await query.answer(texts.EVIDENCE_FORBIDDEN, show_alert=True)
         return

@@ -868,10 +868,11 @@ def files_of(ans: Answer) -> list[Evidence]:
 
 async def unit_evidence_file(
     session: AsyncSession, evidence_id: int, unit_id: int
-) -> Evidence | None:
-    """Evidence file ``evidence_id`` if it belongs to an answer of ``unit_id``'s assessments."""
+) -> tuple[Evidence, str] | None:
+    """Evidence file ``evidence_id`` and its criterion code, if it belongs to an answer of
+    ``unit_id``'s assessments."""
     result = await session.execute(
-        select(Evidence)
+        select(Evidence, Answer.code)
         .join(Answer, Answer.id == Evidence.answer_id)
         .join(Assessment, Assessment.id == Answer.assessment_id)
         .where(
@@ -881,4 +882,5 @@ async def unit_evidence_file(
             Evidence.file_id.is_not(None),
         )
     )
-    return result.scalar_one_or_none()
+    row = result.first()
+    return None if row is None else (row[0], row[1])

@@ -97,6 +97,10 @@ async def get_unit(session: AsyncSession, code: str) -> Unit | None:
     return result.scalar_one_or_none()
 
 
+async def get_unit_by_id(session: AsyncSession, unit_id: int) -> Unit | None:
+    return await session.get(Unit, unit_id) if unit_id > 0 else None
+
+
 async def list_units(session: AsyncSession) -> Sequence[Unit]:
     result = await session.execute(select(Unit).order_by(Unit.code))
     return result.scalars().all()
