@@ -37,7 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer a question from the command line")
     ask.add_argument("question", help="the question, or - to read one per line from stdin")
     ask.add_argument("--json", action="store_true", help="print JSON")
-    ask.add_argument("--top", type=int, default=3, help="number of results (default 3)")
+    ask.add_argument(
+        "--top", default="3", help="number of results, 1 or more (default 3, at most 20)"
+    )
 
     invite = sub.add_parser("invite", help="print a one-time registration deep link")
     invite.add_argument(
@@ -88,24 +90,55 @@ def cmd_check(settings: Settings, paths: list[Path]) -> int:
     return EXIT_OK
 
 
-def cmd_ask(settings: Settings, question: str, as_json: bool, top: int) -> int:
-    from bot.data import load_data
-    from knowledge.ask import render_text
-    from knowledge.search import SearchIndex
+MAX_TOP = 20
 
+
+def _top(value: str) -> int | None:
+    """``--top`` as typed: a whole number from 1; None when it is not one."""
+    try:
+        top = int(value.strip())
+    except ValueError:
+        return None
+    return top if top >= 1 else None
+
+
+def _utf8(stream: object) -> None:
+    """Read and write UTF-8 whatever the locale says (scripts pipe Vietnamese text)."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(encoding="utf-8")
+
+
+def cmd_ask(settings: Settings, question: str, as_json: bool, top_text: str) -> int:
+    from bot.data import load_data
+    from knowledge.ask import answer_json, render_text
+    from knowledge.search import SearchIndex, SearchResult
+
+    top = _top(top_text)
+    if top is None:
+        print(
+            f"Lỗi: --top phải là một số nguyên từ 1 trở lên (đã nhập «{top_text}»).",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    top = min(top, MAX_TOP)
     data = load_data(settings)
     index = SearchIndex.build(data.entries, list(data.catalogue.sets.values()))
-    top = max(1, min(top, 20))
+    _utf8(sys.stdout)
+    if question == "-":
+        _utf8(sys.stdin)
     lines = sys.stdin if question == "-" else [question]
-    for line in lines:
-        text = line.strip()
+    for number, line in enumerate(lines):
+        # One output line per input line with --json, blank lines included, so that a script
+        # can pair them; a byte-order mark at the start of a file is not part of the question.
+        text = (line.lstrip("\ufeff") if number == 0 else line).strip()
+        if as_json:
+            print(json.dumps(answer_json(index, text, top), ensure_ascii=False), flush=True)
+            continue
         if question == "-" and not text:
             continue
-        result = index.search(text, top=top)
-        if as_json:
-            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
-        else:
-            print(render_text(result), flush=True)
+        result = index.search(text, top=top) if text else SearchResult(text, "none", [])
+        print(render_text(result), flush=True)
     return EXIT_OK
 
 

@@ -15,7 +15,7 @@ from knowledge.loader import require_entries
 from knowledge.schema import Entry
 from knowledge.search import SearchIndex, SearchResult
 
-__all__ = ["answer_lines", "build_default_index", "render_text"]
+__all__ = ["answer_json", "answer_lines", "build_default_index", "render_text"]
 
 
 def build_default_index(
@@ -33,16 +33,23 @@ def build_default_index(
     return SearchIndex.build(entries, [catalogue.current], extra=extra)
 
 
+def answer_json(index: SearchIndex, question: str, top: int = 3) -> dict[str, Any]:
+    """The JSON-ready answer to one question, the question included.
+
+    A blank question gives ``{"question": "", "decision": "none", "empty": true, ...}``.
+    """
+    text = question.strip()
+    if not text:
+        return {"question": "", "decision": "none", "empty": True, "results": []}
+    return {"question": text, **index.search(text, top=top).to_json()}
+
+
 def answer_lines(
     index: SearchIndex, lines: Iterable[str], top: int = 3
 ) -> Iterator[dict[str, Any]]:
-    """One JSON-ready result per input line, in order; a blank line gives a ``none`` result."""
+    """One JSON-ready result per input line, in order, blank lines included (as ``none``)."""
     for line in lines:
-        question = line.strip()
-        if not question:
-            yield {"decision": "none", "results": []}
-            continue
-        yield index.search(question, top=top).to_json()
+        yield answer_json(index, line, top)
 
 
 def render_text(result: SearchResult) -> str:
