@@ -1,0 +1,272 @@
+"""Score journey: the buttons (checked against the step they belong to, then acted on), going
+back a step, a question asked mid-way, and anything unexpected."""
+
+from __future__ import annotations
+
+from aiogram import F
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.data import BotData
+from bot.db.models import Person
+from bot.services import assessments as svc
+from bot.services.people import Role
+from criteria.loader import Catalogue
+from criteria.schema import CriteriaSet, SumRule
+from handlers.ask import hits_keyboard, reply_body, send_long
+from handlers.callbacks import ScoreCb
+from handlers.scoring.confirm import _save
+from handlers.scoring.evidence import _open_evidence
+from handlers.scoring.input import _after_input, _button_input
+from handlers.scoring.overview import _missing, _pick
+from handlers.scoring.steps import (
+    _TEXT,
+    BUTTON_STATES,
+    INPUT_STATES,
+    NAVIGATION,
+    PART_BOUND,
+    STATES,
+    STEP_STATES,
+    Scope,
+    ScoringFlow,
+    _advance,
+    _assessment,
+    _bad,
+    _input_state,
+    _open,
+    _overview,
+    _rule_at,
+    _scope,
+    _scope_or_say,
+    _set,
+    _show,
+    _unexpected,
+    staff_router,
+)
+from handlers.texts import scoring as t
+from knowledge.search import SearchIndex
+
+staff = staff_router(__name__)
+
+
+# --- buttons -----------------------------------------------------------------------------------
+
+
+@staff.callback_query(ScoreCb.filter())
+async def on_button(
+    query: CallbackQuery,
+    callback_data: ScoreCb,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    catalogue: Catalogue,
+    clock: Clock,
+) -> None:
+    cset = catalogue.current
+    message = query.message
+    if not isinstance(message, Message):
+        await query.answer(t.STALE, show_alert=True)
+        return
+    scope = await _scope(session, person, role, cset)
+    if isinstance(scope, str):
+        await query.answer(scope, show_alert=True)
+        return
+    cb = callback_data
+    codes = {c.code for c in svc.assigned_leaves(cset, scope.department)}
+    if cb.aid != scope.assessment_id or (cb.code and cb.code not in codes):
+        await query.answer(t.FORBIDDEN, show_alert=True)
+        return
+    current = await state.get_state()
+    data = await state.get_data()
+    if cb.action not in NAVIGATION:
+        allowed = BUTTON_STATES.get(cb.action)
+        fresh = (
+            allowed is not None
+            and current in allowed
+            and data.get("aid") == scope.assessment_id
+            and data.get("code") == cb.code
+            and (cb.action not in PART_BOUND or int(data.get("part", 0)) == cb.part)
+        )
+        if not fresh:
+            await query.answer(t.STALE, show_alert=True)
+            return
+    await query.answer()
+    await _act(message, cb, current, state, session, cset, scope, query.from_user.id, clock)
+
+
+async def _act(
+    message: Message,
+    cb: ScoreCb,
+    current: str | None,
+    state: FSMContext,
+    session: AsyncSession,
+    cset: CriteriaSet,
+    scope: Scope,
+    user_id: int,
+    clock: Clock,
+) -> None:
+    action = cb.action
+    if action == "ov":
+        await _overview(message, state, session, cset, scope)
+    elif action == "go":
+        await _advance(message, state, session, cset, scope)
+    elif action == "pick":
+        await _pick(message, state, session, cset, scope, cb.value)
+    elif action == "miss":
+        await _missing(message, state, session, cset, scope)
+    elif action == "open":
+        await _open(message, state, session, cset, scope, cb.code)
+    elif action == "ev":
+        await _open_evidence(message, state, session, cset, scope, cb.code)
+    elif action in ("y", "n", "t", "z", "na"):
+        raw = _button_input(cset, cb)
+        try:
+            await _after_input(message, state, session, cset, scope, raw)
+        except svc.BadScoringInput as exc:
+            await _bad(message, state, session, cset, scope, exc.user_message)
+    elif action == "ok":
+        await _save(message, state, session, cset, scope, user_id, clock)
+    elif action == "re":
+        await _open(message, state, session, cset, scope, cb.code)
+    elif action == "none":
+        await state.set_state(ScoringFlow.waiting_explanation)
+        await _show(message, state, session, cset, scope)
+    elif action == "late":
+        async with session.begin():
+            assessment = await _assessment(session, scope)
+            await svc.mark_evidence_later(
+                session, assessment=assessment, code=cb.code, author=user_id, now=clock.now()
+            )
+        await _advance(message, state, session, cset, scope, prefix=t.EVIDENCE_LATER)
+    elif action == "done":
+        await _advance(message, state, session, cset, scope)
+    elif action == "sk":
+        data = await state.get_data()
+        skipped = [c for c in data.get("skipped") or [] if c != cb.code] + [cb.code]
+        await state.update_data(skipped=skipped)
+        await _advance(message, state, session, cset, scope, prefix=t.SKIPPED)
+    elif action == "bk":
+        await _back(message, current, state, session, cset, scope)
+    elif action == "ps":
+        await state.update_data(paused=current)
+        await state.set_state(None)
+        await message.answer(t.PAUSED)
+    elif action == "ask":
+        await state.update_data(ret=current)
+        await state.set_state(ScoringFlow.waiting_question)
+        await message.answer(t.ASK_PROMPT)
+
+
+async def _back(
+    message: Message,
+    current: str | None,
+    state: FSMContext,
+    session: AsyncSession,
+    cset: CriteriaSet,
+    scope: Scope,
+) -> None:
+    data = await state.get_data()
+    code = data["code"]
+    node = svc.criterion(cset, code, scope.department)
+    part = int(data.get("part", 0))
+    if current == ScoringFlow.waiting_denominator.state:
+        await _set(state, ScoringFlow.waiting_ratio, num=None)
+    elif current in INPUT_STATES and part > 0:
+        await _set(
+            state,
+            _input_state(_rule_at(node, part - 1)),
+            part=part - 1,
+            parts=data.get("parts", [])[: part - 1],
+            num=None,
+        )
+    elif current in INPUT_STATES:
+        codes = list(svc.assigned_leaves(cset, scope.department))
+        index = [c.code for c in codes].index(code)
+        if index == 0:
+            await _overview(message, state, session, cset, scope)
+        else:
+            await _open(message, state, session, cset, scope, codes[index - 1].code)
+        return
+    elif current == ScoringFlow.waiting_confirmation.state:
+        pending = data.get("pending") or {}
+        if isinstance(node.rule, SumRule) and pending.get("kind") == "sum":
+            last = len(node.rule.parts) - 1
+            await _set(
+                state,
+                _input_state(_rule_at(node, last)),
+                part=last,
+                parts=data.get("parts", [])[:last],
+                pending=None,
+            )
+        else:
+            await _set(
+                state, _input_state(_rule_at(node, 0)), part=0, parts=[], pending=None, num=None
+            )
+    elif current == ScoringFlow.waiting_evidence.state:
+        await _open(message, state, session, cset, scope, code)
+        return
+    elif current == ScoringFlow.waiting_explanation.state:
+        await state.set_state(ScoringFlow.waiting_evidence)
+    await _show(message, state, session, cset, scope)
+
+
+# --- a question mid-way, bad input -------------------------------------------------------------
+
+
+@staff.message(ScoringFlow.waiting_question, _TEXT)
+async def question_mid_way(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    catalogue: Catalogue,
+    index: SearchIndex,
+    bot_data: BotData,
+) -> None:
+    cset = catalogue.current
+    scope = await _scope_or_say(message, state, session, person, role, cset)
+    if scope is None:
+        return
+    text = (message.text or "").strip()[:1000]
+    result = index.search(text, top=4)
+    body = reply_body(result, bot_data, catalogue)
+    if body is not None:
+        await send_long(message, body, None)
+    elif result.decision == "clarify" and result.results:
+        await message.answer(t.ASK_CLARIFY, reply_markup=hits_keyboard(result.results[:3]))
+    else:
+        await message.answer(t.ASK_NONE)
+    data = await state.get_data()
+    back = data.get("ret")
+    if back in STEP_STATES:
+        await state.set_state(STATES[back])
+    else:
+        await state.set_state(ScoringFlow.waiting_choice)
+    await state.update_data(ret=None)
+    await _show(message, state, session, cset, scope, prefix=t.BACK_TO_STEP)
+
+
+@staff.message(ScoringFlow.waiting_choice, ~F.text.startswith("/"))
+@staff.message(ScoringFlow.waiting_yes_no, ~F.text.startswith("/"))
+@staff.message(ScoringFlow.waiting_tier, ~F.text.startswith("/"))
+@staff.message(ScoringFlow.waiting_confirmation, ~F.text.startswith("/"))
+@staff.message(ScoringFlow.waiting_ratio, ~F.text.startswith("/"))
+@staff.message(ScoringFlow.waiting_denominator, ~F.text.startswith("/"))
+@staff.message(ScoringFlow.waiting_count, ~F.text.startswith("/"))
+@staff.message(ScoringFlow.waiting_deductions, ~F.text.startswith("/"))
+@staff.message(ScoringFlow.waiting_evidence, ~F.text.startswith("/"))
+@staff.message(ScoringFlow.waiting_explanation, ~F.text.startswith("/"))
+@staff.message(ScoringFlow.waiting_question, ~F.text.startswith("/"))
+async def unexpected(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    catalogue: Catalogue,
+) -> None:
+    await _unexpected(message, state, session, person, role, catalogue)

@@ -1,0 +1,222 @@
+"""Score journey: /chamdiem and the menu button, the overview, the criteria list and the list of
+criteria still missing evidence."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Person
+from bot.services import assessments as svc
+from bot.services.people import Role
+from criteria.loader import Catalogue
+from criteria.schema import CriteriaSet
+from criteria.scoring import format_points
+from handlers.callbacks import MenuCb, ScoreCb
+from handlers.scoring.steps import (
+    PAGE,
+    STATES,
+    STEP_STATES,
+    Loaded,
+    Scope,
+    ScoringFlow,
+    _line,
+    _load,
+    _overview,
+    _scope,
+    _show,
+    register_view,
+    staff_router,
+)
+from handlers.texts import scoring as t
+
+staff = staff_router(__name__)
+others = Router(name=f"{__name__}.others")
+
+
+def _overview_view(scope: Scope, loaded: Loaded) -> tuple[str, InlineKeyboardMarkup]:
+    progress = loaded.progress
+    areas = [(a.code, a.title, a.scored, a.total, a.points, a.max) for a in progress.areas]
+    returned = [(c, loaded.answers[c].returned_comment or "") for c in progress.returned]
+    text = t.overview(
+        t.scope_name(scope.unit_name, scope.department_name),
+        _line(progress),
+        areas,
+        progress.missing_evidence,
+        returned,
+        progress.locked,
+    )
+    if not progress.pending and not progress.locked:
+        text += "\n\n" + t.ALL_DONE
+    aid = scope.assessment_id
+    kb = InlineKeyboardBuilder()
+    if progress.pending and not progress.locked:
+        kb.button(text=t.BTN_CONTINUE, callback_data=ScoreCb(action="go", aid=aid))
+    kb.button(text=t.BTN_PICK, callback_data=ScoreCb(action="pick", aid=aid))
+    if progress.missing_evidence and not progress.locked:
+        kb.button(text=t.BTN_MISSING, callback_data=ScoreCb(action="miss", aid=aid))
+    kb.adjust(1)
+    return text, kb.as_markup()
+
+
+def _overview_step(
+    cset: CriteriaSet, scope: Scope, loaded: Loaded, data: dict[str, Any], state: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    return _overview_view(scope, loaded)
+
+
+register_view(_overview_step, ScoringFlow.waiting_choice)
+
+
+# --- entry points ------------------------------------------------------------------------------
+
+
+async def _begin(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    catalogue: Catalogue,
+) -> None:
+    cset = catalogue.current
+    scope = await _scope(session, person, role, cset)
+    if isinstance(scope, str):
+        await message.answer(scope)
+        return
+    current = await state.get_state()
+    data = await state.get_data()
+    if data.get("aid") != scope.assessment_id:
+        await _overview(message, state, session, cset, scope)
+        return
+    if current == ScoringFlow.waiting_question.state and data.get("ret") in STEP_STATES:
+        current = data["ret"]
+        await state.set_state(STATES[current])
+    elif current is None and data.get("paused") in STEP_STATES:
+        current = data["paused"]
+        await state.set_state(STATES[current])
+    if current in STEP_STATES and data.get("code"):
+        await state.update_data(paused=None, ret=None)
+        await _show(message, state, session, cset, scope, prefix=t.RESUMED)
+        return
+    await _overview(message, state, session, cset, scope)
+
+
+@staff.message(Command("chamdiem"))
+async def start_scoring(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    catalogue: Catalogue,
+) -> None:
+    await _begin(message, state, session, person, role, catalogue)
+
+
+@staff.callback_query(MenuCb.filter(F.action == "score"))
+async def menu_score(
+    query: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    catalogue: Catalogue,
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _begin(query.message, state, session, person, role, catalogue)
+
+
+@others.message(Command("chamdiem"))
+async def guest_scoring(message: Message) -> None:
+    await message.answer(t.GUEST)
+
+
+@others.callback_query(MenuCb.filter(F.action == "score"))
+@others.callback_query(ScoreCb.filter())
+async def guest_button(query: CallbackQuery) -> None:
+    await query.answer(t.GUEST, show_alert=True)
+
+
+# --- lists -------------------------------------------------------------------------------------
+
+
+async def _pick(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    cset: CriteriaSet,
+    scope: Scope,
+    page: int,
+) -> None:
+    loaded = await _load(session, scope, cset)
+    leaves = svc.assigned_leaves(cset, scope.department)
+    pages = max(1, -(-len(leaves) // PAGE))
+    page = min(max(page, 0), pages - 1)
+    kb = InlineKeyboardBuilder()
+    aid = scope.assessment_id
+    for node in leaves[page * PAGE : (page + 1) * PAGE]:
+        ans = loaded.answers.get(node.code)
+        if ans is None:
+            mark, points = "⬜", None
+        else:
+            mark = "↩️" if ans.returned_comment else "✅"
+            points = f"{format_points(Decimal(ans.points))}/{format_points(Decimal(ans.max))}"
+        kb.button(
+            text=t.pick_label(node.code, node.title, mark, points),
+            callback_data=ScoreCb(action="open", aid=aid, code=node.code),
+        )
+    nav = 0
+    if page > 0:
+        kb.button(
+            text=t.BTN_PREV_PAGE, callback_data=ScoreCb(action="pick", aid=aid, value=page - 1)
+        )
+        nav += 1
+    if page < pages - 1:
+        kb.button(
+            text=t.BTN_NEXT_PAGE, callback_data=ScoreCb(action="pick", aid=aid, value=page + 1)
+        )
+        nav += 1
+    kb.button(text=t.BTN_OVERVIEW, callback_data=ScoreCb(action="ov", aid=aid))
+    shown = len(leaves[page * PAGE : (page + 1) * PAGE])
+    kb.adjust(*([1] * shown), *([nav] if nav else []), 1)
+    await state.set_state(ScoringFlow.waiting_choice)
+    await state.update_data(aid=aid)
+    await message.answer(
+        f"{_line(loaded.progress)}\n\n{t.pick_title(page, pages)}", reply_markup=kb.as_markup()
+    )
+
+
+async def _missing(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    cset: CriteriaSet,
+    scope: Scope,
+) -> None:
+    loaded = await _load(session, scope, cset)
+    aid = scope.assessment_id
+    if not loaded.progress.missing_evidence:
+        await _overview(message, state, session, cset, scope, prefix=t.NO_MISSING)
+        return
+    nodes = cset.by_code()
+    kb = InlineKeyboardBuilder()
+    for code in loaded.progress.missing_evidence:
+        kb.button(
+            text=t.pick_label(code, nodes[code].title, "📎", None),
+            callback_data=ScoreCb(action="ev", aid=aid, code=code),
+        )
+    kb.button(text=t.BTN_OVERVIEW, callback_data=ScoreCb(action="ov", aid=aid))
+    kb.adjust(1)
+    await state.set_state(ScoringFlow.waiting_choice)
+    await message.answer(
+        f"{_line(loaded.progress)}\n\n{t.MISSING_TITLE}", reply_markup=kb.as_markup()
+    )

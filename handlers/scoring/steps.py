@@ -1,0 +1,401 @@
+"""Shared step machinery of the Score journey (/chamdiem): the FSM states, who is scoring,
+loading the assessment, the view registry, moving between steps and bad input.
+
+The FSM data holds only ids, codes and the partial input, so a restart (or a pause of days)
+resumes at the exact step. Each step module (overview, input, confirm, evidence, navigation)
+registers the view of its states here and owns its handlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Answer, Assessment, Person
+from bot.errors import CchcError
+from bot.services import assessments as svc
+from bot.services.people import Role
+from criteria.loader import Catalogue
+from criteria.schema import (
+    CountRule,
+    CriteriaSet,
+    Criterion,
+    DeductionRule,
+    RatioRule,
+    SumRule,
+    TiersRule,
+    YesNoRule,
+)
+from handlers.ask import send_long
+from handlers.callbacks import ScoreCb
+from handlers.filters import STAFF, RoleFilter
+from handlers.texts import scoring as t
+
+PAGE = 10
+MAX_TEXT = 2000
+
+
+def staff_router(name: str) -> Router:
+    """The router of one step module, reachable by staff only."""
+    router = Router(name=name)
+    router.message.filter(RoleFilter(*STAFF))
+    router.callback_query.filter(RoleFilter(*STAFF))
+    return router
+
+
+class ScoringFlow(StatesGroup):
+    waiting_choice = State()
+    waiting_yes_no = State()
+    waiting_tier = State()
+    waiting_ratio = State()
+    waiting_denominator = State()
+    waiting_count = State()
+    waiting_deductions = State()
+    waiting_confirmation = State()
+    waiting_evidence = State()
+    waiting_explanation = State()
+    waiting_question = State()
+
+
+INPUT_STATES = {
+    s.state
+    for s in (
+        ScoringFlow.waiting_yes_no,
+        ScoringFlow.waiting_tier,
+        ScoringFlow.waiting_ratio,
+        ScoringFlow.waiting_denominator,
+        ScoringFlow.waiting_count,
+        ScoringFlow.waiting_deductions,
+    )
+}
+
+
+STEP_STATES = INPUT_STATES | {
+    s.state
+    for s in (
+        ScoringFlow.waiting_confirmation,
+        ScoringFlow.waiting_evidence,
+        ScoringFlow.waiting_explanation,
+    )
+}
+
+
+STATES = {s.state: s for s in ScoringFlow.__states__}
+
+
+BUTTON_STATES: dict[str, set[str | None]] = {
+    "y": {ScoringFlow.waiting_yes_no.state},
+    "n": {ScoringFlow.waiting_yes_no.state},
+    "t": {ScoringFlow.waiting_tier.state},
+    "z": {ScoringFlow.waiting_deductions.state},
+    "na": set(INPUT_STATES),
+    "ok": {ScoringFlow.waiting_confirmation.state},
+    "re": {ScoringFlow.waiting_confirmation.state},
+    "none": {ScoringFlow.waiting_evidence.state},
+    "late": {ScoringFlow.waiting_evidence.state},
+    "done": {ScoringFlow.waiting_evidence.state},
+    "bk": set(STEP_STATES),
+    "sk": set(STEP_STATES),
+    "ps": set(STEP_STATES),
+    "ask": set(STEP_STATES),
+}
+
+
+PART_BOUND = {"y", "n", "t", "z"}
+
+
+NAVIGATION = {"go", "pick", "miss", "open", "ev", "ov"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who is scoring: their unit's assessment and department (None: every department)."""
+
+    assessment_id: int
+    unit_name: str
+    department: str | None
+    department_name: str | None
+
+
+# --- who, what, where --------------------------------------------------------------------------
+
+
+async def _scope(
+    session: AsyncSession, person: Person | None, role: Role, cset: CriteriaSet
+) -> Scope | str:
+    """The scorer's scope, or the message saying why they cannot score."""
+    if person is None or person.unit is None or person.unit_id is None:
+        return t.NO_UNIT
+    department: str | None = None
+    if role is Role.OFFICER:
+        if not person.department or not svc.assigned_leaves(cset, person.department):
+            return t.NO_DEPARTMENT if not person.department else t.NOTHING_ASSIGNED
+        department = person.department
+    async with session.begin():
+        assessment = await svc.get_or_create(session, person.unit_id, cset)
+        aid = assessment.id
+    name = cset.department_name(department) if department else None
+    return Scope(aid, person.unit.name, department, name)
+
+
+@dataclass
+class Loaded:
+    assessment: Assessment
+    progress: svc.Progress
+    answers: dict[str, Answer]
+
+
+async def _load(session: AsyncSession, scope: Scope, cset: CriteriaSet) -> Loaded:
+    async with session.begin():
+        assessment = await svc.get(session, scope.assessment_id)
+        if assessment is None:  # pragma: no cover - assessments are never deleted
+            raise CchcError(t.NOT_STARTED)
+        found = await svc.answers(session, assessment.id)
+        progress = await svc.progress(session, assessment, cset, scope.department)
+    return Loaded(assessment, progress, found)
+
+
+def _line(progress: svc.Progress) -> str:
+    return t.progress_line(progress.scored, progress.total, progress.points, progress.max)
+
+
+def _rule_at(node: Criterion, part: int) -> object:
+    if isinstance(node.rule, SumRule):
+        return node.rule.parts[min(part, len(node.rule.parts) - 1)].rule
+    return node.rule
+
+
+def _input_state(rule: object) -> State:
+    if isinstance(rule, YesNoRule):
+        return ScoringFlow.waiting_yes_no
+    if isinstance(rule, TiersRule):
+        return ScoringFlow.waiting_tier
+    if isinstance(rule, RatioRule):
+        return ScoringFlow.waiting_ratio
+    if isinstance(rule, CountRule):
+        return ScoringFlow.waiting_count
+    if isinstance(rule, DeductionRule):
+        return ScoringFlow.waiting_deductions
+    raise CchcError("Tiêu chí này không tự chấm được.")
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+def _nav(
+    kb: InlineKeyboardBuilder, aid: int, node: Criterion, part: int, *, na: bool = False
+) -> None:
+    def cb(action: str) -> ScoreCb:
+        return ScoreCb(action=action, aid=aid, code=node.code, part=part)
+
+    kb.button(text=t.BTN_BACK, callback_data=cb("bk"))
+    kb.button(text=t.BTN_SKIP, callback_data=cb("sk"))
+    if na and node.not_applicable is not None:
+        kb.button(text=t.BTN_NA, callback_data=cb("na"))
+    kb.button(text=t.BTN_ASK, callback_data=cb("ask"))
+    kb.button(text=t.BTN_PAUSE, callback_data=cb("ps"))
+    kb.button(text=t.BTN_OVERVIEW, callback_data=ScoreCb(action="ov", aid=aid))
+
+
+def _rows(first: int, nav_count: int) -> list[int]:
+    return [*([1] * first), *([2] * ((nav_count + 1) // 2))]
+
+
+View = Callable[
+    [CriteriaSet, Scope, Loaded, dict[str, Any], str], tuple[str, InlineKeyboardMarkup]
+]
+_VIEWS: dict[str, View] = {}
+
+
+def register_view(view: View, *states: State) -> None:
+    """``view`` renders the steps ``states``; the overview's view is the default."""
+    for s in states:
+        _VIEWS[str(s.state)] = view
+
+
+def _view(
+    state: str, cset: CriteriaSet, scope: Scope, loaded: Loaded, data: dict[str, Any]
+) -> tuple[str, InlineKeyboardMarkup]:
+    view = _VIEWS.get(state) or _VIEWS[str(ScoringFlow.waiting_choice.state)]
+    return view(cset, scope, loaded, data, state)
+
+
+async def _show(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    cset: CriteriaSet,
+    scope: Scope,
+    *,
+    prefix: str | None = None,
+) -> None:
+    """Show the current step (as the FSM says) with the progress line."""
+    current = await state.get_state() or str(ScoringFlow.waiting_choice.state)
+    data = await state.get_data()
+    loaded = await _load(session, scope, cset)
+    text, markup = _view(current, cset, scope, loaded, data)
+    await send_long(message, f"{prefix}\n\n{text}" if prefix else text, markup)
+
+
+# --- moving around -----------------------------------------------------------------------------
+
+
+async def _set(state: FSMContext, target: State, **changes: Any) -> None:
+    await state.update_data(**changes)
+    await state.set_state(target)
+
+
+async def _set_fresh(state: FSMContext, target: State, scope: Scope, code: str | None) -> None:
+    """Enter ``target`` on criterion ``code`` (None: the overview) with no step input left."""
+    await _set(
+        state,
+        target,
+        aid=scope.assessment_id,
+        code=code,
+        part=0,
+        parts=[],
+        num=None,
+        pending=None,
+        paused=None,
+        ret=None,
+    )
+
+
+async def _open(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    cset: CriteriaSet,
+    scope: Scope,
+    code: str,
+    *,
+    prefix: str | None = None,
+) -> None:
+    """Start (or redo) criterion ``code`` at its first input."""
+    loaded = await _load(session, scope, cset)
+    if loaded.progress.locked:
+        await _overview(message, state, session, cset, scope)
+        return
+    node = svc.criterion(cset, code, scope.department)
+    await _set_fresh(state, _input_state(_rule_at(node, 0)), scope, code)
+    await _show(message, state, session, cset, scope, prefix=prefix)
+
+
+async def _overview(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    cset: CriteriaSet,
+    scope: Scope,
+    *,
+    prefix: str | None = None,
+) -> None:
+    await _set_fresh(state, ScoringFlow.waiting_choice, scope, None)
+    await _show(message, state, session, cset, scope, prefix=prefix)
+
+
+async def _advance(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    cset: CriteriaSet,
+    scope: Scope,
+    *,
+    prefix: str | None = None,
+) -> None:
+    """On to the next criterion still to do, or the overview when all is done."""
+    data = await state.get_data()
+    loaded = await _load(session, scope, cset)
+    progress = loaded.progress
+    code = svc.next_code(
+        progress.codes, progress.pending, data.get("code"), data.get("skipped") or []
+    )
+    if code is None or progress.locked:
+        await _overview(message, state, session, cset, scope, prefix=prefix)
+        return
+    await _open(message, state, session, cset, scope, code, prefix=prefix)
+
+
+async def _bad(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    cset: CriteriaSet,
+    scope: Scope,
+    error: str,
+) -> None:
+    await _show(message, state, session, cset, scope, prefix=f"⚠️ {error}")
+
+
+async def _assessment(session: AsyncSession, scope: Scope) -> Assessment:
+    assessment = await svc.get(session, scope.assessment_id)
+    if assessment is None:  # pragma: no cover - assessments are never deleted
+        raise CchcError(t.NOT_STARTED)
+    return assessment
+
+
+# --- typed input and bad input -----------------------------------------------------------------
+
+_TEXT = F.text & ~F.text.startswith("/")
+
+
+async def _scope_or_say(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    cset: CriteriaSet,
+) -> Scope | None:
+    scope = await _scope(session, person, role, cset)
+    if isinstance(scope, str):
+        await message.answer(scope)
+        return None
+    data = await state.get_data()
+    if data.get("aid") != scope.assessment_id or not data.get("code"):
+        await state.clear()
+        await message.answer(t.NOT_STARTED)
+        return None
+    return scope
+
+
+async def _unexpected(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    catalogue: Catalogue,
+) -> None:
+    cset = catalogue.current
+    current = await state.get_state()
+    if current == ScoringFlow.waiting_choice.state:
+        scope = await _scope(session, person, role, cset)
+        if isinstance(scope, str):
+            await message.answer(scope)
+            return
+        await _show(message, state, session, cset, scope, prefix=f"⚠️ {t.USE_BUTTONS}")
+        return
+    scope_or_none = await _scope_or_say(message, state, session, person, role, cset)
+    if scope_or_none is None:
+        return
+    buttons = current in (
+        ScoringFlow.waiting_yes_no.state,
+        ScoringFlow.waiting_tier.state,
+        ScoringFlow.waiting_confirmation.state,
+    )
+    if current == ScoringFlow.waiting_question.state:
+        await message.answer(t.NOT_TEXT)
+        return
+    error = t.USE_BUTTONS if buttons and message.text else t.NOT_TEXT
+    if buttons and not message.text:
+        error = t.USE_BUTTONS
+    await _bad(message, state, session, cset, scope_or_none, error)
