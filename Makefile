@@ -27,7 +27,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy bot handlers criteria knowledge
+	$(BIN)/mypy bot handlers jobs criteria knowledge
 
 check: $(STAMP)
 	$(BIN)/cchc-bot check

@@ -28,7 +28,7 @@ from bot.services import reminders
 from bot.services.outbox import OutboxSender
 from bot.services.people import add_unit
 from criteria.loader import require_catalogue
-from handlers.deadlines import ReminderTexts, blocked_text
+from handlers.notices import ReminderTexts, blocked_text
 from tests.deadline_fixtures import make_bot
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

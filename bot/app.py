@@ -1,4 +1,8 @@
-"""Assembling the bot: the dispatcher factory (shared with the tests) and the run loop."""
+"""Assembling the bot: the dispatcher factory (shared with the tests) and the run loop.
+
+The one module of bot/ that imports the upper layers (handlers' routers, the jobs); the
+architecture test allows it by name.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ from bot.settings import Settings
 from bot.storage import create_storage
 from handlers.errors import on_error
 from handlers.texts import COMMANDS
+from jobs import all_jobs
 from knowledge.search import SearchIndex
 
 log = logging.getLogger(__name__)
@@ -117,6 +122,7 @@ class Assembled:
             stop=stop,
             index=self.dp["index"],
             bot_data=self.data,
+            jobs=all_jobs(),
         )
 
     async def close(self) -> None:

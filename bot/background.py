@@ -1,16 +1,18 @@
-"""Background jobs of a running bot (outbox sender, reminders, ticket follow-ups).
+"""Running the background jobs of a bot process (the jobs themselves live in ``jobs/``).
 
-Each job is an ``async def job(ctx: JobContext) -> None`` that loops until ``ctx.stop`` is
-set. Jobs must be safe with several bot processes on one database: anything that sends is
-claimed in the database first (unique constraints), never decided by one process alone.
+This module knows no job: the app assembly puts the list (``jobs.all_jobs()``) into the
+:class:`JobContext`. Each job is an ``async def job(ctx: JobContext) -> None`` that loops
+until ``ctx.stop`` is set. Jobs must be safe with several bot processes on one database:
+anything that sends is claimed in the database first (unique constraints), never decided by
+one process alone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -35,24 +37,11 @@ class JobContext:
     # The dispatcher's shared search index and data (the rulings refresh job swaps them).
     index: SearchIndex | None = None
     bot_data: BotData | None = None
+    # What start_jobs runs (set by the app assembly).
+    jobs: Sequence[Job] = field(default_factory=list)
 
 
 Job = Callable[[JobContext], Awaitable[None]]
-
-
-def jobs() -> list[Job]:
-    """The jobs every bot process runs; journeys add theirs here."""
-    # Escalate: rulings approved in another process reach this one's search index.
-    from bot.services.rulings import refresh_job as rulings_refresh_job
-
-    # Deadlines: outbox sender and reminder scheduler (handlers import this module).
-    from handlers.deadlines import outbox_job
-    from handlers.deadlines import reminder_job as deadline_reminder_job
-
-    # Escalate: response-time reminders (handlers import this module, so import late).
-    from handlers.tickets import reminder_job
-
-    return [outbox_job, deadline_reminder_job, reminder_job, rulings_refresh_job]
 
 
 async def _guarded(job: Job, ctx: JobContext) -> None:
@@ -72,4 +61,4 @@ async def _guarded(job: Job, ctx: JobContext) -> None:
 
 
 def start_jobs(ctx: JobContext) -> list[asyncio.Task[None]]:
-    return [asyncio.create_task(_guarded(job, ctx)) for job in jobs()]
+    return [asyncio.create_task(_guarded(job, ctx)) for job in ctx.jobs]

@@ -1,12 +1,10 @@
-"""The deadlines journey: /hanchot, the coordinator's calendar editor, and the reminder and
-outbox background jobs (they render this journey's texts, so they live with its handlers)."""
+"""The deadlines journey: /hanchot and the coordinator's calendar editor (the reminder and
+outbox jobs live in jobs/deadlines.py)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Mapping
 from datetime import date
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -16,13 +14,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.background import JobContext
 from bot.clock import Clock
 from bot.db.models import Person
 from bot.errors import CchcError
-from bot.services import deadlines, reminders
-from bot.services.deadlines import Work
-from bot.services.outbox import OutboxSender
+from bot.services import deadlines
 from bot.services.people import Role
 from bot.settings import Settings
 from criteria.calendar import (
@@ -35,6 +30,7 @@ from criteria.calendar import (
 from criteria.loader import Catalogue
 from handlers.callbacks import DeadlineCb, MenuCb
 from handlers.filters import COORDINATORS, RoleFilter
+from handlers.notices import score_markup
 from handlers.render import split_message
 from handlers.texts import deadlines as texts
 
@@ -59,13 +55,6 @@ def _unit_id(person: Person | None, role: Role) -> int | None:
     if person is None or role not in (Role.OFFICER, Role.COORDINATOR, Role.ADMIN):
         return None
     return person.unit_id
-
-
-def _score_markup() -> InlineKeyboardMarkup:
-    # The scoring journey's own entry button (its menu button): one tap into /chamdiem.
-    kb = InlineKeyboardBuilder()
-    kb.button(text=texts.BTN_SCORE, callback_data=MenuCb(action="score"))
-    return kb.as_markup()
 
 
 def _edit_markup() -> InlineKeyboardMarkup:
@@ -101,7 +90,7 @@ async def _show(
             mine = work.get(department)
             parts.append(texts.officer_work(names.get(department, department), mine))
             if mine is not None:
-                markup = _score_markup()
+                markup = score_markup()
     else:
         parts.append(texts.coordinator_work(names, work))
         markup = _edit_markup()
@@ -239,9 +228,7 @@ async def pick_deadline(
         kb.button(text=texts.BTN_REMOVE, callback_data=DeadlineCb(action="del", key=key))
     kb.adjust(1)
     today = local_today(clock.now(), settings.tz)
-    await query.message.answer(
-        texts.deadline_detail(deadline, today), reply_markup=kb.as_markup()
-    )
+    await query.message.answer(texts.deadline_detail(deadline, today), reply_markup=kb.as_markup())
 
 
 @editor.callback_query(DeadlineCb.filter(F.action == "date"))
@@ -408,73 +395,3 @@ async def remove(
 @editor.callback_query(DeadlineCb.filter(F.action == "keep"))
 async def keep(query: CallbackQuery) -> None:
     await query.answer(texts.REMOVE_KEPT)
-
-
-# --- background jobs ----------------------------------------------------------------------
-
-
-def _markup(markup: InlineKeyboardMarkup) -> dict[str, Any]:
-    return markup.model_dump(mode="json", exclude_none=True)
-
-
-class ReminderTexts:
-    """The reminders' texts and buttons (see :class:`bot.services.reminders.Renderer`)."""
-
-    def __init__(self) -> None:
-        self._score = _markup(_score_markup())  # the same button on every officer's reminder
-
-    def officer(
-        self, deadline: Deadline, today: date, department: str, work: Work
-    ) -> reminders.Message:
-        return texts.officer_reminder(deadline, today, department, work), self._score
-
-    def coordinator(
-        self, deadline: Deadline, today: date, names: Mapping[str, str], work: Mapping[str, Work]
-    ) -> reminders.Message:
-        return texts.coordinator_reminder(deadline, today, names, work), None
-
-    def digest(
-        self, deadline: Deadline, today: date, names: Mapping[str, str], work: Mapping[str, Work]
-    ) -> reminders.Message:
-        return texts.digest(deadline, today, names, work), None
-
-
-def blocked_text(person: Person) -> str:
-    return texts.blocked_notice(person.display_name, person.telegram_id, person.department)
-
-
-async def reminder_tick(ctx: JobContext) -> reminders.TickResult:
-    async with ctx.session_factory() as session, session.begin():
-        return await reminders.tick(
-            session,
-            cset=ctx.catalogue.current,
-            now=ctx.clock.now(),
-            tz=ctx.settings.tz,
-            hour=ctx.settings.reminder_hour,
-            render=ReminderTexts(),
-        )
-
-
-async def reminder_job(ctx: JobContext) -> None:
-    """Every minute: queue the reminders that are due (claimed once in the database)."""
-    while not ctx.stop.is_set():
-        await reminder_tick(ctx)
-        try:
-            await asyncio.wait_for(ctx.stop.wait(), timeout=TICK_SECONDS)
-        except TimeoutError:
-            pass
-
-
-def outbox_sender(ctx: JobContext) -> OutboxSender:
-    return OutboxSender(
-        ctx.bot,
-        ctx.session_factory,
-        ctx.clock,
-        rate=ctx.settings.outbox_rate,
-        blocked_text=blocked_text,
-    )
-
-
-async def outbox_job(ctx: JobContext) -> None:
-    """Deliver the outbox until the bot stops."""
-    await outbox_sender(ctx).run(ctx.stop)

@@ -9,10 +9,7 @@ must receive goes through the outbox, enqueued in the same transaction as the ch
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
@@ -22,10 +19,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.background import JobContext
 from bot.clock import Clock
 from bot.data import BotData
-from bot.db.models import Person, Ticket
+from bot.db.models import Person
 from bot.services import outbox, questions, rulings, tickets
 from bot.services.people import Role
 from bot.services.tickets import TicketForbidden, TicketWrongState, Viewer
@@ -33,8 +29,10 @@ from bot.settings import Settings
 from criteria.loader import Catalogue
 from handlers import texts
 from handlers.callbacks import AskCb, DraftCb, MoveCb, RulingCb, TicketCb
-from handlers.cards import criterion_card
 from handlers.filters import CONTACTS, COORDINATORS, STAFF, RoleFilter
+from handlers.notices import dept_name as _dept_name
+from handlers.notices import markup_of as _markup
+from handlers.notices import to_contacts as _to_contacts
 from handlers.texts import tickets as tt
 from knowledge.search import SearchIndex
 from knowledge.text import find_codes
@@ -83,88 +81,12 @@ class ReviewFlow(StatesGroup):
 # --- shared helpers -----------------------------------------------------------------------
 
 
-def _dept_name(catalogue: Catalogue, code: str) -> str:
-    found = catalogue.routing.department(code)
-    return found.name if found is not None else code
-
-
-def _card(catalogue: Catalogue, code: str | None) -> str | None:
-    if not code:
-        return None
-    cset = catalogue.current
-    node = cset.by_code().get(code)
-    return criterion_card(cset, node, source=False) if node is not None else None
-
-
-def _markup(kb: InlineKeyboardBuilder) -> dict[str, Any]:
-    return kb.as_markup().model_dump(exclude_none=True)
-
-
-def _contact_keyboard(ticket: Ticket) -> InlineKeyboardBuilder:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=tt.BTN_ANSWER, callback_data=TicketCb(action="ans", id=ticket.id))
-    kb.button(text=tt.BTN_MORE_INFO, callback_data=TicketCb(action="inf", id=ticket.id))
-    kb.button(text=tt.BTN_MOVE, callback_data=TicketCb(action="mv", id=ticket.id))
-    if ticket.attachment_id:
-        kb.button(text=tt.BTN_FILE, callback_data=TicketCb(action="f", id=ticket.id))
-    kb.adjust(1)
-    return kb
-
-
 def _officer_keyboard(ticket_id: int) -> InlineKeyboardBuilder:
     kb = InlineKeyboardBuilder()
     kb.button(text=tt.BTN_RESOLVE, callback_data=TicketCb(action="res", id=ticket_id))
     kb.button(text=tt.BTN_FOLLOWUP, callback_data=TicketCb(action="fu", id=ticket_id))
     kb.adjust(2)
     return kb
-
-
-def _contact_text(
-    ticket: Ticket,
-    catalogue: Catalogue,
-    header: str,
-    extra: list[tuple[str, str]] | None = None,
-    tz: ZoneInfo | None = None,
-) -> str:
-    return tt.ticket_card(
-        ticket.id,
-        ticket.unit.name if ticket.unit is not None else None,
-        ticket.question,
-        _card(catalogue, ticket.criterion_code),
-        _dept_name(catalogue, ticket.department),
-        ticket.created_at.astimezone(tz) if tz else ticket.created_at,
-        header=header,
-        extra=extra,
-    )
-
-
-async def _to_contacts(
-    session: AsyncSession,
-    ticket: Ticket,
-    *,
-    catalogue: Catalogue,
-    settings: Settings,
-    header: str,
-    key: str | None,
-    now: Any,
-    extra: list[tuple[str, str]] | None = None,
-) -> bool:
-    """Deliver the ticket to its department's contacts (the admins when it has none).
-
-    Returns True when it went to the admins instead."""
-    chats, fallback = await tickets.recipients(session, ticket.department, settings.admin_ids)
-    text = _contact_text(ticket, catalogue, header, extra, settings.tz)
-    markup = _markup(_contact_keyboard(ticket))
-    for chat in chats:
-        await outbox.enqueue(
-            session,
-            chat_id=chat,
-            text=text,
-            reply_markup=markup,
-            dedup_key=f"{key}:{chat}" if key else None,
-            now=now,
-        )
-    return fallback
 
 
 def _viewer(user_id: int, role: Role, person: Person | None) -> Viewer:
@@ -1008,61 +930,3 @@ async def load_rulings(
     async with session_factory() as session:
         count = await rulings.refresh_index(index, bot_data, session)
     log.info("Search index: %s approved rulings added", count)
-
-
-# --- background: response-time reminders ---------------------------------------------------
-
-
-async def send_reminders(
-    session_factory: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    catalogue: Catalogue,
-    clock: Clock,
-) -> int:
-    """Claim the reminders now due and enqueue them; returns how many tickets were due.
-
-    Level 1 reminds the department's contacts; level 2 escalates to the default department's
-    (Sở Nội vụ's) contacts and the admins. Claims and dedup keys make it safe to run in
-    several processes at once."""
-    hours = settings.ticket_response_hours
-    now = clock.now()
-    async with session_factory() as session, session.begin():
-        due = await tickets.claim_reminders(session, now=now, hours=hours, tz=settings.tz)
-        for item in due:
-            ticket = item.ticket
-            key = f"tk{ticket.id}:r{ticket.route_count}:l{item.level}"
-            extra = [(tt.LABEL_OVERDUE, tt.overdue(hours * item.level))]
-            if item.level == 1:
-                await _to_contacts(
-                    session,
-                    ticket,
-                    catalogue=catalogue,
-                    settings=settings,
-                    header=tt.REMIND_HEADER,
-                    key=key,
-                    now=now,
-                    extra=extra,
-                )
-                continue
-            chats = await tickets.contacts(session, catalogue.routing.default.code)
-            for admin in await tickets.admins(session, settings.admin_ids):
-                if admin not in chats:
-                    chats.append(admin)
-            text = _contact_text(ticket, catalogue, tt.ESCALATE_HEADER, extra, settings.tz)
-            for chat in chats:
-                await outbox.enqueue(
-                    session, chat_id=chat, text=text, dedup_key=f"{key}:{chat}", now=now
-                )
-    return len(due)
-
-
-async def reminder_job(ctx: JobContext) -> None:
-    """Every minute, remind about tickets unanswered past the response time."""
-    while not ctx.stop.is_set():
-        count = await send_reminders(ctx.session_factory, ctx.settings, ctx.catalogue, ctx.clock)
-        if count:
-            log.info("Ticket reminders: %s tickets due", count)
-        try:
-            await asyncio.wait_for(ctx.stop.wait(), timeout=REMINDER_INTERVAL)
-        except TimeoutError:
-            pass

@@ -57,3 +57,51 @@ def test_importing_does_not_load_settings_or_data() -> None:
     )
     # An invalid BOT_TOKEN in the environment must not matter until settings are loaded.
     assert done.returncode == 0, done.stderr
+
+
+def _imports(path: Path) -> list[str]:
+    """Absolute module names imported anywhere in ``path`` (late imports included)."""
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.extend(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+            names.extend(f"{node.module}.{a.name}" for a in node.names)
+    return names
+
+
+# The app assembly registers the routers and hands the jobs to the runner: the one module of
+# bot/ allowed to import the layers above it.
+ASSEMBLY = {"bot/app.py"}
+
+
+def test_bot_does_not_import_handlers_or_jobs() -> None:
+    offenders = []
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel in ASSEMBLY:
+            continue
+        for name in _imports(path):
+            if name.split(".")[0] in ("handlers", "jobs"):
+                offenders.append(f"{rel}: {name}")
+    assert offenders == []
+
+
+def _defines_router(module: str) -> bool:
+    path = ROOT / (module.replace(".", "/") + ".py")
+    if not path.is_file():
+        return False
+    return "Router(" in path.read_text(encoding="utf-8")
+
+
+def test_jobs_need_no_telegram_handler_module() -> None:
+    """Background jobs render through router-free modules (texts, callbacks, notices)."""
+    offenders = []
+    for path in sorted((ROOT / "jobs").rglob("*.py")):
+        for name in _imports(path):
+            if name.split(".")[0] == "handlers" and _defines_router(name):
+                offenders.append(f"{path.relative_to(ROOT)}: {name}")
+    assert offenders == []
+    assert not _defines_router("handlers.notices")
+    assert _defines_router("handlers.tickets")  # the check itself can see a router

@@ -16,7 +16,7 @@ from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import OutboxMessage, Person
 from bot.fakeapi import FakeBotAPI
 from bot.services.outbox import OutboxSender, enqueue
-from handlers.deadlines import blocked_text
+from handlers.notices import blocked_text
 from tests.deadline_fixtures import COORDINATOR, OFFICER_TP, fake_api, make_bot, seed_unit
 
 NOW = datetime(2021, 11, 12, 1, 30, tzinfo=UTC)

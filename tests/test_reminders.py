@@ -20,7 +20,7 @@ from bot.services import reminders
 from bot.services.outbox import OutboxSender
 from criteria.loader import require_catalogue
 from criteria.schema import CriteriaSet
-from handlers.deadlines import ReminderTexts, blocked_text
+from handlers.notices import ReminderTexts, blocked_text
 from tests.deadline_fixtures import (
     COORDINATOR,
     OFFICER_NV,

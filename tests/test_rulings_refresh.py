@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import handlers
 from bot.app import Assembled
-from bot.background import jobs
 from bot.clock import FakeClock
 from bot.data import BotData, load_data
 from bot.db.engine import create_engine, create_session_factory
@@ -23,6 +22,7 @@ from bot.db.models import RulingSuggestion, Ticket
 from bot.services import rulings
 from bot.settings import Settings, load_settings
 from handlers.callbacks import RulingCb
+from jobs import all_jobs
 from knowledge.search import SearchIndex
 from tests.recording import Harness, Sent, build_harness
 
@@ -186,7 +186,7 @@ async def test_the_background_job_refreshes_the_other_process(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     w = world
-    assert rulings.refresh_job in jobs()
+    assert rulings.refresh_job in all_jobs()
     monkeypatch.setattr(rulings, "REFRESH_INTERVAL", 0.05)
     stop = asyncio.Event()
     # Process B's job context, built the way the running bot builds it.

@@ -25,7 +25,7 @@ from bot.db.models import (
 from bot.services.people import Role, add_unit
 from bot.settings import Settings
 from handlers.callbacks import MoveCb, RulingCb, TicketCb
-from handlers.tickets import send_reminders
+from jobs.tickets import send_reminders
 from knowledge.search import SearchIndex
 from tests.handlers.conftest import ADMIN_ID
 from tests.recording import Harness, build_harness

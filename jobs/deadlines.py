@@ -1,0 +1,49 @@
+"""Deadlines: the reminder scheduler and the outbox sender of every bot process."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.background import JobContext
+from bot.services import reminders
+from bot.services.outbox import OutboxSender
+from handlers.notices import ReminderTexts, blocked_text
+
+TICK_SECONDS = 60.0
+
+
+async def reminder_tick(ctx: JobContext) -> reminders.TickResult:
+    async with ctx.session_factory() as session, session.begin():
+        return await reminders.tick(
+            session,
+            cset=ctx.catalogue.current,
+            now=ctx.clock.now(),
+            tz=ctx.settings.tz,
+            hour=ctx.settings.reminder_hour,
+            render=ReminderTexts(),
+        )
+
+
+async def reminder_job(ctx: JobContext) -> None:
+    """Every minute: queue the reminders that are due (claimed once in the database)."""
+    while not ctx.stop.is_set():
+        await reminder_tick(ctx)
+        try:
+            await asyncio.wait_for(ctx.stop.wait(), timeout=TICK_SECONDS)
+        except TimeoutError:
+            pass
+
+
+def outbox_sender(ctx: JobContext) -> OutboxSender:
+    return OutboxSender(
+        ctx.bot,
+        ctx.session_factory,
+        ctx.clock,
+        rate=ctx.settings.outbox_rate,
+        blocked_text=blocked_text,
+    )
+
+
+async def outbox_job(ctx: JobContext) -> None:
+    """Deliver the outbox until the bot stops."""
+    await outbox_sender(ctx).run(ctx.stop)
