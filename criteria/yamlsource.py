@@ -38,6 +38,69 @@ _Loader.add_implicit_resolver(
     list("tTfF"),
 )
 
+# Limits that keep a hostile or broken data file from exhausting time, memory or the stack
+# ("billion laughs" aliases, thousands of nested lists, huge files). Real data is far below
+# them: the shipped criteria set is ~50 KB, nested 8 levels, with no alias at all.
+MAX_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 64
+MAX_ALIASES = 100
+MAX_ALIAS_NODES = 10_000
+"""Nodes that all aliases of a file may add together, once expanded."""
+
+
+class YamlLimitError(yaml.MarkedYAMLError):
+    """A data file beyond one of the limits above; ``problem`` is the Vietnamese message."""
+
+
+class _LimitedLoader(_Loader):
+    """Composes with a depth limit and an alias budget, so it never recurses deeply and never
+    expands more than :data:`MAX_ALIAS_NODES` nodes through aliases."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+        self._alias_nodes = 0
+        self._sizes: dict[int, int] = {}
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            node = self.anchors.get(event.anchor)
+            if node is not None:
+                self._count_alias(node, event.start_mark)
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise YamlLimitError(
+                    problem=f"lồng nhau quá sâu (quá {MAX_DEPTH} cấp)", problem_mark=mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def _count_alias(self, node: yaml.Node, mark: yaml.Mark) -> None:
+        if node.end_mark is None:  # the anchored node is still open: a cycle
+            raise YamlLimitError(problem="bí danh (alias) tự tham chiếu", problem_mark=mark)
+        self._aliases += 1
+        if self._aliases > MAX_ALIASES:
+            raise YamlLimitError(
+                problem=f"quá nhiều bí danh (alias *…): tối đa {MAX_ALIASES}", problem_mark=mark
+            )
+        self._alias_nodes += _expanded_size(node, self._sizes)
+        if self._alias_nodes > MAX_ALIAS_NODES:
+            raise YamlLimitError(
+                problem=(
+                    f"các bí danh (alias *…) bung ra quá {MAX_ALIAS_NODES:,} phần tử".replace(
+                        ",", "."
+                    )
+                ),
+                problem_mark=mark,
+            )
+
+
 Loc = tuple[int | str, ...]
 M = TypeVar("M", bound=BaseModel)
 
@@ -77,46 +140,116 @@ def format_loc(loc: Iterable[int | str]) -> str:
     return out
 
 
-def _index(node: yaml.Node, loc: Loc, doc: YamlDoc) -> None:
-    doc.lines[loc] = node.start_mark.line + 1
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = key_node.value
-            if key in seen:
-                doc.issues.append(
-                    DataIssue(
-                        doc.path,
-                        key_node.start_mark.line + 1,
-                        format_loc((*loc, key)),
-                        "khóa bị lặp lại trong cùng một khối (duplicate key)",
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _expanded_size(root: yaml.Node, memo: dict[int, int]) -> int:
+    """Nodes in ``root`` with every alias expanded; iterative, each node computed once."""
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        if id(node) in memo:
+            continue
+        children = _children(node)
+        if ready:
+            memo[id(node)] = 1 + sum(memo[id(child)] for child in children)
+        else:
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in memo)
+    return memo[id(root)]
+
+
+def _index(root: yaml.Node, doc: YamlDoc) -> None:
+    """Record the line of every location, iteratively.
+
+    An aliased node is indexed once, where its anchor is: at an alias only the line of the
+    anchored node is recorded, so the work is linear in the size of the file, not in the size
+    of the data with aliases expanded.
+    """
+    seen_nodes: set[int] = set()
+    # Depth first in document order (children pushed in reverse), so that a node is first
+    # met at its anchor, which always comes before its aliases.
+    stack: list[tuple[yaml.Node, Loc]] = [(root, ())]
+    while stack:
+        node, loc = stack.pop()
+        doc.lines.setdefault(loc, node.start_mark.line + 1)
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            children: list[tuple[yaml.Node, Loc]] = []
+            for key_node, value_node in node.value:
+                key = key_node.value
+                if key in seen:
+                    doc.issues.append(
+                        DataIssue(
+                            doc.path,
+                            key_node.start_mark.line + 1,
+                            format_loc((*loc, key)),
+                            "khóa bị lặp lại trong cùng một khối (duplicate key)",
+                        )
                     )
-                )
-            seen.add(key)
-            _index(value_node, (*loc, key), doc)
-            doc.lines[(*loc, key)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index(item, (*loc, i), doc)
+                seen.add(key)
+                doc.lines[(*loc, key)] = key_node.start_mark.line + 1
+                children.append((value_node, (*loc, key)))
+            stack.extend(reversed(children))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((node.value[i], (*loc, i)) for i in reversed(range(len(node.value))))
+
+
+class _TooLarge(Exception):
+    """The file is beyond MAX_FILE_BYTES."""
+
+
+def _read_text(path: Path) -> str:
+    """The file's text, refusing more than :data:`MAX_FILE_BYTES` without reading them."""
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise _TooLarge
+    return raw.decode("utf-8")
+
+
+def _too_large(path: Path) -> DataIssue:
+    limit = f"{MAX_FILE_BYTES // 1024:,} KB".replace(",", ".")
+    return DataIssue(path, 1, "", f"tệp quá lớn (tối đa {limit})")
 
 
 def read_yaml(path: Path, text: str | None = None) -> YamlDoc:
-    """Parse one YAML file. Syntax errors become issues with their line; data is then None."""
+    """Parse one YAML file. Syntax errors become issues with their line; data is then None.
+
+    Files beyond the size, depth and alias limits above are refused the same way.
+    """
     doc = YamlDoc(path=path, data=None)
     try:
         if text is None:
-            text = path.read_text(encoding="utf-8")
+            text = _read_text(path)
+        elif len(text.encode("utf-8")) > MAX_FILE_BYTES:
+            raise _TooLarge
+    except _TooLarge:
+        doc.issues.append(_too_large(path))
+        return doc
     except (OSError, UnicodeDecodeError) as exc:
         doc.issues.append(DataIssue(path, 0, "", f"không đọc được tệp: {exc}"))
         return doc
-    loader = _Loader(text)
+    loader = _LimitedLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             doc.issues.append(DataIssue(path, 1, "", "tệp rỗng"))
             return doc
-        _index(node, (), doc)
+        _index(node, doc)
         doc.data = loader.construct_document(node)
+    except YamlLimitError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        doc.issues.append(DataIssue(path, line, "", f"tệp bị từ chối: {exc.problem}"))
+        doc.data = None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
