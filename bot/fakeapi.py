@@ -66,6 +66,18 @@ _ACCEPTED_TRUE_METHODS = frozenset(
     }
 )
 _TAG_RE = re.compile(r"<[^>]+>")
+_COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
+_COMMAND_SCOPES = frozenset(
+    {
+        "default",
+        "all_private_chats",
+        "all_group_chats",
+        "all_chat_administrators",
+        "chat",
+        "chat_administrators",
+        "chat_member",
+    }
+)
 
 
 class FakeAPIError(Exception):
@@ -722,17 +734,40 @@ class FakeBotAPI:
     def _m_getWebhookInfo(self, params: Params) -> Any:
         return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
 
-    @staticmethod
-    def _commands_key(params: Params) -> tuple[str, str]:
+    def _commands_key(self, params: Params) -> tuple[str, str]:
         scope = params.get("scope") or {"type": "default"}
+        if not isinstance(scope, dict) or scope.get("type") not in _COMMAND_SCOPES:
+            raise _MethodError(400, "Bad Request: invalid scope type specified")
+        if scope["type"] in {"chat", "chat_administrators", "chat_member"}:
+            self._chat_for(scope.get("chat_id"))  # Telegram: "chat not found"
         return json.dumps(scope, sort_keys=True), str(params.get("language_code") or "")
 
     def _m_setMyCommands(self, params: Params) -> Any:
         commands = params.get("commands")
-        if not isinstance(commands, list):
-            raise _MethodError(400, "Bad Request: commands must be a list")
+        if not isinstance(commands, list) or len(commands) > 100:
+            raise _MethodError(400, "Bad Request: commands must be a list of at most 100")
+        for item in commands:
+            command = item.get("command") if isinstance(item, dict) else None
+            described = item.get("description") if isinstance(item, dict) else None
+            if not isinstance(command, str) or not _COMMAND_RE.fullmatch(command):
+                raise _MethodError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not isinstance(described, str) or not 1 <= len(described) <= 256:
+                raise _MethodError(400, "Bad Request: command description is invalid")
         self.commands[self._commands_key(params)] = commands
         return True
+
+    def commands_for(self, chat_id: int) -> list[str]:
+        """The commands a user sees in their private chat with the bot, as Telegram resolves
+        them: the chat's own list, else all private chats', else the default list."""
+        for scope in (
+            {"type": "chat", "chat_id": chat_id},
+            {"type": "all_private_chats"},
+            {"type": "default"},
+        ):
+            found = self.commands.get((json.dumps(scope, sort_keys=True), ""))
+            if found is not None:
+                return [c["command"] for c in found]
+        return []
 
     def _m_deleteMyCommands(self, params: Params) -> Any:
         self.commands.pop(self._commands_key(params), None)

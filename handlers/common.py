@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
+from typing import Any
 
-from aiogram import F, Router
+from aiogram import Bot, Dispatcher, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+)
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,23 +27,53 @@ from bot.services.people import Role
 from criteria.loader import Catalogue
 from handlers import texts
 from handlers.callbacks import MenuCb
-from handlers.filters import STAFF
-from handlers.texts import scoring as scoring_texts
-from handlers.texts.deadlines import BTN_DEADLINES
 
+log = logging.getLogger(__name__)
 router = Router(name=__name__)
 
 
-def main_menu(role: Role) -> InlineKeyboardMarkup:
+# Menu actions that open the command of the same journey (the others have their own handler).
+MENU_COMMANDS = {
+    "escalate": "hoiso",
+    "tickets": "phieu",
+    "progress": "tiendo",
+    "questions": "cauhoi",
+    "rulings": "duyet",
+    "invite": "moi",
+}
+
+
+def journeys_keyboard(role: Role, *, with_help: bool) -> InlineKeyboardMarkup:
+    """The role's journeys as buttons (the main menu adds ℹ️ Trợ giúp)."""
     kb = InlineKeyboardBuilder()
-    kb.button(text=texts.BTN_ASK, callback_data=MenuCb(action="ask"))
-    kb.button(text=texts.BTN_BROWSE, callback_data=MenuCb(action="browse"))
-    kb.button(text=BTN_DEADLINES, callback_data=MenuCb(action="deadlines"))
-    kb.button(text=texts.BTN_HELP, callback_data=MenuCb(action="help"))
-    if role in STAFF:
-        kb.button(text=scoring_texts.BTN_SCORE, callback_data=MenuCb(action="score"))
+    for action, button, _ in texts.ROLE_JOURNEYS[role.value]:
+        kb.button(text=button, callback_data=MenuCb(action=action))
+    if with_help:
+        kb.button(text=texts.BTN_HELP, callback_data=MenuCb(action="help"))
     kb.adjust(2)
     return kb.as_markup()
+
+
+def main_menu(role: Role) -> InlineKeyboardMarkup:
+    return journeys_keyboard(role, with_help=True)
+
+
+async def show_commands(bot: Bot, chat_id: int, role: Role, *, was_set: bool = True) -> None:
+    """Telegram's "/" list for this chat: the role's commands (guests: the default list).
+
+    ``was_set`` False skips the call for a guest, who never had a list of their own."""
+    scope = BotCommandScopeChat(chat_id=chat_id)
+    try:
+        if role is Role.GUEST:
+            if was_set:
+                await bot.delete_my_commands(scope=scope)
+            return
+        commands = [
+            BotCommand(command=c, description=d) for c, d in texts.ROLE_COMMANDS[role.value]
+        ]
+        await bot.set_my_commands(commands, scope=scope)
+    except TelegramAPIError as exc:  # the menu still works; the "/" list is a convenience
+        log.warning("Could not set the commands of chat %s: %s", chat_id, exc)
 
 
 def _unit_name(person: Person | None) -> str | None:
@@ -47,6 +87,7 @@ async def start_with_code(
     session: AsyncSession,
     catalogue: Catalogue,
     state: FSMContext,
+    bot: Bot,
 ) -> None:
     user = message.from_user
     if user is None:
@@ -67,6 +108,7 @@ async def start_with_code(
         texts.greeting(user.first_name, role, unit, catalogue.current.title),
         reply_markup=main_menu(role),
     )
+    await show_commands(bot, message.chat.id, role)
 
 
 @router.message(CommandStart())
@@ -75,17 +117,22 @@ async def start(
     person: Person | None,
     role: Role,
     catalogue: Catalogue,
+    bot: Bot,
 ) -> None:
     unit = _unit_name(person)
     first = message.from_user.first_name if message.from_user else ""
     await message.answer(
         texts.greeting(first, role, unit, catalogue.current.title), reply_markup=main_menu(role)
     )
+    # Registered people (and deactivated ones, back to the guests' list) get their own list.
+    await show_commands(bot, message.chat.id, role, was_set=person is not None)
 
 
 @router.message(Command("trogiup", "help"))
-async def help_command(message: Message) -> None:
-    await message.answer(texts.HELP)
+async def help_command(message: Message, role: Role) -> None:
+    await message.answer(
+        texts.help_text(role.value), reply_markup=journeys_keyboard(role, with_help=False)
+    )
 
 
 @router.message(Command("huy", "cancel"))
@@ -98,10 +145,36 @@ async def cancel(message: Message, state: FSMContext) -> None:
 
 
 @router.callback_query(MenuCb.filter(F.action == "help"))
-async def menu_help(query: CallbackQuery) -> None:
+async def menu_help(query: CallbackQuery, role: Role) -> None:
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.answer(texts.HELP)
+        await query.message.answer(
+            texts.help_text(role.value), reply_markup=journeys_keyboard(role, with_help=False)
+        )
+
+
+@router.callback_query(MenuCb.filter(F.action.in_(MENU_COMMANDS)))
+async def menu_command(
+    query: CallbackQuery, callback_data: MenuCb, dispatcher: Dispatcher, **data: Any
+) -> None:
+    """A menu button does exactly what typing its command does: the command goes through the
+    routers with this update's context (session, role, state), so their role filters apply
+    and a forged button of another role gets the usual "no permission" reply."""
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    text = f"/{MENU_COMMANDS[callback_data.action]}"
+    command = Message(
+        message_id=query.message.message_id,
+        date=query.message.date,
+        chat=query.message.chat,
+        from_user=query.from_user,
+        text=text,
+        entities=[MessageEntity(type="bot_command", offset=0, length=len(text))],
+    ).as_(query.bot)
+    for key in ("handler", "callback_data", "event_router"):
+        data.pop(key, None)
+    await dispatcher.propagate_event("message", command, **data)
 
 
 @router.callback_query(MenuCb.filter(F.action == "ask"))

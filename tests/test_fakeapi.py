@@ -23,6 +23,7 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.methods import TelegramMethod
 from aiogram.types import (
     BotCommand,
+    BotCommandScopeChat,
     BufferedInputFile,
     CallbackQuery,
     InlineKeyboardButton,
@@ -191,6 +192,18 @@ async def test_commands_chat_and_unknown_method(running: Running) -> None:
     assert [c.command for c in await bot.get_my_commands()] == ["start"]
     await bot.delete_my_commands()
     assert await bot.get_my_commands() == []
+    # A chat's own list wins over the default one, as in Telegram; bad ones are refused.
+    await bot.set_my_commands([BotCommand(command="start", description="Bắt đầu")])
+    chat_scope = BotCommandScopeChat(chat_id=1004)
+    await bot.set_my_commands([BotCommand(command="phieu", description="Phiếu")], chat_scope)
+    assert running.api.commands_for(1004) == ["phieu"]
+    assert running.api.commands_for(1005) == ["start"]
+    with pytest.raises(TelegramBadRequest, match="chat not found"):
+        await bot.set_my_commands([], BotCommandScopeChat(chat_id=-5))
+    with pytest.raises(TelegramBadRequest, match="BOT_COMMAND_INVALID"):
+        await bot.set_my_commands([BotCommand(command="Tiến_độ", description="x")])
+    await bot.delete_my_commands(chat_scope)
+    assert running.api.commands_for(1004) == ["start"]
     chat = await bot.get_chat(1004)
     assert chat.id == 1004 and chat.type == "private"
     await bot.send_chat_action(1004, "typing")

@@ -4,20 +4,69 @@ from __future__ import annotations
 
 from html import escape
 
-COMMANDS: list[tuple[str, str]] = [
-    ("start", "Bắt đầu, menu chính"),
-    ("tieuchi", "Tra cứu bộ tiêu chí"),
-    ("trogiup", "Hướng dẫn sử dụng"),
-    ("huy", "Hủy thao tác đang làm"),
-    ("moi", "Tạo đường dẫn mời (Phòng Nội vụ)"),
-    ("chamdiem", "Chấm điểm các tiêu chí của phòng"),
-    ("hanchot", "Thời hạn, số ngày còn lại và việc còn thiếu"),
-    ("cauhoi", "Câu hỏi chưa được giải đáp (Phòng Nội vụ)"),
-    ("tiendo", "Tiến độ, tổng hợp, khóa và xuất (Phòng Nội vụ)"),
-    ("hoiso", "Gửi câu hỏi lên Sở"),
-    ("phieu", "Phiếu hỏi Sở: của bạn, hoặc chờ Sở trả lời"),
-    ("duyet", "Duyệt câu trả lời của Sở vào hỏi đáp (Phòng Nội vụ)"),
-]
+from handlers.texts.deadlines import BTN_DEADLINES
+from handlers.texts.scoring import BTN_SCORE
+
+# The "/" list each role sees in Telegram (setMyCommands per chat); guests get the default.
+_CMD = {
+    "start": "Menu chính",
+    "trogiup": "Việc bạn làm được với bot",
+    "huy": "Hủy thao tác đang làm",
+    "tieuchi": "Tra cứu bộ tiêu chí",
+    "hanchot": "Thời hạn và số ngày còn lại",
+    "chamdiem": "Chấm điểm các tiêu chí của phòng",
+    "hoiso": "Gửi câu hỏi lên Sở",
+    "phieu": "Phiếu hỏi Sở của bạn",
+    "tiendo": "Tiến độ, tổng hợp, khóa và xuất",
+    "cauhoi": "Câu hỏi của cán bộ chưa được giải đáp",
+    "duyet": "Duyệt câu trả lời của Sở vào hỏi đáp",
+    "moi": "Tạo đường dẫn mời",
+}
+_CONTACT_PHIEU = "Phiếu chờ Sở trả lời"
+
+
+def _cmds(*names: str, **described: str) -> list[tuple[str, str]]:
+    return [(n, described.get(n, _CMD[n])) for n in names]
+
+
+ROLE_COMMANDS: dict[str, list[tuple[str, str]]] = {
+    "guest": _cmds("start", "tieuchi", "hanchot", "trogiup", "huy"),
+    "officer": _cmds(
+        "start", "chamdiem", "hoiso", "phieu", "hanchot", "tieuchi", "trogiup", "huy"
+    ),
+    "coordinator": _cmds(
+        "start",
+        "tiendo",
+        "cauhoi",
+        "duyet",
+        "moi",
+        "chamdiem",
+        "hanchot",
+        "hoiso",
+        "phieu",
+        "tieuchi",
+        "trogiup",
+        "huy",
+    ),
+    "contact": _cmds("start", "phieu", "tieuchi", "trogiup", "huy", phieu=_CONTACT_PHIEU),
+    "admin": _cmds(
+        "start",
+        "tiendo",
+        "phieu",
+        "cauhoi",
+        "duyet",
+        "moi",
+        "chamdiem",
+        "hanchot",
+        "hoiso",
+        "tieuchi",
+        "trogiup",
+        "huy",
+        phieu="Mọi phiếu hỏi Sở đang chờ",
+    ),
+}
+# The default list (BotCommandScopeDefault): what anyone who is not registered sees.
+COMMANDS = ROLE_COMMANDS["guest"]
 
 ROLE_NAMES = {
     "guest": "Khách",
@@ -63,16 +112,82 @@ def registered(role: str, unit: str | None, department: str | None) -> str:
     return ", ".join(parts) + "."
 
 
-HELP = (
-    "<b>Hướng dẫn sử dụng Trợ lý CCHC</b>\n\n"
-    "• <b>Hỏi đáp</b>: gõ câu hỏi bằng tiếng Việt, có dấu hoặc không dấu, viết tắt "
-    "quen dùng (CCHC, TTHC, TLKC…), hoặc mã tiêu chí như «tiêu chí 3.4.1», «tc 6.5».\n"
-    "• /tieuchi — tra cứu cây tiêu chí: lĩnh vực → tiêu chí → tiêu chí thành phần.\n"
-    "• /huy — hủy thao tác đang làm (những gì đã lưu vẫn được giữ nguyên).\n"
-    "• /start — về menu chính.\n\n"
-    "Cán bộ các phòng được Phòng Nội vụ mời qua một đường dẫn riêng để chấm điểm "
-    "các tiêu chí của phòng mình."
-)
+# --- Main menu and help, per role ----------------------------------------------------------
+# Each role's journeys: (menu action, button, one line of help). The action is a MenuCb
+# action: "ask", "browse", "deadlines", "score" have their own handlers; the others open the
+# command of the same journey (handlers/common.py MENU_COMMANDS).
+BTN_ESCALATE = "📨 Hỏi Sở"
+BTN_MY_TICKETS = "🎫 Phiếu của tôi"
+BTN_OPEN_TICKETS = "📋 Phiếu chờ trả lời"
+BTN_PROGRESS = "📊 Tiến độ"
+BTN_QUESTIONS = "🙋 Câu hỏi chờ xử lý"
+BTN_RULINGS = "✅ Duyệt câu trả lời"
+BTN_INVITE = "🔗 Mời người dùng"
+
+_ASK = ("ask", BTN_ASK, "gõ câu hỏi bằng tiếng Việt (có dấu hoặc không), hoặc mã như «tc 3.4.1»")
+_BROWSE = ("browse", BTN_BROWSE, "xem cây tiêu chí: lĩnh vực → tiêu chí → tiêu chí thành phần")
+_DEADLINES = ("deadlines", BTN_DEADLINES, "các mốc thời hạn và số ngày còn lại")
+_SCORE = ("score", BTN_SCORE, "tự chấm các tiêu chí của phòng; lưu từng câu, dừng rồi làm tiếp")
+_ESCALATE = ("escalate", BTN_ESCALATE, "hỏi Sở phụ trách khi hỏi đáp chưa có câu trả lời")
+
+ROLE_JOURNEYS: dict[str, list[tuple[str, str, str]]] = {
+    "guest": [_ASK, _BROWSE, _DEADLINES],
+    "officer": [
+        _SCORE,
+        _ASK,
+        _ESCALATE,
+        ("tickets", BTN_MY_TICKETS, "câu trả lời của Sở cho các câu bạn đã hỏi"),
+        _DEADLINES,
+    ],
+    "coordinator": [
+        ("progress", BTN_PROGRESS, "tiến độ từng phòng, trả lại để sửa, khóa và xuất XLSX/CSV"),
+        ("questions", BTN_QUESTIONS, "câu hỏi của cán bộ chưa có lời đáp: trả lời, gửi Sở"),
+        ("rulings", BTN_RULINGS, "đưa câu trả lời của Sở vào hỏi đáp cho mọi người"),
+        ("invite", BTN_INVITE, "đường dẫn mời cán bộ các phòng đăng ký"),
+        _SCORE,
+    ],
+    "contact": [
+        ("tickets", BTN_OPEN_TICKETS, "câu hỏi các đơn vị gửi Sở của bạn: trả lời, chuyển Sở"),
+        _BROWSE,
+        _ASK,
+    ],
+    "admin": [
+        ("progress", BTN_PROGRESS, "tiến độ chấm điểm của từng đơn vị"),
+        ("tickets", BTN_OPEN_TICKETS, "mọi phiếu hỏi Sở đang chờ trả lời"),
+        ("questions", BTN_QUESTIONS, "câu hỏi chưa có lời đáp của mọi đơn vị"),
+        ("rulings", BTN_RULINGS, "đưa câu trả lời của Sở vào hỏi đáp"),
+        ("invite", BTN_INVITE, "mời điều phối, cán bộ và đầu mối Sở"),
+    ],
+}
+_ACTION_COMMAND = {
+    "ask": None,
+    "browse": "tieuchi",
+    "deadlines": "hanchot",
+    "score": "chamdiem",
+    "escalate": "hoiso",
+    "tickets": "phieu",
+    "progress": "tiendo",
+    "questions": "cauhoi",
+    "rulings": "duyet",
+    "invite": "moi",
+}
+
+
+def help_text(role: str) -> str:
+    """/trogiup: the role's 3–5 journeys, one line each, with the command that opens it."""
+    lines = [f"<b>Trợ lý CCHC — bạn là {ROLE_NAMES.get(role, role)}</b>", ""]
+    for action, button, what in ROLE_JOURNEYS.get(role, ROLE_JOURNEYS["guest"]):
+        command = _ACTION_COMMAND.get(action)
+        label = button.split(" ", 1)[1]
+        lines.append(f"• <b>{label}</b>" + (f" (/{command})" if command else "") + f": {what}.")
+    if role == "guest":
+        lines += [
+            "",
+            "Cán bộ các phòng chấm điểm sau khi mở đường dẫn mời của Phòng Nội vụ.",
+        ]
+    lines += ["", "Bấm một nút bên dưới. /huy hủy thao tác đang làm, /start về menu chính."]
+    return "\n".join(lines)
+
 
 MENU_PROMPT_ASK = (
     "Hãy gõ câu hỏi của bạn, ví dụ: «Tỷ lệ hồ sơ đúng hạn tính thế nào?» hoặc «tc 3.4.1»."
@@ -96,9 +211,7 @@ ASK_NONE = (
     "😔 Xin lỗi, tôi <b>chưa có câu trả lời</b> cho câu hỏi này trong bộ tài liệu hỏi đáp. "
     "Bạn có thể gửi câu hỏi lên Sở để được trả lời chính thức."
 )
-ASK_ESCALATE_HINT = (
-    "⚠️ Nội dung này phụ thuộc hướng dẫn của tỉnh — nên hỏi Sở Nội vụ để chắc chắn."
-)
+ASK_ESCALATE_HINT = "⚠️ Nội dung này phụ thuộc hướng dẫn của tỉnh — nên hỏi Sở Nội vụ để chắc chắn."
 BTN_NOT_THIS = "Không phải — hỏi Sở"
 BTN_SEND_PROVINCE = "📨 Gửi câu hỏi lên Sở"
 BTN_UP = "👍 Hữu ích"
@@ -153,7 +266,7 @@ INVITE_CHOOSE_DEPARTMENT = "Chọn phòng/bộ phận của người được m�
 INVITE_CHOOSE_SO = "Chọn Sở của đầu mối:"
 INVITE_NO_UNITS = (
     "Chưa có đơn vị nào. Người vận hành cần tạo đơn vị trước: "
-    "<code>cchc-bot unit add MÃ \"Tên đơn vị\"</code>."
+    '<code>cchc-bot unit add MÃ "Tên đơn vị"</code>.'
 )
 INVITE_NEEDS_UNIT = "Tài khoản của bạn chưa gắn với đơn vị nào nên không thể mời cán bộ."
 INVITE_USE_BUTTONS = "Hãy chọn bằng các nút bên trên, hoặc gõ /huy để hủy."

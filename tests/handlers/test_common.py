@@ -88,7 +88,7 @@ async def test_bad_invite_codes_change_nothing(
 async def test_help_and_cancel(harness: Harness) -> None:
     user = harness.user(3)
     help_sent = await harness.send(user, "/trogiup")
-    assert "Hướng dẫn sử dụng" in help_sent[0].text
+    assert "bạn là Khách" in help_sent[0].text and "/tieuchi" in help_sent[0].text
     cancel = await harness.send(user, "/huy")
     assert cancel[0].text == "Không có thao tác nào đang làm dở."
 
