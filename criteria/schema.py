@@ -64,6 +64,9 @@ class RatioRule(_Model):
     when_zero: Points | None = None
     when_zero_label: str | None = None
     allow_over_100: bool = False
+    # The denominator is the same figure a period earlier ("so với năm trước"): 0 then 0 counts
+    # as equal (100 %), anything then 0 as an increase (above every threshold).
+    comparison: bool = False
 
 
 class CountRule(_Model):
@@ -71,6 +74,7 @@ class CountRule(_Model):
     unit: Text
     thresholds: tuple[Threshold, ...] = Field(min_length=1)
     below: Points = Decimal(0)
+    max_count: int | None = Field(default=None, ge=0)  # more cannot happen (4 reports a year)
 
 
 class DeductionRule(_Model):
@@ -81,6 +85,7 @@ class DeductionRule(_Model):
     per: Points
     floor: Points = Decimal(0)
     zero_if: str | None = None
+    max_count: int | None = Field(default=None, ge=0)  # more cannot happen (4 reports a year)
 
 
 class SurveyRule(_Model):

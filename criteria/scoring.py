@@ -10,9 +10,18 @@ that the real one did not.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_FLOOR, Context, Decimal, InvalidOperation, localcontext
+from decimal import (
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    Context,
+    Decimal,
+    Inexact,
+    InvalidOperation,
+    localcontext,
+)
 
 from criteria.schema import (
     BonusBlock,
@@ -41,6 +50,8 @@ __all__ = [
     "Summary",
     "TierInput",
     "YesNoInput",
+    "checked_decimal",
+    "exact",
     "format_number",
     "format_percent",
     "format_points",
@@ -56,9 +67,21 @@ _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
 _CENT = Decimal("0.01")
 _INDEX_STEP = Decimal("0.0001")
-# Wide enough that products and quotients of officers' figures are exact or, for a quotient,
-# correct far beyond the two decimals ever shown.
-_CONTEXT = Context(prec=60)
+# Officers' figures carry at most MAX_DIGITS significant digits (more is refused). Sums and
+# products of such figures need at most 2 × MAX_DIGITS + a few digits, so in _EXACT they are
+# exact — and if one ever were not, ``Inexact`` is raised instead of a silent rounding. A
+# quotient (a percentage shown, the index) is computed in _CONTEXT, correct far beyond the
+# decimals ever shown; decisions (thresholds, bands) never use a quotient.
+MAX_DIGITS = 60
+_EXACT = Context(prec=2 * MAX_DIGITS + 20, traps=[Inexact, InvalidOperation])
+_CONTEXT = Context(prec=2 * MAX_DIGITS + 20)
+
+
+@contextmanager
+def exact() -> Iterator[None]:
+    """A local Decimal context in which sums and products of officers' figures are exact."""
+    with localcontext(_EXACT):
+        yield
 
 
 class ScoringInputError(Exception):
@@ -72,24 +95,48 @@ class ScoringInputError(Exception):
 # --- raw answers -----------------------------------------------------------------------------
 
 
+_TOO_MANY_DIGITS = f"Số quá dài (tối đa {MAX_DIGITS} chữ số)."
+
+
 def _non_negative_int(value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ScoringInputError("Số phải là số nguyên không âm.")
+    if len(str(value)) > MAX_DIGITS:
+        raise ScoringInputError(_TOO_MANY_DIGITS)
 
 
-def _non_negative_decimal(value: object, what: str) -> Decimal:
+def checked_decimal(value: object, what: str) -> Decimal:
+    """``value`` as an exact, finite, non-negative ``Decimal`` of at most MAX_DIGITS digits.
+
+    The type is checked, not coerced: a float (already rounded), a string or a bool is
+    refused with a Vietnamese message; an ``int`` is taken exactly."""
     if isinstance(value, int) and not isinstance(value, bool):
+        if len(str(abs(value))) > MAX_DIGITS:
+            raise ScoringInputError(_TOO_MANY_DIGITS)
         value = Decimal(value)
     if not isinstance(value, Decimal) or not value.is_finite():
         raise ScoringInputError(f"{what} phải là một số.")
     if value < 0:
         raise ScoringInputError(f"{what} không được âm.")
+    digits = value.as_tuple()
+    exponent = int(digits.exponent)
+    # Significant digits, counting the zeros a positive exponent stands for (1E+70 is 71 long).
+    if len(digits.digits) + max(exponent, 0) > MAX_DIGITS or exponent < -MAX_DIGITS:
+        raise ScoringInputError(_TOO_MANY_DIGITS)
     return value
+
+
+_non_negative_decimal = checked_decimal
 
 
 @dataclass(frozen=True, slots=True)
 class YesNoInput:
     value: bool
+
+    def __post_init__(self) -> None:
+        # A truthy string ("no") or 1 must not pass for "yes": only a real bool is an answer.
+        if not isinstance(self.value, bool):
+            raise ScoringInputError("Câu trả lời có/không không hợp lệ.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +180,8 @@ class DeductionInput:
 
     def __post_init__(self) -> None:
         _non_negative_int(self.count)
+        if not isinstance(self.zero, bool):
+            raise ScoringInputError("Câu trả lời không đúng dạng của tiêu chí này.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +215,8 @@ class ScoreResult:
 
 
 def _plain(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
+    with localcontext(_CONTEXT):  # normalize() rounds to the context's precision
+        text = format(value.normalize(), "f")
     return "0" if text in ("-0", "0") else text
 
 
@@ -196,7 +246,8 @@ def format_number(value: Decimal) -> str:
 
 def format_percent(value: Decimal) -> str:
     """A percentage truncated (never rounded up) to two decimals, without the ``%`` sign."""
-    return format_points(value.quantize(_CENT, rounding=ROUND_DOWN))
+    with localcontext(_CONTEXT):
+        return format_points(value.quantize(_CENT, rounding=ROUND_DOWN))
 
 
 def _percent_text(numerator: Decimal, denominator: Decimal) -> str:
@@ -212,6 +263,10 @@ def _percent_text(numerator: Decimal, denominator: Decimal) -> str:
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 _NUMBER_CHARS = re.compile(r"[0-9., ]+")
 _BAD_NUMBER = "Vui lòng nhập một số không âm, ví dụ 97 hoặc 97,5."
+_PERCENT = (
+    "Không gõ dấu «%»: hãy nhập số lượng (ví dụ 97, hoặc 97/100 cho tử số/mẫu số); "
+    "tỷ lệ phần trăm do tôi tự tính."
+)
 
 
 def _split_decimal(text: str) -> tuple[str, str, str | None]:
@@ -250,6 +305,8 @@ def _split_decimal(text: str) -> tuple[str, str, str | None]:
 def parse_number(text: str) -> Decimal:
     """Read a non-negative number typed by an officer: ``97``, ``97,5``, ``97.5``, ``1 234``."""
     cleaned = _SPACES.sub(" ", text).strip()
+    if "%" in cleaned:
+        raise ScoringInputError(_PERCENT)
     if not cleaned or not _NUMBER_CHARS.fullmatch(cleaned):
         raise ScoringInputError(_BAD_NUMBER)
     whole, frac, group = _split_decimal(cleaned)
@@ -265,9 +322,10 @@ def parse_number(text: str) -> Decimal:
     if not whole.isdigit():
         raise ScoringInputError(_BAD_NUMBER)
     try:
-        return Decimal(whole + ("." + frac if frac else ""))
+        value = Decimal(whole + ("." + frac if frac else ""))
     except InvalidOperation as exc:  # pragma: no cover - guarded by the checks above
         raise ScoringInputError(_BAD_NUMBER) from exc
+    return checked_decimal(value, "Số")
 
 
 def parse_count(text: str) -> int:
@@ -283,6 +341,8 @@ _RATIO_HELP = "Vui lòng nhập hai số dạng tử số/mẫu số, ví dụ 9
 
 def parse_ratio(text: str) -> tuple[Decimal, Decimal]:
     """Read "numerator/denominator": ``97/100``, ``97 / 100`` or ``97 100``."""
+    if "%" in text:
+        raise ScoringInputError(_PERCENT)
     if "/" in text:
         pieces = text.split("/")
     else:
@@ -292,6 +352,8 @@ def parse_ratio(text: str) -> tuple[Decimal, Decimal]:
     try:
         return parse_number(pieces[0]), parse_number(pieces[1])
     except ScoringInputError as exc:
+        if exc.message == _TOO_MANY_DIGITS:
+            raise
         raise ScoringInputError(_RATIO_HELP) from exc
 
 
@@ -300,7 +362,7 @@ def parse_ratio(text: str) -> tuple[Decimal, Decimal]:
 
 def _admits(th: Threshold, numerator: Decimal, denominator: Decimal) -> bool:
     """Exact ``numerator ÷ denominator ≥ th.min`` (``>`` if strict), with denominator > 0."""
-    with localcontext(_CONTEXT):
+    with exact():
         left, right = numerator, th.min * denominator
     return left > right if th.strict else left >= right
 
@@ -355,6 +417,8 @@ def _score_ratio(rule: RatioRule, raw: object, not_applicable_hint: bool) -> tup
     if not isinstance(raw, RatioInput):
         raise _wrong_form()
     num, den = raw.numerator, raw.denominator
+    if den == 0 and rule.comparison:
+        return _score_comparison_zero(rule, num)
     if den == 0:
         if rule.when_zero is None:
             hint = (
@@ -365,9 +429,11 @@ def _score_ratio(rule: RatioRule, raw: object, not_applicable_hint: bool) -> tup
             raise ScoringInputError("Tử số không được lớn hơn mẫu số.")
         label = rule.when_zero_label or f"Không có {rule.denominator}"
         return rule.when_zero, f"{label} → {format_points(rule.when_zero)} điểm"
-    if num > den and not rule.allow_over_100:
+    if num > den and not (rule.allow_over_100 or rule.comparison):
         raise ScoringInputError("Tử số không được lớn hơn mẫu số.")
-    points, i = _pick(rule.thresholds, rule.below, num * _HUNDRED, den)
+    with exact():
+        percent_num = num * _HUNDRED
+    points, i = _pick(rule.thresholds, rule.below, percent_num, den)
     return points, (
         f"{format_number(num)}/{format_number(den)} {rule.numerator} "
         f"{_percent_text(num, den)} → {_range_label(rule.thresholds, i, ' %')} → "
@@ -375,9 +441,31 @@ def _score_ratio(rule: RatioRule, raw: object, not_applicable_hint: bool) -> tup
     )
 
 
+def _score_comparison_zero(rule: RatioRule, num: Decimal) -> tuple[Decimal, str]:
+    """A comparison with a base period of 0: 0 then 0 is equal (100 %), more is an increase
+    (every threshold is reached; the first one scores)."""
+    if num == 0:
+        points, i = _pick(rule.thresholds, rule.below, _HUNDRED * _HUNDRED, _HUNDRED)
+        how = f"0/0 {rule.numerator} = bằng {rule.denominator} (100 %)"
+    else:
+        points, i = rule.thresholds[0].points, 0
+        how = f"{format_number(num)}/0 {rule.numerator} = tăng so với {rule.denominator} (0)"
+    return points, (
+        f"{how} → {_range_label(rule.thresholds, i, ' %')} → {format_points(points)} điểm"
+    )
+
+
+def _check_cap(cap: int | None, count: int, unit: str) -> None:
+    if cap is not None and count > cap:
+        raise ScoringInputError(
+            f"Nhiều nhất chỉ có {cap} {unit}; bạn nhập {count}. Hãy kiểm tra lại số liệu."
+        )
+
+
 def _score_count(rule: CountRule, raw: object) -> tuple[Decimal, str]:
     if not isinstance(raw, CountInput):
         raise _wrong_form()
+    _check_cap(rule.max_count, raw.count, rule.unit)
     points, i = _pick(rule.thresholds, rule.below, Decimal(raw.count), Decimal(1))
     return points, (
         f"{raw.count} {rule.unit} → {_range_label(rule.thresholds, i, '')} → "
@@ -388,6 +476,7 @@ def _score_count(rule: CountRule, raw: object) -> tuple[Decimal, str]:
 def _score_deductions(rule: DeductionRule, maximum: Decimal, raw: object) -> tuple[Decimal, str]:
     if not isinstance(raw, DeductionInput):
         raise _wrong_form()
+    _check_cap(rule.max_count, raw.count, rule.unit)
     of_max = f"/{format_points(maximum)} điểm"
     if raw.zero:
         if rule.zero_if is None:
@@ -395,8 +484,9 @@ def _score_deductions(rule: DeductionRule, maximum: Decimal, raw: object) -> tup
         return _ZERO, f"{rule.zero_if} → 0{of_max}"
     if raw.count == 0:
         return maximum, f"Không có {rule.unit} → {format_points(maximum)}{of_max}"
-    deducted = rule.per * raw.count
-    points = max(rule.floor, maximum - deducted)
+    with exact():
+        deducted = rule.per * raw.count
+        points = max(rule.floor, maximum - deducted)
     floor_note = (
         f" (không thấp hơn {format_points(rule.floor)})" if maximum - deducted < rule.floor else ""
     )
@@ -431,7 +521,8 @@ def _score_sum(rule: SumRule, maximum: Decimal, raw: object) -> tuple[Decimal, s
     texts = []
     for part, answer in zip(rule.parts, raw.parts, strict=True):
         points, text = _score_leaf(part.rule, part.max, answer)
-        total += points
+        with exact():
+            total += points
         texts.append(f"{part.label}: {text}")
     summary = f"tổng {format_points(total)}/{format_points(maximum)} điểm"
     return total, "; ".join(texts) + "; " + summary
@@ -550,10 +641,10 @@ def rating_band(cset: CriteriaSet, numerator: Decimal, denominator: Decimal = _H
 
     Compared exactly; an index below every band (a large penalty) gets the last band.
     """
+    with exact():
+        scaled = numerator * _HUNDRED
     for band in cset.rating:
-        if denominator > 0 and _admits(
-            Threshold(min=band.min, points=_ZERO), numerator * _HUNDRED, denominator
-        ):
+        if denominator > 0 and _admits(Threshold(min=band.min, points=_ZERO), scaled, denominator):
             return band.name
     return cset.rating[-1].name
 
@@ -569,8 +660,20 @@ def summarise(
 
     ``results`` maps leaf codes to their scores (unscored leaves count 0); ``bonus`` and
     ``penalty`` map item codes to occurrences; ``survey`` maps survey criterion codes to the
-    points the province gave.
+    points the province gave. Every sum is exact (see ``exact``); only the index shown is
+    floored.
     """
+    with exact():
+        return _summarise(cset, results, bonus, penalty, survey)
+
+
+def _summarise(
+    cset: CriteriaSet,
+    results: Mapping[str, ScoreResult],
+    bonus: Mapping[str, int] | None = None,
+    penalty: Mapping[str, int] | None = None,
+    survey: Mapping[str, Decimal] | None = None,
+) -> Summary:
     by_code = cset.by_code()
     for code in results:
         node = by_code.get(code)
@@ -581,6 +684,10 @@ def summarise(
         node = by_code.get(code)
         if node is None or not node.is_survey:
             raise ScoringInputError(f"Không có tiêu chí điều tra xã hội học mã {code}.")
+        if isinstance(value, Decimal) and value.is_finite() and value >= 0:
+            value = checked_decimal(value, f"Điểm tiêu chí {code}")
+        elif not isinstance(value, Decimal):
+            raise ScoringInputError(f"Điểm tiêu chí {code} phải là một số.")
         if not value.is_finite() or value < 0 or value > node.max:
             raise ScoringInputError(
                 f"Điểm tiêu chí {code} phải từ 0 đến {format_points(node.max)}."
@@ -609,10 +716,9 @@ def summarise(
     earned = self_points + survey_points + bonus_points - penalty_points
     denominator = cset.total - excluded_max
     with localcontext(_CONTEXT):
-        exact = earned * _HUNDRED / denominator if denominator > 0 else _ZERO
-    # Floored to 4 decimals: band minima have at most 3, so ``index >= band.min`` still agrees
-    # with the exact band, and the figure stays a sane size for storage and display.
-    index = exact.quantize(_INDEX_STEP, rounding=ROUND_FLOOR)
+        quotient = earned * _HUNDRED / denominator if denominator > 0 else _ZERO
+        # Floored to 4 decimals, for display only: ``band`` is decided on the exact figures.
+        index = quotient.quantize(_INDEX_STEP, rounding=ROUND_FLOOR)
     return Summary(
         areas=tuple(areas),
         self_points=self_points,

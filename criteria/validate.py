@@ -141,8 +141,7 @@ def check_set(cset: CriteriaSet, report: Report) -> None:
         ):
             report(
                 (*loc, "code"),
-                f"mã {node.code} không nối tiếp mã cha {parent.code} "
-                f"(ví dụ {parent.code}.1)",
+                f"mã {node.code} không nối tiếp mã cha {parent.code} (ví dụ {parent.code}.1)",
             )
         for i, dep in enumerate((node.department, *node.also)):
             if dep is not None and dep not in departments:

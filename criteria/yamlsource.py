@@ -314,9 +314,7 @@ def pydantic_issues(doc: YamlDoc, exc: ValidationError, prefix: Loc = ()) -> lis
 _TAGLIKE = re.compile(r"^(yes_no|tiers|ratio|count|deductions|sum|survey)$")
 
 
-def validate_model(
-    doc: YamlDoc, model: type[M], data: Any, prefix: Loc = ()
-) -> M | None:
+def validate_model(doc: YamlDoc, model: type[M], data: Any, prefix: Loc = ()) -> M | None:
     """Validate ``data`` into ``model``; on failure record issues in ``doc`` and return None."""
     try:
         return model.model_validate(data)

@@ -103,7 +103,7 @@ async def test_extras_are_stored_audited_and_capped(
         ("survey", "8.2", COORDINATOR),
     ]
     assert trail[0].old is None
-    assert json.loads(trail[4].new or "") == {"count": None, "points": "9.50"}
+    assert json.loads(trail[4].new or "") == {"count": None, "points": "9.5"}
 
     # A change records old → new; setting the same value again records nothing.
     async with session_factory() as session, session.begin():

@@ -15,7 +15,6 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     MetaData,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -63,6 +62,35 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """Points stored exactly as given, on SQLite as on PostgreSQL: the Decimal's plain text.
+
+    SQLite has no decimal type (a NUMERIC column goes through float: 16.875 became 16.88, 2.675
+    became 2.67), so the value is kept as text. Only ``Decimal`` (or ``int``) goes in; a float,
+    already rounded by the time it gets here, is refused, as is a non-finite value.
+    """
+
+    impl = String(64)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | int | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = Decimal(value)
+        if not isinstance(value, Decimal) or not value.is_finite():
+            raise TypeError(f"points must be a finite Decimal, not {value!r}")
+        text = format(value, "f")
+        if len(text) > 64:
+            raise ValueError(f"points too long to store exactly: {text[:20]}…")
+        return text
+
+    def process_result_value(self, value: object, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(str(value))
 
 
 class Base(DeclarativeBase):
@@ -371,8 +399,8 @@ class Answer(Base):
     code: Mapped[str] = mapped_column(String(32))
     department: Mapped[str | None] = mapped_column(String(32))
     raw: Mapped[str] = mapped_column(Text)
-    points: Mapped[Decimal] = mapped_column(Numeric(6, 2))
-    max: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    points: Mapped[Decimal] = mapped_column(ExactDecimal())
+    max: Mapped[Decimal] = mapped_column(ExactDecimal())
     explanation: Mapped[str] = mapped_column(Text)
     not_applicable: Mapped[bool] = mapped_column(Boolean, default=False)
     excluded: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -440,6 +468,6 @@ class AssessmentExtra(Base):
     kind: Mapped[str] = mapped_column(String(8))
     code: Mapped[str] = mapped_column(String(64))
     count: Mapped[int | None] = mapped_column(Integer)
-    points: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    points: Mapped[Decimal | None] = mapped_column(ExactDecimal())
     updated_by: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -33,6 +33,7 @@ from criteria.scoring import (
     Summary,
     TierInput,
     YesNoInput,
+    checked_decimal,
     format_points,
     score,
     summarise,
@@ -797,7 +798,8 @@ async def _set_extra(
 
 
 def _str(value: Decimal | None) -> str | None:
-    return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
+    # Exactly as stored: 16.875 stays 16.875 (no rounding, no float).
+    return None if value is None else format(Decimal(value), "f")
 
 
 async def set_extra_count(
@@ -820,7 +822,12 @@ async def set_extra_count(
     item = extra_item(cset, kind, code)
     assert not isinstance(item, Criterion)
     limit = None if item.per_occurrence else 1
-    if isinstance(count, bool) or count < 0 or (limit is not None and count > limit):
+    if (
+        isinstance(count, bool)
+        or not isinstance(count, int)
+        or count < 0
+        or (limit is not None and count > limit)
+    ):
         raise CchcError("Số lần không hợp lệ cho mục này.")
     return await _set_extra(
         session, assessment, kind, code, count=count, points=None, actor=actor, now=now
@@ -843,8 +850,14 @@ async def set_survey_points(
     _check_open(assessment)
     node = extra_item(cset, SURVEY, code)
     assert isinstance(node, Criterion)
-    if points is not None and (not points.is_finite() or points < 0 or points > node.max):
-        raise CchcError(f"Điểm tiêu chí {code} phải từ 0 đến {format_points(node.max)}.")
+    if points is not None:
+        # Checked, not coerced: a float is already rounded, a string is not a figure.
+        try:
+            points = checked_decimal(points, f"Điểm tiêu chí {code}")
+        except ScoringInputError as exc:
+            raise BadScoringInput(exc.message) from exc
+        if points > node.max:
+            raise CchcError(f"Điểm tiêu chí {code} phải từ 0 đến {format_points(node.max)}.")
     return await _set_extra(
         session, assessment, SURVEY, code, count=None, points=points, actor=actor, now=now
     )
