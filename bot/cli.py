@@ -111,7 +111,7 @@ def _utf8(stream: object) -> None:
 
 def cmd_ask(settings: Settings, question: str, as_json: bool, top_text: str) -> int:
     from bot.data import load_data
-    from knowledge.ask import answer_json, render_text
+    from knowledge.ask import answer_estimate, answer_json, render_text
     from knowledge.search import SearchIndex, SearchResult
 
     top = _top(top_text)
@@ -138,7 +138,7 @@ def cmd_ask(settings: Settings, question: str, as_json: bool, top_text: str) -> 
         if question == "-" and not text:
             continue
         result = index.search(text, top=top) if text else SearchResult(text, "none", [])
-        print(render_text(result), flush=True)
+        print(render_text(result, answer_estimate(index, text, result)), flush=True)
     return EXIT_OK
 
 

@@ -22,6 +22,7 @@ from handlers.callbacks import AskCb, QuestionsCb
 from handlers.cards import criterion_card
 from handlers.filters import COORDINATORS, RoleFilter
 from handlers.render import split_message
+from knowledge.figures import estimate_for
 from knowledge.search import Hit, SearchIndex, SearchResult
 
 router = Router(name=__name__)
@@ -52,11 +53,15 @@ def _feedback_buttons(kb: InlineKeyboardBuilder, log_id: int) -> None:
     kb.button(text=texts.BTN_DOWN, callback_data=AskCb(action="down", ref=str(log_id)))
 
 
-def _entry_reply(data: BotData, catalogue: Catalogue, entry_id: str) -> str | None:
+def _entry_reply(
+    data: BotData, catalogue: Catalogue, entry_id: str, estimate: str | None = None
+) -> str | None:
     entry = data.by_id.get(entry_id)
     if entry is None:
         return None
     parts = [f"❓ <b>{_esc(entry.question)}</b>", "", _esc(entry.answer), ""]
+    if estimate is not None:
+        parts += [estimate, ""]
     parts.append(texts.source_line(entry.source))
     if entry.escalate:
         parts += ["", texts.ASK_ESCALATE_HINT]
@@ -69,10 +74,24 @@ def _entry_reply(data: BotData, catalogue: Catalogue, entry_id: str) -> str | No
     return "\n".join(parts)
 
 
-def _criterion_reply(catalogue: Catalogue, code: str) -> str | None:
+def _criterion_reply(catalogue: Catalogue, code: str, estimate: str | None = None) -> str | None:
     cset = catalogue.current
     node = cset.by_code().get(code)
-    return criterion_card(cset, node) if node is not None else None
+    if node is None:
+        return None
+    card = criterion_card(cset, node)
+    return f"{estimate}\n\n{card}" if estimate is not None else card
+
+
+def _estimate_line(question: str, result: SearchResult, catalogue: Catalogue) -> str | None:
+    """The "🧮 Ước tính: …" line when the question's figures score the answer's one criterion."""
+    best = result.best
+    if best is None:
+        return None
+    found = estimate_for(
+        question, result.decision, best.criterion_codes, catalogue.current.by_code().get
+    )
+    return f"🧮 {_esc(found.text)}" if found is not None else None
 
 
 def _esc(text: str) -> str:
@@ -122,9 +141,12 @@ def reply_body(result: SearchResult, bot_data: BotData, catalogue: Catalogue) ->
     best = result.results[0] if result.results else None
     if result.decision != "answer" or best is None:
         return None
+    estimate = _estimate_line(result.query, result, catalogue)
     if best.kind == "entry" and best.entry_id:
-        return _entry_reply(bot_data, catalogue, best.entry_id)
-    return _criterion_reply(catalogue, best.criterion_codes[0]) if best.criterion_codes else None
+        return _entry_reply(bot_data, catalogue, best.entry_id, estimate)
+    if not best.criterion_codes:
+        return None
+    return _criterion_reply(catalogue, best.criterion_codes[0], estimate)
 
 
 def hits_keyboard(hits: list[Hit]) -> InlineKeyboardMarkup:
@@ -173,10 +195,11 @@ async def question(
             now=clock.now(),
         )
     if result.decision == "answer" and best is not None:
+        estimate = _estimate_line(text, result, catalogue)
         body = (
-            _entry_reply(bot_data, catalogue, best.entry_id)
+            _entry_reply(bot_data, catalogue, best.entry_id, estimate)
             if best.kind == "entry" and best.entry_id
-            else _criterion_reply(catalogue, best.criterion_codes[0])
+            else _criterion_reply(catalogue, best.criterion_codes[0], estimate)
         )
         if body is not None:
             await _send(message, body, _answer_keyboard(result, best, log_id, index))

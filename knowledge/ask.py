@@ -11,11 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from criteria.loader import require_catalogue
+from knowledge.figures import Estimate, estimate_for
 from knowledge.loader import require_entries
 from knowledge.schema import Entry
 from knowledge.search import SearchIndex, SearchResult
 
-__all__ = ["answer_json", "answer_lines", "build_default_index", "render_text"]
+__all__ = [
+    "answer_estimate",
+    "answer_json",
+    "answer_lines",
+    "build_default_index",
+    "render_text",
+]
 
 
 def build_default_index(
@@ -33,15 +40,29 @@ def build_default_index(
     return SearchIndex.build(entries, [catalogue.current], extra=extra)
 
 
+def answer_estimate(index: SearchIndex, question: str, result: SearchResult) -> Estimate | None:
+    """Points from the figures in ``question`` when the decided answer concerns one criterion."""
+    best = result.best
+    if best is None:
+        return None
+    return estimate_for(question, result.decision, best.criterion_codes, index.criterion)
+
+
 def answer_json(index: SearchIndex, question: str, top: int = 3) -> dict[str, Any]:
-    """The JSON-ready answer to one question, the question included.
+    """The JSON-ready answer to one question, the question and any estimate included.
 
     A blank question gives ``{"question": "", "decision": "none", "empty": true, ...}``.
     """
     text = question.strip()
     if not text:
-        return {"question": "", "decision": "none", "empty": True, "results": []}
-    return {"question": text, **index.search(text, top=top).to_json()}
+        return {"question": "", "decision": "none", "empty": True, "results": [], "estimate": None}
+    result = index.search(text, top=top)
+    est = answer_estimate(index, text, result)
+    return {
+        "question": text,
+        **result.to_json(),
+        "estimate": est.to_json() if est is not None else None,
+    }
 
 
 def answer_lines(
@@ -52,8 +73,8 @@ def answer_lines(
         yield answer_json(index, line, top)
 
 
-def render_text(result: SearchResult) -> str:
-    """A plain-text Vietnamese rendering of ``result`` for the terminal."""
+def render_text(result: SearchResult, estimate: Estimate | None = None) -> str:
+    """A plain-text Vietnamese rendering of ``result`` (and ``estimate``) for the terminal."""
     if result.decision == "none" or not result.results:
         return (
             "Chưa có câu trả lời cho câu hỏi này trong cơ sở tri thức.\n"
@@ -65,6 +86,9 @@ def render_text(result: SearchResult) -> str:
         lines.append(best.question)
         lines.append("")
         lines.append(best.answer)
+        if estimate is not None:
+            lines.append("")
+            lines.append(estimate.text)
         if best.criterion_codes:
             lines.append("")
             lines.append("Tiêu chí liên quan: " + ", ".join(best.criterion_codes))

@@ -50,7 +50,13 @@ def test_stdin_gives_exactly_one_json_line_per_input_line(
     assert docs[0]["results"][0]["entry_id"] == "criterion:6.5"
     assert len(docs[0]["results"]) <= 2
     for blank in docs[1:3]:
-        assert blank == {"question": "", "decision": "none", "empty": True, "results": []}
+        assert blank == {
+            "question": "",
+            "decision": "none",
+            "empty": True,
+            "results": [],
+            "estimate": None,
+        }
     assert docs[3]["decision"] == "none" and "empty" not in docs[3]
     assert docs[4]["results"][0]["criterion_codes"] == ["3.4.1"]
 
@@ -81,3 +87,26 @@ def test_output_is_utf8_even_under_an_ascii_locale() -> None:
     assert json.loads(rows[0])["question"] == "phiếu xin lỗi"
     assert "phiếu xin lỗi" in rows[0]
     assert json.loads(rows[1])["empty"] is True
+
+
+def test_json_and_text_carry_the_estimate_from_figures_in_the_question(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    question = "tc 3.4.1 bên em 45/50 hồ sơ đúng hạn thì được mấy điểm"
+    code, out, _ = _ask(monkeypatch, capsys, question, "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["estimate"] == {
+        "criterion_code": "3.4.1",
+        "points": 1.0,
+        "max": 2.5,
+        "text": (
+            "Ước tính: 45/50 số hồ sơ giải quyết trước hạn và đúng hạn = 90 % → mức 90–<95 % "
+            "→ 1/2,5 điểm theo tiêu chí 3.4.1 (cần xác nhận khi tự chấm)."
+        ),
+    }
+    code, text, _ = _ask(monkeypatch, capsys, question)
+    assert code == 0
+    assert doc["estimate"]["text"] in text.splitlines()
+    _, plain, _ = _ask(monkeypatch, capsys, "tc 3.4.1", "--json")
+    assert json.loads(plain)["estimate"] is None

@@ -251,7 +251,13 @@ def test_answer_lines_keeps_order_and_shape(index: SearchIndex) -> None:
     assert len(out) == 3
     assert out[0]["results"][0]["entry_id"] == "criterion:6.5"
     assert out[0]["question"] == "tiêu chí 6.5"
-    assert out[1] == {"question": "", "decision": "none", "empty": True, "results": []}
+    assert out[1] == {
+        "question": "",
+        "decision": "none",
+        "empty": True,
+        "results": [],
+        "estimate": None,
+    }
     assert out[2]["decision"] == "none"
 
 

@@ -364,3 +364,43 @@ def test_entry_ids_fit_in_a_pick_button() -> None:
         Entry(id=longest + "b", question="q", answer="a", source="s")
     # Old three-part data (sent before picks carried the question) still unpacks.
     assert AskCb.unpack("a:e:tc-1-1-1-cach-cham") == AskCb(action="e", ref="tc-1-1-1-cach-cham")
+
+
+async def test_figures_in_the_question_add_an_estimate_from_the_rule(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    user = harness.user(131)
+    sent = await harness.send(user, "tc 3.4.1 bên em đạt 97,6 % thì được mấy điểm ạ")
+    (reply,) = _messages(sent)
+    assert reply.text.startswith(
+        "🧮 Ước tính: 97,6 % → mức 95–&lt;98 % → 1,5/2,5 điểm theo tiêu chí 3.4.1 "
+        "(cần xác nhận khi tự chấm).\n\n📌 <b>Tiêu chí 3.4.1</b>"
+    )
+    (late,) = _messages(await harness.send(user, "tiêu chí 1.2 trễ 2 báo cáo thì sao"))
+    assert "🧮 Ước tính: 2 báo cáo gửi chậm hạn × 0,25 = −0,5 → 0,5/1 điểm" in late.text
+    # Without figures, or with figures the rule cannot use, no estimate.
+    (plain,) = _messages(await harness.send(user, "tc 3.4.1 tính thế nào"))
+    (dates,) = _messages(await harness.send(user, "tc 3.4.1 hạn nộp 15/11 phải không"))
+    assert "Ước tính" not in plain.text and "Ước tính" not in dates.text
+    rows = await _log(session_factory, 131)
+    assert [r.criterion_code for r in rows] == ["3.4.1", "1.2", "3.4.1", "3.4.1"]
+
+
+def test_an_entry_answer_shows_the_estimate_after_the_answer(
+    shipped: tuple[BotData, SearchIndex],
+) -> None:
+    from handlers.ask import reply_body
+
+    data, index = shipped
+    hit = index.entry_hit("tc-1-6-nhiem-vu-tinh-giao")
+    assert hit is not None
+    question = "bên em có 3 nhiệm vụ quá hạn thì được mấy điểm"
+    body = reply_body(SearchResult(question, "answer", [hit]), data, data.catalogue)
+    assert body is not None
+    answer_at = body.index(data.by_id["tc-1-6-nhiem-vu-tinh-giao"].answer[:40])
+    estimate_at = body.index(
+        "🧮 Ước tính: 3 nhiệm vụ quá hạn × 0,25 = −0,75 → 1,25/2 điểm theo tiêu chí 1.6"
+    )
+    assert answer_at < estimate_at < body.index("📌 <b>Tiêu chí 1.6</b>")
+    clarify = reply_body(SearchResult(question, "clarify", [hit]), data, data.catalogue)
+    assert clarify is None
