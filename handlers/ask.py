@@ -24,6 +24,7 @@ from handlers.filters import COORDINATORS, RoleFilter
 from handlers.render import split_message
 from knowledge.figures import estimate_for
 from knowledge.search import Hit, SearchIndex, SearchResult
+from knowledge.text import has_words
 
 router = Router(name=__name__)
 
@@ -174,8 +175,8 @@ async def question(
     clock: Clock,
 ) -> None:
     text = (message.text or "").strip()
-    if not text:
-        await message.answer(texts.EMPTY_QUESTION)
+    if not has_words(text):  # emoji, "?", digits, invisible characters: not logged
+        await message.answer(texts.NO_WORDS)
         return
     if len(text) > MAX_QUESTION:
         await message.answer(texts.QUESTION_TOO_LONG)
@@ -319,12 +320,15 @@ async def to_province(
     role: Role,
     catalogue: Catalogue,
     clock: Clock,
+    settings: Settings,
 ) -> None:
     # The Escalate journey takes over: a draft ticket pre-filled from the logged question
-    # (guests only get their question flagged for Phòng Nội vụ).
+    # (guests' questions go to the admins).
     from handlers.tickets import start_from_question
 
-    await start_from_question(query, callback_data, session, state, role, catalogue, clock)
+    await start_from_question(
+        query, callback_data, session, state, role, catalogue, clock, settings
+    )
 
 
 # --- Coordinators: unresolved questions of their unit (/cauhoi) ------------------------------

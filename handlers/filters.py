@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
+
 from bot.services.people import Role
 
 

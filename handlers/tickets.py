@@ -35,7 +35,7 @@ from handlers.notices import markup_of as _markup
 from handlers.notices import to_contacts as _to_contacts
 from handlers.texts import tickets as tt
 from knowledge.search import SearchIndex
-from knowledge.text import find_codes
+from knowledge.text import find_codes, has_words
 
 log = logging.getLogger(__name__)
 
@@ -150,26 +150,44 @@ async def start_from_question(
     role: Role,
     catalogue: Catalogue,
     clock: Clock,
+    settings: Settings,
 ) -> None:
     """The Ask journey's "send to the Sở" button: a draft pre-filled from the logged question.
 
-    Guests cannot open tickets: their question is only flagged for Phòng Nội vụ."""
+    People who cannot open tickets (guests, Sở contacts) have their question flagged and sent
+    to the admins, who see it in /cauhoi and can send it on for them."""
     message = _message(query)
     if not callback_data.ref.isdigit() or message is None:
         await _alert(query, texts.STALE_BUTTON)
         return
+    now = clock.now()
     async with session.begin():
         ok = await questions.mark_for_province(
-            session, int(callback_data.ref), telegram_id=query.from_user.id, now=clock.now()
+            session, int(callback_data.ref), telegram_id=query.from_user.id, now=now
         )
         row = await questions.get(session, int(callback_data.ref)) if ok else None
         question, code = (row.text, row.criterion_code) if row is not None else ("", None)
+        readers: list[int] = []
+        if row is not None and role not in STAFF:
+            readers = [
+                chat
+                for chat in await tickets.admins(session, settings.admin_ids)
+                if chat != query.from_user.id
+            ]
+            for chat in readers:
+                await outbox.enqueue(
+                    session,
+                    chat_id=chat,
+                    text=tt.guest_question(question),
+                    dedup_key=f"q{row.id}:guest:{chat}",
+                    now=now,
+                )
     if row is None:
         await _alert(query, texts.FORBIDDEN_BUTTON)
         return
     await query.answer()
     if role not in STAFF:
-        await message.answer(tt.ONLY_OFFICERS)
+        await message.answer(tt.GUEST_SENT if readers else tt.GUEST_NO_READER)
         return
     await state.clear()
     await state.update_data(q=question, c=code, log=int(callback_data.ref))
@@ -181,6 +199,9 @@ async def start_from_question(
 async def got_question(message: Message, state: FSMContext, catalogue: Catalogue) -> None:
     text = await _typed_text(message)
     if text is None:
+        return
+    if not has_words(text):
+        await message.answer(texts.NO_WORDS)
         return
     data = await state.get_data()
     code = data.get("c")

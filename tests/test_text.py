@@ -201,3 +201,12 @@ def test_chat_shorthand_of_officers() -> None:
     assert analyze("cho em hỏi chút").content == ("hoi",)
     # "ảnh" (a photo) is a topic word, not a pronoun.
     assert "anh" in analyze("ảnh chụp có được làm TLKC").content
+
+
+def test_has_words() -> None:
+    from knowledge.text import has_words
+
+    for text in ["tc 3.4.1", "3.4.1", "  6.5 ", "hỏi", "e", "TTHC?"]:
+        assert has_words(text), text
+    for text in ["", "👍", "?!", "12345", "\u200b", "\u200b\ufeff", "10/10", "3.4.1.5.6"]:
+        assert not has_words(text), text

@@ -221,8 +221,10 @@ ASK_RECORDED = (
     "📝 Đã ghi nhận câu hỏi chưa có lời đáp. Phòng Nội vụ sẽ xem và chuyển lên Sở phụ trách."
 )
 FEEDBACK_THANKS_UP = "Cảm ơn bạn đã đánh giá!"
-FEEDBACK_THANKS_DOWN = "Cảm ơn bạn! Câu hỏi đã được ghi lại để Phòng Nội vụ xem xét."
-EMPTY_QUESTION = "Câu hỏi trống. Hãy gõ nội dung bạn muốn hỏi."
+FEEDBACK_THANKS_DOWN = "Cảm ơn bạn! Câu trả lời này sẽ được xem lại."
+NO_WORDS = (
+    "✏️ Tôi chưa thấy câu hỏi nào. Hãy gõ bằng chữ, ví dụ «tỷ lệ hồ sơ đúng hạn» hoặc «tc 3.4.1»."
+)
 QUESTION_TOO_LONG = "Câu hỏi quá dài (tối đa 1000 ký tự). Hãy viết gọn lại."
 
 

@@ -32,10 +32,25 @@ def short(text: str, limit: int = 80) -> str:
 
 
 # --- Officer: composing a question to the Sở ------------------------------------------------
-ONLY_OFFICERS = (
-    "Chỉ cán bộ đã đăng ký với đơn vị mới gửi được câu hỏi lên Sở. Câu hỏi của bạn đã được "
-    "ghi nhận để Phòng Nội vụ xem xét."
+GUEST_SENT = (
+    "📨 Đã gửi câu hỏi của bạn tới quản trị viên Trợ lý CCHC. Họ sẽ chuyển lên Sở phụ trách "
+    "hoặc trả lời; câu trả lời sẽ được nhắn lại cho bạn tại đây."
 )
+GUEST_NO_READER = (
+    "Hiện chưa có ai nhận câu hỏi của người chưa đăng ký. Để gửi câu hỏi lên Sở, hãy xin "
+    "đường dẫn mời từ Phòng Nội vụ của đơn vị bạn."
+)
+
+
+def guest_question(question: str) -> str:
+    """To the admins: a question a guest (or a Sở contact) asked to send to the province."""
+    return (
+        "🙋 <b>Người chưa đăng ký muốn gửi câu hỏi lên Sở</b>\n"
+        f"{escape(short(question, 500))}\n\n"
+        "Gõ /cauhoi để trả lời, gửi lên Sở hoặc bỏ qua."
+    )
+
+
 ASK_QUESTION = (
     "📨 <b>Gửi câu hỏi lên Sở</b>\nHãy gõ câu hỏi bạn muốn gửi (tối đa 3000 ký tự). "
     "Gõ /huy để hủy."

@@ -1,0 +1,88 @@
+"""Questions worth a human: messages without words get a hint and are never logged; a
+guest's "send to the province" reaches the admins and says so."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.data import BotData
+from bot.db.models import OutboxMessage, QuestionLog
+from bot.settings import Settings
+from knowledge.search import SearchIndex
+from tests.handlers.conftest import ADMIN_ID
+from tests.recording import Harness, build_harness
+
+WORDLESS = ["👍", "🙏🙏", "?", "!!!", "12345", "\u200b", "\u200b\u2060 ", "…", "-_-", "10/10"]
+
+
+async def _logged(factory: async_sessionmaker[AsyncSession]) -> int:
+    async with factory() as session:
+        return int(await session.scalar(select(func.count()).select_from(QuestionLog)) or 0)
+
+
+@pytest.mark.parametrize("text", WORDLESS)
+async def test_message_without_words_gets_a_hint_and_is_not_logged(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession], text: str
+) -> None:
+    sent = await harness.send(harness.user(301), text)
+    assert [s.method for s in sent] == ["sendMessage"]
+    assert "Tôi chưa thấy câu hỏi nào" in sent[0].text and "\n" not in sent[0].text
+    assert sent[0].buttons == []  # nothing to send to the province
+    assert await _logged(session_factory) == 0
+
+
+@pytest.mark.parametrize("text", ["3.4.1", "tc 6.5", "e", "Tỷ lệ hồ sơ đúng hạn?"])
+async def test_codes_and_words_are_still_questions(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession], text: str
+) -> None:
+    sent = await harness.send(harness.user(302), text)
+    assert "Tôi chưa thấy câu hỏi nào" not in sent[0].text
+    assert await _logged(session_factory) == 1
+
+
+async def test_guest_send_to_province_reaches_the_admins(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    guest = harness.user(303)
+    question = "Thời tiết ở Huế cuối tuần này có mưa không?"
+    (reply,) = await harness.send(guest, question)
+    told = await harness.press(guest, reply.button("📨"))
+    text = next(s for s in told if s.method == "sendMessage").text
+    assert "quản trị viên" in text and "Phòng Nội vụ" not in text
+    async with session_factory() as session:
+        rows = (await session.execute(select(OutboxMessage))).scalars().all()
+    assert [r.chat_id for r in rows] == [ADMIN_ID]
+    assert question in rows[0].text and "/cauhoi" in rows[0].text
+    # Pressing again sends nothing twice.
+    await harness.press(guest, reply.button("📨"))
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+async def test_guest_without_any_admin_is_told_the_truth(
+    settings: Settings,
+    shipped: tuple[BotData, SearchIndex],
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    data, index = shipped
+    nobody = build_harness(
+        settings.model_copy(update={"admin_ids": ()}), data, index, session_factory
+    )
+    guest = nobody.user(304)
+    (reply,) = await nobody.send(guest, "Thời tiết ở Huế cuối tuần này có mưa không?")
+    told = await nobody.press(guest, reply.button("📨"))
+    text = next(s for s in told if s.method == "sendMessage").text
+    assert "chưa có ai nhận" in text and "đường dẫn mời" in text
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+async def test_draft_to_the_province_needs_words(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    admin = harness.user(ADMIN_ID)
+    await harness.send(admin, "/hoiso")
+    sent = await harness.send(admin, "???")
+    assert "Tôi chưa thấy câu hỏi nào" in sent[0].text
