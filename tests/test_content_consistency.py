@@ -9,7 +9,9 @@ What a checker can read in an answer is cross-checked against the set (the autho
   "dưới"), exactly N points — for ratio rules, tiers whose labels state a band, and the
   survey rule "tỷ lệ × max"; a sum of parts is not checked (its figures are totals);
 * "mỗi … trừ N điểm" said of a criterion with a deductions rule equals its ``per``;
-* rating bands ("Tốt từ 85%", "Yếu dưới 50%") start where the set's bands start.
+* rating bands ("Tốt từ 85%", "Yếu dưới 50%") start where the set's bands start;
+* any "được N điểm" said of a criterion is a score its rule can give (a tier's points, yes/no,
+  a threshold's points, full marks minus whole deductions, sums of the parts' scores).
 
 A statement is attributed to the criterion named last before it in the same sentence, or to
 the entry's only criterion when the sentence names none. The checker is run on the shipped
@@ -18,6 +20,7 @@ entries and, to show it can fail, on broken copies of them.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,7 +29,17 @@ from pathlib import Path
 import pytest
 
 from criteria.loader import require_catalogue
-from criteria.schema import CriteriaSet, Criterion, DeductionRule, RatioRule, SurveyRule, TiersRule
+from criteria.schema import (
+    CountRule,
+    CriteriaSet,
+    Criterion,
+    DeductionRule,
+    RatioRule,
+    SumRule,
+    SurveyRule,
+    TiersRule,
+    YesNoRule,
+)
 from criteria.scoring import RatioInput, ScoringInputError, score
 from knowledge.figures import estimate
 from knowledge.loader import DEFAULT_ENTRIES_DIR, entry_files, require_entries
@@ -47,6 +60,7 @@ BAND = re.compile(
 )
 # "Tốt (từ 85%)", "Khá từ 70% đến dưới 85%", "Yếu dưới 50%": the set's rating bands.
 RATING = re.compile(rf"(Tốt|Khá|Trung bình|Yếu) \(?(từ|dưới) ({_NUM}) ?%")
+POINTS = re.compile(rf"được (?:đủ |tối đa |thêm )?({_NUM}) điểm(?! thưởng)")
 PER = re.compile(rf"[Mm]ỗi [^.;]{{1,120}}? trừ ({_NUM}) điểm")
 
 
@@ -83,6 +97,38 @@ def _points_at(crit: Criterion, percent: Decimal) -> Decimal | None:
     if isinstance(rule, SurveyRule) and f"× {crit.max}" in rule.method.replace(".", ","):
         return percent * crit.max / 100  # "điểm = tỷ lệ hài lòng (%) × 18"
     return None
+
+
+def _leaf_scores(rule: object, maximum: Decimal) -> set[Decimal] | None:
+    if isinstance(rule, YesNoRule):
+        return {rule.if_yes, rule.if_no}
+    if isinstance(rule, TiersRule):
+        return {t.points for t in rule.tiers}
+    if isinstance(rule, RatioRule | CountRule):
+        found = {t.points for t in rule.thresholds} | {rule.below}
+        if isinstance(rule, RatioRule) and rule.when_zero is not None:
+            found.add(rule.when_zero)
+        return found
+    if isinstance(rule, DeductionRule):
+        found = {Decimal(0)} if rule.zero_if else set()
+        k = 0
+        while (value := max(rule.floor, maximum - k * rule.per)) > rule.floor:
+            found.add(value)
+            k += 1
+        return found | {rule.floor}
+    return None
+
+
+def achievable(node: Criterion) -> set[Decimal] | None:
+    """Every score ``node``'s rule can give (full marks included); None if not enumerable."""
+    rule = node.rule
+    if isinstance(rule, SumRule):
+        parts = [_leaf_scores(p.rule, p.max) for p in rule.parts]
+        if any(p is None for p in parts):
+            return None
+        return {sum(c, Decimal(0)) for c in itertools.product(*parts)} | {node.max}  # type: ignore[arg-type]
+    found = _leaf_scores(rule, node.max)
+    return None if found is None else found | {node.max}
 
 
 def check_entry(entry: Entry, cset: CriteriaSet) -> list[Problem]:
@@ -138,12 +184,20 @@ def check_entry(entry: Entry, cset: CriteriaSet) -> list[Problem]:
             name, figure = m.group(1), _dec(m.group(3))
             names = [band.name for band in cset.rating]
             i = names.index(name)
-            edge = cset.rating[i].min if m.group(2) == "từ" else cset.rating[i - 1].min
-            if i == 0 and m.group(2) == "dưới":
-                edge = None
+            edge: Decimal | None = cset.rating[i].min
+            if m.group(2) == "dưới":
+                edge = cset.rating[i - 1].min if i > 0 else None
             if edge != figure:
                 problems.append(
                     Problem(entry.id, "xếp loại", f"«{m.group(0)}» nhưng bộ: {edge} %")
+                )
+        for m in POINTS.finditer(sentence):
+            node = about(m.start())
+            scores = achievable(node) if node is not None else None
+            if node is not None and scores is not None and _dec(m.group(1)) not in scores:
+                shown = ", ".join(str(v) for v in sorted(scores))
+                problems.append(
+                    Problem(entry.id, node.code, f"«{m.group(0)}» không có trong {{{shown}}}")
                 )
         for m in PER.finditer(sentence):
             node = about(m.start())
@@ -176,17 +230,19 @@ def test_shipped_entries_agree_with_the_set(cset: CriteriaSet) -> None:
 def test_the_checker_reads_enough_to_matter(cset: CriteriaSet) -> None:
     """Guard against a checker that passes because its patterns stopped matching."""
     entries = _load(entry_files(DEFAULT_ENTRIES_DIR), cset)
-    counts = {"max": 0, "band": 0, "per": 0, "code": 0, "rating": 0}
+    counts = {"max": 0, "band": 0, "per": 0, "code": 0, "rating": 0, "points": 0}
     for e in entries:
         for s in _sentences(e.answer):
             counts["max"] += len(MAX.findall(s))
             counts["band"] += len(BAND.findall(s))
             counts["per"] += len(PER.findall(s))
             counts["rating"] += len(RATING.findall(s))
+            counts["points"] += len(POINTS.findall(s))
             counts["code"] += len(list(CODE.finditer(s)))
     print(f"\nconsistency checks read: {counts}")
     assert counts["max"] >= 40 and counts["band"] >= 40
     assert counts["per"] >= 5 and counts["code"] >= 50 and counts["rating"] >= 4
+    assert counts["points"] >= 100
 
 
 def _broken_copy(tmp_path: Path, name: str, old: str, new: str) -> Path:
@@ -206,6 +262,8 @@ def _broken_copy(tmp_path: Path, name: str, old: str, new: str) -> Path:
          "3.4.1", "quy tắc cho 1.5 điểm"),
         ("linh-vuc-3.yaml", "Tối đa 0,5 điểm: UBND huyện ban hành KH kiểm soát",
          "Tối đa 1 điểm: UBND huyện ban hành KH kiểm soát", "3.1.1", "tối đa 1"),
+        ("linh-vuc-3.yaml", "TTHC năm 2021 được 0,5 điểm", "TTHC năm 2021 được 0,25 điểm",
+         "3.1.1", "không có trong {0, 0.5}"),  # a yes/no rule
         ("linh-vuc-3.yaml", "0,5 điểm, thấp nhất 0 điểm", "0,25 điểm, thấp nhất 0 điểm",
          "3.2", "trừ 0,25"),
         ("linh-vuc-3.yaml", "(có thể dùng chung với TLKC của 3.4.1, 3.4.2)",
