@@ -3,6 +3,13 @@
 aiogram talks to it over real HTTP (``TelegramAPIServer.from_base(api.base_url)``); tests and the
 console drive it in-process through :class:`FakeUser` handles, or out-of-process through the
 ``/_test/...`` HTTP endpoints. Only private chats are modelled: a user's chat id is their id.
+
+It is as strict as Telegram where a bot can get things wrong: HTML parse mode is parsed like
+Telegram does (unsupported or unbalanced tags are a 400 "can't parse entities"), texts are at most
+4096 characters and captions 1024 after entity parsing, callback_data is 1-64 bytes, a callback
+query is answered at most once, and per-chat / global rate limits (token buckets, with bursts)
+answer 429 with retry_after. :class:`Faults` makes a share of calls fail the way a real network
+and a real Bot API do (429, 5xx, hung requests, dropped connections), deterministically by seed.
 """
 
 from __future__ import annotations
@@ -15,9 +22,9 @@ import itertools
 import json
 import logging
 import math
+import random
 import re
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,10 +85,46 @@ _COMMAND_SCOPES = frozenset(
         "chat_member",
     }
 )
+# Telegram's limits (https://core.telegram.org/bots/api): after entity parsing.
+MAX_TEXT_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024
+MAX_CALLBACK_DATA_BYTES = 64
+# The tags Telegram's HTML parse mode accepts (anything else: "Unsupported start tag").
+_HTML_TAGS = frozenset(
+    {
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "span",
+        "tg-spoiler",
+        "tg-emoji",
+        "code",
+        "pre",
+        "blockquote",
+    }
+)
+_HTML_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+_HTML_ENTITY_RE = re.compile(r"&(#[xX][0-9a-fA-F]{1,8}|#[0-9]{1,8}|[a-zA-Z]{1,10});")
+_HTML_ATTR_RE = re.compile(
+    r"""\s*([a-zA-Z][a-zA-Z0-9_-]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+)))?"""
+)
 
 
 class FakeAPIError(Exception):
     """A driving-API misuse in a test: no such button, unknown user, timeout, ..."""
+
+
+class _Dropped(web.HTTPException):
+    """The connection was closed on purpose (an injected fault): nothing is answered."""
+
+    status_code = 500
 
 
 class _MethodError(Exception):
@@ -94,9 +137,144 @@ class _MethodError(Exception):
         self.parameters = parameters
 
 
+class HTMLParseError(ValueError):
+    """Telegram's "can't parse entities" for an HTML text it refuses."""
+
+
+def _decode_entity(match: re.Match[str]) -> str | None:
+    name = match.group(1)
+    if not name.startswith("#"):
+        return _HTML_NAMED_ENTITIES.get(name)
+    try:
+        code = int(name[2:], 16) if name[1] in "xX" else int(name[1:])
+    except ValueError:
+        return None
+    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else None
+
+
+def parse_html(source: str) -> str:
+    """The plain text of a Telegram-HTML string, parsed as Telegram parses it.
+
+    Raises :class:`HTMLParseError` with Telegram's wording for what it refuses: an unsupported
+    tag, a tag left open, an end tag that does not match, a ``<`` that starts no tag. Like
+    Telegram, ``&`` that starts no known entity is kept as it is.
+    """
+    out: list[str] = []
+    stack: list[str] = []
+    i, n = 0, len(source)
+
+    def offset(pos: int) -> int:
+        return len(source[:pos].encode("utf-8"))
+
+    while i < n:
+        char = source[i]
+        if char == "&":
+            match = _HTML_ENTITY_RE.match(source, i)
+            decoded = _decode_entity(match) if match else None
+            if match is not None and decoded is not None:
+                out.append(decoded)
+                i = match.end()
+            else:
+                out.append("&")
+                i += 1
+            continue
+        if char != "<":
+            out.append(char)
+            i += 1
+            continue
+        begin = i
+        i += 1
+        if i < n and source[i] == "/":
+            if not stack:
+                raise HTMLParseError(f"Unexpected end tag at byte offset {offset(begin)}")
+            end = source.find(">", i)
+            if end < 0:
+                raise HTMLParseError(f"Unclosed end tag at byte offset {offset(begin)}")
+            name = source[i + 1 : end].strip().lower()
+            if name != stack[-1]:
+                raise HTMLParseError(
+                    f"Unmatched end tag at byte offset {offset(begin)}, expected "
+                    f'"</{stack[-1]}>", found "</{name}>"'
+                )
+            stack.pop()
+            i = end + 1
+            continue
+        j = i
+        while j < n and not source[j].isspace() and source[j] != ">":
+            j += 1
+        if j >= n:
+            raise HTMLParseError(f"Unclosed start tag at byte offset {offset(begin)}")
+        name = source[i:j].lower()
+        if name not in _HTML_TAGS:
+            raise HTMLParseError(f'Unsupported start tag "{name}" at byte offset {offset(begin)}')
+        attributes: dict[str, str] = {}
+        while True:
+            while j < n and source[j].isspace():
+                j += 1
+            if j >= n:
+                raise HTMLParseError(f"Unclosed start tag at byte offset {offset(begin)}")
+            if source[j] == ">":
+                break
+            attr = _HTML_ATTR_RE.match(source, j)
+            if attr is None or attr.end() == j:
+                raise HTMLParseError(
+                    f'Empty attribute name in the tag "{name}" at byte offset {offset(begin)}'
+                )
+            value = next((g for g in attr.groups()[1:] if g is not None), "")
+            attributes[attr.group(1).lower()] = html.unescape(value)
+            j = attr.end()
+        if name == "span" and attributes.get("class") != "tg-spoiler":
+            raise HTMLParseError(
+                f'Tag "span" must have class "tg-spoiler" at byte offset {offset(begin)}'
+            )
+        stack.append(name)
+        i = j + 1
+    if stack:
+        raise HTMLParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1]}"')
+    return "".join(out)
+
+
 def html_to_text(source: str) -> str:
     """Plain text of a Telegram-HTML string, as the recipient sees it."""
-    return html.unescape(_TAG_RE.sub("", source))
+    try:
+        return parse_html(source)
+    except HTMLParseError:
+        return html.unescape(_TAG_RE.sub("", source))
+
+
+def visible_text(value: Any, parse_mode: Any, *, caption: bool = False) -> str:
+    """What Telegram makes of a text or caption: parsed, checked against the length limit.
+
+    Raises ``_MethodError`` 400 with Telegram's descriptions.
+    """
+    source = "" if value is None else str(value)
+    if str(parse_mode or "").upper() == "HTML":
+        try:
+            plain = parse_html(source)
+        except HTMLParseError as exc:
+            raise _MethodError(400, f"Bad Request: can't parse entities: {exc}") from None
+    else:
+        plain = source
+    if caption and len(plain) > MAX_CAPTION_LENGTH:
+        raise _MethodError(400, "Bad Request: message caption is too long")
+    if not caption and len(plain) > MAX_TEXT_LENGTH:
+        raise _MethodError(400, "Bad Request: message is too long")
+    if not caption and not plain.strip():
+        raise _MethodError(400, "Bad Request: message text is empty")
+    return plain
+
+
+def _check_markup(markup: Any) -> None:
+    """Inline keyboards as Telegram checks them: callback_data of 1-64 bytes."""
+    if not isinstance(markup, dict):
+        return
+    for row in markup.get("inline_keyboard") or []:
+        for button in row if isinstance(row, list) else []:
+            if not isinstance(button, dict) or "callback_data" not in button:
+                continue
+            size = len(str(button["callback_data"]).encode("utf-8"))
+            if not 1 <= size <= MAX_CALLBACK_DATA_BYTES:
+                raise _MethodError(400, "Bad Request: BUTTON_DATA_INVALID")
 
 
 def _utf16_len(text: str) -> int:
@@ -117,6 +295,60 @@ class StoredFile:
     @property
     def size(self) -> int:
         return len(self.content)
+
+
+FAULT_KINDS = ("429", "5xx", "timeout", "drop")
+
+
+@dataclass
+class Faults:
+    """Make a share of the bot's calls fail, deterministically for a seed.
+
+    Each Bot API call draws from ``random.Random(seed)`` in the order calls arrive: with
+    probability ``rate`` it fails with one of ``kinds`` (chosen evenly) and changes nothing:
+
+    * ``"429"``: Too Many Requests with ``retry_after`` seconds;
+    * ``"5xx"``: 500 Internal Server Error or 502 Bad Gateway (alternately);
+    * ``"timeout"``: no answer for ``hang_seconds``, then the connection is closed (a client
+      whose request timeout is shorter sees a timeout);
+    * ``"drop"``: the connection is closed at once, no HTTP answer at all.
+
+    ``methods`` limits the faults to those Bot API methods (None: every method but those in
+    ``exclude``). File downloads and the ``/_test`` endpoints never fail.
+    """
+
+    rate: float = 0.1
+    seed: int = 0
+    kinds: tuple[str, ...] = FAULT_KINDS
+    methods: frozenset[str] | None = None
+    exclude: frozenset[str] = frozenset()
+    retry_after: int = 1
+    hang_seconds: float = 2.0
+
+    def __post_init__(self) -> None:
+        unknown = set(self.kinds) - set(FAULT_KINDS)
+        if unknown or not self.kinds:
+            raise ValueError(f"fault kinds must be among {FAULT_KINDS}, got {self.kinds}")
+        if not 0 <= self.rate <= 1:
+            raise ValueError("fault rate must be between 0 and 1")
+
+
+class _Bucket:
+    """A token bucket: ``rate`` per second on average, up to ``capacity`` at once."""
+
+    def __init__(self, rate: float, capacity: float) -> None:
+        self.rate, self.capacity = rate, max(1.0, capacity)
+        self.tokens = self.capacity
+        self.stamp = time.monotonic()
+
+    def refill(self, now: float) -> None:
+        if now > self.stamp:
+            self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+
+    def retry_after(self) -> int:
+        """0 when a token is there, else whole seconds until there is one."""
+        return 0 if self.tokens >= 1 else max(1, math.ceil((1 - self.tokens) / self.rate))
 
 
 @dataclass
@@ -215,7 +447,7 @@ class _Chat:
     reply_keyboard: list[list[str]] | None = None
     callback_answers: list[CallbackAnswer] = field(default_factory=list)
     next_message_id: int = 1
-    sent_times: deque[float] = field(default_factory=deque)
+    bucket: _Bucket | None = None
 
 
 class FakeUser:
@@ -343,22 +575,42 @@ def _command_entities(text: str) -> dict[str, Any]:
 class FakeBotAPI:
     """An aiohttp server emulating the parts of the Bot API this project uses."""
 
+    TELEGRAM_LIMITS: dict[str, Any] = {  # noqa: RUF012 - read-only preset
+        "global_limit_per_sec": 30,
+        "per_chat_limit_per_sec": 1,
+        "per_chat_burst": 5,
+    }
+
     def __init__(
         self,
         *,
         bot_username: str = "TroLyCCHCBot",
         bot_first_name: str = "Trợ lý CCHC",
-        global_limit_per_sec: int | None = None,
-        per_chat_limit_per_sec: int | None = None,
+        global_limit_per_sec: float | None = None,
+        per_chat_limit_per_sec: float | None = None,
+        per_chat_burst: int | None = None,
+        global_burst: int | None = None,
         auto_create_chats: bool = True,
+        faults: Faults | None = None,
     ) -> None:
+        """``global_limit_per_sec`` / ``per_chat_limit_per_sec``: Telegram's send limits
+        (about 30/s overall and 1/s per chat; None: unlimited), as token buckets that allow a
+        burst of ``per_chat_burst`` messages to one chat and ``global_burst`` overall (default:
+        one second's worth). :attr:`TELEGRAM_LIMITS` holds Telegram's figures."""
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
         self.global_limit_per_sec = global_limit_per_sec
         self.per_chat_limit_per_sec = per_chat_limit_per_sec
+        self.per_chat_burst = per_chat_burst
+        self.global_burst = global_burst
         self.auto_create_chats = auto_create_chats
         self.calls: list[tuple[str, Params]] = []
         self.rejected_429 = 0
+        self.faults: Faults | None = None
+        self.injected: list[tuple[str, str]] = []
+        """(method, fault kind) of every injected fault, in order."""
+        self._fault_rng = random.Random(0)
+        self.set_faults(faults)
         self.sent_log: list[SentMessage] = []
         """Every bot message and edit, all chats, in order (snapshots)."""
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -372,7 +624,7 @@ class FakeBotAPI:
         self._callback_ids = itertools.count(1)
         self._open_callbacks: dict[str, int] = {}
         self._allowed_updates: list[str] | None = None
-        self._global_times: deque[float] = deque()
+        self._global_bucket: _Bucket | None = None
         self._changed = asyncio.Condition()
         self._stopping = False
         self._bot_id = 0
@@ -434,6 +686,16 @@ class FakeBotAPI:
     @property
     def users(self) -> list[FakeUser]:
         return [chat.user for chat in self._chats.values()]
+
+    def set_faults(self, faults: Faults | None) -> None:
+        """Start (or, with None, stop) injecting faults; the random stream restarts at the seed."""
+        self.faults = faults
+        self._fault_rng = random.Random(faults.seed if faults else 0)
+
+    @property
+    def unanswered_callbacks(self) -> list[str]:
+        """Ids of callback queries the bot has not answered yet (the user sees a spinner)."""
+        return list(self._open_callbacks)
 
     def block(self, user_id: int) -> None:
         """Make sends to this user fail with 403, as if they blocked the bot."""
@@ -643,23 +905,27 @@ class FakeBotAPI:
 
     def _check_rate(self, chat: _Chat) -> None:
         now = time.monotonic()
-        checks: list[tuple[deque[float], int | None]] = [
-            (self._global_times, self.global_limit_per_sec),
-            (chat.sent_times, self.per_chat_limit_per_sec),
-        ]
-        for times, limit in checks:
-            while times and now - times[0] >= 1.0:
-                times.popleft()
-            if limit is not None and len(times) >= limit:
-                self.rejected_429 += 1
-                retry_after = max(1, math.ceil(1.0 - (now - times[0])))
-                raise _MethodError(
-                    429,
-                    f"Too Many Requests: retry after {retry_after}",
-                    {"retry_after": retry_after},
-                )
-        for times, _ in checks:
-            times.append(now)
+        if self.global_limit_per_sec is None:
+            self._global_bucket = None
+        elif self._global_bucket is None or self._global_bucket.rate != self.global_limit_per_sec:
+            rate = self.global_limit_per_sec
+            self._global_bucket = _Bucket(rate, self.global_burst or rate)
+        if self.per_chat_limit_per_sec is None:
+            chat.bucket = None
+        elif chat.bucket is None or chat.bucket.rate != self.per_chat_limit_per_sec:
+            rate = self.per_chat_limit_per_sec
+            chat.bucket = _Bucket(rate, self.per_chat_burst or rate)
+        buckets = [b for b in (self._global_bucket, chat.bucket) if b is not None]
+        for bucket in buckets:
+            bucket.refill(now)
+        retry_after = max((b.retry_after() for b in buckets), default=0)
+        if retry_after:
+            self.rejected_429 += 1
+            raise _MethodError(
+                429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+            )
+        for bucket in buckets:
+            bucket.tokens -= 1
 
     def _new_message(
         self,
@@ -671,9 +937,10 @@ class FakeBotAPI:
         photo: StoredFile | None = None,
     ) -> dict[str, Any]:
         text = params.get(text_key)
-        if text_key == "text" and not text:
-            raise _MethodError(400, "Bad Request: message text is empty")
+        if text_key == "text" or text is not None:
+            visible_text(text, params.get("parse_mode"), caption=text_key == "caption")
         markup = params.get("reply_markup")
+        _check_markup(markup)
         msg = SentMessage(
             message_id=chat.next_message_id,
             chat_id=chat.user.id,
@@ -816,10 +1083,10 @@ class FakeBotAPI:
     def _m_editMessageText(self, params: Params) -> Any:
         chat, msg = self._edit_target(params)
         text = str(params.get("text") or "")
-        if not text:
-            raise _MethodError(400, "Bad Request: message text is empty")
-        markup = _markup(params)
         parse_mode = params.get("parse_mode")
+        visible_text(text, parse_mode)
+        markup = _markup(params)
+        _check_markup(markup)
         if msg.html == text and msg.reply_markup == markup and msg.parse_mode == parse_mode:
             raise _MethodError(400, "Bad Request: message is not modified")
         msg.html, msg.parse_mode, msg.reply_markup, msg.edited = text, parse_mode, markup, True
@@ -828,7 +1095,12 @@ class FakeBotAPI:
 
     def _m_editMessageCaption(self, params: Params) -> Any:
         chat, msg = self._edit_target(params)
+        if msg.document is None and msg.photo is None:
+            raise _MethodError(400, "Bad Request: there is no caption in the message to edit")
+        if params.get("caption") is not None:
+            visible_text(params.get("caption"), params.get("parse_mode"), caption=True)
         markup = _markup(params)
+        _check_markup(markup)
         msg.html, msg.parse_mode = params.get("caption"), params.get("parse_mode")
         msg.reply_markup, msg.edited = markup, True
         self._record(chat, msg)
@@ -837,6 +1109,7 @@ class FakeBotAPI:
     def _m_editMessageReplyMarkup(self, params: Params) -> Any:
         chat, msg = self._edit_target(params)
         markup = _markup(params)
+        _check_markup(markup)
         if msg.reply_markup == markup:
             raise _MethodError(400, "Bad Request: message is not modified")
         msg.reply_markup, msg.edited = markup, True
@@ -856,6 +1129,7 @@ class FakeBotAPI:
 
     def _m_answerCallbackQuery(self, params: Params) -> Any:
         query_id = str(params.get("callback_query_id") or "")
+        # Telegram accepts one answer per query; a second one (or an unknown id) is refused.
         user_id = self._open_callbacks.pop(query_id, None)
         if user_id is None:
             raise _MethodError(
@@ -992,6 +1266,9 @@ class FakeBotAPI:
         # Bot API method names are case-insensitive.
         names = [*handlers, "getUpdates", *_ACCEPTED_TRUE_METHODS]
         canonical = next((n for n in names if n.lower() == method.lower()), None)
+        fault = self._draw_fault(canonical or method)
+        if fault is not None:
+            return await self._inject(request, canonical or method, fault)
         if canonical in _ACCEPTED_TRUE_METHODS:
             return web.json_response({"ok": True, "result": True})
         if canonical is None:
@@ -1013,6 +1290,36 @@ class FakeBotAPI:
             logger.warning("Fake Bot API: bad %s request: %s", method, exc)
             return _error(400, f"Bad Request: {exc}")
         return web.json_response({"ok": True, "result": result})
+
+    def _draw_fault(self, method: str) -> str | None:
+        faults = self.faults
+        if faults is None or faults.rate <= 0:
+            return None
+        if method in faults.exclude:
+            return None
+        if faults.methods is not None and method not in faults.methods:
+            return None
+        if self._fault_rng.random() >= faults.rate:
+            return None
+        return self._fault_rng.choice(faults.kinds)
+
+    async def _inject(self, request: web.Request, method: str, kind: str) -> web.Response:
+        assert self.faults is not None
+        self.injected.append((method, kind))
+        logger.info("Fake Bot API: injected %s on %s", kind, method)
+        if kind == "429":
+            wait = self.faults.retry_after
+            return _error(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
+        if kind == "5xx":
+            if sum(1 for _, k in self.injected if k == "5xx") % 2:
+                return _error(500, "Internal Server Error")
+            return _error(502, "Bad Gateway")
+        if kind == "timeout":
+            await asyncio.sleep(self.faults.hang_seconds)
+        # "drop" (and a hung request at the end): close the connection, answer nothing.
+        if request.transport is not None:
+            request.transport.abort()
+        raise _Dropped
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         path = request.match_info["path"]
@@ -1086,11 +1393,19 @@ def _error(
 
 
 __all__ = [
+    "FAULT_KINDS",
+    "MAX_CALLBACK_DATA_BYTES",
+    "MAX_CAPTION_LENGTH",
+    "MAX_TEXT_LENGTH",
     "CallbackAnswer",
     "FakeAPIError",
     "FakeBotAPI",
     "FakeUser",
+    "Faults",
+    "HTMLParseError",
     "SentMessage",
     "StoredFile",
     "html_to_text",
+    "parse_html",
+    "visible_text",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -16,8 +17,10 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
+    TelegramNetworkError,
     TelegramNotFound,
     TelegramRetryAfter,
+    TelegramServerError,
 )
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.methods import TelegramMethod
@@ -34,7 +37,15 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 
-from bot.fakeapi import FakeAPIError, FakeBotAPI
+from bot.fakeapi import (
+    MAX_CAPTION_LENGTH,
+    MAX_TEXT_LENGTH,
+    FakeAPIError,
+    FakeBotAPI,
+    Faults,
+    HTMLParseError,
+    parse_html,
+)
 
 TOKEN = "123456:TEST"
 
@@ -220,12 +231,13 @@ async def test_commands_chat_and_unknown_method(running: Running) -> None:
 
 async def test_rate_limits_and_blocked_users(running: Running) -> None:
     api, bot = running.api, running.bot
-    api.per_chat_limit_per_sec = 1
-    api.global_limit_per_sec = 3
+    # Slow refills (the test must not depend on how fast this machine is).
+    api.per_chat_limit_per_sec, api.per_chat_burst = 0.1, 1
+    api.global_limit_per_sec, api.global_burst = 0.1, 3
     await bot.send_message(2001, "một")
     with pytest.raises(TelegramRetryAfter) as info:
         await bot.send_message(2001, "hai")
-    assert info.value.retry_after == 1
+    assert info.value.retry_after == 10
     await bot.send_message(2002, "một")
     await bot.send_message(2003, "một")
     with pytest.raises(TelegramRetryAfter):
@@ -255,3 +267,191 @@ async def test_http_test_endpoints(running: Running) -> None:
             assert resp.status == 400
     assert [m["text"] for m in messages] == ["Bạn muốn hỏi gì?"]
     assert messages[0]["buttons"] == [[["Quay lại", "back"]]]
+
+
+# -- as strict as Telegram ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "plain"),
+    [
+        ("<b>Đậm</b> &lt;x&gt; &amp; &quot;q&quot; &#273;&#x1EA1;", 'Đậm <x> & "q" đạ'),
+        ('<a href="https://t.me/x?a=1&amp;b=2">link</a>', "link"),
+        ('<span class="tg-spoiler">ẩn</span><tg-spoiler>!</tg-spoiler>', "ẩn!"),
+        ('<pre><code class="language-python">x = 1</code></pre>', "x = 1"),
+        ("AT&T &nbsp; & ;", "AT&T &nbsp; & ;"),  # Telegram keeps a bare & as it is
+        ("<B>hoa</B>", "hoa"),
+    ],
+)
+def test_html_parse_mode_as_telegram(source: str, plain: str) -> None:
+    assert parse_html(source) == plain
+
+
+@pytest.mark.parametrize(
+    ("source", "error"),
+    [
+        ("Dòng 1<br>Dòng 2", 'Unsupported start tag "br" at byte offset 7'),
+        ("điểm < 5", 'Unsupported start tag "" at byte offset 8'),
+        ("<b>đậm", 'Can\'t find end tag corresponding to start tag "b"'),
+        ("<b><i>x</b></i>", 'Unmatched end tag at byte offset 7, expected "</i>", found "</b>"'),
+        ("x</b>", "Unexpected end tag at byte offset 1"),
+        ("<b", "Unclosed start tag at byte offset 0"),
+        ('<span class="x">y</span>', 'Tag "span" must have class "tg-spoiler"'),
+    ],
+)
+def test_broken_html_is_refused_like_telegram(source: str, error: str) -> None:
+    with pytest.raises(HTMLParseError, match=re.escape(error)):
+        parse_html(source)
+
+
+async def test_broken_html_and_long_texts_are_400_and_nothing_is_sent(running: Running) -> None:
+    api, bot = running.api, running.bot
+    with pytest.raises(TelegramBadRequest, match="can't parse entities: Unsupported start tag"):
+        await bot.send_message(4001, "Điểm <5 là thấp")
+    with pytest.raises(TelegramBadRequest, match="can't parse entities: Can't find end tag"):
+        await bot.send_message(4001, "<b>chưa đóng")
+    # The limit counts what the user sees: markup does not count, escaped entities count once.
+    await bot.send_message(4001, "<b>" + "&amp;" * MAX_TEXT_LENGTH + "</b>")
+    with pytest.raises(TelegramBadRequest, match="message is too long"):
+        await bot.send_message(4001, "a" * (MAX_TEXT_LENGTH + 1))
+    with pytest.raises(TelegramBadRequest, match="message text is empty"):
+        await bot.send_message(4001, "<b> </b>")
+    # Without parse mode, tags are plain text.
+    await bot.send_message(4001, "<br> & <b>", parse_mode=None)
+    with pytest.raises(TelegramBadRequest, match="message caption is too long"):
+        await bot.send_document(
+            4001, BufferedInputFile(b"x", "a.txt"), caption="c" * (MAX_CAPTION_LENGTH + 1)
+        )
+    await bot.send_document(4001, BufferedInputFile(b"x", "a.txt"), caption="c" * 1024)
+    sent = api.user(4001).messages
+    assert [len(m.text) for m in sent] == [MAX_TEXT_LENGTH, 10, 1024]
+    assert sent[1].text == "<br> & <b>"
+
+    first = sent[0]
+    with pytest.raises(TelegramBadRequest, match="can't parse entities"):
+        await bot.edit_message_text("<i>x</b>", chat_id=4001, message_id=first.message_id)
+    with pytest.raises(TelegramBadRequest, match="message is too long"):
+        await bot.edit_message_text("é" * 4097, chat_id=4001, message_id=first.message_id)
+    assert api.user(4001).messages[0].text == "&" * MAX_TEXT_LENGTH
+
+
+async def test_callback_data_is_at_most_64_bytes(running: Running) -> None:
+    bot = running.bot
+
+    def markup(data: str) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(text="Nút", callback_data=data)]]
+        )
+
+    ok = await bot.send_message(4002, "Chọn", reply_markup=markup("đ" * 32))  # 64 bytes
+    with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
+        await bot.send_message(4002, "Chọn", reply_markup=markup("đ" * 32 + "x"))
+    with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
+        await bot.edit_message_reply_markup(
+            chat_id=4002, message_id=ok.message_id, reply_markup=markup("x" * 65)
+        )
+    assert [m.buttons for m in running.api.user(4002).messages] == [[[("Nút", "đ" * 32)]]]
+
+
+async def test_a_callback_query_is_answered_once(running: Running) -> None:
+    api, bot = running.api, running.bot
+    user = api.user(4003)
+    await user.send("/start")
+    await user.wait_messages()
+    query_id = await user.press("Hỏi đáp")
+    await user.wait_messages()
+    await api.wait_until(lambda: not api.unanswered_callbacks, timeout=5)
+    with pytest.raises(TelegramBadRequest, match="query is too old"):
+        await bot.answer_callback_query(query_id, text="lần hai")
+    with pytest.raises(TelegramBadRequest, match="query ID is invalid"):
+        await bot.answer_callback_query("no-such-query")
+    assert [a.text for a in user.callback_answers] == ["Đã mở hỏi đáp"]
+
+
+async def test_per_chat_bursts_then_the_rate(running: Running) -> None:
+    api, bot = running.api, running.bot
+    api.per_chat_limit_per_sec, api.per_chat_burst = 0.5, 3
+    for n in range(3):
+        await bot.send_message(4004, f"tin {n}")
+    with pytest.raises(TelegramRetryAfter) as info:
+        await bot.send_message(4004, "tin 3")
+    assert info.value.retry_after in (1, 2)
+    await bot.send_message(4005, "chat khác")  # another chat has its own bucket
+    await asyncio.sleep(info.value.retry_after)
+    await bot.send_message(4004, "tin 4")
+    assert [m.text for m in api.user(4004).messages] == ["tin 0", "tin 1", "tin 2", "tin 4"]
+    assert api.rejected_429 == 1
+
+
+# -- fault injection ------------------------------------------------------------------------
+
+
+def test_faults_are_checked() -> None:
+    with pytest.raises(ValueError, match="fault kinds"):
+        Faults(kinds=("boom",))
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        Faults(rate=2)
+
+
+async def _outcomes(bot: Bot, count: int) -> list[str]:
+    out = []
+    for n in range(count):
+        try:
+            await bot.send_message(5001, f"tin {n}")
+            out.append("ok")
+        except TelegramRetryAfter as exc:
+            out.append(f"429:{exc.retry_after}")
+        except TelegramServerError:
+            out.append("5xx")
+        except TelegramNetworkError:
+            out.append("network")
+    return out
+
+
+async def test_faults_are_injected_deterministically_by_seed(running: Running) -> None:
+    api, bot = running.api, running.bot
+    faults = Faults(
+        rate=0.5, seed=7, kinds=("429", "5xx", "drop"), methods=frozenset({"sendMessage"})
+    )
+    api.set_faults(faults)
+    first = await _outcomes(bot, 30)
+    injected = list(api.injected)
+    delivered = [m.text for m in api.user(5001).messages]
+
+    api.injected.clear()
+    api.set_faults(faults)  # same seed: the same faults on the same calls
+    again = await _outcomes(bot, 30)
+    assert again == first and api.injected == injected
+    assert {"ok", "429:1", "5xx", "network"} <= set(first)
+    # A failed call delivers nothing: exactly the "ok" calls reached the chat, both times.
+    assert len(delivered) == first.count("ok")
+    assert len(api.user(5001).messages) == 2 * first.count("ok")
+    assert 5 <= len(injected) <= 25
+
+    api.set_faults(Faults(rate=0.5, seed=8, kinds=("429", "5xx", "drop")))
+    assert await _outcomes(bot, 30) != first  # another seed, other faults
+
+    api.set_faults(None)
+    assert await _outcomes(bot, 5) == ["ok"] * 5
+
+
+async def test_a_hung_request_times_out_on_the_client(running: Running) -> None:
+    api = running.api
+    api.set_faults(
+        Faults(rate=1.0, kinds=("timeout",), hang_seconds=1.0, methods=frozenset({"sendMessage"}))
+    )
+    impatient = Bot(
+        token=TOKEN,
+        session=AiohttpSession(api=TelegramAPIServer.from_base(api.base_url), timeout=0.3),
+    )
+    try:
+        with pytest.raises(TelegramNetworkError, match="timeout"):
+            await impatient.send_message(5002, "chờ mãi")
+        # A client that waits longer sees the connection closed after the hang.
+        with pytest.raises(TelegramNetworkError):
+            await running.bot.send_message(5002, "chờ mãi")
+    finally:
+        await impatient.session.close()
+    assert api.injected == [("sendMessage", "timeout")] * 2
+    assert api.user(5002).messages == []
+    assert await running.bot.get_me()  # other methods are untouched
