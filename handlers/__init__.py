@@ -26,12 +26,14 @@ def routers() -> list[Router]:
         deadlines,
         fallback,
         invites,
+        ops,
         scoring,
         tickets,
     )
 
     ordered = (
         common.router,
+        ops.router,
         invites.router,
         coordination.router,
         scoring.router,
