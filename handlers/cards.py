@@ -34,6 +34,8 @@ def _thresholds(items: tuple[Threshold, ...], below: Decimal, unit: str) -> list
             bound = f"{_pct(th.min)} đến dưới {_pct(upper.min)}"
             if th.strict:
                 bound = f"trên {_pct(th.min)} đến dưới {_pct(upper.min)}"
+            elif upper.min == th.min:  # "> 100 %" above it: this band is exactly 100 %
+                bound = f"bằng {_pct(th.min)}"
         label = f" ({escape(th.label)})" if th.label else ""
         out.append(f"{bound}{label}: {pts(th.points)} điểm")
         upper = th

@@ -41,6 +41,7 @@ from criteria.schema import (
     YesNoRule,
 )
 from criteria.scoring import RatioInput, ScoringInputError, score
+from handlers.cards import describe_rule
 from knowledge.figures import estimate
 from knowledge.loader import DEFAULT_ENTRIES_DIR, entry_files, require_entries
 from knowledge.schema import Entry
@@ -288,3 +289,18 @@ def test_a_broken_entry_is_reported(
     entries = require_entries([path], None)
     problems = [p for e in entries for p in check_entry(e, cset)]
     assert any(p.code == code and what in p.what for p in problems), [str(p) for p in problems]
+
+
+def test_every_card_states_bands_that_exist(cset: CriteriaSet) -> None:
+    """The criterion card's rule lines never show an empty band such as "100 % đến dưới 100 %"."""
+    empty = re.compile(rf"\b({_NUM}) % đến dưới \1 %")
+    lines = [
+        f"{node.code}: {line}"
+        for node in cset.walk()
+        if node.rule is not None
+        for line in describe_rule(node.rule)
+        if empty.search(line)
+    ]
+    assert lines == []
+    comparison = " | ".join(describe_rule(cset.by_code()["8.3.3"].rule))
+    assert "bằng 100 % (Bằng năm trước): 1 điểm" in comparison
