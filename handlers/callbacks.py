@@ -11,6 +11,13 @@ class MenuCb(CallbackData, prefix="m"):
     action: str
 
 
+class RegisterCb(CallbackData, prefix="rg"):
+    """A registered person opened invite ``code``: re-register (``ok``) or keep as is."""
+
+    code: str
+    ok: bool
+
+
 class AskCb(CallbackData, prefix="a"):
     """Ask journey: open an entry (``e``) or a criterion (``c``), feedback (``up``/``down``),
     or send the question to the province (``hs``). ``ref`` is an entry id or a code; ``q``

@@ -17,16 +17,19 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     Message,
     MessageEntity,
+    User,
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Person
 from bot.services import people
+from bot.services.invites import department_name
 from bot.services.people import Role
+from bot.settings import Settings
 from criteria.loader import Catalogue
 from handlers import texts
-from handlers.callbacks import MenuCb
+from handlers.callbacks import MenuCb, RegisterCb
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -80,35 +83,104 @@ def _unit_name(person: Person | None) -> str | None:
     return person.unit.name if person is not None and person.unit is not None else None
 
 
+def _who(catalogue: Catalogue, role: str, unit: str | None, department: str | None) -> str:
+    return texts.who(role, unit, department_name(catalogue, role, department))
+
+
+async def _register(
+    message: Message,
+    user: User,
+    code: str,
+    session: AsyncSession,
+    catalogue: Catalogue,
+    settings: Settings,
+    state: FSMContext,
+    bot: Bot,
+) -> None:
+    async with session.begin():
+        person = await people.redeem_invite(
+            session,
+            code=code,
+            telegram_id=user.id,
+            display_name=user.full_name,
+            now=datetime.now(UTC),
+        )
+        unit = _unit_name(person)
+    await state.clear()  # a new role: steps paused under the old one no longer apply
+    role = people.effective_role(person, user.id, settings.admin_ids)
+    await message.answer(texts.registered(_who(catalogue, person.role, unit, person.department)))
+    await message.answer(
+        texts.greeting(user.first_name, role, unit, catalogue.current.title),
+        reply_markup=main_menu(role),
+    )
+    await show_commands(bot, message.chat.id, role)
+
+
 @router.message(CommandStart(deep_link=True))
 async def start_with_code(
     message: Message,
     command: CommandObject,
     session: AsyncSession,
+    person: Person | None,
     catalogue: Catalogue,
+    settings: Settings,
     state: FSMContext,
     bot: Bot,
 ) -> None:
     user = message.from_user
     if user is None:
         return
+    code = command.args or ""
+    if person is None or not person.active:
+        await _register(message, user, code, session, catalogue, settings, state, bot)
+        return
+    # Already registered: show what the invite would change and ask; nothing changes yet
+    # (and a paused conversation is kept).
     async with session.begin():
-        person = await people.redeem_invite(
-            session,
-            code=command.args or "",
-            telegram_id=user.id,
-            display_name=user.full_name,
-            now=datetime.now(UTC),
+        invite = await people.peek_invite(session, code, datetime.now(UTC))
+        changes = people.invite_changes(person, invite)
+        new = _who(
+            catalogue, invite.role, invite.unit.name if invite.unit else None, invite.department
         )
-        unit = _unit_name(person)
-    await state.clear()
-    role = Role(person.role)
-    await message.answer(texts.registered(person.role, unit, person.department))
-    await message.answer(
-        texts.greeting(user.first_name, role, unit, catalogue.current.title),
-        reply_markup=main_menu(role),
+    now = _who(catalogue, person.role, _unit_name(person), person.department)
+    if not changes:
+        await message.answer(texts.already_registered(now))
+        return
+    kb = InlineKeyboardBuilder()
+    kb.button(text=texts.BTN_REREGISTER, callback_data=RegisterCb(code=code, ok=True))
+    kb.button(text=texts.BTN_KEEP_REGISTRATION, callback_data=RegisterCb(code=code, ok=False))
+    kb.adjust(1)
+    await message.answer(texts.reregister_confirm(now, new), reply_markup=kb.as_markup())
+
+
+@router.callback_query(RegisterCb.filter())
+async def confirm_register(
+    query: CallbackQuery,
+    callback_data: RegisterCb,
+    session: AsyncSession,
+    catalogue: Catalogue,
+    settings: Settings,
+    state: FSMContext,
+    bot: Bot,
+) -> None:
+    if not isinstance(query.message, Message):
+        await query.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    if not callback_data.ok:
+        await query.answer()
+        await query.message.answer(texts.REGISTRATION_KEPT)
+        return
+    await _register(
+        query.message,
+        query.from_user,
+        callback_data.code,
+        session,
+        catalogue,
+        settings,
+        state,
+        bot,
     )
-    await show_commands(bot, message.chat.id, role)
+    await query.answer()
 
 
 @router.message(CommandStart())

@@ -112,8 +112,8 @@ async def test_add_unit_rejects_unknown_kind(session_factory: Factory) -> None:
     ("role", "unit_code", "department"),
     [
         (Role.OFFICER, "xa-phu-hoi", "TP"),
-        (Role.OFFICER, "huyen-an-phu", None),
         (Role.COORDINATOR, "huyen-an-phu", "NV"),
+        (Role.COORDINATOR, "huyen-an-phu", None),
         (Role.CONTACT, None, "STP"),
     ],
 )
@@ -163,6 +163,7 @@ async def test_invite_link_strips_at_sign() -> None:
         (Role.OFFICER, None, "TP", UnknownUnit),
         (Role.COORDINATOR, None, None, UnknownUnit),
         (Role.OFFICER, "huyen-khong-co", "TP", UnknownUnit),
+        (Role.OFFICER, "huyen-an-phu", None, CchcError),
         (Role.CONTACT, None, None, CchcError),
         (Role.CONTACT, None, "  ", CchcError),
         (Role.ADMIN, "huyen-an-phu", None, CchcError),

@@ -58,6 +58,15 @@ class InviteNotAllowed(CchcError):
 class InviteNeedsDepartment(CchcError):
     user_message = "Mã mời cho đầu mối Sở cần ghi rõ mã Sở (ví dụ: STP, SNV)."
 
+    def __init__(self, role: Role = Role.CONTACT) -> None:
+        if role is Role.OFFICER:
+            super().__init__(
+                "Mã mời cho cán bộ cần ghi rõ phòng của cán bộ (ví dụ: --department TP), "
+                "để biết cán bộ chấm những tiêu chí nào."
+            )
+        else:
+            super().__init__()
+
 
 class InviteInvalid(CchcError):
     MESSAGES = {  # noqa: RUF012
@@ -119,7 +128,8 @@ async def create_invite(
     ttl: timedelta,
     now: datetime,
 ) -> Invite:
-    """A one-time invite; officers and coordinators need a unit, contacts a department."""
+    """A one-time invite; officers and coordinators need a unit, officers and contacts a
+    department (what an officer scores follows from it)."""
     role = Role(role)
     if role not in INVITABLE_ROLES:
         raise InviteNotAllowed()
@@ -131,8 +141,8 @@ async def create_invite(
     elif role in ROLES_WITH_UNIT:
         raise UnknownUnit(None)
     department = (department or "").strip() or None
-    if role is Role.CONTACT and department is None:
-        raise InviteNeedsDepartment()
+    if role in {Role.CONTACT, Role.OFFICER} and department is None:
+        raise InviteNeedsDepartment(role)
     invite = Invite(
         code=secrets.token_urlsafe(INVITE_CODE_BYTES),
         role=role.value,
@@ -157,12 +167,37 @@ def is_invite_code(text: str) -> bool:
     return INVITE_CODE_RE.fullmatch(text) is not None
 
 
+async def peek_invite(session: AsyncSession, code: str, now: datetime) -> Invite:
+    """The invite ``code`` names if it can still be used (nothing changes); else InviteInvalid."""
+    if not is_invite_code(code):
+        raise InviteInvalid("malformed")
+    found = await session.execute(select(Invite).where(Invite.code == code))
+    invite = found.scalar_one_or_none()
+    if invite is None:
+        raise InviteInvalid("unknown")
+    if invite.used_at is not None:
+        raise InviteInvalid("used")
+    if invite.expires_at <= now:
+        raise InviteInvalid("expired")
+    return invite
+
+
+def invite_changes(person: Person, invite: Invite) -> bool:
+    """Whether redeeming ``invite`` would change the person's role, unit or department."""
+    return (person.role, person.unit_id, person.department) != (
+        invite.role,
+        invite.unit_id,
+        invite.department,
+    )
+
+
 async def redeem_invite(
     session: AsyncSession, *, code: str, telegram_id: int, display_name: str, now: datetime
 ) -> Person:
     """Register (or re-register) the user with the invite's role; the invite is then used.
 
     Raises InviteInvalid, changing nothing, for a malformed, unknown, used or expired code.
+    Callers ask a registered person to confirm first (:func:`peek_invite`).
     """
     if not is_invite_code(code):
         raise InviteInvalid("malformed")
@@ -177,13 +212,8 @@ async def redeem_invite(
     )
     invite_id = claimed.scalar_one_or_none()
     if invite_id is None:
-        found = await session.execute(select(Invite).where(Invite.code == code))
-        invite = found.scalar_one_or_none()
-        if invite is None:
-            raise InviteInvalid("unknown")
-        if invite.used_at is not None:
-            raise InviteInvalid("used")
-        raise InviteInvalid("expired")
+        await peek_invite(session, code, now)  # raises the reason
+        raise InviteInvalid("used")  # claimed by someone else between the two statements
 
     found = await session.execute(
         select(Invite).where(Invite.id == invite_id).execution_options(populate_existing=True)

@@ -103,13 +103,33 @@ def greeting(first_name: str, role: str, unit: str | None, set_title: str) -> st
     return "\n".join(lines)
 
 
-def registered(role: str, unit: str | None, department: str | None) -> str:
-    parts = [f"✅ Đăng ký thành công với vai trò <b>{ROLE_NAMES.get(role, role)}</b>"]
-    if unit:
-        parts.append(f"đơn vị <b>{escape(unit)}</b>")
-    if department:
-        parts.append(f"bộ phận <b>{escape(department)}</b>")
-    return ", ".join(parts) + "."
+def who(role: str, unit: str | None, department: str | None) -> str:
+    """ "<b>Cán bộ</b> · UBND huyện A · Phòng Tư pháp": a registration in one line."""
+    parts = [f"<b>{ROLE_NAMES.get(role, role)}</b>"]
+    parts += [escape(x) for x in (unit, department) if x]
+    return " · ".join(parts)
+
+
+def registered(who_line: str) -> str:
+    return f"✅ Đăng ký thành công: {who_line}."
+
+
+def already_registered(who_line: str) -> str:
+    return f"Bạn đã đăng ký đúng như đường dẫn mời này: {who_line}. Không có gì thay đổi."
+
+
+def reregister_confirm(now: str, new: str) -> str:
+    return (
+        "⚠️ <b>Bạn đã đăng ký rồi.</b>\n"
+        f"Hiện tại: {now}\n"
+        f"Đường dẫn mời này sẽ đổi thành: {new}\n\n"
+        "Bạn có muốn đổi không? Nếu không, cứ giữ như cũ; đường dẫn vẫn chưa bị dùng."
+    )
+
+
+BTN_REREGISTER = "✅ Đổi theo đường dẫn mời"
+BTN_KEEP_REGISTRATION = "Giữ như cũ"
+REGISTRATION_KEPT = "Đã giữ nguyên đăng ký của bạn. Không có gì thay đổi."
 
 
 # --- Main menu and help, per role ----------------------------------------------------------

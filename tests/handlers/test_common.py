@@ -138,3 +138,66 @@ async def test_officer_cannot_reach_invites(
     assert forged[0].method == "answerCallbackQuery" and forged[0].show_alert
     async with session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(Invite)) == 1
+
+
+async def test_registration_names_department_not_code(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    code = await _invite(session_factory, department="TP")
+    sent = await harness.send(harness.user(30), f"/start {code}")
+    assert "Phòng Tư pháp" in sent[0].text and " TP" not in sent[0].text
+    contact = await _invite(session_factory, role=Role.CONTACT, department="STP")
+    sent = await harness.send(harness.user(31), f"/start {contact}")
+    assert "Sở Tư pháp" in sent[0].text and "STP" not in sent[0].text
+
+
+async def _stored(factory: async_sessionmaker[AsyncSession], user_id: int) -> tuple[str, ...]:
+    async with factory() as session:
+        person = (
+            await session.execute(select(Person).where(Person.telegram_id == user_id))
+        ).scalar_one()
+        return (person.role, person.department or "")
+
+
+async def test_registered_person_confirms_before_an_invite_changes_them(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    coordinator = harness.user(32, "Hà")
+    await harness.send(
+        coordinator, f"/start {await _invite(session_factory, Role.COORDINATOR, 'NV')}"
+    )
+    officer_code = await _invite(session_factory, Role.OFFICER, "TP")
+    asked = await harness.send(coordinator, f"/start {officer_code}")
+    assert len(asked) == 1
+    text = asked[0].text
+    assert "Bạn đã đăng ký rồi" in text
+    assert "Hiện tại: <b>Điều phối (Phòng Nội vụ)</b> · UBND huyện A · Phòng Nội vụ" in text
+    assert "đổi thành: <b>Cán bộ</b> · UBND huyện A · Phòng Tư pháp" in text
+    # Nothing changed yet, the invite is still unused.
+    assert await _stored(session_factory, 32) == ("coordinator", "NV")
+    async with session_factory() as session:
+        invite = (
+            await session.execute(select(Invite).where(Invite.code == officer_code))
+        ).scalar_one()
+        assert invite.used_at is None
+    kept = await harness.press(coordinator, asked[0].button("Giữ như cũ"))
+    assert "giữ nguyên" in next(s for s in kept if s.method == "sendMessage").text
+    assert await _stored(session_factory, 32) == ("coordinator", "NV")
+    changed = await harness.press(coordinator, asked[0].button("✅ Đổi"))
+    assert "Đăng ký thành công" in next(s for s in changed if s.method == "sendMessage").text
+    assert await _stored(session_factory, 32) == ("officer", "TP")
+    # The invite is now used: pressing again changes nothing and says why.
+    again = await harness.press(coordinator, asked[0].button("✅ Đổi"))
+    assert again[0].show_alert and "đã được sử dụng" in again[0].text
+
+
+async def test_same_invite_again_changes_nothing_and_keeps_the_paused_step(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    officer = harness.user(33)
+    await harness.send(officer, f"/start {await _invite(session_factory)}")
+    await harness.send(officer, "/hoiso")  # waiting for the question
+    same = await harness.send(officer, f"/start {await _invite(session_factory)}")
+    assert "Không có gì thay đổi" in same[0].text and not same[0].buttons
+    typed = await harness.send(officer, "Hồ sơ trễ hạn có phải xin lỗi không?")
+    assert "Xem lại câu hỏi trước khi gửi" in typed[0].text  # the step was kept
