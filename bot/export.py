@@ -262,6 +262,10 @@ def build_rows(
                 )
                 continue
             points += answer.points
+            if answer.excluded:
+                # "Không phát sinh", excluded: the area's maximum drops as the index's does
+                # (and as the officer's progress view shows).
+                maximum -= node.max
             author = ""
             if answer.author_id is not None:
                 author = people_names.get(answer.author_id, str(answer.author_id))
@@ -484,4 +488,8 @@ def render(export: Export, fmt: str) -> bytes:
 
 def area_chart_rows(summary: Summary) -> Sequence[tuple[str, str, Decimal, Decimal]]:
     """(code, title, points, max) of the self-scored areas, for the chart."""
-    return [(a.code, a.title, a.points, a.max) for a in summary.areas if a.max > 0]
+    return [
+        (a.code, a.title, a.points, a.max - a.excluded_max)
+        for a in summary.areas
+        if a.max - a.excluded_max > 0
+    ]

@@ -30,6 +30,8 @@ from bot.settings import Settings
 from criteria.loader import Catalogue
 from handlers import texts
 from handlers.callbacks import MenuCb, RegisterCb
+from handlers.scoring.steps import STEP_STATES as SCORING_STEPS
+from handlers.texts import scoring as scoring_texts
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -209,8 +211,16 @@ async def help_command(message: Message, role: Role) -> None:
 
 @router.message(Command("huy", "cancel"))
 async def cancel(message: Message, state: FSMContext) -> None:
-    if await state.get_state() is None:
+    current = await state.get_state()
+    if current is None:
         await message.answer(texts.NOTHING_TO_CANCEL)
+        return
+    if current in SCORING_STEPS:
+        # Leave the Score step but keep the place (and the part of a two-part criterion
+        # already answered): /chamdiem resumes exactly there, as after «⏸ Tạm dừng».
+        await state.update_data(paused=current, ret=None)
+        await state.set_state(None)
+        await message.answer(f"{texts.CANCELLED}\n{scoring_texts.CANCELLED_KEEPS_PLACE}")
         return
     await state.clear()
     await message.answer(texts.CANCELLED)

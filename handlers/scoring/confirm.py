@@ -42,7 +42,7 @@ def _confirm_view(
             _line(loaded.progress),
             "",
             f"📌 <b>Tiêu chí {node.code}</b>",
-            t.confirm(result.points, result.max, result.explanation),
+            t.confirm(result.points, result.max, result.explanation, result.excluded),
         ]
     )
     kb = InlineKeyboardBuilder()
@@ -85,7 +85,7 @@ async def _save(
             author=user_id,
             now=clock.now(),
         )
-        note = t.saved(saved.code, saved.points, saved.max)
+        note = t.saved(saved.code, saved.points, saved.max, saved.excluded)
     skipped = [c for c in data.get("skipped") or [] if c != data["code"]]
     await _set(state, ScoringFlow.waiting_evidence, pending=None, parts=[], skipped=skipped)
     await _show(message, state, session, cset, scope, prefix=note)

@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.db.models import Person
 from bot.services import assessments as svc
 from bot.services.people import Role
+from bot.settings import Settings
 from criteria.loader import Catalogue
 from criteria.schema import CriteriaSet
 from handlers.callbacks import ScoreCb
@@ -135,13 +136,14 @@ async def evidence_sent(
     role: Role,
     catalogue: Catalogue,
     clock: Clock,
+    settings: Settings,
 ) -> None:
     cset = catalogue.current
     found = _evidence_of(message)
     if found is None:
-        await _unexpected(message, state, session, person, role, catalogue)
+        await _unexpected(message, state, session, person, role, catalogue, settings.tz)
         return
-    scope = await _scope_or_say(message, state, session, person, role, cset)
+    scope = await _scope_or_say(message, state, session, person, role, cset, settings.tz)
     if scope is None:
         return
     kind, text, file_id, file_name = found
@@ -181,9 +183,10 @@ async def explanation_sent(
     role: Role,
     catalogue: Catalogue,
     clock: Clock,
+    settings: Settings,
 ) -> None:
     cset = catalogue.current
-    scope = await _scope_or_say(message, state, session, person, role, cset)
+    scope = await _scope_or_say(message, state, session, person, role, cset, settings.tz)
     if scope is None:
         return
     text = (message.text or "").strip()

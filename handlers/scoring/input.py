@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Person
 from bot.services import assessments as svc
 from bot.services.people import Role
+from bot.settings import Settings
 from criteria.loader import Catalogue
 from criteria.schema import (
     CountRule,
@@ -76,7 +77,12 @@ def _input_view(
     if ans is not None and part == 0 and state != ScoringFlow.waiting_denominator.state:
         if ans.returned_comment:
             lines += [t.returned_note(ans.returned_comment)]
-        lines += [t.current_value(Decimal(ans.points), Decimal(ans.max), ans.explanation), ""]
+        lines += [
+            t.current_value(
+                Decimal(ans.points), Decimal(ans.max), ans.explanation, ans.excluded
+            ),
+            "",
+        ]
     if isinstance(node.rule, SumRule):
         spec = node.rule.parts[part]
         lines.append(t.part_head(part, len(node.rule.parts), spec.label, spec.max))
@@ -187,9 +193,10 @@ async def typed_number(
     person: Person | None,
     role: Role,
     catalogue: Catalogue,
+    settings: Settings,
 ) -> None:
     cset = catalogue.current
-    scope = await _scope_or_say(message, state, session, person, role, cset)
+    scope = await _scope_or_say(message, state, session, person, role, cset, settings.tz)
     if scope is None:
         return
     current = await state.get_state()
@@ -198,11 +205,18 @@ async def typed_number(
     raw: RawInput
     try:
         if current == ScoringFlow.waiting_ratio.state:
-            if "/" not in text and len(text.split()) == 1:
-                numerator = parse_number(text)
-                await _set(state, ScoringFlow.waiting_denominator, num=str(numerator))
-                await _show(message, state, session, cset, scope)
-                return
+            if "/" not in text:
+                # One number (spaces group thousands: "1 234" is 1234, as at every other
+                # step), then the denominator; two numbers only when they cannot be one.
+                try:
+                    numerator = parse_number(text)
+                except ScoringInputError:
+                    if len(text.split()) == 1 or "%" in text:
+                        raise
+                else:
+                    await _set(state, ScoringFlow.waiting_denominator, num=str(numerator))
+                    await _show(message, state, session, cset, scope)
+                    return
             num, den = parse_ratio(text)
             raw = RatioInput(num, den)
         elif current == ScoringFlow.waiting_denominator.state:

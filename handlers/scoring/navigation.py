@@ -3,6 +3,8 @@ back a step, a question asked mid-way, and anything unexpected."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -11,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.data import BotData
 from bot.db.models import Person
+from bot.errors import CchcError
 from bot.services import assessments as svc
 from bot.services.people import Role
+from bot.settings import Settings
 from criteria.loader import Catalogue
 from criteria.schema import CriteriaSet, SumRule
 from handlers.ask import hits_keyboard, reply_body, send_long
@@ -20,13 +24,14 @@ from handlers.callbacks import ScoreCb
 from handlers.scoring.confirm import _save
 from handlers.scoring.evidence import _open_evidence
 from handlers.scoring.input import _after_input, _button_input
-from handlers.scoring.overview import _missing, _pick
+from handlers.scoring.overview import _missing, _pick, _read_only
 from handlers.scoring.steps import (
     _TEXT,
     BUTTON_STATES,
     INPUT_STATES,
     NAVIGATION,
     PART_BOUND,
+    READ_ONLY,
     STATES,
     STEP_STATES,
     Scope,
@@ -42,6 +47,7 @@ from handlers.scoring.steps import (
     _scope_or_say,
     _set,
     _show,
+    _show_locked,
     _unexpected,
     staff_router,
 )
@@ -64,13 +70,14 @@ async def on_button(
     role: Role,
     catalogue: Catalogue,
     clock: Clock,
+    settings: Settings,
 ) -> None:
     cset = catalogue.current
     message = query.message
     if not isinstance(message, Message):
         await query.answer(t.STALE, show_alert=True)
         return
-    scope = await _scope(session, person, role, cset)
+    scope = await _scope(session, person, role, cset, settings.tz)
     if isinstance(scope, str):
         await query.answer(scope, show_alert=True)
         return
@@ -78,6 +85,11 @@ async def on_button(
     codes = {c.code for c in svc.assigned_leaves(cset, scope.department)}
     if cb.aid != scope.assessment_id or (cb.code and cb.code not in codes):
         await query.answer(t.FORBIDDEN, show_alert=True)
+        return
+    if scope.locked and cb.action not in READ_ONLY:
+        # The one answer to this press is the lock notice; the overview follows as a message.
+        await query.answer(t.LOCKED_ALERT, show_alert=True)
+        await _show_locked(message, state, session, cset, scope)
         return
     current = await state.get_state()
     data = await state.get_data()
@@ -94,7 +106,15 @@ async def on_button(
             await query.answer(t.STALE, show_alert=True)
             return
     await query.answer()
-    await _act(message, cb, current, state, session, cset, scope, query.from_user.id, clock)
+    try:
+        await _act(message, cb, current, state, session, cset, scope, query.from_user.id, clock)
+    except CchcError as exc:
+        # The press is answered already (Telegram drops a second answer): say it as a message.
+        # Locked between reading the scope and saving: the read-only overview, as above.
+        if isinstance(exc, svc.AssessmentLocked):
+            await _show_locked(message, state, session, cset, replace(scope, locked=True))
+        else:
+            await message.answer(exc.user_message, parse_mode=None)
 
 
 async def _act(
@@ -119,6 +139,8 @@ async def _act(
         await _missing(message, state, session, cset, scope)
     elif action == "open":
         await _open(message, state, session, cset, scope, cb.code)
+    elif action == "ro":
+        await _read_only(message, session, cset, scope)
     elif action == "ev":
         await _open_evidence(message, state, session, cset, scope, cb.code)
     elif action in ("y", "n", "t", "z", "na"):
@@ -226,9 +248,10 @@ async def question_mid_way(
     catalogue: Catalogue,
     index: SearchIndex,
     bot_data: BotData,
+    settings: Settings,
 ) -> None:
     cset = catalogue.current
-    scope = await _scope_or_say(message, state, session, person, role, cset)
+    scope = await _scope_or_say(message, state, session, person, role, cset, settings.tz)
     if scope is None:
         return
     text = (message.text or "").strip()[:1000]
@@ -268,5 +291,6 @@ async def unexpected(
     person: Person | None,
     role: Role,
     catalogue: Catalogue,
+    settings: Settings,
 ) -> None:
-    await _unexpected(message, state, session, person, role, catalogue)
+    await _unexpected(message, state, session, person, role, catalogue, settings.tz)

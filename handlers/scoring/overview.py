@@ -14,11 +14,14 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Person
+from bot.errors import CchcError
 from bot.services import assessments as svc
 from bot.services.people import Role
+from bot.settings import Settings
 from criteria.loader import Catalogue
 from criteria.schema import CriteriaSet
 from criteria.scoring import format_points
+from handlers.ask import send_long
 from handlers.callbacks import MenuCb, ScoreCb
 from handlers.scoring.steps import (
     PAGE,
@@ -32,6 +35,7 @@ from handlers.scoring.steps import (
     _overview,
     _scope,
     _show,
+    _show_locked,
     register_view,
     staff_router,
 )
@@ -51,7 +55,7 @@ def _overview_view(scope: Scope, loaded: Loaded) -> tuple[str, InlineKeyboardMar
         areas,
         progress.missing_evidence,
         returned,
-        progress.locked,
+        loaded.lock_notice(scope.tz),
     )
     if not progress.pending and not progress.locked:
         text += "\n\n" + t.ALL_DONE
@@ -62,6 +66,8 @@ def _overview_view(scope: Scope, loaded: Loaded) -> tuple[str, InlineKeyboardMar
     kb.button(text=t.BTN_PICK, callback_data=ScoreCb(action="pick", aid=aid))
     if progress.missing_evidence and not progress.locked:
         kb.button(text=t.BTN_MISSING, callback_data=ScoreCb(action="miss", aid=aid))
+    if progress.locked:
+        kb.button(text=t.BTN_READ_ONLY, callback_data=ScoreCb(action="ro", aid=aid))
     kb.adjust(1)
     return text, kb.as_markup()
 
@@ -85,9 +91,10 @@ async def _begin(
     person: Person | None,
     role: Role,
     catalogue: Catalogue,
+    settings: Settings,
 ) -> None:
     cset = catalogue.current
-    scope = await _scope(session, person, role, cset)
+    scope = await _scope(session, person, role, cset, settings.tz)
     if isinstance(scope, str):
         await message.answer(scope)
         return
@@ -95,6 +102,11 @@ async def _begin(
     data = await state.get_data()
     if data.get("aid") != scope.assessment_id:
         await _overview(message, state, session, cset, scope)
+        return
+    if scope.locked:
+        # Not the editable-looking step: say it is locked, by whom and when (the step is kept
+        # to resume once the coordinator reopens it).
+        await _show_locked(message, state, session, cset, scope)
         return
     if current == ScoringFlow.waiting_question.state and data.get("ret") in STEP_STATES:
         current = data["ret"]
@@ -117,8 +129,9 @@ async def start_scoring(
     person: Person | None,
     role: Role,
     catalogue: Catalogue,
+    settings: Settings,
 ) -> None:
-    await _begin(message, state, session, person, role, catalogue)
+    await _begin(message, state, session, person, role, catalogue, settings)
 
 
 @staff.callback_query(MenuCb.filter(F.action == "score"))
@@ -129,10 +142,14 @@ async def menu_score(
     person: Person | None,
     role: Role,
     catalogue: Catalogue,
+    settings: Settings,
 ) -> None:
     await query.answer()
     if isinstance(query.message, Message):
-        await _begin(query.message, state, session, person, role, catalogue)
+        try:
+            await _begin(query.message, state, session, person, role, catalogue, settings)
+        except CchcError as exc:  # answered already: a second answer would be dropped
+            await query.message.answer(exc.user_message, parse_mode=None)
 
 
 @others.message(Command("chamdiem"))
@@ -170,6 +187,8 @@ async def _pick(
         else:
             mark = "↩️" if ans.returned_comment else "✅"
             points = f"{format_points(Decimal(ans.points))}/{format_points(Decimal(ans.max))}"
+            if ans.excluded:
+                points = "không phát sinh"
         kb.button(
             text=t.pick_label(node.code, node.title, mark, points),
             callback_data=ScoreCb(action="open", aid=aid, code=node.code),
@@ -220,3 +239,30 @@ async def _missing(
     await message.answer(
         f"{_line(loaded.progress)}\n\n{t.MISSING_TITLE}", reply_markup=kb.as_markup()
     )
+
+
+async def _read_only(
+    message: Message, session: AsyncSession, cset: CriteriaSet, scope: Scope
+) -> None:
+    """Every criterion of the scope as saved: points, how they were computed, evidence."""
+    loaded = await _load(session, scope, cset)
+    items = []
+    for node in svc.assigned_leaves(cset, scope.department):
+        ans = loaded.answers.get(node.code)
+        if ans is None:
+            items.append(t.read_only_item(node.code, node.title, None, None, "", 0, None))
+            continue
+        items.append(
+            t.read_only_item(
+                node.code,
+                node.title,
+                Decimal(ans.points),
+                Decimal(ans.max),
+                ans.explanation,
+                len(ans.evidence),
+                ans.explanation_text,
+                excluded=ans.excluded,
+            )
+        )
+    head = loaded.lock_notice(scope.tz) or ""
+    await send_long(message, t.read_only(_line(loaded.progress), head, items), None)

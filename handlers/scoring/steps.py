@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any
 
 from aiogram import F, Router
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Answer, Assessment, Person
 from bot.errors import CchcError
 from bot.services import assessments as svc
+from bot.services import people
 from bot.services.people import Role
 from criteria.loader import Catalogue
 from criteria.schema import (
@@ -112,7 +114,9 @@ BUTTON_STATES: dict[str, set[str | None]] = {
 PART_BOUND = {"y", "n", "t", "z"}
 
 
-NAVIGATION = {"go", "pick", "miss", "open", "ev", "ov"}
+NAVIGATION = {"go", "pick", "miss", "open", "ev", "ov", "ro"}
+# What a locked assessment still allows: looking (the rest answers with the lock notice).
+READ_ONLY = {"ov", "pick", "ro", "ps", "ask"}
 
 
 @dataclass(frozen=True)
@@ -123,13 +127,15 @@ class Scope:
     unit_name: str
     department: str | None
     department_name: str | None
+    tz: tzinfo = UTC
+    locked: bool = False  # as read when the update came in; the services check again
 
 
 # --- who, what, where --------------------------------------------------------------------------
 
 
 async def _scope(
-    session: AsyncSession, person: Person | None, role: Role, cset: CriteriaSet
+    session: AsyncSession, person: Person | None, role: Role, cset: CriteriaSet, tz: tzinfo
 ) -> Scope | str:
     """The scorer's scope, or the message saying why they cannot score."""
     if person is None or person.unit is None or person.unit_id is None:
@@ -142,8 +148,9 @@ async def _scope(
     async with session.begin():
         assessment = await svc.get_or_create(session, person.unit_id, cset)
         aid = assessment.id
+        locked = assessment.status == svc.LOCKED
     name = cset.department_name(department) if department else None
-    return Scope(aid, person.unit.name, department, name)
+    return Scope(aid, person.unit.name, department, name, tz, locked)
 
 
 @dataclass
@@ -151,6 +158,13 @@ class Loaded:
     assessment: Assessment
     progress: svc.Progress
     answers: dict[str, Answer]
+    locked_by: str | None = None  # who locked it (a name), when locked
+
+    def lock_notice(self, tz: tzinfo) -> str | None:
+        """Locked: by whom and when, and what the officer can still do; None when open."""
+        if not self.progress.locked:
+            return None
+        return t.locked_notice(self.locked_by, self.assessment.locked_at, tz)
 
 
 async def _load(session: AsyncSession, scope: Scope, cset: CriteriaSet) -> Loaded:
@@ -160,7 +174,11 @@ async def _load(session: AsyncSession, scope: Scope, cset: CriteriaSet) -> Loade
             raise CchcError(t.NOT_STARTED)
         found = await svc.answers(session, assessment.id)
         progress = await svc.progress(session, assessment, cset, scope.department)
-    return Loaded(assessment, progress, found)
+        locked_by = None
+        if progress.locked and assessment.locked_by is not None:
+            locker = await people.get_person(session, assessment.locked_by)
+            locked_by = locker.display_name if locker is not None else None
+    return Loaded(assessment, progress, found, locked_by)
 
 
 def _line(progress: svc.Progress) -> str:
@@ -354,8 +372,11 @@ async def _scope_or_say(
     person: Person | None,
     role: Role,
     cset: CriteriaSet,
+    tz: tzinfo,
 ) -> Scope | None:
-    scope = await _scope(session, person, role, cset)
+    """The scope of a message typed at a step, or None after saying why it cannot be used
+    (no scope, no step, or the assessment is locked: then the read-only overview)."""
+    scope = await _scope(session, person, role, cset, tz)
     if isinstance(scope, str):
         await message.answer(scope)
         return None
@@ -364,7 +385,25 @@ async def _scope_or_say(
         await state.clear()
         await message.answer(t.NOT_STARTED)
         return None
+    if scope.locked:
+        await _show_locked(message, state, session, cset, scope)
+        return None
     return scope
+
+
+async def _show_locked(
+    message: Message, state: FSMContext, session: AsyncSession, cset: CriteriaSet, scope: Scope
+) -> None:
+    """The assessment is locked: leave the step (kept as the place to resume after it is
+    reopened) and show the overview, which says who locked it and when."""
+    current = await state.get_state()
+    data = await state.get_data()
+    if current == ScoringFlow.waiting_question.state:
+        current = data.get("ret")
+    if current in STEP_STATES and data.get("aid") == scope.assessment_id:
+        await state.update_data(paused=current, ret=None)
+    await state.set_state(None)
+    await _show(message, state, session, cset, scope)
 
 
 async def _unexpected(
@@ -374,17 +413,18 @@ async def _unexpected(
     person: Person | None,
     role: Role,
     catalogue: Catalogue,
+    tz: tzinfo,
 ) -> None:
     cset = catalogue.current
     current = await state.get_state()
     if current == ScoringFlow.waiting_choice.state:
-        scope = await _scope(session, person, role, cset)
+        scope = await _scope(session, person, role, cset, tz)
         if isinstance(scope, str):
             await message.answer(scope)
             return
         await _show(message, state, session, cset, scope, prefix=f"⚠️ {t.USE_BUTTONS}")
         return
-    scope_or_none = await _scope_or_say(message, state, session, person, role, cset)
+    scope_or_none = await _scope_or_say(message, state, session, person, role, cset, tz)
     if scope_or_none is None:
         return
     buttons = current in (

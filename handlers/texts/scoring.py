@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from html import escape
 
@@ -42,15 +43,32 @@ NO_DEPARTMENT = (
     "cho bạn. Hãy liên hệ Phòng Nội vụ để được mời lại đúng phòng."
 )
 NOTHING_ASSIGNED = "Bộ tiêu chí đang dùng không giao tiêu chí tự chấm nào cho phòng của bạn."
-LOCKED = (
-    "🔒 Bản tự đánh giá của đơn vị đã được Phòng Nội vụ khóa để nộp. "
-    "Bạn vẫn xem được tiến độ; muốn sửa, hãy đề nghị Phòng Nội vụ mở lại."
+# The answer to a button pressed on a locked assessment (an alert: at most 200 characters).
+LOCKED_ALERT = (
+    "🔒 Bản tự đánh giá đã được Phòng Nội vụ khóa để nộp: không sửa được nữa. "
+    "Muốn sửa, hãy đề nghị Phòng Nội vụ mở lại."
 )
+BTN_READ_ONLY = "👁 Xem bản đã chấm (chỉ đọc)"
+
+
+def locked_notice(by: str | None, at: datetime | None, tz: tzinfo) -> str:
+    """``🔒 … khóa … bởi Nguyễn Văn An lúc 14:05 20/11/2021 …``."""
+    who = f" bởi <b>{escape(by)}</b>" if by else ""
+    when = f" lúc {at.astimezone(tz).strftime('%H:%M %d/%m/%Y')}" if at else ""
+    return (
+        f"🔒 <b>Bản tự đánh giá đã được khóa để nộp</b>{who}{when}. Không sửa được nữa; "
+        f"bạn vẫn xem được (bấm «{BTN_READ_ONLY}»). Muốn sửa, hãy đề nghị Phòng Nội vụ mở lại."
+    )
+
+
 ALL_DONE = "🎉 Bạn đã chấm xong tất cả tiêu chí được giao."
 RESUMED = "▶️ Tiếp tục từ chỗ bạn đã dừng."
 PAUSED = (
     "⏸ Đã tạm dừng. Mọi câu trả lời đã lưu được giữ nguyên; gõ /chamdiem để tiếp tục "
     "đúng bước này."
+)
+CANCELLED_KEEPS_PLACE = (
+    "Bước chấm điểm đang làm được giữ lại: gõ /chamdiem để tiếp tục đúng chỗ đó."
 )
 USE_BUTTONS = "Ở bước này, hãy chọn bằng các nút bên dưới (hoặc gõ /huy để thoát)."
 NOT_TEXT = "Ở bước này tôi cần một tin nhắn dạng chữ."
@@ -89,7 +107,7 @@ def overview(
     areas: Sequence[tuple[str, str, int, int, Decimal, Decimal]],
     missing: Sequence[str],
     returned: Sequence[tuple[str, str]],
-    locked: bool,
+    locked: str | None,
 ) -> str:
     parts = [f"📝 <b>Tự chấm điểm</b> — {escape(scope)}", line, "", "<b>Theo lĩnh vực:</b>"]
     for code, title, scored, total, points, maximum in areas:
@@ -103,7 +121,7 @@ def overview(
     if missing:
         parts += ["", f"<b>📎 Còn thiếu minh chứng:</b> {escape(', '.join(missing))}"]
     if locked:
-        parts += ["", LOCKED]
+        parts += ["", locked]
     return "\n".join(parts)
 
 
@@ -125,9 +143,16 @@ def pick_label(code: str, title: str, mark: str, points: str | None) -> str:
 MISSING_TITLE = "📎 <b>Tiêu chí còn thiếu minh chứng</b> — chọn để bổ sung:"
 
 
-def current_value(points: Decimal, maximum: Decimal, explanation: str) -> str:
+def current_value(
+    points: Decimal, maximum: Decimal, explanation: str, excluded: bool = False
+) -> str:
+    score = (
+        "không phát sinh, loại khỏi tổng điểm"
+        if excluded
+        else f"{format_points(points)}/{format_points(maximum)} điểm"
+    )
     return (
-        f"🗂 <b>Đã chấm:</b> {format_points(points)}/{format_points(maximum)} điểm — "
+        f"🗂 <b>Đã chấm:</b> {score} — "
         f"{escape(explanation)}\nNhập lại bên dưới để sửa, hoặc bấm «{BTN_SKIP}» để giữ nguyên."
     )
 
@@ -197,14 +222,26 @@ def tier_button(label: str, points: Decimal) -> str:
     return f"{short} ({format_points(points)} đ)"
 
 
-def confirm(points: Decimal, maximum: Decimal, explanation: str) -> str:
+def _excluded(maximum: Decimal) -> str:
+    return f"không phát sinh — loại khỏi tổng điểm (điểm tối đa giảm {format_points(maximum)})"
+
+
+def confirm(points: Decimal, maximum: Decimal, explanation: str, excluded: bool = False) -> str:
+    # An excluded criterion has no score out of its maximum: no "0/1" next to "loại khỏi".
+    head = (
+        f"🧮 <b>{_excluded(maximum).capitalize()}</b>"
+        if excluded
+        else f"🧮 <b>Điểm tự chấm: {format_points(points)}/{format_points(maximum)}</b>"
+    )
     return (
-        f"🧮 <b>Điểm tự chấm: {format_points(points)}/{format_points(maximum)}</b>\n"
+        f"{head}\n"
         f"Cách tính: {escape(explanation)}\n\nBấm «{BTN_SAVE}» để lưu, hoặc «{BTN_AGAIN}»."
     )
 
 
-def saved(code: str, points: Decimal, maximum: Decimal) -> str:
+def saved(code: str, points: Decimal, maximum: Decimal, excluded: bool = False) -> str:
+    if excluded:
+        return f"💾 Đã lưu tiêu chí {escape(code)}: {_excluded(maximum)}."
     return (
         f"💾 Đã lưu tiêu chí {escape(code)}: {format_points(points)}/"
         f"{format_points(maximum)} điểm."
@@ -232,3 +269,38 @@ def evidence_added(kind: str, what: str, count: int) -> str:
 EVIDENCE_LATER = "⏰ Đã đánh dấu: tiêu chí này sẽ bổ sung minh chứng sau."
 EXPLANATION_SAVED = "✍️ Đã lưu giải trình."
 SKIPPED = "⏭ Đã bỏ qua tiêu chí này; bạn có thể quay lại sau."
+
+
+def read_only_item(
+    code: str,
+    title: str,
+    points: Decimal | None,
+    maximum: Decimal | None,
+    explanation: str,
+    evidence: int,
+    justification: str | None,
+    *,
+    excluded: bool = False,
+) -> str:
+    short = title if len(title) <= 60 else title[:59] + "…"
+    head = f"<b>{escape(code)}</b> {escape(short)}"
+    if points is None or maximum is None:
+        return f"⬜ {head}\n   chưa chấm"
+    score = (
+        "không phát sinh — loại khỏi tổng điểm"
+        if excluded
+        else f"{format_points(points)}/{format_points(maximum)} điểm"
+    )
+    lines = [f"✅ {head}", f"   {score} — {escape(explanation)}"]
+    if evidence:
+        lines.append(f"   📎 {evidence} minh chứng")
+    if justification:
+        lines.append(f"   ✍️ Giải trình: {escape(justification)}")
+    return "\n".join(lines)
+
+
+def read_only(line: str, notice: str, items: Sequence[str]) -> str:
+    head = ["👁 <b>Bản đã chấm (chỉ đọc)</b>", line]
+    if notice:
+        head.append(notice)
+    return "\n".join(head) + "\n\n" + "\n\n".join(items)

@@ -254,9 +254,10 @@ async def test_not_applicable_edit_and_missing_list(
     # Edit: pick the scored criterion, see its value, enter again.
     aid = await _aid(session_factory)
     listing = _msg(await harness.press(me, ScoreCb(action="pick", aid=aid).pack()))
-    assert any(text.startswith("✅ 2.1 (0/1)") for text, _ in listing.buttons)
+    assert any(text.startswith("✅ 2.1 (không phát sinh)") for text, _ in listing.buttons)
     step = _msg(await harness.press(me, listing.button("✅ 2.1")))
-    assert "Đã chấm:</b> 0/1 điểm" in step.text and "Không phát sinh" in step.text
+    assert "Đã chấm:</b> không phát sinh, loại khỏi tổng điểm" in step.text
+    assert "0/1" not in step.text
     confirm = _msg(await harness.press(me, step.button("✅ Có")))
     _msg(await harness.press(me, confirm.button("💾 Lưu")))
     stored = (await _answers(session_factory))["2.1"]
@@ -303,13 +304,13 @@ async def test_pause_resume_and_question_mid_way(
     assert "Đã ghi tử số <b>7</b>" in resumed.text
     confirm = _msg(await harness.send(me, "7"))
     assert "7/7" in confirm.text
-    # /huy leaves; what was saved stays, and /chamdiem starts at the overview.
+    # /huy leaves; what was saved stays, and /chamdiem resumes where it left (the evidence).
     _msg(await harness.press(me, confirm.button("💾 Lưu")))
     cancelled = await harness.send(me, "/huy")
     assert "Đã hủy" in cancelled[0].text
     assert (await _answers(session_factory))["2.2.2"].points == Decimal(1)
     again = _msg(await harness.send(me, "/chamdiem"))
-    assert "1/6 tiêu chí" in again.text and "Tự chấm điểm" in again.text
+    assert "1/6 tiêu chí" in again.text and "Tài liệu kiểm chứng — tiêu chí 2.2.2" in again.text
     del overview, opened
 
 
@@ -390,6 +391,6 @@ async def test_coordinator_counts_deductions_and_locked_assessment(
         assert assessment is not None
         assessment.status = "locked"
     opened = _msg(await harness.press(me, ScoreCb(action="open", aid=aid, code="1.2").pack()))
-    assert "đã được Phòng Nội vụ khóa" in opened.text
+    assert "đã được khóa để nộp" in opened.text
     assert "▶️ Chấm tiếp" not in [text for text, _ in opened.buttons]
     del step
