@@ -29,6 +29,7 @@ from bot.clock import Clock, SystemClock
 from bot.data import BotData, load_data
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
+from bot.logs import UpdateLogContext
 from bot.middleware import SessionMiddleware
 from bot.settings import Settings
 from bot.storage import create_storage
@@ -81,6 +82,7 @@ def create_dispatcher(
         clock=clock or SystemClock(),
         **extra,
     )
+    dp.update.outer_middleware(UpdateLogContext())
     dp.update.outer_middleware(SessionMiddleware(session_factory, settings.admin_ids))
     dp.include_routers(*handlers.routers())
     dp.errors.register(on_error)

@@ -1,9 +1,25 @@
-"""Logging set-up with a filter that keeps secrets (the bot token) out of every log line."""
+"""Logging set-up: one structured line per record, secrets (the bot token) kept out.
+
+Every line is ``key=value`` pairs (logfmt): ``time``, ``level``, ``logger``, the ``update_id``
+(and its type) of the update being handled when there is one, ``msg``, and ``exc`` with the
+traceback folded into the same line. Log messages carry ids, counts and types — never the text
+a user wrote (handlers must not log message contents; a test checks a handled text update).
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update
+
+current_update: ContextVar[tuple[int, str] | None] = ContextVar("current_update", default=None)
+"""(update_id, update type) of the update this task is handling, for the log lines."""
 
 
 class RedactSecrets(logging.Filter):
@@ -30,14 +46,85 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+_AIOGRAM_UPDATE = re.compile(r"Update id=(\d+) ")
+
+
+def _quote(value: str) -> str:
+    if value and not any(c in value for c in ' "=\\\n\r\t'):
+        return value
+    escaped = (
+        value.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
     )
+    return f'"{escaped}"'
+
+
+class OneLineFormatter(logging.Formatter):
+    """logfmt: ``time=… level=… logger=… [update_id=… update_type=…] msg="…" [exc="…"]``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+        fields = [
+            ("time", stamp.replace("+00:00", "Z")),
+            ("level", record.levelname),
+            ("logger", record.name),
+        ]
+        update = current_update.get()
+        if update is not None:
+            fields += [("update_id", str(update[0])), ("update_type", update[1])]
+        message = record.getMessage()
+        if update is None and record.name == "aiogram.event":
+            # aiogram's "Update id=… is handled" line, written after the update's context.
+            handled = _AIOGRAM_UPDATE.match(message)
+            if handled:
+                fields.append(("update_id", handled.group(1)))
+        fields.append(("msg", message))
+        exc = record.exc_text
+        if not exc and record.exc_info and record.exc_info[1] is not None:
+            exc = self.formatException(record.exc_info)
+        if exc:
+            fields.append(("exc", exc))
+        return " ".join(f"{key}={_quote(value)}" for key, value in fields)
+
+
+class UpdateLogContext(BaseMiddleware):
+    """Outer update middleware: log lines written while handling an update carry its id."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if not isinstance(event, Update):
+            return await handler(event, data)
+        token = current_update.set((event.update_id, event.event_type))
+        try:
+            return await handler(event, data)
+        finally:
+            current_update.reset(token)
+
+
+# Libraries whose DEBUG lines carry payloads (aiosqlite logs every SQL call with its
+# parameters, the text of a question included): never below WARNING, whatever LOG_LEVEL says.
+PAYLOAD_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "asyncpg")
+
+
+def setup_logging(
+    level: str, secrets: Iterable[str] = (), stream: TextIO | None = None
+) -> logging.Handler:
+    """One-line records on stderr (or ``stream``), secrets redacted; returns the handler."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(OneLineFormatter())
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    for name in PAYLOAD_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return handler

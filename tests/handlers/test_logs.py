@@ -1,0 +1,100 @@
+"""Logs: one structured line per record, with the update id, never what the user wrote."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from bot.logs import PAYLOAD_LOGGERS, OneLineFormatter, RedactSecrets, setup_logging
+from tests.recording import Harness
+
+SECRET_TOKEN = "123456:TEST-TOKEN"
+
+
+@pytest.fixture
+def log_output() -> Iterator[io.StringIO]:
+    """Everything logged while the test runs, as the bot at LOG_LEVEL=DEBUG writes it."""
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    levels = {name: logging.getLogger(name).level for name in PAYLOAD_LOGGERS}
+    setup_logging("DEBUG", [SECRET_TOKEN], stream=stream)
+    try:
+        yield stream
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved[0]:
+            root.addHandler(handler)
+        root.setLevel(saved[1])
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
+def _lines(stream: io.StringIO) -> list[str]:
+    return stream.getvalue().splitlines()
+
+
+async def test_a_handled_text_update_logs_its_id_and_not_the_text(
+    harness: Harness, log_output: io.StringIO
+) -> None:
+    words = "Xã Hòa Bình có 37 hồ sơ trễ hạn, tiêu chí nào?"
+    sent = await harness.send(harness.user(5, "Lan"), words)
+    assert sent  # the question was answered
+    update_id = next(harness._update_ids) - 1
+    lines = _lines(log_output)
+    handled = [line for line in lines if f"Update id={update_id} is handled" in line]
+    assert len(handled) == 1, lines
+    assert f"update_id={update_id} " in handled[0]
+    assert handled[0].startswith("time=") and " level=INFO logger=aiogram.event " in handled[0]
+    text = log_output.getvalue()
+    for fragment in (words, "Hòa Bình", "37 hồ sơ", "trễ hạn"):
+        assert fragment not in text
+
+
+async def test_lines_written_during_an_update_carry_its_id(
+    harness: Harness, log_output: io.StringIO
+) -> None:
+    from aiogram import Router
+
+    probe = Router(name="probe")
+
+    @probe.message()
+    async def _log(message: object) -> None:
+        logging.getLogger("probe").warning("probe line")
+
+    harness.dp.sub_routers.insert(0, probe)
+    probe._parent_router = harness.dp
+    try:
+        await harness.send(harness.user(6, "Lan"), "xin chào")
+    finally:
+        harness.dp.sub_routers.remove(probe)
+    update_id = next(harness._update_ids) - 1
+    (line,) = [line for line in _lines(log_output) if "logger=probe" in line]
+    assert f"update_id={update_id} update_type=message " in line
+    assert line.endswith('msg="probe line"')
+
+
+def test_a_traceback_stays_on_one_line_and_secrets_are_hidden() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(OneLineFormatter())
+    handler.addFilter(RedactSecrets([SECRET_TOKEN]))
+    logger = logging.getLogger("test.one-line")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        try:
+            raise RuntimeError(f"GET /bot{SECRET_TOKEN}/getMe\nfailed")
+        except RuntimeError:
+            logger.exception("Start-up failed: %s", 'quoted "x" = 1')
+    finally:
+        logger.removeHandler(handler)
+    (line,) = stream.getvalue().splitlines()
+    assert SECRET_TOKEN not in line and "/bot***/getMe" in line
+    assert 'msg="Start-up failed: quoted \\"x\\" = 1"' in line
+    assert ' exc="Traceback (most recent call last):\\n' in line
+    assert "RuntimeError: GET /bot***/getMe\\nfailed" in line
