@@ -59,7 +59,19 @@ def _parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="export a unit's assessment (XLSX or CSV)")
     export.add_argument("--unit", required=True, help="unit code")
-    export.add_argument("--format", choices=["xlsx", "csv"], default=None, help="default: by -o")
+    export.add_argument(
+        "--format",
+        choices=["xlsx", "csv"],
+        default=None,
+        help="must agree with the extension of -o (which decides)",
+    )
+    export.add_argument(
+        "--csv-dialect",
+        choices=["standard", "excel-vn"],
+        default=None,
+        help='CSV: "standard" (, and .) or "excel-vn" (; and , decimals); '
+        "default EXPORT_CSV_DIALECT",
+    )
     export.add_argument("-o", "--output", required=True, type=Path, help="file to write")
 
     kb = sub.add_parser("kb", help="knowledge base: rulings approved in the bot")
@@ -199,7 +211,8 @@ async def _export(settings: Settings, args: argparse.Namespace) -> str:
     from bot.errors import CchcError
     from bot.services.people import UnknownUnit, get_unit
 
-    fmt = args.format or ("csv" if args.output.suffix.lower() == ".csv" else "xlsx")
+    fmt = export.format_for(args.output.suffix, args.format)
+    dialect = args.csv_dialect or settings.export_csv_dialect
     cset = load_data(settings).catalogue.current
     if settings.is_embedded_db:
         await upgrade(settings.db_url)
@@ -212,7 +225,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> str:
             data = await export.load(session, unit, cset, settings.tz, datetime.now(UTC))
     finally:
         await engine.dispose()
-    content = export.render(data, fmt)
+    content = export.render(data, fmt, dialect)
     try:
         args.output.write_bytes(content)
     except OSError as exc:
@@ -220,7 +233,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> str:
     s = data.summary
     return (
         f"Đã xuất {s.scored}/{s.total} tiêu chí đã chấm của {unit.name} vào {args.output} "
-        f"({fmt.upper()}, {len(content)} byte)."
+        f"({fmt.upper()}{', ' + dialect if fmt == 'csv' else ''}, {len(content)} byte)."
     )
 
 
@@ -269,6 +282,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(asyncio.run(_units(settings, args)))
             return EXIT_OK
         if args.command == "export":
+            from bot.export import FormatMismatch, format_for
+
+            try:
+                format_for(args.output.suffix, args.format)
+            except FormatMismatch as exc:
+                print(f"Lỗi: {exc.user_message}", file=sys.stderr)
+                return EXIT_USAGE
             print(asyncio.run(_export(settings, args)))
             return EXIT_OK
         if args.command == "kb":

@@ -2,7 +2,12 @@
 
 The builders are pure: they take the criteria set, plain views of the stored answers and the
 summary, and return bytes. Points stay ``Decimal`` to the cell, so the file holds exactly the
-figures that were stored.
+figures that were stored (16,875 stays 16,875; two decimals at least, never rounded).
+
+Safe to open: a text cell that a spreadsheet would run as a formula (starting with = + - @,
+a tab or a carriage return) is written as text — a string cell with the quote prefix in the
+XLSX, a leading ``'`` in the CSV. Dates are dates: a datetime cell in the XLSX, ISO 8601 (or
+dd/mm/yyyy in the ``excel-vn`` dialect) in the CSV.
 """
 
 from __future__ import annotations
@@ -13,12 +18,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from decimal import ROUND_DOWN, Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Answer, Person, Unit
+from bot.errors import CchcError
 from bot.services import assessments
 from criteria.schema import CriteriaSet, Criterion
 from criteria.scoring import ScoreResult, Summary, format_points
@@ -84,7 +90,7 @@ class ExportRow:
     justification: str = ""
     department: str = ""
     author: str = ""
-    updated: str = ""
+    updated: datetime | None = None  # local time, naive (a spreadsheet has no time zones)
 
     def cells(self, evidence_separator: str) -> list[object]:
         return [
@@ -175,6 +181,21 @@ async def load(
 def local_time(value: datetime | None, tz: tzinfo) -> str:
     """``dd/mm/yyyy HH:MM`` in ``tz`` (an empty string for no time)."""
     return "" if value is None else value.astimezone(tz).strftime("%d/%m/%Y %H:%M")
+
+
+def local_datetime(value: datetime | None, tz: tzinfo) -> datetime | None:
+    """``value`` in ``tz``, to the minute, without the zone (what a spreadsheet cell holds)."""
+    if value is None:
+        return None
+    return value.astimezone(tz).replace(second=0, microsecond=0, tzinfo=None)
+
+
+# Characters that make a spreadsheet read a cell as a formula (or smuggle one in).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_START)
 
 
 def summary_of(
@@ -281,7 +302,7 @@ def build_rows(
                     justification=answer.justification,
                     department=department,
                     author=author,
-                    updated=local_time(answer.updated_at, tz),
+                    updated=local_datetime(answer.updated_at, tz),
                 )
             )
         rows.append(
@@ -325,8 +346,11 @@ def summary_lines(summary: Summary) -> list[tuple[str, Decimal | str | None, Dec
 
 
 def _points(value: Decimal | None) -> Decimal | None:
-    # Two decimals are enough for every figure of a set (quarter points), and exact.
-    return None if value is None else value.quantize(_CENT)
+    """At least two decimals (``1.00``), never fewer than the figure has (``16.875``)."""
+    if value is None:
+        return None
+    exponent = value.normalize().as_tuple().exponent
+    return value.quantize(_CENT) if isinstance(exponent, int) and exponent >= -2 else value
 
 
 def filename(unit_code: str, cset: CriteriaSet, fmt: str) -> str:
@@ -361,9 +385,10 @@ def to_xlsx(
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     area_fill = PatternFill("solid", fgColor="DDEBF7")
     total_fill = PatternFill("solid", fgColor="F2F2F2")
-    number_format = "0.00"
+    number_format = "0.00####"
+    date_format = "dd/mm/yyyy hh:mm"
 
-    ws["A1"] = cset.title
+    _cell(ws, 1, 1, cset.title)
     ws["A1"].font = Font(bold=True, size=14)
     ws.merge_cells(f"A1:{last_col}1")
     ws["A2"] = f"Đơn vị: {unit_name}"
@@ -385,11 +410,13 @@ def to_xlsx(
         values = row.cells("\n")
         values[2], values[3] = _points(row.max), _points(row.points)
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=r, column=col, value=value if value != "" else None)
+            cell = _cell(ws, r, col, value if value != "" else None)
             cell.alignment = wrap
             cell.border = border
             if col in (3, 4):
                 cell.number_format = number_format
+            elif isinstance(value, datetime):
+                cell.number_format = date_format
             if row.kind in ("area", "area_total"):
                 cell.font = bold
                 cell.fill = area_fill if row.kind == "area" else total_fill
@@ -407,7 +434,7 @@ def to_xlsx(
         if isinstance(value, Decimal):
             ws.cell(row=r, column=4, value=_points(value)).number_format = number_format
         elif value is not None:
-            ws.cell(row=r, column=4, value=value)
+            _cell(ws, r, 4, value)
         ws.cell(row=r, column=4).font = bold
     if summary.survey_max and not summary.survey_points:
         r += 2
@@ -432,6 +459,18 @@ def to_xlsx(
     return out.getvalue()
 
 
+def _cell(ws: Any, row: int, column: int, value: object) -> Any:
+    """A cell holding ``value``; text that looks like a formula stays text (never run)."""
+    cell = ws.cell(row=row, column=column)
+    if is_formula_like(value):
+        cell.value = value
+        cell.data_type = "s"  # openpyxl made it a formula ("f") from the leading "="
+        cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+    else:
+        cell.value = value
+    return cell
+
+
 def _survey_note(summary: Summary) -> str:
     return (
         f"Ghi chú: {format_points(summary.survey_max)} điểm điều tra xã hội học do tỉnh chấm, "
@@ -442,12 +481,35 @@ def _survey_note(summary: Summary) -> str:
 # --- CSV -------------------------------------------------------------------------------------
 
 
-def _csv_value(value: object) -> str:
+@dataclass(frozen=True, slots=True)
+class CsvDialect:
+    """How a CSV is written: ``standard`` ("," between fields, "." decimals, ISO dates) or
+    ``excel-vn`` (";" and "," decimals, dd/mm/yyyy: what Excel in a Vietnamese locale opens
+    into columns)."""
+
+    name: str
+    delimiter: str
+    decimal: str
+    date_format: str
+
+
+CSV_DIALECTS = {
+    "standard": CsvDialect("standard", ",", ".", "%Y-%m-%d %H:%M"),
+    "excel-vn": CsvDialect("excel-vn", ";", ",", "%d/%m/%Y %H:%M"),
+}
+
+
+def _csv_value(value: object, dialect: CsvDialect) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return format(value.quantize(_CENT), "f")
-    return str(value)
+        text = format(_points(value), "f")
+        return text.replace(".", dialect.decimal)
+    if isinstance(value, datetime):
+        return value.strftime(dialect.date_format)
+    text = str(value)
+    # A spreadsheet opening the CSV would run it: a leading ' makes it text.
+    return "'" + text if is_formula_like(text) else text
 
 
 def to_csv(
@@ -457,33 +519,69 @@ def to_csv(
     summary: Summary,
     *,
     exported_on: date | None = None,
+    dialect: str = "standard",
 ) -> bytes:
     """The same columns as the workbook, UTF-8 with a BOM so that Excel reads Vietnamese.
 
     No title block: the file is meant to be read by programs; the set and unit are in its name.
     """
+    d = CSV_DIALECTS[dialect]
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=d.delimiter, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow([_csv_value(v) for v in row.cells("; ")])
+        writer.writerow([_csv_value(v, d) for v in row.cells("; ")])
     for label, value, maximum in summary_lines(summary):
         cells: list[object] = ["", label, maximum, value, "", "", "", "", "", ""]
-        writer.writerow([_csv_value(v) for v in cells])
+        writer.writerow([_csv_value(v, d) for v in cells])
     return out.getvalue().encode("utf-8-sig")
 
 
 FORMATS = ("xlsx", "csv")
 
 
-def render(export: Export, fmt: str) -> bytes:
-    """The file of ``export`` in ``fmt`` (``xlsx`` or ``csv``)."""
+def render(export: Export, fmt: str, csv_dialect: str = "standard") -> bytes:
+    """The file of ``export`` in ``fmt`` (``xlsx`` or ``csv``, the CSV in ``csv_dialect``)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
-    build = to_xlsx if fmt == "xlsx" else to_csv
-    return build(
-        export.cset, export.unit_name, export.rows, export.summary, exported_on=export.exported_on
+    if fmt == "xlsx":
+        return to_xlsx(
+            export.cset,
+            export.unit_name,
+            export.rows,
+            export.summary,
+            exported_on=export.exported_on,
+        )
+    return to_csv(
+        export.cset,
+        export.unit_name,
+        export.rows,
+        export.summary,
+        exported_on=export.exported_on,
+        dialect=csv_dialect,
     )
+
+
+class FormatMismatch(CchcError):
+    """The file name and the format asked for disagree."""
+
+
+def format_for(path_suffix: str, asked: str | None) -> str:
+    """The format of a file named ``….suffix``: the extension decides; ``asked`` (--format)
+    must agree with it. Anything else is refused (Vietnamese message): no CSV in a .xlsx, no
+    XLSX in a .pdf."""
+    suffix = path_suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise FormatMismatch(
+            f"Tên tệp phải có đuôi .xlsx hoặc .csv (đang là «{path_suffix or 'không có đuôi'}»); "
+            "định dạng tệp theo đuôi tên tệp."
+        )
+    if asked is not None and asked != suffix:
+        raise FormatMismatch(
+            f"--format {asked} không khớp với đuôi tệp .{suffix}: hãy đặt tên tệp .{asked} "
+            f"hoặc bỏ --format (định dạng theo đuôi tên tệp)."
+        )
+    return suffix
 
 
 def area_chart_rows(summary: Summary) -> Sequence[tuple[str, str, Decimal, Decimal]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     # Deadlines journey: local hour reminders go out at, and the outbox's global send rate.
     reminder_hour: int = 8
     outbox_rate: float = 28.0
+    # Exports: the CSV dialect when none is asked for ("excel-vn": ";" and "," decimals).
+    export_csv_dialect: Literal["standard", "excel-vn"] = "standard"
 
     @field_validator("bot_token", mode="before")
     @classmethod

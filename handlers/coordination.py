@@ -516,7 +516,7 @@ async def _export(
     await query.answer(texts.PREPARING)
     async with session.begin():
         data = await export.load(session, unit, cset, settings.tz, clock.now())
-    content = await asyncio.to_thread(export.render, data, fmt)
+    content = await asyncio.to_thread(export.render, data, fmt, settings.export_csv_dialect)
     if isinstance(query.message, Message):
         await query.message.answer_document(
             BufferedInputFile(content, filename=export.filename(unit.code, cset, fmt)),
