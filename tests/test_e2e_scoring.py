@@ -55,7 +55,9 @@ async def test_officer_scores_everything_across_a_restart(
     confirm = await _press(me, step, "✅ Có")
     evidence = await _press(me, confirm, "💾 Lưu")
     assert "1/6 tiêu chí · 1/6 điểm" in evidence.text
-    got = await _say(me, "Danh mục văn bản QPPL số 12/DM-UBND ngày 05/11/2021")
+    preview = await _say(me, "Danh mục văn bản QPPL số 12/DM-UBND ngày 05/11/2021")
+    assert "Số: 12/DM-UBND" in preview.text
+    got = await _press(me, preview, "✅ Đúng, lưu")
     assert "tổng 1 minh chứng" in got.text
 
     # 2.2.1: answer, then pause at the confirmation and kill the bot.

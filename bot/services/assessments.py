@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Answer, Assessment, AssessmentExtra, AuditLog, Evidence
 from bot.errors import CchcError, NotAllowed, NotFound
+from bot.services.evidence import EvidenceRefused as EvidenceRefused  # for the handlers
+from bot.services.evidence import check_explanation, read_typed
 from criteria.schema import BonusItem, CriteriaSet, Criterion, SumRule
 from criteria.scoring import (
     CountInput,
@@ -323,9 +325,7 @@ async def save_answer(
     return existing
 
 
-async def _answer_for_update(
-    session: AsyncSession, assessment: Assessment, code: str
-) -> Answer:
+async def _answer_for_update(session: AsyncSession, assessment: Assessment, code: str) -> Answer:
     _check_open(assessment)
     found = await answer(session, assessment.id, code)
     if found is None:
@@ -345,13 +345,17 @@ async def add_evidence(
     file_id: str | None = None,
     file_name: str | None = None,
 ) -> Evidence:
-    """Attach one evidence item (a document reference, a Telegram file or a link)."""
+    """Attach one evidence item (a document reference, a Telegram file or a link).
+
+    Typed evidence is read first (``evidence.read_typed``): a question, a typo, a bad link or
+    an impossible date is refused (``EvidenceRefused``) and nothing changes."""
     if kind not in EVIDENCE_KINDS:
         raise ValueError(f"evidence kind must be one of {EVIDENCE_KINDS}, not {kind!r}")
     if kind in FILE_KINDS and not file_id:
         raise ValueError("a file evidence needs its file_id")
-    if kind not in FILE_KINDS and not (text or "").strip():
-        raise CchcError("Minh chứng trống. Hãy gửi số, ngày văn bản, một tệp hoặc đường link.")
+    if kind not in FILE_KINDS:
+        typed = read_typed(text or "")
+        kind, text = typed.kind, typed.text
     ans = await _answer_for_update(session, assessment, code)
     old_status = ans.evidence_status
     item = Evidence(
@@ -387,6 +391,94 @@ async def add_evidence(
     return item
 
 
+def _item(ans: Answer, evidence_id: int) -> Evidence:
+    for item in ans.evidence:
+        if item.id == evidence_id:
+            return item
+    raise NotFound("Không tìm thấy minh chứng này (có thể đã bị xóa).")
+
+
+def _item_view(item: Evidence) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "text": item.text,
+        "file_id": item.file_id,
+        "file_name": item.file_name,
+    }
+
+
+async def edit_evidence(
+    session: AsyncSession,
+    *,
+    assessment: Assessment,
+    code: str,
+    evidence_id: int,
+    text: str,
+    author: int,
+    now: datetime,
+) -> Evidence:
+    """Replace the text of typed evidence item ``evidence_id`` (a file's caption for a file),
+    read as ``add_evidence`` reads it. Audited; refused when locked."""
+    ans = await _answer_for_update(session, assessment, code)
+    item = _item(ans, evidence_id)
+    old = _item_view(item)
+    if item.kind in FILE_KINDS:
+        cleaned = text.strip()
+        if not cleaned or len(cleaned) > MAX_TEXT:
+            raise CchcError("Ghi chú của tệp phải có nội dung và không quá 2000 ký tự.")
+        item.text = cleaned
+    else:
+        typed = read_typed(text)
+        item.kind, item.text = typed.kind, typed.text
+    ans.updated_at = now
+    await session.flush()
+    _audit(
+        session,
+        assessment,
+        code=code,
+        actor=author,
+        action="evidence_edit",
+        old=old,
+        new=_item_view(item),
+        now=now,
+    )
+    return item
+
+
+async def remove_evidence(
+    session: AsyncSession,
+    *,
+    assessment: Assessment,
+    code: str,
+    evidence_id: int,
+    author: int,
+    now: datetime,
+) -> Answer:
+    """Remove evidence item ``evidence_id`` (e.g. when the coordinator returned the criterion
+    asking for it). The last one gone, the answer needs evidence again. Audited; refused when
+    locked."""
+    ans = await _answer_for_update(session, assessment, code)
+    item = _item(ans, evidence_id)
+    old = {**_item_view(item), "evidence_status": ans.evidence_status}
+    ans.evidence.remove(item)  # delete-orphan: the row goes with it
+    if not ans.evidence and ans.evidence_status == EVIDENCE_OK:
+        ans.evidence_status = EVIDENCE_PENDING
+    ans.updated_at = now
+    await session.flush()
+    _audit(
+        session,
+        assessment,
+        code=code,
+        actor=author,
+        action="evidence_remove",
+        old=old,
+        new={"evidence_status": ans.evidence_status},
+        now=now,
+    )
+    return ans
+
+
 async def set_explanation(
     session: AsyncSession,
     *,
@@ -396,10 +488,9 @@ async def set_explanation(
     author: int,
     now: datetime,
 ) -> Answer:
-    """Record the written explanation (giải trình) given instead of evidence."""
-    cleaned = text.strip()
-    if not cleaned:
-        raise CchcError("Giải trình trống. Hãy viết lý do không có tài liệu kiểm chứng.")
+    """Record the written explanation (giải trình) given instead of evidence; one that says
+    nothing ("7") is refused (``EvidenceRefused``)."""
+    cleaned = check_explanation(text)
     ans = await _answer_for_update(session, assessment, code)
     old = {"evidence_status": ans.evidence_status, "explanation_text": ans.explanation_text}
     ans.explanation_text = cleaned[:MAX_TEXT]
@@ -497,9 +588,7 @@ async def lock(session: AsyncSession, assessment: Assessment, actor: int, now: d
     await session.flush()
 
 
-async def reopen(
-    session: AsyncSession, assessment: Assessment, actor: int, now: datetime
-) -> None:
+async def reopen(session: AsyncSession, assessment: Assessment, actor: int, now: datetime) -> None:
     """Open a locked assessment again (audited)."""
     if assessment.status == OPEN:
         return

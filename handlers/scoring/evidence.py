@@ -3,7 +3,6 @@ when there is no evidence."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from aiogram import F
@@ -13,8 +12,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.db.models import Person
+from bot.db.models import Evidence, Person
 from bot.services import assessments as svc
+from bot.services.evidence import read_typed
 from bot.services.people import Role
 from bot.settings import Settings
 from criteria.loader import Catalogue
@@ -44,28 +44,61 @@ from handlers.texts import scoring as t
 
 staff = staff_router(__name__)
 
-_LINK = re.compile(r"^(https?://|www\.)\S+$", re.IGNORECASE)
-
 
 def _evidence_view(
     cset: CriteriaSet, scope: Scope, loaded: Loaded, data: dict[str, Any], state: str
 ) -> tuple[str, InlineKeyboardMarkup]:
     node = svc.criterion(cset, data["code"])
     ans = loaded.answers.get(node.code)
-    have = len(ans.evidence) if ans is not None else 0
-    text = "\n".join(
-        [_line(loaded.progress), "", t.evidence_prompt(node.code, node.evidence, have)]
-    )
-    kb = InlineKeyboardBuilder()
+    items = list(ans.evidence) if ans is not None else []
     aid = scope.assessment_id
+    kb = InlineKeyboardBuilder()
+    pending = data.get("ev_pending")
+    editing = _editing(items, data.get("ev_edit"))
+    if pending:
+        # A typed document reference, read back to be confirmed before it is kept.
+        typed = read_typed(pending)
+        body = t.evidence_preview(
+            typed.doc_type, typed.number, typed.issued, typed.text, editing is not None
+        )
+        kb.button(text=t.BTN_KEEP, callback_data=ScoreCb(action="ek", aid=aid, code=node.code))
+        kb.button(text=t.BTN_RETYPE, callback_data=ScoreCb(action="ex", aid=aid, code=node.code))
+        _nav(kb, aid, node, 0)
+        kb.adjust(2, 2, 2, 1)
+        return "\n".join([_line(loaded.progress), "", body]), kb.as_markup()
+    listed = [(i + 1, item.kind, _label(item)) for i, item in enumerate(items)]
+    body = t.evidence_prompt(node.code, node.evidence, listed)
+    if editing is not None:
+        body += "\n\n" + t.evidence_editing(items.index(editing) + 1, _label(editing))
+    for n, item in enumerate(items, start=1):
+        if item.kind not in svc.FILE_KINDS:
+            kb.button(
+                text=f"✏️ {n}",
+                callback_data=ScoreCb(action="ee", aid=aid, code=node.code, value=item.id),
+            )
+        kb.button(
+            text=f"🗑 {n}",
+            callback_data=ScoreCb(action="ed", aid=aid, code=node.code, value=item.id),
+        )
+    per_item = [2 if item.kind not in svc.FILE_KINDS else 1 for item in items]
     kb.button(
         text=t.BTN_NO_EVIDENCE, callback_data=ScoreCb(action="none", aid=aid, code=node.code)
     )
     kb.button(text=t.BTN_LATER, callback_data=ScoreCb(action="late", aid=aid, code=node.code))
     kb.button(text=t.BTN_DONE, callback_data=ScoreCb(action="done", aid=aid, code=node.code))
     _nav(kb, aid, node, 0)
-    kb.adjust(2, 1, 2, 2, 1)
-    return text, kb.as_markup()
+    kb.adjust(*per_item, 2, 1, 2, 2, 1)
+    return "\n".join([_line(loaded.progress), "", body]), kb.as_markup()
+
+
+def _label(item: Evidence) -> str:
+    if item.kind in svc.FILE_KINDS:
+        return item.file_name or item.text or "tệp"
+    return item.text or ""
+
+
+def _editing(items: list[Evidence], evidence_id: object) -> Evidence | None:
+    return next((i for i in items if i.id == evidence_id), None)
 
 
 def _explanation_view(
@@ -109,6 +142,8 @@ async def _open_evidence(
         parts=[],
         num=None,
         pending=None,
+        ev_pending=None,
+        ev_edit=None,
     )
     await _show(message, state, session, cset, scope)
 
@@ -124,7 +159,7 @@ def _evidence_of(message: Message) -> tuple[str, str | None, str | None, str | N
     text = (message.text or "").strip()
     if not text or text.startswith("/"):
         return None
-    return ("link" if _LINK.match(text) else "text"), text, None, None
+    return "text", text, None, None
 
 
 @staff.message(ScoringFlow.waiting_evidence, F.text | F.document | F.photo)
@@ -150,28 +185,149 @@ async def evidence_sent(
     if text and len(text) > MAX_TEXT:
         await _bad(message, state, session, cset, scope, t.TOO_LONG)
         return
-    code = (await state.get_data())["code"]
+    data = await state.get_data()
+    if kind not in svc.FILE_KINDS:
+        try:
+            typed = read_typed(text or "")
+        except svc.EvidenceRefused as exc:
+            await _bad(message, state, session, cset, scope, exc.user_message)
+            return
+        if typed.kind == "text":
+            # A document reference (or a description): read back first, kept once confirmed.
+            await state.update_data(ev_pending=typed.text)
+            await _show(message, state, session, cset, scope)
+            return
+        text = typed.text
     user_id = message.from_user.id if message.from_user else 0
-    async with session.begin():
-        assessment = await _assessment(session, scope)
-        await svc.add_evidence(
-            session,
-            assessment=assessment,
-            code=code,
-            kind=kind,
-            text=text,
-            file_id=file_id,
-            file_name=file_name,
-            author=user_id,
-            now=clock.now(),
-        )
-        count = len((await svc.answers(session, assessment.id))[code].evidence)
-    what = file_name if kind in svc.FILE_KINDS else (text or "")
+    if data.get("ev_edit") is not None and kind not in svc.FILE_KINDS:
+        await _keep(message, state, session, cset, scope, text or "", user_id, clock)
+        return
+    await _store(
+        message, state, session, cset, scope, user_id, clock, kind, text, file_id, file_name
+    )
+
+
+async def _store(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    cset: CriteriaSet,
+    scope: Scope,
+    user_id: int,
+    clock: Clock,
+    kind: str,
+    text: str | None,
+    file_id: str | None = None,
+    file_name: str | None = None,
+) -> None:
+    code = (await state.get_data())["code"]
+    try:
+        async with session.begin():
+            assessment = await _assessment(session, scope)
+            item = await svc.add_evidence(
+                session,
+                assessment=assessment,
+                code=code,
+                kind=kind,
+                text=text,
+                file_id=file_id,
+                file_name=file_name,
+                author=user_id,
+                now=clock.now(),
+            )
+            kind = item.kind
+            count = len((await svc.answers(session, assessment.id))[code].evidence)
+    except svc.EvidenceRefused as exc:
+        await _bad(message, state, session, cset, scope, exc.user_message)
+        return
+    await state.update_data(ev_pending=None, ev_edit=None)
+    what = file_name if kind in svc.FILE_KINDS else (item.text or "")
     # A photo is announced as a file ("tệp") like before; it is stored as "photo" to be sent back.
     shown = "file" if kind == "photo" else kind
     await _show(
         message, state, session, cset, scope, prefix=t.evidence_added(shown, what or "", count)
     )
+
+
+async def _keep(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    cset: CriteriaSet,
+    scope: Scope,
+    text: str,
+    user_id: int,
+    clock: Clock,
+) -> None:
+    """Keep typed evidence ``text``: a new item, or the replacement of the one being edited."""
+    data = await state.get_data()
+    editing = data.get("ev_edit")
+    if editing is None:
+        await _store(message, state, session, cset, scope, user_id, clock, "text", text)
+        return
+    try:
+        async with session.begin():
+            assessment = await _assessment(session, scope)
+            item = await svc.edit_evidence(
+                session,
+                assessment=assessment,
+                code=data["code"],
+                evidence_id=int(editing),
+                text=text,
+                author=user_id,
+                now=clock.now(),
+            )
+            shown = item.text or ""
+    except svc.EvidenceRefused as exc:
+        await _bad(message, state, session, cset, scope, exc.user_message)
+        return
+    await state.update_data(ev_pending=None, ev_edit=None)
+    await _show(message, state, session, cset, scope, prefix=t.evidence_edited(shown))
+
+
+async def evidence_button(
+    message: Message,
+    action: str,
+    value: int,
+    state: FSMContext,
+    session: AsyncSession,
+    cset: CriteriaSet,
+    scope: Scope,
+    user_id: int,
+    clock: Clock,
+) -> None:
+    """The evidence list's buttons: keep the previewed item (``ek``), type it again (``ex``),
+    edit (``ee``) or remove (``ed``) item ``value``."""
+    data = await state.get_data()
+    if action == "ek":
+        pending = data.get("ev_pending")
+        if pending:
+            await _keep(message, state, session, cset, scope, pending, user_id, clock)
+        else:
+            await _show(message, state, session, cset, scope)
+    elif action == "ex":
+        await state.update_data(ev_pending=None)
+        await _show(message, state, session, cset, scope, prefix=t.EVIDENCE_RETYPE)
+    elif action == "ee":
+        await state.update_data(ev_edit=value, ev_pending=None)
+        await _show(message, state, session, cset, scope)
+    elif action == "ed":
+        async with session.begin():
+            assessment = await _assessment(session, scope)
+            before = await svc.answer(session, assessment.id, data["code"])
+            gone = next((e for e in before.evidence if e.id == value), None) if before else None
+            label = _label(gone) if gone is not None else ""
+            await svc.remove_evidence(
+                session,
+                assessment=assessment,
+                code=data["code"],
+                evidence_id=value,
+                author=user_id,
+                now=clock.now(),
+            )
+        if data.get("ev_edit") == value:
+            await state.update_data(ev_edit=None)
+        await _show(message, state, session, cset, scope, prefix=t.evidence_removed(label))
 
 
 @staff.message(ScoringFlow.waiting_explanation, _TEXT)
@@ -195,9 +351,18 @@ async def explanation_sent(
         return
     code = (await state.get_data())["code"]
     user_id = message.from_user.id if message.from_user else 0
-    async with session.begin():
-        assessment = await _assessment(session, scope)
-        await svc.set_explanation(
-            session, assessment=assessment, code=code, text=text, author=user_id, now=clock.now()
-        )
+    try:
+        async with session.begin():
+            assessment = await _assessment(session, scope)
+            await svc.set_explanation(
+                session,
+                assessment=assessment,
+                code=code,
+                text=text,
+                author=user_id,
+                now=clock.now(),
+            )
+    except svc.EvidenceRefused as exc:
+        await _bad(message, state, session, cset, scope, exc.user_message)
+        return
     await _advance(message, state, session, cset, scope, prefix=t.EXPLANATION_SAVED)

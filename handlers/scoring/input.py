@@ -78,9 +78,7 @@ def _input_view(
         if ans.returned_comment:
             lines += [t.returned_note(ans.returned_comment)]
         lines += [
-            t.current_value(
-                Decimal(ans.points), Decimal(ans.max), ans.explanation, ans.excluded
-            ),
+            t.current_value(Decimal(ans.points), Decimal(ans.max), ans.explanation, ans.excluded),
             "",
         ]
     if isinstance(node.rule, SumRule):

@@ -22,7 +22,7 @@ from criteria.schema import CriteriaSet, SumRule
 from handlers.ask import hits_keyboard, reply_body, send_long
 from handlers.callbacks import ScoreCb
 from handlers.scoring.confirm import _save
-from handlers.scoring.evidence import _open_evidence
+from handlers.scoring.evidence import _open_evidence, evidence_button
 from handlers.scoring.input import _after_input, _button_input
 from handlers.scoring.overview import _missing, _pick, _read_only
 from handlers.scoring.steps import (
@@ -163,6 +163,10 @@ async def _act(
                 session, assessment=assessment, code=cb.code, author=user_id, now=clock.now()
             )
         await _advance(message, state, session, cset, scope, prefix=t.EVIDENCE_LATER)
+    elif action in ("ek", "ex", "ee", "ed"):
+        await evidence_button(
+            message, action, cb.value, state, session, cset, scope, user_id, clock
+        )
     elif action == "done":
         await _advance(message, state, session, cset, scope)
     elif action == "sk":

@@ -104,6 +104,10 @@ BUTTON_STATES: dict[str, set[str | None]] = {
     "none": {ScoringFlow.waiting_evidence.state},
     "late": {ScoringFlow.waiting_evidence.state},
     "done": {ScoringFlow.waiting_evidence.state},
+    "ek": {ScoringFlow.waiting_evidence.state},
+    "ex": {ScoringFlow.waiting_evidence.state},
+    "ee": {ScoringFlow.waiting_evidence.state},
+    "ed": {ScoringFlow.waiting_evidence.state},
     "bk": set(STEP_STATES),
     "sk": set(STEP_STATES),
     "ps": set(STEP_STATES),
@@ -284,6 +288,8 @@ async def _set_fresh(state: FSMContext, target: State, scope: Scope, code: str |
         pending=None,
         paused=None,
         ret=None,
+        ev_pending=None,
+        ev_edit=None,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from html import escape
 
@@ -83,7 +83,8 @@ ASK_CLARIFY = "🤔 Có phải bạn hỏi một trong các câu sau? (bấm đ�
 BACK_TO_STEP = "↩️ Quay lại bước đang chấm:"
 TOO_LONG = "Nội dung quá dài (tối đa 2000 ký tự). Hãy viết gọn lại."
 EXPLANATION_PROMPT = (
-    "✍️ Hãy viết <b>giải trình</b>: vì sao không có tài liệu kiểm chứng cho tiêu chí này."
+    "✍️ Hãy viết <b>giải trình</b>: vì sao không có tài liệu kiểm chứng cho tiêu chí này "
+    "(ít nhất 20 ký tự, ví dụ «Năm 2021 không ban hành văn bản QPPL nào»)."
 )
 DENOMINATOR_FIRST = "Đã ghi tử số <b>{num}</b>."
 
@@ -234,8 +235,7 @@ def confirm(points: Decimal, maximum: Decimal, explanation: str, excluded: bool 
         else f"🧮 <b>Điểm tự chấm: {format_points(points)}/{format_points(maximum)}</b>"
     )
     return (
-        f"{head}\n"
-        f"Cách tính: {escape(explanation)}\n\nBấm «{BTN_SAVE}» để lưu, hoặc «{BTN_AGAIN}»."
+        f"{head}\nCách tính: {escape(explanation)}\n\nBấm «{BTN_SAVE}» để lưu, hoặc «{BTN_AGAIN}»."
     )
 
 
@@ -248,7 +248,9 @@ def saved(code: str, points: Decimal, maximum: Decimal, excluded: bool = False) 
     )
 
 
-def evidence_prompt(code: str, wanted: Sequence[str], have: int) -> str:
+def evidence_prompt(code: str, wanted: Sequence[str], have: Sequence[tuple[int, str, str]]) -> str:
+    """The evidence step: what is needed, then each item received (``have``: number, kind,
+    label), each with its ✏️/🗑 buttons below."""
     lines = [f"📎 <b>Tài liệu kiểm chứng — tiêu chí {escape(code)}</b>"]
     if wanted:
         lines += ["Cần có:", *(f"  • {escape(w)}" for w in wanted)]
@@ -257,8 +259,46 @@ def evidence_prompt(code: str, wanted: Sequence[str], have: int) -> str:
         "một <b>tệp</b> (văn bản, ảnh) hoặc một <b>đường link</b>."
     )
     if have:
-        lines.append(f"Đã nhận {have} minh chứng. Gửi thêm, hoặc bấm «{BTN_DONE}».")
+        lines += ["", f"<b>Đã nhận {len(have)} minh chứng:</b>"]
+        icons = {"file": "📁", "photo": "🖼", "link": "🔗", "text": "📄"}
+        for n, kind, label in have:
+            short = label if len(label) <= 80 else label[:79] + "…"
+            lines.append(f"  {n}. {icons.get(kind, '📄')} {escape(short)}")
+        lines.append(f"Sửa (✏️) hoặc xóa (🗑) từng minh chứng; gửi thêm, hoặc bấm «{BTN_DONE}».")
     return "\n".join(lines)
+
+
+BTN_KEEP = "✅ Đúng, lưu minh chứng"
+BTN_RETYPE = "✏️ Gõ lại"
+EVIDENCE_RETYPE = "✏️ Chưa lưu. Hãy gửi lại số, ngày văn bản cho đúng."
+
+
+def evidence_preview(
+    doc_type: str | None, number: str | None, issued: date | None, text: str, editing: bool
+) -> str:
+    what = "sửa minh chứng thành" if editing else "lưu minh chứng"
+    lines = [f"📄 <b>Xem lại trước khi {what}:</b>"]
+    if number:
+        lines.append(f"• Văn bản: {escape(doc_type or 'không rõ loại')}")
+        lines.append(f"• Số: <b>{escape(number)}</b>")
+        day = issued.strftime("%d/%m/%Y") if issued else "không thấy ngày — nên ghi thêm"
+        lines.append(f"• Ngày: <b>{day}</b>")
+    else:
+        lines.append("• Không thấy số văn bản: minh chứng được lưu như một mô tả.")
+    lines += [f"• Nội dung: «{escape(text)}»", "", f"Đúng chưa? Bấm «{BTN_KEEP}», hoặc gõ lại."]
+    return "\n".join(lines)
+
+
+def evidence_editing(n: int, label: str) -> str:
+    return f"✏️ Đang sửa minh chứng {n} («{escape(label)}»): gửi nội dung mới."
+
+
+def evidence_edited(text: str) -> str:
+    return f"✏️ Đã sửa minh chứng: {escape(text)}."
+
+
+def evidence_removed(label: str) -> str:
+    return f"🗑 Đã xóa minh chứng: {escape(label)}." if label else "🗑 Đã xóa minh chứng."
 
 
 def evidence_added(kind: str, what: str, count: int) -> str:

@@ -130,7 +130,10 @@ async def test_officer_scores_department_with_every_kind_of_step(
     assert "▓░░░░░░░░░ 1/6 tiêu chí · 1/6 điểm" in evidence.text
     assert (await _answers(session_factory))["2.1"].evidence_status == "pending"
 
-    got = _msg(await harness.send(me, "Danh mục văn bản QPPL số 12/DM-UBND ngày 05/11/2021"))
+    preview = _msg(await harness.send(me, "Danh mục văn bản QPPL số 12/DM-UBND ngày 05/11/2021"))
+    assert "Số: <b>12/DM-UBND</b>" in preview.text and "Ngày: <b>05/11/2021</b>" in preview.text
+    assert await _count(session_factory, Evidence) == 0  # not kept before it is confirmed
+    got = _msg(await harness.press(me, preview.button("✅ Đúng, lưu")))
     assert "Đã nhận văn bản" in got.text and "tổng 1 minh chứng" in got.text
     got = _msg(await harness.send(me, "https://vbpl.vn/huyen-a/dm-2021"))
     assert "Đã nhận đường link" in got.text
@@ -267,7 +270,8 @@ async def test_not_applicable_edit_and_missing_list(
     assert "thiếu minh chứng" in missing.text
     evidence = _msg(await harness.press(me, missing.button("📎 2.1")))
     assert "Tài liệu kiểm chứng — tiêu chí 2.1" in evidence.text
-    got = _msg(await harness.send(me, "Công văn 5/UBND ngày 1/11/2021"))
+    preview = _msg(await harness.send(me, "Công văn 5/UBND ngày 1/11/2021"))
+    got = _msg(await harness.press(me, preview.button("✅ Đúng, lưu")))
     assert "tổng 1 minh chứng" in got.text
     again = _msg(await harness.press(me, ScoreCb(action="miss", aid=aid).pack()))
     assert "Không còn tiêu chí nào thiếu minh chứng" in again.text
