@@ -29,7 +29,14 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot (long polling, or --webhook)")
     run.add_argument("--webhook", action="store_true", help="serve a webhook instead of polling")
 
-    sub.add_parser("console", help="chat with the bot in the terminal (no Telegram needed)")
+    console = sub.add_parser(
+        "console", help="chat with the bot in the terminal (no Telegram needed)"
+    )
+    console.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start from an empty temporary database (default: DATA_DIR/console.db)",
+    )
 
     check = sub.add_parser("check", help="validate the data files (exit 0, or 2 with errors)")
     check.add_argument("paths", nargs="*", type=Path, help="files or directories (default: all)")
@@ -51,10 +58,13 @@ def _parser() -> argparse.ArgumentParser:
 
     unit = sub.add_parser("unit", help="manage units (districts, communes)")
     unit_sub = unit.add_subparsers(dest="unit_command", required=True)
-    add = unit_sub.add_parser("add", help="add or rename a unit")
+    add = unit_sub.add_parser("add", help="add a unit (an existing code needs --update)")
     add.add_argument("code")
     add.add_argument("name")
     add.add_argument("--kind", choices=["huyen", "xa"], default="huyen")
+    add.add_argument(
+        "--update", action="store_true", help="rename (or change the kind of) an existing unit"
+    )
     unit_sub.add_parser("list", help="list units")
 
     export = sub.add_parser("export", help="export a unit's assessment (XLSX or CSV)")
@@ -187,7 +197,8 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> str:
 async def _units(settings: Settings, args: argparse.Namespace) -> str:
     from bot.db.engine import create_engine, create_session_factory
     from bot.db.migrate import upgrade
-    from bot.services.people import add_unit, list_units
+    from bot.errors import CchcError
+    from bot.services.people import add_unit, get_unit, list_units
 
     if settings.is_embedded_db:
         await upgrade(settings.db_url)
@@ -195,8 +206,15 @@ async def _units(settings: Settings, args: argparse.Namespace) -> str:
     try:
         async with create_session_factory(engine)() as session, session.begin():
             if args.unit_command == "add":
+                existing = await get_unit(session, args.code)
+                if existing is not None and not args.update:
+                    raise CchcError(
+                        f"Đã có đơn vị mã {existing.code}: {existing.name}. Không ghi đè; "
+                        "muốn đổi tên hoặc loại đơn vị, thêm --update."
+                    )
                 unit = await add_unit(session, args.code, args.name, args.kind)
-                return f"Đã lưu đơn vị {unit.code}: {unit.name}"
+                done = "Đã cập nhật" if existing is not None else "Đã thêm"
+                return f"{done} đơn vị {unit.code}: {unit.name}"
             units = await list_units(session)
             return "\n".join(f"{u.code}\t{u.kind}\t{u.name}" for u in units) or "(chưa có)"
     finally:
@@ -208,7 +226,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> str:
     from bot.data import load_data
     from bot.db.engine import create_engine, create_session_factory
     from bot.db.migrate import upgrade
-    from bot.errors import CchcError
+    from bot.errors import CchcError, os_reason
     from bot.services.people import UnknownUnit, get_unit
 
     fmt = export.format_for(args.output.suffix, args.format)
@@ -229,7 +247,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> str:
     try:
         args.output.write_bytes(content)
     except OSError as exc:
-        raise CchcError(f"Không ghi được tệp {args.output}: {exc.strerror or exc}") from exc
+        raise CchcError(f"Không ghi được tệp {args.output}: {os_reason(exc)}") from exc
     s = data.summary
     return (
         f"Đã xuất {s.scored}/{s.total} tiêu chí đã chấm của {unit.name} vào {args.output} "
@@ -240,6 +258,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> str:
 async def _kb_export(settings: Settings, args: argparse.Namespace) -> str:
     from bot.db.engine import create_engine, create_session_factory
     from bot.db.migrate import upgrade
+    from bot.errors import CchcError, os_reason
     from bot.services.rulings import approved_entries, export_yaml
 
     if settings.is_embedded_db:
@@ -253,8 +272,21 @@ async def _kb_export(settings: Settings, args: argparse.Namespace) -> str:
     text = export_yaml(entries) if entries else "[]\n"
     if args.output is None:
         return text.rstrip("\n")
-    args.output.write_text(text, encoding="utf-8")
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CchcError(f"Không ghi được tệp {args.output}: {os_reason(exc)}") from exc
     return f"Đã ghi {len(entries)} câu trả lời đã duyệt vào {args.output}."
+
+
+def _database_reason(exc: Exception) -> str:
+    """A database failure in Vietnamese; the driver's English text only at LOG_LEVEL=DEBUG."""
+    text = str(exc).lower()
+    if "unable to open database" in text or "readonly database" in text:
+        return "không mở hoặc không ghi được tệp cơ sở dữ liệu (kiểm tra DATA_DIR và quyền)."
+    if "connect" in text or "refused" in text or "password" in text:
+        return "không kết nối được (kiểm tra DATABASE_URL và máy chủ cơ sở dữ liệu)."
+    return "thao tác không thành công; chạy lại với LOG_LEVEL=DEBUG để xem chi tiết."
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -265,7 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
 
-    from bot.errors import CchcError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.errors import CchcError, os_reason
     from bot.logs import setup_logging
     from criteria.errors import DataError
 
@@ -303,7 +337,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "console":
             from bot.console import run_console
 
-            asyncio.run(run_console(settings))
+            asyncio.run(run_console(settings, fresh=args.fresh))
             return EXIT_OK
         if args.command == "run":
             if settings.bot_token is None:
@@ -328,6 +362,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except CchcError as exc:
         print(exc.user_message, file=sys.stderr)
+        return EXIT_FAIL
+    except OSError as exc:  # a file or folder of the data directory, in Vietnamese
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"Lỗi tệp{where}: {os_reason(exc)}.", file=sys.stderr)
+        return EXIT_FAIL
+    except SQLAlchemyError as exc:
+        print(f"Lỗi cơ sở dữ liệu: {_database_reason(exc)}", file=sys.stderr)
+        log.debug("Database error", exc_info=exc)
         return EXIT_FAIL
     except KeyboardInterrupt:
         return EXIT_OK

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from bot.errors import CchcError, os_reason
 from bot.fakeapi import FakeAPIError, FakeBotAPI, FakeUser, SentMessage
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TOKEN = "123456:CONSOLE-FAKE-TOKEN"
+CONSOLE_DB = "console.db"
 DEMO_UNIT = ("DEMO", "UBND huyện Thử nghiệm")
 # Calls that are not a reaction the person is waiting for.
 _BACKGROUND_METHODS = frozenset({"getUpdates", "getMe", "sendChatAction", "getFile"})
@@ -52,6 +54,7 @@ PERSONAS = (
     Persona(
         "dieuphoi", ("coordinator",), 1003, "Hà", "điều phối, Phòng Nội vụ", "coordinator", "NV"
     ),
+    Persona("so", ("contact",), 1005, "Minh", "đầu mối Sở Nội vụ", "contact", "SNV"),
     Persona("quantri", ("admin",), 1004, "Quản trị", "quản trị viên"),
 )
 ADMIN_PERSONA = PERSONAS[-1]
@@ -59,7 +62,7 @@ ADMIN_PERSONA = PERSONAS[-1]
 HELP = """\
 Gõ nội dung để nhắn cho bot, gõ số để bấm nút tương ứng (ví dụ 1).
 Lệnh của bảng điều khiển:
-  :nguoi <tên>   đổi người dùng thử (khach, canbo, dieuphoi, quantri) — hoặc :user <name>
+  :nguoi <tên>   đổi người dùng thử (khach, canbo, dieuphoi, so, quantri) — hoặc :user <name>
   :ds            danh sách người dùng thử
   :tep <đường dẫn>  gửi một tệp cho bot (tài liệu kiểm chứng…)
   :bam <nhãn>    bấm nút theo nhãn hoặc dữ liệu nút
@@ -77,10 +80,19 @@ class Choice:
     message_id: int | None
 
 
-def console_settings(settings: Settings) -> Settings:
-    """The settings the console runs with: the admin persona is added to ADMIN_IDS."""
+def console_settings(settings: Settings, database: Path | None = None) -> Settings:
+    """The settings the console runs with: its own SQLite file (``database``, by default
+    ``console.db`` in the data directory) and no Redis, so that nothing it does reaches the
+    real bot's database or conversation states; the admin persona is added to ADMIN_IDS."""
     admins = tuple(dict.fromkeys([*settings.admin_ids, ADMIN_PERSONA.user_id]))
-    return settings.model_copy(update={"admin_ids": admins})
+    path = (database or settings.data_dir / CONSOLE_DB).resolve()
+    return settings.model_copy(
+        update={
+            "admin_ids": admins,
+            "database_url": f"sqlite+aiosqlite:///{path}",
+            "redis_url": None,
+        }
+    )
 
 
 def choices_for(user: FakeUser) -> list[Choice]:
@@ -283,7 +295,7 @@ class Console:
         try:
             content = await asyncio.to_thread(lambda: path.expanduser().read_bytes())
         except OSError as exc:
-            self.say(f"Không đọc được tệp {path}: {exc.strerror or exc}")
+            self.say(f"Không đọc được tệp {path}: {os_reason(exc)}")
             return
         before = self._activity()
         await self.user.send_document(path.name, content)
@@ -294,14 +306,17 @@ class Console:
 
 
 async def _register_personas(settings: Settings, api: FakeBotAPI, console: Console) -> list[str]:
-    """Seed the demo unit and register officer/coordinator through real invites."""
+    """Seed the demo unit and register the personas through real invites, once: a persona
+    already registered in the console's database keeps its registration and its paused
+    conversation (no second ``/start <code>``). Returns the registered personas' keys."""
     from bot.data import load_data
     from bot.db.engine import create_engine, create_session_factory
     from bot.services.invites import check_department
-    from bot.services.people import Role, add_unit, create_invite
+    from bot.services.people import Role, add_unit, create_invite, get_person
 
     catalogue = (await asyncio.to_thread(load_data, settings)).catalogue
     codes: dict[str, str] = {}
+    ready: list[str] = []
     engine = create_engine(settings.db_url)
     try:
         async with create_session_factory(engine)() as session, session.begin():
@@ -309,11 +324,15 @@ async def _register_personas(settings: Settings, api: FakeBotAPI, console: Conso
             for persona in PERSONAS:
                 if persona.invite_role is None:
                     continue
+                person = await get_person(session, persona.user_id)
+                if person is not None and person.active and person.role == persona.invite_role:
+                    ready.append(persona.key)
+                    continue
                 role = Role(persona.invite_role)
                 invite = await create_invite(
                     session,
                     role=role,
-                    unit_code=DEMO_UNIT[0],
+                    unit_code=None if role is Role.CONTACT else DEMO_UNIT[0],
                     department=check_department(catalogue, role, persona.department),
                     created_by=None,
                     ttl=timedelta(hours=1),
@@ -331,10 +350,10 @@ async def _register_personas(settings: Settings, api: FakeBotAPI, console: Conso
         await api.wait_idle(quiet=_QUIET_SECONDS, timeout=_FIRST_REPLY_SECONDS)
     for user in users:
         user.drain()
-    registered = [key for key, user in zip(codes, users, strict=True) if user.messages]
+    ready += [key for key, user in zip(codes, users, strict=True) if user.messages]
     console.shown = len(api.sent_log)
     console.toasts_shown = len(api.calls_of("answerCallbackQuery"))
-    return registered
+    return [p.key for p in PERSONAS if p.key in ready]
 
 
 def _quiet_logs(level: str) -> dict[logging.Logger, int]:
@@ -342,7 +361,7 @@ def _quiet_logs(level: str) -> dict[logging.Logger, int]:
     if level == "DEBUG":
         return {}
     saved = {}
-    for name in ("aiogram", "alembic", "bot.fakeapi", "bot.app", "bot.storage"):
+    for name in ("aiogram", "alembic", "bot", "handlers", "jobs"):
         logger_ = logging.getLogger(name)
         saved[logger_] = logger_.level
         logger_.setLevel(max(logging.WARNING, logger_.getEffectiveLevel()))
@@ -372,14 +391,25 @@ def _start_reader(
     threading.Thread(target=read, name="console-stdin", daemon=True).start()
 
 
-async def run_console(settings: Settings) -> None:
-    """Run the bot against a local fake Bot API and chat with it on stdin/stdout."""
+async def run_console(settings: Settings, *, fresh: bool = False) -> None:
+    """Run the bot against a local fake Bot API and chat with it on stdin/stdout.
+
+    The console keeps its own database (``console.db`` in the data directory: registrations,
+    answers and paused conversations survive a restart); ``fresh`` uses a temporary one."""
     quieted = _quiet_logs(settings.log_level)  # before importing alembic through bot.app
     from bot.app import run_bot
 
     out = sys.stdout
     interactive = sys.stdin.isatty()
-    settings = console_settings(settings)
+    scratch = tempfile.TemporaryDirectory(prefix="cchc-console-") if fresh else None
+    database = Path(scratch.name) / CONSOLE_DB if scratch else settings.data_dir / CONSOLE_DB
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CchcError(
+            f"Không tạo được thư mục dữ liệu {database.parent}: {os_reason(exc)}"
+        ) from None
+    settings = console_settings(settings, database)
     api = FakeBotAPI(bot_username=settings.bot_username)
     url = await api.start(host="127.0.0.1", port=0)
     stop = asyncio.Event()
@@ -407,10 +437,14 @@ async def run_console(settings: Settings) -> None:
             registered = []
         console.say(f"Trợ lý CCHC — bảng điều khiển thử nghiệm (bot @{settings.bot_username}).")
         console.say("Không cần Telegram: bot thật chạy với Bot API giả lập trên máy này.")
+        console.say(
+            "Dữ liệu thử nằm riêng, không đụng tới dữ liệu của bot thật: "
+            + ("cơ sở dữ liệu tạm, xóa khi thoát." if scratch else f"{database}.")
+        )
         if registered:
             console.say(
-                f"Đã đăng ký sẵn {', '.join(registered)} vào đơn vị {DEMO_UNIT[1]} "
-                f"({DEMO_UNIT[0]}) qua mã mời."
+                f"Đã đăng ký sẵn {', '.join(registered)} qua mã mời "
+                f"(đơn vị thử: {DEMO_UNIT[1]}, mã {DEMO_UNIT[0]})."
             )
         console.say(HELP)
         console.say("Người dùng thử:")
@@ -433,6 +467,8 @@ async def run_console(settings: Settings) -> None:
         console.say("Tạm biệt!")
         for logger_, level in quieted.items():
             logger_.setLevel(level)
+        if scratch is not None:
+            scratch.cleanup()
 
 
 async def _loop(

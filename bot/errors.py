@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from criteria.errors import os_reason
+
+__all__ = ["CchcError", "NotAllowed", "NotFound", "os_reason"]
+
 
 class CchcError(Exception):
     """A failure the user can understand; ``user_message`` is shown as is (plain text)."""

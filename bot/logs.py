@@ -127,4 +127,6 @@ def setup_logging(
     root.setLevel(level)
     for name in PAYLOAD_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    # Each migration step is an INFO line of alembic's: noise for every database command.
+    logging.getLogger("alembic").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
     return handler

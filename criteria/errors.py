@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,3 +27,24 @@ class DataError(Exception):
     def __init__(self, issues: list[DataIssue]) -> None:
         self.issues = sorted(issues, key=lambda i: (str(i.path), i.line, i.field))
         super().__init__("\n".join(str(i) for i in self.issues))
+
+
+_OS_REASONS = {
+    errno.ENOENT: "không có tệp hoặc thư mục này",
+    errno.EACCES: "không có quyền truy cập",
+    errno.EPERM: "không được phép",
+    errno.EISDIR: "đây là một thư mục, không phải tệp",
+    errno.ENOTDIR: "một phần của đường dẫn không phải là thư mục",
+    errno.EEXIST: "đã có tệp hoặc thư mục trùng tên",
+    errno.ENOSPC: "ổ đĩa đã đầy",
+    errno.EROFS: "ổ đĩa chỉ cho phép đọc",
+    errno.ENAMETOOLONG: "tên tệp quá dài",
+    errno.EMFILE: "mở quá nhiều tệp cùng lúc",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file operation failed, in Vietnamese (the OS's English text is left out)."""
+    if exc.errno in _OS_REASONS:
+        return _OS_REASONS[exc.errno]
+    return f"lỗi hệ thống (mã {exc.errno})" if exc.errno else "lỗi hệ thống"

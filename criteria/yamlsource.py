@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from criteria.errors import DataIssue
+from criteria.errors import DataIssue, os_reason
 
 
 class _Loader(yaml.SafeLoader):
@@ -235,8 +235,12 @@ def read_yaml(path: Path, text: str | None = None) -> YamlDoc:
     except _TooLarge:
         doc.issues.append(_too_large(path))
         return doc
-    except (OSError, UnicodeDecodeError) as exc:
-        doc.issues.append(DataIssue(path, 0, "", f"không đọc được tệp: {exc}"))
+    except OSError as exc:
+        doc.issues.append(DataIssue(path, 0, "", f"không đọc được tệp: {os_reason(exc)}"))
+        return doc
+    except UnicodeDecodeError as exc:
+        where = f"byte thứ {exc.start + 1}"
+        doc.issues.append(DataIssue(path, 0, "", f"tệp không phải UTF-8 ({where})"))
         return doc
     loader = _LimitedLoader(text)
     try:

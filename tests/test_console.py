@@ -55,10 +55,22 @@ async def test_piped_session_greets_presses_and_switches_user(
     assert out.rstrip().endswith("Tạm biệt!")
 
 
-def test_console_settings_add_the_admin_persona(tmp_path: Path) -> None:
-    settings = console_settings(_settings("sqlite+aiosqlite://", tmp_path))
+def test_console_settings_add_the_admin_persona_and_never_use_the_real_database(
+    tmp_path: Path,
+) -> None:
+    real = Settings(
+        database_url="postgresql+asyncpg://u@db/real",
+        redis_url="redis://localhost:6379/0",
+        data_dir=tmp_path,
+        admin_ids=(7,),
+        bot_token=None,
+    )
+    settings = console_settings(real)
     assert settings.admin_ids == (7, 1004)
-    assert [p.key for p in PERSONAS] == ["khach", "canbo", "dieuphoi", "quantri"]
+    assert [p.key for p in PERSONAS] == ["khach", "canbo", "dieuphoi", "so", "quantri"]
+    assert settings.db_url == f"sqlite+aiosqlite:///{(tmp_path / 'console.db').resolve()}"
+    assert settings.redis_url is None
+    assert console_settings(real, tmp_path / "x.db").db_url.endswith("/x.db")
 
 
 async def test_numbers_press_buttons_of_the_last_message_only(
