@@ -29,6 +29,8 @@ from bot.clock import Clock, SystemClock
 from bot.data import BotData, load_data
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
+from bot.dedup import DatabaseClaims, RedisClaims, UpdateClaims
+from bot.lazymodels import warm_up
 from bot.logs import UpdateLogContext
 from bot.middleware import SessionMiddleware
 from bot.settings import Settings
@@ -64,11 +66,13 @@ def create_dispatcher(
     storage: BaseStorage,
     events_isolation: BaseEventIsolation | None = None,
     clock: Clock | None = None,
+    dedup_updates: bool = False,
     **extra: Any,
 ) -> Dispatcher:
     """The dispatcher with every router, the session middleware and the error handler.
 
-    Dependencies are stored in the dispatcher and injected into handlers by name.
+    Dependencies are stored in the dispatcher and injected into handlers by name. With
+    ``dedup_updates`` (every real bot process) an update is handled by one process only, once.
     """
     dp = Dispatcher(
         storage=storage,
@@ -83,7 +87,17 @@ def create_dispatcher(
         **extra,
     )
     dp.update.outer_middleware(UpdateLogContext())
-    dp.update.outer_middleware(SessionMiddleware(session_factory, settings.admin_ids))
+    claims: UpdateClaims | None = None
+    if dedup_updates:
+        redis = getattr(storage, "redis", None)  # RedisStorage: claims in Redis too
+        claims = RedisClaims(redis) if redis is not None else DatabaseClaims()
+    session_mw = SessionMiddleware(
+        session_factory, settings.admin_ids, claims=claims, fsm=dp.fsm
+    )
+    # The session opens before the FSM middleware reads the state, so that both share it.
+    dp.update.outer_middleware.unregister(dp.fsm)
+    dp.update.outer_middleware(session_mw)
+    dp.update.outer_middleware(dp.fsm)
     dp.include_routers(*handlers.routers())
     dp.errors.register(on_error)
     return dp
@@ -146,6 +160,7 @@ async def assemble(
     ``cchc-bot db upgrade`` itself (the console, a development tool, always migrates).
     """
     data, index = await prepare(settings)
+    warm_up()  # aiogram's models for updates and replies (bot/lazymodels.py)
     if settings.is_embedded_db if migrate is None else migrate:
         await upgrade(settings.db_url)
     engine = create_engine(settings.db_url)
@@ -160,6 +175,7 @@ async def assemble(
         session_factory=session_factory,
         storage=storage,
         clock=clock,
+        dedup_updates=True,
     )
     return Assembled(
         bot=bot, dp=dp, engine=engine, session_factory=session_factory, clock=clock, data=data

@@ -619,7 +619,9 @@ class FakeBotAPI:
         self._chats: dict[int, _Chat] = {}
         self._blocked: set[int] = set()
         self._updates: list[dict[str, Any]] = []
-        self._update_ids = itertools.count(1)
+        # Like Telegram's, update ids do not start again at 1 for a new server: a console or
+        # test restarted on the same database must not look like a redelivery (bot.dedup).
+        self._update_ids = itertools.count(int(time.time() * 1000) % 2**31)
         self._file_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
         self._open_callbacks: dict[str, int] = {}

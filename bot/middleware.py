@@ -1,29 +1,51 @@
-"""The one per-update middleware: a database session and the sender's identity."""
+"""The one per-update middleware: a database session, the update claim and the sender.
+
+It runs before aiogram's FSM middleware (see ``bot.app.create_dispatcher``), so that the FSM
+storage works in the same session: for a plain question the whole update costs one session,
+one transaction for the reads (the claim, the person with their unit, the FSM record) and
+the handler's own writes.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram import BaseMiddleware, Bot
+from aiogram.fsm.middleware import FSMContextMiddleware
+from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.models import utcnow
+from bot.dedup import UpdateClaims
 from bot.services.people import effective_role, get_person
+from bot.storage import DatabaseStorage, update_scope
+
+log = logging.getLogger(__name__)
 
 
 class SessionMiddleware(BaseMiddleware):
     """Opens one session per update and resolves who is writing.
 
-    Handlers receive ``session``, ``person`` (or None) and ``role``. The identity read is
-    committed at once so that handlers start their own ``session.begin()`` transactions.
+    Handlers receive ``session``, ``person`` (or None) and ``role``. With ``claims`` an update
+    another process (or an earlier delivery) already took is dropped before anything else.
+    The reads are committed at once so that handlers start their own ``session.begin()``.
     """
 
     def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], admin_ids: tuple[int, ...]
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        admin_ids: tuple[int, ...],
+        *,
+        claims: UpdateClaims | None = None,
+        fsm: FSMContextMiddleware | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.admin_ids = admin_ids
+        self.claims = claims
+        # With the database storage the FSM record is read in the same transaction.
+        self.fsm = fsm if fsm is not None and isinstance(fsm.storage, DatabaseStorage) else None
 
     async def __call__(
         self,
@@ -32,8 +54,20 @@ class SessionMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user: User | None = data.get("event_from_user")
-        async with self.session_factory() as session:
+        bot: Bot = data["bot"]
+        async with self.session_factory() as session, update_scope(session):
+            if self.claims is not None and isinstance(event, Update):
+                clock = data.get("clock")
+                now = clock.now() if clock is not None else utcnow()
+                if not await self.claims.claim(session, bot.id, event.update_id, now):
+                    await session.commit()
+                    log.info("Update %s was already taken; skipped", event.update_id)
+                    return None
             person = await get_person(session, user.id) if user else None
+            if self.fsm is not None:
+                context = self.fsm.resolve_event_context(bot, data)
+                if context is not None:
+                    await context.get_state()  # cached for the FSM middleware and handlers
             await session.commit()
             data["session"] = session
             data["person"] = person

@@ -1,15 +1,22 @@
 """Persistent FSM storage: in the database by default, in Redis when REDIS_URL is set.
 
-On SQLite the database storage writes through its own connection. Do not change FSM state or
-data while the same update holds an open *write* transaction on SQLite: the storage would wait
-for that transaction's lock (busy_timeout) and fail. Commit first, then set the state.
+During an update the database storage works in the update's own session (the one the
+session middleware opened, see :func:`update_scope`): the state is read once per update
+(together with the data, one SELECT) and each change is one statement — an upsert of the
+whole record, or a DELETE when the record becomes empty. Inside a transaction the handler
+opened (``async with session.begin()``) a change joins that transaction and is committed
+with it; otherwise it is committed at once. Outside an update (tools, tests) each call is its
+own short transaction.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from aiogram.exceptions import DataNotDictLikeError
@@ -18,12 +25,14 @@ from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import SessionTransactionOrigin
 
 from bot.db.models import FsmRecord, utcnow
 
 logger = logging.getLogger(__name__)
 
 KEY_SEPARATOR = ":"
+EMPTY = "{}"
 
 
 def storage_key(key: StorageKey) -> str:
@@ -39,68 +48,133 @@ def storage_key(key: StorageKey) -> str:
     return KEY_SEPARATOR.join(parts)
 
 
+@dataclass
+class _Record:
+    state: str | None
+    data: str  # JSON text, as stored
+
+
+@dataclass
+class UpdateScope:
+    """The update's session and the FSM records it has read or written (its cache)."""
+
+    session: AsyncSession
+    records: dict[str, _Record] = field(default_factory=dict)
+
+
+_scope: ContextVar[UpdateScope | None] = ContextVar("cchc_update_scope", default=None)
+
+
+@asynccontextmanager
+async def update_scope(session: AsyncSession) -> AsyncIterator[UpdateScope]:
+    """Make ``session`` the FSM storage's session for the code run inside (one update)."""
+    scope = UpdateScope(session)
+    token = _scope.set(scope)
+    try:
+        yield scope
+    finally:
+        _scope.reset(token)
+
+
+def _upsert(dialect: str, row_key: str, record: _Record) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = utcnow()
+    values = {"state": record.state, "data": record.data, "updated_at": now}
+    return (
+        insert(FsmRecord)
+        .values(key=row_key, **values)
+        .on_conflict_do_update(index_elements=[FsmRecord.key], set_=values)
+    )
+
+
+async def _commit_unless_owned(session: AsyncSession, began: bool) -> None:
+    """Commit what we started; leave a transaction the handler opened to the handler."""
+    if began:
+        await session.commit()
+        return
+    transaction = session.sync_session.get_transaction()
+    if transaction is not None and transaction.origin is SessionTransactionOrigin.AUTOBEGIN:
+        await session.commit()
+
+
 class DatabaseStorage(BaseStorage):
-    """aiogram FSM storage in the ``fsm_record`` table; each call is its own transaction."""
+    """aiogram FSM storage in the ``fsm_record`` table."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
 
-    async def _upsert(self, key: StorageKey, values: dict[str, Any]) -> None:
-        row_key = storage_key(key)
-        now = utcnow()
-        async with self._session_factory.begin() as session:
-            dialect = session.get_bind().dialect.name
-            if dialect in ("sqlite", "postgresql"):
-                insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-                stmt = insert(FsmRecord).values(
-                    {"key": row_key, "state": None, "data": "{}", "updated_at": now, **values}
-                )
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=[FsmRecord.key], set_={**values, "updated_at": now}
-                )
-                await session.execute(stmt)
-            else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-                record = await session.get(FsmRecord, row_key)
-                if record is None:
-                    record = FsmRecord(key=row_key, state=None, data="{}")
-                    session.add(record)
-                for name, value in values.items():
-                    setattr(record, name, value)
-            # A record with neither state nor data is worth nothing: keep the table small.
-            await session.execute(
-                delete(FsmRecord).where(
-                    FsmRecord.key == row_key,
-                    FsmRecord.state.is_(None),
-                    FsmRecord.data == "{}",
-                )
-            )
+    # --- reading -------------------------------------------------------------------------
 
-    async def _get(self, key: StorageKey) -> FsmRecord | None:
-        async with self._session_factory() as session:
-            result = await session.execute(
-                select(FsmRecord).where(FsmRecord.key == storage_key(key))
+    @staticmethod
+    async def _select(session: AsyncSession, row_key: str) -> _Record:
+        row = (
+            await session.execute(
+                select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == row_key)
             )
-            return result.scalar_one_or_none()
+        ).one_or_none()
+        return _Record(None, EMPTY) if row is None else _Record(row.state, row.data)
+
+    async def _read(self, key: StorageKey) -> _Record:
+        row_key = storage_key(key)
+        scope = _scope.get()
+        if scope is None:
+            async with self._session_factory() as session:
+                return await self._select(session, row_key)
+        cached = scope.records.get(row_key)
+        if cached is not None:
+            return cached
+        began = not scope.session.in_transaction()
+        record = await self._select(scope.session, row_key)
+        if began:
+            await scope.session.commit()  # a read: ends the transaction it had to begin
+        scope.records[row_key] = record
+        return record
+
+    # --- writing: one statement ------------------------------------------------------------
+
+    @staticmethod
+    def _statement(session: AsyncSession, row_key: str, record: _Record) -> Any:
+        if record.state is None and record.data == EMPTY:
+            # A record with neither state nor data is worth nothing: keep the table small.
+            return delete(FsmRecord).where(FsmRecord.key == row_key)
+        return _upsert(session.get_bind().dialect.name, row_key, record)
+
+    async def _write(self, key: StorageKey, **change: Any) -> None:
+        row_key = storage_key(key)
+        scope = _scope.get()
+        if scope is None:
+            async with self._session_factory.begin() as session:
+                record = await self._select(session, row_key)
+                record = _Record(**{**vars(record), **change})
+                await session.execute(self._statement(session, row_key, record))
+            return
+        before = await self._read(key)
+        record = _Record(**{**vars(before), **change})
+        if record == before:
+            return  # e.g. clear() after the state was reset: the record is already so
+        session = scope.session
+        began = not session.in_transaction()
+        await session.execute(self._statement(session, row_key, record))
+        await _commit_unless_owned(session, began)
+        scope.records[row_key] = record
+
+    # --- the aiogram interface -------------------------------------------------------------
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
-        await self._upsert(key, {"state": value})
+        await self._write(key, state=value)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        record = await self._get(key)
-        return None if record is None else record.state
+        return (await self._read(key)).state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         if not isinstance(data, dict):
             msg = f"Data must be a dict or dict-like object, got {type(data).__name__}"
             raise DataNotDictLikeError(msg)
-        await self._upsert(key, {"data": json.dumps(data, ensure_ascii=False)})
+        await self._write(key, data=json.dumps(data, ensure_ascii=False))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        record = await self._get(key)
-        if record is None:
-            return {}
-        return cast(dict[str, Any], json.loads(record.data))
+        return cast(dict[str, Any], json.loads((await self._read(key)).data))
 
     async def close(self) -> None:
         # The engine belongs to the application, which disposes of it.

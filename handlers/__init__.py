@@ -30,6 +30,7 @@ def routers() -> list[Router]:
         scoring,
         tickets,
     )
+    from handlers.filters import run_filters_inline
 
     ordered = (
         common.router,
@@ -46,4 +47,4 @@ def routers() -> list[Router]:
         ask.router,
         fallback.router,
     )
-    return [_detached(r) for r in ordered]
+    return [run_filters_inline(_detached(r)) for r in ordered]

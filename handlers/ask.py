@@ -7,7 +7,6 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -21,6 +20,7 @@ from handlers import texts
 from handlers.callbacks import AskCb, QuestionsCb
 from handlers.cards import criterion_card
 from handlers.filters import COORDINATORS, RoleFilter
+from handlers.keyboards import InlineKeyboardBuilder
 from handlers.render import split_message
 from knowledge.figures import estimate_for
 from knowledge.search import Hit, SearchIndex, SearchResult

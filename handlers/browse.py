@@ -12,12 +12,12 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from criteria.loader import Catalogue
 from criteria.schema import CriteriaSet, Criterion
 from handlers.callbacks import AskCb, BrowseAskCb, BrowseCb, MenuCb
 from handlers.cards import criterion_card, pts
+from handlers.keyboards import InlineKeyboardBuilder
 from handlers.render import LIMIT
 from handlers.texts import browse as bt
 from knowledge.schema import Entry

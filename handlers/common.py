@@ -19,7 +19,6 @@ from aiogram.types import (
     MessageEntity,
     User,
 )
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Person
@@ -30,6 +29,7 @@ from bot.settings import Settings
 from criteria.loader import Catalogue
 from handlers import texts
 from handlers.callbacks import MenuCb, RegisterCb
+from handlers.keyboards import InlineKeyboardBuilder
 from handlers.scoring.steps import STEP_STATES as SCORING_STEPS
 from handlers.texts import scoring as scoring_texts
 

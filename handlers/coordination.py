@@ -16,7 +16,6 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import export
@@ -33,6 +32,7 @@ from criteria.schema import CriteriaSet, Criterion
 from criteria.scoring import ScoringInputError, format_points, parse_number
 from handlers.callbacks import CoordCb, EvidenceCb, ExtraCb
 from handlers.filters import COORDINATORS, RoleFilter
+from handlers.keyboards import InlineKeyboardBuilder
 from handlers.texts import coordination as texts
 
 router = Router(name=__name__)

@@ -11,7 +11,6 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -30,6 +29,7 @@ from criteria.calendar import (
 from criteria.loader import Catalogue
 from handlers.callbacks import DeadlineCb, MenuCb
 from handlers.filters import COORDINATORS, RoleFilter
+from handlers.keyboards import InlineKeyboardBuilder
 from handlers.notices import score_markup
 from handlers.render import split_message
 from handlers.texts import deadlines as texts

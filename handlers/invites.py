@@ -9,7 +9,6 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Person
@@ -21,6 +20,7 @@ from criteria.loader import Catalogue
 from handlers import texts
 from handlers.callbacks import InviteCb
 from handlers.filters import COORDINATORS, RoleFilter
+from handlers.keyboards import InlineKeyboardBuilder
 
 router = Router(name=__name__)
 router.message.filter(RoleFilter(*COORDINATORS))

@@ -12,7 +12,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Person, Ticket
@@ -23,6 +22,7 @@ from criteria.calendar import Deadline
 from criteria.loader import Catalogue
 from handlers.callbacks import MenuCb, TicketCb
 from handlers.cards import criterion_card
+from handlers.keyboards import InlineKeyboardBuilder
 from handlers.texts import deadlines as dt
 from handlers.texts import tickets as tt
 

@@ -16,7 +16,6 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -30,6 +29,7 @@ from criteria.loader import Catalogue
 from handlers import texts
 from handlers.callbacks import AskCb, DraftCb, MoveCb, RulingCb, TicketCb
 from handlers.filters import CONTACTS, COORDINATORS, STAFF, RoleFilter
+from handlers.keyboards import InlineKeyboardBuilder
 from handlers.notices import dept_name as _dept_name
 from handlers.notices import markup_of as _markup
 from handlers.notices import to_contacts as _to_contacts

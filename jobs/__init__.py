@@ -17,6 +17,13 @@ def all_jobs() -> list[Job]:
     from bot.services.rulings import refresh_job as rulings_refresh_job
     from jobs.deadlines import outbox_job
     from jobs.deadlines import reminder_job as deadline_reminder_job
+    from jobs.maintenance import prune_job
     from jobs.tickets import reminder_job as ticket_reminder_job
 
-    return [outbox_job, deadline_reminder_job, ticket_reminder_job, rulings_refresh_job]
+    return [
+        outbox_job,
+        deadline_reminder_job,
+        ticket_reminder_job,
+        rulings_refresh_job,
+        prune_job,
+    ]

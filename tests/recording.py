@@ -16,6 +16,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.base import BaseSession
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
@@ -176,8 +177,13 @@ def build_harness(
     index: SearchIndex,
     session_factory: async_sessionmaker[AsyncSession],
     clock: Clock | None = None,
+    *,
+    storage: BaseStorage | None = None,
+    dedup_updates: bool = False,
+    first_update_id: int = 1,
 ) -> Harness:
-    """The real dispatcher (database FSM storage) and a bot on a fresh recording session."""
+    """The real dispatcher (database FSM storage unless given) and a bot on a fresh
+    recording session."""
     session = RecordingSession()
     bot = Bot(
         token="123456:TEST-TOKEN",
@@ -189,7 +195,10 @@ def build_harness(
         data=data,
         index=index,
         session_factory=session_factory,
-        storage=DatabaseStorage(session_factory),
+        storage=storage or DatabaseStorage(session_factory),
         clock=clock,
+        dedup_updates=dedup_updates,
     )
-    return Harness(dp=dp, bot=bot, session=session)
+    return Harness(
+        dp=dp, bot=bot, session=session, _update_ids=itertools.count(first_update_id)
+    )

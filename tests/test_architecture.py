@@ -105,3 +105,37 @@ def test_jobs_need_no_telegram_handler_module() -> None:
     assert offenders == []
     assert not _defines_router("handlers.notices")
     assert _defines_router("handlers.tickets")  # the check itself can see a router
+
+
+def test_keyboards_come_from_the_cheap_builder() -> None:
+    """aiogram's InlineKeyboardBuilder deep-copies every button on each call: handlers use
+    handlers/keyboards.py, which shares the (frozen) buttons."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "handlers").rglob("*.py"))
+        if path.name != "keyboards.py" and "aiogram.utils.keyboard" in _imports(path)
+    ]
+    assert offenders == []
+
+
+def test_aiogram_types_are_built_when_first_used() -> None:
+    """After start-up imports only the models in use are built (bot/lazymodels.py): the
+    others are complete on demand and validate as before."""
+    code = (
+        "import bot.app, aiogram.types as t\n"
+        "from bot.lazymodels import warm_up\n"
+        "warm_up()\n"
+        "models = [getattr(t, n) for n in t.__all__ if hasattr(getattr(t, n), 'model_rebuild')]\n"
+        "built = [m for m in models if m.__pydantic_complete__]\n"
+        "assert 0 < len(built) < len(models) / 2, (len(built), len(models))\n"
+        "assert not t.Venue.__pydantic_complete__\n"
+        "v = t.Venue.model_validate({'location': {'latitude': 10.5, 'longitude': 106.7},"
+        " 'title': 'UBND', 'address': 'Số 1'})\n"
+        "assert v.location.latitude == 10.5 and t.Venue.__pydantic_complete__\n"
+        "for m in models: m.model_rebuild()\n"
+        "assert all(m.__pydantic_complete__ for m in models)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+    assert done.returncode == 0, done.stderr

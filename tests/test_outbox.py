@@ -1,5 +1,5 @@
 """The outbox against the fake Bot API: dedup, exactly-once with two senders, 429, blocked
-users, stale claims and network errors."""
+users, stale claims, leases and network errors."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import FakeClock
+from bot.clock import FakeClock, SystemClock
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import OutboxMessage, Person
 from bot.fakeapi import FakeBotAPI
-from bot.services.outbox import OutboxSender, enqueue
+from bot.services.outbox import LEASE, OutboxSender, claim, enqueue
 from handlers.notices import blocked_text
 from tests.deadline_fixtures import COORDINATOR, OFFICER_TP, fake_api, make_bot, seed_unit
 
@@ -208,3 +208,86 @@ async def test_network_error_retries_with_backoff(
     assert await up.run_once() == 1
     assert [m.chat_id for m in api.sent_log] == [1]
     assert await _statuses(session_factory) == {"sent": 1}
+
+
+# --- leases: a dead sender's claim is taken over in seconds, a live one's never --------------
+
+
+async def _claim_as(factory: async_sessionmaker[AsyncSession], token: str, now: datetime) -> int:
+    async with factory() as session, session.begin():
+        return len(await claim(session, limit=100, now=now, token=token))
+
+
+async def test_dead_claimer_lease_taken_over_in_seconds(
+    api: FakeBotAPI, db_url: str, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await _enqueue_many(session_factory, range(1, 6))
+    # Another process claims all five and is killed before sending anything.
+    assert await _claim_as(session_factory, "killed", NOW) == 5
+    other_engine = create_engine(db_url)
+    try:
+        clock = FakeClock(NOW + LEASE - timedelta(seconds=1))
+        s = sender(api, create_session_factory(other_engine), clock)
+        assert await s.run_once() == 0  # the lease still holds: nothing is taken
+        assert api.sent_log == []
+        clock.set(NOW + LEASE + timedelta(seconds=1))  # seconds later, not minutes
+        await _drain(s)
+    finally:
+        await other_engine.dispose()
+    assert sorted(m.chat_id for m in api.sent_log) == [1, 2, 3, 4, 5]
+    assert await _statuses(session_factory) == {"sent": 5}
+
+
+async def test_live_sender_heartbeat_keeps_its_lease(
+    db_url: str, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    async for api in fake_api(per_chat_limit_per_sec=1):
+        async with session_factory() as session, session.begin():
+            for i in range(3):  # one chat: about two seconds of sending, twice the lease
+                await enqueue(session, chat_id=42, text=f"m{i}", now=NOW)
+        other_engine = create_engine(db_url)
+        try:
+            a, b = (
+                OutboxSender(
+                    make_bot(api.base_url), factory, SystemClock(), rate=28,
+                    blocked_text=blocked_text, lease=timedelta(seconds=1), heartbeat=0.2,
+                )
+                for factory in (session_factory, create_session_factory(other_engine))
+            )
+            first = asyncio.create_task(a.run_once())
+            while not first.done():  # the other process keeps looking for expired leases
+                await b.run_once()
+                await asyncio.sleep(0.1)
+            assert await first == 3
+        finally:
+            await other_engine.dispose()
+        assert [m.text for m in api.user(42).messages] == ["m0", "m1", "m2"]
+        assert (a.stats.sent, b.stats.sent) == (3, 0)
+    assert await _statuses(session_factory) == {"sent": 3}
+
+
+async def test_sender_that_lost_its_lease_does_not_send(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async for api in fake_api(per_chat_limit_per_sec=1):
+        async with session_factory() as session, session.begin():
+            for i in range(3):
+                await enqueue(session, chat_id=43, text=f"m{i}", now=NOW)
+        s = OutboxSender(
+            make_bot(api.base_url), session_factory, SystemClock(), rate=28,
+            blocked_text=blocked_text, heartbeat=0.1,
+        )
+        run = asyncio.create_task(s.run_once())
+        while not api.user(43).messages:  # noqa: ASYNC110 - the fake API has no event for it
+            await asyncio.sleep(0.02)
+        # Meanwhile the lease of the unsent rows went to another sender (say this process
+        # stalled past its lease): it must not send them too.
+        async with session_factory() as session, session.begin():
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.status == "sending")
+                .values(claimed_by="other")
+            )
+        await run
+        assert [m.text for m in api.user(43).messages] == ["m0"]
+    assert await _statuses(session_factory) == {"sent": 1, "sending": 2}

@@ -9,19 +9,20 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiogram.exceptions import DataNotDictLikeError
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
 from bot.db.models import FsmRecord
-from bot.storage import DatabaseStorage, create_storage, storage_key
+from bot.storage import DatabaseStorage, create_storage, storage_key, update_scope
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("REDIS_URL")
@@ -74,6 +75,43 @@ async def test_database_round_trip(session_factory: async_sessionmaker[AsyncSess
     storage = DatabaseStorage(session_factory)
     await _round_trip(storage, _key())
     # Nothing left once both state and data are cleared.
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(FsmRecord)) == 0
+
+
+async def test_database_write_in_an_update_is_one_statement(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    storage = DatabaseStorage(session_factory)
+    key = _key()
+    statements: list[str] = []
+
+    def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    event.listen(engine.sync_engine, "before_cursor_execute", on_execute)
+    try:
+        async with session_factory() as session, update_scope(session):
+            assert await storage.get_state(key) is None
+            assert statements == ["SELECT"]  # state and data, read once for the update
+            await storage.set_state(key, Scoring.waiting_ratio_numbers)
+            await storage.update_data(key, {"criterion": "3.4.1"})
+            assert await storage.get_state(key) == "Scoring:waiting_ratio_numbers"
+            assert await storage.get_data(key) == {"criterion": "3.4.1"}
+            assert statements == ["SELECT", "INSERT", "INSERT"]  # an upsert each, no DELETE
+            # Inside the handler's transaction the write is the handler's: it rolls back too.
+            with pytest.raises(RuntimeError):
+                async with session.begin():
+                    await storage.set_state(key, "Ask:waiting_question")
+                    raise RuntimeError
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", on_execute)
+    again = DatabaseStorage(session_factory)
+    assert await again.get_state(key) == "Scoring:waiting_ratio_numbers"
+    assert await again.get_data(key) == {"criterion": "3.4.1"}
+    async with session_factory() as session, update_scope(session):
+        await storage.set_state(key, None)
+        await storage.set_data(key, {})  # the record is empty: deleted, in one statement
     async with session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(FsmRecord)) == 0
 

@@ -338,8 +338,10 @@ class ReminderSent(Base):
 class OutboxMessage(Base):
     """A message to deliver: persisted first, then claimed and sent by the outbox job.
 
-    status: pending → sending (claimed by one process) → sent | failed | blocked; a stale
-    claim returns to pending. ``dedup_key`` makes enqueueing the same message twice a no-op.
+    status: pending → sending (claimed by one process) → sent | failed | blocked. A claim is a
+    lease: ``lease_until`` is renewed by the sender's heartbeat while it sends; once it has
+    expired (a dead process) any sender may return the row to pending and claim it.
+    ``dedup_key`` makes enqueueing the same message twice a no-op.
     """
 
     __tablename__ = "outbox_message"
@@ -355,12 +357,27 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime]
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 
     def __repr__(self) -> str:
         return f"OutboxMessage(id={self.id!r}, chat_id={self.chat_id!r}, status={self.status!r})"
+
+
+class ProcessedUpdate(Base):
+    """An update already taken by one bot process: Telegram may deliver an update again
+    (webhook retries, another process behind the same address); the first insert wins.
+
+    Rows older than a day are worth nothing (Telegram keeps updates 24 hours) and are pruned.
+    """
+
+    __tablename__ = "processed_update"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 # --- Score ---------------------------------------------------------------------------------

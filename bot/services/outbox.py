@@ -6,8 +6,11 @@ outbox job of whichever bot process claims it first. Delivery guarantees:
 
 * a row is claimed with a conditional UPDATE (``status='pending'`` → ``'sending'`` with a
   claim token), so two processes on one database never send the same row;
-* a row is marked ``sent`` right after Telegram accepted it; a claim left behind by a killed
-  process is returned to ``pending`` after :data:`STALE_CLAIM` (the only window in which a
+* a claim is a lease: ``lease_until`` is :data:`LEASE` ahead and the sender's heartbeat
+  renews it every :data:`HEARTBEAT` while it delivers the batch; a row whose lease expired
+  (a killed process) is returned to ``pending`` by any sender and claimed again within
+  seconds. A sender that finds a row no longer its own (its lease was lost) does not send it;
+* a row is marked ``sent`` right after Telegram accepted it (the only window in which a
   message could go twice is a crash between Telegram's answer and that UPDATE);
 * a global rate (``OUTBOX_RATE`` per second) and one message per second per chat; a 429 pauses
   the sender for ``retry_after`` and the message is retried; network and server errors are
@@ -23,6 +26,7 @@ import time
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,7 +40,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import InlineKeyboardMarkup
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
@@ -52,7 +56,11 @@ SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
 BLOCKED = "blocked"
+LOST = "lost"  # not a stored status: the row's lease went to another sender
 
+LEASE = timedelta(seconds=15)
+HEARTBEAT = 5.0  # seconds between two renewals of a batch's lease
+# Claims made before leases existed (no lease_until) expire the old way.
 STALE_CLAIM = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 BACKOFF_CAP = timedelta(minutes=10)
@@ -138,18 +146,27 @@ async def enqueue(
 
 
 async def recover_stale(session: AsyncSession, *, now: datetime) -> int:
-    """Return claims older than :data:`STALE_CLAIM` (a killed sender) to ``pending``."""
+    """Return claims whose lease expired (a killed sender) to ``pending``."""
+    expired = or_(
+        OutboxMessage.lease_until < now,
+        and_(OutboxMessage.lease_until.is_(None), OutboxMessage.claimed_at < now - STALE_CLAIM),
+    )
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == SENDING, OutboxMessage.claimed_at < now - STALE_CLAIM)
-        .values(status=PENDING, claimed_by=None, claimed_at=None)
+        .where(OutboxMessage.status == SENDING, expired)
+        .values(status=PENDING, claimed_by=None, claimed_at=None, lease_until=None)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def claim(
-    session: AsyncSession, *, limit: int, now: datetime, token: str | None = None
+    session: AsyncSession,
+    *,
+    limit: int,
+    now: datetime,
+    token: str | None = None,
+    lease: timedelta = LEASE,
 ) -> Sequence[OutboxMessage]:
     """Atomically claim up to ``limit`` due messages for this sender, oldest first.
 
@@ -166,7 +183,7 @@ async def claim(
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == PENDING)
-        .values(status=SENDING, claimed_by=token, claimed_at=now)
+        .values(status=SENDING, claimed_by=token, claimed_at=now, lease_until=now + lease)
         .execution_options(synchronize_session=False)
     )
     rows = await session.execute(
@@ -176,6 +193,20 @@ async def claim(
         .execution_options(populate_existing=True)
     )
     return rows.scalars().all()
+
+
+async def renew(
+    session: AsyncSession, *, token: str, now: datetime, lease: timedelta = LEASE
+) -> set[int]:
+    """Extend the lease of the rows still claimed under ``token``; their ids."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.claimed_by == token, OutboxMessage.status == SENDING)
+        .values(lease_until=now + lease)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(result.scalars().all())
 
 
 def backoff(attempts: int) -> timedelta:
@@ -260,6 +291,8 @@ class OutboxSender:
         blocked_text: BlockedText,
         batch: int | None = None,
         per_chat_interval: float = PER_CHAT_INTERVAL,
+        lease: timedelta = LEASE,
+        heartbeat: float = HEARTBEAT,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
@@ -268,23 +301,52 @@ class OutboxSender:
         self.blocked_text = blocked_text
         # About two seconds of sending per claim: short claims, little left behind on a crash.
         self.batch = batch or max(1, int(rate * 2))
+        self.lease = lease
+        self.heartbeat = heartbeat
         self.stats = SenderStats()
+        # Rows of the current batch whose lease this sender lost (another sender took them).
+        self._lost: set[int] = set()
 
     async def run_once(self) -> int:
         """Claim one batch of due messages and deliver it; returns how many were claimed."""
         now = self.clock.now()
+        token = uuid.uuid4().hex
         async with self.session_factory() as session, session.begin():
             recovered = await recover_stale(session, now=now)
-            rows = await claim(session, limit=self.batch, now=now)
+            rows = await claim(session, limit=self.batch, now=now, token=token, lease=self.lease)
         if recovered:
-            log.warning("Outbox: %d stale claims returned to pending", recovered)
+            log.warning("Outbox: %d claims with an expired lease returned to pending", recovered)
         if not rows:
             return 0
         by_chat: dict[int, list[OutboxMessage]] = defaultdict(list)
         for row in rows:
             by_chat[row.chat_id].append(row)
-        await asyncio.gather(*(self._deliver_chat(chat_rows) for chat_rows in by_chat.values()))
+        self._lost = set()
+        beat = asyncio.create_task(self._heartbeat(token, {row.id for row in rows}))
+        try:
+            await asyncio.gather(
+                *(self._deliver_chat(chat_rows) for chat_rows in by_chat.values())
+            )
+        finally:
+            beat.cancel()
+            with suppress(asyncio.CancelledError):
+                await beat
         return len(rows)
+
+    async def _heartbeat(self, token: str, claimed: set[int]) -> None:
+        """Renew the batch's lease until it is delivered; note rows it no longer holds."""
+        while True:
+            await asyncio.sleep(self.heartbeat)
+            try:
+                async with self.session_factory() as session, session.begin():
+                    held = await renew(
+                        session, token=token, now=self.clock.now(), lease=self.lease
+                    )
+            except Exception:  # the database is away: try again at the next beat
+                log.warning("Outbox: lease renewal failed", exc_info=True)
+                continue
+            self._lost |= claimed - held
+            claimed = held
 
     async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
         """Deliver until ``stop`` is set, polling every ``idle`` seconds when nothing is due."""
@@ -311,6 +373,9 @@ class OutboxSender:
         )
         for _ in range(MAX_RETRY_AFTER_PER_CLAIM):
             await self.limiter.acquire(row.chat_id)
+            if row.id in self._lost:
+                log.warning("Outbox: lease of message %s lost; left to its new sender", row.id)
+                return LOST
             try:
                 await self.bot.send_message(row.chat_id, row.text, reply_markup=markup)
             except TelegramRetryAfter as exc:

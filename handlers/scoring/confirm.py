@@ -6,7 +6,6 @@ from typing import Any
 
 from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -14,6 +13,7 @@ from bot.services import assessments as svc
 from criteria.schema import CriteriaSet
 from criteria.scoring import RawInput
 from handlers.callbacks import ScoreCb
+from handlers.keyboards import InlineKeyboardBuilder
 from handlers.scoring.steps import (
     Loaded,
     Scope,

@@ -8,7 +8,6 @@ from typing import Any
 from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -20,6 +19,7 @@ from bot.settings import Settings
 from criteria.loader import Catalogue
 from criteria.schema import CriteriaSet
 from handlers.callbacks import ScoreCb
+from handlers.keyboards import InlineKeyboardBuilder
 from handlers.scoring.steps import (
     _TEXT,
     MAX_TEXT,

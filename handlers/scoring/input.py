@@ -8,7 +8,6 @@ from typing import Any
 
 from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Person
@@ -41,6 +40,7 @@ from criteria.scoring import (
 )
 from handlers.callbacks import ScoreCb
 from handlers.cards import criterion_card
+from handlers.keyboards import InlineKeyboardBuilder
 from handlers.scoring.steps import (
     _TEXT,
     INPUT_STATES,

@@ -10,7 +10,6 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Person
@@ -23,6 +22,7 @@ from criteria.schema import CriteriaSet
 from criteria.scoring import format_points
 from handlers.ask import send_long
 from handlers.callbacks import MenuCb, ScoreCb
+from handlers.keyboards import InlineKeyboardBuilder
 from handlers.scoring.steps import (
     PAGE,
     STATES,

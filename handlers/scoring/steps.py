@@ -17,7 +17,6 @@ from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Answer, Assessment, Person
@@ -39,6 +38,7 @@ from criteria.schema import (
 from handlers.ask import send_long
 from handlers.callbacks import ScoreCb
 from handlers.filters import STAFF, RoleFilter
+from handlers.keyboards import InlineKeyboardBuilder
 from handlers.texts import scoring as t
 
 PAGE = 10

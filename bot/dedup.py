@@ -1,0 +1,75 @@
+"""Each update is handled once, even when Telegram delivers it again or to another process.
+
+Several bot processes behind one webhook address share the database (and Redis when
+configured); the first one to claim ``(bot id, update id)`` handles the update, the others
+drop it. Telegram keeps an update at most 24 hours, so a claim is worth a day: older claims
+are pruned (jobs/maintenance.py) and an old claim never blocks a new update with a reused id.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import Table, delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import ProcessedUpdate
+
+CLAIM_TTL = timedelta(hours=24)
+REDIS_PREFIX = "cchc:update"
+
+
+class UpdateClaims(Protocol):
+    async def claim(
+        self, session: AsyncSession, bot_id: int, update_id: int, now: datetime
+    ) -> bool: ...
+
+
+class DatabaseClaims:
+    """A row per update in ``processed_update``; the insert that wins is the claim.
+
+    Runs in the update's own session and transaction (the session middleware's), so it costs
+    one statement and no extra commit."""
+
+    async def claim(
+        self, session: AsyncSession, bot_id: int, update_id: int, now: datetime
+    ) -> bool:
+        is_pg = session.get_bind().dialect.name == "postgresql"
+        insert = postgresql.insert if is_pg else sqlite.insert
+        table: Table = ProcessedUpdate.__table__  # type: ignore[assignment]
+        stmt = (
+            insert(table)
+            .values(bot_id=bot_id, update_id=update_id, created_at=now)
+            .on_conflict_do_update(
+                index_elements=["bot_id", "update_id"],
+                set_={"created_at": now},
+                # A claim older than Telegram's retention is from an earlier life of the id.
+                where=table.c.created_at < now - CLAIM_TTL,
+            )
+            .returning(table.c.update_id)
+        )
+        return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+class RedisClaims:
+    """``SET NX`` with a day's expiry: no database statement at all."""
+
+    def __init__(self, redis: Any) -> None:
+        self.redis = redis
+
+    async def claim(
+        self, session: AsyncSession, bot_id: int, update_id: int, now: datetime
+    ) -> bool:
+        key = f"{REDIS_PREFIX}:{bot_id}:{update_id}"
+        ttl = int(CLAIM_TTL.total_seconds())
+        return bool(await self.redis.set(key, 1, nx=True, ex=ttl))
+
+
+async def prune(session: AsyncSession, now: datetime) -> int:
+    """Delete claims older than :data:`CLAIM_TTL`; returns how many."""
+    result = await session.execute(
+        delete(ProcessedUpdate).where(ProcessedUpdate.created_at < now - CLAIM_TTL)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,115 @@
+"""What one update costs the database: one session, few statements, one per FSM write."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.data import BotData
+from bot.settings import Settings
+from knowledge.search import SearchIndex
+from tests.handlers.conftest import ADMIN_ID
+from tests.recording import Harness, build_harness
+
+
+@dataclass
+class Cost:
+    sessions: int = 0
+    statements: list[str] = field(default_factory=list)
+    commits: int = 0
+
+
+class CountingFactory(async_sessionmaker[AsyncSession]):
+    cost: Cost | None = None
+
+    def __call__(self, **local_kw: Any) -> AsyncSession:
+        if self.cost is not None:
+            self.cost.sessions += 1
+        return super().__call__(**local_kw)
+
+
+@contextmanager
+def measured(engine: AsyncEngine, factory: CountingFactory) -> Iterator[Cost]:
+    cost = Cost()
+
+    def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        cost.statements.append(statement.split(None, 1)[0].upper())
+
+    def on_commit(conn: Any) -> None:
+        cost.commits += 1
+
+    event.listen(engine.sync_engine, "before_cursor_execute", on_execute)
+    event.listen(engine.sync_engine, "commit", on_commit)
+    factory.cost = cost
+    try:
+        yield cost
+    finally:
+        factory.cost = None
+        event.remove(engine.sync_engine, "before_cursor_execute", on_execute)
+        event.remove(engine.sync_engine, "commit", on_commit)
+
+
+def _harness(
+    engine: AsyncEngine, settings: Settings, shipped: tuple[BotData, SearchIndex]
+) -> tuple[Harness, CountingFactory]:
+    factory = CountingFactory(engine, expire_on_commit=False)
+    data, index = shipped
+    return build_harness(settings, data, index, factory), factory
+
+
+async def test_question_update_uses_one_session(
+    engine: AsyncEngine, settings: Settings, shipped: tuple[BotData, SearchIndex]
+) -> None:
+    harness, factory = _harness(engine, settings, shipped)
+    user = harness.user(5551)
+    await harness.send(user, "xin chào")  # warm up: the person row, caches
+    with measured(engine, factory) as cost:
+        sent = await harness.send(user, "thủ tục hành chính là gì")
+    assert sent and sent[0].method == "sendMessage"
+    # The person with their unit (one join), the FSM record, the question log.
+    assert cost.sessions == 1
+    assert cost.statements == ["SELECT", "SELECT", "INSERT"]
+    assert cost.commits <= 2  # the reads, the handler's write
+
+
+async def test_fsm_step_writes_state_and_data_in_the_update_session(
+    engine: AsyncEngine, settings: Settings, shipped: tuple[BotData, SearchIndex]
+) -> None:
+    harness, factory = _harness(engine, settings, shipped)
+    admin = harness.user(ADMIN_ID, "Quản trị")
+    with measured(engine, factory) as cost:
+        await harness.send(admin, "/moi")  # sets the state: one upsert, no DELETE after it
+    assert cost.sessions == 1
+    assert cost.statements == ["SELECT", "SELECT", "INSERT"]
+    with measured(engine, factory) as cost:
+        await harness.send(admin, "/huy")  # clears state and data: the record goes
+    assert cost.sessions == 1
+    assert cost.statements == ["SELECT", "SELECT", "DELETE"]
+
+
+async def test_filters_run_on_the_event_loop(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """State and F filters are checked without a worker-thread hop (aiogram's default for a
+    synchronous filter), here for a text update in the middle of a conversation."""
+    hops: list[Any] = []
+    real = asyncio.to_thread
+
+    async def counting(func: Any, /, *args: Any, **kwargs: Any) -> Any:
+        hops.append(func)
+        return await real(func, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "to_thread", counting)
+    admin = harness.user(ADMIN_ID, "Quản trị")
+    await harness.send(admin, "/moi")
+    sent = await harness.send(admin, "cán bộ")  # tried against every state filter on the way
+    assert sent and hops == []
+    sent = await harness.send(harness.user(5552), "thủ tục hành chính là gì")
+    assert sent and hops == []
