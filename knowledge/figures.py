@@ -12,7 +12,8 @@ them with :func:`criteria.scoring.score`, the engine /chamdiem uses, when they f
   band ("hoàn thành từ 80% đến dưới 100%");
 * count rule — one count of the rule's unit ("2 phương án");
 * deductions rule — one count of the rule's unit said to be late, missing or in breach
-  ("trễ 2 báo cáo", "3 nhiệm vụ quá hạn").
+  ("trễ 2 báo cáo", "3 nhiệm vụ quá hạn");
+* sum of parts — the one part the figures fit, scored alone.
 
 Anything else (no figure, several different figures, figures of another kind) gives None:
 an estimate is only shown when the question itself settles it.
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from criteria.schema import CountRule, Criterion, DeductionRule, RatioRule, TiersRule
+from criteria.schema import CountRule, Criterion, DeductionRule, RatioRule, SumRule, TiersRule
 from criteria.scoring import (
     CountInput,
     DeductionInput,
@@ -70,13 +71,15 @@ class Estimate:
 
     code: str
     points: Decimal
-    max: Decimal
+    max: Decimal  # of the part, when ``part`` names one
     reason: str
     text: str
+    part: str | None = None  # the part of a sum rule the figures score
 
     def to_json(self) -> dict[str, Any]:
         return {
             "criterion_code": self.code,
+            "part": self.part,
             "points": float(self.points),
             "max": float(self.max),
             "text": self.text,
@@ -406,28 +409,52 @@ def _reason(criterion: Criterion, explanation: str, shown: str | None, points: D
     return " → ".join(parts)
 
 
+def _part_criteria(criterion: Criterion) -> list[Criterion]:
+    """The parts of a sum rule as criteria of their own (same code), for the scoring engine."""
+    rule = criterion.rule
+    if not isinstance(rule, SumRule):
+        return [criterion]
+    return [
+        Criterion(code=criterion.code, title=part.label, max=part.max, rule=part.rule)
+        for part in rule.parts
+    ]
+
+
 def estimate(question: str, criterion: Criterion) -> Estimate | None:
-    """Points for ``criterion`` from the figures in ``question``, or None if they do not fit."""
+    """Points for ``criterion`` from the figures in ``question``, or None if they do not fit.
+
+    For a sum of parts, the one part the figures fit is scored alone ("phần «…»"); when they
+    fit none or several parts, nothing.
+    """
     if criterion.children or criterion.rule is None:
         return None
     quantities = extract(question)
     if not quantities:
         return None
-    made = _input(criterion, quantities)
-    if made is None:
+    fitting = []
+    for target in _part_criteria(criterion):
+        made = _input(target, quantities)
+        if made is not None:
+            fitting.append((target, *made))
+    if len(fitting) != 1:
         return None
-    raw, shown = made
+    target, raw, shown = fitting[0]
     try:
-        result = score(criterion, raw)  # type: ignore[arg-type]
+        result = score(target, raw)  # type: ignore[arg-type]
     except ScoringInputError:
         return None  # e.g. 55/50 on a rule that does not allow over 100 %
-    reason = _reason(criterion, result.explanation, shown, result.points)
-    rule = criterion.rule
+    reason = _reason(target, result.explanation, shown, result.points)
+    part = target.title if target is not criterion else None
+    if part is not None:
+        reason = f"phần «{part}»: {reason}"
+    rule = target.rule
     extra = ""
     if isinstance(rule, DeductionRule) and rule.zero_if:
         extra = f"; riêng trường hợp «{rule.zero_if}»: 0 điểm"
+    if part is not None:
+        extra += "; các phần khác chấm riêng"
     text = f"Ước tính: {reason} theo tiêu chí {criterion.code}{extra} (cần xác nhận khi tự chấm)."
-    return Estimate(criterion.code, result.points, result.max, reason, text)
+    return Estimate(criterion.code, result.points, result.max, reason, text, part)
 
 
 def estimate_for(

@@ -98,6 +98,7 @@ def test_json_and_text_carry_the_estimate_from_figures_in_the_question(
     doc = json.loads(out)
     assert doc["estimate"] == {
         "criterion_code": "3.4.1",
+        "part": None,
         "points": 1.0,
         "max": 2.5,
         "text": (

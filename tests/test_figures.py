@@ -154,6 +154,22 @@ def test_a_count_that_is_not_late_is_not_deducted(by_code: dict[str, Criterion])
     assert estimate("thiếu 1 báo cáo", by_code["1.2"]) is None
 
 
+def test_a_sum_rule_scores_the_one_part_the_figures_fit(by_code: dict[str, Criterion]) -> None:
+    e = estimate("phổ biến giáo dục pháp luật hoàn thành 85% được mấy điểm", by_code["2.5"])
+    assert e is not None
+    assert (e.part, e.points, e.max) == (
+        "Mức độ hoàn thành nhiệm vụ phổ biến, giáo dục pháp luật",
+        D("0.5"),
+        D(1),
+    )
+    assert e.text == (
+        "Ước tính: phần «Mức độ hoàn thành nhiệm vụ phổ biến, giáo dục pháp luật»: 85 % → "
+        "mức 70–<90 % → 0,5/1 điểm theo tiêu chí 2.5; các phần khác chấm riêng "
+        "(cần xác nhận khi tự chấm)."
+    )
+    assert estimate("trễ 2 báo cáo", by_code["2.5"]) is None  # fits no part
+
+
 @pytest.mark.parametrize(
     ("question", "code"),
     [
