@@ -78,13 +78,19 @@ class DraftCb(CallbackData, prefix="td"):
 
 
 class TicketCb(CallbackData, prefix="tk"):
-    """Escalate, acting on ticket ``id``. Contacts: answer (``ans``), confirm (``ok``) or
-    rewrite (``rw``) the answer, reassign (``mv``), ask for more information (``inf``), open
-    the attachment (``f``). Officers: resolved (``res``), follow-up (``fu``), add the
-    information asked (``add``)."""
+    """Escalate, acting on ticket ``id``. Contacts: open it from /phieu (``v``), answer
+    (``ans``), confirm (``ok``) or rewrite (``rw``) the answer, reassign (``mv``), ask for
+    more information (``inf``), open the attachment (``f``). Officers: resolved (``res``),
+    follow-up (``fu``), add the information asked (``add``)."""
 
     action: str
     id: int
+
+
+class TicketPageCb(CallbackData, prefix="tp"):
+    """Escalate: page ``page`` of the contact's open tickets (/phieu)."""
+
+    page: int = 0
 
 
 class MoveCb(CallbackData, prefix="tm"):

@@ -27,9 +27,11 @@ from bot.services.tickets import TicketForbidden, TicketWrongState, Viewer
 from bot.settings import Settings
 from criteria.loader import Catalogue
 from handlers import texts
-from handlers.callbacks import AskCb, DraftCb, MoveCb, RulingCb, TicketCb
+from handlers.callbacks import AskCb, DraftCb, MoveCb, RulingCb, TicketCb, TicketPageCb
 from handlers.filters import CONTACTS, COORDINATORS, STAFF, RoleFilter
 from handlers.keyboards import InlineKeyboardBuilder
+from handlers.notices import contact_keyboard
+from handlers.notices import contact_text as ticket_text
 from handlers.notices import dept_name as _dept_name
 from handlers.notices import markup_of as _markup
 from handlers.notices import to_contacts as _to_contacts
@@ -505,6 +507,47 @@ async def officer_reply_expected(message: Message) -> None:
 # --- /phieu ---------------------------------------------------------------------------------
 
 
+CONTACT_PAGE = 8
+
+
+async def _contact_page(
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    catalogue: Catalogue,
+    clock: Clock,
+    page: int,
+) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """One page of the open tickets, each a button opening it; None if ``page`` is gone."""
+    department = None if role is Role.ADMIN else (person.department if person else None)
+    rows = await tickets.open_for_department(session, department, limit=500)
+    await session.commit()
+    pages = max(1, -(-len(rows) // CONTACT_PAGE))
+    if not 0 <= page < pages:
+        return None
+    now = clock.now()
+    kb = InlineKeyboardBuilder()
+    items = []
+    for t in rows[page * CONTACT_PAGE : (page + 1) * CONTACT_PAGE]:
+        unit = t.unit.name if t.unit is not None else tt.NO_UNIT
+        ago = tt.age(now - t.created_at)
+        items.append((t.id, unit, t.question, ago, t.awaiting_info))
+        kb.button(
+            text=tt.ticket_button(t.id, unit, ago), callback_data=TicketCb(action="v", id=t.id)
+        )
+    nav = 0
+    if page > 0:
+        kb.button(text="◀", callback_data=TicketPageCb(page=page - 1))
+        nav += 1
+    if page < pages - 1:
+        kb.button(text="▶", callback_data=TicketPageCb(page=page + 1))
+        nav += 1
+    kb.adjust(*([1] * len(items)), *([nav] if nav else []))
+    name = tt.ALL_DEPARTMENTS if department is None else _dept_name(catalogue, department)
+    text = tt.contact_list(name, items, len(rows), page, pages)
+    return text, kb.as_markup() if items else None
+
+
 @contact_router.message(Command("phieu"))
 async def contact_list(
     message: Message,
@@ -514,22 +557,28 @@ async def contact_list(
     catalogue: Catalogue,
     clock: Clock,
 ) -> None:
-    department = None if role is Role.ADMIN else (person.department if person else None)
-    rows = await tickets.open_for_department(session, department)
-    now = clock.now()
-    items = [
-        (
-            t.id,
-            t.unit.name if t.unit is not None else "—",
-            t.question,
-            tt.age(now - t.created_at),
-            t.awaiting_info,
-        )
-        for t in rows
-    ]
-    await session.commit()
-    name = tt.ALL_DEPARTMENTS if department is None else _dept_name(catalogue, department)
-    await message.answer(tt.contact_list(name, items))
+    shown = await _contact_page(session, person, role, catalogue, clock, 0)
+    if shown is not None:  # page 0 always exists
+        await message.answer(shown[0], reply_markup=shown[1])
+
+
+@contact_router.callback_query(TicketPageCb.filter())
+async def contact_list_page(
+    query: CallbackQuery,
+    callback_data: TicketPageCb,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    catalogue: Catalogue,
+    clock: Clock,
+) -> None:
+    message = _message(query)
+    shown = await _contact_page(session, person, role, catalogue, clock, callback_data.page)
+    if message is None or shown is None:
+        await _alert(query, tt.LIST_PAGE_GONE)
+        return
+    await query.answer()
+    await message.answer(shown[0], reply_markup=shown[1])
 
 
 @router.message(Command("phieu"))
@@ -551,7 +600,7 @@ async def officer_list(
 
 
 @contact_router.callback_query(
-    TicketCb.filter(F.action.in_({"ans", "inf", "mv", "f", "ok", "rw"}))
+    TicketCb.filter(F.action.in_({"v", "ans", "inf", "mv", "f", "ok", "rw"}))
 )
 async def contact_action(
     query: CallbackQuery,
@@ -591,6 +640,14 @@ async def contact_action(
         return
     if status != tickets.OPEN:
         await _alert(query, tt.NOT_OPEN)
+        return
+    if action == "v":  # opened from /phieu: the card with its answer/ask/reassign buttons
+        await query.answer()
+        header = tt.AWAITING_HEADER if ticket.awaiting_info else tt.OPEN_HEADER
+        await message.answer(
+            ticket_text(ticket, catalogue, header, tz=settings.tz),
+            reply_markup=contact_keyboard(ticket).as_markup(),
+        )
         return
     if action == "ok":
         await _confirm_answer(

@@ -244,20 +244,38 @@ NOT_YOURS = "Phiếu này không thuộc Sở của bạn."
 NO_ATTACHMENT = "Phiếu này không có tệp đính kèm."
 
 
-def contact_list(department: str, items: list[tuple[int, str, str, str, bool]]) -> str:
-    """``items``: (id, unit, question, age, awaiting the officer), oldest first."""
+def contact_list(
+    department: str,
+    items: list[tuple[int, str, str, str, bool]],
+    total: int,
+    page: int = 0,
+    pages: int = 1,
+) -> str:
+    """``items``: (id, unit, question, age, awaiting the officer) of this page, oldest first."""
     if not items:
         return f"📭 {escape(department)} không còn phiếu nào chờ trả lời."
-    lines = [f"📋 <b>Phiếu chờ trả lời — {escape(department)}</b> (cũ nhất trước)", ""]
+    head = f"📋 <b>Phiếu chờ trả lời — {escape(department)}</b>: {total} phiếu, cũ nhất trước."
+    if pages > 1:
+        head += f" Trang {page + 1}/{pages}."
+    lines = [head, ""]
     for ticket_id, unit, question, ago, awaiting in items:
         wait = " · <i>chờ cán bộ bổ sung</i>" if awaiting else ""
         lines.append(
             f"<b>{number(ticket_id)}</b> · {escape(unit)} · {ago} trước{wait}\n"
             f"   {escape(short(question))}"
         )
+    lines += ["", "Bấm vào một phiếu để trả lời, hỏi thêm hoặc chuyển Sở khác."]
     return "\n".join(lines)
 
 
+def ticket_button(ticket_id: int, unit: str, ago: str) -> str:
+    return f"{number(ticket_id)} · {short(unit, 30)} · {ago} trước"
+
+
+NO_UNIT = "chưa đăng ký đơn vị"
+OPEN_HEADER = "📋 <b>Câu hỏi chờ {dept} trả lời</b>"
+AWAITING_HEADER = "⏳ <b>Câu hỏi chờ cán bộ bổ sung</b> ({dept})"
+LIST_PAGE_GONE = "Trang này không còn. Gõ /phieu để xem lại danh sách."
 ALL_DEPARTMENTS = "tất cả các Sở"
 
 
