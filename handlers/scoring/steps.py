@@ -262,6 +262,14 @@ async def _show(
     """Show the current step (as the FSM says) with the progress line."""
     current = await state.get_state() or str(ScoringFlow.waiting_choice.state)
     data = await state.get_data()
+    if current == ScoringFlow.waiting_confirmation.state and not data.get("pending"):
+        # The data and the state are two storage writes: a process killed between them
+        # (after "Đã lưu" cleared the pending answer) leaves the confirmation without its
+        # answer. The answer is saved; ask for it again rather than fail on every resume.
+        node = svc.criterion(cset, data.get("code") or "")
+        target = _input_state(_rule_at(node, int(data.get("part") or 0)))
+        await _set(state, target, pending=None)
+        current = str(target.state)
     loaded = await _load(session, scope, cset)
     text, markup = _view(current, cset, scope, loaded, data)
     await send_long(message, f"{prefix}\n\n{text}" if prefix else text, markup)
