@@ -47,8 +47,10 @@ from criteria.schema import (
     YesNoRule,
 )
 from criteria.scoring import format_points
+from knowledge.chat import Message, read_message
+from knowledge.lexicon import Key, Lexicon, default_lexicon
 from knowledge.schema import Entry
-from knowledge.text import Analyzed, analyze, find_codes, is_stopword
+from knowledge.text import analyze, find_codes, fold, is_stopword
 
 Decision = Literal["answer", "clarify", "none"]
 Kind = Literal["entry", "criterion"]
@@ -71,6 +73,8 @@ ANSWER_MIN = 62.0  # confident enough to answer alone
 ANSWER_MARGIN = 6.0  # ... and this far above the runner-up that concerns other criteria
 CLARIFY_MIN = 45.0  # below this nothing fits
 COVERAGE_MIN = 0.5  # share of the query's topic (idf mass) that must be known words
+RULING_MIN = 50.0  # a province's ruling this close to the question is shown first ...
+RULING_MARGIN = 8.0  # ... when it scores at most this far below the best match
 
 # Re-ranking: weights of the features (they sum to 1).
 _W_QCOV = 0.30  # idf-weighted share of the query's topic words found in the text
@@ -78,6 +82,20 @@ _W_TCOV = 0.12  # ... found anywhere in the texts of the same entry or criterion
 _W_DCOV = 0.18  # idf-weighted share of the text's words found in the query
 _W_PAIR = 0.15  # share of the query's word pairs found in the text
 _W_FUZZ = 0.25  # rapidfuzz token_set_ratio and token_sort_ratio
+
+_UNKNOWN = 0.6  # an unknown word's share of the query's topic, relative to a known rare word
+
+# Everyday words that say nothing about the topic of a question about the criteria, although
+# the index may not know them: they neither choose candidates nor count as unknown.
+_NEUTRAL = frozenset(
+    fold(w)
+    for w in """
+    bên em mình tôi anh chị nay năm hiện đang đã vừa mới rồi xong làm cái mấy vụ phần mục việc
+    như vậy thế đó kia này nọ lắm quá rất hơi thấy coi xem biết hiểu rõ chắc nghĩ tưởng thôi
+    luôn lun nữa vẫn cứ chỉ toàn hết cả mọi từng nhiều ít bao giờ lúc hôm qua mai tuần
+    tháng ngày đâu nào đấy được bị hả nhỉ chứ mà với cùng sang qua lên xuống vào ra đi về
+    """.split()
+)
 
 _BM25_K1 = 1.2
 _BM25_B = 0.75
@@ -134,6 +152,27 @@ class SearchResult:
 
 
 @dataclass(slots=True)
+class _Query:
+    """A question's topic words: weight (ask or context), credit (known, typo-fixed,
+    unknown), whether they count in the topic's mass, and word segments for pairs."""
+
+    accents: bool
+    weight: dict[str, float] = field(default_factory=dict)
+    credit: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, bool] = field(default_factory=dict)
+    ask_words: dict[str, bool] = field(default_factory=dict)
+    accented: dict[str, str] = field(default_factory=dict)
+    segments: list[list[str]] = field(default_factory=list)
+    foreign: float = 0.0  # mass of words of topics the bot does not cover
+
+    def add(self, word: str, weight: float, ask: bool, *, counts: bool) -> None:
+        self.weight[word] = max(self.weight.get(word, 0.0), weight)
+        self.counts[word] = self.counts.get(word, False) or counts
+        if ask:
+            self.ask_words[word] = True
+
+
+@dataclass(slots=True)
 class _Target:
     kind: Kind
     key: str  # entry id or criterion code
@@ -143,6 +182,7 @@ class _Target:
     escalate: bool
     source: str | None
     weight: float = 1.0
+    ruling: bool = False  # an approved answer of the province, given through the bot
     docs: list[int] = field(default_factory=list)
     bag: str = ""  # all its texts' folded words, space separated, for coverage checks
 
@@ -189,6 +229,7 @@ class SearchIndex:
         self._criteria: dict[str, Criterion] = {}
         self._criterion_target: dict[str, int] = {}
         self._by_code: dict[str, list[str]] = {}
+        self._lexicon = Lexicon()
 
     # ------------------------------------------------------------------ building
 
@@ -199,20 +240,26 @@ class SearchIndex:
         sets: Sequence[CriteriaSet],
         *,
         extra: Iterable[Entry] = (),
+        lexicon: Lexicon | None = None,
     ) -> SearchIndex:
         """Index every criterion of ``sets``, then ``entries`` and ``extra`` (e.g. approved
         rulings kept in the database). A code present in several sets is taken from the first
         set that has it; a repeated entry id keeps its first entry."""
         index = cls()
+        index._lexicon = lexicon if lexicon is not None else default_lexicon()
         for cset in sets:
             parents = cset.by_code()
             for crit in cset.walk():
                 if crit.code not in index._criteria:
                     parent = parents.get(crit.code.rsplit(".", 1)[0]) if "." in crit.code else None
                     index._add_criterion(cset, crit, parent)
-        for entry in [*entries, *extra]:
+        for entry in entries:
             if entry.id not in index._entries:
                 index._add_entry(entry)
+        for entry in extra:
+            if entry.id not in index._entries:
+                index._add_entry(entry)
+                index._targets[-1].ruling = True
         index._finish()
         return index
 
@@ -368,13 +415,45 @@ class SearchIndex:
     def search(self, query: str, top: int = 3) -> SearchResult:
         """Rank entries and criteria for ``query`` and decide answer, clarify or none."""
         top = max(top, 1)
-        codes = [c for c in find_codes(query) if c in self._criteria]
-        an = analyze(query)
-        scored = self._rank(an)
+        named = find_codes(query)
+        codes = [c for c in named if c in self._criteria]
+        q = self._query(read_message(query))
+        scored = self._rulings_first(self._rank(q), codes)
         if codes:
             return self._code_result(query, codes, scored, top)
-        if not scored:
+        if named or not scored:
+            # A code that this set does not have ("tc 3.7.2"): nothing to answer with.
             return SearchResult(query, "none", [])
+        return self._decide(query, q, scored, top)
+
+    def _rulings_first(
+        self, scored: list[tuple[int, float, float]], codes: list[str]
+    ) -> list[tuple[int, float, float]]:
+        """Move an approved ruling that closely matches the question before the rest: the
+        province's own answer beats the generic card. With codes named, only a ruling on one
+        of them qualifies; without, one on the same topic as the best match, nearly as good."""
+        if not scored:
+            return scored
+        top_s = scored[0][1]
+        for i, (t, s, cov) in enumerate(scored):
+            tg = self._targets[t]
+            if not tg.ruling or s < RULING_MIN:
+                continue
+            if codes:
+                fits = any(_related_codes(c, x) for c in codes for x in tg.codes)
+            else:
+                fits = s >= top_s - RULING_MARGIN and (
+                    i == 0 or self._same_topic(scored[0][0], t) or s >= top_s
+                )
+            if fits:
+                if i == 0:
+                    return scored
+                return [(t, max(s, top_s), cov), *scored[:i], *scored[i + 1 :]]
+        return scored
+
+    def _decide(
+        self, query: str, q: _Query, scored: list[tuple[int, float, float]], top: int
+    ) -> SearchResult:
         best_t, best_s, best_cov = scored[0]
         if best_s < CLARIFY_MIN or best_cov < COVERAGE_MIN:
             return SearchResult(query, "none", [])
@@ -388,6 +467,10 @@ class SearchIndex:
         self, query: str, codes: list[str], scored: list[tuple[int, float, float]], top: int
     ) -> SearchResult:
         hits: list[Hit] = []
+        if scored and self._targets[scored[0][0]].ruling and scored[0][1] >= RULING_MIN:
+            tg = self._targets[scored[0][0]]
+            if any(_related_codes(c, x) for c in codes for x in tg.codes):
+                hits.append(self._hit(scored[0][0], scored[0][1]))
         for code in codes:
             hit = self.criterion_hit(code)
             if hit is not None:
@@ -430,44 +513,99 @@ class SearchIndex:
             source=tg.source,
         )
 
-    def _query_terms(self, an: Analyzed) -> tuple[list[str], dict[str, float]]:
-        """Topic words of the query (typos corrected towards known words) and their credit."""
-        words: list[str] = []
-        credit: dict[str, float] = {}
-        for f, a in zip(an.folded, an.accented, strict=True):
-            if is_stopword(f, a) or _is_code_token(f) or f == "tc":
+    def _query(self, msg: Message) -> _Query:
+        """The topic words of a chat message with their weights, after the lexicon."""
+        q = _Query(accents=msg.accents)
+        toks = msg.tokens
+        lex = self._lexicon
+        n = len(toks)
+        covered = [False] * n  # said in everyday words: the criteria's words stand in
+        foreign = [False] * n
+        expansions: list[tuple[Key, float, bool]] = []
+        if lex.max_len:
+            folded = [t.folded for t in toks]
+            starts = lex.starts()
+            i = 0
+            while i < n:
+                if folded[i] not in starts:
+                    i += 1
+                    continue
+                for size in range(min(lex.max_len, n - i), 0, -1):
+                    key = tuple(folded[i : i + size])
+                    weight = max(t.weight for t in toks[i : i + size])
+                    if key in lex.off_topic:
+                        for j in range(i, i + size):
+                            foreign[j] = True
+                        q.foreign += weight * self._max_idf
+                        break
+                    means = lex.synonyms.get(key)
+                    if means is not None:
+                        for j in range(i, i + size):
+                            covered[j] = True
+                        expansions.append((means, weight, toks[i].ask))
+                        break
+                else:
+                    i += 1
+                    continue
+                i += size
+        segment: list[str] = []
+        segments: list[list[str]] = [segment]
+        for k, tok in enumerate(toks):
+            f, a = tok.folded, tok.accented
+            if foreign[k] or is_stopword(f, a) or _is_code_token(f) or f == "tc":
+                if foreign[k] and segment:
+                    segment = []
+                    segments.append(segment)
                 continue
-            if f in self._df:
-                # Accents typed but never seen on this word here: a different word that folds
-                # the same (đá vs đã), worth half.
-                c = 1.0 if (a == f or a in self._accented_vocab) else 0.5
-                words.append(f)
-                credit[f] = max(credit.get(f, 0.0), c)
+            word = self._known_form(f, a, q)
+            if word is None:
                 continue
-            fixed = None
-            if len(f) >= 5 and self._vocab_long and not any(ch.isdigit() for ch in f):
-                found = process.extractOne(
-                    f, self._vocab_long, scorer=OSA.distance, score_cutoff=1
-                )
-                fixed = found[0] if found else None
-            if fixed is not None:
-                words.append(fixed)
-                credit[fixed] = max(credit.get(fixed, 0.0), 0.7)
-            elif not f[0].isdigit():
-                words.append(f)
-                credit[f] = 0.0
-            # An unknown number (a figure, a date) says nothing about the topic: ignored.
-        return words, credit
+            q.add(word, tok.weight, tok.ask, counts=not covered[k] and f not in _NEUTRAL)
+            if word == f:
+                q.accented.setdefault(f, a)
+            segment.append(word)
+        for means, weight, ask in expansions:
+            segment = []
+            segments.append(segment)
+            for w in means:
+                if w in self._df and not is_stopword(w, w):
+                    q.add(w, weight, ask, counts=True)
+                    q.credit[w] = max(q.credit.get(w, 0.0), 1.0)
+                    segment.append(w)
+        q.segments = [s for s in segments if s]
+        return q
 
-    def _rank(self, an: Analyzed) -> list[tuple[int, float, float]]:
+    def _known_form(self, f: str, a: str, q: _Query) -> str | None:
+        """The index's form of a query word (typos corrected), recording its credit."""
+        if f in self._df:
+            # Accents typed but never seen on this word here: a different word that folds
+            # the same (đá vs đã), worth half.
+            c = 1.0 if (a == f or a in self._accented_vocab) else 0.5
+            q.credit[f] = max(q.credit.get(f, 0.0), c)
+            return f
+        if any(ch.isdigit() for ch in f):
+            return None  # an unknown number (a figure, a date) says nothing about the topic
+        fixed = None
+        if len(f) >= 5 and self._vocab_long:
+            found = process.extractOne(f, self._vocab_long, scorer=OSA.distance, score_cutoff=1)
+            fixed = found[0] if found else None
+        if fixed is not None:
+            q.credit[fixed] = max(q.credit.get(fixed, 0.0), 0.7)
+            return fixed
+        q.credit.setdefault(f, 0.0)
+        return f
+
+    def _rank(self, q: _Query) -> list[tuple[int, float, float]]:
         """(target, score 0–100, query coverage) best first, one row per target."""
-        words, credit = self._query_terms(an)
+        words = [w for seg in q.segments for w in seg]
         if not words:
             return []
         uniq = list(dict.fromkeys(words))
         idf = self._idf
+        credit = q.credit
+        all_pairs = list(dict.fromkeys(p for seg in q.segments for p in _pairs(seg)))
+        pairs = [p for p in all_pairs if p in self._df]
         known = [w for w in uniq if credit[w] > 0]
-        pairs = [p for p in dict.fromkeys(_pairs(words)) if p in self._df]
         terms = sorted([*known, *pairs], key=lambda x: self._df[x])
         common = _COMMON_SHARE * len(self._targets)
         acc: dict[int, float] = {}
@@ -483,7 +621,11 @@ class SearchIndex:
                 take = max(left, _POSTINGS_PER_TERM)
                 ids, ws = ids[:take], ws[:take]
             left -= len(ids)
-            scale = credit.get(term, 1.0)
+            if " " in term:
+                a, b = term.split(" ", 1)
+                scale = min(q.weight[a], q.weight[b])
+            else:
+                scale = credit[term] * q.weight[term]
             if not acc:
                 acc = dict(zip(ids, ws, strict=True))
                 if scale != 1.0:
@@ -496,16 +638,17 @@ class SearchIndex:
             return []
         cands = heapq.nlargest(_CANDIDATES, acc, key=acc.__getitem__)
 
-        q_w = {w: idf.get(w, self._max_idf) * credit[w] for w in uniq}
-        q_idf = {w: idf.get(w, self._max_idf) for w in uniq}
-        q_mass = sum(q_idf.values()) or 1.0
+        max_idf = self._max_idf
+        q_w = {w: idf.get(w, max_idf) * credit[w] * q.weight[w] for w in uniq}
+        q_idf = {
+            w: idf.get(w, max_idf) * q.weight[w] * (1.0 if credit[w] > 0 else _UNKNOWN)
+            for w in uniq
+        }
+        q_mass = sum(q_idf[w] for w in uniq if q.counts.get(w)) + q.foreign or 1.0
         q_text = " ".join(words)
-        q_acc: dict[str, str] = {}
-        if an.accents:
-            for f, a in zip(an.folded, an.accented, strict=True):
-                q_acc.setdefault(f, a)
+        q_acc: dict[str, str] = q.accented if q.accents else {}
         q_pads = [(w, f" {w} ") for w in uniq]
-        p_pads = [f" {p} " for p in dict.fromkeys(_pairs(words))]
+        p_pads = [f" {p} " for p in all_pairs]
         n_pairs = len(p_pads)
         rows: list[tuple[float, int, float, float]] = []  # cheap score, doc, q_cov, factor
         docs = self._docs
@@ -516,7 +659,7 @@ class SearchIndex:
             if not present:
                 continue
             # The query's topic covered anywhere in the target (question, phrasings, answer).
-            t_cov = sum(x[1] for x in present) / q_mass
+            t_cov = min(sum(x[1] for x in present) / q_mass, 1.0)
             base = _W_TCOV * t_cov
             factor = tg.weight
             for d in tg.docs:

@@ -1,0 +1,246 @@
+"""Reading a chat message the way an officer writes it: greeting, situation, the actual ask.
+
+Officers write in Zalo/Telegram groups: "Dạ em chào anh chị ạ. Em ở Phòng Tư pháp, năm nay bên
+em có 2 hồ sơ trễ hạn. Cho em hỏi tỷ lệ đúng hạn tính thế nào ạ?". For search, such a message
+has three parts:
+
+* **fillers** — greetings, politeness and chat particles (dạ, ạ, ơi, a/c, mn, cho em hỏi…):
+  no topic at all, dropped;
+* **the situation** — the sentences that tell what happened: context, weighed less;
+* **the ask** — the sentence(s) with the question: weighed fully.
+
+Numbers, dates, percentages and counts are quantities, not topic words: they are kept aside
+(:mod:`knowledge.figures` reads their values) and never count as unknown words.
+
+:func:`read_message` returns the message's tokens with a weight each; :mod:`knowledge.search`
+uses the weights both to choose candidates and to decide whether the question is in scope.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from knowledge.text import analyze, fold
+
+__all__ = ["ASK_WEIGHT", "CONTEXT_WEIGHT", "Message", "Token", "read_message"]
+
+ASK_WEIGHT = 1.0
+CONTEXT_WEIGHT = 1.0
+
+# Invisible characters typed or pasted on phones.
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+# "a/c" (anh/chị) and "A/C" would otherwise split into two one-letter words.
+_SLASH_FILLER_RE = re.compile(r"(?<!\w)[aA]\s*/\s*[cC](?!\w)")
+
+# Sentence ends: . ? ! ; or a line break, followed by space. "1.250" and "3.4.1" have no space
+# after the dot, so numbers and codes stay whole.
+_SENTENCE_RE = re.compile(r"(?<=[?!;…])\s*|(?<=[.])\s+|\n+|(?<=[:])\s+(?=\S)")
+
+# Greeting and politeness phrases (folded, matched as whole token runs); longest first.
+_FILLER_PHRASES: tuple[str, ...] = tuple(
+    sorted(
+        {
+            "da em chao anh chi",
+            "em chao anh chi",
+            "em chao ca anh chi",
+            "em chao cac anh chi",
+            "chao anh chi",
+            "chao ca anh chi",
+            "chao cac anh chi",
+            "chao moi nguoi",
+            "chao ca nha",
+            "chao ca nhom",
+            "chao nhom",
+            "xin chao",
+            "chao ad",
+            "chao admin",
+            "anh chi oi",
+            "cac anh chi",
+            "anh chi",
+            "moi nguoi oi",
+            "moi nguoi",
+            "ca nha oi",
+            "ca nha",
+            "trong nhom",
+            "cho em hoi",
+            "cho e hoi",
+            "cho minh hoi",
+            "cho toi hoi",
+            "cho hoi",
+            "em xin hoi",
+            "xin hoi",
+            "em muon hoi",
+            "minh muon hoi",
+            "em hoi",
+            "hoi chut",
+            "hoi xiu",
+            "hoi ti",
+            "voi a",
+            "nhe a",
+            "a a",
+            "giup em",
+            "giup minh",
+            "nho anh chi",
+            "em cam on",
+            "cam on",
+            "thanks",
+            "tks",
+        },
+        key=lambda p: -len(p.split()),
+    )
+)
+# Single-token fillers: dropped when typed without accents or with one of these accents
+# (so "hội" in "hội đồng" is not taken for "hỏi", nor "đa" for "dạ").
+_FILLER_ACCENTED = frozenset(
+    """
+    dạ ạ à ơi nhé nha hả hen nè hì hihi haha z v vậy ad admin mn mng ac xíu chút tí chào hỏi
+    ừ ok oke
+    """.split()
+)
+_FILLER_TOKENS = frozenset(fold(w) for w in _FILLER_ACCENTED) | {"a", "ak", "ah", "uh", "um"}
+
+# Words that make a sentence a question.
+_ASK_MARKERS: tuple[str, ...] = (
+    "khong",
+    "chua",
+    "the nao",
+    "nhu the nao",
+    "ra sao",
+    "sao",
+    "bao nhieu",
+    "may",
+    "gi",
+    "nao",
+    "hay",
+    "o dau",
+    "khi nao",
+    "ai",
+    "duoc khong",
+    "co phai",
+    "dung khong",
+    "hoi",
+    "phai",
+    "can",
+)
+_ASK_LEADS = ("cho em hoi", "cho e hoi", "cho minh hoi", "cho hoi", "xin hoi", "em hoi", "vay")
+
+# Quantities: percentages, ratios, dates, plain numbers (Vietnamese and English separators).
+_QUANTITY_RE = re.compile(
+    r"\d+(?:[.,]\d+)*\s*%"  # 97,6 % / 97.6%
+    r"|\d{1,2}/\d{1,2}/\d{2,4}"  # 20/12/2020
+    r"|\d+\s*/\s*\d+"  # 45/50, 6/2022
+    r"|\d+(?:[.,]\d+)*"  # 1.250 / 2,5 / 42
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One content token of the message with its weight (ask, context or filler)."""
+
+    folded: str
+    accented: str
+    weight: float
+    ask: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A chat message split into its ask and situation, as weighted tokens."""
+
+    text: str
+    ask: str
+    context: str
+    tokens: tuple[Token, ...]
+    quantities: tuple[str, ...]
+    accents: bool
+
+    @property
+    def has_words(self) -> bool:
+        return any(t.weight > 0 for t in self.tokens)
+
+
+def _clean(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE_RE.sub("", text)
+    text = _SLASH_FILLER_RE.sub(" anh chị ", text)
+    return text.replace("\u00a0", " ")
+
+
+def _sentences(text: str) -> list[str]:
+    parts = [p.strip() for p in _SENTENCE_RE.split(text)]
+    return [p for p in parts if p and any(ch.isalnum() for ch in p)]
+
+
+def _is_ask(sentence: str) -> bool:
+    if "?" in sentence:
+        return True
+    words = re.findall(r"\w+", fold(sentence.casefold()))
+    joined = f" {' '.join(words)} "
+    return any(f" {m} " in joined for m in _ASK_MARKERS) or any(
+        f" {m} " in joined for m in ("ko", "k", "hok", "ntn", "bn", "j", "khum")
+    )
+
+
+@lru_cache(maxsize=4096)
+def _filler_mask(folded: tuple[str, ...]) -> tuple[bool, ...]:
+    mask = [False] * len(folded)
+    n = len(folded)
+    i = 0
+    while i < n:
+        for phrase in _FILLER_PHRASES:
+            words = phrase.split()
+            k = len(words)
+            if tuple(folded[i : i + k]) == tuple(words):
+                for j in range(i, i + k):
+                    mask[j] = True
+                i += k
+                break
+        else:
+            i += 1
+    return tuple(mask)
+
+
+def read_message(text: str) -> Message:
+    """Split ``text`` into fillers, situation and ask; weight its content tokens."""
+    text = _clean(text)
+    sentences = _sentences(text) or [text]
+    asks = [i for i, s in enumerate(sentences) if _is_ask(s)]
+    if len(sentences) == 1 or not asks:
+        ask_idx = set(range(len(sentences)))
+    else:
+        # The ask is the last question-like sentence, with a short lead-in before it when that
+        # sentence only says "cho em hỏi" ("Cho em hỏi: …").
+        ask_idx = {asks[-1]}
+        for i in asks[:-1]:
+            if i >= asks[-1] - 1:
+                ask_idx.add(i)
+    tokens: list[Token] = []
+    quantities: list[str] = []
+    ask_parts: list[str] = []
+    ctx_parts: list[str] = []
+    accents = False
+    for i, sentence in enumerate(sentences):
+        is_ask = i in ask_idx
+        quantities.extend(m.group(0) for m in _QUANTITY_RE.finditer(sentence))
+        an = analyze(sentence)
+        accents = accents or an.accents
+        mask = _filler_mask(an.folded)
+        kept: list[str] = []
+        for f, a, filler in zip(an.folded, an.accented, mask, strict=True):
+            if filler or (f in _FILLER_TOKENS and (a == f or a in _FILLER_ACCENTED)):
+                continue
+            tokens.append(Token(f, a, ASK_WEIGHT if is_ask else CONTEXT_WEIGHT, is_ask))
+            kept.append(a)
+        (ask_parts if is_ask else ctx_parts).append(" ".join(kept))
+    return Message(
+        text=text,
+        ask=" ".join(p for p in ask_parts if p),
+        context=" ".join(p for p in ctx_parts if p),
+        tokens=tuple(tokens),
+        quantities=tuple(quantities),
+        accents=accents,
+    )

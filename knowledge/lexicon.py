@@ -1,0 +1,172 @@
+"""The lexicon: officers' everyday words linked to the criteria's words, and the neighbouring
+topics the bot does not cover.
+
+``knowledge/lexicon.yaml`` (see docs/DATA.md)::
+
+    synonyms:
+      - means: tỷ lệ hồ sơ giải quyết đúng hạn     # words of the criteria / entries
+        say: [hồ sơ trễ hẹn, hồ sơ quá hạn]        # what officers say instead
+    out_of_scope:
+      - topic: Tiền lương, phụ cấp
+        words: [lương cơ sở, nâng lương, phụ cấp]
+
+Search adds the ``means`` words to a question that says one of the ``say`` phrases, and counts
+an ``out_of_scope`` word in a question as evidence that it is about something else.
+Phrases are compared on folded tokens (:func:`knowledge.text.analyze`), so accents, case and
+abbreviations do not matter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from criteria.errors import DataError, DataIssue
+from criteria.yamlsource import YamlDoc, read_yaml, validate_model
+from knowledge.text import analyze
+
+DEFAULT_LEXICON = Path(__file__).resolve().parent / "lexicon.yaml"
+
+Phrase = Annotated[str, Field(min_length=1, max_length=120)]
+
+
+class SynonymGroup(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    means: Phrase
+    say: tuple[Phrase, ...] = Field(min_length=1)
+
+
+class OffTopic(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    topic: Phrase
+    words: tuple[Phrase, ...] = Field(min_length=1)
+
+
+class LexiconFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    synonyms: tuple[SynonymGroup, ...] = ()
+    out_of_scope: tuple[OffTopic, ...] = ()
+
+
+Key = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Phrases as folded token tuples: everyday phrase → criteria words; off-topic phrases."""
+
+    synonyms: dict[Key, Key] = field(default_factory=dict)
+    off_topic: dict[Key, str] = field(default_factory=dict)
+
+    @property
+    def max_len(self) -> int:
+        return max((len(k) for k in (*self.synonyms, *self.off_topic)), default=0)
+
+    def starts(self) -> frozenset[str]:
+        return frozenset(k[0] for k in (*self.synonyms, *self.off_topic))
+
+
+def phrase_key(text: str) -> Key:
+    """The folded tokens of ``text`` as analysed for search."""
+    return analyze(text).folded
+
+
+def load_lexicon(
+    path: Path | None = None, vocabulary: Iterable[str] | None = None
+) -> tuple[Lexicon | None, list[DataIssue]]:
+    """Read and check ``path``; with ``vocabulary`` (folded words of the criteria and entries)
+    also check that every ``means`` phrase can be found there."""
+    path = path or DEFAULT_LEXICON
+    doc = read_yaml(path)
+    if doc.data is None:
+        return None, doc.issues
+    if not isinstance(doc.data, dict):
+        doc.issues.append(DataIssue(path, 1, "", "tệp từ điển phải là một khối (mapping)"))
+        return None, doc.issues
+    parsed = validate_model(doc, LexiconFile, doc.data)
+    if parsed is None:
+        return None, doc.issues
+    lexicon = _compile(doc, parsed, set(vocabulary) if vocabulary is not None else None)
+    return (None if doc.issues else lexicon), doc.issues
+
+
+def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexicon:
+    synonyms: dict[Key, Key] = {}
+    said: dict[Key, tuple[int, int]] = {}
+    off: dict[Key, str] = {}
+    for i, group in enumerate(parsed.synonyms):
+        means = phrase_key(group.means)
+        if not means:
+            doc.issues.append(doc.issue(("synonyms", i, "means"), "cụm từ không có chữ"))
+            continue
+        if vocab is not None:
+            missing = [w for w in means if w not in vocab]
+            if missing:
+                doc.issues.append(
+                    doc.issue(
+                        ("synonyms", i, "means"),
+                        "từ không có trong bộ tiêu chí và hỏi đáp: " + ", ".join(missing),
+                    )
+                )
+        for j, phrase in enumerate(group.say):
+            key = phrase_key(phrase)
+            loc = ("synonyms", i, "say", j)
+            if not key:
+                doc.issues.append(doc.issue(loc, "cụm từ không có chữ"))
+            elif key == means:
+                doc.issues.append(doc.issue(loc, "trùng với chính nghĩa của nhóm (means)"))
+            elif key in said and synonyms.get(key) != means:
+                first = said[key]
+                doc.issues.append(
+                    doc.issue(loc, f"«{phrase}» đã có ở nhóm {first[0] + 1} với nghĩa khác")
+                )
+            else:
+                said.setdefault(key, (i, j))
+                synonyms[key] = means
+    for i, topic in enumerate(parsed.out_of_scope):
+        for j, phrase in enumerate(topic.words):
+            key = phrase_key(phrase)
+            loc = ("out_of_scope", i, "words", j)
+            if not key:
+                doc.issues.append(doc.issue(loc, "cụm từ không có chữ"))
+            elif key in synonyms:
+                doc.issues.append(doc.issue(loc, f"«{phrase}» cũng là từ đồng nghĩa ở synonyms"))
+            else:
+                off[key] = topic.topic
+    return Lexicon(synonyms, off)
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    """The shipped lexicon; raises :class:`DataError` when it is invalid."""
+    lexicon, issues = load_lexicon(DEFAULT_LEXICON)
+    if lexicon is None:
+        raise DataError(issues)
+    return lexicon
+
+
+def require_lexicon(path: Path | None, vocabulary: Iterable[str] | None = None) -> Lexicon:
+    if path is None and vocabulary is None:
+        return default_lexicon()
+    lexicon, issues = load_lexicon(path, vocabulary)
+    if lexicon is None:
+        raise DataError(issues)
+    return lexicon
+
+
+__all__ = [
+    "DEFAULT_LEXICON",
+    "Lexicon",
+    "default_lexicon",
+    "load_lexicon",
+    "phrase_key",
+    "require_lexicon",
+]
