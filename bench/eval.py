@@ -46,6 +46,7 @@ from knowledge.text import fold
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_EVAL = REPO.parent / "shared" / "eval"
+DEFAULT_QUESTIONS = SHARED_EVAL / "dev-questions.yaml"
 DEFAULT_SETS = (
     SHARED_EVAL / "dev-questions.yaml",
     SHARED_EVAL / "dev-questions-2.yaml",

@@ -114,7 +114,10 @@ async def prepare(settings: Settings) -> tuple[BotData, SearchIndex]:
     """Load and check the data files and build the search index (before any network)."""
     data = await asyncio.to_thread(load_data, settings)
     index = await asyncio.to_thread(
-        SearchIndex.build, data.entries, list(data.catalogue.sets.values())
+        SearchIndex.build,
+        data.entries,
+        list(data.catalogue.sets.values()),
+        lexicon=data.lexicon,
     )
     return data, index
 

@@ -145,7 +145,9 @@ def cmd_ask(settings: Settings, question: str, as_json: bool, top_text: str) -> 
         return EXIT_USAGE
     top = min(top, MAX_TOP)
     data = load_data(settings)
-    index = SearchIndex.build(data.entries, list(data.catalogue.sets.values()))
+    index = SearchIndex.build(
+        data.entries, list(data.catalogue.sets.values()), lexicon=data.lexicon
+    )
     _utf8(sys.stdout)
     if question == "-":
         _utf8(sys.stdin)

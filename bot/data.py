@@ -17,6 +17,7 @@ from criteria.loader import (
     set_files,
 )
 from criteria.yamlsource import read_yaml
+from knowledge.lexicon import DEFAULT_LEXICON, Lexicon, load_lexicon, vocabulary
 from knowledge.loader import DEFAULT_ENTRIES_DIR, entry_files, load_entries
 from knowledge.schema import Entry
 
@@ -25,6 +26,7 @@ from knowledge.schema import Entry
 class BotData:
     catalogue: Catalogue
     entries: tuple[Entry, ...]
+    lexicon: Lexicon = field(default_factory=Lexicon)
     by_id: dict[str, Entry] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -47,7 +49,13 @@ def load_data(settings: Settings) -> BotData:
     issues = [*issues, *entry_issues]
     if catalogue is None or issues:
         raise DataError(issues)
-    return BotData(catalogue=catalogue, entries=tuple(entries))
+    lexicon, lexicon_issues = load_lexicon(
+        settings.lexicon_file or DEFAULT_LEXICON,
+        vocabulary(entries, catalogue.sets.values()),
+    )
+    if lexicon is None:
+        raise DataError(lexicon_issues)
+    return BotData(catalogue=catalogue, entries=tuple(entries), lexicon=lexicon)
 
 
 def _expand(paths: list[Path]) -> list[Path]:
@@ -72,12 +80,17 @@ def check_paths(paths: list[Path], settings: Settings) -> tuple[list[DataIssue],
         set_paths, routing, entry_paths = _paths(settings)
         catalogue, found = load_catalogue(set_paths, routing)
         known = catalogue.all_codes() if catalogue else None
-        _, entry_issues = load_entries(entry_paths, known)
-        return [*found, *entry_issues], len(set_paths) + 1 + len(entry_paths)
+        loaded, entry_issues = load_entries(entry_paths, known)
+        sets_loaded = catalogue.sets.values() if catalogue else ()
+        _, lexicon_issues = load_lexicon(
+            settings.lexicon_file or DEFAULT_LEXICON, vocabulary(loaded, sets_loaded)
+        )
+        issues = [*found, *entry_issues, *lexicon_issues]
+        return issues, len(set_paths) + 1 + len(entry_paths) + 1
 
     files = _expand(paths)
     issues: list[DataIssue] = []
-    sets, routings, entries = [], [], []
+    sets, routings, entries, lexicons = [], [], [], []
     for path in files:
         if not path.exists():
             issues.append(DataIssue(path, 0, "", "không tìm thấy tệp"))
@@ -91,9 +104,16 @@ def check_paths(paths: list[Path], settings: Settings) -> tuple[list[DataIssue],
             sets.append(path)
         elif isinstance(doc.data, dict) and "routes" in doc.data:
             routings.append(path)
+        elif isinstance(doc.data, dict) and ("synonyms" in doc.data or "out_of_scope" in doc.data):
+            lexicons.append(path)
         else:
             issues.append(
-                DataIssue(path, 1, "", "không nhận ra loại tệp (bộ tiêu chí, định tuyến, hỏi đáp)")
+                DataIssue(
+                    path,
+                    1,
+                    "",
+                    "không nhận ra loại tệp (bộ tiêu chí, định tuyến, hỏi đáp, từ điển)",
+                )
             )
     codes: set[str] = set()
     for path in sets:
@@ -101,7 +121,7 @@ def check_paths(paths: list[Path], settings: Settings) -> tuple[list[DataIssue],
         issues.extend(found)
         if cset is not None:
             codes |= {c.code for c in cset.walk()}
-    if not sets and (entries or routings):
+    if not sets and (entries or routings or lexicons):
         # Check references against the shipped sets when no set is given.
         for path in set_files(settings.criteria_dir or DEFAULT_SETS_DIR):
             cset, _ = load_set(path)
@@ -111,6 +131,13 @@ def check_paths(paths: list[Path], settings: Settings) -> tuple[list[DataIssue],
         issues.extend(load_routing(path, codes or None)[1])
     if entries:
         issues.extend(load_entries(entries, codes or None)[1])
+    if lexicons:
+        # Words are checked against the given criteria and entries, else the shipped ones.
+        set_paths, _, entry_paths = _paths(settings)
+        loaded_sets = [s for s in (load_set(p)[0] for p in sets or set_paths) if s is not None]
+        vocab = vocabulary(load_entries(entries or entry_paths, None)[0], loaded_sets)
+        for path in lexicons:
+            issues.extend(load_lexicon(path, vocab)[1])
     return issues, len(files)
 
 

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     criteria_dir: Path | None = None
     routing_file: Path | None = None
     knowledge_dir: Path | None = None
+    lexicon_file: Path | None = None
     bot_username: str = "TroLyCCHCBot"
     invite_ttl_hours: Annotated[int, Field(gt=0, le=24 * 90)] = 72
     webhook_url: str | None = None

@@ -9,9 +9,12 @@ topics the bot does not cover.
     out_of_scope:
       - topic: Tiền lương, phụ cấp
         words: [lương cơ sở, nâng lương, phụ cấp]
+    in_scope: [chấm điểm, minh chứng]   # words of the assessment itself (up to three words)
 
-Search adds the ``means`` words to a question that says one of the ``say`` phrases, and counts
-an ``out_of_scope`` word in a question as evidence that it is about something else.
+Search adds the ``means`` words to a question that says one of the ``say`` phrases, counts an
+``out_of_scope`` word in a question as evidence that it is about something else, and an
+``in_scope`` word (the assessment's own: điểm, chấm, tiêu chí, minh chứng…; up to three words) as evidence that
+it is about the criteria.
 Phrases are compared on folded tokens (:func:`knowledge.text.analyze`), so accents, case and
 abbreviations do not matter.
 """
@@ -27,7 +30,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from criteria.errors import DataError, DataIssue
+from criteria.schema import CriteriaSet
 from criteria.yamlsource import YamlDoc, read_yaml, validate_model
+from knowledge.schema import Entry
 from knowledge.text import analyze
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "lexicon.yaml"
@@ -54,6 +59,7 @@ class LexiconFile(BaseModel):
 
     synonyms: tuple[SynonymGroup, ...] = ()
     out_of_scope: tuple[OffTopic, ...] = ()
+    in_scope: tuple[Phrase, ...] = ()
 
 
 Key = tuple[str, ...]
@@ -65,6 +71,7 @@ class Lexicon:
 
     synonyms: dict[Key, Key] = field(default_factory=dict)
     off_topic: dict[Key, str] = field(default_factory=dict)
+    on_topic: frozenset[Key] = frozenset()
 
     @property
     def max_len(self) -> int:
@@ -141,7 +148,37 @@ def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexic
                 doc.issues.append(doc.issue(loc, f"«{phrase}» cũng là từ đồng nghĩa ở synonyms"))
             else:
                 off[key] = topic.topic
-    return Lexicon(synonyms, off)
+    on: set[Key] = set()
+    for i, phrase in enumerate(parsed.in_scope):
+        key = phrase_key(phrase)
+        loc = ("in_scope", i)
+        if not key:
+            doc.issues.append(doc.issue(loc, "cụm từ không có chữ"))
+        elif len(key) > 3:
+            doc.issues.append(doc.issue(loc, "tối đa ba từ"))
+        elif key in off:
+            doc.issues.append(doc.issue(loc, f"«{phrase}» cũng là từ ngoài phạm vi (out_of_scope)"))
+        else:
+            on.add(key)
+    return Lexicon(synonyms, off, frozenset(on))
+
+
+def vocabulary(entries: Iterable[Entry], sets: Iterable[CriteriaSet]) -> set[str]:
+    """The folded words search knows: those of the entries and of the criteria cards."""
+    from knowledge.search import rule_text
+
+    texts: list[str] = []
+    for e in entries:
+        texts += [e.question, *e.alternatives, e.answer]
+    for cset in sets:
+        for c in cset.walk():
+            texts += [c.title, rule_text(c), *c.evidence, c.notes or ""]
+            if c.not_applicable is not None and c.not_applicable.note:
+                texts.append(c.not_applicable.note)
+    words: set[str] = set()
+    for text in texts:
+        words.update(analyze(text).folded)
+    return words
 
 
 @lru_cache(maxsize=1)
@@ -169,4 +206,5 @@ __all__ = [
     "load_lexicon",
     "phrase_key",
     "require_lexicon",
+    "vocabulary",
 ]

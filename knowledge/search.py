@@ -23,14 +23,18 @@ A criterion code in the query ("tiêu chí 3.4.1", "tc 3.4") answers with that c
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 from array import array
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
+from functools import lru_cache
+from itertools import count, pairwise
 from typing import Any, Literal
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -50,7 +54,14 @@ from criteria.scoring import format_points
 from knowledge.chat import Message, read_message
 from knowledge.lexicon import Key, Lexicon, default_lexicon
 from knowledge.schema import Entry
-from knowledge.text import analyze, find_codes, fold, is_stopword
+from knowledge.text import (
+    STOPWORDS,
+    STOPWORDS_ACCENTED,
+    analyze,
+    find_codes,
+    fold,
+    is_stopword,
+)
 
 Decision = Literal["answer", "clarify", "none"]
 Kind = Literal["entry", "criterion"]
@@ -68,11 +79,14 @@ _W_CONTEXT = 0.95
 _W_DETAIL = 0.85
 _W_GROUP = 0.85  # areas and criteria groups: generic titles, a leaf or an entry is better
 
-# Calibration (0–100 scale of the final score).
-ANSWER_MIN = 62.0  # confident enough to answer alone
-ANSWER_MARGIN = 6.0  # ... and this far above the runner-up that concerns other criteria
-CLARIFY_MIN = 45.0  # below this nothing fits
-COVERAGE_MIN = 0.5  # share of the query's topic (idf mass) that must be known words
+# Calibration (0–100 scale of the final score), by ``python -m bench.calibrate`` on the tuning
+# sets (dev-questions-2 and bench/recall-questions; see README).
+ANSWER_MIN = 46.0  # confident enough to answer alone ...
+ANSWER_MARGIN = 0.0  # ... and this far above the runner-up that concerns other criteria
+CLARIFY_MIN = 20.0  # below this nothing fits
+COVERAGE_MIN = 0.48  # share of the question's topic (idf mass) the best match must cover ...
+COVERAGE_MIN_INTENT = 0.2  # ... when the question uses words of the assessment itself
+FOREIGN_COVERAGE = 0.5  # a question that asks about an off-topic word needs this much
 RULING_MIN = 50.0  # a province's ruling this close to the question is shown first ...
 RULING_MARGIN = 8.0  # ... when it scores at most this far below the best match
 
@@ -83,6 +97,7 @@ _W_DCOV = 0.18  # idf-weighted share of the text's words found in the query
 _W_PAIR = 0.15  # share of the query's word pairs found in the text
 _W_FUZZ = 0.25  # rapidfuzz token_set_ratio and token_sort_ratio
 
+_OFF_TOPIC = 2.0  # an off-topic phrase's mass, in units of the highest idf
 _UNKNOWN = 0.6  # an unknown word's share of the query's topic, relative to a known rare word
 
 # Everyday words that say nothing about the topic of a question about the criteria, although
@@ -164,6 +179,8 @@ class _Query:
     accented: dict[str, str] = field(default_factory=dict)
     segments: list[list[str]] = field(default_factory=list)
     foreign: float = 0.0  # mass of words of topics the bot does not cover
+    foreign_ask: bool = False  # ... some of them in the ask itself
+    intent: bool = False  # a word of the assessment itself (điểm, chấm, tiêu chí…)
 
     def add(self, word: str, weight: float, ask: bool, *, counts: bool) -> None:
         self.weight[word] = max(self.weight.get(word, 0.0), weight)
@@ -212,13 +229,32 @@ def _is_code_token(tok: str) -> bool:
     return tok[0].isdigit() and "." in tok
 
 
+@lru_cache(maxsize=16384)
+def _content_text(text: str) -> tuple[str, str]:
+    """The folded and accented content words of an indexed text, space separated."""
+    an = analyze(text)
+    folded: list[str] = []
+    accented: list[str] = []
+    for f, a in zip(an.folded, an.accented, strict=True):
+        if f in STOPWORDS and (a == f or a in STOPWORDS_ACCENTED):
+            continue
+        if f[0].isdigit() and "." in f:
+            continue  # a criterion code: found by find_codes, not by words
+        folded.append(f)
+        accented.append(a)
+    return " ".join(folded), " ".join(accented)
+
+
 class SearchIndex:
     """An immutable search index over entries and criteria; build once, query many times."""
 
     def __init__(self) -> None:
         self._targets: list[_Target] = []
         self._docs: list[_Doc] = []
-        self._postings: dict[str, tuple[array[int], array[float]]] = {}
+        # term → (start, end) in the posting arrays: targets and BM25 weights, best first.
+        self._postings: dict[str, tuple[int, int]] = {}
+        self._post_ids: memoryview = memoryview(array("i"))
+        self._post_ws: memoryview = memoryview(array("f"))
         self._df: dict[str, int] = {}
         self._idf: dict[str, float] = {}
         self._accented_vocab: set[str] = set()
@@ -247,6 +283,21 @@ class SearchIndex:
         set that has it; a repeated entry id keeps its first entry."""
         index = cls()
         index._lexicon = lexicon if lexicon is not None else default_lexicon()
+        # The build allocates millions of small objects and frees none: the cyclic garbage
+        # collector would walk them over and over for nothing.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            index._fill(sets, entries, extra)
+        finally:
+            if was_enabled:
+                gc.enable()
+        return index
+
+    def _fill(
+        self, sets: Sequence[CriteriaSet], entries: Sequence[Entry], extra: Iterable[Entry]
+    ) -> None:
+        index = self
         for cset in sets:
             parents = cset.by_code()
             for crit in cset.walk():
@@ -261,7 +312,6 @@ class SearchIndex:
                 index._add_entry(entry)
                 index._targets[-1].ruling = True
         index._finish()
-        return index
 
     def _add_entry(self, entry: Entry) -> None:
         t = len(self._targets)
@@ -311,70 +361,88 @@ class SearchIndex:
                 self._add_doc(t, f"{crit.title} {text}", _W_DETAIL, _B_DETAIL)
 
     def _add_doc(self, target: int, text: str, weight: float, boost: float) -> None:
-        an = analyze(text)
-        folded: list[str] = []
-        accented: list[str] = []
-        for f, a in zip(an.folded, an.accented, strict=True):
-            if is_stopword(f, a) or _is_code_token(f):
-                continue
-            folded.append(f)
-            accented.append(a)
-        if not folded:
+        ftext, atext = _content_text(text)
+        if not ftext:
             return
-        self._accented_vocab.update(accented)
-        ftext, atext = " ".join(folded), " ".join(accented)
+        self._accented_vocab.update(atext.split())
         self._targets[target].docs.append(len(self._docs))
         self._docs.append(
             _Doc(target, weight, boost, f" {ftext} ", "" if atext == ftext else atext)
         )
 
     def _finish(self) -> None:
+        """Compute BM25 weights and the postings, best first, in a few array operations."""
         n = max(len(self._targets), 1)
-        bags: list[dict[str, float]] = []
-        lengths: list[float] = []
-        for tg in self._targets:
-            bag: dict[str, float] = {}
-            length = 0.0
-            for d in tg.docs:
-                doc = self._docs[d]
-                words = doc.text.split()
-                length += doc.boost * len(words)
-                for term in (*words, *_pairs(words)):
-                    bag[term] = bag.get(term, 0.0) + doc.boost
-            bags.append(bag)
-            lengths.append(length)
-            for term in bag:
-                self._df[term] = self._df.get(term, 0) + 1
-        self._idf = {
-            term: math.log(1 + (n - df + 0.5) / (df + 0.5)) for term, df in self._df.items()
-        }
+        docs = self._docs
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
-        avg = (sum(lengths) / n) or 1.0
-        ids: dict[str, list[int]] = {}
-        weights: dict[str, list[float]] = {}
-        for t, (bag, length) in enumerate(zip(bags, lengths, strict=True)):
-            norm = _BM25_K1 * (1 - _BM25_B + _BM25_B * length / avg)
-            for term, tf in bag.items():
-                ids.setdefault(term, []).append(t)
-                weights.setdefault(term, []).append(
-                    self._idf[term] * tf * (_BM25_K1 + 1) / (tf + norm)
-                )
-        for term, tids in ids.items():
-            order = sorted(range(len(tids)), key=weights[term].__getitem__, reverse=True)
-            self._postings[term] = (
-                array("i", [tids[i] for i in order]),
-                array("f", [weights[term][i] for i in order]),
-            )
-        idf = self._idf
-        for doc in self._docs:
-            doc.idf_mass = sum(idf[w] for w in set(doc.text.split()))
-        for tg in self._targets:
-            tg.bag = (
-                " "
-                + " ".join(sorted({w for d in tg.docs for w in self._docs[d].text.split()}))
-                + " "
-            )
-        self._vocab_long = sorted(t for t in self._df if " " not in t and len(t) >= 5)
+        if not docs:
+            return
+        word_ids: defaultdict[str, int] = defaultdict(count().__next__)  # a new word: next id
+        occ_words: list[int] = []  # word id of each word occurrence ...
+        word_rows: list[int] = []  # ... and the number of its text
+        lengths = [0.0] * n
+        for d, doc in enumerate(docs):
+            ids = [word_ids[w] for w in doc.text.split()]
+            occ_words.extend(ids)
+            word_rows.extend([d] * len(ids))
+            lengths[doc.target] += doc.boost * len(ids)
+        words_by_id = list(word_ids)
+        v = max(len(words_by_id), 1)
+        words = np.asarray(occ_words, dtype=np.int64)
+        rows = np.asarray(word_rows, dtype=np.int64)
+        # Terms: a word is its id; a pair of neighbours in the same text is v + first * v +
+        # second. Every occurrence of a term in a target is one key, term * n + target.
+        same = rows[:-1] == rows[1:]
+        terms = np.concatenate([words, v + words[:-1][same] * v + words[1:][same]])
+        rows = np.concatenate([rows, rows[:-1][same]])
+        doc_target = np.fromiter((doc.target for doc in docs), dtype=np.int64, count=len(docs))
+        doc_boost = np.fromiter((doc.boost for doc in docs), dtype=np.float64, count=len(docs))
+        keys = terms * n + doc_target[rows]
+        order = np.argsort(keys)
+        keys = keys[order]
+        first = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+        tf = np.add.reduceat(doc_boost[rows][order], first) if len(first) else np.zeros(0)
+        keys = keys[first]
+        term_key, target = keys // n, keys % n
+        bounds = np.flatnonzero(np.concatenate([[True], term_key[1:] != term_key[:-1]]))
+        df = np.diff(np.append(bounds, len(keys)))
+        names = []
+        for k in term_key[bounds].tolist():
+            if k < v:
+                names.append(words_by_id[k])
+            else:
+                a, b = divmod(k - v, v)
+                names.append(f"{words_by_id[a]} {words_by_id[b]}")
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+        length = np.asarray(lengths)
+        avg = float(length.mean()) or 1.0
+        norm = _BM25_K1 * (1 - _BM25_B + _BM25_B * length / avg)
+        term = np.repeat(np.arange(len(df)), df)
+        weight = idf[term] * tf * (_BM25_K1 + 1) / (tf + norm[target])
+        # Within each term (rows are grouped by term), best weight first.
+        order = np.argsort(term - weight / (2.0 * (float(weight.max(initial=0.0)) + 1.0)))
+        bounds = [*bounds.tolist(), len(keys)]
+        self._post_ids = memoryview(array("i", target[order].astype(np.int32).tobytes()))
+        self._post_ws = memoryview(array("f", weight[order].astype(np.float32).tobytes()))
+        self._postings = dict(zip(names, pairwise(bounds), strict=True))
+        self._df = dict(zip(names, df.tolist(), strict=True))
+        self._idf = dict(zip(names, idf.tolist(), strict=True))
+        self._max_idf = math.log(1 + (n + 0.5) / 0.5)
+        self._vocab_long = sorted(t for t in words_by_id if len(t) >= 5)
+
+    def _bag(self, tg: _Target) -> str:
+        """All the words of a target's texts, padded (computed when first needed)."""
+        if not tg.bag:
+            words = {w for d in tg.docs for w in self._docs[d].text.split()}
+            tg.bag = " " + " ".join(sorted(words)) + " "
+        return tg.bag
+
+    def _idf_mass(self, doc: _Doc) -> float:
+        """The summed idf of a text's distinct words (computed when first needed)."""
+        if not doc.idf_mass:
+            idf = self._idf
+            doc.idf_mass = sum([idf[w] for w in set(doc.text.split())]) or 1.0
+        return doc.idf_mass
 
     def replace_with(self, other: SearchIndex) -> None:
         """Take over ``other``'s contents in one step, for holders of this object (reload)."""
@@ -455,7 +523,10 @@ class SearchIndex:
         self, query: str, q: _Query, scored: list[tuple[int, float, float]], top: int
     ) -> SearchResult:
         best_t, best_s, best_cov = scored[0]
-        if best_s < CLARIFY_MIN or best_cov < COVERAGE_MIN:
+        if q.foreign_ask and best_cov < FOREIGN_COVERAGE:
+            return SearchResult(query, "none", [])  # asks about a topic the bot does not cover
+        floor = COVERAGE_MIN_INTENT if q.intent else COVERAGE_MIN
+        if best_s < CLARIFY_MIN or best_cov < floor:
             return SearchResult(query, "none", [])
         hits = [self._hit(t, s) for t, s, _ in scored[:top]]
         runner = next((s for t, s, _ in scored[1:] if not self._same_topic(best_t, t)), 0.0)
@@ -536,7 +607,8 @@ class SearchIndex:
                     if key in lex.off_topic:
                         for j in range(i, i + size):
                             foreign[j] = True
-                        q.foreign += weight * self._max_idf
+                        q.foreign += weight * self._max_idf * _OFF_TOPIC
+                        q.foreign_ask = q.foreign_ask or toks[i].ask
                         break
                     means = lex.synonyms.get(key)
                     if means is not None:
@@ -548,6 +620,18 @@ class SearchIndex:
                     i += 1
                     continue
                 i += size
+        on_topic = lex.on_topic
+        if on_topic:
+            for k, tok in enumerate(toks):
+                if foreign[k]:
+                    continue
+                if any(
+                    tuple(t.folded for t in toks[k : k + size]) in on_topic
+                    for size in (1, 2, 3)
+                    if k + size <= n and not any(foreign[k : k + size])
+                ):
+                    q.intent = True
+                    break
         segment: list[str] = []
         segments: list[list[str]] = [segment]
         for k, tok in enumerate(toks):
@@ -615,7 +699,8 @@ class SearchIndex:
                 # Rarest terms first: a frequent word does not choose candidates once rarer
                 # ones did, it only scores them below. This bounds the cost per query.
                 continue
-            ids, ws = self._postings[term]
+            lo, hi = self._postings[term]
+            ids, ws = self._post_ids[lo:hi], self._post_ws[lo:hi]
             if len(ids) > left:
                 # Postings are ordered by weight: the head holds the best targets for the term.
                 take = max(left, _POSTINGS_PER_TERM)
@@ -654,7 +739,7 @@ class SearchIndex:
         docs = self._docs
         for t in cands:
             tg = self._targets[t]
-            bag = tg.bag
+            bag = self._bag(tg)
             present = [(pad, q_w[w], q_idf[w]) for w, pad in q_pads if pad in bag]
             if not present:
                 continue
@@ -679,7 +764,7 @@ class SearchIndex:
                 cheap = (
                     base
                     + _W_QCOV * qc / q_mass
-                    + _W_DCOV * dc / (doc.idf_mass or 1.0)
+                    + _W_DCOV * dc / self._idf_mass(doc)
                     + _W_PAIR * pair_cov
                 )
                 rows.append((cheap, d, t_cov, doc.weight * factor))

@@ -160,6 +160,7 @@ _TONE_MOVES = {
     "ùy": "uỳ", "úy": "uý", "ủy": "uỷ", "ũy": "uỹ", "ụy": "uỵ",
 }  # fmt: skip
 _TONE_RE = re.compile("|".join(_TONE_MOVES))
+_TONE_HINT = re.compile("[òóỏõọùúủũụ][ae]|[ùúủũụ]y")
 
 # A token: a word, or a dotted number kept whole (criterion codes, decimals), or a number
 # with slashes (document numbers such as 62/2020).
@@ -173,22 +174,44 @@ def normalize(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """The accented, case-folded tokens of ``text``, spelling variants unified."""
+    return _tokens(text)[0]
+
+
+# Whitespace-separated chunk → its (accented, folded) tokens. A corpus repeats its words, so
+# this cache makes analysis a dictionary look-up per word; it is bounded by clearing.
+_CHUNKS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+_CHUNKS_MAX = 200_000
+
+
+def _tokens(text: str) -> tuple[list[str], list[str]]:
     text = unicodedata.normalize("NFC", text).casefold()
-    text = _TONE_RE.sub(lambda m: _TONE_MOVES[m.group(0)], text)
-    text = text.replace("%", " % ")
-    out: list[str] = []
-    for raw in re.findall(r"\S+", text):
-        if raw in _SPELLING:
-            out.extend(_SPELLING[raw].split())
-            continue
-        if raw == "%":
-            out.extend(_SPELLING["%"].split())
-            continue
+    if _TONE_HINT.search(text):
+        text = _TONE_RE.sub(lambda m: _TONE_MOVES[m.group(0)], text)
+    acc: list[str] = []
+    fol: list[str] = []
+    cache = _CHUNKS
+    for raw in text.replace("%", " % ").split():
+        found = cache.get(raw)
+        if found is None:
+            if len(cache) >= _CHUNKS_MAX:
+                cache.clear()
+            found = cache[raw] = _chunk_tokens(raw)
+        acc.extend(found[0])
+        fol.extend(found[1])
+    return acc, fol
+
+
+def _chunk_tokens(raw: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The tokens of one whitespace-separated chunk, accented and folded."""
+    if raw in _SPELLING:
+        out = _SPELLING[raw].split()
+    else:
+        out = []
         for tok in _TOKEN_RE.findall(raw):
             tok = tok.rstrip(".,")
             if tok:
                 out.extend(_SPELLING.get(tok, tok).split())
-    return out
+    return tuple(out), tuple(fold(t) for t in out)
 
 
 _FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "D"})
@@ -222,8 +245,13 @@ def _phrase_table() -> dict[tuple[str, ...], tuple[str, ...]]:
 
 
 _PHRASES = _phrase_table()
-_MAX_PHRASE = max(len(k) for k in _PHRASES)
 _PHRASE_STARTS = frozenset(k[0] for k in _PHRASES)
+_PHRASES_FOLDED = {canon: [fold(t) for t in canon] for canon in _PHRASES.values()}
+# The phrase lengths that can start with a word, longest first.
+_PHRASE_SIZES: dict[str, tuple[int, ...]] = {
+    w: tuple(sorted({len(k) for k in _PHRASES if k[0] == w}, reverse=True))
+    for w in _PHRASE_STARTS
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,38 +278,39 @@ class Analyzed:
         )
 
 
+@lru_cache(maxsize=8192)
 def analyze(text: str) -> Analyzed:
     """Normalise ``text`` and contract field phrases and abbreviations to canonical tokens."""
-    acc = tokens(text)
-    fol = [fold(t) for t in acc]
+    acc, fol = _tokens(text)
+    accents = fol != acc
     for variant, standard in _PHRASE_VARIANTS.items():
+        if variant[0] not in fol:
+            continue
         size = len(variant)
         for i in range(len(fol) - size + 1):
             if tuple(fol[i : i + size]) == variant:
                 acc[i : i + size] = standard
                 fol[i : i + size] = [fold(t) for t in standard]
-    out_f: list[str] = []
-    out_a: list[str] = []
-    i = 0
+    starts = [i for i, f in enumerate(fol) if f in _PHRASE_STARTS]
+    if not starts:
+        return Analyzed(tuple(fol), tuple(acc), accents)
+    # Contract phrases, left to right, the longest at each position.
     n = len(fol)
-    while i < n:
-        if fol[i] not in _PHRASE_STARTS:
-            out_f.append(fol[i])
-            out_a.append(acc[i])
-            i += 1
+    found: list[tuple[int, int, tuple[str, ...]]] = []
+    end = 0
+    for i in starts:
+        if i < end:
             continue
-        for size in range(min(_MAX_PHRASE, n - i), 0, -1):
-            canon = _PHRASES.get(tuple(fol[i : i + size]))
+        for size in _PHRASE_SIZES[fol[i]]:
+            canon = _PHRASES.get(tuple(fol[i : i + size])) if i + size <= n else None
             if canon is not None:
-                out_f.extend(fold(t) for t in canon)
-                out_a.extend(canon)
-                i += size
+                found.append((i, size, canon))
+                end = i + size
                 break
-        else:
-            out_f.append(fol[i])
-            out_a.append(acc[i])
-            i += 1
-    return Analyzed(tuple(out_f), tuple(out_a), has_diacritics(" ".join(acc)))
+    for i, size, canon in reversed(found):
+        acc[i : i + size] = canon
+        fol[i : i + size] = _PHRASES_FOLDED[canon]
+    return Analyzed(tuple(fol), tuple(acc), accents)
 
 
 def expand(text: str) -> str:
