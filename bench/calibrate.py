@@ -122,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     # Then the answer/clarify line on the questions that pass: most confident answers with
     # at least 97.5 % of them right (slack for questions never seen).
     chosen = None
-    for answer_min, margin in itertools.product(range(40, 80, 2), range(0, 16, 2)):
+    # A near tie between criteria is always clarified: the margin starts at 4 points.
+    for answer_min, margin in itertools.product(range(40, 80, 2), range(4, 16, 2)):
         trial = Setting(
             st.cov_min, st.cov_intent, st.foreign_cov, st.clarify_min, answer_min, margin
         )

@@ -81,8 +81,8 @@ _W_GROUP = 0.85  # areas and criteria groups: generic titles, a leaf or an entry
 
 # Calibration (0–100 scale of the final score), by ``python -m bench.calibrate`` on the tuning
 # sets (dev-questions-2 and bench/recall-questions; see README).
-ANSWER_MIN = 46.0  # confident enough to answer alone ...
-ANSWER_MARGIN = 0.0  # ... and this far above the runner-up that concerns other criteria
+ANSWER_MIN = 40.0  # confident enough to answer alone ...
+ANSWER_MARGIN = 4.0  # ... and this far above the runner-up that concerns other criteria
 CLARIFY_MIN = 20.0  # below this nothing fits
 COVERAGE_MIN = 0.48  # share of the question's topic (idf mass) the best match must cover ...
 COVERAGE_MIN_INTENT = 0.2  # ... when the question uses words of the assessment itself
@@ -181,6 +181,7 @@ class _Query:
     foreign: float = 0.0  # mass of words of topics the bot does not cover
     foreign_ask: bool = False  # ... some of them in the ask itself
     intent: bool = False  # a word of the assessment itself (điểm, chấm, tiêu chí…)
+    said: int = 0  # how many of the words were said (the rest stand in for everyday words)
 
     def add(self, word: str, weight: float, ask: bool, *, counts: bool) -> None:
         self.weight[word] = max(self.weight.get(word, 0.0), weight)
@@ -644,16 +645,20 @@ class SearchIndex:
             word = self._known_form(f, a, q)
             if word is None:
                 continue
-            q.add(word, tok.weight, tok.ask, counts=not covered[k] and f not in _NEUTRAL)
+            # Words said in everyday terms count in the topic only when known here; the
+            # criteria's words that stand in for them (below) add to the match, not the topic.
+            known = q.credit.get(word, 0.0) > 0
+            q.add(word, tok.weight, tok.ask, counts=(known or not covered[k]) and f not in _NEUTRAL)
             if word == f:
                 q.accented.setdefault(f, a)
             segment.append(word)
+        q.said = len([w for seg in segments for w in seg])
         for means, weight, ask in expansions:
             segment = []
             segments.append(segment)
             for w in means:
                 if w in self._df and not is_stopword(w, w):
-                    q.add(w, weight, ask, counts=True)
+                    q.add(w, weight, ask, counts=False)
                     q.credit[w] = max(q.credit.get(w, 0.0), 1.0)
                     segment.append(w)
         q.segments = [s for s in segments if s]
@@ -730,7 +735,7 @@ class SearchIndex:
             for w in uniq
         }
         q_mass = sum(q_idf[w] for w in uniq if q.counts.get(w)) + q.foreign or 1.0
-        q_text = " ".join(words)
+        q_text = " ".join(words[: q.said])
         q_acc: dict[str, str] = q.accented if q.accents else {}
         q_pads = [(w, f" {w} ") for w in uniq]
         p_pads = [f" {p} " for p in all_pairs]
@@ -760,10 +765,10 @@ class SearchIndex:
                 if n_pairs:
                     pair_cov = len([pad for pad in p_pads if pad in text]) / n_pairs
                 else:
-                    pair_cov = qc / q_mass
+                    pair_cov = min(qc / q_mass, 1.0)
                 cheap = (
                     base
-                    + _W_QCOV * qc / q_mass
+                    + _W_QCOV * min(qc / q_mass, 1.0)
                     + _W_DCOV * dc / self._idf_mass(doc)
                     + _W_PAIR * pair_cov
                 )
