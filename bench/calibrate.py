@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench.calibrate [--questions PATH ...]
 
-The tuning sets are ``../shared/eval/dev-questions-2.yaml`` and ``bench/recall-questions.yaml``
+The tuning sets are ``../shared/eval/dev-questions-2.yaml``, ``bench/recall-questions.yaml`` and
+``bench/validation-questions.yaml``
 (never the held-aside ``bench/holdout-questions.yaml``, nor the short dev set, which are only
 reported by ``bench.eval``). For every question the ranking is computed once; the thresholds
 are then searched on a grid, keeping the setting that best meets, in order:
@@ -29,7 +30,11 @@ from knowledge.chat import read_message
 from knowledge.search import SearchIndex
 from knowledge.text import find_codes
 
-TUNING = (SHARED_EVAL / "dev-questions-2.yaml", REPO / "bench" / "recall-questions.yaml")
+TUNING = (
+    SHARED_EVAL / "dev-questions-2.yaml",
+    REPO / "bench" / "recall-questions.yaml",
+    REPO / "bench" / "validation-questions.yaml",
+)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@
 
 Without ``--questions`` every set found is measured: the short development set
 (``../shared/eval/dev-questions.yaml``), the realistic one (``dev-questions-2.yaml``), our own
-recall set (``bench/recall-questions.yaml``) and our held-aside set
+recall set (``bench/recall-questions.yaml``), a validation set written from the reference
+files by a teammate who never saw the knowledge base (``bench/validation-questions.yaml``) and
+our held-aside set
 (``bench/holdout-questions.yaml``, written by someone else and never used for tuning; see
 README). The questions go through the same path as ``cchc-bot ask`` (``build_default_index``
 then ``search``). The baselines see the same texts (entry questions, alternatives and answers;
@@ -51,6 +53,7 @@ DEFAULT_SETS = (
     SHARED_EVAL / "dev-questions.yaml",
     SHARED_EVAL / "dev-questions-2.yaml",
     REPO / "bench" / "recall-questions.yaml",
+    REPO / "bench" / "validation-questions.yaml",
     REPO / "bench" / "holdout-questions.yaml",
 )
 

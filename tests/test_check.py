@@ -29,6 +29,9 @@ CASES = {
     "unknown-criterion-entries.yaml": ("[1].criteria[0]", "không có tiêu chí mã 9.9.9"),
     "routing-unknown-department.yaml": ("routes[0].department", "STP"),
     "duplicate-key-entries.yaml": ("[0].answer", "lặp lại"),
+    "lexicon-means-unknown.yaml": ("synonyms[1].means", "xyzabc"),
+    "lexicon-say-twice.yaml": ("synonyms[1].say[0]", "với nghĩa khác"),
+    "lexicon-off-topic-synonym.yaml": ("out_of_scope[0].words[0]", "từ đồng nghĩa"),
 }
 
 

@@ -1,0 +1,177 @@
+"""Reading officers' chat messages (knowledge.chat), the lexicon, and what search makes of them.
+
+The messages are written for these tests (not taken from the evaluation sets).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from criteria.loader import require_catalogue
+from criteria.schema import CriteriaSet
+from knowledge.ask import build_default_index
+from knowledge.chat import ASK_WEIGHT, read_message
+from knowledge.lexicon import Lexicon, load_lexicon, phrase_key
+from knowledge.schema import Entry
+from knowledge.search import SearchIndex
+
+
+@pytest.fixture(scope="module")
+def index() -> SearchIndex:
+    return build_default_index()
+
+
+@pytest.fixture(scope="module")
+def current_set() -> CriteriaSet:
+    return require_catalogue().current
+
+
+CHATTY = (
+    "Dạ em chào anh chị ạ. Em ở Phòng Tư pháp, năm nay bên em có 2 hồ sơ trễ hạn. "
+    "Cho em hỏi tỷ lệ hồ sơ giải quyết đúng hạn tính như thế nào ạ?"
+)
+
+
+def test_greeting_and_politeness_are_dropped() -> None:
+    msg = read_message(CHATTY)
+    words = [t.accented for t in msg.tokens]
+    for filler in ("dạ", "chào", "ạ", "hỏi"):
+        assert filler not in words
+    assert "anh" not in words and "chị" not in words
+
+
+def test_the_ask_is_separated_from_the_situation() -> None:
+    msg = read_message(CHATTY)
+    assert msg.ask.startswith("tỷ lệ")
+    assert "đúng hạn" in msg.ask
+    assert "tư pháp" in msg.context and "trễ hạn" in msg.context
+    ask_words = {t.folded for t in msg.tokens if t.ask}
+    assert {"ty", "le", "dung", "han"} <= ask_words
+    assert all(t.weight == ASK_WEIGHT for t in msg.tokens if t.ask)
+
+
+def test_a_single_sentence_is_all_ask() -> None:
+    msg = read_message("kh cchc ban hanh muon thi tru may diem")
+    assert msg.context == ""
+    assert all(t.ask for t in msg.tokens)
+
+
+def test_chat_shorthand_maps_to_words() -> None:
+    msg = read_message("a/c ơi bc quý 3 nộp muộn ko đc điểm ak")
+    accented = [t.accented for t in msg.tokens]
+    assert "không" in accented and "được" in accented
+    assert "a" not in accented and "c" not in accented  # "a/c" is a greeting, not two words
+    assert "ơi" not in accented and "ak" not in accented
+
+
+def test_accents_keep_words_that_fold_like_fillers() -> None:
+    # "hội" (council) folds to "hoi" like "hỏi" (ask): only the filler goes.
+    words = [t.accented for t in read_message("Hội đồng thẩm định hỏi gì").tokens]
+    assert "hỏi" not in words
+    assert "hdtd" in words  # "hội đồng thẩm định" contracted, not dropped
+
+
+def test_quantities_are_recognised() -> None:
+    msg = read_message("Đạt 97,6 % và 45/50 hồ sơ, hạn 20/12/2020, trễ 2 báo cáo")
+    assert msg.quantities == ("97,6 %", "45/50", "20/12/2020", "2")
+
+
+def test_invisible_characters_and_emoji_leave_no_words() -> None:
+    assert not read_message("\u200b\u200b 👍 ?!").has_words
+    assert read_message("tiêu\u200bchí").has_words
+
+
+def test_a_chatty_question_is_answered_not_refused(index: SearchIndex) -> None:
+    result = index.search(CHATTY)
+    assert result.decision != "none"
+    assert "3.4.1" in result.results[0].criterion_codes
+
+
+def test_situation_words_do_not_turn_a_question_away(index: SearchIndex) -> None:
+    plain = "báo cáo cchc quý gửi muộn thì chấm thế nào"
+    chatty = (
+        "Chào mọi người, em mới về phòng được ba tháng, sếp giao em theo dõi mảng này mà "
+        "em chưa quen lắm. Báo cáo CCHC quý bên em gửi muộn thì chấm thế nào ạ?"
+    )
+    first = index.search(plain).results[0].criterion_codes
+    result = index.search(chatty)
+    assert result.decision != "none"
+    assert result.results[0].criterion_codes == first
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Dạ em chào anh chị, công chức bên em làm đủ 10 năm thì nghỉ phép năm được mấy ngày ạ?",
+        "luong co so nam nay tang len bao nhieu vay mn",
+        "cho em hỏi thủ tục tách thửa đất ở cần giấy tờ gì",
+        "a/c ơi sinh con được nghỉ thai sản mấy tháng",
+    ],
+)
+def test_off_topic_words_in_the_ask_give_none(index: SearchIndex, question: str) -> None:
+    assert index.search(question).decision == "none"
+
+
+def test_everyday_words_reach_the_criteria_wording(current_set: CriteriaSet) -> None:
+    entry = Entry(
+        id="gcn",
+        question="Cấp giấy chứng nhận quyền sử dụng đất quá hạn có tính vào tỷ lệ không?",
+        answer="Có.",
+        criteria=("3.4.1",),
+        source="x",
+    )
+    question = "cấp bìa hồng trễ có tính không"
+    plain = SearchIndex.build([entry], [current_set], lexicon=Lexicon())
+    said = phrase_key("bìa hồng")
+    means = phrase_key("giấy chứng nhận quyền sử dụng đất")
+    linked = SearchIndex.build([entry], [current_set], lexicon=Lexicon({said: means}))
+    before = [h.entry_id for h in plain.search(question).results]
+    after = linked.search(question)
+    assert after.results and after.results[0].entry_id == "gcn"
+    assert "gcn" not in before[:1]
+
+
+def test_a_ruling_is_shown_before_the_card(current_set: CriteriaSet) -> None:
+    ruling = Entry(
+        id="hs-7",
+        question="Hồ sơ trả lại để công dân bổ sung có tính vào mẫu số tỷ lệ đúng hạn không?",
+        answer="Không tính vào mẫu số (Sở Nội vụ trả lời).",
+        criteria=("3.4.1",),
+        source="Trả lời của Sở Nội vụ ngày 03/11/2026",
+    )
+    index = SearchIndex.build(build_default_index_entries(), [current_set], extra=[ruling])
+    by_code = index.search("tiêu chí 3.4.1: hồ sơ trả lại bổ sung có tính mẫu số không")
+    assert by_code.decision == "answer"
+    assert by_code.results[0].entry_id == "hs-7"
+    assert by_code.results[1].entry_id == "criterion:3.4.1"
+    free = index.search("ho so tra lai cho dan bo sung thi co tinh vao mau so ko")
+    assert free.results[0].entry_id == "hs-7"
+    # A ruling on another criterion does not jump ahead of the card that is asked for.
+    other = index.search("tiêu chí 6.5 chấm thế nào")
+    assert other.results[0].entry_id == "criterion:6.5"
+
+
+def build_default_index_entries() -> list[Entry]:
+    from knowledge.loader import require_entries
+
+    return require_entries(None, require_catalogue().all_codes())
+
+
+def test_a_code_the_set_does_not_have_gets_none(index: SearchIndex) -> None:
+    assert index.search("tc 3.9.9 chấm sao ạ").decision == "none"
+
+
+def test_lexicon_checks_meanings_against_the_vocabulary(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "lexicon.yaml"
+    path.write_text(
+        "synonyms:\n  - means: kế hoạch\n    say: [kh năm]\n"
+        "  - means: qwertz\n    say: [lạ]\nin_scope: [điểm]\n",
+        encoding="utf-8",
+    )
+    lexicon, issues = load_lexicon(path, set(phrase_key("kế hoạch")))
+    assert lexicon is None
+    assert [(i.line, i.field) for i in issues] == [(4, "synonyms[1].means")]
+    lexicon, issues = load_lexicon(path)
+    assert issues == [] and lexicon is not None
+    assert lexicon.synonyms[phrase_key("kh năm")] == phrase_key("kế hoạch")
+    assert phrase_key("điểm") in lexicon.on_topic
