@@ -59,6 +59,7 @@ def rows_for(index: SearchIndex, items: list[Item]) -> list[Row]:
             out.append(Row(item.none, False, 0.0, 0.0, 0.0, bool(codes), False, False))
             continue
         best_t, best_s, cov = scored[0]
+        cov = max(cov, index._topic_coverage(q, best_t))
         tg = index._targets[best_t]
         hit = (not item.none) and (
             (tg.key in item.ids or "criterion:" + tg.key in item.ids)

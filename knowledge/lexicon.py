@@ -146,6 +146,12 @@ def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexic
                 doc.issues.append(doc.issue(loc, "cụm từ không có chữ"))
             elif key in synonyms:
                 doc.issues.append(doc.issue(loc, f"«{phrase}» cũng là từ đồng nghĩa ở synonyms"))
+            elif len(key) == 1 and vocab is not None and key[0] in vocab:
+                # Without accents the word would also be a word of the criteria ("nhậu" and
+                # "nhau"): it cannot mark a question as off topic on its own.
+                doc.issues.append(
+                    doc.issue(loc, f"«{phrase}» (không dấu: {key[0]}) có trong bộ tiêu chí và hỏi đáp")
+                )
             else:
                 off[key] = topic.topic
     on: set[Key] = set()

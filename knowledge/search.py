@@ -80,11 +80,11 @@ _W_DETAIL = 0.85
 _W_GROUP = 0.85  # areas and criteria groups: generic titles, a leaf or an entry is better
 
 # Calibration (0–100 scale of the final score), by ``python -m bench.calibrate`` on the tuning
-# sets (dev-questions-2 and bench/recall-questions; see README).
+# sets (dev-questions-2, bench/recall-questions and bench/validation-questions; see README).
 ANSWER_MIN = 40.0  # confident enough to answer alone ...
 ANSWER_MARGIN = 4.0  # ... and this far above the runner-up that concerns other criteria
-CLARIFY_MIN = 20.0  # below this nothing fits
-COVERAGE_MIN = 0.48  # share of the question's topic (idf mass) the best match must cover ...
+CLARIFY_MIN = 28.0  # below this nothing fits
+COVERAGE_MIN = 0.42  # share of the question's topic (idf mass) the best match must cover ...
 COVERAGE_MIN_INTENT = 0.2  # ... when the question uses words of the assessment itself
 FOREIGN_COVERAGE = 0.5  # a question that asks about an off-topic word needs this much
 RULING_MIN = 50.0  # a province's ruling this close to the question is shown first ...
@@ -182,6 +182,8 @@ class _Query:
     foreign_ask: bool = False  # ... some of them in the ask itself
     intent: bool = False  # a word of the assessment itself (điểm, chấm, tiêu chí…)
     said: int = 0  # how many of the words were said (the rest stand in for everyday words)
+    match_w: dict[str, float] = field(default_factory=dict)  # what matching a word is worth
+    mass: float = 1.0  # ... and the question's whole topic
 
     def add(self, word: str, weight: float, ask: bool, *, counts: bool) -> None:
         self.weight[word] = max(self.weight.get(word, 0.0), weight)
@@ -524,6 +526,7 @@ class SearchIndex:
         self, query: str, q: _Query, scored: list[tuple[int, float, float]], top: int
     ) -> SearchResult:
         best_t, best_s, best_cov = scored[0]
+        best_cov = max(best_cov, self._topic_coverage(q, best_t))
         if q.foreign_ask and best_cov < FOREIGN_COVERAGE:
             return SearchResult(query, "none", [])  # asks about a topic the bot does not cover
         floor = COVERAGE_MIN_INTENT if q.intent else COVERAGE_MIN
@@ -564,6 +567,24 @@ class SearchIndex:
                     hits.append(self._hit(self._entries[entry_id], 50.0))
                     taken.add(entry_id)
         return SearchResult(query, "answer", hits[:top])
+
+    def _topic_coverage(self, q: _Query, t: int) -> float:
+        """The share of the question's topic found in everything known about the criteria of
+        target ``t`` (its card and every entry on them): a question that tells a situation
+        touches several sides of one criterion, each answered by a different entry."""
+        codes = self._targets[t].codes
+        if not codes:
+            return 0.0
+        targets = {self._criterion_target[c] for c in codes if c in self._criterion_target}
+        for code in codes:
+            targets.update(self._entries[e] for e in self._by_code.get(code, ()))
+        bags = [self._bag(self._targets[x]) for x in targets]
+        found = sum(
+            w
+            for word, w in q.match_w.items()
+            if q.counts.get(word) and any(f" {word} " in b for b in bags)
+        )
+        return min(found / q.mass, 1.0)
 
     def _same_topic(self, a: int, b: int) -> bool:
         """Whether ``b`` concerns the same criteria as ``a`` (or their groups or parts)."""
@@ -735,6 +756,10 @@ class SearchIndex:
             for w in uniq
         }
         q_mass = sum(q_idf[w] for w in uniq if q.counts.get(w)) + q.foreign or 1.0
+        q.match_w, q.mass = q_w, q_mass
+        # What a found word adds to the coverage of the topic: words standing in for everyday
+        # ones add to the score, not to the coverage (their said words do, when known).
+        q_cnt = {f" {w} ": (q_w[w] if q.counts.get(w) else 0.0) for w in uniq}
         q_text = " ".join(words[: q.said])
         q_acc: dict[str, str] = q.accented if q.accents else {}
         q_pads = [(w, f" {w} ") for w in uniq]
@@ -749,7 +774,7 @@ class SearchIndex:
             if not present:
                 continue
             # The query's topic covered anywhere in the target (question, phrasings, answer).
-            t_cov = min(sum(x[1] for x in present) / q_mass, 1.0)
+            t_cov = min(sum(q_cnt[p] for p, _, _ in present) / q_mass, 1.0)
             base = _W_TCOV * t_cov
             factor = tg.weight
             for d in tg.docs:

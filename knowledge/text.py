@@ -122,6 +122,24 @@ _SPELLING: dict[str, str] = {
     "tg": "thời gian",
     "sl": "số lượng",
     "%": "phần trăm",
+    # Chat shorthand of the office (not ambiguous here).
+    "onl": "online",
+    "ol": "online",
+    "ktra": "kiểm tra",
+    "k.tra": "kiểm tra",
+    "hok": "không",
+    "khum": "không",
+    "hông": "không",
+    "hem": "không",
+    "nhiêu": "bao nhiêu",
+    "bnhieu": "bao nhiêu",
+    "đ/c": "đồng chí",
+    "vp": "văn phòng",
+    "sdt": "số điện thoại",
+    "sđt": "số điện thoại",
+    "đt": "điện thoại",
+    "app": "ứng dụng",
+    "hc": "hành chính",
 }
 
 # Function words of questions: they carry no topic, so they neither choose candidates nor

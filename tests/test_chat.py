@@ -121,10 +121,11 @@ def test_everyday_words_reach_the_criteria_wording(current_set: CriteriaSet) -> 
         source="x",
     )
     question = "cấp bìa hồng trễ có tính không"
-    plain = SearchIndex.build([entry], [current_set], lexicon=Lexicon())
+    entries = [*build_default_index_entries(), entry]
+    plain = SearchIndex.build(entries, [current_set], lexicon=Lexicon())
     said = phrase_key("bìa hồng")
     means = phrase_key("giấy chứng nhận quyền sử dụng đất")
-    linked = SearchIndex.build([entry], [current_set], lexicon=Lexicon({said: means}))
+    linked = SearchIndex.build(entries, [current_set], lexicon=Lexicon({said: means}))
     before = [h.entry_id for h in plain.search(question).results]
     after = linked.search(question)
     assert after.results and after.results[0].entry_id == "gcn"
