@@ -118,7 +118,7 @@ _CANDIDATES = 20  # targets chosen by BM25 for re-ranking
 _RERANK_DOCS = 24  # texts scored with rapidfuzz at most
 _DOCS_PER_TARGET = 2  # ... and at most this many texts of one target
 _COMMON_SHARE = 0.25  # words in more targets than this share never choose candidates
-_POSTING_BUDGET = 1000  # postings read per query to choose candidates, about
+_POSTING_BUDGET = 3000  # postings read per query to choose candidates, about
 _POSTINGS_PER_TERM = 200  # ... but at least this many of each rare enough term
 
 
@@ -707,11 +707,15 @@ class SearchIndex:
 
     def _rank(self, q: _Query) -> list[tuple[int, float, float]]:
         """(target, score 0–100, query coverage) best first, one row per target."""
+        return self._rerank(q, self._candidates(q))
+
+    def _candidates(self, q: _Query) -> list[int]:
+        """The targets worth re-ranking: BM25 over words and word pairs, rarest terms first,
+        within a budget of postings."""
         words = [w for seg in q.segments for w in seg]
         if not words:
             return []
         uniq = list(dict.fromkeys(words))
-        idf = self._idf
         credit = q.credit
         all_pairs = list(dict.fromkeys(p for seg in q.segments for p in _pairs(seg)))
         pairs = [p for p in all_pairs if p in self._df]
@@ -747,8 +751,17 @@ class SearchIndex:
                 acc[tid] = get(tid, 0.0) + wt * scale
         if not acc:
             return []
-        cands = heapq.nlargest(_CANDIDATES, acc, key=acc.__getitem__)
+        return heapq.nlargest(_CANDIDATES, acc, key=acc.__getitem__)
 
+    def _rerank(self, q: _Query, cands: list[int]) -> list[tuple[int, float, float]]:
+        """Score the candidates' texts on the features of the module docstring."""
+        if not cands:
+            return []
+        words = [w for seg in q.segments for w in seg]
+        uniq = list(dict.fromkeys(words))
+        idf = self._idf
+        credit = q.credit
+        all_pairs = list(dict.fromkeys(p for seg in q.segments for p in _pairs(seg)))
         max_idf = self._max_idf
         q_w = {w: idf.get(w, max_idf) * credit[w] * q.weight[w] for w in uniq}
         q_idf = {
