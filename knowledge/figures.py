@@ -214,7 +214,12 @@ _CUES: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
     (frozenset({"thieu"}), frozenset({"thieu", "chua co", "khong co"})),
     (frozenset({"vuot"}), frozenset({"vuot", "qua", "thua"})),
     (frozenset({"vi pham"}), frozenset({"vi pham", "sai"})),
-    (frozenset({"ky luat"}), frozenset({"ky luat"})),
+    (
+        frozenset({"ky luat"}),
+        frozenset(
+            {"ky luat", "khien trach", "canh cao", "cach chuc", "giang chuc", "buoc thoi viec"}
+        ),
+    ),
     (frozenset({"thieu sot"}), frozenset({"thieu sot", "sai sot", "sai", "thieu"})),
 )
 
@@ -230,12 +235,35 @@ def _noun(unit: str) -> tuple[str, ...]:
     return tuple(words[:1])
 
 
-def _names(q: Quantity, noun: tuple[str, ...]) -> bool:
-    """Whether the words right after the number name ``noun`` (a classifier may come first)."""
+# Everyday names officers give a unit's noun ("trễ 3 việc", "xong 20 nv", "2 người bị kỷ luật").
+_NOUN_ALIASES: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {
+    ("nhiem", "vu"): (("viec",), ("nv",)),
+    ("bao", "cao"): (("bc",),),
+    ("ho", "so"): (("hs",),),
+    ("truong", "hop"): (
+        ("cong", "chuc"),
+        ("can", "bo"),
+        ("vien", "chuc"),
+        ("nguoi",),
+        ("cbcc",),
+        ("cbccvc",),
+        ("ca", "nhan"),
+    ),
+}
+
+
+def _thing(q: Quantity) -> list[str]:
+    """The words after the number, without a classifier ("2 cái báo cáo" → báo cáo …)."""
     after = list(q.after)
-    if after and after[0] in _CLASSIFIERS:
-        after = after[1:]
-    return tuple(after[: len(noun)]) == noun
+    return after[1:] if after and after[0] in _CLASSIFIERS else after
+
+
+def _names(q: Quantity, noun: tuple[str, ...]) -> bool:
+    """Whether the words right after the number name ``noun`` or an everyday name of it."""
+    after = _thing(q)
+    return any(
+        tuple(after[: len(name)]) == name for name in (noun, *_NOUN_ALIASES.get(noun, ()))
+    )
 
 
 def _has(words: tuple[str, ...], phrases: frozenset[str]) -> bool:
@@ -314,6 +342,14 @@ def _late(q: Quantity) -> bool:
     return _has(q.before[-2:], _LATE) or _has(q.after[:4], _LATE)
 
 
+def _denominator_noun(rule: RatioRule) -> tuple[str, ...]:
+    """What the denominator counts: "tổng số hồ sơ đã giải quyết" → ("ho", "so")."""
+    words = _unit_words(rule.denominator)
+    while words[:1] in (["tong"], ["so"]):
+        words = words[1:]
+    return _noun(" ".join(words))
+
+
 def _ratio(rule: RatioRule, quantities: list[Quantity]) -> tuple[object, str | None] | None:
     numerator = " " + " ".join(_unit_words(rule.numerator)) + " "
     about_late = any(f" {w} " in numerator for w in _LATE)
@@ -345,10 +381,7 @@ def _ratio(rule: RatioRule, quantities: list[Quantity]) -> tuple[object, str | N
     if percents or not on_time:
         return None
     # "1.200 hồ sơ, trễ 29": a total of the denominator's things and a count of late ones.
-    words = _unit_words(rule.denominator)
-    while words[:1] in (["tong"], ["so"]):
-        words = words[1:]
-    noun = _noun(" ".join(words))
+    noun = _denominator_noun(rule)
     late, totals = [], []
     for q in quantities:
         if q.kind != "count":
@@ -364,11 +397,40 @@ def _ratio(rule: RatioRule, quantities: list[Quantity]) -> tuple[object, str | N
     return RatioInput(total - n_late, total), None
 
 
+# Words right before a count saying it is the part done ("xong 20", "mới xử lý 1").
+_DONE = frozenset({"xong", "duoc", "hoan thanh", "dat", "xu ly", "thuc hien", "lam"})
+
+
+def _done_of_total(rule: RatioRule, quantities: list[Quantity]) -> RatioInput | None:
+    """"KH có 24 nhiệm vụ, xong 20": exactly two counts, a total and the part done of it."""
+    numerator = " " + " ".join(_unit_words(rule.numerator)) + " "
+    if any(f" {w} " in numerator for w in _LATE) or " dung han " in numerator:
+        return None  # on-time rules read late counts instead (_ratio)
+    counts = [q for q in quantities if q.kind == "count"]
+    if len(counts) != 2 or any(q.kind == "ratio" for q in quantities):
+        return None
+    total, part = counts
+    thing = _thing(total)
+    if not thing or _has(total.before[-2:], _DONE) or not _has(part.before[-2:], _DONE):
+        return None
+    noun = tuple(thing[:2]) if len(thing) > 1 else tuple(thing)
+    if _thing(part):  # "120 lượt …, được 95 lượt": the part names the total's things
+        same = _names(part, noun) or _thing(part)[0] == thing[0]
+    else:  # "phát hiện 2 văn bản, xử lý 1": the total names the rule's denominator
+        same = _names(total, _denominator_noun(rule))
+    if not same or part.value > total.value or total.value == 0 or _late(part):
+        return None
+    return RatioInput(part.value, total.value)
+
+
 def _input(criterion: Criterion, quantities: list[Quantity]) -> tuple[object, str | None] | None:
     """The scoring input the figures give for ``criterion``'s rule, and how to show them."""
     rule = criterion.rule
     if isinstance(rule, RatioRule):
-        return _ratio(rule, quantities)
+        made = _ratio(rule, quantities)
+        if made is None and (done := _done_of_total(rule, quantities)) is not None:
+            return done, None
+        return made
     if isinstance(rule, TiersRule):
         pct = _percent(quantities)
         if pct is None:

@@ -148,6 +148,29 @@ def test_deductions_from_overdue_tasks_without_accents(by_code: dict[str, Criter
     assert "1,25/2 điểm theo tiêu chí 1.6" in e.text
 
 
+def test_everyday_names_of_the_counted_thing(by_code: dict[str, Criterion]) -> None:
+    tasks = estimate("nhiệm vụ ủy ban tỉnh giao trễ 3 việc còn mấy điểm", by_code["1.6"])
+    assert tasks is not None and tasks.points == D("1.25")
+    reprimand = estimate("1 cong chuc bi khien trach trong nam", by_code["5.6"])
+    assert reprimand is not None and reprimand.points == D("0.5")
+    assert estimate("báo cáo quý III gửi chậm 2 ngày", by_code["1.2"]) is None  # days, not reports
+
+
+def test_a_total_and_the_part_done(by_code: dict[str, Criterion]) -> None:
+    plan = estimate("KH CCHC có 24 nhiệm vụ, xong 20 nv thì tính sao", by_code["1.1.2"])
+    assert plan is not None and plan.points == D(1)
+    assert plan.text.startswith("Ước tính: 20/24 số nhiệm vụ đã hoàn thành ≈ 83,33 %")
+    found = estimate("tự kiểm tra phát hiện 2 văn bản trái luật, mới xử lý 1", by_code["2.3"])
+    assert found is not None and found.points == D(0)
+    training = estimate("KH có 120 lượt người, thực tế cử đi được 95 lượt", by_code["5.4"])
+    assert training is not None and (training.points, training.max) == (D("0.5"), D(1))
+    # 5 communes inspected of which 3 passed is not 3 of the rule's denominator; a third
+    # figure makes the pair ambiguous.
+    assert estimate("kiểm tra 5 xã, đạt 3", by_code["1.3.1"]) is None
+    three = "phát hiện 5 vấn đề, đã xử lý xong 3, còn 2 vấn đề đã chuyển phòng khác theo dõi"
+    assert estimate(three, by_code["1.3.2"]) is None
+
+
 def test_a_count_that_is_not_late_is_not_deducted(by_code: dict[str, Criterion]) -> None:
     # Four reports sent, one missing: neither is "late", and the zero case is not guessed.
     assert estimate("bên em gửi 4 báo cáo", by_code["1.2"]) is None
