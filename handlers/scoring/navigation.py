@@ -255,7 +255,10 @@ async def question_mid_way(
     settings: Settings,
 ) -> None:
     cset = catalogue.current
-    scope = await _scope_or_say(message, state, session, person, role, cset, settings.tz)
+    # A question is answered even when the assessment was locked meanwhile (reading only).
+    scope = await _scope_or_say(
+        message, state, session, person, role, cset, settings.tz, allow_locked=True
+    )
     if scope is None:
         return
     text = (message.text or "").strip()[:1000]
@@ -267,6 +270,9 @@ async def question_mid_way(
         await message.answer(t.ASK_CLARIFY, reply_markup=hits_keyboard(result.results[:3]))
     else:
         await message.answer(t.ASK_NONE)
+    if scope.locked:
+        await _show_locked(message, state, session, cset, scope)
+        return
     data = await state.get_data()
     back = data.get("ret")
     if back in STEP_STATES:

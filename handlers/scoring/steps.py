@@ -119,8 +119,9 @@ PART_BOUND = {"y", "n", "t", "z"}
 
 
 NAVIGATION = {"go", "pick", "miss", "open", "ev", "ov", "ro"}
-# What a locked assessment still allows: looking (the rest answers with the lock notice).
-READ_ONLY = {"ov", "pick", "ro", "ps", "ask"}
+# What a locked assessment still allows: looking. Any step button answers with the lock notice
+# and leaves the step (kept for after reopening); free text then goes to the Ask journey.
+READ_ONLY = {"ov", "pick", "ro"}
 
 
 @dataclass(frozen=True)
@@ -387,6 +388,8 @@ async def _scope_or_say(
     role: Role,
     cset: CriteriaSet,
     tz: tzinfo,
+    *,
+    allow_locked: bool = False,
 ) -> Scope | None:
     """The scope of a message typed at a step, or None after saying why it cannot be used
     (no scope, no step, or the assessment is locked: then the read-only overview)."""
@@ -399,7 +402,7 @@ async def _scope_or_say(
         await state.clear()
         await message.answer(t.NOT_STARTED)
         return None
-    if scope.locked:
+    if scope.locked and not allow_locked:
         await _show_locked(message, state, session, cset, scope)
         return None
     return scope

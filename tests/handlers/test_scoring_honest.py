@@ -174,3 +174,23 @@ async def test_cancel_then_chamdiem_resumes_a_two_part_criterion_at_its_part(
     assert "Tiếp tục từ chỗ bạn đã dừng" in resumed.text and "Phần 2/2" in resumed.text
     confirm = _msg(await harness.send(me, "9/10"))
     assert "tổng 1,5/1,5 điểm" in confirm.text  # part 1 (yes) kept across /huy
+
+
+async def test_a_question_asked_before_the_lock_is_answered_then_the_lock_said(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await _person(session_factory, 16)
+    me = harness.user(16)
+    overview = _msg(await harness.send(me, "/chamdiem"))
+    step = _msg(await harness.press(me, overview.button("▶️ Chấm tiếp")))
+    prompt = _msg(await harness.press(me, step.button("❓ Hỏi")))
+    assert "gõ câu hỏi" in prompt.text
+    await _lock(session_factory, await _aid(session_factory))
+    replies = [s for s in await harness.send(me, "tiêu chí 3.4.1") if s.method == "sendMessage"]
+    assert "Tiêu chí 3.4.1" in replies[0].text  # answered
+    assert "đã được khóa để nộp" in replies[-1].text  # then the lock, not the step
+    assert "Quay lại bước đang chấm" not in replies[-1].text
+    # A step button of before the lock: the lock notice as the one answer.
+    sent = await harness.press(me, step.button("❓ Hỏi"))
+    (answer,) = _answers_to_press(sent)
+    assert answer.show_alert and "khóa" in answer.text
