@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -18,9 +19,10 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramNotFound, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.types import BotCommand, BotCommandScopeDefault
+from aiogram.types import BotCommand, BotCommandScopeDefault, User
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import handlers
@@ -33,9 +35,18 @@ from bot.dedup import DatabaseClaims, RedisClaims, UpdateClaims
 from bot.lazymodels import warm_up
 from bot.logs import UpdateLogContext
 from bot.middleware import SessionMiddleware
+from bot.resilience import (
+    FallbackClaims,
+    ResilientStorage,
+    RetryAfterMiddleware,
+    StartupInterrupted,
+    retry_until_ready,
+    wait_for_dependencies,
+)
 from bot.settings import Settings
 from bot.storage import create_storage
 from handlers.errors import on_error
+from handlers.guards import FloodControl, PrivateChatsOnly
 from handlers.texts import COMMANDS
 from jobs import all_jobs
 from knowledge.search import SearchIndex
@@ -50,6 +61,7 @@ def create_bot(settings: Settings, *, token: str | None = None, api_url: str | N
         raise ValueError("BOT_TOKEN is required")
     base = api_url or settings.telegram_api_url
     session = AiohttpSession(api=TelegramAPIServer.from_base(base)) if base else AiohttpSession()
+    session.middleware(RetryAfterMiddleware())
     return Bot(
         token=secret,
         session=session,
@@ -74,6 +86,7 @@ def create_dispatcher(
     Dependencies are stored in the dispatcher and injected into handlers by name. With
     ``dedup_updates`` (every real bot process) an update is handled by one process only, once.
     """
+    now = clock or SystemClock()
     dp = Dispatcher(
         storage=storage,
         events_isolation=events_isolation or SimpleEventIsolation(),
@@ -83,14 +96,25 @@ def create_dispatcher(
         entries=data.entries,
         index=index,
         session_factory=session_factory,
-        clock=clock or SystemClock(),
+        clock=now,
         **extra,
     )
     dp.update.outer_middleware(UpdateLogContext())
+    # Guards first: a group chat or a flood is answered before any database or state work.
+    dp.update.outer_middleware(PrivateChatsOnly(settings.bot_username))
+    dp.update.outer_middleware(
+        FloodControl(
+            settings.flood_max_updates,
+            settings.flood_window_seconds,
+            clock=lambda: now.now().timestamp(),
+        )
+    )
     claims: UpdateClaims | None = None
     if dedup_updates:
         redis = getattr(storage, "redis", None)  # RedisStorage: claims in Redis too
         claims = RedisClaims(redis) if redis is not None else DatabaseClaims()
+        if redis is not None and isinstance(storage, ResilientStorage):
+            claims = FallbackClaims(claims, DatabaseClaims())
     session_mw = SessionMiddleware(
         session_factory, settings.admin_ids, claims=claims, fsm=dp.fsm
     )
@@ -144,6 +168,28 @@ class Assembled:
             jobs=all_jobs(),
         )
 
+    async def wait_for_dependencies(self, stop: asyncio.Event) -> User:
+        """The database, Redis and the Bot API, retried until they answer (see resilience)."""
+        return await wait_for_dependencies(
+            bot=self.bot,
+            engine=self.engine,
+            storage=self.dp.storage,
+            stop=stop,
+            max_delay=self.dp["settings"].startup_retry_max_seconds,
+        )
+
+    async def retry_bot_api(
+        self, call: Callable[[], Awaitable[None]], stop: asyncio.Event
+    ) -> None:
+        """A start-up call to the Bot API, retried like :meth:`wait_for_dependencies`."""
+        await retry_until_ready(
+            "Bot API",
+            call,
+            stop,
+            max_delay=self.dp["settings"].startup_retry_max_seconds,
+            fatal=(TelegramUnauthorizedError, TelegramNotFound),
+        )
+
     async def close(self) -> None:
         await self.bot.session.close()
         await self.dp.storage.close()
@@ -169,6 +215,8 @@ async def assemble(
     engine = create_engine(settings.db_url)
     session_factory = create_session_factory(engine)
     storage = create_storage(settings.redis_url, session_factory)
+    if settings.redis_url:
+        storage = ResilientStorage(storage)
     bot = create_bot(settings, token=token, api_url=api_url)
     clock = SystemClock()
     dp = create_dispatcher(
@@ -208,10 +256,22 @@ async def run_bot(
     if handle_signals:
         install_signal_handlers(stop)
     try:
-        me = await bot.get_me()
+        try:
+            me = await app.wait_for_dependencies(stop)
+        except StartupInterrupted as exc:
+            log.warning("Stopped before start: %s still unreachable", exc.dependency)
+            return
         log.info("Bot @%s (id %s) starting long polling", me.username, me.id)
-        await bot.delete_webhook(drop_pending_updates=False)
-        await set_commands(bot)
+
+        async def prepare_polling() -> None:
+            await bot.delete_webhook(drop_pending_updates=False)
+            await set_commands(bot)
+
+        try:
+            await app.retry_bot_api(prepare_polling, stop)
+        except StartupInterrupted as exc:
+            log.warning("Stopped before start: %s still unreachable", exc.dependency)
+            return
         background = start_jobs(app.job_context(stop))
         polling = asyncio.create_task(
             dp.start_polling(bot, handle_signals=False, close_bot_session=False)

@@ -291,6 +291,30 @@ def _database_reason(exc: Exception) -> str:
     return "thao tác không thành công; chạy lại với LOG_LEVEL=DEBUG để xem chi tiết."
 
 
+def _run(settings: Settings, *, webhook: bool) -> int:
+    from bot.resilience import TokenRejected
+
+    try:
+        if webhook:
+            problem = settings.webhook_problem()
+            if problem:
+                print(problem, file=sys.stderr)
+                return EXIT_USAGE
+            from bot.webhook import run_webhook
+
+            asyncio.run(run_webhook(settings))
+        else:
+            from bot.app import run_bot
+
+            asyncio.run(run_bot(settings, handle_signals=True))
+    except TokenRejected as exc:
+        print(exc.user_message, file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("Đã dừng bot.", file=sys.stderr)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -349,15 +373,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     file=sys.stderr,
                 )
                 return EXIT_USAGE
-            if args.webhook:
-                from bot.webhook import run_webhook
-
-                asyncio.run(run_webhook(settings))
-            else:
-                from bot.app import run_bot
-
-                asyncio.run(run_bot(settings, handle_signals=True))
-            return EXIT_OK
+            return _run(settings, webhook=args.webhook)
     except DataError as exc:
         _print_issues(exc.issues)
         print("Dữ liệu không hợp lệ: bot không khởi động.", file=sys.stderr)

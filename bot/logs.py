@@ -4,15 +4,24 @@ Every line is ``key=value`` pairs (logfmt): ``time``, ``level``, ``logger``, the
 (and its type) of the update being handled when there is one, ``msg``, and ``exc`` with the
 traceback folded into the same line. Log messages carry ids, counts and types — never the text
 a user wrote (handlers must not log message contents; a test checks a handled text update).
+
+Each configured secret (the bot token, the webhook secret, database and Redis passwords) is
+replaced by ``***`` in every log record, its traceback included, and in the output of
+uncaught exceptions (``sys.excepthook``, threads, unraisable exceptions), which do not go
+through logging.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import sys
+import threading
+import traceback
 from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import Any, TextIO
 
 from aiogram import BaseMiddleware
@@ -22,28 +31,66 @@ current_update: ContextVar[tuple[int, str] | None] = ContextVar("current_update"
 """(update_id, update type) of the update this task is handling, for the log lines."""
 
 
+# user:password@ in any URL, whatever the password (also one not configured here).
+_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)[^\s@/]+@")
+
+
+class Redactor:
+    """Replaces every secret (longest first) and any URL password by ``***``."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return _URL_PASSWORD.sub(r"\g<head>***@", text)
+
+
 class RedactSecrets(logging.Filter):
-    """Replace each secret in a record's message and arguments by ``***``."""
+    """Replace each secret in a record's message, arguments and traceback by ``***``."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self.secrets = [s for s in secrets if s]
-
-    def _clean(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
+        self.redact = Redactor(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
-        message = self._clean(record.getMessage())
-        record.msg = message
+        record.msg = self.redact(record.getMessage())
         record.args = None
         if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = self._clean(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
         return True
+
+
+def install_excepthook(secrets: Iterable[str]) -> None:
+    """Print uncaught exceptions (main thread, other threads, unraisable) redacted."""
+    redact = Redactor(secrets)
+
+    def write(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        text = "".join(traceback.format_exception(kind, value, tb))
+        sys.stderr.write(redact(text))
+        sys.stderr.flush()
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        sys.stderr.write(f"Exception in thread {args.thread.name if args.thread else '?'}:\n")
+        write(args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback)
+
+    def unraisable_hook(unraisable: Any) -> None:
+        message = unraisable.err_msg or "Exception ignored in"
+        sys.stderr.write(redact(f"{message}: {unraisable.object!r}\n"))
+        if unraisable.exc_value is not None:
+            write(unraisable.exc_type, unraisable.exc_value, unraisable.exc_traceback)
+
+    sys.excepthook = write
+    threading.excepthook = thread_hook
+    sys.unraisablehook = unraisable_hook
 
 
 _AIOGRAM_UPDATE = re.compile(r"Update id=(\d+) ")
@@ -117,6 +164,7 @@ def setup_logging(
     level: str, secrets: Iterable[str] = (), stream: TextIO | None = None
 ) -> logging.Handler:
     """One-line records on stderr (or ``stream``), secrets redacted; returns the handler."""
+    secrets = list(secrets)
     handler = logging.StreamHandler(stream)
     handler.setFormatter(OneLineFormatter())
     handler.addFilter(RedactSecrets(secrets))
@@ -129,4 +177,5 @@ def setup_logging(
         logging.getLogger(name).setLevel(logging.WARNING)
     # Each migration step is an INFO line of alembic's: noise for every database command.
     logging.getLogger("alembic").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
+    install_excepthook(secrets)
     return handler

@@ -8,12 +8,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _TOKEN = re.compile(r"^[0-9]{3,}:[A-Za-z0-9_-]{5,}$")
+# What Telegram accepts as a webhook secret_token.
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class SettingsError(Exception):
@@ -52,6 +55,13 @@ class Settings(BaseSettings):
     outbox_rate: float = 28.0
     # Exports: the CSV dialect when none is asked for ("excel-vn": ";" and "," decimals).
     export_csv_dialect: Literal["standard", "excel-vn"] = "standard"
+    # Flood control per user: at most FLOOD_MAX_UPDATES messages and button presses within
+    # FLOOD_WINDOW_SECONDS (0 turns it off); beyond, one friendly notice, then silence.
+    flood_max_updates: Annotated[int, Field(ge=0, le=1000)] = 20
+    flood_window_seconds: Annotated[float, Field(gt=0, le=3600)] = 10.0
+    # Start-up: the Bot API, the database and Redis are retried with a doubling delay, up to
+    # this many seconds between attempts, until they answer (or the process is stopped).
+    startup_retry_max_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -92,6 +102,18 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("LOG_LEVEL phải là DEBUG, INFO, WARNING, ERROR hoặc CRITICAL")
         return level
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _webhook_secret(cls, value: Any) -> Any:
+        if value in (None, ""):
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if not _WEBHOOK_SECRET.match(text):
+            raise ValueError(
+                "WEBHOOK_SECRET phải dài 1–256 ký tự, chỉ gồm chữ Latinh không dấu, số, _ và -"
+            )
+        return text
 
     @field_validator("reminder_hour")
     @classmethod
@@ -143,13 +165,38 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def webhook_problem(self) -> str | None:
+        """Why webhook mode cannot start safely (one line), or None."""
+        if not self.webhook_url:
+            return "Lỗi cấu hình: chế độ webhook cần WEBHOOK_URL (địa chỉ công khai)."
+        if self.webhook_secret is None:
+            return (
+                "Lỗi cấu hình: chế độ webhook cần WEBHOOK_SECRET (1–256 ký tự A-Z, a-z, 0-9, _ -) "
+                "để chỉ nhận cập nhật thật từ Telegram."
+            )
+        if self.webhook_path == "/healthz":
+            return "Lỗi cấu hình: WEBHOOK_PATH không được là /healthz (địa chỉ kiểm tra sức khỏe)."
+        return None
+
     def secrets(self) -> list[str]:
-        """Values that must never reach a log line."""
-        out = []
-        for secret in (self.bot_token, self.webhook_secret):
-            if secret is not None and secret.get_secret_value():
-                out.append(secret.get_secret_value())
-        return out
+        """Values that must never reach any output: the token (and its secret half), the
+        webhook secret, and the passwords in DATABASE_URL and REDIS_URL, also URL-encoded."""
+        found: list[str] = []
+        if self.bot_token is not None:
+            token = self.bot_token.get_secret_value()
+            found += [token, token.partition(":")[2]]
+        if self.webhook_secret is not None:
+            found.append(self.webhook_secret.get_secret_value())
+        for url in (self.database_url, self.redis_url):
+            password = urlsplit(url).password if url else None
+            if password:
+                found += [password, unquote(password)]
+        out: set[str] = set()
+        for secret in found:
+            if len(secret) >= 4:  # a shorter "secret" would blank out ordinary words
+                out |= {secret, quote(secret, safe=""), quote(secret)}
+        # Longest first, so that no shorter secret breaks a longer one apart.
+        return sorted(out, key=len, reverse=True)
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -191,6 +191,11 @@ def create_storage(
         # bot id and destiny in the key: several bots may share a Redis, and scenes use destiny.
         builder = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
         logger.info("FSM storage: Redis")
-        return RedisStorage.from_url(settings_redis_url, key_builder=builder)
+        # Short timeouts: an unreachable Redis must fail fast, not hold every update.
+        return RedisStorage.from_url(
+            settings_redis_url,
+            connection_kwargs={"socket_connect_timeout": 2, "socket_timeout": 2},
+            key_builder=builder,
+        )
     logger.info("FSM storage: database")
     return DatabaseStorage(session_factory)

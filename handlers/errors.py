@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.types import ErrorEvent
 
 from bot.errors import CchcError
@@ -16,6 +17,14 @@ async def on_error(event: ErrorEvent) -> bool:
     update = event.update
     if isinstance(event.exception, CchcError):
         message = event.exception.user_message
+    elif isinstance(event.exception, TelegramRetryAfter):
+        # Telegram's flood limit outlasted the retries: nothing is broken, no traceback.
+        log.warning(
+            "Update %s: Telegram 429, retry after %s s; reply dropped",
+            update.update_id,
+            event.exception.retry_after,
+        )
+        return True
     else:
         log.error(
             "Update %s failed: %s",

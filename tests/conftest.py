@@ -50,6 +50,13 @@ async def _postgres_database(url: str) -> AsyncIterator[str]:
         await admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _no_flood_control(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests drive conversations far faster than any person: flood control is off unless a
+    test turns it on (tests/test_guards.py); bot processes inherit the environment."""
+    monkeypatch.setenv("FLOOD_MAX_UPDATES", "0")
+
+
 @pytest.fixture
 async def db_url(tmp_path: Path) -> AsyncIterator[str]:
     """URL of an empty database (no tables, no alembic_version)."""

@@ -121,25 +121,29 @@ class Harness:
     def user(self, user_id: int, first_name: str = "Lan") -> User:
         return User(id=user_id, is_bot=False, first_name=first_name, language_code="vi")
 
-    async def send(self, user: User, text: str) -> list[Sent]:
+    async def send(self, user: User, text: str, *, chat: Chat | None = None) -> list[Sent]:
+        """``user`` writes ``text`` in their private chat with the bot (or in ``chat``)."""
         entities = None
         if text.startswith("/"):
             entities = [MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))]
         message = Message(
             message_id=next(self._message_ids),
             date=datetime.now(UTC),
-            chat=Chat(id=user.id, type="private"),
+            chat=chat or Chat(id=user.id, type="private"),
             from_user=user,
             text=text,
             entities=entities,
         )
         return await self._feed(Update(update_id=next(self._update_ids), message=message))
 
-    async def press(self, user: User, data: str, message_id: int = 1) -> list[Sent]:
+    async def press(
+        self, user: User, data: str, message_id: int = 1, *, chat: Chat | None = None
+    ) -> list[Sent]:
+        """``user`` presses a button on the bot's message in their private chat (or ``chat``)."""
         message = Message(
             message_id=message_id,
             date=datetime.now(UTC),
-            chat=Chat(id=user.id, type="private"),
+            chat=chat or Chat(id=user.id, type="private"),
             from_user=BOT_USER,
             text="…",
         )

@@ -224,6 +224,10 @@ ERROR = (
     "bạn hãy thử lại sau ít phút."
 )
 NOT_TEXT = "Tôi chỉ hiểu tin nhắn dạng chữ ở bước này. Hãy gõ câu hỏi hoặc dùng /start."
+PRIVATE_ONLY = (
+    "🔒 Tôi chỉ làm việc trong trò chuyện riêng: hãy nhắn riêng cho @{username} để được hỗ trợ."
+)
+FLOOD = "⏳ Bạn gửi nhanh quá, chậm lại một chút nhé."
 
 # --- Ask ---------------------------------------------------------------------------------
 ASK_CLARIFY = "🤔 Tôi chưa chắc bạn hỏi điều gì. <b>Có phải bạn hỏi…</b>"
