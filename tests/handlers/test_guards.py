@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import FakeClock
 from bot.data import BotData
 from bot.db.models import Assessment, FsmRecord, Invite, Person, QuestionLog
-from bot.resilience import ResilientStorage
+from bot.dedup import DatabaseClaims
+from bot.resilience import FallbackClaims, ResilientStorage
 from bot.settings import Settings
 from handlers.callbacks import ScoreCb
 from knowledge.search import SearchIndex
@@ -173,3 +174,18 @@ async def test_redis_down_keeps_stateless_commands_and_recovers(
     step = await harness.press(officer, overview[-1].button("▶️ Chấm tiếp"))
     assert any("Tiêu chí 2.1" in s.text for s in step), step
     assert await redis.inner.get_state(StorageKey(bot_id=harness.bot.id, chat_id=51, user_id=51))
+
+
+class DownClaims:
+    async def claim(self, *args: Any) -> bool:
+        raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379.")
+
+
+async def test_update_claims_fall_back_to_the_database_while_redis_is_down(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    claims = FallbackClaims(DownClaims(), DatabaseClaims())
+    async with session_factory() as session, session.begin():
+        assert await claims.claim(session, 42, 1001, NOW) is True
+    async with session_factory() as session, session.begin():
+        assert await claims.claim(session, 42, 1001, NOW) is False  # still handled once
