@@ -85,7 +85,8 @@ class Setting:
     def none(self, r: Row) -> bool:
         if r.foreign_ask and r.cov < self.foreign_cov:
             return True
-        return r.score < self.clarify_min or r.cov < (self.cov_intent if r.intent else self.cov_min)
+        floor = self.cov_intent if r.intent else self.cov_min
+        return r.score < self.clarify_min or r.cov < floor
 
     def answers(self, r: Row) -> bool:
         return not self.none(r) and r.score >= self.answer_min and r.margin >= self.margin

@@ -85,8 +85,7 @@ def check_paths(paths: list[Path], settings: Settings) -> tuple[list[DataIssue],
         _, lexicon_issues = load_lexicon(
             settings.lexicon_file or DEFAULT_LEXICON, vocabulary(loaded, sets_loaded)
         )
-        issues = [*found, *entry_issues, *lexicon_issues]
-        return issues, len(set_paths) + 1 + len(entry_paths) + 1
+        return [*found, *entry_issues, *lexicon_issues], len(set_paths) + len(entry_paths) + 2
 
     files = _expand(paths)
     issues: list[DataIssue] = []

@@ -13,8 +13,8 @@ topics the bot does not cover.
 
 Search adds the ``means`` words to a question that says one of the ``say`` phrases, counts an
 ``out_of_scope`` word in a question as evidence that it is about something else, and an
-``in_scope`` word (the assessment's own: điểm, chấm, tiêu chí, minh chứng…; up to three words) as evidence that
-it is about the criteria.
+``in_scope`` word (the assessment's own: điểm, chấm, tiêu chí, minh chứng…; up to three
+words) as evidence that it is about the criteria.
 Phrases are compared on folded tokens (:func:`knowledge.text.analyze`), so accents, case and
 abbreviations do not matter.
 """
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated
 
@@ -73,11 +73,14 @@ class Lexicon:
     off_topic: dict[Key, str] = field(default_factory=dict)
     on_topic: frozenset[Key] = frozenset()
 
-    @property
+    @cached_property
     def max_len(self) -> int:
+        """The longest phrase, in words."""
         return max((len(k) for k in (*self.synonyms, *self.off_topic)), default=0)
 
+    @cached_property
     def starts(self) -> frozenset[str]:
+        """The words that can start a phrase."""
         return frozenset(k[0] for k in (*self.synonyms, *self.off_topic))
 
 
@@ -149,21 +152,21 @@ def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexic
             elif len(key) == 1 and vocab is not None and key[0] in vocab:
                 # Without accents the word would also be a word of the criteria ("nhậu" and
                 # "nhau"): it cannot mark a question as off topic on its own.
-                doc.issues.append(
-                    doc.issue(loc, f"«{phrase}» (không dấu: {key[0]}) có trong bộ tiêu chí và hỏi đáp")
-                )
+                message = f"«{phrase}» (không dấu: {key[0]}) có trong bộ tiêu chí và hỏi đáp"
+                doc.issues.append(doc.issue(loc, message))
             else:
                 off[key] = topic.topic
     on: set[Key] = set()
     for i, phrase in enumerate(parsed.in_scope):
         key = phrase_key(phrase)
-        loc = ("in_scope", i)
+        at: tuple[str, int] = ("in_scope", i)
         if not key:
-            doc.issues.append(doc.issue(loc, "cụm từ không có chữ"))
+            doc.issues.append(doc.issue(at, "cụm từ không có chữ"))
         elif len(key) > 3:
-            doc.issues.append(doc.issue(loc, "tối đa ba từ"))
+            doc.issues.append(doc.issue(at, "tối đa ba từ"))
         elif key in off:
-            doc.issues.append(doc.issue(loc, f"«{phrase}» cũng là từ ngoài phạm vi (out_of_scope)"))
+            message = f"«{phrase}» cũng là từ ngoài phạm vi (out_of_scope)"
+            doc.issues.append(doc.issue(at, message))
         else:
             on.add(key)
     return Lexicon(synonyms, off, frozenset(on))

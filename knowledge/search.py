@@ -424,10 +424,10 @@ class SearchIndex:
         weight = idf[term] * tf * (_BM25_K1 + 1) / (tf + norm[target])
         # Within each term (rows are grouped by term), best weight first.
         order = np.argsort(term - weight / (2.0 * (float(weight.max(initial=0.0)) + 1.0)))
-        bounds = [*bounds.tolist(), len(keys)]
+        ends: list[int] = [*bounds.tolist(), len(keys)]
         self._post_ids = memoryview(array("i", target[order].astype(np.int32).tobytes()))
         self._post_ws = memoryview(array("f", weight[order].astype(np.float32).tobytes()))
-        self._postings = dict(zip(names, pairwise(bounds), strict=True))
+        self._postings = dict(zip(names, pairwise(ends), strict=True))
         self._df = dict(zip(names, df.tolist(), strict=True))
         self._idf = dict(zip(names, idf.tolist(), strict=True))
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
@@ -617,7 +617,7 @@ class SearchIndex:
         expansions: list[tuple[Key, float, bool]] = []
         if lex.max_len:
             folded = [t.folded for t in toks]
-            starts = lex.starts()
+            starts = lex.starts
             i = 0
             while i < n:
                 if folded[i] not in starts:
@@ -644,7 +644,7 @@ class SearchIndex:
                 i += size
         on_topic = lex.on_topic
         if on_topic:
-            for k, tok in enumerate(toks):
+            for k in range(n):
                 if foreign[k]:
                     continue
                 if any(
@@ -669,7 +669,8 @@ class SearchIndex:
             # Words said in everyday terms count in the topic only when known here; the
             # criteria's words that stand in for them (below) add to the match, not the topic.
             known = q.credit.get(word, 0.0) > 0
-            q.add(word, tok.weight, tok.ask, counts=(known or not covered[k]) and f not in _NEUTRAL)
+            counts = (known or not covered[k]) and f not in _NEUTRAL
+            q.add(word, tok.weight, tok.ask, counts=counts)
             if word == f:
                 q.accented.setdefault(f, a)
             segment.append(word)
