@@ -27,6 +27,7 @@ def routers() -> list[Router]:
         fallback,
         invites,
         ops,
+        questions,
         scoring,
         tickets,
     )
@@ -43,7 +44,7 @@ def routers() -> list[Router]:
         tickets.review_router,
         tickets.router,
         browse.router,
-        ask.coordinator_router,
+        questions.router,
         ask.router,
         fallback.router,
     )

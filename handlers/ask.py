@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,9 +16,8 @@ from bot.services.people import Role
 from bot.settings import Settings
 from criteria.loader import Catalogue
 from handlers import texts
-from handlers.callbacks import AskCb, QuestionsCb
+from handlers.callbacks import AskCb
 from handlers.cards import criterion_card
-from handlers.filters import COORDINATORS, RoleFilter
 from handlers.keyboards import InlineKeyboardBuilder
 from handlers.render import split_message
 from knowledge.figures import estimate_for
@@ -148,6 +146,13 @@ def reply_body(result: SearchResult, bot_data: BotData, catalogue: Catalogue) ->
     if not best.criterion_codes:
         return None
     return _criterion_reply(catalogue, best.criterion_codes[0], estimate)
+
+
+def hit_body(hit: Hit, bot_data: BotData, catalogue: Catalogue) -> str | None:
+    """The reply opening ``hit`` (an entry, or a criterion card), as its button would."""
+    if hit.kind == "entry" and hit.entry_id:
+        return _entry_reply(bot_data, catalogue, hit.entry_id)
+    return _criterion_reply(catalogue, hit.criterion_codes[0]) if hit.criterion_codes else None
 
 
 def hits_keyboard(hits: list[Hit]) -> InlineKeyboardMarkup:
@@ -329,95 +334,3 @@ async def to_province(
     await start_from_question(
         query, callback_data, session, state, role, catalogue, clock, settings
     )
-
-
-# --- Coordinators: unresolved questions of their unit (/cauhoi) ------------------------------
-
-coordinator_router = Router(name=f"{__name__}.coordinators")
-coordinator_router.message.filter(RoleFilter(*COORDINATORS))
-coordinator_router.callback_query.filter(RoleFilter(*COORDINATORS))
-
-QUESTIONS_PAGE = 8
-_QUESTION_SHOWN = 300
-
-
-async def _questions_page(
-    session: AsyncSession, settings: Settings, unit_id: int | None, page: int
-) -> tuple[str, InlineKeyboardMarkup | None] | None:
-    """The page's text and ◀ ▶ buttons, or None when ``page`` does not exist."""
-    async with session.begin():
-        total = await questions.count_unresolved(session, unit_id=unit_id)
-        pages = max(1, -(-total // QUESTIONS_PAGE))
-        if not 0 <= page < pages:
-            return None
-        rows = await questions.list_unresolved(
-            session, unit_id=unit_id, limit=QUESTIONS_PAGE, offset=page * QUESTIONS_PAGE
-        )
-    if total == 0:
-        return texts.QUESTIONS_NONE, None
-    items = []
-    for row in rows:
-        flags = [texts.QUESTION_FLAG_DOWN] if row.helpful is False else []
-        if row.for_province:
-            flags.append(texts.QUESTION_FLAG_PROVINCE)
-        when = row.created_at.astimezone(settings.tz).strftime("%d/%m %H:%M")
-        items.append(
-            texts.question_item(
-                when, row.decision, flags, row.criterion_code, _short(row.text, _QUESTION_SHOWN)
-            )
-        )
-    kb = InlineKeyboardBuilder()
-    if page > 0:
-        kb.button(text="◀", callback_data=QuestionsCb(page=page - 1))
-    if page < pages - 1:
-        kb.button(text="▶", callback_data=QuestionsCb(page=page + 1))
-    body = texts.questions_page(items, total, page, pages, everyone=unit_id is None)
-    return body, kb.as_markup() if pages > 1 else None
-
-
-def _scope(person: Person | None, role: Role) -> tuple[bool, int | None]:
-    """(allowed, unit_id): admins see every unit (None); coordinators only their own."""
-    if role is Role.ADMIN:
-        return True, None
-    unit_id = person.unit_id if person is not None else None
-    return unit_id is not None, unit_id
-
-
-@coordinator_router.message(Command("cauhoi"))
-async def unresolved_questions(
-    message: Message,
-    session: AsyncSession,
-    person: Person | None,
-    role: Role,
-    settings: Settings,
-) -> None:
-    allowed, unit_id = _scope(person, role)
-    if not allowed:
-        await message.answer(texts.QUESTIONS_NO_UNIT)
-        return
-    shown = await _questions_page(session, settings, unit_id, 0)
-    if shown is not None:  # page 0 always exists
-        await message.answer(shown[0], reply_markup=shown[1])
-
-
-@coordinator_router.callback_query(QuestionsCb.filter())
-async def unresolved_questions_page(
-    query: CallbackQuery,
-    callback_data: QuestionsCb,
-    session: AsyncSession,
-    person: Person | None,
-    role: Role,
-    settings: Settings,
-) -> None:
-    allowed, unit_id = _scope(person, role)
-    shown = await _questions_page(session, settings, unit_id, callback_data.page)
-    if not allowed or shown is None:
-        await query.answer(texts.QUESTIONS_BAD_PAGE, show_alert=True)
-        return
-    await query.answer()
-    if isinstance(query.message, Message):
-        try:
-            await query.message.edit_text(shown[0], reply_markup=shown[1])
-        except TelegramBadRequest as exc:
-            if "not modified" not in exc.message:
-                await query.message.answer(shown[0], reply_markup=shown[1])

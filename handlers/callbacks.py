@@ -68,6 +68,16 @@ class QuestionsCb(CallbackData, prefix="ql"):
     page: int = 0
 
 
+class QuestionCb(CallbackData, prefix="qv"):
+    """/cauhoi, question ``id`` (checked against the reviewer's unit): view (``v``), answer
+    from the knowledge base (``kb``, then ``pick`` choice ``n``), send to the province for
+    the asker (``hs``), dismiss (``x``)."""
+
+    action: str
+    id: int
+    n: int = 0
+
+
 class DraftCb(CallbackData, prefix="td"):
     """Escalate, the officer's draft question: send, edit question (``eq``) or criterion
     (``ec``), attach (``att``), cancel (``x``); after a similar ticket: follow ticket ``ref``

@@ -104,3 +104,32 @@ async def test_database_url_under_test_is_wal_when_sqlite(db_url: str) -> None:
     assert database is not None
     with sqlite3.connect(database) as plain:
         assert plain.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+async def test_0009_marks_old_wordless_questions_as_noise(db_url: str) -> None:
+    await upgrade(db_url, "0008")
+    engine = create_engine(db_url)
+    try:
+        async with engine.begin() as connection:
+            for n, words in enumerate(["👍", "12345", "\u200b", "tc 3.4.1", "Hỏi gì đó?"]):
+                await connection.execute(
+                    text(
+                        "INSERT INTO question_log (telegram_id, text, decision, for_province, "
+                        "created_at, updated_at) VALUES (:t, :x, 'none', false, :d, :d)"
+                    ),
+                    {"t": n, "x": words, "d": "2026-12-01 00:00:00"},
+                )
+        await upgrade(db_url)
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                text("SELECT text, handled FROM question_log ORDER BY telegram_id")
+            )
+            assert [tuple(r) for r in rows] == [
+                ("👍", "noise"),
+                ("12345", "noise"),
+                ("\u200b", "noise"),
+                ("tc 3.4.1", None),
+                ("Hỏi gì đó?", None),
+            ]
+    finally:
+        await engine.dispose()

@@ -181,12 +181,17 @@ class QuestionLog(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    unit: Mapped[Unit | None] = relationship(lazy="selectin")
     text: Mapped[str] = mapped_column(Text)
     decision: Mapped[str] = mapped_column(String(16))
     entry_id: Mapped[str | None] = mapped_column(String(64))
     criterion_code: Mapped[str | None] = mapped_column(String(32))
     helpful: Mapped[bool | None] = mapped_column(Boolean)
     for_province: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when a coordinator dealt with it in /cauhoi ("answered" from the knowledge base,
+    # sent on as a "ticket", "dismissed"), or "noise" for a message without words.
+    handled: Mapped[str | None] = mapped_column(String(16))
+    handled_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import QuestionLog, utcnow
@@ -91,17 +91,51 @@ async def get(session: AsyncSession, question_id: int) -> QuestionLog | None:
 
 
 def _unresolved() -> ColumnElement[bool]:
-    return or_(
-        QuestionLog.decision == "none",
-        QuestionLog.helpful.is_(False),
-        QuestionLog.for_province.is_(True),
+    return and_(
+        QuestionLog.handled.is_(None),
+        or_(
+            QuestionLog.decision == "none",
+            QuestionLog.helpful.is_(False),
+            QuestionLog.for_province.is_(True),
+        ),
     )
+
+
+HANDLED = ("answered", "ticket", "dismissed")
+
+
+async def for_reviewer(
+    session: AsyncSession, question_id: int, *, unit_id: int | None
+) -> QuestionLog | None:
+    """The question if a reviewer of ``unit_id`` (None: an admin, every unit) may act on it
+    and nobody dealt with it yet."""
+    row = await session.get(QuestionLog, question_id)
+    if row is None or row.handled is not None:
+        return None
+    if unit_id is not None and row.unit_id != unit_id:
+        return None
+    return row
+
+
+async def mark_handled(
+    session: AsyncSession, question_id: int, *, how: str, by: int, now: datetime | None = None
+) -> bool:
+    """Record how a reviewer dealt with the question; False if someone already did."""
+    if how not in HANDLED:
+        raise ValueError(f"unknown way to handle a question: {how!r}")
+    result = await session.execute(
+        update(QuestionLog)
+        .where(QuestionLog.id == question_id, QuestionLog.handled.is_(None))
+        .values(handled=how, handled_by=by, updated_at=now or utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def list_unresolved(
     session: AsyncSession, *, unit_id: int | None = None, limit: int = 20, offset: int = 0
 ) -> Sequence[QuestionLog]:
-    """Questions without an answer, judged wrong (👎) or meant for the province, newest first.
+    """Questions without an answer, judged wrong (👎) or meant for the province, that nobody
+    dealt with yet, newest first.
 
     ``unit_id`` None lists every unit's (and guests') questions.
     """

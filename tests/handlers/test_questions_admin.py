@@ -100,7 +100,12 @@ async def test_coordinator_sees_own_unit_newest_first(
     assert "🕑 <b>08/11 08:30</b> · chưa có câu trả lời" in text
     for absent in ("đúng hạn lấy số liệu", "đã trả lời đúng", "Huyện B", "Khách hỏi"):
         assert absent not in text
-    assert reply.buttons == []  # one page only
+    # Each question a button (one page: no ◀ ▶).
+    assert [t for t, _ in reply.buttons] == [
+        "1. 08/11 09:00 · Văn bản QPPL kiểm tra theo mẫu nào?",
+        "2. 08/11 08:50 · Hồ sơ <b>trễ</b> & xin lỗi",
+        "3. 08/11 08:30 · Kế hoạch tuyên truyền CCHC có cần nghị…",
+    ]
 
 
 async def test_admin_sees_every_unit(
@@ -123,13 +128,15 @@ async def test_pages_and_forged_pages(
     first = _only(await harness.send(user, "/cauhoi"))
     assert "11 câu" in first.text and "Trang 1/2" in first.text
     assert "số 10" in first.text and "số 3" in first.text and "số 2\n" not in first.text
-    assert [t for t, _ in first.buttons] == ["▶"]
+    labels = [t for t, _ in first.buttons]
+    assert labels[-1] == "▶" and len(labels) == 9 and labels[0].startswith("1. ")
     pressed = await harness.press(user, first.button("▶"))
     (second,) = [s for s in pressed if s.method == "editMessageText"]
     assert "Trang 2/2" in second.text
     assert all(f"số {i}" in second.text for i in (0, 1, 2))
     assert "số 3" not in second.text
-    assert [t for t, _ in second.buttons] == ["◀"]
+    labels = [t for t, _ in second.buttons]
+    assert labels[-1] == "◀" and len(labels) == 4 and labels[0].startswith("9. ")
     for page in (2, -1):
         forged = _only(await harness.press(user, QuestionsCb(page=page).pack()))
         assert forged.method == "answerCallbackQuery" and forged.show_alert
