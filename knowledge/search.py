@@ -84,8 +84,9 @@ _W_GROUP = 0.85  # areas and criteria groups: generic titles, a leaf or an entry
 ANSWER_MIN = 40.0  # confident enough to answer alone ...
 ANSWER_MARGIN = 4.0  # ... and this far above the runner-up that concerns other criteria
 CLARIFY_MIN = 28.0  # below this nothing fits
-COVERAGE_MIN = 0.42  # share of the question's topic (idf mass) the best match must cover ...
+COVERAGE_MIN = 0.48  # share of the question's topic (idf mass) the best match must cover ...
 COVERAGE_MIN_INTENT = 0.2  # ... when the question uses words of the assessment itself
+UNKNOWN_MIN = 0.0  # ... and (for that floor to refuse) this share of the topic is unknown
 FOREIGN_COVERAGE = 0.5  # a question that asks about an off-topic word needs this much
 RULING_MIN = 50.0  # a province's ruling this close to the question is shown first ...
 RULING_MARGIN = 8.0  # ... when it scores at most this far below the best match
@@ -184,6 +185,7 @@ class _Query:
     said: int = 0  # how many of the words were said (the rest stand in for everyday words)
     match_w: dict[str, float] = field(default_factory=dict)  # what matching a word is worth
     mass: float = 1.0  # ... and the question's whole topic
+    unknown: float = 0.0  # the share of the topic in words this index does not know
 
     def add(self, word: str, weight: float, ask: bool, *, counts: bool) -> None:
         self.weight[word] = max(self.weight.get(word, 0.0), weight)
@@ -530,7 +532,10 @@ class SearchIndex:
         if q.foreign_ask and best_cov < FOREIGN_COVERAGE:
             return SearchResult(query, "none", [])  # asks about a topic the bot does not cover
         floor = COVERAGE_MIN_INTENT if q.intent else COVERAGE_MIN
-        if best_s < CLARIFY_MIN or best_cov < floor:
+        if best_s < CLARIFY_MIN or (best_cov < floor and q.unknown >= UNKNOWN_MIN):
+            # Nothing fits, or the best match covers little of a topic partly unknown here.
+            # A question whose every word is known here is not refused for low coverage: a
+            # chatty question touches many known words that no single answer covers.
             return SearchResult(query, "none", [])
         hits = [self._hit(t, s) for t, s, _ in scored[:top]]
         runner = next((s for t, s, _ in scored[1:] if not self._same_topic(best_t, t)), 0.0)
@@ -770,6 +775,7 @@ class SearchIndex:
             for w in uniq
         }
         q_mass = sum(q_idf[w] for w in uniq if q.counts.get(w)) + q.foreign or 1.0
+        q.unknown = sum(q_idf[w] for w in uniq if q.counts.get(w) and credit[w] == 0) / q_mass
         q.match_w, q.mass = q_w, q_mass
         # What a found word adds to the coverage of the topic: words standing in for everyday
         # ones add to the score, not to the coverage (their said words do, when known).
