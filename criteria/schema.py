@@ -19,6 +19,12 @@ Code = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)*$")]
 Text = Annotated[str, Field(min_length=1)]
 
 
+def node_label(code: str) -> str:
+    """The node's name with its tree level: an area is a "Lĩnh vực", anything below it a
+    "Tiêu chí" (the same words in cards, answers, buttons and /tieuchi)."""
+    return f"Lĩnh vực {code}" if "." not in code else f"Tiêu chí {code}"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

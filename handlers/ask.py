@@ -15,6 +15,7 @@ from bot.services import questions
 from bot.services.people import Role
 from bot.settings import Settings
 from criteria.loader import Catalogue
+from criteria.schema import node_label
 from handlers import texts
 from handlers.callbacks import AskCb
 from handlers.cards import criterion_card
@@ -42,7 +43,7 @@ def _hit_button(kb: InlineKeyboardBuilder, hit: Hit, log_id: int | None = None) 
     elif hit.criterion_codes:
         code = hit.criterion_codes[0]
         kb.button(
-            text=_short(f"Tiêu chí {code}: {hit.question}"),
+            text=_short(hit.question),  # already "Tiêu chí 3.4.1: …" (or "Lĩnh vực 4: …")
             callback_data=AskCb(action="c", ref=code, q=log_id),
         )
 
@@ -231,24 +232,39 @@ async def _picked(
     *,
     entry_id: str | None,
     criterion_code: str | None,
+    opened: str,
+    unit_id: int | None,
 ) -> InlineKeyboardMarkup | None:
-    """Record a pick on the asker's own question; 👍/👎 for it, or None (no question, or a
-    forged or someone else's: the answer still opens, nothing is recorded)."""
-    if callback_data.q is None:
-        return None
+    """Record a pick on the asker's own question; 👍/👎 for it, or None (a forged or someone
+    else's: the answer still opens, nothing is recorded). An answer opened from a list
+    (browse, related questions) is logged as a question of its own, so it gets 👍/👎 too."""
+    question_id = callback_data.q
     async with session.begin():
-        ok = await questions.record_pick(
-            session,
-            callback_data.q,
-            telegram_id=query.from_user.id,
-            entry_id=entry_id,
-            criterion_code=criterion_code,
-            now=clock.now(),
-        )
+        if question_id is None:
+            question_id = await questions.record(
+                session,
+                telegram_id=query.from_user.id,
+                unit_id=unit_id,
+                text=opened,
+                decision="answer",
+                entry_id=entry_id,
+                criterion_code=criterion_code,
+                now=clock.now(),
+            )
+            ok = True
+        else:
+            ok = await questions.record_pick(
+                session,
+                question_id,
+                telegram_id=query.from_user.id,
+                entry_id=entry_id,
+                criterion_code=criterion_code,
+                now=clock.now(),
+            )
     if not ok:
         return None
     kb = InlineKeyboardBuilder()
-    _feedback_buttons(kb, callback_data.q)
+    _feedback_buttons(kb, question_id)
     kb.adjust(2)
     return kb.as_markup()
 
@@ -261,6 +277,7 @@ async def open_entry(
     bot_data: BotData,
     session: AsyncSession,
     clock: Clock,
+    person: Person | None,
 ) -> None:
     body = _entry_reply(bot_data, catalogue, callback_data.ref)
     entry = bot_data.by_id.get(callback_data.ref)
@@ -269,7 +286,14 @@ async def open_entry(
         return
     code = entry.criteria[0] if entry.criteria else None
     markup = await _picked(
-        query, callback_data, session, clock, entry_id=entry.id, criterion_code=code
+        query,
+        callback_data,
+        session,
+        clock,
+        entry_id=entry.id,
+        criterion_code=code,
+        opened=entry.question,
+        unit_id=person.unit_id if person is not None else None,
     )
     await query.answer()
     await _send(query.message, body, markup)
@@ -282,13 +306,21 @@ async def open_criterion(
     catalogue: Catalogue,
     session: AsyncSession,
     clock: Clock,
+    person: Person | None,
 ) -> None:
     body = _criterion_reply(catalogue, callback_data.ref)
     if body is None or not isinstance(query.message, Message):
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
     markup = await _picked(
-        query, callback_data, session, clock, entry_id=None, criterion_code=callback_data.ref
+        query,
+        callback_data,
+        session,
+        clock,
+        entry_id=None,
+        criterion_code=callback_data.ref,
+        opened=node_label(callback_data.ref),
+        unit_id=person.unit_id if person is not None else None,
     )
     await query.answer()
     await _send(query.message, body, markup)

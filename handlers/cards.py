@@ -16,6 +16,7 @@ from criteria.schema import (
     Threshold,
     TiersRule,
     YesNoRule,
+    node_label,
 )
 from criteria.scoring import format_points as pts
 
@@ -84,7 +85,7 @@ def describe_rule(rule: object) -> list[str]:
 
 def criterion_card(cset: CriteriaSet, node: Criterion, *, source: bool = True) -> str:
     """The criterion card: code, title, max, rule, evidence, department, source."""
-    lines = [f"📌 <b>Tiêu chí {escape(node.code)}</b>: {escape(node.title)}"]
+    lines = [f"📌 <b>{node_label(node.code)}</b>: {escape(node.title)}"]
     lines.append(f"Điểm tối đa: <b>{pts(node.max)}</b>")
     if node.is_survey:
         lines.append("Loại: <i>điều tra xã hội học, không tự chấm</i>")

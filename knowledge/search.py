@@ -49,6 +49,7 @@ from criteria.schema import (
     Threshold,
     TiersRule,
     YesNoRule,
+    node_label,
 )
 from criteria.scoring import format_points
 from knowledge.chat import Message, read_message
@@ -348,7 +349,7 @@ class SearchIndex:
                 "criterion",
                 crit.code,
                 (crit.code,),
-                f"Tiêu chí {crit.code}: {crit.title}",
+                f"{node_label(crit.code)}: {crit.title}",
                 describe_criterion(cset, crit),
                 False,
                 _issuing_source(cset),

@@ -50,7 +50,7 @@ async def test_question_answer_feedback_and_browsing(
     await user.press(_label(tree, "3. "), message=tree)
     (area,) = await user.wait_messages(1, timeout=10)
     assert area.message_id == tree.message_id and area.edited
-    assert "Tiêu chí 3: Cải cách thủ tục hành chính" in area.text
+    assert "Lĩnh vực 3: Cải cách thủ tục hành chính" in area.text
     await user.press(_label(area, "3.4. "), message=area)
     (group,) = await user.wait_messages(1, timeout=10)
     await user.press(_label(group, "3.4.1. "), message=group)

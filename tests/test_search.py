@@ -155,7 +155,8 @@ def test_a_code_answers_with_that_criterion_first(
     assert first.kind == "criterion"
     assert first.entry_id == f"criterion:{code}"
     assert first.criterion_codes == (code,)
-    assert first.question.startswith(f"Tiêu chí {code}")
+    level = "Lĩnh vực" if "." not in code else "Tiêu chí"  # one name per level of the tree
+    assert first.question.startswith(f"{level} {code}")
     assert first.answer  # the card, in words
 
 

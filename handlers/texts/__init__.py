@@ -21,6 +21,7 @@ _CMD = {
     "cauhoi": "Câu hỏi của cán bộ chưa được giải đáp",
     "duyet": "Duyệt câu trả lời của Sở vào hỏi đáp",
     "moi": "Tạo đường dẫn mời",
+    "trangthai": "Tình trạng của bot (quản trị)",
 }
 _CONTACT_PHIEU = "Phiếu chờ Sở trả lời"
 
@@ -60,6 +61,7 @@ ROLE_COMMANDS: dict[str, list[tuple[str, str]]] = {
         "hanchot",
         "hoiso",
         "tieuchi",
+        "trangthai",
         "trogiup",
         "huy",
         phieu="Mọi phiếu hỏi Sở đang chờ",
@@ -252,8 +254,35 @@ NO_WORDS = (
 QUESTION_TOO_LONG = "Câu hỏi quá dài (tối đa 1000 ký tự). Hãy viết gọn lại."
 
 
+_CUSTOM = "thông lệ"
+_DOC_KINDS = {
+    "NĐ": "Nghị định số",
+    "TT": "Thông tư số",
+    "QĐ": "Quyết định số",
+    "NQ": "Nghị quyết số",
+}
+SOURCE_CUSTOM_ONLY = (
+    "cách làm phổ biến ở các đơn vị, chưa có văn bản nêu riêng — nên đối chiếu hướng dẫn của tỉnh"
+)
+SOURCE_CUSTOM_TOO = "và cách làm phổ biến ở các đơn vị"
+
+
+def _document(part: str) -> str:
+    kind, _, rest = part.partition(" ")
+    return f"{_DOC_KINDS[kind]} {rest}" if kind in _DOC_KINDS and rest else part
+
+
 def source_line(source: str) -> str:
-    return f"<i>Nguồn: {escape(source)}</i>"
+    """ "Nguồn: …" naming documents by their full kind ("NĐ 60/2021" is "Nghị định số …");
+    the knowledge base's "thông lệ" (practice) is said in words, never as a source name."""
+    parts = [p.strip() for p in source.split(";") if p.strip()]
+    documents = [_document(p) for p in parts if p.lower() != _CUSTOM]
+    custom = len(documents) < len(parts)
+    if not documents:
+        text = SOURCE_CUSTOM_ONLY if custom else source
+    else:
+        text = "; ".join(documents) + (f"; {SOURCE_CUSTOM_TOO}" if custom else "")
+    return f"<i>Nguồn: {escape(text)}</i>"
 
 
 # --- Ask: coordinators' list of unresolved questions (/cauhoi) -------------------------------

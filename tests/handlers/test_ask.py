@@ -336,13 +336,10 @@ async def test_forged_pick_opens_the_entry_but_records_nothing(
         assert not sent[0].show_alert and not sent[0].text
         assert "<b>Tiêu chí 7.1" in sent[1].text
         assert sent[1].buttons == []  # no 👍/👎 on someone else's question
-    # A log id that does not exist, or none at all (browse buttons): opens, records nothing.
-    for data in (
-        AskCb(action="e", ref="tc-7-1-1-ke-hoach-cntt", q=987654321).pack(),
-        AskCb(action="e", ref="tc-7-1-1-ke-hoach-cntt").pack(),
-    ):
-        (opened,) = _messages(await scripted.press(owner, data))
-        assert "<b>Tiêu chí 7.1.1</b>" in opened.text and opened.buttons == []
+    # A log id that does not exist: opens, records nothing.
+    forged = AskCb(action="e", ref="tc-7-1-1-ke-hoach-cntt", q=987654321).pack()
+    (opened,) = _messages(await scripted.press(owner, forged))
+    assert "<b>Tiêu chí 7.1.1</b>" in opened.text and opened.buttons == []
     (after,) = await _log(session_factory, 114)
     assert (after.entry_id, after.criterion_code, after.updated_at) == (
         before.entry_id,
@@ -350,6 +347,18 @@ async def test_forged_pick_opens_the_entry_but_records_nothing(
         before.updated_at,
     )
     assert await _log(session_factory, 115) == []
+    # No log id at all (a list: browse, related): the opening is its own question, with 👍/👎.
+    listed = AskCb(action="e", ref="tc-7-1-1-ke-hoach-cntt").pack()
+    (opened,) = _messages(await scripted.press(owner, listed))
+    first, mine = await _log(session_factory, 114)
+    assert first.id == before.id and (mine.decision, mine.entry_id) == (
+        "answer",
+        "tc-7-1-1-ke-hoach-cntt",
+    )
+    assert opened.buttons == [
+        ("👍 Hữu ích", f"a:up:{mine.id}"),
+        ("👎 Chưa đúng", f"a:down:{mine.id}"),
+    ]
     # A stale entry with a valid question id is still refused as stale, and changes nothing.
     stale = await scripted.press(owner, AskCb(action="e", ref="khong-ton-tai", q=before.id).pack())
     assert stale[0].show_alert and "hết hiệu lực" in stale[0].text

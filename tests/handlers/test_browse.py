@@ -58,7 +58,7 @@ async def test_navigate_down_to_a_leaf_and_back(harness: Harness) -> None:
     root = await harness.send(user, "/tieuchi")
 
     area = _edit(await harness.press(user, root[0].button("3. ")))
-    assert "<b>Tiêu chí 3</b>: Cải cách thủ tục hành chính" in area.text
+    assert "<b>Lĩnh vực 3</b>: Cải cách thủ tục hành chính" in area.text
     assert "Điểm tối đa: <b>14</b>" in area.text
     assert any(label.startswith("3.4. ") for label in _labels(area))
 
@@ -88,7 +88,7 @@ async def test_navigate_down_to_a_leaf_and_back(harness: Harness) -> None:
     back = _edit(await harness.press(user, leaf.button("⬅️ Quay lại")))
     assert "<b>Tiêu chí 3.4</b>" in back.text
     up = _edit(await harness.press(user, back.button("⬅️ Quay lại")))
-    assert "<b>Tiêu chí 3</b>" in up.text
+    assert "<b>Lĩnh vực 3</b>" in up.text
     top = _edit(await harness.press(user, up.button("⬅️ Quay lại")))
     assert "Chọn một lĩnh vực" in top.text
 
@@ -217,7 +217,7 @@ async def test_paging_children(wide: Harness) -> None:
     leaf = _edit(await wide.press(user, page2.button("9.10. ")))
     assert "<b>Tiêu chí 9.10</b>" in leaf.text
     back = _edit(await wide.press(user, leaf.button("⬅️ Quay lại")))
-    assert "Trang 2/2" in back.text and "<b>Tiêu chí 9</b>" in back.text
+    assert "Trang 2/2" in back.text and "<b>Lĩnh vực 9</b>" in back.text
     assert BrowseCb(code="", page=1).pack() in [d for _, d in area.buttons]
 
     _alert(await wide.press(user, BrowseCb(code="9", page=2).pack()))

@@ -3,6 +3,8 @@ guest's "send to the province" reaches the admins and says so."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -86,3 +88,23 @@ async def test_draft_to_the_province_needs_words(
     await harness.send(admin, "/hoiso")
     sent = await harness.send(admin, "???")
     assert "Tôi chưa thấy câu hỏi nào" in sent[0].text
+
+
+async def test_no_doubled_labels_and_areas_are_areas(harness: Harness) -> None:
+    (reply,) = await harness.send(harness.user(305), "kế hoạch năm nay")
+    labels = [t for t, _ in reply.buttons]
+    assert any(t.startswith("Tiêu chí ") for t in labels), labels
+    assert not any(re.search(r"Tiêu chí [\d.]+: Tiêu chí", t) for t in labels), labels
+    (area,) = await harness.send(harness.user(305), "lĩnh vực 4")
+    assert "<b>Lĩnh vực 4</b>" in area.text and "Tiêu chí 4<" not in area.text
+
+
+def test_sources_are_named_by_their_document() -> None:
+    from handlers.texts import source_line
+
+    assert "thông lệ" not in source_line("thông lệ")
+    assert "chưa có văn bản nêu riêng" in source_line("thông lệ")
+    mixed = source_line("NĐ 60/2021/NĐ-CP; thông lệ")
+    assert mixed == ("<i>Nguồn: Nghị định số 60/2021/NĐ-CP; và cách làm phổ biến ở các đơn vị</i>")
+    decision = "Quyết định số 2400/QĐ-UBND ngày 24/9/2021 của UBND tỉnh"
+    assert source_line(decision) == f"<i>Nguồn: {decision}</i>"
