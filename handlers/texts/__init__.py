@@ -147,7 +147,7 @@ BTN_RULINGS = "✅ Duyệt câu trả lời"
 BTN_INVITE = "🔗 Mời người dùng"
 
 _ASK = ("ask", BTN_ASK, "gõ câu hỏi bằng tiếng Việt (có dấu hoặc không), hoặc mã như «tc 3.4.1»")
-_BROWSE = ("browse", BTN_BROWSE, "xem cây tiêu chí: lĩnh vực → tiêu chí → tiêu chí thành phần")
+_BROWSE = ("browse", BTN_BROWSE, "cây tiêu chí, từ lĩnh vực đến tiêu chí thành phần")
 _DEADLINES = ("deadlines", BTN_DEADLINES, "các mốc thời hạn và số ngày còn lại")
 _SCORE = ("score", BTN_SCORE, "tự chấm các tiêu chí của phòng; lưu từng câu, dừng rồi làm tiếp")
 _ESCALATE = ("escalate", BTN_ESCALATE, "hỏi Sở phụ trách khi hỏi đáp chưa có câu trả lời")
@@ -163,13 +163,17 @@ ROLE_JOURNEYS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "coordinator": [
         ("progress", BTN_PROGRESS, "tiến độ từng phòng, trả lại để sửa, khóa và xuất XLSX/CSV"),
-        ("questions", BTN_QUESTIONS, "câu hỏi của cán bộ chưa có lời đáp: trả lời, gửi Sở"),
+        ("questions", BTN_QUESTIONS, "câu hỏi chưa có lời đáp — trả lời, gửi lên Sở hoặc bỏ qua"),
         ("rulings", BTN_RULINGS, "đưa câu trả lời của Sở vào hỏi đáp cho mọi người"),
         ("invite", BTN_INVITE, "đường dẫn mời cán bộ các phòng đăng ký"),
         _SCORE,
     ],
     "contact": [
-        ("tickets", BTN_OPEN_TICKETS, "câu hỏi các đơn vị gửi Sở của bạn: trả lời, chuyển Sở"),
+        (
+            "tickets",
+            BTN_OPEN_TICKETS,
+            "câu hỏi các đơn vị gửi Sở của bạn — trả lời, hỏi thêm, chuyển Sở khác",
+        ),
         _BROWSE,
         _ASK,
     ],
@@ -205,7 +209,7 @@ def help_text(role: str) -> str:
     if role == "guest":
         lines += [
             "",
-            "Cán bộ các phòng chấm điểm sau khi mở đường dẫn mời của Phòng Nội vụ.",
+            "Muốn chấm điểm cho phòng của mình? Hãy xin đường dẫn mời từ Phòng Nội vụ.",
         ]
     lines += ["", "Bấm một nút bên dưới. /huy hủy thao tác đang làm, /start về menu chính."]
     return "\n".join(lines)
