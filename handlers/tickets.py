@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.data import BotData
 from bot.db.models import Person
-from bot.services import outbox, questions, rulings, tickets
+from bot.services import outbox, people, questions, rulings, tickets
 from bot.services.people import Role
 from bot.services.tickets import TicketForbidden, TicketWrongState, Viewer
 from bot.settings import Settings
@@ -723,6 +723,8 @@ async def _confirm_answer(
         source = rulings.source_text(dept, now, settings.tz)
         await rulings.suggest(session, ticket, source=source, now=now, question=asked)
         chats = await tickets.audience(session, ticket)
+        # A guest asker (sent on from /cauhoi) cannot resolve or follow up: no buttons.
+        staff = await people.staff_among(session, chats, settings.admin_ids)
         for chat in chats:
             await outbox.enqueue(
                 session,
@@ -730,7 +732,7 @@ async def _confirm_answer(
                 text=tt.relay_answer(
                     ticket.id, asked, dept, name, data["answer"], chat == ticket.asker_id
                 ),
-                reply_markup=_markup(_officer_keyboard(ticket.id)),
+                reply_markup=_markup(_officer_keyboard(ticket.id)) if chat in staff else None,
                 dedup_key=f"tk{ticket.id}:ans{ticket.route_count}:{chat}",
                 now=now,
             )

@@ -268,6 +268,20 @@ async def list_people(
     return result.scalars().all()
 
 
+async def staff_among(
+    session: AsyncSession, telegram_ids: Collection[int], admin_ids: Collection[int]
+) -> set[int]:
+    """Those of ``telegram_ids`` who are active officers, coordinators or admins."""
+    found = await session.execute(
+        select(Person.telegram_id).where(
+            Person.telegram_id.in_(list(telegram_ids)),
+            Person.active.is_(True),
+            Person.role.in_([Role.OFFICER.value, Role.COORDINATOR.value, Role.ADMIN.value]),
+        )
+    )
+    return set(found.scalars()) | (set(telegram_ids) & set(admin_ids))
+
+
 def effective_role(person: Person | None, telegram_id: int, admin_ids: Collection[int]) -> Role:
     """ADMIN_IDS win; unknown or deactivated people are guests."""
     if telegram_id in admin_ids:

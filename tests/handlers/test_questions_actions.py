@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import OutboxMessage, QuestionLog, Ticket
-from handlers.callbacks import QuestionCb
+from bot.db.models import OutboxMessage, Person, QuestionLog, Ticket
+from handlers.callbacks import QuestionCb, TicketCb
 from tests.handlers.conftest import ADMIN_ID
 from tests.handlers.test_questions_admin import COORDINATOR, _ask, _people
 from tests.recording import Harness, Sent
@@ -94,3 +94,21 @@ async def test_dismiss_and_forged_buttons(
     row = await _row(session_factory, mine)
     assert (row.handled, row.handled_by) == ("dismissed", COORDINATOR)
     assert await _outbox(session_factory, 701) == []
+
+
+async def test_the_province_answer_reaches_the_guest_without_officer_buttons(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await _people(session_factory)
+    async with session_factory() as session, session.begin():
+        session.add(Person(telegram_id=401, role="contact", department="SNV", active=True))
+    qid = await _ask(session_factory, None, "Khách hỏi giờ làm việc bộ phận một cửa", "none", 6)
+    await harness.press(harness.user(ADMIN_ID), QuestionCb(action="hs", id=qid).pack())
+    async with session_factory() as session:
+        ticket = (await session.execute(select(Ticket))).scalar_one()
+    contact = harness.user(401)
+    await harness.press(contact, TicketCb(action="ans", id=ticket.id).pack())
+    preview = await harness.send(contact, "Từ 7 giờ 30 đến 17 giờ các ngày làm việc.")
+    await harness.press(contact, preview[-1].button("✅"))
+    relay = (await _outbox(session_factory, 706))[-1]
+    assert "Từ 7 giờ 30" in relay.text and relay.reply_markup is None
