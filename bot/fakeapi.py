@@ -374,6 +374,8 @@ class SentMessage:
     photo: StoredFile | None = None
     edited: bool = False
     deleted: bool = False
+    at: float = field(default_factory=time.monotonic)
+    """When the server accepted it (``time.monotonic()``; edits: when edited)."""
 
     @property
     def text(self) -> str:
@@ -901,6 +903,7 @@ class FakeBotAPI:
         return data
 
     def _record(self, chat: _Chat, msg: SentMessage) -> None:
+        msg.at = time.monotonic()
         snapshot = copy.copy(msg)
         chat.events.append(snapshot)
         self.sent_log.append(snapshot)
