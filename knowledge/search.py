@@ -272,6 +272,7 @@ class SearchIndex:
         self._criterion_target: dict[str, int] = {}
         self._by_code: dict[str, list[str]] = {}
         self._lexicon = Lexicon()
+        self._code_vocab: dict[str, frozenset[str]] = {}
 
     # ------------------------------------------------------------------ building
 
@@ -581,16 +582,25 @@ class SearchIndex:
         codes = self._targets[t].codes
         if not codes:
             return 0.0
-        targets = {self._criterion_target[c] for c in codes if c in self._criterion_target}
-        for code in codes:
-            targets.update(self._entries[e] for e in self._by_code.get(code, ()))
-        bags = [self._bag(self._targets[x]) for x in targets]
+        known = [self._code_words(c) for c in codes]
         found = sum(
             w
             for word, w in q.match_w.items()
-            if q.counts.get(word) and any(f" {word} " in b for b in bags)
+            if q.counts.get(word) and any(word in words for words in known)
         )
         return min(found / q.mass, 1.0)
+
+    def _code_words(self, code: str) -> frozenset[str]:
+        """Every word of the card of criterion ``code`` and of the entries on it (cached)."""
+        words = self._code_vocab.get(code)
+        if words is None:
+            targets = [self._entries[e] for e in self._by_code.get(code, ())]
+            if code in self._criterion_target:
+                targets.append(self._criterion_target[code])
+            docs = [self._docs[d] for x in targets for d in self._targets[x].docs]
+            words = frozenset(w for doc in docs for w in doc.text.split())
+            self._code_vocab[code] = words
+        return words
 
     def _same_topic(self, a: int, b: int) -> bool:
         """Whether ``b`` concerns the same criteria as ``a`` (or their groups or parts)."""
