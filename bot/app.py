@@ -115,9 +115,7 @@ def create_dispatcher(
         claims = RedisClaims(redis) if redis is not None else DatabaseClaims()
         if redis is not None and isinstance(storage, ResilientStorage):
             claims = FallbackClaims(claims, DatabaseClaims())
-    session_mw = SessionMiddleware(
-        session_factory, settings.admin_ids, claims=claims, fsm=dp.fsm
-    )
+    session_mw = SessionMiddleware(session_factory, settings.admin_ids, claims=claims, fsm=dp.fsm)
     # The session opens before the FSM middleware reads the state, so that both share it.
     dp.update.outer_middleware.unregister(dp.fsm)
     dp.update.outer_middleware(session_mw)
@@ -137,12 +135,8 @@ async def set_commands(bot: Bot) -> None:
 async def prepare(settings: Settings) -> tuple[BotData, SearchIndex]:
     """Load and check the data files and build the search index (before any network)."""
     data = await asyncio.to_thread(load_data, settings)
-    index = await asyncio.to_thread(
-        SearchIndex.build,
-        data.entries,
-        list(data.catalogue.sets.values()),
-        lexicon=data.lexicon,
-    )
+    # The default set's index: a commune set loaded beside it does not mix its codes in.
+    index = await asyncio.to_thread(data.index)
     return data, index
 
 

@@ -1,4 +1,4 @@
-"""The command line: ``cchc-bot run | console | check | ask | invite | unit | export | db``."""
+"""The command line: ``cchc-bot run | console | check | ask | set | invite | unit | export``, …"""
 
 from __future__ import annotations
 
@@ -10,8 +10,12 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from criteria.loader import Catalogue
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--top", default="3", help="number of results, 1 or more (default 3, at most 20)"
     )
+    ask.add_argument("--set", dest="set_id", help="criteria set id (default: DEFAULT_SET)")
+
+    cset = sub.add_parser("set", help="criteria sets")
+    cset_sub = cset.add_subparsers(dest="set_command", required=True)
+    cset_sub.add_parser("list", help="list the loaded criteria sets")
 
     invite = sub.add_parser("invite", help="print a one-time registration deep link")
     invite.add_argument(
@@ -131,10 +140,21 @@ def _utf8(stream: object) -> None:
         reconfigure(encoding="utf-8")
 
 
-def cmd_ask(settings: Settings, question: str, as_json: bool, top_text: str) -> int:
+def _unknown_set(set_id: str, catalogue: Catalogue) -> str:
+    from criteria.loader import describe_sets
+
+    return (
+        f"Lỗi: không có bộ tiêu chí mã «{set_id}». "
+        f"Các bộ đang có: {describe_sets(catalogue.sets)} (xem: cchc-bot set list)."
+    )
+
+
+def cmd_ask(
+    settings: Settings, question: str, as_json: bool, top_text: str, set_id: str | None = None
+) -> int:
     from bot.data import load_data
     from knowledge.ask import answer_estimate, answer_json, render_text
-    from knowledge.search import SearchIndex, SearchResult
+    from knowledge.search import SearchResult
 
     top = _top(top_text)
     if top is None:
@@ -145,9 +165,10 @@ def cmd_ask(settings: Settings, question: str, as_json: bool, top_text: str) -> 
         return EXIT_USAGE
     top = min(top, MAX_TOP)
     data = load_data(settings)
-    index = SearchIndex.build(
-        data.entries, list(data.catalogue.sets.values()), lexicon=data.lexicon
-    )
+    if set_id is not None and set_id not in data.catalogue.sets:
+        print(_unknown_set(set_id, data.catalogue), file=sys.stderr)
+        return EXIT_USAGE
+    index = data.index(set_id)
     _utf8(sys.stdout)
     if question == "-":
         _utf8(sys.stdin)
@@ -164,6 +185,45 @@ def cmd_ask(settings: Settings, question: str, as_json: bool, top_text: str) -> 
         result = index.search(text, top=top) if text else SearchResult(text, "none", [])
         print(render_text(result, answer_estimate(index, text, result)), flush=True)
     return EXIT_OK
+
+
+async def _set_list(settings: Settings) -> str:
+    """The loaded sets, one a line: id, level, year, leaves, sample, units of that level."""
+    from collections import Counter
+
+    from bot.data import load_data
+    from bot.db.engine import create_engine, create_session_factory
+    from bot.db.migrate import upgrade
+    from bot.services.people import list_units
+    from criteria.schema import LEVEL_NAMES
+
+    catalogue = load_data(settings).catalogue
+    if settings.is_embedded_db:
+        await upgrade(settings.db_url)
+    engine = create_engine(settings.db_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            kinds = Counter(u.kind for u in await list_units(session))
+    finally:
+        await engine.dispose()
+    rows = ["mã\tcấp\tnăm\ttiêu chí\tmẫu\tđơn vị cùng cấp\tmặc định"]
+    for cset in catalogue.sets.values():
+        leaves = cset.leaves()
+        survey = sum(1 for c in leaves if c.is_survey)
+        rows.append(
+            "\t".join(
+                [
+                    cset.id,
+                    LEVEL_NAMES.get(cset.level, cset.level),
+                    str(cset.year),
+                    f"{len(leaves)} ({survey} điều tra)",
+                    "mẫu" if cset.sample else "chính thức",
+                    str(kinds[cset.level]),
+                    "mặc định" if cset.id == catalogue.current.id else "",
+                ]
+            ).rstrip("\t")
+        )
+    return "\n".join(rows)
 
 
 async def _invite(settings: Settings, args: argparse.Namespace) -> str:
@@ -334,7 +394,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             return cmd_check(settings, args.paths)
         if args.command == "ask":
-            return cmd_ask(settings, args.question, args.json, args.top)
+            return cmd_ask(settings, args.question, args.json, args.top, args.set_id)
+        if args.command == "set":
+            print(asyncio.run(_set_list(settings)))
+            return EXIT_OK
         if args.command == "invite":
             print(asyncio.run(_invite(settings, args)))
             return EXIT_OK

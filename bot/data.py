@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,9 +18,11 @@ from criteria.loader import (
     set_files,
 )
 from criteria.yamlsource import read_yaml
+from knowledge.ask import build_set_index
 from knowledge.lexicon import DEFAULT_LEXICON, Lexicon, load_lexicon, vocabulary
 from knowledge.loader import DEFAULT_ENTRIES_DIR, entry_files, load_entries
 from knowledge.schema import Entry
+from knowledge.search import SearchIndex
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,13 @@ class BotData:
     def __post_init__(self) -> None:
         self.by_id.update((e.id, e) for e in self.entries)
 
+    def index(self, set_id: str | None = None, extra: Sequence[Entry] = ()) -> SearchIndex:
+        """The search index of one set (default: the set in use): its criteria and the
+        entries (and ``extra`` rulings) that apply to it."""
+        return build_set_index(
+            self.catalogue, self.entries, set_id, extra=extra, lexicon=self.lexicon
+        )
+
 
 def _paths(settings: Settings) -> tuple[list[Path], Path, list[Path]]:
     sets_dir = settings.criteria_dir or DEFAULT_SETS_DIR
@@ -43,8 +53,8 @@ def _paths(settings: Settings) -> tuple[list[Path], Path, list[Path]]:
 def load_data(settings: Settings) -> BotData:
     """Load the criteria sets, routing and knowledge entries, or raise :class:`DataError`."""
     set_paths, routing, entry_paths = _paths(settings)
-    catalogue, issues = load_catalogue(set_paths, routing)
-    known = catalogue.all_codes() if catalogue else None
+    catalogue, issues = load_catalogue(set_paths, routing, settings.default_set)
+    known = catalogue.codes_by_set() if catalogue else None
     entries, entry_issues = load_entries(entry_paths, known)
     issues = [*issues, *entry_issues]
     if catalogue is None or issues:
@@ -78,8 +88,8 @@ def check_paths(paths: list[Path], settings: Settings) -> tuple[list[DataIssue],
     """
     if not paths:
         set_paths, routing, entry_paths = _paths(settings)
-        catalogue, found = load_catalogue(set_paths, routing)
-        known = catalogue.all_codes() if catalogue else None
+        catalogue, found = load_catalogue(set_paths, routing, settings.default_set)
+        known = catalogue.codes_by_set() if catalogue else None
         loaded, entry_issues = load_entries(entry_paths, known)
         sets_loaded = catalogue.sets.values() if catalogue else ()
         _, lexicon_issues = load_lexicon(
@@ -114,22 +124,23 @@ def check_paths(paths: list[Path], settings: Settings) -> tuple[list[DataIssue],
                     "không nhận ra loại tệp (bộ tiêu chí, định tuyến, hỏi đáp, từ điển)",
                 )
             )
-    codes: set[str] = set()
+    by_set: dict[str, set[str]] = {}
     for path in sets:
         cset, found = load_set(path)
         issues.extend(found)
         if cset is not None:
-            codes |= {c.code for c in cset.walk()}
+            by_set[cset.id] = {c.code for c in cset.walk()}
     if not sets and (entries or routings or lexicons):
         # Check references against the shipped sets when no set is given.
         for path in set_files(settings.criteria_dir or DEFAULT_SETS_DIR):
             cset, _ = load_set(path)
             if cset is not None:
-                codes |= {c.code for c in cset.walk()}
+                by_set[cset.id] = {c.code for c in cset.walk()}
+    codes = set().union(*by_set.values())
     for path in routings:
         issues.extend(load_routing(path, codes or None)[1])
     if entries:
-        issues.extend(load_entries(entries, codes or None)[1])
+        issues.extend(load_entries(entries, by_set or None)[1])
     if lexicons:
         # Words are checked against the given criteria and entries, else the shipped ones.
         set_paths, _, entry_paths = _paths(settings)

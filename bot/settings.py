@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     routing_file: Path | None = None
     knowledge_dir: Path | None = None
     lexicon_file: Path | None = None
+    # The criteria set in use when several are loaded (e.g. huyen-2021); see docs/DATA.md.
+    default_set: str | None = None
     bot_username: str = "TroLyCCHCBot"
     invite_ttl_hours: Annotated[int, Field(gt=0, le=24 * 90)] = 72
     webhook_url: str | None = None
@@ -131,7 +133,14 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("database_url", "redis_url", "telegram_api_url", "webhook_url", mode="before")
+    @field_validator(
+        "database_url",
+        "redis_url",
+        "telegram_api_url",
+        "webhook_url",
+        "default_set",
+        mode="before",
+    )
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if value == "" else value

@@ -6,13 +6,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from criteria.errors import DataError, DataIssue
-from criteria.schema import CriteriaSet, Routing
+from criteria.schema import LEVEL_NAMES, CriteriaSet, Routing
 from criteria.validate import check_routing, check_set
 from criteria.yamlsource import read_yaml, validate_model
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_SETS_DIR = PACKAGE_DIR / "sets"
 DEFAULT_ROUTING = PACKAGE_DIR / "routing.yaml"
+# The set in use when several are loaded and DEFAULT_SET is not given: adding a set (a commune
+# set, next year's set) must never switch the users of this one to it silently.
+SHIPPED_DEFAULT = "huyen-2021"
 
 
 def load_set(path: Path) -> tuple[CriteriaSet | None, list[DataIssue]]:
@@ -44,26 +47,74 @@ def set_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.yaml") if p.is_file())
 
 
+def describe_sets(sets: dict[str, CriteriaSet]) -> str:
+    """The loaded sets as a reader chooses among them: "huyen-2021 (cấp huyen, năm 2021), …"."""
+    return ", ".join(
+        f"{s.id} (cấp {LEVEL_NAMES.get(s.level, s.level)}, năm {s.year})" for s in sets.values()
+    )
+
+
+def resolve_default(sets: dict[str, CriteriaSet], wanted: str | None) -> tuple[str | None, str]:
+    """The id of the set in use, or None and why (in Vietnamese).
+
+    ``wanted`` (the DEFAULT_SET setting) if given; else the only set; else the shipped default
+    (:data:`SHIPPED_DEFAULT`) if loaded; else no choice is made — never "the latest year".
+    """
+    if wanted:
+        if wanted in sets:
+            return wanted, ""
+        return None, (
+            f"DEFAULT_SET={wanted}: không có bộ tiêu chí mã «{wanted}»; "
+            f"các bộ đã nạp: {describe_sets(sets)}"
+        )
+    if len(sets) == 1:
+        return next(iter(sets)), ""
+    if SHIPPED_DEFAULT in sets:
+        return SHIPPED_DEFAULT, ""
+    return None, (
+        f"có {len(sets)} bộ tiêu chí nhưng chưa chọn bộ mặc định: đặt DEFAULT_SET "
+        f"là một trong các bộ {describe_sets(sets)}"
+    )
+
+
 @dataclass(frozen=True)
 class Catalogue:
-    """All loaded criteria sets, by id, plus the routing of questions to provincial Sở."""
+    """All loaded criteria sets, by id, plus the routing of questions to provincial Sở.
+
+    ``default_id`` is the set in use when none is asked for (resolved by
+    :func:`resolve_default` when loading; resolved the same way here when left out).
+    """
 
     sets: dict[str, CriteriaSet]
     routing: Routing
+    default_id: str | None = None
 
     @property
     def current(self) -> CriteriaSet:
-        """The set in use: the latest year (then the last id) among those loaded."""
-        return max(self.sets.values(), key=lambda s: (s.year, s.id))
+        """The set in use by default (see :func:`resolve_default`)."""
+        if self.default_id is not None:
+            return self.sets[self.default_id]
+        found, why = resolve_default(self.sets, None)
+        if found is None:
+            raise DataError([DataIssue(DEFAULT_SETS_DIR, 0, "DEFAULT_SET", why)])
+        return self.sets[found]
 
     def all_codes(self) -> set[str]:
         return {c.code for s in self.sets.values() for c in s.walk()}
 
+    def codes_by_set(self) -> dict[str, set[str]]:
+        """Every set's criterion codes, by set id (codes are unique within a set only)."""
+        return {sid: {c.code for c in s.walk()} for sid, s in self.sets.items()}
+
 
 def load_catalogue(
-    sets: list[Path] | None = None, routing: Path | None = None
+    sets: list[Path] | None = None, routing: Path | None = None, default_set: str | None = None
 ) -> tuple[Catalogue | None, list[DataIssue]]:
-    """Load every set and the routing; issues from all files are collected, not just the first."""
+    """Load every set and the routing; issues from all files are collected, not just the first.
+
+    ``default_set`` (the DEFAULT_SET setting) chooses the set in use; see
+    :func:`resolve_default`.
+    """
     paths = sets if sets is not None else set_files(DEFAULT_SETS_DIR)
     issues: list[DataIssue] = []
     loaded: dict[str, CriteriaSet] = {}
@@ -85,13 +136,21 @@ def load_catalogue(
     codes = {c.code for s in loaded.values() for c in s.walk()}
     routing_obj, found = load_routing(routing or DEFAULT_ROUTING, codes if loaded else None)
     issues.extend(found)
+    default_id: str | None = None
+    if loaded:
+        default_id, why = resolve_default(loaded, default_set)
+        if default_id is None:
+            where = paths[0].parent if paths else DEFAULT_SETS_DIR
+            issues.append(DataIssue(where, 0, "DEFAULT_SET", why))
     if issues or routing_obj is None or not loaded:
         return None, issues
-    return Catalogue(sets=loaded, routing=routing_obj), issues
+    return Catalogue(sets=loaded, routing=routing_obj, default_id=default_id), issues
 
 
-def require_catalogue(sets: list[Path] | None = None, routing: Path | None = None) -> Catalogue:
-    catalogue, issues = load_catalogue(sets, routing)
+def require_catalogue(
+    sets: list[Path] | None = None, routing: Path | None = None, default_set: str | None = None
+) -> Catalogue:
+    catalogue, issues = load_catalogue(sets, routing, default_set)
     if catalogue is None:
         raise DataError(issues)
     return catalogue

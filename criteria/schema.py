@@ -207,6 +207,10 @@ class CalendarStep(_Model):
     note: str | None = None
 
 
+# The levels a set can be for, as users read them ("bộ tiêu chí cấp xã").
+LEVEL_NAMES = {"tinh": "tỉnh", "so": "sở", "huyen": "huyện", "xa": "xã"}
+
+
 class CriteriaSet(_Model):
     id: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
     title: Text

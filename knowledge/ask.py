@@ -10,8 +10,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from criteria.loader import require_catalogue
+from criteria.loader import Catalogue, require_catalogue
 from knowledge.figures import Estimate, estimate_for
+from knowledge.lexicon import Lexicon
 from knowledge.loader import require_entries
 from knowledge.schema import Entry
 from knowledge.search import SearchIndex, SearchResult
@@ -21,8 +22,35 @@ __all__ = [
     "answer_json",
     "answer_lines",
     "build_default_index",
+    "build_set_index",
+    "entries_for",
     "render_text",
 ]
+
+
+def entries_for(entries: Iterable[Entry], set_id: str) -> list[Entry]:
+    """The entries that apply to the set ``set_id`` (those naming no set apply to all)."""
+    return [e for e in entries if e.applies_to(set_id)]
+
+
+def build_set_index(
+    catalogue: Catalogue,
+    entries: Sequence[Entry],
+    set_id: str | None = None,
+    *,
+    extra: Iterable[Entry] = (),
+    lexicon: Lexicon | None = None,
+) -> SearchIndex:
+    """The search index of one set (the default set when ``set_id`` is None): its criteria
+    and the entries (and ``extra``, e.g. approved rulings) that apply to it, so that every
+    code found refers to that set. An unknown ``set_id`` raises KeyError."""
+    cset = catalogue.sets[set_id] if set_id is not None else catalogue.current
+    return SearchIndex.build(
+        entries_for(entries, cset.id),
+        [cset],
+        extra=entries_for(extra, cset.id),
+        lexicon=lexicon,
+    )
 
 
 def build_default_index(
@@ -30,14 +58,14 @@ def build_default_index(
     entry_paths: list[Path] | None = None,
     extra: Sequence[Entry] = (),
 ) -> SearchIndex:
-    """Load the shipped (or given) criteria sets and entries and index them.
+    """Load the shipped (or given) criteria sets and entries and index the default set.
 
-    Only the current criteria set is indexed, so that codes refer to the set in use.
+    Only the default criteria set is indexed, so that codes refer to the set in use.
     Raises :class:`criteria.errors.DataError` on invalid data.
     """
     catalogue = require_catalogue(sets_paths)
-    entries = require_entries(entry_paths, catalogue.all_codes())
-    return SearchIndex.build(entries, [catalogue.current], extra=extra)
+    entries = require_entries(entry_paths, catalogue.codes_by_set())
+    return build_set_index(catalogue, entries, extra=extra)
 
 
 def answer_estimate(index: SearchIndex, question: str, result: SearchResult) -> Estimate | None:

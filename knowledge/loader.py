@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Set
 from pathlib import Path
 
 from criteria.errors import DataError, DataIssue
-from criteria.yamlsource import read_yaml, validate_model
+from criteria.yamlsource import YamlDoc, read_yaml, validate_model
 from knowledge.schema import Entry
 
 DEFAULT_ENTRIES_DIR = Path(__file__).resolve().parent / "entries"
 
+# What linked codes are checked against: one pool of codes, or each set's codes by set id.
+Known = Set[str] | Mapping[str, Set[str]]
 
 
 def entry_files(directory: Path) -> list[Path]:
@@ -17,9 +20,13 @@ def entry_files(directory: Path) -> list[Path]:
 
 
 def load_entries(
-    paths: list[Path] | None = None, known_codes: set[str] | None = None
+    paths: list[Path] | None = None, known_codes: Known | None = None
 ) -> tuple[list[Entry], list[DataIssue]]:
-    """Load entries from ``paths``; check ids are unique and codes exist in ``known_codes``."""
+    """Load entries from ``paths``; check ids are unique and codes exist in ``known_codes``.
+
+    With ``known_codes`` by set id, the sets an entry names under ``sets:`` must exist, and
+    each code it links to must exist in every set it applies to (all sets when it names none).
+    """
     if paths is None:
         paths = entry_files(DEFAULT_ENTRIES_DIR)
     entries: list[Entry] = []
@@ -45,7 +52,9 @@ def load_entries(
                 )
                 continue
             ids[entry.id] = (path, doc.line_of((i, "id")))
-            if known_codes is not None:
+            if isinstance(known_codes, Mapping):
+                _check_by_set(doc, i, entry, known_codes)
+            elif known_codes is not None:
                 for j, code in enumerate(entry.criteria):
                     if code not in known_codes:
                         doc.issues.append(
@@ -56,7 +65,27 @@ def load_entries(
     return entries, issues
 
 
-def require_entries(paths: list[Path] | None = None, known: set[str] | None = None) -> list[Entry]:
+def _check_by_set(doc: YamlDoc, i: int, entry: Entry, by_set: Mapping[str, Set[str]]) -> None:
+    for j, set_id in enumerate(entry.sets):
+        if set_id not in by_set:
+            choices = ", ".join(by_set) or "(không có)"
+            doc.issues.append(
+                doc.issue((i, "sets", j), f"không có bộ tiêu chí mã {set_id} (các bộ: {choices})")
+            )
+    applies = [s for s in by_set if entry.applies_to(s)]
+    for j, code in enumerate(entry.criteria):
+        missing = [s for s in applies if code not in by_set[s]]
+        if missing:
+            doc.issues.append(
+                doc.issue(
+                    (i, "criteria", j),
+                    f"không có tiêu chí mã {code} trong bộ {', '.join(missing)}"
+                    + ("" if entry.sets else " (mục không ghi sets: áp dụng cho mọi bộ)"),
+                )
+            )
+
+
+def require_entries(paths: list[Path] | None = None, known: Known | None = None) -> list[Entry]:
     entries, issues = load_entries(paths, known)
     if issues:
         raise DataError(issues)

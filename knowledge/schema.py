@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Code = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)*$")]
+SetId = Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
 Text = Annotated[str, Field(min_length=1)]
 
 # An entry id travels in button data (``a:e:<id>:<question log id>``), which Telegram caps
@@ -18,7 +19,8 @@ class Entry(BaseModel):
     """One curated question and its answer.
 
     ``escalate`` marks answers that depend on the province's own guidance: the bot then
-    suggests confirming with Sở Nội vụ.
+    suggests confirming with Sở Nội vụ. ``sets`` names the criteria sets the entry applies to
+    (its codes are codes of each of them); none means every set.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -31,6 +33,10 @@ class Entry(BaseModel):
     source: Text
     tags: tuple[Text, ...] = ()
     escalate: bool = False
+    sets: tuple[SetId, ...] = ()
+
+    def applies_to(self, set_id: str) -> bool:
+        return not self.sets or set_id in self.sets
 
     @field_validator("id")
     @classmethod

@@ -27,6 +27,8 @@ CASES = {
     "unknown-field.yaml": ("departmnet", "không được phép"),
     "syntax.yaml": ("", "lỗi cú pháp YAML"),
     "unknown-criterion-entries.yaml": ("[1].criteria[0]", "không có tiêu chí mã 9.9.9"),
+    "entry-unknown-set.yaml": ("[0].sets[1]", "không có bộ tiêu chí mã xa-2099"),
+    "entry-code-not-in-set.yaml": ("[1].criteria[0]", "mã 3.3 trong bộ mini-2021"),
     "routing-unknown-department.yaml": ("routes[0].department", "STP"),
     "duplicate-key-entries.yaml": ("[0].answer", "lặp lại"),
     "lexicon-means-unknown.yaml": ("synonyms[1].means", "xyzabc"),

@@ -171,10 +171,7 @@ async def refresh_index(index: SearchIndex, data: BotData, session: AsyncSession
     Returns the number of rulings indexed.
     """
     extra = await approved_entries(session)
-    sets = list(data.catalogue.sets.values())
-    fresh = await asyncio.to_thread(
-        SearchIndex.build, data.entries, sets, extra=extra, lexicon=data.lexicon
-    )
+    fresh = await asyncio.to_thread(data.index, None, extra)
     index.replace_with(fresh)
     curated = {e.id for e in data.entries}
     for entry_id in [k for k in data.by_id if k.startswith(ENTRY_PREFIX) and k not in curated]:
