@@ -104,15 +104,26 @@ _UNKNOWN = 0.6  # an unknown word's share of the query's topic, relative to a kn
 
 # Everyday words that say nothing about the topic of a question about the criteria, although
 # the index may not know them: they neither choose candidates nor count as unknown.
-_NEUTRAL = frozenset(
-    fold(w)
-    for w in """
+# Compared on the accented form when the user typed accents ("đúng" is not "dùng"), else folded.
+# The second group frames a question about the assessment (is it mandatory, does it count, can
+# it replace…) without naming its topic.
+_NEUTRAL_ACCENTED = frozenset(
+    """
     bên em mình tôi anh chị nay năm hiện đang đã vừa mới rồi xong làm cái mấy vụ phần mục việc
     như vậy thế đó kia này nọ lắm quá rất hơi thấy coi xem biết hiểu rõ chắc nghĩ tưởng thôi
     luôn lun nữa vẫn cứ chỉ toàn hết cả mọi từng nhiều ít bao giờ lúc hôm qua mai tuần
     tháng ngày đâu nào đấy được bị hả nhỉ chứ mà với cùng sang qua lên xuống vào ra đi về
+    bắt buộc đếm tính thay dùng lấy nên cần kiểu trường hợp gồm những riêng chung đủ thiếu
     """.split()
 )
+_NEUTRAL = frozenset(fold(w) for w in _NEUTRAL_ACCENTED)
+
+
+def _neutral(folded: str, accented: str) -> bool:
+    """Whether a word says nothing about a question's topic (see ``_NEUTRAL_ACCENTED``)."""
+    if folded not in _NEUTRAL:
+        return False
+    return accented == folded or accented in _NEUTRAL_ACCENTED
 
 _BM25_K1 = 1.2
 _BM25_B = 0.75
@@ -685,7 +696,7 @@ class SearchIndex:
             # Words said in everyday terms count in the topic only when known here; the
             # criteria's words that stand in for them (below) add to the match, not the topic.
             known = q.credit.get(word, 0.0) > 0
-            counts = (known or not covered[k]) and f not in _NEUTRAL
+            counts = (known or not covered[k]) and not _neutral(f, a)
             q.add(word, tok.weight, tok.ask, counts=counts)
             if word == f:
                 q.accented.setdefault(f, a)
