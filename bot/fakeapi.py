@@ -2,7 +2,8 @@
 
 aiogram talks to it over real HTTP (``TelegramAPIServer.from_base(api.base_url)``); tests and the
 console drive it in-process through :class:`FakeUser` handles, or out-of-process through the
-``/_test/...`` HTTP endpoints. Only private chats are modelled: a user's chat id is their id.
+``/_test/...`` HTTP endpoints. Private chats (a user's chat id is their id) and, minimally,
+group chats (:meth:`FakeBotAPI.group`, negative ids) are modelled.
 
 It is as strict as Telegram where a bot can get things wrong: HTML parse mode is parsed like
 Telegram does (unsupported or unbalanced tags are a 400 "can't parse entities"), texts are at most
@@ -567,6 +568,37 @@ class FakeUser:
         return self._chat.callback_answers
 
 
+class FakeGroup(FakeUser):
+    """A group or supergroup chat the bot is a member of; its members write with
+    :meth:`send_as` and press buttons with :meth:`press_as`. What the bot sends to the
+    chat is read as for a user (``wait_messages``, ``messages``, ``callback_answers``)."""
+
+    def __init__(self, api: FakeBotAPI, chat_id: int, title: str, kind: str) -> None:
+        super().__init__(api, chat_id, title, None)
+        self.title = title
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"FakeGroup(id={self.id}, type={self.kind!r}, title={self.title!r})"
+
+    def chat_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "type": self.kind, "title": self.title}
+
+    async def send(self, text: str) -> int:
+        raise FakeAPIError("a group does not write itself: use send_as(member, text)")
+
+    async def send_as(self, member: FakeUser, text: str) -> int:
+        """``member`` writes ``text`` in the group; returns its message_id."""
+        extra = {"text": text, **_command_entities(text)}
+        return await self.api._user_message(self, extra, sender=member)
+
+    async def press_as(
+        self, member: FakeUser, button: str, message: SentMessage | int | None = None
+    ) -> str:
+        """``member`` presses an inline button of a bot message in the group."""
+        return await self.api._press(self, button, message, sender=member)
+
+
 def _command_entities(text: str) -> dict[str, Any]:
     if not text.startswith("/"):
         return {}
@@ -685,6 +717,20 @@ class FakeBotAPI:
             chat.user.first_name = first_name
         if username:
             chat.user.username = username
+        return chat.user
+
+    def group(
+        self, chat_id: int, title: str = "Nhóm CCHC", kind: str = "supergroup"
+    ) -> FakeGroup:
+        """The handle of a group or supergroup chat (ids are negative, as in Telegram)."""
+        if chat_id >= 0 or kind not in ("group", "supergroup"):
+            raise FakeAPIError("a group needs a negative id and type group or supergroup")
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            handle = FakeGroup(self, chat_id, title, kind)
+            self._chats[chat_id] = _Chat(user=handle)
+            return handle
+        assert isinstance(chat.user, FakeGroup)
         return chat.user
 
     @property
@@ -823,7 +869,10 @@ class FakeBotAPI:
         self._updates.append({"update_id": update_id, kind: payload})
         return update_id
 
-    async def _user_message(self, user: FakeUser, extra: dict[str, Any]) -> int:
+    async def _user_message(
+        self, user: FakeUser, extra: dict[str, Any], sender: FakeUser | None = None
+    ) -> int:
+        """A message in ``user``'s chat (a group's, written by ``sender``)."""
         chat = self._chats[user.id]
         message_id = chat.next_message_id
         chat.next_message_id += 1
@@ -831,7 +880,7 @@ class FakeBotAPI:
             "message_id": message_id,
             "date": int(time.time()),
             "chat": user.chat_dict(),
-            "from": user.as_dict(),
+            "from": (sender or user).as_dict(),
             **extra,
         }
         chat.user_messages[message_id] = message
@@ -851,7 +900,13 @@ class FakeBotAPI:
                 return candidate
         raise FakeAPIError(f"user {chat.user.id}: no bot message with an inline keyboard")
 
-    async def _press(self, user: FakeUser, button: str, message: SentMessage | int | None) -> str:
+    async def _press(
+        self,
+        user: FakeUser,
+        button: str,
+        message: SentMessage | int | None,
+        sender: FakeUser | None = None,
+    ) -> str:
         chat = self._chats[user.id]
         target = self._find_target(chat, message)
         flat = [b for row in target.buttons for b in row]
@@ -873,7 +928,7 @@ class FakeBotAPI:
             "callback_query",
             {
                 "id": query_id,
-                "from": user.as_dict(),
+                "from": (sender or user).as_dict(),
                 "message": self._message_dict(target),
                 "chat_instance": f"ci{user.id}",
                 "data": match["callback_data"],
@@ -1405,6 +1460,7 @@ __all__ = [
     "CallbackAnswer",
     "FakeAPIError",
     "FakeBotAPI",
+    "FakeGroup",
     "FakeUser",
     "Faults",
     "HTMLParseError",

@@ -21,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Invite, Person
 from bot.fakeapi import FakeBotAPI
+from bot.services.people import Role
 from bot.settings import load_settings
 from bot.webhook import run_webhook
-from tests.e2e import REPO, TOKEN, BotProcess, user_ids
+from tests.e2e import REPO, TOKEN, BotProcess, invite_code, user_ids
 
 pytestmark = pytest.mark.e2e
 
@@ -250,3 +251,34 @@ def test_crash_traceback_is_redacted(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "RuntimeError: GET https://api.telegram.org/bot***/getMe failed" in done.stderr
     _no_secret(done.stdout + done.stderr)
+
+
+async def test_group_chats_get_one_line_and_nothing_else(
+    api: FakeBotAPI,
+    bot_process: BotProcess,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    code = await invite_code(session_factory, Role.COORDINATOR, "NV")
+    await bot_process.start()
+    (coordinator_id,) = user_ids(1)
+    coordinator = api.user(coordinator_id, first_name="Hà")
+    await coordinator.send(f"/start {code}")
+    await coordinator.wait_messages(2, timeout=15)
+    async with session_factory() as session:
+        invites = await session.scalar(select(func.count()).select_from(Invite))
+
+    group = api.group(-1001234567890, "Tổ CCHC huyện A")
+    for text in ("/moi", "/tiendo", "/chamdiem", "tiêu chí 3.4.1"):
+        await group.send_as(coordinator, text)
+        (reply,) = await group.wait_messages(1, timeout=15)
+        assert "trò chuyện riêng" in reply.text and "\n" not in reply.text
+    await api.wait_idle()
+    assert group.drain() == []  # one line each, nothing more
+    assert coordinator.drain() == []  # and nothing in private either
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Invite)) == invites
+
+    # In private the same command works as before.
+    await coordinator.send("/moi")
+    (menu,) = await coordinator.wait_messages(1, timeout=15)
+    assert "Tạo đường dẫn mời" in menu.text

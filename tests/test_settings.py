@@ -104,3 +104,35 @@ def test_log_filter_redacts_token_in_message_args_and_traceback() -> None:
     formatted = logging.Formatter().format(record)
     assert TOKEN not in formatted
     assert "/bot***/x" in formatted and "bot***/getMe" in formatted
+
+
+def test_secrets_cover_token_half_webhook_secret_and_url_passwords() -> None:
+    s = load_settings(
+        bot_token=TOKEN,
+        webhook_secret="hook-secret_1",
+        database_url="postgresql://cchc:db%2Fpass-word@db.internal/cchc",
+        redis_url="redis://:redis-pass-9@cache:6379/0",
+    )
+    secrets = s.secrets()
+    for value in (
+        TOKEN,
+        "AAF-secret_token-value",
+        "hook-secret_1",
+        "db/pass-word",
+        "db%2Fpass-word",
+        "redis-pass-9",
+        "123456789%3AAAF-secret_token-value",
+    ):
+        assert value in secrets, value
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "connect %s failed", ("postgresql://u:short@h/db",), None
+    )
+    RedactSecrets(secrets).filter(record)
+    assert record.getMessage() == "connect postgresql://u:***@h/db failed"
+
+
+@pytest.mark.parametrize("value", ["has space", "a" * 257, "ký-tự"])
+def test_webhook_secret_must_be_what_telegram_accepts(value: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(webhook_secret=value)
+    assert "WEBHOOK_SECRET" in str(caught.value) and value not in str(caught.value)
