@@ -51,7 +51,7 @@ from bot.db.models import Person, Unit
 from bot.lazymodels import warm_up
 from bot.settings import load_settings
 from bot.storage import DatabaseStorage
-from knowledge.search import SearchIndex
+from knowledge.ask import build_set_index
 from tests.recording import Harness, RecordingSession, Sent
 
 QUESTIONS = [
@@ -270,7 +270,7 @@ async def run_database(
     # Each worker is one user sending as fast as it can: flood control would drop most of it.
     settings = load_settings(bot_token=None, flood_max_updates=0)
     data = load_data(settings)
-    index = SearchIndex.build(data.entries, list(data.catalogue.sets.values()))
+    index = build_set_index(data.catalogue, data.entries)
     out: dict[str, dict[int, Result]] = {"questions": {}, "tieuchi_buttons": {}, "scoring": {}}
     with tempfile.TemporaryDirectory() as tmp:
         async with database(kind, Path(tmp)) as url:

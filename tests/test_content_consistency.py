@@ -42,6 +42,7 @@ from criteria.schema import (
 )
 from criteria.scoring import RatioInput, ScoringInputError, score
 from handlers.cards import describe_rule
+from knowledge.ask import entries_for
 from knowledge.figures import estimate
 from knowledge.loader import DEFAULT_ENTRIES_DIR, entry_files, require_entries
 from knowledge.schema import Entry
@@ -219,13 +220,34 @@ def cset() -> CriteriaSet:
 
 
 def _load(paths: list[Path], cset: CriteriaSet) -> list[Entry]:
-    return require_entries(paths, {c.code for c in cset.walk()})
+    """The entries of ``paths`` that apply to ``cset`` (codes checked in every set)."""
+    entries = require_entries(paths, require_catalogue().codes_by_set())
+    return entries_for(entries, cset.id)
 
 
-def test_shipped_entries_agree_with_the_set(cset: CriteriaSet) -> None:
+@pytest.mark.parametrize("set_id", sorted(require_catalogue().sets))
+def test_shipped_entries_agree_with_the_sets_they_apply_to(set_id: str) -> None:
+    cset = require_catalogue().sets[set_id]
     entries = _load(entry_files(DEFAULT_ENTRIES_DIR), cset)
+    assert entries, f"no entry applies to {set_id}"
     problems = [str(p) for e in entries for p in check_entry(e, cset)]
     assert problems == []
+
+
+def test_the_commune_entries_are_checked_against_the_commune_set() -> None:
+    """The commune entries say things the checker reads, and the commune set (not the district
+    one) is what they agree with: 3.4.1 is worth 3,5 points there, 2,5 in huyen-2021."""
+    catalogue = require_catalogue()
+    entries = _load([DEFAULT_ENTRIES_DIR / "xa-2025.yaml"], catalogue.sets["xa-2025"])
+    reads = sum(
+        len(MAX.findall(s)) + len(BAND.findall(s)) + len(PER.findall(s))
+        for e in entries
+        for s in _sentences(e.answer)
+    )
+    assert reads >= 60
+    dung_han = next(e for e in entries if e.id == "xa-3-4-1-dung-han")
+    assert check_entry(dung_han, catalogue.sets["xa-2025"]) == []
+    assert any("tối đa" in p.what for p in check_entry(dung_han, catalogue.sets["huyen-2021"]))
 
 
 def test_the_checker_reads_enough_to_matter(cset: CriteriaSet) -> None:

@@ -23,6 +23,7 @@ from bot.services import rulings
 from bot.settings import Settings, load_settings
 from handlers.callbacks import RulingCb
 from jobs import all_jobs
+from knowledge.ask import build_set_index
 from knowledge.search import SearchIndex
 from tests.recording import Harness, Sent, build_harness
 
@@ -81,7 +82,7 @@ def _process(
     settings: Settings, shipped: BotData, engine: AsyncEngine, clock: FakeClock
 ) -> Process:
     data = BotData(catalogue=shipped.catalogue, entries=shipped.entries)
-    index = SearchIndex.build(data.entries, list(data.catalogue.sets.values()))
+    index = build_set_index(data.catalogue, data.entries)
     factory = create_session_factory(engine)
     return Process(
         build_harness(settings, data, index, factory, clock), index, data, factory, engine

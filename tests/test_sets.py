@@ -22,7 +22,7 @@ from criteria.loader import (
     resolve_default,
 )
 from knowledge.ask import build_set_index
-from knowledge.loader import load_entries
+from knowledge.loader import DEFAULT_ENTRIES_DIR, load_entries
 
 DATA = Path(__file__).resolve().parent / "data"
 MINI = DATA / "valid" / "mini-set.yaml"
@@ -46,8 +46,7 @@ def _later_set(directory: Path) -> Path:
 def two_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """CRITERIA_DIR with the shipped district set and a later commune test set."""
     sets = tmp_path / "sets"
-    sets.mkdir()
-    shutil.copy(HUYEN, sets / HUYEN.name)
+    shutil.copytree(DEFAULT_SETS_DIR, sets)
     _later_set(sets)
     monkeypatch.setenv("CRITERIA_DIR", str(sets))
     monkeypatch.delenv("DEFAULT_SET", raising=False)
@@ -68,7 +67,7 @@ def _run(
 
 def test_a_later_set_does_not_become_the_default(two_sets: Path) -> None:
     catalogue = require_catalogue(sorted(two_sets.glob("*.yaml")))
-    assert set(catalogue.sets) == {"huyen-2021", "thu-2030"}
+    assert set(catalogue.sets) == {"huyen-2021", "xa-2025", "thu-2030"}
     assert catalogue.current.id == "huyen-2021"
     data = load_data(load_settings())
     assert data.catalogue.current.id == "huyen-2021"
@@ -115,21 +114,30 @@ def test_the_only_set_is_the_default_and_several_without_huyen_need_a_choice(
 def test_cli_ask_answers_exactly_as_before_with_a_later_set_loaded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Before: the district set and its entries alone. After: the shipped data (the commune
+    set and its entries too) plus a later test set. The answers are the same, byte for byte."""
     questions = "tiêu chí 3.4.1\ntc 1.1.1\nkế hoạch CCHC năm\nty le ho so dung han\n"
-    monkeypatch.delenv("CRITERIA_DIR", raising=False)
+    questions += "trung tâm phục vụ hành chính công xã\ntiêu chí 3.7\n"
+    only = tmp_path / "only"
+    (only / "sets").mkdir(parents=True)
+    shutil.copy(HUYEN, only / "sets" / HUYEN.name)
+    shutil.copytree(DEFAULT_ENTRIES_DIR, only / "entries")
+    (only / "entries" / "xa-2025.yaml").unlink()
+    monkeypatch.setenv("CRITERIA_DIR", str(only / "sets"))
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(only / "entries"))
     monkeypatch.delenv("DEFAULT_SET", raising=False)
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(questions.encode())))
     assert main(["ask", "-", "--json"]) == 0
     before = capsys.readouterr().out
     sets = tmp_path / "sets"
-    sets.mkdir()
-    shutil.copy(HUYEN, sets / HUYEN.name)
+    shutil.copytree(DEFAULT_SETS_DIR, sets)
     _later_set(sets)
     monkeypatch.setenv("CRITERIA_DIR", str(sets))
+    monkeypatch.delenv("KNOWLEDGE_DIR")
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(questions.encode())))
     assert main(["ask", "-", "--json"]) == 0
     after = capsys.readouterr().out
-    assert len(before.splitlines()) == 4
+    assert len(before.splitlines()) == 6
     assert after == before
 
 
@@ -267,3 +275,49 @@ def test_a_sets_index_has_its_criteria_and_the_entries_that_apply(tmp_path: Path
 
     assert "xa-chuyen-doi-so" in ids("thu-2030") and "huyen-chuyen-doi-so" not in ids("thu-2030")
     assert "huyen-chuyen-doi-so" in ids(None) and "xa-chuyen-doi-so" not in ids(None)
+
+
+# --- the shipped commune sample set ----------------------------------------------------------
+
+
+def test_the_commune_sample_set() -> None:
+    catalogue = require_catalogue()
+    xa = catalogue.sets["xa-2025"]
+    assert (xa.level, xa.year, xa.sample) == ("xa", 2025, True)
+    assert catalogue.current.id == "huyen-2021"  # shipped beside it, it is not the default
+    leaves = xa.leaves()
+    survey = [c for c in leaves if c.is_survey]
+    assert len(leaves) == 60 and [c.code for c in survey] == ["8.1", "8.2"]
+    assert xa.total == 100 and xa.self_scored_max == 70
+    assert sum(c.max for c in survey) == 30
+    assert "MẪU" in (xa.description or "") and "UBND tỉnh ban hành" in (xa.description or "")
+    names = {d.code: d.name for d in xa.departments}
+    assert names["VP"] == "Văn phòng HĐND và UBND"
+    assert names["VHXH"] == "Phòng Văn hóa – Xã hội"
+    assert names["TTPV"] == "Trung tâm Phục vụ hành chính công"
+    assert names["KT"].startswith("Phòng Kinh tế")
+    by_code = xa.by_code()
+    one_stop = ["3.2.1", "3.2.2", "3.3.1", "3.3.2", "3.3.3", "3.4.1", "3.4.2", "3.4.3", "3.5.1"]
+    one_stop += ["3.5.2", "3.7", "7.4.1", "7.4.2", "7.4.3"]
+    assert {by_code[c].department for c in one_stop} == {"TTPV"}
+    # The same code means a different criterion in each set.
+    assert by_code["3.4.1"].max != catalogue.sets["huyen-2021"].by_code()["3.4.1"].max
+
+
+def test_ask_set_xa_answers_for_commune_officers(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("CRITERIA_DIR", raising=False)
+    monkeypatch.delenv("DEFAULT_SET", raising=False)
+    question = "tỷ lệ hồ sơ đúng hạn của xã 97% được mấy điểm"
+    code, out, _ = _run(monkeypatch, capsys, "ask", question, "--json", "--set", "xa-2025")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["decision"] == "answer"
+    assert doc["results"][0]["entry_id"] == "xa-3-4-1-dung-han"
+    assert all(r["entry_id"].startswith(("xa-", "criterion:")) for r in doc["results"])
+    code, out, _ = _run(monkeypatch, capsys, "ask", "tiêu chí 3.3.3", "--set", "xa-2025")
+    assert code == 0 and "địa giới hành chính" in out
+    # Without --set: the district set, as before.
+    code, out, _ = _run(monkeypatch, capsys, "ask", question, "--json")
+    assert all(not r["entry_id"].startswith("xa-") for r in json.loads(out)["results"])

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.data import BotData, load_data
 from bot.settings import Settings, load_settings
+from knowledge.ask import build_set_index
 from knowledge.search import SearchIndex
 from tests.recording import Harness, build_harness
 
@@ -19,7 +20,8 @@ ADMIN_ID = 9001
 @pytest.fixture(scope="session")
 def shipped() -> tuple[BotData, SearchIndex]:
     data = load_data(load_settings())
-    return data, SearchIndex.build(data.entries, list(data.catalogue.sets.values()))
+    # The default set's index, as the bot builds it (a commune set loaded beside it is left out).
+    return data, build_set_index(data.catalogue, data.entries)
 
 
 @pytest.fixture

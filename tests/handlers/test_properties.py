@@ -249,7 +249,7 @@ async def _people(factory: async_sessionmaker[AsyncSession]) -> None:
 async def _check_rows(
     factory: async_sessionmaker[AsyncSession], data: BotData, states: set[str]
 ) -> set[str]:
-    leaves = {c.code: c for s in data.catalogue.sets.values() for c in s.leaves()}
+    leaves = {c.code: c for c in data.catalogue.current.leaves()}
     async with factory() as session:
         answers = (await session.execute(select(Answer))).scalars().all()
         assessments = {a.id for a in (await session.execute(select(Assessment))).scalars()}

@@ -26,6 +26,7 @@ from bot.services.people import Role, add_unit
 from bot.settings import Settings
 from handlers.callbacks import MoveCb, RulingCb, TicketCb
 from jobs.tickets import send_reminders
+from knowledge.ask import build_set_index
 from knowledge.search import SearchIndex
 from tests.handlers.conftest import ADMIN_ID
 from tests.recording import Harness, build_harness
@@ -58,7 +59,7 @@ async def world(
     shared, _ = shipped
     # A private copy: approving a ruling changes the index and entry map in place.
     data = BotData(catalogue=shared.catalogue, entries=shared.entries)
-    index = SearchIndex.build(data.entries, list(data.catalogue.sets.values()))
+    index = build_set_index(data.catalogue, data.entries)
     clock = FakeClock(MONDAY_8)
     h = build_harness(settings, data, index, session_factory, clock)
     async with session_factory() as session, session.begin():
