@@ -25,9 +25,10 @@ REPLY = 60.0  # a direct reply to an update
 DELIVERY = 90.0  # an outbox delivery to another chat (polled, paced per chat)
 
 # Not in the curated knowledge base: the Ask journey has no answer for it until a ruling.
-QUESTION = "Nghị quyết HĐND huyện về phí chợ có tính là văn bản QPPL khi chấm không?"
-SIMILAR = "Nghị quyết của HĐND huyện về phí chợ có được tính là văn bản QPPL khi chấm điểm không?"
-ANSWER = "Có. Nghị quyết HĐND huyện quy định phí chợ là văn bản QPPL cấp huyện, được tính."
+# A question the knowledge base does not answer (search says "none"), then a near duplicate.
+QUESTION = "Quy định về phí chợ của huyện có cần đăng công báo tỉnh không?"
+SIMILAR = "Quy định về phí chợ của huyện có phải đăng công báo tỉnh không ạ?"
+ANSWER = "Có. Quy định về phí chợ của huyện phải được đăng công báo tỉnh trước khi có hiệu lực."
 
 
 async def _register(
