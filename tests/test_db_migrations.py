@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -117,7 +118,8 @@ async def test_0009_marks_old_wordless_questions_as_noise(db_url: str) -> None:
                         "INSERT INTO question_log (telegram_id, text, decision, for_province, "
                         "created_at, updated_at) VALUES (:t, :x, 'none', false, :d, :d)"
                     ),
-                    {"t": n, "x": words, "d": "2026-12-01 00:00:00"},
+                    # A datetime, not a string: asyncpg binds timestamptz from datetimes only.
+                    {"t": n, "x": words, "d": datetime(2026, 12, 1, tzinfo=UTC)},
                 )
         await upgrade(db_url)
         async with engine.connect() as connection:
