@@ -4,8 +4,8 @@ session, next to a bare aiogram echo dispatcher in the same process.
     python -m bench.throughput [--updates 200] [--concurrency 1,10,50]
 
 Workloads: free-text questions, /tieuchi buttons (browsing the criteria tree) and a full
-scoring cycle (/chamdiem → ▶️ Chấm tiếp → ✅ Có → 💾 Lưu → evidence text → ✅ Xong, six
-updates, each officer in a unit of their own). Each runs on a SQLite file and, when
+scoring cycle (/chamdiem → ▶️ Chấm tiếp → ✅ Có → 💾 Lưu → evidence text → ✅ Đúng, lưu →
+✅ Xong: seven updates, each officer in a unit of their own). Each runs on a SQLite file and, when
 DATABASE_URL names a PostgreSQL server, on a fresh database there; the bot's dispatcher is the
 production one (``create_dispatcher`` with update dedup on, database FSM storage).
 
@@ -36,7 +36,7 @@ from pathlib import Path
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.enums import ParseMode
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, Update
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -67,21 +67,21 @@ QUESTIONS = [
 TOKEN = "123456:BENCH-TOKEN"
 
 
-class QuietSession(RecordingSession):
-    """The tests' recording session, keeping only what the last update sent."""
+class Client(Harness):
+    """The tests' harness (mocked Bot API session), forgetting each update's requests."""
 
-    async def make_request(self, bot: Bot, method, timeout=None):  # type: ignore[no-untyped-def]  # noqa: ASYNC109
-        if len(self.requests) > 64:
-            del self.requests[:-16]
-        return await super().make_request(bot, method, timeout)
+    async def _feed(self, update: Update) -> list[Sent]:
+        sent = await super()._feed(update)
+        self.session.requests.clear()
+        return sent
 
 
-def _client(dp: Dispatcher, first_update_id: int) -> Harness:
-    session = QuietSession()
+def _client(dp: Dispatcher, first_update_id: int) -> Client:
+    session = RecordingSession()
     client = Bot(
         token=TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
     )
-    return Harness(
+    return Client(
         dp=dp, bot=client, session=session, _update_ids=itertools.count(first_update_id)
     )
 
@@ -248,7 +248,10 @@ def scoring_workers(dp: Dispatcher, concurrency: int, cycles: int, base: int) ->
                 if "Đã lưu" not in evidence.text:
                     raise RuntimeError(f"scoring cycle broke: {evidence.text[:200]}")
                 reference = "Quyết định số 12/QĐ-UBND ngày 05/11/2021"
-                got = _last_message(await timed(client.send(me, reference)))
+                preview = _last_message(await timed(client.send(me, reference)))
+                got = _last_message(
+                    await timed(client.press(me, preview.button("✅ Đúng, lưu")))
+                )
                 await timed(client.press(me, got.button("✅ Xong")))
 
         return run
@@ -293,7 +296,7 @@ async def run_database(
             for area in buttons[:2]:
                 children = _last_message(await probe.press(guest, area)).buttons
                 buttons += [d for _, d in children][:3]
-            cycles = max(max(levels), updates // 6)
+            cycles = max(max(levels), updates // 7)
             base = 10**7
             for level in levels:
                 await seed_officers(factory, base + level * 10_000, cycles)
