@@ -65,6 +65,8 @@ QUESTIONS = [
     "báo cáo cải cách hành chính định kỳ nộp khi nào",
 ]
 TOKEN = "123456:BENCH-TOKEN"
+# Updates per simulated user: under the per-user flood control (handlers/guards.py).
+PER_USER = 10
 
 
 class Client(Harness):
@@ -81,9 +83,7 @@ def _client(dp: Dispatcher, first_update_id: int) -> Client:
     client = Bot(
         token=TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
     )
-    return Client(
-        dp=dp, bot=client, session=session, _update_ids=itertools.count(first_update_id)
-    )
+    return Client(dp=dp, bot=client, session=session, _update_ids=itertools.count(first_update_id))
 
 
 def _last_message(sent: list[Sent]) -> Sent:
@@ -197,11 +197,11 @@ def question_workers(dp: Dispatcher, concurrency: int, updates: int, base: int) 
 
     def worker(index: int):  # type: ignore[no-untyped-def]
         client = _client(dp, base + index * 100_000)
-        user = client.user(base + index)
 
         async def run(timed) -> None:  # type: ignore[no-untyped-def]
             for n in range(per):
-                await timed(client.send(user, QUESTIONS[n % len(QUESTIONS)]))
+                user = client.user(base + index * 10_000 + n // PER_USER)
+                _last_message(await timed(client.send(user, QUESTIONS[n % len(QUESTIONS)])))
 
         return run
 
@@ -215,43 +215,39 @@ def button_workers(
 
     def worker(index: int):  # type: ignore[no-untyped-def]
         client = _client(dp, base + index * 100_000)
-        user = client.user(base + index)
 
         async def run(timed) -> None:  # type: ignore[no-untyped-def]
             for n in range(per):
-                await timed(client.press(user, data[n % len(data)]))
+                user = client.user(base + index * 10_000 + n // PER_USER)
+                if not await timed(client.press(user, data[n % len(data)])):
+                    raise RuntimeError("a /tieuchi button got no answer")
 
         return run
 
     return [worker(i) for i in range(concurrency)]
 
 
-def scoring_workers(dp: Dispatcher, concurrency: int, cycles: int, base: int) -> list:
+def scoring_workers(
+    dp: Dispatcher, concurrency: int, cycles: int, base: int, first_update_id: int
+) -> list:
+    """``base``: the first officer's id (see :func:`seed_officers`)."""
     per = max(1, cycles // concurrency)
 
     def worker(index: int):  # type: ignore[no-untyped-def]
-        client = _client(dp, base + index * 100_000)
+        client = _client(dp, first_update_id + index * 100_000)
 
         async def run(timed) -> None:  # type: ignore[no-untyped-def]
             for n in range(per):
                 me = client.user(base + index * per + n)
                 overview = _last_message(await timed(client.send(me, "/chamdiem")))
-                step = _last_message(
-                    await timed(client.press(me, overview.button("▶️ Chấm tiếp")))
-                )
-                confirm = _last_message(
-                    await timed(client.press(me, step.button("✅ Có")))
-                )
-                evidence = _last_message(
-                    await timed(client.press(me, confirm.button("💾 Lưu")))
-                )
+                step = _last_message(await timed(client.press(me, overview.button("▶️ Chấm tiếp"))))
+                confirm = _last_message(await timed(client.press(me, step.button("✅ Có"))))
+                evidence = _last_message(await timed(client.press(me, confirm.button("💾 Lưu"))))
                 if "Đã lưu" not in evidence.text:
                     raise RuntimeError(f"scoring cycle broke: {evidence.text[:200]}")
                 reference = "Quyết định số 12/QĐ-UBND ngày 05/11/2021"
                 preview = _last_message(await timed(client.send(me, reference)))
-                got = _last_message(
-                    await timed(client.press(me, preview.button("✅ Đúng, lưu")))
-                )
+                got = _last_message(await timed(client.press(me, preview.button("✅ Đúng, lưu"))))
                 await timed(client.press(me, got.button("✅ Xong")))
 
         return run
@@ -289,7 +285,7 @@ async def run_database(
                 dedup_updates=True,
             )
             # The buttons of /tieuchi and of its first two areas.
-            probe = _client(dp, 9 * 10**8)
+            probe = _client(dp, 5 * 10**9)
             guest = probe.user(9 * 10**8)
             root = _last_message(await probe.send(guest, "/tieuchi"))
             buttons = [d for _, d in root.buttons][:4]
@@ -304,16 +300,18 @@ async def run_database(
             await seed_officers(factory, base - 10_000, 3)
             await measure(question_workers(dp, 1, 10, 10**8 - 10**6))
             await measure(button_workers(dp, 1, 10, 2 * 10**8 - 10**6, buttons))
-            await measure(scoring_workers(dp, 1, 3, base - 10_000))
+            await measure(scoring_workers(dp, 1, 3, base - 10_000, 4 * 10**8 - 10**7))
             for level in levels:
                 out["questions"][level] = await measure(
-                    question_workers(dp, level, updates, 10**8 + level * 10**6)
+                    question_workers(dp, level, updates, 10**9 + level * 10**7)
                 )
                 out["tieuchi_buttons"][level] = await measure(
-                    button_workers(dp, level, updates, 2 * 10**8 + level * 10**6, buttons)
+                    button_workers(dp, level, updates, 2 * 10**9 + level * 10**7, buttons)
                 )
                 out["scoring"][level] = await measure(
-                    scoring_workers(dp, level, cycles, base + level * 10_000)
+                    scoring_workers(
+                        dp, level, cycles, base + level * 10_000, 4 * 10**8 + level * 10**7
+                    )
                 )
             await engine.dispose()
     print(f"{kind}:")

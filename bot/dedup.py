@@ -8,6 +8,7 @@ are pruned (jobs/maintenance.py) and an old claim never blocks a new update with
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -16,6 +17,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ProcessedUpdate
+
+try:  # the redis package is optional (REDIS_URL)
+    from redis.exceptions import RedisError
+except ImportError:  # pragma: no cover
+
+    class RedisError(Exception):  # type: ignore[no-redef]
+        pass
+
+
+log = logging.getLogger(__name__)
 
 CLAIM_TTL = timedelta(hours=24)
 REDIS_PREFIX = "cchc:update"
@@ -54,17 +65,25 @@ class DatabaseClaims:
 
 
 class RedisClaims:
-    """``SET NX`` with a day's expiry: no database statement at all."""
+    """``SET NX`` with a day's expiry: no database statement at all.
 
-    def __init__(self, redis: Any) -> None:
+    With Redis unreachable the claim is made in the database instead, so that updates that
+    need no conversation state are still handled (and still once)."""
+
+    def __init__(self, redis: Any, fallback: UpdateClaims | None = None) -> None:
         self.redis = redis
+        self.fallback = fallback or DatabaseClaims()
 
     async def claim(
         self, session: AsyncSession, bot_id: int, update_id: int, now: datetime
     ) -> bool:
         key = f"{REDIS_PREFIX}:{bot_id}:{update_id}"
         ttl = int(CLAIM_TTL.total_seconds())
-        return bool(await self.redis.set(key, 1, nx=True, ex=ttl))
+        try:
+            return bool(await self.redis.set(key, 1, nx=True, ex=ttl))
+        except (OSError, RedisError) as exc:
+            log.warning("Update claims: Redis unreachable (%s); claiming in the database", exc)
+            return await self.fallback.claim(session, bot_id, update_id, now)
 
 
 async def prune(session: AsyncSession, now: datetime) -> int:

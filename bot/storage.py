@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from aiogram.exceptions import DataNotDictLikeError
+from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
 from sqlalchemy import delete, select
@@ -176,9 +177,26 @@ class DatabaseStorage(BaseStorage):
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         return cast(dict[str, Any], json.loads((await self._read(key)).data))
 
+    async def set_state_and_data(
+        self, key: StorageKey, state: StateType, data: Mapping[str, Any]
+    ) -> None:
+        """Both in one statement: a step and its data never get apart."""
+        value = state.state if isinstance(state, State) else state
+        await self._write(key, state=value, data=json.dumps(dict(data), ensure_ascii=False))
+
     async def close(self) -> None:
         # The engine belongs to the application, which disposes of it.
         return None
+
+
+async def set_step(context: FSMContext, state: StateType, data: Mapping[str, Any]) -> None:
+    """Set a conversation's state and data together: one write with the database storage
+    (atomic: a process killed in between cannot leave the state without its data)."""
+    if isinstance(context.storage, DatabaseStorage):
+        await context.storage.set_state_and_data(context.key, state, data)
+        return
+    await context.set_data(data)
+    await context.set_state(state)
 
 
 def create_storage(

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from aiogram.exceptions import DataNotDictLikeError
+from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
@@ -22,7 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
 from bot.db.models import FsmRecord
-from bot.storage import DatabaseStorage, create_storage, storage_key, update_scope
+from bot.storage import (
+    DatabaseStorage,
+    create_storage,
+    set_step,
+    storage_key,
+    update_scope,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("REDIS_URL")
@@ -109,6 +116,18 @@ async def test_database_write_in_an_update_is_one_statement(
     again = DatabaseStorage(session_factory)
     assert await again.get_state(key) == "Scoring:waiting_ratio_numbers"
     assert await again.get_data(key) == {"criterion": "3.4.1"}
+    # A step and its data together (the scoring journey's moves): one statement.
+    statements.clear()
+    event.listen(engine.sync_engine, "before_cursor_execute", on_execute)
+    try:
+        async with session_factory() as session, update_scope(session):
+            context = FSMContext(storage, key)
+            await set_step(context, "Ask:waiting_question", {"criterion": "2.1", "part": 1})
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", on_execute)
+    assert statements == ["SELECT", "INSERT"]
+    assert await again.get_state(key) == "Ask:waiting_question"
+    assert await again.get_data(key) == {"criterion": "2.1", "part": 1}
     async with session_factory() as session, update_scope(session):
         await storage.set_state(key, None)
         await storage.set_data(key, {})  # the record is empty: deleted, in one statement

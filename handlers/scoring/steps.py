@@ -24,6 +24,7 @@ from bot.errors import CchcError
 from bot.services import assessments as svc
 from bot.services import people
 from bot.services.people import Role
+from bot.storage import set_step
 from criteria.loader import Catalogue
 from criteria.schema import (
     CountRule,
@@ -280,8 +281,7 @@ async def _show(
 
 
 async def _set(state: FSMContext, target: State, **changes: Any) -> None:
-    await state.update_data(**changes)
-    await state.set_state(target)
+    await set_step(state, target, {**await state.get_data(), **changes})
 
 
 async def _set_fresh(state: FSMContext, target: State, scope: Scope, code: str | None) -> None:

@@ -174,3 +174,19 @@ async def test_update_claims_expire_and_are_pruned(
     async with session_factory() as session:
         rows = (await session.execute(select(ProcessedUpdate.bot_id, ProcessedUpdate.update_id)))
         assert sorted(tuple(row) for row in rows) == [(42, 1), (42, 2), (43, 2)]
+
+
+async def test_redis_down_update_claims_fall_back_to_the_database(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    from redis.asyncio import Redis
+
+    unreachable = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
+    claims = dedup.RedisClaims(unreachable)
+    now = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+    try:
+        async with session_factory() as session, session.begin():
+            assert await claims.claim(session, 42, 7, now)
+            assert not await claims.claim(session, 42, 7, now)  # still once
+    finally:
+        await unreachable.aclose()
