@@ -56,6 +56,13 @@ class SessionMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         bot: Bot = data["bot"]
         async with self.session_factory() as session, update_scope(session):
+            person = await get_person(session, user.id) if user else None
+            if self.fsm is not None:
+                context = self.fsm.resolve_event_context(bot, data)
+                if context is not None:
+                    await context.get_state()  # cached for the FSM middleware and handlers
+            # The claim last, right before the commit: on SQLite the write lock it takes is
+            # held for one statement, not for the reads too.
             if self.claims is not None and isinstance(event, Update):
                 clock = data.get("clock")
                 now = clock.now() if clock is not None else utcnow()
@@ -63,11 +70,6 @@ class SessionMiddleware(BaseMiddleware):
                     await session.commit()
                     log.info("Update %s was already taken; skipped", event.update_id)
                     return None
-            person = await get_person(session, user.id) if user else None
-            if self.fsm is not None:
-                context = self.fsm.resolve_event_context(bot, data)
-                if context is not None:
-                    await context.get_state()  # cached for the FSM middleware and handlers
             await session.commit()
             data["session"] = session
             data["person"] = person
