@@ -27,6 +27,7 @@ from pathlib import Path
 from bench.eval import REPO, SHARED_EVAL, Item, load_items
 from bench.search import synthesize
 from criteria.loader import require_catalogue
+from knowledge.ask import entries_for
 from knowledge.chat import read_message
 from knowledge.loader import require_entries
 from knowledge.search import _CANDIDATES, SearchIndex, _pairs
@@ -61,7 +62,8 @@ def run(size: int, items: Sequence[Item]) -> None:
     import bm25s
 
     catalogue = require_catalogue()
-    entries = synthesize(require_entries(None, catalogue.all_codes()), size)
+    real = entries_for(require_entries(None, catalogue.all_codes()), catalogue.current.id)
+    entries = synthesize(real, size)
     t0 = time.perf_counter()
     index = SearchIndex.build(entries, [catalogue.current])
     ours_build = time.perf_counter() - t0

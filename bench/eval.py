@@ -40,7 +40,7 @@ from rapidfuzz import fuzz, process, utils
 
 from criteria.loader import require_catalogue
 from criteria.schema import CriteriaSet
-from knowledge.ask import build_default_index
+from knowledge.ask import build_default_index, entries_for
 from knowledge.loader import require_entries
 from knowledge.schema import Entry
 from knowledge.search import rule_text
@@ -324,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     index = build_default_index()
     build_s = time.perf_counter() - t0
     catalogue = require_catalogue()
-    entries = require_entries(None, catalogue.all_codes())
+    entries = entries_for(require_entries(None, catalogue.all_codes()), catalogue.current.id)
     docs = corpus(entries, catalogue.current)
     baselines: dict[str, BM25 | Naive] = {
         "wratio": Naive(docs),

@@ -30,6 +30,7 @@ from rapidfuzz import fuzz, process, utils
 from bench.eval import DEFAULT_QUESTIONS, Item, load_items
 from criteria.loader import require_catalogue
 from criteria.schema import CriteriaSet
+from knowledge.ask import entries_for
 from knowledge.loader import require_entries
 from knowledge.schema import Entry
 from knowledge.search import SearchIndex
@@ -149,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     items = load_items(args.questions)
     catalogue = require_catalogue()
     cset = catalogue.current
-    real = require_entries(None, catalogue.all_codes())
+    real = entries_for(require_entries(None, catalogue.all_codes()), cset.id)
     print(f"{len(real)} real entries, {len(items)} questions, repeat {args.repeat}")
     print(
         f"{'entries':>8} {'build s':>8} {'cpu s':>6} {'p50 ms':>8} {'p99 ms':>8}"
