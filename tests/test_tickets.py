@@ -13,10 +13,12 @@ import yaml
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli import main
+from bot.data import check_paths
 from bot.db.models import Person
 from bot.services import rulings, tickets
 from bot.services.people import Role, add_unit
 from bot.services.tickets import TicketForbidden, TicketWrongState, Viewer
+from bot.settings import load_settings
 from knowledge.loader import load_entries
 from knowledge.schema import Entry
 
@@ -175,7 +177,11 @@ async def test_cli_kb_export(
     out = tmp_path / "kb.yaml"
     assert await asyncio.to_thread(main, ["kb", "export", "-o", str(out)]) == 0
     assert "1 câu trả lời" in capsys.readouterr().out
-    assert yaml.safe_load(out.read_text(encoding="utf-8"))[0]["answer"] == "Có."
+    exported = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert exported[0]["answer"] == "Có."
+    # Given on the set the bot serves: valid beside the other shipped sets' codes.
+    assert exported[0]["sets"] == ["huyen-2021"]
+    assert check_paths([out], load_settings()) == ([], 1)
 
 
 async def test_followup_answer_is_its_own_suggestion(

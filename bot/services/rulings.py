@@ -154,6 +154,8 @@ def export_yaml(entries: Sequence[Entry]) -> str:
         doc["answer"] = entry.answer
         if entry.criteria:
             doc["criteria"] = list(entry.criteria)
+        if entry.sets:
+            doc["sets"] = list(entry.sets)
         doc["source"] = entry.source
         if entry.tags:
             doc["tags"] = list(entry.tags)
