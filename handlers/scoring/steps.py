@@ -273,6 +273,13 @@ async def _show(
         await _set(state, target, pending=None)
         current = str(target.state)
     loaded = await _load(session, scope, cset)
+    code = data.get("code")
+    if current == ScoringFlow.waiting_evidence.state and code and code not in loaded.answers:
+        # Same split: killed after moving on to the next criterion's data but before its
+        # state, the evidence step names a criterion not answered yet. Ask its question.
+        target = _input_state(_rule_at(svc.criterion(cset, code), 0))
+        await _set(state, target, part=0, parts=[], pending=None)
+        current, data = str(target.state), await state.get_data()
     text, markup = _view(current, cset, scope, loaded, data)
     await send_long(message, f"{prefix}\n\n{text}" if prefix else text, markup)
 

@@ -41,3 +41,29 @@ async def test_killed_between_data_and_state_write_resumes_at_the_step(
     confirm = _msg(await harness.press(me, resumed.button(t.BTN_YES)))
     saved = _msg(await harness.press(me, confirm.button(t.BTN_SAVE)))
     assert "Đã lưu tiêu chí 2.1" in saved.text
+
+
+async def test_killed_between_next_criterion_data_and_state_resumes_at_its_question(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    async with session_factory() as session, session.begin():
+        unit = await add_unit(session, "huyen-a", "UBND huyện A")
+        session.add(Person(telegram_id=8102, display_name="Chi", role="officer",
+                           unit_id=unit.id, department="TP", active=True))  # fmt: skip
+    me = harness.user(8102, "Chi")
+    overview = _msg(await harness.send(me, "/chamdiem"))
+    step = _msg(await harness.press(me, overview.button(t.BTN_CONTINUE)))
+    confirm = _msg(await harness.press(me, step.button(t.BTN_YES)))
+    evidence = _msg(await harness.press(me, confirm.button(t.BTN_SAVE)))
+    assert "Đã lưu tiêu chí 2.1" in evidence.text
+    # "⏰ Bổ sung sau" moves to 2.2.1: its data is written, then the process dies before the
+    # state: the stored state is still "evidence", now of 2.2.1, which has no answer yet.
+    context = harness.dp.fsm.get_context(harness.bot, chat_id=me.id, user_id=me.id)
+    await context.update_data(code="2.2.1")
+
+    resumed = _msg(await harness.send(me, "/chamdiem"))
+    assert texts.ERROR not in resumed.text
+    assert "📌 <b>Tiêu chí 2.2.1</b>" in resumed.text and "📎" not in resumed.text
+    confirm = _msg(await harness.press(me, resumed.button(t.BTN_YES)))
+    saved = _msg(await harness.press(me, confirm.button(t.BTN_SAVE)))
+    assert "Đã lưu tiêu chí 2.2.1" in saved.text
