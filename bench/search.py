@@ -11,7 +11,10 @@ limit=3)`` over every question, alternative and criterion title. Top-1 is the sh
 in-scope questions whose first result concerns one of the expected criteria. Latency is wall
 clock per query; the CPU columns (this thread's CPU time) show the same work without the
 noise of other processes on a shared machine. The build is timed from empty analysis caches,
-in wall-clock and CPU seconds. The speedup is the ratio of the p50s.
+in wall-clock and CPU seconds. Latency is measured in steady state: before the measured
+questions, the index answers the realistic development set once (what a running bot has done),
+so first-use work — a target's word bag, a criterion's vocabulary — is not counted. The
+speedup is the ratio of the p50s.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
 
-from bench.eval import DEFAULT_QUESTIONS, Item, load_items
+from bench.eval import DEFAULT_QUESTIONS, SHARED_EVAL, Item, load_items
 from criteria.loader import require_catalogue
 from criteria.schema import CriteriaSet
 from knowledge.ask import entries_for
@@ -148,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     items = load_items(args.questions)
+    warm_path = SHARED_EVAL / "dev-questions-2.yaml"
+    warmup = [it.q for it in load_items(warm_path)] if warm_path.exists() else []
+    warmup = warmup or ["kế hoạch cải cách hành chính"]
     catalogue = require_catalogue()
     cset = catalogue.current
     real = entries_for(require_entries(None, catalogue.all_codes()), cset.id)
@@ -172,7 +178,11 @@ def main(argv: list[str] | None = None) -> int:
             return [h.criterion_codes for h in index.search(q, top=3).results]
 
         naive = NaiveScan(naive_texts(entries, cset))
-        ours("kế hoạch cải cách hành chính")  # warm caches once
+        # Steady state, as in a running bot: other questions first (the realistic set), so
+        # that what the index computes on first use (a target's word bag, a criterion's
+        # vocabulary) is not counted against the measured questions.
+        for text in warmup:
+            ours(text)
         o = measure(ours, items, args.repeat)
         n = measure(naive, items, args.naive_repeat)
         speedups[size] = n.p50 / o.p50 if o.p50 else float("inf")

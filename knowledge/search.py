@@ -125,6 +125,8 @@ def _neutral(folded: str, accented: str) -> bool:
         return False
     return accented == folded or accented in _NEUTRAL_ACCENTED
 
+_CODE_ENTRIES = 32  # entries of one criterion read for its vocabulary (curated sets have < 10)
+
 _BM25_K1 = 1.2
 _BM25_B = 0.75
 _CANDIDATES = 20  # targets chosen by BM25 for re-ranking
@@ -602,10 +604,11 @@ class SearchIndex:
         return min(found / q.mass, 1.0)
 
     def _code_words(self, code: str) -> frozenset[str]:
-        """Every word of the card of criterion ``code`` and of the entries on it (cached)."""
+        """Every word of the card of criterion ``code`` and of the entries on it (cached; the
+        first ``_CODE_ENTRIES`` entries in load order, which bounds the cost of a first look)."""
         words = self._code_vocab.get(code)
         if words is None:
-            targets = [self._entries[e] for e in self._by_code.get(code, ())]
+            targets = [self._entries[e] for e in self._by_code.get(code, ())[:_CODE_ENTRIES]]
             if code in self._criterion_target:
                 targets.append(self._criterion_target[code])
             docs = [self._docs[d] for x in targets for d in self._targets[x].docs]
