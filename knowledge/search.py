@@ -417,11 +417,15 @@ class SearchIndex:
         rows = np.concatenate([rows, rows[:-1][same]])
         doc_target = np.fromiter((doc.target for doc in docs), dtype=np.int64, count=len(docs))
         doc_boost = np.fromiter((doc.boost for doc in docs), dtype=np.float64, count=len(docs))
-        keys = terms * n + doc_target[rows]
-        order = np.argsort(keys)
-        keys = keys[order]
+        # The text's boost rides in the low bits of the key, so one plain sort (no argsort and
+        # gather) groups the occurrences by term and target and still knows their boosts.
+        boosts, boost_class = np.unique(doc_boost, return_inverse=True)
+        bits = max(int(len(boosts) - 1).bit_length(), 1)
+        keys = np.sort(((terms * n + doc_target[rows]) << bits) | boost_class.reshape(-1)[rows])
+        weights = boosts[keys & ((1 << bits) - 1)]
+        keys >>= bits
         first = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
-        tf = np.add.reduceat(doc_boost[rows][order], first) if len(first) else np.zeros(0)
+        tf = np.add.reduceat(weights, first) if len(first) else np.zeros(0)
         keys = keys[first]
         term_key, target = keys // n, keys % n
         bounds = np.flatnonzero(np.concatenate([[True], term_key[1:] != term_key[:-1]]))
