@@ -47,7 +47,6 @@ class Row:
     coded: bool  # a code of the set is named: answered by code, not by these thresholds
     intent: bool  # words of the assessment itself
     foreign_ask: bool  # asks about an off-topic word
-    unknown: float  # share of the topic in unknown words
 
 
 def rows_for(index: SearchIndex, items: list[Item]) -> list[Row]:
@@ -57,7 +56,7 @@ def rows_for(index: SearchIndex, items: list[Item]) -> list[Row]:
         q = index._query(read_message(item.q))
         scored = index._rank(q)
         if not scored:
-            out.append(Row(item.none, False, 0.0, 0.0, 0.0, bool(codes), False, False, 1.0))
+            out.append(Row(item.none, False, 0.0, 0.0, 0.0, bool(codes), False, False))
             continue
         best_t, best_s, cov = scored[0]
         cov = max(cov, index._topic_coverage(q, best_t))
@@ -78,7 +77,6 @@ def rows_for(index: SearchIndex, items: list[Item]) -> list[Row]:
                 bool(codes),
                 q.intent,
                 q.foreign_ask,
-                q.unknown,
             )
         )
     return out
@@ -92,13 +90,12 @@ class Setting:
     clarify_min: float
     answer_min: float
     margin: float
-    unknown_min: float = 0.0
 
     def none(self, r: Row) -> bool:
         if r.foreign_ask and r.cov < self.foreign_cov:
             return True
         floor = self.cov_intent if r.intent else self.cov_min
-        return r.score < self.clarify_min or (r.cov < floor and r.unknown >= self.unknown_min)
+        return r.score < self.clarify_min or r.cov < floor
 
     def answers(self, r: Row) -> bool:
         return not self.none(r) and r.score >= self.answer_min and r.margin >= self.margin
@@ -128,10 +125,9 @@ def main(argv: list[str] | None = None) -> int:
         [x / 100 for x in range(20, 56, 3)],
         [x / 100 for x in range(50, 101, 10)],
         [float(x) for x in range(20, 50, 4)],
-        [0.0, 0.02, 0.05, 0.1, 0.15, 0.2],
     )
-    for cov_min, cov_intent, foreign_cov, clarify_min, unknown_min in grid:
-        st = Setting(cov_min, cov_intent, foreign_cov, clarify_min, 0.0, 0.0, unknown_min)
+    for cov_min, cov_intent, foreign_cov, clarify_min in grid:
+        st = Setting(cov_min, cov_intent, foreign_cov, clarify_min, 0.0, 0.0)
         none_oos, none_in, _, _ = judge(rows, st)
         goals = (none_oos >= 0.90) + (none_in <= 0.03)
         key = (goals, min(none_oos, 0.95) - 2 * none_in, cov_min - cov_intent)
@@ -151,7 +147,6 @@ def main(argv: list[str] | None = None) -> int:
             st.clarify_min,
             answer_min,
             margin,
-            st.unknown_min,
         )
         figures = judge(rows, trial)
         key2 = (figures[2] >= 0.975, figures[3], figures[2])
@@ -163,8 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"best: COVERAGE_MIN = {st.cov_min:g}, COVERAGE_MIN_INTENT = {st.cov_intent:g}, "
         f"FOREIGN_COVERAGE = {st.foreign_cov:g}, CLARIFY_MIN = {st.clarify_min:g}, "
-        f"ANSWER_MIN = {st.answer_min:g}, ANSWER_MARGIN = {st.margin:g}, "
-        f"UNKNOWN_MIN = {st.unknown_min:g}"
+        f"ANSWER_MIN = {st.answer_min:g}, ANSWER_MARGIN = {st.margin:g}"
     )
     print(
         f"out of scope → none {100 * none_oos:.1f} %, in scope → none "

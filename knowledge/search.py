@@ -5,20 +5,25 @@ title (alone and under its parent's), its scoring rule in words, its evidence an
 texts are analysed once (:mod:`knowledge.text`) into folded tokens with field abbreviations
 contracted, and put in an inverted index of content words and word pairs with BM25 weights.
 
-A query is answered in two steps:
+A query is first read as a chat message (:mod:`knowledge.chat`: fillers dropped, the ask and
+the situation weighted) and through the lexicon (:mod:`knowledge.lexicon`: everyday words
+stand in for the criteria's, off-topic and assessment words noted). It is answered in two steps:
 
 1. **Candidates.** BM25 (entry or criterion level, answers and details weighted down) over
    the inverted index, rarest terms first and within a fixed budget of postings: frequent
    words do not choose candidates, so the cost stays flat as the index grows.
 2. **Re-ranking.** The texts of the best ~20 candidates are scored on their pre-normalised
-   strings with cheap features — idf-weighted coverage of the query's topic words (unknown
-   words weigh most, which is what rejects out-of-scope questions) in the text and anywhere
-   in its entry, coverage of the text, word pairs — and the best ~24 texts also with
-   rapidfuzz token scores and agreement of the accented forms when the user typed accents.
+   strings with cheap features — idf-weighted coverage of the query's topic words in the text
+   and anywhere in its entry, coverage of the text, word pairs — and the best ~24 texts also
+   with rapidfuzz token scores and agreement of the accented forms when the user typed accents.
 
-The decision: **answer** when the best score is high and clear of the runner-up, **clarify**
-on a near tie or a middling score, **none** when the question's topic is unknown here.
-A criterion code in the query ("tiêu chí 3.4.1", "tc 3.4") answers with that criterion first.
+The decision (thresholds from ``bench/calibrate.py``): **none** when the ask is about an
+off-topic word and little of the question is covered, or when the best criterion — its card
+and every entry on it together — covers too little of the question's topic (a lower bar when
+the question uses the assessment's own words); **answer** when the best score is high and clear
+of the runner-up on another criterion; **clarify** otherwise. A criterion code in the query
+("tiêu chí 3.4.1", "tc 3.4") answers with that criterion first (a code the set lacks: none);
+an approved ruling that closely matches comes before the card.
 """
 
 from __future__ import annotations
@@ -87,7 +92,6 @@ ANSWER_MARGIN = 4.0  # ... and this far above the runner-up that concerns other 
 CLARIFY_MIN = 28.0  # below this nothing fits
 COVERAGE_MIN = 0.48  # share of the question's topic (idf mass) the best match must cover ...
 COVERAGE_MIN_INTENT = 0.2  # ... when the question uses words of the assessment itself
-UNKNOWN_MIN = 0.0  # ... and (for that floor to refuse) this share of the topic is unknown
 FOREIGN_COVERAGE = 0.5  # a question that asks about an off-topic word needs this much
 RULING_MIN = 50.0  # a province's ruling this close to the question is shown first ...
 RULING_MARGIN = 8.0  # ... when it scores at most this far below the best match
@@ -193,13 +197,15 @@ class _Query:
     ask_words: dict[str, bool] = field(default_factory=dict)
     accented: dict[str, str] = field(default_factory=dict)
     segments: list[list[str]] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)  # the segments' words, in order
+    uniq: list[str] = field(default_factory=list)  # ... each once
+    pairs: list[str] = field(default_factory=list)  # neighbours within a segment, each once
     foreign: float = 0.0  # mass of words of topics the bot does not cover
     foreign_ask: bool = False  # ... some of them in the ask itself
     intent: bool = False  # a word of the assessment itself (điểm, chấm, tiêu chí…)
     said: int = 0  # how many of the words were said (the rest stand in for everyday words)
     match_w: dict[str, float] = field(default_factory=dict)  # what matching a word is worth
     mass: float = 1.0  # ... and the question's whole topic
-    unknown: float = 0.0  # the share of the topic in words this index does not know
 
     def add(self, word: str, weight: float, ask: bool, *, counts: bool) -> None:
         self.weight[word] = max(self.weight.get(word, 0.0), weight)
@@ -551,11 +557,8 @@ class SearchIndex:
         if q.foreign_ask and best_cov < FOREIGN_COVERAGE:
             return SearchResult(query, "none", [])  # asks about a topic the bot does not cover
         floor = COVERAGE_MIN_INTENT if q.intent else COVERAGE_MIN
-        if best_s < CLARIFY_MIN or (best_cov < floor and q.unknown >= UNKNOWN_MIN):
-            # Nothing fits, or the best match covers little of a topic partly unknown here.
-            # A question whose every word is known here is not refused for low coverage: a
-            # chatty question touches many known words that no single answer covers.
-            return SearchResult(query, "none", [])
+        if best_s < CLARIFY_MIN or best_cov < floor:
+            return SearchResult(query, "none", [])  # nothing fits, or it covers too little
         hits = [self._hit(t, s) for t, s, _ in scored[:top]]
         runner = next((s for t, s, _ in scored[1:] if not self._same_topic(best_t, t)), 0.0)
         if best_s >= ANSWER_MIN and best_s - runner >= ANSWER_MARGIN:
@@ -718,6 +721,9 @@ class SearchIndex:
                     q.credit[w] = max(q.credit.get(w, 0.0), 1.0)
                     segment.append(w)
         q.segments = [s for s in segments if s]
+        q.words = [w for seg in q.segments for w in seg]
+        q.uniq = list(dict.fromkeys(q.words))
+        q.pairs = list(dict.fromkeys(p for seg in q.segments for p in _pairs(seg)))
         return q
 
     def _known_form(self, f: str, a: str, q: _Query) -> str | None:
@@ -747,13 +753,11 @@ class SearchIndex:
     def _candidates(self, q: _Query) -> list[int]:
         """The targets worth re-ranking: BM25 over words and word pairs, rarest terms first,
         within a budget of postings."""
-        words = [w for seg in q.segments for w in seg]
-        if not words:
+        if not q.words:
             return []
-        uniq = list(dict.fromkeys(words))
+        uniq = q.uniq
         credit = q.credit
-        all_pairs = list(dict.fromkeys(p for seg in q.segments for p in _pairs(seg)))
-        pairs = [p for p in all_pairs if p in self._df]
+        pairs = [p for p in q.pairs if p in self._df]
         known = [w for w in uniq if credit[w] > 0]
         terms = sorted([*known, *pairs], key=lambda x: self._df[x])
         common = _COMMON_SHARE * len(self._targets)
@@ -792,11 +796,9 @@ class SearchIndex:
         """Score the candidates' texts on the features of the module docstring."""
         if not cands:
             return []
-        words = [w for seg in q.segments for w in seg]
-        uniq = list(dict.fromkeys(words))
+        words, uniq, all_pairs = q.words, q.uniq, q.pairs
         idf = self._idf
         credit = q.credit
-        all_pairs = list(dict.fromkeys(p for seg in q.segments for p in _pairs(seg)))
         max_idf = self._max_idf
         q_w = {w: idf.get(w, max_idf) * credit[w] * q.weight[w] for w in uniq}
         q_idf = {
@@ -804,7 +806,6 @@ class SearchIndex:
             for w in uniq
         }
         q_mass = sum(q_idf[w] for w in uniq if q.counts.get(w)) + q.foreign or 1.0
-        q.unknown = sum(q_idf[w] for w in uniq if q.counts.get(w) and credit[w] == 0) / q_mass
         q.match_w, q.mass = q_w, q_mass
         # What a found word adds to the coverage of the topic: words standing in for everyday
         # ones add to the score, not to the coverage (their said words do, when known).

@@ -21,6 +21,10 @@ from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
 from bot.fakeapi import FakeBotAPI
+from criteria.loader import require_catalogue
+from criteria.schema import CriteriaSet
+from knowledge.ask import build_default_index
+from knowledge.search import SearchIndex
 from tests.e2e import BotProcess
 
 
@@ -104,3 +108,15 @@ async def bot_process(
     process = BotProcess(api=api, db_url=db_url, data_dir=tmp_path)
     yield process
     process.kill()
+
+
+@pytest.fixture(scope="module")
+def index() -> SearchIndex:
+    """The shipped search index (the default set's criteria and entries)."""
+    return build_default_index()
+
+
+@pytest.fixture(scope="module")
+def current_set() -> CriteriaSet:
+    """The criteria set in use (DEFAULT_SET, else the shipped default)."""
+    return require_catalogue().current

@@ -9,22 +9,10 @@ import pytest
 
 from criteria.loader import require_catalogue
 from criteria.schema import CriteriaSet
-from knowledge.ask import build_default_index
 from knowledge.chat import ASK_WEIGHT, read_message
 from knowledge.lexicon import Lexicon, load_lexicon, phrase_key
 from knowledge.schema import Entry
 from knowledge.search import SearchIndex
-
-
-@pytest.fixture(scope="module")
-def index() -> SearchIndex:
-    return build_default_index()
-
-
-@pytest.fixture(scope="module")
-def current_set() -> CriteriaSet:
-    return require_catalogue().current
-
 
 CHATTY = (
     "Dạ em chào anh chị ạ. Em ở Phòng Tư pháp, năm nay bên em có 2 hồ sơ trễ hạn. "

@@ -8,22 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from criteria.loader import require_catalogue
 from criteria.schema import CriteriaSet
-from knowledge.ask import answer_lines, build_default_index, render_text
+from knowledge.ask import answer_lines, render_text
 from knowledge.schema import Entry
 from knowledge.search import SearchIndex, SearchResult
-
-
-@pytest.fixture(scope="module")
-def index() -> SearchIndex:
-    return build_default_index()
-
-
-@pytest.fixture(scope="module")
-def current_set() -> CriteriaSet:
-    return require_catalogue().current
-
 
 # (question, codes any of which the first result must concern)
 CONFIDENT = [
