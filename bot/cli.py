@@ -318,15 +318,13 @@ async def _export(settings: Settings, args: argparse.Namespace) -> str:
 
 
 async def _kb_export(settings: Settings, args: argparse.Namespace) -> str:
-    from bot.data import load_data
     from bot.db.engine import create_engine, create_session_factory
     from bot.db.migrate import upgrade
     from bot.errors import CchcError, os_reason
     from bot.services.rulings import approved_entries, export_yaml
 
-    # Rulings answer questions on the set the bot serves (the default set): the exported
-    # entries say so, so that they stay valid beside other sets' codes.
-    set_id = load_data(settings).catalogue.current.id
+    # Each ruling says the set it was asked on (sets: [its set]), so that it stays valid
+    # beside other sets' codes.
     if settings.is_embedded_db:
         await upgrade(settings.db_url)
     engine = create_engine(settings.db_url)
@@ -335,7 +333,6 @@ async def _kb_export(settings: Settings, args: argparse.Namespace) -> str:
             entries = await approved_entries(session)
     finally:
         await engine.dispose()
-    entries = [e.model_copy(update={"sets": (set_id,)}) for e in entries]
     text = export_yaml(entries) if entries else "[]\n"
     if args.output is None:
         return text.rstrip("\n")

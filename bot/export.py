@@ -117,6 +117,7 @@ class Export:
     summary: Summary
     exported_on: date = field(default_factory=date.today)
     extras: assessments.Extras = field(default_factory=assessments.Extras)
+    year: int | None = None  # the assessment year (the set's own year when None)
 
 
 def evidence_text(answer: Answer) -> tuple[str, ...]:
@@ -153,10 +154,17 @@ def stored_answer(answer: Answer) -> StoredAnswer:
 
 
 async def load(
-    session: AsyncSession, unit: Unit, cset: CriteriaSet, tz: tzinfo, now: datetime
+    session: AsyncSession,
+    unit: Unit,
+    cset: CriteriaSet,
+    tz: tzinfo,
+    now: datetime,
+    year: int | None = None,
 ) -> Export:
-    """Everything the files of ``unit``'s assessment need, read in one go (no writes)."""
-    assessment = await assessments.find(session, unit.id, cset.id)
+    """Everything the files of ``unit``'s assessment for ``year`` (default: the set's year)
+    need, read in one go (no writes)."""
+    year = year or cset.year
+    assessment = await assessments.find(session, unit.id, cset, year)
     answers: dict[str, StoredAnswer] = {}
     extras = assessments.Extras()
     if assessment is not None:
@@ -175,6 +183,7 @@ async def load(
         summary=summary_of(cset, answers, extras),
         extras=extras,
         exported_on=now.astimezone(tz).date(),
+        year=year,
     )
 
 
@@ -353,8 +362,9 @@ def _points(value: Decimal | None) -> Decimal | None:
     return value.quantize(_CENT) if isinstance(exponent, int) and exponent >= -2 else value
 
 
-def filename(unit_code: str, cset: CriteriaSet, fmt: str) -> str:
-    return f"cchc-{cset.id}-{unit_code}.{fmt}"
+def filename(unit_code: str, cset: CriteriaSet, fmt: str, year: int | None = None) -> str:
+    """The file's name says the set and the assessment year: ``cchc-<set>-y<year>-<unit>``."""
+    return f"cchc-{cset.id}-y{year or cset.year}-{unit_code}.{fmt}"
 
 
 # --- XLSX ------------------------------------------------------------------------------------
@@ -367,8 +377,10 @@ def to_xlsx(
     summary: Summary,
     *,
     exported_on: date | None = None,
+    year: int | None = None,
 ) -> bytes:
-    """A print-ready workbook: title block, header, criteria by area with totals, summary."""
+    """A print-ready workbook: title block (set, year, unit, date), header, criteria by area
+    with totals, summary."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
@@ -396,6 +408,8 @@ def to_xlsx(
     ws.merge_cells(f"A2:{last_col}2")
     ws["A3"] = f"Ngày xuất: {(exported_on or date.today()).strftime('%d/%m/%Y')}"
     ws.merge_cells(f"A3:{last_col}3")
+    ws["A4"] = f"Bộ tiêu chí: {cset.id} · Năm đánh giá: {year or cset.year}"
+    ws.merge_cells(f"A4:{last_col}4")
     header_row = 5
     for col, name in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=header_row, column=col, value=name)
@@ -551,6 +565,7 @@ def render(export: Export, fmt: str, csv_dialect: str = "standard") -> bytes:
             export.rows,
             export.summary,
             exported_on=export.exported_on,
+            year=export.year,
         )
     return to_csv(
         export.cset,

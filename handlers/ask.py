@@ -195,6 +195,7 @@ async def question(
             session,
             telegram_id=user_id,
             unit_id=person.unit_id if person else None,
+            set_id=catalogue.current.id,
             text=text,
             decision=result.decision,
             entry_id=best.entry_id if best else None,
@@ -234,6 +235,7 @@ async def _picked(
     criterion_code: str | None,
     opened: str,
     unit_id: int | None,
+    set_id: str,
 ) -> InlineKeyboardMarkup | None:
     """Record a pick on the asker's own question; 👍/👎 for it, or None (a forged or someone
     else's: the answer still opens, nothing is recorded). An answer opened from a list
@@ -245,6 +247,7 @@ async def _picked(
                 session,
                 telegram_id=query.from_user.id,
                 unit_id=unit_id,
+                set_id=set_id,
                 text=opened,
                 decision="answer",
                 entry_id=entry_id,
@@ -294,6 +297,7 @@ async def open_entry(
         criterion_code=code,
         opened=entry.question,
         unit_id=person.unit_id if person is not None else None,
+        set_id=catalogue.current.id,
     )
     await query.answer()
     await _send(query.message, body, markup)
@@ -321,6 +325,7 @@ async def open_criterion(
         criterion_code=callback_data.ref,
         opened=node_label(callback_data.ref),
         unit_id=person.unit_id if person is not None else None,
+        set_id=catalogue.current.id,
     )
     await query.answer()
     await _send(query.message, body, markup)

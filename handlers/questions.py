@@ -262,6 +262,7 @@ async def _send_on(
     ticket = await tickets.create(
         session,
         question=row.text,
+        set_id=row.set_id,
         criterion_code=row.criterion_code,
         unit_id=row.unit_id,
         asker_id=row.telegram_id,

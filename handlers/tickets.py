@@ -333,6 +333,7 @@ async def draft_send(
         ticket = await tickets.create(
             session,
             question=question,
+            set_id=catalogue.current.id,
             criterion_code=code,
             unit_id=person.unit_id if person is not None else None,
             asker_id=query.from_user.id,

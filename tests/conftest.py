@@ -120,3 +120,19 @@ def index() -> SearchIndex:
 def current_set() -> CriteriaSet:
     """The criteria set in use (DEFAULT_SET, else the shipped default)."""
     return require_catalogue().current
+
+
+def write_next_year_set(directory: Path, source: str = "xa-2025", new: str = "xa-2026") -> Path:
+    """``directory`` with the shipped sets plus ``new``: a copy of ``source`` for the next
+    year (what a province does at the rollover when the set does not change)."""
+    from criteria.loader import DEFAULT_SETS_DIR, set_files
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for path in set_files(DEFAULT_SETS_DIR):
+        (directory / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    text = (DEFAULT_SETS_DIR / f"{source}.yaml").read_text(encoding="utf-8")
+    old_year, new_year = source.rsplit("-", 1)[1], new.rsplit("-", 1)[1]
+    text = text.replace(f"id: {source}\n", f"id: {new}\n", 1)
+    text = text.replace(f"\nyear: {old_year}\n", f"\nyear: {new_year}\n", 1)
+    (directory / f"{new}.yaml").write_text(text, encoding="utf-8")
+    return directory

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import create_engine, create_session_factory
@@ -133,5 +134,225 @@ async def test_0009_marks_old_wordless_questions_as_noise(db_url: str) -> None:
                 ("tc 3.4.1", None),
                 ("Hỏi gì đó?", None),
             ]
+    finally:
+        await engine.dispose()
+
+
+async def test_0010_every_coded_row_belongs_to_the_district_set(db_url: str) -> None:
+    """A database filled by the previous version: after the upgrade every row that holds a
+    criterion code names huyen-2021 (directly, or through its assessment) and assessments
+    have that set's year; nothing else changed."""
+    await upgrade(db_url, "0009")
+    d = datetime(2026, 11, 20, tzinfo=UTC)
+    rows: list[tuple[str, dict[str, object]]] = [
+        ("unit", {"id": 1, "code": "huyen-a", "name": "Huyện A", "kind": "huyen"}),
+        ("unit", {"id": 2, "code": "huyen-b", "name": "Huyện B", "kind": "huyen"}),
+        (
+            "person",
+            {
+                "id": 1,
+                "telegram_id": 11,
+                "display_name": "An",
+                "role": "officer",
+                "unit_id": 1,
+                "department": "TP",
+                "active": True,
+                "updated_at": d,
+            },
+        ),
+        ("assessment", {"id": 1, "unit_id": 1, "set_id": "huyen-2021", "status": "open"}),
+        ("assessment", {"id": 2, "unit_id": 2, "set_id": "huyen-2021", "status": "locked"}),
+        (
+            "answer",
+            {
+                "id": 1,
+                "assessment_id": 1,
+                "code": "3.4.1",
+                "department": "VP",
+                "raw": "{}",
+                "points": "1.5",
+                "max": "2",
+                "explanation": "x",
+                "not_applicable": False,
+                "excluded": False,
+                "evidence_status": "ok",
+                "author": 11,
+                "updated_at": d,
+            },
+        ),
+        (
+            "answer",
+            {
+                "id": 2,
+                "assessment_id": 2,
+                "code": "1.1",
+                "department": "NV",
+                "raw": "{}",
+                "points": "1",
+                "max": "1",
+                "explanation": "y",
+                "not_applicable": False,
+                "excluded": False,
+                "evidence_status": "pending",
+                "author": 11,
+                "updated_at": d,
+            },
+        ),
+        (
+            "evidence",
+            {"id": 1, "answer_id": 1, "kind": "doc", "text": "QĐ 12/QĐ-UBND", "author": 11},
+        ),
+        (
+            "audit_log",
+            {"id": 1, "assessment_id": 1, "code": "3.4.1", "actor": 11, "action": "answer"},
+        ),
+        (
+            "assessment_extra",
+            {
+                "id": 1,
+                "assessment_id": 1,
+                "kind": "survey",
+                "code": "8.1",
+                "points": "9",
+                "updated_by": 11,
+                "updated_at": d,
+            },
+        ),
+        (
+            "question_log",
+            {
+                "id": 1,
+                "telegram_id": 11,
+                "unit_id": 1,
+                "text": "tc 3.4.1",
+                "decision": "answer",
+                "criterion_code": "3.4.1",
+                "for_province": False,
+                "updated_at": d,
+            },
+        ),
+        (
+            "question_log",
+            {
+                "id": 2,
+                "telegram_id": 12,
+                "text": "Hỏi gì?",
+                "decision": "none",
+                "for_province": True,
+                "updated_at": d,
+            },
+        ),
+        (
+            "ticket",
+            {
+                "id": 1,
+                "question": "Hỏi Sở?",
+                "criterion_code": "2.1",
+                "unit_id": 1,
+                "asker_id": 11,
+                "department": "STP",
+                "status": "answered",
+                "awaiting_info": False,
+                "reminder_level": 0,
+                "route_count": 1,
+                "due_from": d,
+            },
+        ),
+        ("ticket_event", {"id": 1, "ticket_id": 1, "kind": "created", "actor_id": 11}),
+        (
+            "ruling_suggestion",
+            {
+                "id": 1,
+                "ticket_id": 1,
+                "question": "Hỏi Sở?",
+                "answer": "Có",
+                "criterion_code": "2.1",
+                "source": "Sở Tư pháp",
+                "status": "pending",
+            },
+        ),
+        (
+            "unit_deadline",
+            {
+                "id": 1,
+                "unit_id": 1,
+                "set_id": "huyen-2021",
+                "step_id": "tu-cham",
+                "end_date": date(2026, 12, 10),
+                "added": False,
+                "removed": False,
+                "updated_at": d,
+            },
+        ),
+        (
+            "reminder_sent",
+            {"id": 1, "person_id": 1, "deadline_key": "huyen-2021:tu-cham:x", "step": "3"},
+        ),
+    ]
+    engine = create_engine(db_url)
+    try:
+        async with engine.begin() as connection:
+            for table, values in rows:
+                if table != "assessment_extra":  # the one table without created_at
+                    values = {"created_at": d, **values}
+                columns = ", ".join(values)
+                params = ", ".join(f":{k}" for k in values)
+                await connection.execute(
+                    text(f"INSERT INTO {table} ({columns}) VALUES ({params})"), values
+                )
+        await upgrade(db_url)
+
+        async with engine.connect() as connection:
+
+            async def all_of(sql: str) -> list[tuple[object, ...]]:
+                return [tuple(r) for r in await connection.execute(text(sql))]
+
+            assert await all_of("SELECT id, set_id, year, status FROM assessment ORDER BY id") == [
+                (1, "huyen-2021", 2021, "open"),
+                (2, "huyen-2021", 2021, "locked"),
+            ]
+            for table in ("question_log", "ticket", "ruling_suggestion"):
+                assert await all_of(f"SELECT set_id FROM {table}") == [("huyen-2021",)] * sum(
+                    1 for t, _ in rows if t == table
+                ), table
+            # Answers, evidence, audit and extras belong to the set through their assessment.
+            assert await all_of(
+                "SELECT answer.id, answer.code, assessment.set_id FROM answer "
+                "JOIN assessment ON assessment.id = answer.assessment_id ORDER BY answer.id"
+            ) == [(1, "3.4.1", "huyen-2021"), (2, "1.1", "huyen-2021")]
+            assert await all_of(
+                "SELECT evidence.text, assessment.set_id FROM evidence "
+                "JOIN answer ON answer.id = evidence.answer_id "
+                "JOIN assessment ON assessment.id = answer.assessment_id"
+            ) == [("QĐ 12/QĐ-UBND", "huyen-2021")]
+            for table in ("audit_log", "assessment_extra"):
+                assert await all_of(
+                    f"SELECT {table}.code, assessment.set_id FROM {table} "
+                    f"JOIN assessment ON assessment.id = {table}.assessment_id"
+                ) == [(dict(rows)[table]["code"], "huyen-2021")], table
+            assert await all_of("SELECT set_id, step_id FROM unit_deadline") == [
+                ("huyen-2021", "tu-cham")
+            ]
+            assert await all_of("SELECT deadline_key FROM reminder_sent") == [
+                ("huyen-2021:tu-cham:x",)
+            ]
+            assert await all_of("SELECT kind FROM unit ORDER BY id") == [("huyen",), ("huyen",)]
+            assert await all_of("SELECT criterion_code FROM question_log ORDER BY id") == [
+                ("3.4.1",),
+                (None,),
+            ]
+            assert await all_of("SELECT count(*) FROM assessment_year") == [(0,)]
+            assert await all_of("SELECT count(*) FROM ticket_event") == [(1,)]
+
+        # One assessment per unit and year now: a second one for 2021 is refused.
+        with pytest.raises(IntegrityError):
+            async with engine.begin() as connection:
+                await connection.execute(
+                    text(
+                        "INSERT INTO assessment (unit_id, set_id, year, status, created_at) "
+                        "VALUES (1, 'huyen-2021b', 2021, 'open', :d)"
+                    ),
+                    {"d": d},
+                )
     finally:
         await engine.dispose()

@@ -35,7 +35,7 @@ async def _assessment(factory: async_sessionmaker[AsyncSession]) -> int:
         unit = Unit(code="huyen-x", name="UBND huyện X", kind="huyen")
         session.add(unit)
         await session.flush()
-        assessment = Assessment(unit_id=unit.id, set_id=cset.id)
+        assessment = Assessment(unit_id=unit.id, set_id=cset.id, year=cset.year)
         session.add(assessment)
         await session.flush()
         return assessment.id

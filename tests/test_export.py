@@ -104,7 +104,7 @@ async def seed_assessment(
                 ),
             ]
         )
-        assessment = Assessment(unit_id=unit.id, set_id=cset.id)
+        assessment = Assessment(unit_id=unit.id, set_id=cset.id, year=cset.year)
         session.add(assessment)
         await session.flush()
         for seed in SEEDS:

@@ -110,6 +110,7 @@ async def _suggest(w: World, question: str, answer: str) -> int:
     now = w.clock.now()
     async with w.a.factory() as session, session.begin():
         ticket = Ticket(
+            set_id="huyen-2021",
             question=question,
             criterion_code="2.1",
             asker_id=ASKER,

@@ -33,6 +33,7 @@ async def _ticket(
     ticket = await tickets.create(
         session,
         question=question,
+        set_id="huyen-2021",
         criterion_code="2.1",
         unit_id=unit.id,
         asker_id=11,
@@ -152,6 +153,7 @@ async def test_rulings_export_round_trip(
             criteria=("2.1",),
             source=source,
             tags=(rulings.TAG,),
+            sets=("huyen-2021",),
         )
     ]
     path = tmp_path / "rulings.yaml"

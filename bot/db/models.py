@@ -99,7 +99,11 @@ class Base(DeclarativeBase):
 
 
 class Unit(Base):
-    """An administrative unit taking part in the assessment (a district or a commune)."""
+    """An administrative unit taking part in the assessment (a district or a commune).
+
+    ``kind`` is its level ("huyen", "xa", …): the level a criteria set declares, so that the
+    unit's assessment for a year uses the set opened for its level and that year.
+    """
 
     __tablename__ = "unit"
 
@@ -185,6 +189,8 @@ class QuestionLog(Base):
     text: Mapped[str] = mapped_column(Text)
     decision: Mapped[str] = mapped_column(String(16))
     entry_id: Mapped[str | None] = mapped_column(String(64))
+    # The set the question was answered from: ``criterion_code`` is a code of this set.
+    set_id: Mapped[str] = mapped_column(String(64))
     criterion_code: Mapped[str | None] = mapped_column(String(32))
     helpful: Mapped[bool | None] = mapped_column(Boolean)
     for_province: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -211,6 +217,8 @@ class Ticket(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     question: Mapped[str] = mapped_column(Text)
+    # The asker's set: ``criterion_code`` (and the routing by area) are of this set.
+    set_id: Mapped[str] = mapped_column(String(64))
     criterion_code: Mapped[str | None] = mapped_column(String(32))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     asker_id: Mapped[int] = mapped_column(BigInteger, index=True)
@@ -271,6 +279,7 @@ class RulingSuggestion(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
     question: Mapped[str] = mapped_column(Text)
     answer: Mapped[str] = mapped_column(Text)
+    set_id: Mapped[str] = mapped_column(String(64))
     criterion_code: Mapped[str | None] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
@@ -388,15 +397,47 @@ class ProcessedUpdate(Base):
 # --- Score ---------------------------------------------------------------------------------
 
 
+class AssessmentYear(Base):
+    """An assessment year opened for one level: from then on the units of that level are
+    assessed on ``set_id`` for ``year`` and their earlier assessments are closed (read-only).
+
+    A level without a row uses the set chosen by the catalogue (see ``bot.services.years``).
+    """
+
+    __tablename__ = "assessment_year"
+
+    level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    set_id: Mapped[str] = mapped_column(String(64))
+    opened_by: Mapped[int | None] = mapped_column(BigInteger)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LevelChoice(Base):
+    """The level a guest (no unit) chose to ask and browse at; remembered across /huy."""
+
+    __tablename__ = "level_choice"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    level: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class Assessment(Base):
-    """One unit's self-assessment against one criteria set; "open" or "locked"."""
+    """One unit's self-assessment for one year against one criteria set.
+
+    ``status`` is "open", "locked" (submitted by the coordinator, may be reopened) or "closed"
+    (a past year after the rollover: read-only for good). Answers, their evidence, the audit
+    and the extras belong to the assessment and so to its set: their codes are ``set_id``'s.
+    """
 
     __tablename__ = "assessment"
-    __table_args__ = (UniqueConstraint("unit_id", "set_id"),)
+    __table_args__ = (UniqueConstraint("unit_id", "year"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     set_id: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="open")
     locked_at: Mapped[datetime | None]
     locked_by: Mapped[int | None] = mapped_column(BigInteger)

@@ -1,5 +1,6 @@
-"""Assessments: one per unit and criteria set; answers scored and saved the moment they are
-confirmed, with their evidence and an audit trail of every change.
+"""Assessments: one per unit and year, on the set of the unit's level for that year (see
+``bot.services.years``); answers scored and saved the moment they are confirmed, with their
+evidence and an audit trail of every change.
 
 Services take an ``AsyncSession`` and never commit; the caller owns the transaction.
 """
@@ -43,6 +44,7 @@ from criteria.scoring import (
 
 OPEN = "open"
 LOCKED = "locked"
+CLOSED = "closed"  # a past year after the rollover (bot.services.years): read-only for good
 
 EVIDENCE_OK = "ok"
 EVIDENCE_MISSING = "missing"
@@ -59,6 +61,21 @@ class AssessmentLocked(CchcError):
     user_message = (
         "Bản tự đánh giá của đơn vị đã được Phòng Nội vụ khóa để nộp; không thể sửa nữa. "
         "Nếu cần sửa, hãy đề nghị Phòng Nội vụ mở lại."
+    )
+
+
+class AssessmentClosed(CchcError):
+    def __init__(self, year: int) -> None:
+        super().__init__(
+            f"Năm đánh giá {year} đã khép lại khi chuyển sang năm mới: kết quả năm {year} "
+            "chỉ để xem và xuất file, không sửa được nữa."
+        )
+
+
+class WrongSet(NotFound):
+    user_message = (
+        "Nút bấm này thuộc bộ tiêu chí khác với bộ đơn vị bạn đang dùng; "
+        "hãy mở lại từ /chamdiem hoặc /tiendo."
     )
 
 
@@ -190,26 +207,46 @@ async def get(session: AsyncSession, assessment_id: int) -> Assessment | None:
     return await session.get(Assessment, assessment_id)
 
 
-async def find(session: AsyncSession, unit_id: int, set_id: str) -> Assessment | None:
+async def find(
+    session: AsyncSession, unit_id: int, cset: CriteriaSet, year: int | None = None
+) -> Assessment | None:
+    """The unit's assessment for ``year`` (default: the set's year), if it is on ``cset``."""
     result = await session.execute(
-        select(Assessment).where(Assessment.unit_id == unit_id, Assessment.set_id == set_id)
+        select(Assessment).where(
+            Assessment.unit_id == unit_id, Assessment.year == (year or cset.year)
+        )
     )
-    return result.scalar_one_or_none()
+    found = result.scalar_one_or_none()
+    if found is not None and found.set_id != cset.id:
+        raise WrongSet()
+    return found
 
 
-async def get_or_create(session: AsyncSession, unit_id: int, cset: CriteriaSet) -> Assessment:
-    """The unit's assessment for the set, created (open) on first use."""
-    found = await find(session, unit_id, cset.id)
+async def for_unit(session: AsyncSession, unit_id: int) -> list[Assessment]:
+    """Every assessment of the unit, the latest year first."""
+    result = await session.execute(
+        select(Assessment).where(Assessment.unit_id == unit_id).order_by(Assessment.year.desc())
+    )
+    return list(result.scalars().all())
+
+
+async def get_or_create(
+    session: AsyncSession, unit_id: int, cset: CriteriaSet, year: int | None = None
+) -> Assessment:
+    """The unit's assessment for ``year`` (default: the set's year) on ``cset``, created
+    (open) on first use."""
+    year = year or cset.year
+    found = await find(session, unit_id, cset, year)
     if found is not None:
         return found
-    assessment = Assessment(unit_id=unit_id, set_id=cset.id, status=OPEN)
+    assessment = Assessment(unit_id=unit_id, set_id=cset.id, year=year, status=OPEN)
     try:
         async with session.begin_nested():
             session.add(assessment)
             await session.flush()
     except IntegrityError:
         # Another update created it at the same moment: use theirs.
-        found = await find(session, unit_id, cset.id)
+        found = await find(session, unit_id, cset, year)
         if found is None:  # pragma: no cover - the unique constraint says otherwise
             raise
         return found
@@ -266,6 +303,8 @@ def _audit(
 
 
 def _check_open(assessment: Assessment) -> None:
+    if assessment.status == CLOSED:
+        raise AssessmentClosed(assessment.year)
     if assessment.status == LOCKED:
         raise AssessmentLocked()
 
@@ -570,6 +609,8 @@ async def return_answer(
 
 async def lock(session: AsyncSession, assessment: Assessment, actor: int, now: datetime) -> None:
     """Submit and lock: no answer can change until the coordinator reopens it."""
+    if assessment.status == CLOSED:
+        raise AssessmentClosed(assessment.year)
     if assessment.status == LOCKED:
         return
     assessment.status = LOCKED
@@ -589,7 +630,9 @@ async def lock(session: AsyncSession, assessment: Assessment, actor: int, now: d
 
 
 async def reopen(session: AsyncSession, assessment: Assessment, actor: int, now: datetime) -> None:
-    """Open a locked assessment again (audited)."""
+    """Open a locked assessment again (audited); a closed past year stays closed."""
+    if assessment.status == CLOSED:
+        raise AssessmentClosed(assessment.year)
     if assessment.status == OPEN:
         return
     old = {
@@ -763,11 +806,11 @@ class UnfinishedWork:
 
 
 async def unfinished(
-    session: AsyncSession, unit_id: int, cset: CriteriaSet
+    session: AsyncSession, unit_id: int, cset: CriteriaSet, year: int | None = None
 ) -> dict[str, UnfinishedWork]:
     """Per department with work left: codes not yet scored (or returned for correction) and
     scored codes still missing evidence. Departments with nothing left are not listed."""
-    assessment = await find(session, unit_id, cset.id)
+    assessment = await find(session, unit_id, cset, year)
     found = await answers(session, assessment.id) if assessment is not None else {}
     out: dict[str, UnfinishedWork] = {}
     for node in self_scored(cset):

@@ -16,15 +16,18 @@ async def record(
     *,
     telegram_id: int,
     unit_id: int | None,
+    set_id: str,
     text: str,
     decision: str,
     entry_id: str | None,
     criterion_code: str | None,
     now: datetime | None = None,
 ) -> int:
+    """Log a question answered from ``set_id`` (``criterion_code`` is one of its codes)."""
     row = QuestionLog(
         telegram_id=telegram_id,
         unit_id=unit_id,
+        set_id=set_id,
         text=text,
         decision=decision,
         entry_id=entry_id,

@@ -75,6 +75,7 @@ async def suggest(
         session.add(row)
     row.question = question
     row.answer = ticket.answer
+    row.set_id = ticket.set_id
     row.criterion_code = ticket.criterion_code
     row.source = source[:255]
     await session.flush()
@@ -129,6 +130,8 @@ def as_entry(row: RulingSuggestion) -> Entry:
         question=row.question,
         answer=row.answer,
         criteria=(row.criterion_code,) if row.criterion_code else (),
+        # Its code is a code of the asker's set: the ruling is searched in that set only.
+        sets=(row.set_id,),
         source=row.source,
         tags=(TAG,),
     )

@@ -89,6 +89,7 @@ async def create(
     session: AsyncSession,
     *,
     question: str,
+    set_id: str,
     criterion_code: str | None,
     unit_id: int | None,
     asker_id: int,
@@ -98,12 +99,14 @@ async def create(
     attachment_kind: str | None = None,
     question_log_id: int | None = None,
 ) -> Ticket:
-    """A new open ticket routed to ``department``, with its "created" event."""
+    """A new open ticket routed to ``department``, with its "created" event; the question is
+    about ``set_id`` (the asker's set: ``criterion_code`` is one of its codes)."""
     question = question.strip()[:MAX_TEXT]
     if not question:
         raise CchcError("Câu hỏi trống.")
     ticket = Ticket(
         question=question,
+        set_id=set_id,
         criterion_code=criterion_code,
         unit_id=unit_id,
         asker_id=asker_id,

@@ -50,6 +50,7 @@ async def test_phieu_buttons_are_checked_and_paged(world: World) -> None:
             await tickets.create(
                 session,
                 question=f"Câu hỏi số {n + 1}",
+                set_id="huyen-2021",
                 criterion_code=None,
                 unit_id=unit.id,
                 asker_id=OFFICER,

@@ -32,7 +32,14 @@ async def _backlog(factory: async_sessionmaker[AsyncSession]) -> None:
         )
         for state in ("open", "open", "closed"):
             session.add(
-                Ticket(question="Hỏi?", asker_id=7, department="SNV", status=state, due_from=now)
+                Ticket(
+                    question="Hỏi?",
+                    set_id="huyen-2021",
+                    asker_id=7,
+                    department="SNV",
+                    status=state,
+                    due_from=now,
+                )
             )
         person = Person(telegram_id=77, display_name="Bình", role="officer", active=True)
         session.add(person)

@@ -49,6 +49,7 @@ async def _ask(
             session,
             telegram_id=asker,
             unit_id=unit_id,
+            set_id="huyen-2021",
             text=text,
             decision=decision,
             entry_id=None,

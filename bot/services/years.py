@@ -1,0 +1,187 @@
+"""Levels and assessment years: which criteria set a unit is assessed on, and the rollover.
+
+A criteria set declares its level (huyen, xa, …) and year; a unit has a level (``Unit.kind``).
+Until a year is opened for a level, that level's units use the catalogue's choice for it: the
+default set if it is of that level, else the level's earliest set (adding a newer set changes
+nothing). ``open_year`` records the year and set for a level; from then on that level's units
+are assessed on it, and their earlier assessments are closed: kept, viewable and exportable,
+never edited again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Assessment, AssessmentYear, Unit
+from bot.errors import CchcError, NotFound
+from bot.services.assessments import CLOSED
+from criteria.loader import Catalogue, describe_sets
+from criteria.schema import LEVEL_NAMES, CriteriaSet
+
+
+class UnknownSet(NotFound):
+    def __init__(self, set_id: str, catalogue: Catalogue) -> None:
+        super().__init__(
+            f"Không có bộ tiêu chí mã «{set_id}». Các bộ đã nạp: {describe_sets(catalogue.sets)}."
+        )
+
+
+class NoSetForLevel(NotFound):
+    def __init__(self, level: str) -> None:
+        super().__init__(
+            f"Chưa có bộ tiêu chí nào cho cấp {level_name(level)}: hãy nạp bộ tiêu chí của cấp "
+            "này trước khi thêm đơn vị."
+        )
+
+
+class YearRefused(CchcError):
+    """A year that cannot be opened (earlier than the one open, or on an unfit set)."""
+
+
+def level_name(level: str) -> str:
+    return LEVEL_NAMES.get(level, level)
+
+
+def levels(catalogue: Catalogue) -> tuple[str, ...]:
+    """The levels the loaded sets declare, in a stable order: what ``Unit.kind`` may be."""
+    order = list(LEVEL_NAMES)
+    found = {s.level for s in catalogue.sets.values()}
+    return tuple(sorted(found, key=lambda lv: order.index(lv) if lv in order else len(order)))
+
+
+def check_level(catalogue: Catalogue, level: str) -> str:
+    if level not in levels(catalogue):
+        choices = ", ".join(f"{lv} ({level_name(lv)})" for lv in levels(catalogue))
+        raise CchcError(
+            f"Cấp đơn vị «{level}» không có bộ tiêu chí nào; chọn một trong: {choices}."
+        )
+    return level
+
+
+def catalogue_set(catalogue: Catalogue, level: str) -> CriteriaSet:
+    """The set of a level before any year is opened for it (see the module docstring)."""
+    default = catalogue.current
+    if default.level == level:
+        return default
+    of_level = [s for s in catalogue.sets.values() if s.level == level]
+    if not of_level:
+        raise NoSetForLevel(level)
+    return min(of_level, key=lambda s: (s.year, s.id))
+
+
+@dataclass(frozen=True)
+class SetYear:
+    """The set and year a unit (or a guest's chosen level) is assessed on now."""
+
+    cset: CriteriaSet
+    year: int
+
+
+async def latest_year(session: AsyncSession, level: str) -> AssessmentYear | None:
+    result = await session.execute(
+        select(AssessmentYear)
+        .where(AssessmentYear.level == level)
+        .order_by(AssessmentYear.year.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def level_set_year(session: AsyncSession, catalogue: Catalogue, level: str) -> SetYear:
+    """The set and year in use for a level: the latest year opened, else the catalogue's."""
+    row = await latest_year(session, level)
+    if row is not None and row.set_id in catalogue.sets:
+        return SetYear(catalogue.sets[row.set_id], row.year)
+    cset = catalogue_set(catalogue, level)
+    return SetYear(cset, row.year if row is not None else cset.year)
+
+
+async def unit_set_year(session: AsyncSession, catalogue: Catalogue, unit: Unit) -> SetYear:
+    return await level_set_year(session, catalogue, unit.kind)
+
+
+def scope_of(catalogue: Catalogue, assessment: Assessment) -> SetYear:
+    """The set and year of a stored assessment (its set must still be loaded)."""
+    cset = catalogue.sets.get(assessment.set_id)
+    if cset is None:
+        raise UnknownSet(assessment.set_id, catalogue)
+    return SetYear(cset, assessment.year)
+
+
+@dataclass(frozen=True)
+class OpenedYear:
+    level: str
+    year: int
+    cset: CriteriaSet
+    closed: int  # earlier assessments closed by this opening
+    units: int  # units of the level, assessed on the new set from now on
+
+
+async def open_year(
+    session: AsyncSession,
+    catalogue: Catalogue,
+    *,
+    year: int,
+    set_id: str,
+    level: str | None = None,
+    actor: int | None,
+    now: datetime,
+) -> OpenedYear:
+    """Open ``year`` for the set's level: that level's units are assessed on ``set_id`` from
+    now on and their assessments of earlier years are closed. Opening the year that is open
+    again with the same set changes nothing; any other repeat or an earlier year is refused.
+    """
+    cset = catalogue.sets.get(set_id)
+    if cset is None:
+        raise UnknownSet(set_id, catalogue)
+    if level is not None and level != cset.level:
+        raise YearRefused(
+            f"Bộ «{cset.id}» là bộ tiêu chí cấp {level_name(cset.level)}, không dùng được cho "
+            f"đơn vị cấp {level_name(level)}."
+        )
+    if cset.year > year:
+        raise YearRefused(
+            f"Bộ «{cset.id}» là bộ tiêu chí năm {cset.year}: không dùng để đánh giá năm {year}."
+        )
+    latest = await latest_year(session, cset.level)
+    current = await level_set_year(session, catalogue, cset.level)
+    if latest is not None and latest.year == year and latest.set_id == cset.id:
+        closed = 0  # opened already: nothing to do
+    elif year < current.year or (
+        year == current.year and not (latest is None and cset.id == current.cset.id)
+    ):
+        raise YearRefused(
+            f"Năm {year} không mở được: cấp {level_name(cset.level)} đang đánh giá năm "
+            f"{current.year} theo bộ «{current.cset.id}». Chỉ mở được một năm sau năm đó."
+        )
+    else:
+        session.add(
+            AssessmentYear(
+                level=cset.level, year=year, set_id=cset.id, opened_by=actor, opened_at=now
+            )
+        )
+        units = select(Unit.id).where(Unit.kind == cset.level).scalar_subquery()
+        result = await session.execute(
+            update(Assessment)
+            .where(Assessment.unit_id.in_(units), Assessment.year < year)
+            .where(Assessment.status != CLOSED)
+            .values(status=CLOSED)
+            .execution_options(synchronize_session=False)
+        )
+        closed = result.rowcount or 0  # type: ignore[attr-defined]
+        await session.flush()
+    count = await session.scalar(
+        select(func.count()).select_from(Unit).where(Unit.kind == cset.level)
+    )
+    return OpenedYear(cset.level, year, cset, closed, int(count or 0))
+
+
+async def years(session: AsyncSession) -> list[AssessmentYear]:
+    result = await session.execute(
+        select(AssessmentYear).order_by(AssessmentYear.level, AssessmentYear.year)
+    )
+    return list(result.scalars().all())
