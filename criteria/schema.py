@@ -19,10 +19,18 @@ Code = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)*$")]
 Text = Annotated[str, Field(min_length=1)]
 
 
+def level_name(code: str) -> str:
+    """The tree level of ``code`` in words, lower case: "lĩnh vực" (an area, "3"),
+    "tiêu chí" (a criterion, "3.4") or "tiêu chí thành phần" (a sub-criterion, "3.4.1")."""
+    depth = code.count(".")
+    return "lĩnh vực" if depth == 0 else "tiêu chí" if depth == 1 else "tiêu chí thành phần"
+
+
 def node_label(code: str) -> str:
-    """The node's name with its tree level: an area is a "Lĩnh vực", anything below it a
-    "Tiêu chí" (the same words in cards, answers, buttons and /tieuchi)."""
-    return f"Lĩnh vực {code}" if "." not in code else f"Tiêu chí {code}"
+    """The node's name with its tree level: "Lĩnh vực 3", "Tiêu chí 3.4", "Tiêu chí thành
+    phần 3.4.1" (the same words in cards, answers, buttons, /tieuchi and scoring)."""
+    name = level_name(code)
+    return f"{name[0].upper()}{name[1:]} {code}"
 
 
 class _Model(BaseModel):

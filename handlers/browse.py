@@ -172,7 +172,7 @@ def entries_view(cset: CriteriaSet, index: SearchIndex, code: str, page: int) ->
     paging = _paging(kb, page, pages, BrowseAskCb, code)
     if paging:
         rows.append(paging)
-    kb.button(text=bt.BTN_BACK_TO_CARD, callback_data=BrowseCb(code=node.code, page=0))
+    kb.button(text=bt.btn_back_to_card(node.code), callback_data=BrowseCb(code=node.code, page=0))
     rows.append(1)
     kb.adjust(*rows)
     return View(_fit(text), kb.as_markup())

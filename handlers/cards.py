@@ -16,6 +16,7 @@ from criteria.schema import (
     Threshold,
     TiersRule,
     YesNoRule,
+    level_name,
     node_label,
 )
 from criteria.scoring import format_points as pts
@@ -93,7 +94,7 @@ def criterion_card(cset: CriteriaSet, node: Criterion, *, source: bool = True) -
         lines.append("Cách chấm:")
         lines += [f"  • {line}" for line in describe_rule(node.rule)]
     elif node.children:
-        lines.append("Gồm:")
+        lines.append(f"Gồm các {level_name(node.children[0].code)}:")
         lines += [
             f"  • {escape(c.code)} {escape(c.title)} — {pts(c.max)} điểm" for c in node.children
         ]

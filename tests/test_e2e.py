@@ -34,7 +34,7 @@ async def test_start_menu_invite_and_question(
 
     await guest.send("tiêu chí 3.4.1")
     (answer,) = await guest.wait_messages(1, timeout=10)
-    assert "Tiêu chí 3.4.1" in answer.text
+    assert "Tiêu chí thành phần 3.4.1" in answer.text
     assert "2,5" in answer.text
 
     officer = api.user(officer_id, first_name="Bình")

@@ -31,7 +31,7 @@ async def test_question_answer_feedback_and_browsing(
     # A question typed without diacritics gets the answer and the criterion card.
     await user.send("ty le ho so dung han tinh the nao")
     (answer,) = await user.wait_messages(1, timeout=15)
-    assert "Tiêu chí 3.4.1" in answer.text
+    assert "Tiêu chí thành phần 3.4.1" in answer.text
     assert "Điểm tối đa: 2,5" in answer.text
     assert "98 % đến dưới 100 %: 2 điểm" in answer.text
     await user.press("👍 Hữu ích", message=answer)
@@ -56,16 +56,16 @@ async def test_question_answer_feedback_and_browsing(
     await user.press(_label(group, "3.4.1. "), message=group)
     (leaf,) = await user.wait_messages(1, timeout=10)
     assert leaf.message_id == tree.message_id
-    assert "Tiêu chí 3.4.1" in leaf.text and "Điểm tối đa: 2,5" in leaf.text
-    await user.press("❓ Hỏi về tiêu chí này", message=leaf)
+    assert "Tiêu chí thành phần 3.4.1" in leaf.text and "Điểm tối đa: 2,5" in leaf.text
+    await user.press("❓ Câu hỏi thường gặp", message=leaf)
     (listed,) = await user.wait_messages(1, timeout=10)
-    assert "Câu hỏi thường gặp về tiêu chí 3.4.1" in listed.text
+    assert "Câu hỏi thường gặp về Tiêu chí thành phần 3.4.1" in listed.text
     first_question = listed.buttons[0][0][0]
     await user.press(first_question, message=listed)
     (opened,) = await user.wait_messages(1, timeout=10)
     assert opened.message_id != tree.message_id  # the answer comes as a new message
-    assert "Tiêu chí 3.4" in opened.text
-    await user.press("⬅️ Về thẻ tiêu chí", message=listed)
+    assert "Tiêu chí thành phần 3.4.1" in opened.text  # the entry on 3.4.1, its card
+    await user.press("⬅️ Về Tiêu chí thành phần 3.4.1", message=listed)
     (card,) = await user.wait_messages(1, timeout=10)
     await user.press("⬅️ Quay lại", message=card)
     (back,) = await user.wait_messages(1, timeout=10)

@@ -75,10 +75,12 @@ NAVIGATION = {
     scoring_texts.BTN_PREV_PAGE,
     scoring_texts.BTN_NEXT_PAGE,
 }
-_SAVED = re.compile(r"Đã lưu tiêu chí ([0-9.]+): ([−0-9,]+)/")
+_SAVED = re.compile(r"Đã lưu tiêu chí(?: thành phần)? ([0-9.]+): ([−0-9,]+)/")
 # The criterion of a step screen: its question, or its evidence (the overview names criteria
 # too, in other words).
-_CODE = re.compile(r"(?:📌 Tiêu chí|📎 Tài liệu kiểm chứng — tiêu chí) ([0-9]+(?:\.[0-9]+)*)")
+_CODE = re.compile(
+    r"(?:📌 Tiêu chí|📎 Tài liệu kiểm chứng — tiêu chí)(?: thành phần)? ([0-9]+(?:\.[0-9]+)*)"
+)
 
 
 @dataclass

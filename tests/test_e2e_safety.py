@@ -233,7 +233,7 @@ async def test_direct_replies_wait_out_telegram_429(
     for _ in range(8):
         await user.send("tiêu chí 3.4.1")
     answers = await user.wait_messages(8, timeout=60)
-    assert all("Tiêu chí 3.4.1" in a.text for a in answers)
+    assert all("Tiêu chí thành phần 3.4.1" in a.text for a in answers)
     assert bot_process.api.rejected_429 > 0
     assert await bot_process.stop() == 0
     output = bot_process.output()

@@ -77,11 +77,11 @@ async def test_lock_mid_step_and_safe_exports(
     got = await _press(officer, preview, "✅ Đúng, lưu")
     assert "tổng 1 minh chứng" in got.text
     step = await _press(officer, got, "✅ Xong")
-    assert "Tiêu chí 2.2.1" in step.text
+    assert "Tiêu chí thành phần 2.2.1" in step.text
     confirm = await _press(officer, step, "✅ Có")
     explain = await _press(officer, await _press(officer, confirm, "💾 Lưu"), "✍️ Không có")
     step = await _say(officer, '=HYPERLINK("http://x.example","bấm vào đây để xem")')
-    assert "Tiêu chí 2.2.2" in step.text
+    assert "Tiêu chí thành phần 2.2.2" in step.text
     # A legacy evidence row of exactly "=1+1" (typed before evidence was checked).
     async with session_factory() as session, session.begin():
         ans = (await session.execute(select(Answer).where(Answer.code == "2.1"))).scalar_one()

@@ -62,7 +62,7 @@ async def test_officer_scores_everything_across_a_restart(
 
     # 2.2.1: answer, then pause at the confirmation and kill the bot.
     step = await _press(me, got, "✅ Xong")
-    assert "Tiêu chí 2.2.1" in step.text
+    assert "Tiêu chí thành phần 2.2.1" in step.text
     confirm = await _press(me, step, "✅ Có")
     assert "Điểm tự chấm: 0,5/0,5" in confirm.text
     paused = await _press(me, confirm, "⏸ Tạm dừng")
@@ -78,7 +78,7 @@ async def test_officer_scores_everything_across_a_restart(
     step = await _press(me, evidence, "⏰ Bổ sung sau")
 
     # 2.2.2: a ratio in one message.
-    assert "Tiêu chí 2.2.2" in step.text
+    assert "Tiêu chí thành phần 2.2.2" in step.text
     confirm = await _say(me, "9/10")
     assert "0,5/1" in confirm.text
     evidence = await _press(me, confirm, "💾 Lưu")

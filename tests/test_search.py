@@ -143,8 +143,8 @@ def test_a_code_answers_with_that_criterion_first(
     assert first.kind == "criterion"
     assert first.entry_id == f"criterion:{code}"
     assert first.criterion_codes == (code,)
-    level = "Lĩnh vực" if "." not in code else "Tiêu chí"  # one name per level of the tree
-    assert first.question.startswith(f"{level} {code}")
+    level = {0: "Lĩnh vực", 1: "Tiêu chí"}.get(code.count("."), "Tiêu chí thành phần")
+    assert first.question.startswith(f"{level} {code}:")  # one name per level of the tree
     assert first.answer  # the card, in words
 
 
@@ -252,7 +252,7 @@ def test_answer_lines_keeps_order_and_shape(index: SearchIndex) -> None:
 
 def test_render_text_speaks_vietnamese_for_each_decision(index: SearchIndex) -> None:
     answer = render_text(index.search("tiêu chí 3.4.3"))
-    assert "Tiêu chí 3.4.3" in answer
+    assert "Tiêu chí thành phần 3.4.3" in answer
     clarify = render_text(index.search("kế hoạch"))
     assert clarify.startswith("Có phải bạn hỏi")
     none = render_text(SearchResult("x", "none", []))

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.services import assessments as svc
-from criteria.schema import CriteriaSet
+from criteria.schema import CriteriaSet, node_label
 from criteria.scoring import RawInput
 from handlers.callbacks import ScoreCb
 from handlers.keyboards import InlineKeyboardBuilder
@@ -41,7 +41,7 @@ def _confirm_view(
         [
             _line(loaded.progress),
             "",
-            f"📌 <b>Tiêu chí {node.code}</b>",
+            f"📌 <b>{node_label(node.code)}</b>",
             t.confirm(result.points, result.max, result.explanation, result.excluded),
         ]
     )

@@ -17,7 +17,7 @@ from bot.services.evidence import read_typed
 from bot.services.people import Role
 from bot.settings import Settings
 from criteria.loader import Catalogue
-from criteria.schema import CriteriaSet
+from criteria.schema import CriteriaSet, node_label
 from handlers.callbacks import ScoreCb
 from handlers.keyboards import InlineKeyboardBuilder
 from handlers.scoring.steps import (
@@ -106,7 +106,7 @@ def _explanation_view(
 ) -> tuple[str, InlineKeyboardMarkup]:
     node = svc.criterion(cset, data["code"])
     text = "\n".join(
-        [_line(loaded.progress), "", f"📌 <b>Tiêu chí {node.code}</b>", t.EXPLANATION_PROMPT]
+        [_line(loaded.progress), "", f"📌 <b>{node_label(node.code)}</b>", t.EXPLANATION_PROMPT]
     )
     kb = InlineKeyboardBuilder()
     _nav(kb, scope.assessment_id, node, 0)
@@ -128,7 +128,7 @@ async def _open_evidence(
 ) -> None:
     loaded = await _load(session, scope, cset)
     if code not in loaded.answers:
-        await message.answer(t.NOT_SCORED_YET)
+        await message.answer(t.not_scored_yet(code))
         return
     if loaded.progress.locked:
         await _overview(message, state, session, cset, scope)

@@ -162,7 +162,7 @@ async def _act(
             await svc.mark_evidence_later(
                 session, assessment=assessment, code=cb.code, author=user_id, now=clock.now()
             )
-        await _advance(message, state, session, cset, scope, prefix=t.EVIDENCE_LATER)
+        await _advance(message, state, session, cset, scope, prefix=t.evidence_later(cb.code))
     elif action in ("ek", "ex", "ee", "ed"):
         await evidence_button(
             message, action, cb.value, state, session, cset, scope, user_id, clock
@@ -173,7 +173,7 @@ async def _act(
         data = await state.get_data()
         skipped = [c for c in data.get("skipped") or [] if c != cb.code] + [cb.code]
         await state.update_data(skipped=skipped)
-        await _advance(message, state, session, cset, scope, prefix=t.SKIPPED)
+        await _advance(message, state, session, cset, scope, prefix=t.skipped(cb.code))
     elif action == "bk":
         await _back(message, current, state, session, cset, scope)
     elif action == "ps":

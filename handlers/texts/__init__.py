@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from criteria.schema import level_name
 from handlers.texts.deadlines import BTN_DEADLINES
 from handlers.texts.scoring import BTN_SCORE
 
@@ -306,7 +307,7 @@ QUESTION_FLAG_PROVINCE = "📨 cần hỏi Sở"
 
 def question_item(when: str, decision: str, flags: list[str], code: str | None, text: str) -> str:
     status = ", ".join([QUESTION_LABELS.get(decision, decision), *flags])
-    about = f" · tiêu chí {escape(code)}" if code else ""
+    about = f" · {level_name(escape(code))} {escape(code)}" if code else ""
     return f"🕑 <b>{escape(when)}</b> · {status}{about}\n{escape(text)}"
 
 

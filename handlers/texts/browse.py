@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from html import escape
 
+from criteria.schema import level_name, node_label
+
 BTN_PREV = "◀"
 BTN_NEXT = "▶"
 BTN_BACK = "⬅️ Quay lại"
 BTN_TOP = "📚 Danh sách lĩnh vực"
-BTN_ASK_NODE = "❓ Hỏi về tiêu chí này"
-BTN_BACK_TO_CARD = "⬅️ Về thẻ tiêu chí"
+BTN_ASK_NODE = "❓ Câu hỏi thường gặp"  # under the card, which names the level
 
-UNKNOWN_CODE = "Không tìm thấy tiêu chí này trong bộ tiêu chí đang dùng. Gõ /tieuchi để xem lại."
+
+def btn_back_to_card(code: str) -> str:
+    return f"⬅️ Về {node_label(code)}"
+
+
+UNKNOWN_CODE = "Không tìm thấy mã này trong bộ tiêu chí đang dùng. Gõ /tieuchi để xem lại."
 BAD_PAGE = "Trang này không tồn tại. Gõ /tieuchi để xem lại danh sách."
 TOO_LONG_CUT = "\n…"
 
@@ -20,7 +26,8 @@ def root(set_title: str, total: str, areas: int) -> str:
     return (
         f"📚 <b>{escape(set_title)}</b>\n"
         f"Tổng điểm tối đa: <b>{escape(total)}</b> · {areas} lĩnh vực.\n\n"
-        "Chọn một lĩnh vực để xem các tiêu chí, hoặc gõ mã tiêu chí (ví dụ «tc 3.4.1»)."
+        "Chọn một lĩnh vực để xem các tiêu chí và tiêu chí thành phần, hoặc gõ mã "
+        "(ví dụ «tc 3.4.1»)."
     )
 
 
@@ -33,10 +40,10 @@ def child_button(code: str, title: str, max_points: str) -> str:
 
 
 def entries_header(code: str, title: str, count: int) -> str:
-    head = f"❓ <b>Câu hỏi thường gặp về tiêu chí {escape(code)}</b>: {escape(title)}"
+    head = f"❓ <b>Câu hỏi thường gặp về {node_label(escape(code))}</b>: {escape(title)}"
     if count == 0:
         return (
-            f"{head}\n\nChưa có câu hỏi nào được soạn sẵn cho tiêu chí này. "
+            f"{head}\n\nChưa có câu hỏi nào được soạn sẵn cho {level_name(code)} này. "
             "Bạn cứ gõ câu hỏi của mình — nếu chưa có câu trả lời, có thể gửi lên Sở."
         )
     return f"{head}\n\nCó {count} câu hỏi. Chọn một câu để xem câu trả lời:"
@@ -44,6 +51,6 @@ def entries_header(code: str, title: str, count: int) -> str:
 
 def unknown_code_typed(code: str) -> str:
     return (
-        f"Không có tiêu chí «{escape(code)}» trong bộ tiêu chí đang dùng. "
+        f"Không có mã «{escape(code)}» trong bộ tiêu chí đang dùng. "
         "Gõ /tieuchi để xem danh sách lĩnh vực."
     )

@@ -7,7 +7,14 @@ from datetime import datetime, tzinfo
 from decimal import Decimal
 from html import escape
 
+from criteria.schema import level_name
 from criteria.scoring import format_percent, format_points
+
+
+def _item(code: str) -> str:
+    """ "tiêu chí thành phần <b>3.4.1</b>": an item named with its level of the tree."""
+    return f"{level_name(code)} <b>{escape(code)}</b>"
+
 
 BTN_CHART = "📊 Biểu đồ"
 BTN_XLSX = "📥 Xuất XLSX"
@@ -185,7 +192,7 @@ def answer_view(
 
 def ask_comment(code: str, title: str, department: str) -> str:
     return (
-        f"↩️ Trả lại tiêu chí <b>{escape(code)}</b> {escape(title)} cho "
+        f"↩️ Trả lại {_item(code)} {escape(title)} cho "
         f"<b>{escape(department)}</b>.\n"
         "Hãy gõ <b>nhận xét</b>: cần sửa gì, bổ sung tài liệu nào. /huy để thôi."
     )
@@ -198,17 +205,17 @@ def returned(code: str, department: str, notified: int) -> str:
         else "phòng chưa có cán bộ nào đăng ký với bot nên chưa báo được, hãy liên hệ trực tiếp"
     )
     return (
-        f"✅ Đã trả lại tiêu chí <b>{escape(code)}</b> cho {escape(department)}; {who}. "
-        "Tiêu chí được mở lại để phòng chấm lại."
+        f"✅ Đã trả lại {_item(code)} cho {escape(department)}; {who}. "
+        "Phòng có thể sửa và chấm lại."
     )
 
 
 def officer_notice(code: str, title: str, unit: str, comment: str) -> str:
     return (
-        f"↩️ <b>Phòng Nội vụ trả lại tiêu chí {escape(code)}</b> ({escape(unit)})\n"
+        f"↩️ <b>Phòng Nội vụ trả lại {level_name(code)} {escape(code)}</b> ({escape(unit)})\n"
         f"{escape(title)}\n\n"
         f"Nhận xét: <i>{escape(comment)}</i>\n\n"
-        "Tiêu chí đã được mở lại. Gõ /chamdiem để sửa và chấm lại."
+        "Gõ /chamdiem để sửa và chấm lại."
     )
 
 
@@ -379,8 +386,8 @@ def bad_survey(reason: str, maximum: Decimal) -> str:
 
 def survey_saved(code: str, points: Decimal | None) -> str:
     if points is None:
-        return f"🗑 Đã xóa điểm khảo sát của tiêu chí <b>{escape(code)}</b>."
-    return f"✅ Đã lưu điểm khảo sát tiêu chí <b>{escape(code)}</b>: {format_points(points)} điểm."
+        return f"🗑 Đã xóa điểm khảo sát của {_item(code)}."
+    return f"✅ Đã lưu điểm khảo sát của {_item(code)}: {format_points(points)} điểm."
 
 
 # --- evidence files --------------------------------------------------------------------------
@@ -395,4 +402,4 @@ def evidence_button(index: int, name: str, photo: bool) -> str:
 
 
 def evidence_caption(code: str, name: str) -> str:
-    return f"Tài liệu kiểm chứng tiêu chí <b>{escape(code)}</b>: {escape(name)}"
+    return f"Tài liệu kiểm chứng của {_item(code)}: {escape(name)}"

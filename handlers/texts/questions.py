@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
+from criteria.schema import node_label
+
 BTN_FROM_KB = "📖 Trả lời từ hỏi đáp"
 BTN_TO_PROVINCE = "📨 Gửi lên Sở thay người hỏi"
 BTN_DISMISS = "🗑 Bỏ qua"
@@ -21,7 +23,7 @@ def question_button(number: int, when: str, text: str) -> str:
 
 
 def question_view(when: str, status: str, asker: str, code: str | None, text: str) -> str:
-    about = f"\nTiêu chí: <b>{escape(code)}</b>" if code else ""
+    about = f"\nVề: <b>{node_label(escape(code))}</b>" if code else ""
     return (
         f"🙋 <b>Câu hỏi của {escape(asker)}</b> · {escape(when)}\n"
         f"Tình trạng: {status}{about}\n\n❓ {escape(text)}"

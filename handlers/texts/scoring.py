@@ -7,6 +7,7 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from html import escape
 
+from criteria.schema import level_name
 from criteria.scoring import format_number, format_points
 
 BTN_SCORE = "📝 Chấm điểm"
@@ -76,7 +77,20 @@ STALE = "Nút này thuộc một bước cũ nên không còn hiệu lực. Hãy
 FORBIDDEN = "Bạn không có quyền chấm tiêu chí này hoặc bản đánh giá này."
 NOT_STARTED = "Bạn chưa mở phần chấm điểm. Gõ /chamdiem để bắt đầu."
 NO_MISSING = "✅ Không còn tiêu chí nào thiếu minh chứng."
-NOT_SCORED_YET = "Tiêu chí này chưa được chấm; hãy chấm điểm trước khi gửi minh chứng."
+
+
+def not_scored_yet(code: str) -> str:
+    return (
+        f"{_item(code).capitalize()} chưa được chấm; hãy chấm điểm trước khi gửi "
+        "tài liệu kiểm chứng."
+    )
+
+
+def _item(code: str) -> str:
+    """ "tiêu chí thành phần 3.4.1": the item named with its level, lower case."""
+    return f"{level_name(code)} {escape(code)}"
+
+
 ASK_PROMPT = "❓ Hãy gõ câu hỏi của bạn. Trả lời xong, tôi sẽ đưa bạn về đúng bước đang chấm."
 ASK_NONE = "😔 Tôi chưa có câu trả lời cho câu hỏi này trong bộ tài liệu hỏi đáp."
 ASK_CLARIFY = "🤔 Có phải bạn hỏi một trong các câu sau? (bấm để xem)"
@@ -241,17 +255,14 @@ def confirm(points: Decimal, maximum: Decimal, explanation: str, excluded: bool 
 
 def saved(code: str, points: Decimal, maximum: Decimal, excluded: bool = False) -> str:
     if excluded:
-        return f"💾 Đã lưu tiêu chí {escape(code)}: {_excluded(maximum)}."
-    return (
-        f"💾 Đã lưu tiêu chí {escape(code)}: {format_points(points)}/"
-        f"{format_points(maximum)} điểm."
-    )
+        return f"💾 Đã lưu {_item(code)}: {_excluded(maximum)}."
+    return f"💾 Đã lưu {_item(code)}: {format_points(points)}/{format_points(maximum)} điểm."
 
 
 def evidence_prompt(code: str, wanted: Sequence[str], have: Sequence[tuple[int, str, str]]) -> str:
     """The evidence step: what is needed, then each item received (``have``: number, kind,
     label), each with its ✏️/🗑 buttons below."""
-    lines = [f"📎 <b>Tài liệu kiểm chứng — tiêu chí {escape(code)}</b>"]
+    lines = [f"📎 <b>Tài liệu kiểm chứng — {_item(code)}</b>"]
     if wanted:
         lines += ["Cần có:", *(f"  • {escape(w)}" for w in wanted)]
     lines.append(
@@ -306,9 +317,15 @@ def evidence_added(kind: str, what: str, count: int) -> str:
     return f"📎 Đã nhận {label}: {escape(what)} (tổng {count} minh chứng)."
 
 
-EVIDENCE_LATER = "⏰ Đã đánh dấu: tiêu chí này sẽ bổ sung minh chứng sau."
+def evidence_later(code: str) -> str:
+    return f"⏰ Đã ghi nhận: {_item(code)} sẽ bổ sung tài liệu kiểm chứng sau."
+
+
 EXPLANATION_SAVED = "✍️ Đã lưu giải trình."
-SKIPPED = "⏭ Đã bỏ qua tiêu chí này; bạn có thể quay lại sau."
+
+
+def skipped(code: str) -> str:
+    return f"⏭ Đã bỏ qua {_item(code)}; bạn có thể quay lại sau."
 
 
 def read_only_item(

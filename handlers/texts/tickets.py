@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from html import escape
 
+from criteria.schema import node_label
+
 STATUS_NAMES = {"open": "đang chờ trả lời", "answered": "đã trả lời", "closed": "đã giải quyết"}
 
 
@@ -93,7 +95,7 @@ def draft(
     lines = ["📝 <b>Xem lại câu hỏi trước khi gửi</b>", "", f"❓ {escape(question)}", ""]
     if code:
         title = f": {escape(criterion_title)}" if criterion_title else ""
-        lines.append(f"🔖 Tiêu chí <b>{escape(code)}</b>{title}")
+        lines.append(f"🔖 <b>{node_label(escape(code))}</b>{title}")
     else:
         lines.append("🔖 Không gắn tiêu chí")
     lines.append(f"🏛 Sở trả lời: <b>{escape(department)}</b>")
@@ -356,7 +358,7 @@ NO_PENDING = "📭 Không có đề xuất nào chờ duyệt."
 
 
 def ruling_card(ruling_id: int, question: str, answer: str, code: str | None, source: str) -> str:
-    crit = f"\n🔖 Tiêu chí {escape(code)}" if code else ""
+    crit = f"\n🔖 {node_label(escape(code))}" if code else ""
     return (
         f"📚 <b>Đề xuất bổ sung hỏi đáp số {ruling_id}</b>{crit}\n\n"
         f"❓ {escape(question)}\n\n💬 {escape(answer)}\n\n<i>Nguồn: {escape(source)}</i>"

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.data import BotData
 from bot.db.models import QuestionLog
 from bot.settings import Settings
+from criteria.schema import node_label
 from handlers.callbacks import AskCb
 from knowledge.schema import MAX_ID_LENGTH, Entry
 from knowledge.search import SearchIndex, SearchResult
@@ -39,7 +40,8 @@ async def test_code_question_answers_with_card_and_buttons(
 ) -> None:
     sent = await harness.send(harness.user(101), "tiêu chí 3.4.1 chấm điểm thế nào?")
     (reply,) = _messages(sent)
-    assert "📌 <b>Tiêu chí 3.4.1</b>: Tỷ lệ hồ sơ cấp huyện giải quyết đúng hạn" in reply.text
+    card = "📌 <b>Tiêu chí thành phần 3.4.1</b>: Tỷ lệ hồ sơ cấp huyện giải quyết đúng hạn"
+    assert card in reply.text
     assert "Điểm tối đa: <b>2,5</b>" in reply.text
     assert "Phụ trách: Văn phòng HĐND và UBND" in reply.text
     assert "Nguồn:" in reply.text
@@ -72,7 +74,7 @@ async def test_entry_answer_shows_answer_card_and_related(
     (reply,) = _messages(sent)
     assert reply.text.startswith(f"❓ <b>{entry.question}</b>")
     assert entry.answer.split("\n")[0][:60] in reply.text
-    assert f"<b>Tiêu chí {entry.criteria[0]}</b>" in reply.text
+    assert f"<b>{node_label(entry.criteria[0])}</b>" in reply.text
     related = [(text, cb) for text, cb in reply.buttons if cb.startswith("a:")]
     related = [(t, d) for t, d in related if not d.startswith(("a:up:", "a:down:"))]
     assert 1 <= len(related) <= 3
@@ -86,7 +88,7 @@ async def test_entry_answer_shows_answer_card_and_related(
     if button.startswith("a:e:"):
         assert data.by_id[ref].question in opened[0].text.replace("&quot;", '"')
     else:
-        assert f"<b>Tiêu chí {ref}</b>" in opened[0].text
+        assert f"<b>{node_label(ref)}</b>" in opened[0].text
 
 
 async def test_feedback_is_stored(
@@ -273,7 +275,7 @@ async def test_long_answer_is_split_and_escaped(scripted: Harness) -> None:
     assert "&lt;bản sao&gt;" in whole and "<bản sao>" not in whole
     assert "hồ sơ &amp; tài liệu" in whole
     assert "Văn bản thử &lt;số 1&gt; &amp; phụ lục" in whole
-    assert "<b>Tiêu chí 3.4.1</b>" in sent[-1].text
+    assert "<b>Tiêu chí thành phần 3.4.1</b>" in sent[-1].text
 
 
 # --- Picks (clarify choices, related questions) carry the question ------------------------
@@ -286,8 +288,8 @@ async def test_clarify_pick_is_recorded_and_gets_feedback(
     (reply,) = _messages(await scripted.send(user, "kế hoạch năm nay"))
     (row,) = await _log(session_factory, 112)
     assert (row.decision, row.entry_id) == ("clarify", "tc-1-1-1-cach-cham")  # the best guess
-    (opened,) = _messages(await scripted.press(user, reply.button("Tiêu chí 7.1.1")))
-    assert "<b>Tiêu chí 7.1.1</b>" in opened.text
+    (opened,) = _messages(await scripted.press(user, reply.button("Tiêu chí 7.1.1")))  # an entry
+    assert "<b>Tiêu chí thành phần 7.1.1</b>" in opened.text
     assert opened.buttons == [
         ("👍 Hữu ích", f"a:up:{row.id}"),
         ("👎 Chưa đúng", f"a:down:{row.id}"),
@@ -329,7 +331,7 @@ async def test_forged_pick_opens_the_entry_but_records_nothing(
     owner, intruder = scripted.user(114), scripted.user(115)
     (reply,) = _messages(await scripted.send(owner, "kế hoạch năm nay"))
     (before,) = await _log(session_factory, 114)
-    button = reply.button("Tiêu chí 7.1.1")
+    button = reply.button("Tiêu chí 7.1.1")  # an entry
     for data in (button, AskCb(action="c", ref="7.1", q=before.id).pack()):
         sent = await scripted.press(intruder, data)
         assert [s.method for s in sent] == ["answerCallbackQuery", "sendMessage"]
@@ -339,7 +341,7 @@ async def test_forged_pick_opens_the_entry_but_records_nothing(
     # A log id that does not exist: opens, records nothing.
     forged = AskCb(action="e", ref="tc-7-1-1-ke-hoach-cntt", q=987654321).pack()
     (opened,) = _messages(await scripted.press(owner, forged))
-    assert "<b>Tiêu chí 7.1.1</b>" in opened.text and opened.buttons == []
+    assert "<b>Tiêu chí thành phần 7.1.1</b>" in opened.text and opened.buttons == []
     (after,) = await _log(session_factory, 114)
     assert (after.entry_id, after.criterion_code, after.updated_at) == (
         before.entry_id,
@@ -384,7 +386,7 @@ async def test_figures_in_the_question_add_an_estimate_from_the_rule(
     (reply,) = _messages(sent)
     assert reply.text.startswith(
         "🧮 Ước tính: 97,6 % → mức 95–&lt;98 % → 1,5/2,5 điểm theo tiêu chí 3.4.1 "
-        "(cần xác nhận khi tự chấm).\n\n📌 <b>Tiêu chí 3.4.1</b>"
+        "(cần xác nhận khi tự chấm).\n\n📌 <b>Tiêu chí thành phần 3.4.1</b>"
     )
     (late,) = _messages(await harness.send(user, "tiêu chí 1.2 trễ 2 báo cáo thì sao"))
     assert "🧮 Ước tính: 2 báo cáo gửi chậm hạn × 0,25 = −0,5 → 0,5/1 điểm" in late.text

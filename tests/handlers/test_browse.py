@@ -71,7 +71,8 @@ async def test_navigate_down_to_a_leaf_and_back(harness: Harness) -> None:
     ]
 
     leaf = _edit(await harness.press(user, group.button("3.4.1. ")))
-    assert "<b>Tiêu chí 3.4.1</b>: Tỷ lệ hồ sơ cấp huyện giải quyết đúng hạn" in leaf.text
+    card = "<b>Tiêu chí thành phần 3.4.1</b>: Tỷ lệ hồ sơ cấp huyện giải quyết đúng hạn"
+    assert card in leaf.text
     assert "Điểm tối đa: <b>2,5</b>" in leaf.text
     for line in (
         "≥ 100 %: 2,5 điểm",
@@ -83,7 +84,7 @@ async def test_navigate_down_to_a_leaf_and_back(harness: Harness) -> None:
         assert line in leaf.text
     assert "Phụ trách: Văn phòng HĐND và UBND" in leaf.text
     # A leaf has no children: only ask, back and top.
-    assert _labels(leaf) == ["❓ Hỏi về tiêu chí này", "⬅️ Quay lại", "📚 Danh sách lĩnh vực"]
+    assert _labels(leaf) == ["❓ Câu hỏi thường gặp", "⬅️ Quay lại", "📚 Danh sách lĩnh vực"]
 
     back = _edit(await harness.press(user, leaf.button("⬅️ Quay lại")))
     assert "<b>Tiêu chí 3.4</b>" in back.text
@@ -97,7 +98,7 @@ async def test_tieuchi_with_a_code_opens_the_node(harness: Harness) -> None:
     sent = await harness.send(harness.user(4), "/tieuchi tc 7.2")
     assert "<b>Tiêu chí 7.2</b>" in sent[0].text
     unknown = await harness.send(harness.user(4), "/tieuchi 9.9.9")
-    assert "Không có tiêu chí «9.9.9»" in unknown[0].text
+    assert "Không có mã «9.9.9»" in unknown[0].text
     escaped = await harness.send(harness.user(4), "/tieuchi <b>x</b>")
     assert "&lt;b&gt;x&lt;/b&gt;" in escaped[0].text
 
@@ -105,7 +106,7 @@ async def test_tieuchi_with_a_code_opens_the_node(harness: Harness) -> None:
 async def test_forged_code_or_page_gives_a_message_and_edits_nothing(harness: Harness) -> None:
     user = harness.user(5)
     unknown = _alert(await harness.press(user, BrowseCb(code="99.1", page=0).pack()))
-    assert "Không tìm thấy tiêu chí" in unknown.text
+    assert "Không tìm thấy mã này" in unknown.text
     for page in (1, -1, 1000):
         bad = _alert(await harness.press(user, BrowseCb(code="3.4", page=page).pack()))
         assert "Trang này không tồn tại" in bad.text, page
@@ -114,7 +115,7 @@ async def test_forged_code_or_page_gives_a_message_and_edits_nothing(harness: Ha
     bad_ask = _alert(await harness.press(user, BrowseAskCb(code="3.4.1", page=7).pack()))
     assert "Trang này không tồn tại" in bad_ask.text
     ask_unknown = _alert(await harness.press(user, BrowseAskCb(code="0", page=0).pack()))
-    assert "Không tìm thấy tiêu chí" in ask_unknown.text
+    assert "Không tìm thấy mã này" in ask_unknown.text
     # Not even a number: the button is treated as stale by the fallback.
     stale = _alert(await harness.press(user, "t:3.4:abc"))
     assert "hết hiệu lực" in stale.text
@@ -126,7 +127,7 @@ async def test_questions_about_a_node_open_their_answers(
     data, index = shipped
     user = harness.user(6)
     card = await harness.send(user, "/tieuchi 3.4.1")
-    listed = _edit(await harness.press(user, card[0].button("❓ Hỏi về tiêu chí này")))
+    listed = _edit(await harness.press(user, card[0].button("❓ Câu hỏi thường gặp")))
     linked = index.entries_for("3.4.1")
     assert linked, "the shipped knowledge base has entries on 3.4.1"
     assert f"Có {len(linked)} câu hỏi" in listed.text
@@ -135,8 +136,8 @@ async def test_questions_about_a_node_open_their_answers(
     answer = next(s for s in opened if s.method == "sendMessage")
     assert entry.question.split()[0] in answer.text
     assert data.by_id[entry.id].answer.split()[0] in answer.text
-    back = _edit(await harness.press(user, listed.button("⬅️ Về thẻ tiêu chí")))
-    assert "<b>Tiêu chí 3.4.1</b>" in back.text
+    back = _edit(await harness.press(user, listed.button("⬅️ Về Tiêu chí thành phần 3.4.1")))
+    assert "<b>Tiêu chí thành phần 3.4.1</b>" in back.text
 
 
 async def test_questions_of_an_area_are_paged(
@@ -148,7 +149,7 @@ async def test_questions_of_an_area_are_paged(
     assert len(ids) > 8
     user = harness.user(7)
     first = _edit(await harness.press(user, BrowseAskCb(code="8", page=0).pack()))
-    assert len([b for b in _labels(first) if b not in {"▶", "⬅️ Về thẻ tiêu chí"}]) == 8
+    assert len([b for b in _labels(first) if b not in {"▶", "⬅️ Về Lĩnh vực 8"}]) == 8
     assert "▶" in _labels(first) and "◀" not in _labels(first)
     seen = {data.split(":", 2)[2] for _, data in first.buttons if data.startswith("a:e:")}
     page = first

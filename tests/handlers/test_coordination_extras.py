@@ -84,7 +84,7 @@ async def test_enter_bonus_penalty_and_survey(
     assert "đang chờ <b>điểm khảo sát</b>" in _msg(await harness.send(me, "/abc")).text
     assert ("survey", "8.1") not in await _extras(session_factory)
     sent = await harness.send(me, "9,5")
-    assert "Đã lưu điểm khảo sát tiêu chí <b>8.1</b>: 9,5 điểm" in sent[0].text
+    assert "Đã lưu điểm khảo sát của tiêu chí <b>8.1</b>: 9,5 điểm" in sent[0].text
     assert "<b>9,5</b>/12 điểm" in _msg(sent).text
     await harness.press(me, _msg(sent).button("📋 8.2"))
     await harness.send(me, "15,25")
@@ -204,7 +204,7 @@ async def test_evidence_files_are_sent_to_the_coordinator(
     documents = [r for r in harness.session.requests[before:] if isinstance(r, SendDocument)]
     assert [d.document for d in documents] == ["FILE-ID"]
     assert [s.text for s in sent if s.method == "sendDocument"] == [
-        "Tài liệu kiểm chứng tiêu chí <b>1.1.2</b>: bao-cao-ket-qua.pdf"
+        "Tài liệu kiểm chứng của tiêu chí thành phần <b>1.1.2</b>: bao-cao-ket-qua.pdf"
     ]
     before = len(harness.session.requests)
     await harness.press(me, view.button("🖼 2."))

@@ -96,7 +96,8 @@ async def test_coordinator_sees_own_unit_newest_first(
     # Dates in Asia/Ho_Chi_Minh (UTC+7), with the decision and the flags.
     assert "🕑 <b>08/11 09:00</b> · đã gợi ý câu gần đúng, 📨 cần hỏi Sở" in text
     assert (
-        "🕑 <b>08/11 08:50</b> · đã trả lời, 👎 người hỏi thấy chưa đúng · tiêu chí 3.4.3" in text
+        "🕑 <b>08/11 08:50</b> · đã trả lời, 👎 người hỏi thấy chưa đúng · "
+        "tiêu chí thành phần 3.4.3" in text
     )
     assert "🕑 <b>08/11 08:30</b> · chưa có câu trả lời" in text
     for absent in ("đúng hạn lấy số liệu", "đã trả lời đúng", "Huyện B", "Khách hỏi"):

@@ -154,10 +154,11 @@ async def test_officer_scores_department_with_every_kind_of_step(
 
     # 2.2.1 yes/no without "không phát sinh": skip it for now.
     step = _msg(await harness.press(me, got.button("✅ Xong")))
-    assert "Tiêu chí 2.2.1" in step.text
+    assert "Tiêu chí thành phần 2.2.1" in step.text
     assert "🚫 Không phát sinh" not in [text for text, _ in step.buttons]
     step = _msg(await harness.press(me, step.button("⏭ Bỏ qua")))
-    assert "Đã bỏ qua" in step.text and "Tiêu chí 2.2.2" in step.text
+    assert "Đã bỏ qua tiêu chí thành phần 2.2.1" in step.text
+    assert "Tiêu chí thành phần 2.2.2" in step.text
 
     # 2.2.2 ratio: validation, two steps, enter again.
     for text, words in [
@@ -168,14 +169,14 @@ async def test_officer_scores_department_with_every_kind_of_step(
     ]:
         bad = _msg(await harness.send(me, text))
         assert words in bad.text, (text, bad.text)
-        assert "Tiêu chí 2.2.2" in bad.text  # the step is shown again
+        assert "Tiêu chí thành phần 2.2.2" in bad.text  # the step is shown again
     assert set(await _answers(session_factory)) == {"2.1"}
     ask_den = _msg(await harness.send(me, "3"))
     assert "Đã ghi tử số <b>3</b>" in ask_den.text
     confirm = _msg(await harness.send(me, "4"))
     assert "3/4" in confirm.text and "75 %" in confirm.text and "0,5/1" in confirm.text
     again = _msg(await harness.press(me, confirm.button("🔁 Nhập lại")))
-    assert "Tiêu chí 2.2.2" in again.text
+    assert "Tiêu chí thành phần 2.2.2" in again.text
     confirm = _msg(await harness.send(me, "4/4"))
     assert "Điểm tự chấm: 1/1" in confirm.text
     evidence = _msg(await harness.press(me, confirm.button("💾 Lưu")))
@@ -194,7 +195,8 @@ async def test_officer_scores_department_with_every_kind_of_step(
     assert "Không phát hiện văn bản trái pháp luật → 1 điểm" in confirm.text
     evidence = _msg(await harness.press(me, confirm.button("💾 Lưu")))
     step = _msg(await harness.press(me, evidence.button("⏰ Bổ sung sau")))
-    assert "bổ sung minh chứng sau" in step.text and "Tiêu chí 2.4" in step.text
+    assert "tiêu chí 2.3 sẽ bổ sung tài liệu kiểm chứng sau" in step.text
+    assert "Tiêu chí 2.4" in step.text
     assert (await _answers(session_factory))["2.3"].evidence_status == "missing"
 
     # 2.4 tiers: choose, go back from the confirmation, choose again.
@@ -219,7 +221,7 @@ async def test_officer_scores_department_with_every_kind_of_step(
 
     # The skipped 2.2.1 comes back last.
     step = _msg(await harness.press(me, evidence.button("✅ Xong")))
-    assert "Tiêu chí 2.2.1" in step.text
+    assert "Tiêu chí thành phần 2.2.1" in step.text
     confirm = _msg(await harness.press(me, step.button("❌ Không")))
     evidence = _msg(await harness.press(me, confirm.button("💾 Lưu")))
     done = _msg(await harness.press(me, evidence.button("⏰ Bổ sung sau")))
@@ -302,7 +304,7 @@ async def test_pause_resume_and_question_mid_way(
     paused = _msg(await harness.press(me, messages[1].button("⏸ Tạm dừng")))
     assert "Đã tạm dừng" in paused.text
     free = _msg(await harness.send(me, "tiêu chí 3.4.1"))
-    assert "Tiêu chí 3.4.1" in free.text
+    assert "Tiêu chí thành phần 3.4.1" in free.text
     resumed = _msg(await harness.send(me, "/chamdiem"))
     assert "Tiếp tục từ chỗ bạn đã dừng" in resumed.text
     assert "Đã ghi tử số <b>7</b>" in resumed.text
@@ -314,7 +316,8 @@ async def test_pause_resume_and_question_mid_way(
     assert "Đã hủy" in cancelled[0].text
     assert (await _answers(session_factory))["2.2.2"].points == Decimal(1)
     again = _msg(await harness.send(me, "/chamdiem"))
-    assert "1/6 tiêu chí" in again.text and "Tài liệu kiểm chứng — tiêu chí 2.2.2" in again.text
+    assert "1/6 tiêu chí" in again.text
+    assert "Tài liệu kiểm chứng — tiêu chí thành phần 2.2.2" in again.text
     del overview, opened
 
 
