@@ -90,8 +90,9 @@ class DraftCb(CallbackData, prefix="td"):
 class TicketCb(CallbackData, prefix="tk"):
     """Escalate, acting on ticket ``id``. Contacts: open it from /phieu (``v``), answer
     (``ans``), confirm (``ok``) or rewrite (``rw``) the answer, reassign (``mv``), ask for
-    more information (``inf``), open the attachment (``f``). Officers: resolved (``res``),
-    follow-up (``fu``), add the information asked (``add``)."""
+    more information (``inf``), open the attachment (``f``). Officers: open it from their
+    /phieu (``my``), resolved (``res``), follow-up (``fu``), add the information asked
+    (``add``)."""
 
     action: str
     id: int
@@ -99,6 +100,12 @@ class TicketCb(CallbackData, prefix="tk"):
 
 class TicketPageCb(CallbackData, prefix="tp"):
     """Escalate: page ``page`` of the contact's open tickets (/phieu)."""
+
+    page: int = 0
+
+
+class MyTicketsCb(CallbackData, prefix="to"):
+    """Escalate: page ``page`` of an officer's own and their unit's tickets (/phieu)."""
 
     page: int = 0
 

@@ -27,7 +27,15 @@ from bot.services.tickets import TicketForbidden, TicketWrongState, Viewer
 from bot.settings import Settings
 from criteria.loader import Catalogue
 from handlers import texts
-from handlers.callbacks import AskCb, DraftCb, MoveCb, RulingCb, TicketCb, TicketPageCb
+from handlers.callbacks import (
+    AskCb,
+    DraftCb,
+    MoveCb,
+    MyTicketsCb,
+    RulingCb,
+    TicketCb,
+    TicketPageCb,
+)
 from handlers.filters import CONTACTS, COORDINATORS, STAFF, RoleFilter
 from handlers.keyboards import InlineKeyboardBuilder
 from handlers.notices import contact_keyboard
@@ -35,6 +43,7 @@ from handlers.notices import contact_text as ticket_text
 from handlers.notices import dept_name as _dept_name
 from handlers.notices import markup_of as _markup
 from handlers.notices import to_contacts as _to_contacts
+from handlers.render import split_message
 from handlers.texts import tickets as tt
 from knowledge.search import SearchIndex
 from knowledge.text import find_codes, has_words
@@ -582,6 +591,43 @@ async def contact_list_page(
     await message.answer(shown[0], reply_markup=shown[1])
 
 
+MY_PAGE = 8
+
+
+async def _my_page(
+    session: AsyncSession,
+    viewer: Viewer,
+    catalogue: Catalogue,
+    page: int,
+) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """One page of the officer's own, their unit's and followed tickets, each a button
+    opening it; None if ``page`` is gone."""
+    rows = await tickets.for_viewer(session, viewer, limit=500)
+    await session.commit()
+    pages = max(1, -(-len(rows) // MY_PAGE))
+    if not 0 <= page < pages:
+        return None
+    kb = InlineKeyboardBuilder()
+    items = []
+    for t in rows[page * MY_PAGE : (page + 1) * MY_PAGE]:
+        dept = _dept_name(catalogue, t.department)
+        items.append((t.id, dept, t.status, t.question))
+        kb.button(
+            text=tt.my_ticket_button(t.id, dept, t.status),
+            callback_data=TicketCb(action="my", id=t.id),
+        )
+    nav = 0
+    if page > 0:
+        kb.button(text="◀", callback_data=MyTicketsCb(page=page - 1))
+        nav += 1
+    if page < pages - 1:
+        kb.button(text="▶", callback_data=MyTicketsCb(page=page + 1))
+        nav += 1
+    kb.adjust(*([1] * len(items)), *([nav] if nav else []))
+    text = tt.officer_list(items, len(rows), page, pages)
+    return text, kb.as_markup() if items else None
+
+
 @router.message(Command("phieu"))
 async def officer_list(
     message: Message,
@@ -591,10 +637,90 @@ async def officer_list(
     catalogue: Catalogue,
 ) -> None:
     user_id = message.from_user.id if message.from_user else 0
-    rows = await tickets.for_viewer(session, _viewer(user_id, role, person))
-    items = [(t.id, _dept_name(catalogue, t.department), t.status, t.question) for t in rows]
+    shown = await _my_page(session, _viewer(user_id, role, person), catalogue, 0)
+    if shown is not None:  # page 0 always exists
+        await message.answer(shown[0], reply_markup=shown[1])
+
+
+@router.callback_query(MyTicketsCb.filter())
+async def officer_list_page(
+    query: CallbackQuery,
+    callback_data: MyTicketsCb,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    catalogue: Catalogue,
+) -> None:
+    message = _message(query)
+    viewer = _viewer(query.from_user.id, role, person)
+    shown = await _my_page(session, viewer, catalogue, callback_data.page)
+    if message is None or shown is None:
+        await _alert(query, tt.LIST_PAGE_GONE)
+        return
+    await query.answer()
+    await message.answer(shown[0], reply_markup=shown[1])
+
+
+@router.callback_query(TicketCb.filter(F.action == "my"))
+async def officer_ticket(
+    query: CallbackQuery,
+    callback_data: TicketCb,
+    session: AsyncSession,
+    person: Person | None,
+    role: Role,
+    catalogue: Catalogue,
+    settings: Settings,
+) -> None:
+    """A ticket opened from the officer's /phieu: question, state, request or answer, and
+    the buttons of what they can do next (add information, resolve, follow up)."""
+    message = _message(query)
+    if message is None:
+        await _alert(query, texts.STALE_BUTTON)
+        return
+    viewer = _viewer(query.from_user.id, role, person)
+    try:
+        ticket = await tickets.for_officer(session, callback_data.id, viewer)
+        request = None
+        if ticket.status == tickets.OPEN and ticket.awaiting_info:
+            event = await tickets.last_event(session, ticket.id, "more_info")
+            request = event.text if event is not None else None
+    except (TicketForbidden, tickets.TicketNotFound):
+        await session.rollback()
+        await _alert(query, texts.FORBIDDEN_BUTTON)
+        return
     await session.commit()
-    await message.answer(tt.officer_list(items))
+    cset = catalogue.sets.get(ticket.set_id, catalogue.current)  # the set it was asked on
+    node = cset.by_code().get(ticket.criterion_code or "")
+    tz = settings.tz
+    text = tt.my_ticket(
+        ticket.id,
+        status=ticket.status,
+        awaiting_info=ticket.status == tickets.OPEN and ticket.awaiting_info,
+        department=_dept_name(catalogue, ticket.department),
+        unit=ticket.unit.name if ticket.unit is not None else None,
+        created=ticket.created_at.astimezone(tz),
+        question=ticket.question,
+        code=ticket.criterion_code,
+        criterion_title=node.title if node is not None else None,
+        request=request,
+        answer=ticket.answer if ticket.status != tickets.OPEN else None,
+        answered_by=ticket.answered_by,
+        answered=ticket.answered_at.astimezone(tz) if ticket.answered_at else None,
+    )
+    kb = InlineKeyboardBuilder()
+    if ticket.status == tickets.OPEN and ticket.awaiting_info:
+        kb.button(text=tt.BTN_REPLY_INFO, callback_data=TicketCb(action="add", id=ticket.id))
+    if ticket.status == tickets.ANSWERED:
+        kb.button(text=tt.BTN_RESOLVE, callback_data=TicketCb(action="res", id=ticket.id))
+    if ticket.status != tickets.OPEN:
+        kb.button(text=tt.BTN_FOLLOWUP, callback_data=TicketCb(action="fu", id=ticket.id))
+    kb.button(text=tt.BTN_MY_LIST, callback_data=MyTicketsCb(page=0))
+    kb.adjust(1)
+    await query.answer()
+    chunks = split_message(text)
+    for i, chunk in enumerate(chunks):
+        last = i == len(chunks) - 1
+        await message.answer(chunk, reply_markup=kb.as_markup() if last else None)
 
 
 # --- contacts: answer, reassign, more information -------------------------------------------

@@ -29,9 +29,7 @@ BTN_CONFIRM_REMOVE = "✅ Xóa"
 BTN_KEEP = "↩️ Không xóa"
 
 CALENDAR_EMPTY = "Bộ tiêu chí đang dùng chưa có lịch thời hạn nào."
-GUEST_HINT = (
-    "<i>Cán bộ được mời sẽ thấy thêm phần việc còn lại của phòng mình.</i>"
-)
+GUEST_HINT = "<i>Cán bộ được mời sẽ thấy thêm phần việc còn lại của phòng mình.</i>"
 EDIT_NEEDS_UNIT = "Tài khoản của bạn chưa gắn với đơn vị nào nên không thể sửa lịch."
 EDIT_CHOOSE = "✏️ <b>Sửa lịch của đơn vị</b>\nChọn mốc cần sửa, hoặc thêm mốc mới:"
 ASK_TITLE = "Gõ tên mốc mới (ví dụ: «Nộp báo cáo tự đánh giá cho Phòng Nội vụ»):"
@@ -72,16 +70,15 @@ def days_phrase(end: date, today: date) -> str:
 
 
 def _deadline_line(deadline: Deadline, today: date) -> str:
-    mark = " <i>(đơn vị thêm)</i>" if deadline.added else (
-        " <i>(đơn vị đã đổi ngày)</i>" if deadline.changed else ""
+    mark = (
+        " <i>(đơn vị thêm)</i>"
+        if deadline.added
+        else (" <i>(đơn vị đã đổi ngày)</i>" if deadline.changed else "")
     )
     status = days_phrase(deadline.end, today)
     if deadline.start and today < deadline.start:
         status = f"bắt đầu sau {(deadline.start - today).days} ngày, hạn chót {status}"
-    return (
-        f"• <b>{escape(deadline.title)}</b>{mark}\n"
-        f"  {date_span(deadline)} — <b>{status}</b>"
-    )
+    return f"• <b>{escape(deadline.title)}</b>{mark}\n  {date_span(deadline)} — <b>{status}</b>"
 
 
 def calendar(
@@ -149,9 +146,7 @@ def coordinator_work(names: Mapping[str, str], work: Mapping[str, Work]) -> str:
     return "\n".join(lines)
 
 
-def officer_reminder(
-    deadline: Deadline, today: date, department: str, work: Work
-) -> str:
+def officer_reminder(deadline: Deadline, today: date, department: str, work: Work) -> str:
     return "\n".join(
         [
             f"⏰ <b>Nhắc thời hạn: {escape(deadline.title)}</b>",

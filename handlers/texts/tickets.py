@@ -337,16 +337,79 @@ def followup_sent(ticket_id: int, department: str) -> str:
     return f"✅ Đã mở lại phiếu {number(ticket_id)} và gửi câu hỏi tiếp đến {escape(department)}."
 
 
-def officer_list(items: list[tuple[int, str, str, str]]) -> str:
-    """``items``: (id, department, status, question), newest first."""
+def officer_list(
+    items: list[tuple[int, str, str, str]], total: int, page: int = 0, pages: int = 1
+) -> str:
+    """``items``: (id, department, status, question) of this page, newest first."""
     if not items:
         return "📭 Bạn và đơn vị chưa có phiếu hỏi Sở nào. Gõ /hoiso để gửi câu hỏi."
-    lines = ["📋 <b>Phiếu hỏi Sở của bạn và đơn vị</b>", ""]
+    head = f"📋 <b>Phiếu hỏi Sở của bạn và đơn vị</b>: {total} phiếu, mới nhất trước."
+    if pages > 1:
+        head += f" Trang {page + 1}/{pages}."
+    lines = [head, ""]
     for ticket_id, department, status, question in items:
         lines.append(
-            f"<b>{number(ticket_id)}</b> · {escape(department)} · "
+            f"{STATUS_ICONS.get(status, '')} <b>{number(ticket_id)}</b> · {escape(department)} · "
             f"{STATUS_NAMES.get(status, status)}\n   {escape(short(question))}"
         )
+    lines += ["", "Bấm vào một phiếu để xem câu hỏi, câu trả lời và việc cần làm tiếp."]
+    return "\n".join(lines)
+
+
+STATUS_ICONS = {"open": "⏳", "answered": "💬", "closed": "✅"}
+BTN_MY_LIST = "« Danh sách phiếu"
+
+
+def my_ticket_button(ticket_id: int, department: str, status: str) -> str:
+    return (
+        f"{STATUS_ICONS.get(status, '')} {number(ticket_id)} · {short(department, 28)} · "
+        f"{STATUS_NAMES.get(status, status)}"
+    )
+
+
+def my_ticket(
+    ticket_id: int,
+    *,
+    status: str,
+    awaiting_info: bool,
+    department: str,
+    unit: str | None,
+    created: datetime,
+    question: str,
+    code: str | None,
+    criterion_title: str | None,
+    request: str | None,
+    answer: str | None,
+    answered_by: str | None,
+    answered: datetime | None,
+) -> str:
+    """One ticket as its officer sees it: question, state, the Sở's request or answer."""
+    state = "chờ bạn bổ sung thông tin" if awaiting_info else STATUS_NAMES.get(status, status)
+    lines = [
+        f"🎫 <b>Phiếu {number(ticket_id)}</b> · {STATUS_ICONS.get(status, '')} {state}",
+        f"Gửi <b>{escape(department)}</b> ngày {day(created)}"
+        + (f" · {escape(unit)}" if unit else ""),
+    ]
+    if code:
+        title = f": {escape(criterion_title)}" if criterion_title else ""
+        lines.append(f"🔖 <b>{node_label(escape(code))}</b>{title}")
+    lines += ["", f"❓ {escape(question)}"]
+    if awaiting_info and request:
+        lines += ["", f"📝 <b>Sở đề nghị bổ sung:</b> {escape(request)}"]
+    if answer:
+        when = f" ngày {day(answered)}" if answered else ""
+        who = f" — {escape(answered_by)}" if answered_by else ""
+        lines += ["", f"💬 <b>Trả lời{when}</b>{who}:", escape(answer)]
+    if awaiting_info:
+        lines += ["", f"Bấm «{BTN_REPLY_INFO.split(' ', 1)[1]}» để trả lời Sở."]
+    elif status == "open":
+        lines += ["", "Sở chưa trả lời; tôi sẽ nhắn cho bạn ngay khi có câu trả lời."]
+    elif status == "answered":
+        lines += [
+            "",
+            f"Đã rõ thì bấm «{BTN_RESOLVE.split(' ', 1)[1]}»; "
+            f"còn vướng thì bấm «{BTN_FOLLOWUP.split(' ', 1)[1]}».",
+        ]
     return "\n".join(lines)
 
 
