@@ -28,7 +28,7 @@ from knowledge.text import analyze, fold
 __all__ = ["ASK_WEIGHT", "CONTEXT_WEIGHT", "Message", "Token", "read_message"]
 
 ASK_WEIGHT = 1.0
-CONTEXT_WEIGHT = 1.0
+CONTEXT_WEIGHT = 0.5
 
 # Invisible characters typed or pasted on phones.
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -132,6 +132,28 @@ _ASK_MARKERS: tuple[str, ...] = (
     "can",
 )
 _ASK_LEADS = ("cho em hoi", "cho e hoi", "cho minh hoi", "cho hoi", "xin hoi", "em hoi", "vay")
+# Phrases that open the ask inside a sentence ("Bên em năm nay …, cho em hỏi …"): what comes
+# before them is the situation, even without a full stop.
+_ASK_OPENERS: tuple[tuple[str, ...], ...] = tuple(
+    tuple(p.split())
+    for p in (
+        "cho em hoi",
+        "cho e hoi",
+        "cho minh hoi",
+        "cho toi hoi",
+        "cho hoi",
+        "em xin hoi",
+        "xin hoi",
+        "em muon hoi",
+        "e muon hoi",
+        "minh muon hoi",
+        "em hoi",
+        "e hoi",
+        "hoi chut",
+        "hoi xiu",
+        "hoi ti",
+    )
+)
 
 # Quantities: percentages, ratios, dates, plain numbers (Vietnamese and English separators).
 _QUANTITY_RE = re.compile(
@@ -181,6 +203,13 @@ def _sentences(text: str) -> list[str]:
     return [p for p in parts if p and any(ch.isalnum() for ch in p)]
 
 
+_SHORT = 6  # words: a lead-in or a follow-up rather than a question of its own
+
+
+def _word_count(sentence: str) -> int:
+    return len(re.findall(r"\w+", sentence))
+
+
 def _is_ask(sentence: str) -> bool:
     if "?" in sentence:
         return True
@@ -189,6 +218,20 @@ def _is_ask(sentence: str) -> bool:
     return any(f" {m} " in joined for m in _ASK_MARKERS) or any(
         f" {m} " in joined for m in ("ko", "k", "hok", "ntn", "bn", "j", "khum")
     )
+
+
+def _ask_start(folded: tuple[str, ...]) -> int:
+    """Where the ask opens inside a sentence: after the last opener ("cho em hỏi") that is
+    followed by at least two words; 0 when there is none."""
+    start = 0
+    n = len(folded)
+    for i in range(n):
+        for opener in _ASK_OPENERS:
+            k = len(opener)
+            if folded[i : i + k] == opener and n - (i + k) >= 2:
+                start = i + k
+                break
+    return start
 
 
 @lru_cache(maxsize=4096)
@@ -218,12 +261,15 @@ def read_message(text: str) -> Message:
     if len(sentences) == 1 or not asks:
         ask_idx = set(range(len(sentences)))
     else:
-        # The ask is the last question-like sentence, with a short lead-in before it when that
-        # sentence only says "cho em hỏi" ("Cho em hỏi: …").
-        ask_idx = {asks[-1]}
-        for i in asks[:-1]:
-            if i >= asks[-1] - 1:
-                ask_idx.add(i)
+        # The ask is the last question-like sentence, with the question-like sentence just
+        # before it when one of the two is short: a lead-in ("Cho em hỏi: …") or a follow-up
+        # that names no topic ("… có bị trừ không? Vậy tính sao ạ?").
+        last = asks[-1]
+        ask_idx = {last}
+        if len(asks) > 1 and asks[-2] == last - 1 and (
+            _word_count(sentences[last - 1]) <= _SHORT or _word_count(sentences[last]) <= _SHORT
+        ):
+            ask_idx.add(last - 1)
     tokens: list[Token] = []
     quantities: list[str] = []
     ask_parts: list[str] = []
@@ -235,12 +281,17 @@ def read_message(text: str) -> Message:
         an = analyze(sentence)
         accents = accents or an.accents
         mask = _filler_mask(an.folded)
+        start = _ask_start(an.folded) if is_ask else 0
         kept: list[str] = []
-        for f, a, filler in zip(an.folded, an.accented, mask, strict=True):
+        before: list[str] = []
+        for k, (f, a, filler) in enumerate(zip(an.folded, an.accented, mask, strict=True)):
             if filler or (f in _FILLER_TOKENS and (a == f or a in _FILLER_ACCENTED)):
                 continue
-            tokens.append(Token(f, a, ASK_WEIGHT if is_ask else CONTEXT_WEIGHT, is_ask))
-            kept.append(a)
+            asked = is_ask and k >= start
+            tokens.append(Token(f, a, ASK_WEIGHT if asked else CONTEXT_WEIGHT, asked))
+            (kept if asked or not is_ask else before).append(a)
+        if before:
+            ctx_parts.append(" ".join(before))
         (ask_parts if is_ask else ctx_parts).append(" ".join(kept))
     return Message(
         text=text,

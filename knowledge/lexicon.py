@@ -79,6 +79,11 @@ class Lexicon:
         return max((len(k) for k in (*self.synonyms, *self.off_topic)), default=0)
 
     @cached_property
+    def words(self) -> frozenset[str]:
+        """Every word of every phrase (real words, never taken for typos)."""
+        return frozenset(w for k in (*self.synonyms, *self.off_topic, *self.on_topic) for w in k)
+
+    @cached_property
     def starts(self) -> frozenset[str]:
         """The words that can start a phrase."""
         return frozenset(k[0] for k in (*self.synonyms, *self.off_topic))
