@@ -55,6 +55,7 @@ DEFAULT_SETS = (
     REPO / "bench" / "recall-questions.yaml",
     REPO / "bench" / "validation-questions.yaml",
     REPO / "bench" / "holdout-questions.yaml",
+    REPO / "bench" / "holdout2-questions.yaml",
 )
 
 

@@ -72,6 +72,9 @@ class Lexicon:
     synonyms: dict[Key, Key] = field(default_factory=dict)
     off_topic: dict[Key, str] = field(default_factory=dict)
     on_topic: frozenset[Key] = frozenset()
+    # Off-topic phrases as written (accented tokens), by folded key: typed with accents, a
+    # phrase is off topic only when the accents agree ("trời mưa", not "mua").
+    off_topic_accented: dict[Key, frozenset[Key]] = field(default_factory=dict)
 
     @cached_property
     def max_len(self) -> int:
@@ -117,6 +120,7 @@ def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexic
     synonyms: dict[Key, Key] = {}
     said: dict[Key, tuple[int, int]] = {}
     off: dict[Key, str] = {}
+    off_accented: dict[Key, set[Key]] = {}
     for i, group in enumerate(parsed.synonyms):
         means = phrase_key(group.means)
         if not means:
@@ -161,6 +165,7 @@ def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexic
                 doc.issues.append(doc.issue(loc, message))
             else:
                 off[key] = topic.topic
+                off_accented.setdefault(key, set()).add(analyze(phrase).accented)
     on: set[Key] = set()
     for i, phrase in enumerate(parsed.in_scope):
         key = phrase_key(phrase)
@@ -174,7 +179,8 @@ def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexic
             doc.issues.append(doc.issue(at, message))
         else:
             on.add(key)
-    return Lexicon(synonyms, off, frozenset(on))
+    accented = {k: frozenset(v) for k, v in off_accented.items()}
+    return Lexicon(synonyms, off, frozenset(on), accented)
 
 
 def vocabulary(entries: Iterable[Entry], sets: Iterable[CriteriaSet]) -> set[str]:

@@ -5,9 +5,13 @@ title (alone and under its parent's), its scoring rule in words, its evidence an
 texts are analysed once (:mod:`knowledge.text`) into folded tokens with field abbreviations
 contracted, and put in an inverted index of content words and word pairs with BM25 weights.
 
-A query is first read as a chat message (:mod:`knowledge.chat`: fillers dropped, the ask and
-the situation weighted) and through the lexicon (:mod:`knowledge.lexicon`: everyday words
-stand in for the criteria's, off-topic and assessment words noted). It is answered in two steps:
+A query is first respelt (:mod:`knowledge.spelling`: an unknown word that cannot be a
+Vietnamese syllable is replaced by the index word one edit away, preferring one that makes a
+known word pair), then read as a chat message (:mod:`knowledge.chat`: fillers dropped, the ask
+weighted fully and the situation half) and through the lexicon (:mod:`knowledge.lexicon`:
+everyday words stand in for the criteria's, off-topic and assessment words noted; an off-topic
+phrase typed with accents must agree with them, and a short one typed without accents that
+also reads as words of ours proves nothing). It is answered in two steps:
 
 1. **Candidates.** BM25 (entry or criterion level, answers and details weighted down) over
    the inverted index, rarest terms first and within a fixed budget of postings: frequent
@@ -58,7 +62,7 @@ from criteria.schema import (
     node_label,
 )
 from criteria.scoring import format_points
-from knowledge.chat import Message, read_message
+from knowledge.chat import Message, Token, read_message
 from knowledge.lexicon import Key, Lexicon, default_lexicon
 from knowledge.schema import Entry
 from knowledge.spelling import is_syllable
@@ -94,7 +98,7 @@ _W_GROUP = 0.85  # areas and criteria groups: generic titles, a leaf or an entry
 # sets (dev-questions-2, bench/recall-questions and bench/validation-questions; see README).
 ANSWER_MIN = 40.0  # confident enough to answer alone ...
 ANSWER_MARGIN = 4.0  # ... and this far above the runner-up that concerns other criteria
-CLARIFY_MIN = 20.0  # below this nothing fits
+CLARIFY_MIN = 28.0  # below this nothing fits
 COVERAGE_MIN = 0.48  # share of the question's topic (idf mass) the best match must cover ...
 COVERAGE_MIN_INTENT = 0.2  # ... when the question uses words of the assessment itself
 FOREIGN_COVERAGE = 0.5  # a question that asks about an off-topic word needs this much
@@ -111,6 +115,7 @@ _W_FUZZ = 0.25  # rapidfuzz token_set_ratio and token_sort_ratio
 _OFF_TOPIC = 2.0  # an off-topic phrase's mass, in units of the highest idf
 _ASK_TOPIC = 99.0  # an ask with this much known topic (in units of the highest idf) ...
 _CTX_FLOOR = 0.3
+_AMBIGUOUS_WORDS = 2  # off-topic phrases this short may read as other words without accents
 _TYPO_CHOICES = 8  # index words one edit from a typo, compared by context and frequency
 _UNKNOWN = 0.6  # an unknown word's share of the query's topic, relative to a known rare word
 
@@ -249,6 +254,14 @@ class _Doc:
     idf_mass: float = 0.0
 
 
+_I_FOR_Y = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
+
+
+def _i_for_y(word: str) -> str:
+    """One spelling for words written with i or y (tỷ and tỉ, lý and lí)."""
+    return word.translate(_I_FOR_Y)
+
+
 def _pairs(tokens: Sequence[str]) -> list[str]:
     return [f"{a} {b}" for a, b in pairwise(tokens)]
 
@@ -292,6 +305,9 @@ class SearchIndex:
         self._idf: dict[str, float] = {}
         self._accented_vocab: set[str] = set()
         self._vocab: list[str] = []  # the index's words, for typo correction
+        # Off-topic phrases that, typed without accents, also read as words used here.
+        self._ambiguous: dict[Key, bool] = {}
+        self._reading_map: dict[str, frozenset[str]] | None = None
         self._max_idf = 1.0
         self._entries: dict[str, int] = {}
         self._entry_objs: dict[str, Entry] = {}
@@ -677,7 +693,7 @@ class SearchIndex:
                 for size in range(min(lex.max_len, n - i), 0, -1):
                     key = tuple(folded[i : i + size])
                     weight = max(t.weight for t in toks[i : i + size])
-                    if key in lex.off_topic:
+                    if key in lex.off_topic and self._off_topic_here(lex, key, toks[i : i + size]):
                         for j in range(i, i + size):
                             foreign[j] = True
                         q.foreign += weight * self._max_idf * _OFF_TOPIC
@@ -785,6 +801,42 @@ class SearchIndex:
         choices = [w for w, _, _ in found]
         in_pair = [w for w in choices if f"{prev} {w}" in self._df or f"{w} {nxt}" in self._df]
         return max(in_pair or choices, key=self._df.__getitem__)
+
+    def _off_topic_here(self, lex: Lexicon, key: Key, toks: Sequence[Token]) -> bool:
+        """Whether an off-topic phrase (by its folded ``key``) is really what was typed: with
+        accents, the accents must agree ("vay tiền", not "vậy tiến"); without, the phrase must
+        not also be words of the knowledge base ("cong chung" is also "cộng chung") —
+        ambiguous, it proves nothing."""
+        written = lex.off_topic_accented.get(key, frozenset())
+        typed = tuple(t.accented.casefold() for t in toks)
+        if any(t.accented != t.folded for t in toks):
+            return not written or typed in written
+        ambiguous = self._ambiguous.get(key)
+        if ambiguous is None:
+            phrase = " " + " ".join(key) + " "
+            # Every word of a short phrase has another reading: together they may well be
+            # other words ("vay tien" is also "vậy tiến"); a longer phrase is itself.
+            ambiguous = any(phrase in doc.text for doc in self._docs) or (
+                len(key) <= _AMBIGUOUS_WORDS
+                and any(
+                    all(self._readings(w) - {_i_for_y(form[j])} for j, w in enumerate(key))
+                    for form in written
+                )
+            )
+            self._ambiguous[key] = ambiguous
+        return not ambiguous
+
+    def _readings(self, folded: str) -> frozenset[str]:
+        """The accented words known here (indexed texts and question words) that fold to
+        ``folded``, with one spelling for i and y."""
+        if self._reading_map is None:
+            readings: defaultdict[str, set[str]] = defaultdict(set)
+            for word in (*self._accented_vocab, *STOPWORDS_ACCENTED):
+                plain = fold(word)
+                if plain != word:  # texts written without accents say nothing here
+                    readings[plain].add(_i_for_y(word))
+            self._reading_map = {f: frozenset(v) for f, v in readings.items()}
+        return self._reading_map.get(folded, frozenset())
 
     def _known_form(self, f: str, a: str, q: _Query) -> str | None:
         """The index's form of a query word, recording its credit."""

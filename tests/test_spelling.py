@@ -46,3 +46,16 @@ def test_an_unknown_real_word_is_not_bent_into_a_known_one(index: SearchIndex) -
     # "mưa" (rain) is a syllable one letter from words the index knows: without a word pair
     # to confirm it, it stays what it is, and the question stays out of scope.
     assert index.search("hôm nay trời mưa to quá mọi người ơi").decision == "none"
+
+
+def test_an_off_topic_phrase_without_accents_that_also_reads_as_our_words_proves_nothing(
+    index: SearchIndex,
+) -> None:
+    # "the dang" is "thẻ đảng" (off topic) but also "thể đăng" (có thể đăng tải): typed
+    # without accents it does not turn the question away.
+    result = index.search("co the dang tai ket qua giai quyet ho so len cong thong tin dien tu khong")
+    assert result.decision != "none"
+    # Typed with accents, the phrase is what it says.
+    assert index.search("thẻ đảng bị mất thì làm lại thế nào").decision == "none"
+    # A longer phrase is itself, with or without accents.
+    assert index.search("cach tinh thue thu nhap ca nhan khi co 2 nguoi phu thuoc").decision == "none"
