@@ -28,7 +28,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from criteria.schema import CountRule, Criterion, DeductionRule, RatioRule, SumRule, TiersRule
+from criteria.schema import (
+    CountRule,
+    Criterion,
+    DeductionRule,
+    RatioRule,
+    SumRule,
+    TiersRule,
+    level_name,
+)
 from criteria.scoring import (
     CountInput,
     DeductionInput,
@@ -515,7 +523,10 @@ def estimate(question: str, criterion: Criterion) -> Estimate | None:
         extra = f"; riêng trường hợp «{rule.zero_if}»: 0 điểm"
     if part is not None:
         extra += "; các phần khác chấm riêng"
-    text = f"Ước tính: {reason} theo tiêu chí {criterion.code}{extra} (cần xác nhận khi tự chấm)."
+    text = (
+        f"Ước tính: {reason} theo {level_name(criterion.code)} {criterion.code}{extra} "
+        "(cần xác nhận khi tự chấm)."
+    )
     return Estimate(criterion.code, result.points, result.max, reason, text, part)
 
 

@@ -103,7 +103,7 @@ def test_json_and_text_carry_the_estimate_from_figures_in_the_question(
         "max": 2.5,
         "text": (
             "Ước tính: 45/50 số hồ sơ giải quyết trước hạn và đúng hạn = 90 % → mức 90–<95 % "
-            "→ 1/2,5 điểm theo tiêu chí 3.4.1 (cần xác nhận khi tự chấm)."
+            "→ 1/2,5 điểm theo tiêu chí thành phần 3.4.1 (cần xác nhận khi tự chấm)."
         ),
     }
     code, text, _ = _ask(monkeypatch, capsys, question)

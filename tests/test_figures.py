@@ -85,7 +85,7 @@ def test_ratio_from_a_percentage_with_a_decimal_comma(by_code: dict[str, Criteri
     assert e is not None
     assert (e.code, e.points, e.max) == ("3.4.1", D("1.5"), D("2.5"))
     assert e.text == (
-        "Ước tính: 97,6 % → mức 95–<98 % → 1,5/2,5 điểm theo tiêu chí 3.4.1 "
+        "Ước tính: 97,6 % → mức 95–<98 % → 1,5/2,5 điểm theo tiêu chí thành phần 3.4.1 "
         "(cần xác nhận khi tự chấm)."
     )
     # The same engine as /chamdiem: 97,6 of 100 scores the same.
@@ -129,7 +129,7 @@ def test_tier_from_a_percentage(by_code: dict[str, Criterion]) -> None:
 def test_count_rule(by_code: dict[str, Criterion]) -> None:
     e = estimate("huyện em gửi 2 phương án đơn giản hóa lên tỉnh", by_code["3.1.2"])
     assert e is not None and e.points == D("0.5")
-    assert "0,5/0,5 điểm theo tiêu chí 3.1.2" in e.text
+    assert "0,5/0,5 điểm theo tiêu chí thành phần 3.1.2" in e.text
     none = estimate("có 0 hồ sơ qua bưu chính công ích", by_code["7.2.3"])
     assert none is not None and none.points == D(0)
 

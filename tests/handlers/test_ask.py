@@ -385,7 +385,7 @@ async def test_figures_in_the_question_add_an_estimate_from_the_rule(
     sent = await harness.send(user, "tc 3.4.1 bên em đạt 97,6 % thì được mấy điểm ạ")
     (reply,) = _messages(sent)
     assert reply.text.startswith(
-        "🧮 Ước tính: 97,6 % → mức 95–&lt;98 % → 1,5/2,5 điểm theo tiêu chí 3.4.1 "
+        "🧮 Ước tính: 97,6 % → mức 95–&lt;98 % → 1,5/2,5 điểm theo tiêu chí thành phần 3.4.1 "
         "(cần xác nhận khi tự chấm).\n\n📌 <b>Tiêu chí thành phần 3.4.1</b>"
     )
     (late,) = _messages(await harness.send(user, "tiêu chí 1.2 trễ 2 báo cáo thì sao"))

@@ -89,7 +89,7 @@ async def test_flood_gets_one_notice_then_silence_until_the_window_passes(
     user, other = harness.user(41), harness.user(42)
 
     replies = [await harness.send(user, "tiêu chí 3.4.1") for _ in range(12)]
-    assert all("Tiêu chí 3.4.1" in r[0].text for r in replies[:5])
+    assert all("Tiêu chí thành phần 3.4.1" in r[0].text for r in replies[:5])
     assert [s.text for s in replies[5]] == ["⏳ Bạn gửi nhanh quá, chậm lại một chút nhé."]
     assert replies[6:] == [[]] * 6
     # A button press in the same window is dropped too (the notice was already given).
@@ -100,11 +100,11 @@ async def test_flood_gets_one_notice_then_silence_until_the_window_passes(
     assert logged == 5
 
     # Somebody else is not slowed down by it.
-    assert "Tiêu chí 3.4.1" in (await harness.send(other, "tiêu chí 3.4.1"))[0].text
+    assert "Tiêu chí thành phần 3.4.1" in (await harness.send(other, "tiêu chí 3.4.1"))[0].text
 
     clock.advance(timedelta(seconds=11))
     again = await harness.send(user, "tiêu chí 3.4.1")
-    assert "Tiêu chí 3.4.1" in again[0].text
+    assert "Tiêu chí thành phần 3.4.1" in again[0].text
 
 
 class FlakyRedis(BaseStorage):
@@ -150,7 +150,7 @@ async def test_redis_down_keeps_stateless_commands_and_recovers(
 
     redis.down = True
     answer = await harness.send(officer, "tiêu chí 3.4.1")
-    assert "Tiêu chí 3.4.1" in answer[0].text
+    assert "Tiêu chí thành phần 3.4.1" in answer[0].text
     browse = await harness.send(officer, "/tieuchi")
     assert browse[0].buttons, browse
     opened = await harness.press(officer, browse[0].buttons[0][1])

@@ -125,7 +125,7 @@ async def test_numbers_at_the_ratio_step(
     _msg(await harness.send(me, "/chamdiem"))
     aid = await _aid(session_factory)
     step = _msg(await harness.press(me, ScoreCb(action="open", aid=aid, code="8.3.4").pack()))
-    assert "Tiêu chí 8.3.4" in step.text
+    assert "Tiêu chí thành phần 8.3.4" in step.text
     # "1 234" is one number (thousands grouped by a space), never the ratio 1/234.
     den = _msg(await harness.send(me, "1 234"))
     assert "Đã ghi tử số <b>1.234</b>" in den.text
@@ -187,7 +187,7 @@ async def test_a_question_asked_before_the_lock_is_answered_then_the_lock_said(
     assert "gõ câu hỏi" in prompt.text
     await _lock(session_factory, await _aid(session_factory))
     replies = [s for s in await harness.send(me, "tiêu chí 3.4.1") if s.method == "sendMessage"]
-    assert "Tiêu chí 3.4.1" in replies[0].text  # answered
+    assert "Tiêu chí thành phần 3.4.1" in replies[0].text  # answered
     assert "đã được khóa để nộp" in replies[-1].text  # then the lock, not the step
     assert "Quay lại bước đang chấm" not in replies[-1].text
     # A step button of before the lock: the lock notice as the one answer.

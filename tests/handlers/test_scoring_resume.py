@@ -63,7 +63,7 @@ async def test_killed_between_next_criterion_data_and_state_resumes_at_its_quest
 
     resumed = _msg(await harness.send(me, "/chamdiem"))
     assert texts.ERROR not in resumed.text
-    assert "📌 <b>Tiêu chí 2.2.1</b>" in resumed.text and "📎" not in resumed.text
+    assert "📌 <b>Tiêu chí thành phần 2.2.1</b>" in resumed.text and "📎" not in resumed.text
     confirm = _msg(await harness.press(me, resumed.button(t.BTN_YES)))
     saved = _msg(await harness.press(me, confirm.button(t.BTN_SAVE)))
-    assert "Đã lưu tiêu chí 2.2.1" in saved.text
+    assert "Đã lưu tiêu chí thành phần 2.2.1" in saved.text
