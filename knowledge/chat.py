@@ -45,6 +45,27 @@ _POINTS_RE = re.compile(
 # after the dot, so numbers and codes stay whole.
 _SENTENCE_RE = re.compile(r"(?<=[?!;…])\s*|(?<=[.])\s+|\n+|(?<=[:])\s+(?=\S)")
 
+# Phrases that open the ask inside a sentence ("Bên em năm nay …, cho em hỏi …"): what comes
+# before them is the situation, even without a full stop. They are fillers too.
+_OPENER_PHRASES = (
+    "cho em hoi",
+    "cho e hoi",
+    "cho minh hoi",
+    "cho toi hoi",
+    "cho hoi",
+    "em xin hoi",
+    "xin hoi",
+    "em muon hoi",
+    "e muon hoi",
+    "minh muon hoi",
+    "em hoi",
+    "e hoi",
+    "hoi chut",
+    "hoi xiu",
+    "hoi ti",
+)
+_ASK_OPENERS = tuple(tuple(p.split()) for p in _OPENER_PHRASES)
+
 # Greeting and politeness phrases (folded, matched as whole token runs); longest first.
 _FILLER_PHRASES: tuple[str, ...] = tuple(
     sorted(
@@ -71,19 +92,7 @@ _FILLER_PHRASES: tuple[str, ...] = tuple(
             "ca nha oi",
             "ca nha",
             "trong nhom",
-            "cho em hoi",
-            "cho e hoi",
-            "cho minh hoi",
-            "cho toi hoi",
-            "cho hoi",
-            "em xin hoi",
-            "xin hoi",
-            "em muon hoi",
-            "minh muon hoi",
-            "em hoi",
-            "hoi chut",
-            "hoi xiu",
-            "hoi ti",
+            *_OPENER_PHRASES,
             "voi a",
             "nhe a",
             "a a",
@@ -131,30 +140,6 @@ _ASK_MARKERS: tuple[str, ...] = (
     "phai",
     "can",
 )
-_ASK_LEADS = ("cho em hoi", "cho e hoi", "cho minh hoi", "cho hoi", "xin hoi", "em hoi", "vay")
-# Phrases that open the ask inside a sentence ("Bên em năm nay …, cho em hỏi …"): what comes
-# before them is the situation, even without a full stop.
-_ASK_OPENERS: tuple[tuple[str, ...], ...] = tuple(
-    tuple(p.split())
-    for p in (
-        "cho em hoi",
-        "cho e hoi",
-        "cho minh hoi",
-        "cho toi hoi",
-        "cho hoi",
-        "em xin hoi",
-        "xin hoi",
-        "em muon hoi",
-        "e muon hoi",
-        "minh muon hoi",
-        "em hoi",
-        "e hoi",
-        "hoi chut",
-        "hoi xiu",
-        "hoi ti",
-    )
-)
-
 # Quantities: percentages, ratios, dates, plain numbers (Vietnamese and English separators).
 _QUANTITY_RE = re.compile(
     r"\d+(?:[.,]\d+)*\s*%"  # 97,6 % / 97.6%
