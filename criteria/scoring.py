@@ -35,6 +35,8 @@ from criteria.schema import (
     Threshold,
     TiersRule,
     YesNoRule,
+    level_name,
+    node_label,
 )
 
 __all__ = [
@@ -536,19 +538,20 @@ def score(criterion: Criterion, raw: RawInput) -> ScoreResult:
     """
     rule = criterion.rule
     if criterion.children or rule is None:
+        parts = level_name(f"{criterion.code}.1")
         raise ScoringInputError(
-            f"Tiêu chí {criterion.code} gồm các tiêu chí con; hãy chấm từng tiêu chí con."
+            f"{node_label(criterion.code)} gồm các {parts}; hãy chấm từng {parts}."
         )
     if isinstance(rule, SurveyRule):
         raise ScoringInputError(
-            f"Tiêu chí {criterion.code} do tỉnh chấm qua điều tra xã hội học, không tự chấm."
+            f"{node_label(criterion.code)} do tỉnh chấm qua điều tra xã hội học, không tự chấm."
         )
     maximum = criterion.max
     if isinstance(raw, NotApplicableInput):
         na = criterion.not_applicable
         if na is None:
             raise ScoringInputError(
-                f"Tiêu chí {criterion.code} không có trường hợp «Không phát sinh»; "
+                f"{node_label(criterion.code)} không có trường hợp «Không phát sinh»; "
                 "hãy chấm theo kết quả thực tế."
             )
         note = f" ({na.note})" if na.note else ""

@@ -135,5 +135,19 @@ class ReminderTexts:
         return dt.digest(deadline, today, names, work), None
 
 
-def blocked_text(person: Person) -> str:
-    return dt.blocked_notice(person.display_name, person.telegram_id, person.department)
+def department_name(catalogue: Catalogue, code: str) -> str:
+    """A unit department's name (the set in use first, then any set that knows the code)."""
+    for cset in (catalogue.current, *catalogue.sets.values()):
+        name = cset.department_name(code)
+        if name != code:
+            return name
+    return code
+
+
+def blocked_text(person: Person, catalogue: Catalogue | None = None) -> str:
+    """The "blocked the bot" notice for the person's coordinators, naming the department
+    (never its code) when the catalogue is given."""
+    department = person.department
+    if department and catalogue is not None:
+        department = department_name(catalogue, department)
+    return dt.blocked_notice(person.display_name, person.telegram_id, department)

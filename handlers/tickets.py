@@ -684,6 +684,8 @@ async def officer_ticket(
         if ticket.status == tickets.OPEN and ticket.awaiting_info:
             event = await tickets.last_event(session, ticket.id, "more_info")
             request = event.text if event is not None else None
+        # After a follow-up the answer (or the wait) is about the follow-up question.
+        reopened = await tickets.last_event(session, ticket.id, "reopened")
     except (TicketForbidden, tickets.TicketNotFound):
         await session.rollback()
         await _alert(query, texts.FORBIDDEN_BUTTON)
@@ -703,7 +705,8 @@ async def officer_ticket(
         code=ticket.criterion_code,
         criterion_title=node.title if node is not None else None,
         request=request,
-        answer=ticket.answer if ticket.status != tickets.OPEN else None,
+        followup=reopened.text if reopened is not None else None,
+        answer=ticket.answer,
         answered_by=ticket.answered_by,
         answered=ticket.answered_at.astimezone(tz) if ticket.answered_at else None,
     )

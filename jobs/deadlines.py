@@ -40,7 +40,7 @@ def outbox_sender(ctx: JobContext) -> OutboxSender:
         ctx.session_factory,
         ctx.clock,
         rate=ctx.settings.outbox_rate,
-        blocked_text=blocked_text,
+        blocked_text=lambda person: blocked_text(person, ctx.catalogue),
     )
 
 

@@ -71,11 +71,11 @@ async def test_lock_mid_step_and_safe_exports(
     confirm = await _press(officer, step, "✅ Có")
     evidence = await _press(officer, confirm, "💾 Lưu")
     refused = await _say(officer, "=1+1")
-    assert "Minh chứng quá ngắn" in refused.text
+    assert "Nội dung quá ngắn" in refused.text
     preview = await _say(officer, "=1+1 Kế hoạch 45/KH-UBND ngày 12/3/2021")
     assert "Số: 45/KH-UBND" in preview.text and "Ngày: 12/03/2021" in preview.text
     got = await _press(officer, preview, "✅ Đúng, lưu")
-    assert "tổng 1 minh chứng" in got.text
+    assert "tổng 1 tài liệu" in got.text
     step = await _press(officer, got, "✅ Xong")
     assert "Tiêu chí thành phần 2.2.1" in step.text
     confirm = await _press(officer, step, "✅ Có")

@@ -58,7 +58,7 @@ async def test_officer_scores_everything_across_a_restart(
     preview = await _say(me, "Danh mục văn bản QPPL số 12/DM-UBND ngày 05/11/2021")
     assert "Số: 12/DM-UBND" in preview.text
     got = await _press(me, preview, "✅ Đúng, lưu")
-    assert "tổng 1 minh chứng" in got.text
+    assert "tổng 1 tài liệu" in got.text
 
     # 2.2.1: answer, then pause at the confirmation and kill the bot.
     step = await _press(me, got, "✅ Xong")

@@ -208,8 +208,8 @@ ERRORS: list[tuple[str, RawInput, str]] = [
     ("2.2", SumInput((RatioInput(D(1), D(1)), YesNoInput(True))), "không đúng dạng"),
     ("2.2", YesNoInput(True), "không đúng dạng"),
     ("2.3", YesNoInput(True), "do tỉnh chấm qua điều tra xã hội học, không tự chấm"),
-    ("1", YesNoInput(True), "gồm các tiêu chí con"),
-    ("1.1", YesNoInput(True), "gồm các tiêu chí con"),
+    ("1", YesNoInput(True), "Lĩnh vực 1 gồm các tiêu chí; hãy chấm từng tiêu chí."),
+    ("1.1", YesNoInput(True), "Tiêu chí 1.1 gồm các tiêu chí thành phần"),
 ]
 
 

@@ -436,7 +436,7 @@ def test_explanations(huyen: CriteriaSet, code: str, raw: RawInput, explanation:
         ("1.6", DeductionInput(1, zero=True), "không có trường hợp bị 0 điểm"),
         ("8.1", YES, "không tự chấm"),
         ("8.2", R(90, 100), "không tự chấm"),
-        ("3.4", R(1, 1), "gồm các tiêu chí con"),
+        ("3.4", R(1, 1), "Tiêu chí 3.4 gồm các tiêu chí thành phần"),
         ("3.4.1", NotApplicableInput(), "không có trường hợp «Không phát sinh»"),
     ],
 )

@@ -80,7 +80,7 @@ class WrongSet(NotFound):
 
 
 class NotAssigned(NotAllowed):
-    user_message = "Tiêu chí này không được giao cho bộ phận của bạn."
+    user_message = "Tiêu chí này không được giao cho phòng của bạn."
 
 
 class UnknownCriterion(NotFound):
@@ -434,7 +434,7 @@ def _item(ans: Answer, evidence_id: int) -> Evidence:
     for item in ans.evidence:
         if item.id == evidence_id:
             return item
-    raise NotFound("Không tìm thấy minh chứng này (có thể đã bị xóa).")
+    raise NotFound("Không tìm thấy tài liệu này (có thể đã bị xóa).")
 
 
 def _item_view(item: Evidence) -> dict[str, Any]:

@@ -187,7 +187,7 @@ def read_typed(text: str) -> TypedEvidence:
     cleaned = _nfc(text).strip()
     if not cleaned:
         raise EvidenceRefused(
-            "Minh chứng trống. Hãy gửi số, ngày văn bản, một tệp hoặc đường link."
+            "Chưa có nội dung. Hãy gửi số, ngày văn bản, một tệp hoặc đường link."
         )
     if len(cleaned) > MAX_TEXT:
         raise EvidenceRefused("Nội dung quá dài (tối đa 2000 ký tự). Hãy viết gọn lại.")
@@ -195,9 +195,9 @@ def read_typed(text: str) -> TypedEvidence:
         return _link(cleaned)
     if looks_like_question(cleaned):
         raise EvidenceRefused(
-            "Đây có vẻ là một câu hỏi, không phải minh chứng nên tôi chưa lưu. Muốn hỏi, bấm "
-            "«❓ Hỏi». Ở bước này hãy gửi số, ngày văn bản (ví dụ «Kế hoạch 45/KH-UBND ngày "
-            "12/3/2021»), một tệp hoặc một đường link."
+            "Đây có vẻ là một câu hỏi, không phải tài liệu kiểm chứng nên tôi chưa lưu. "
+            "Muốn hỏi, bấm «❓ Hỏi». Ở bước này hãy gửi số, ngày văn bản (ví dụ "
+            "«Kế hoạch 45/KH-UBND ngày 12/3/2021»), một tệp hoặc một đường link."
         )
     number = _number_text(cleaned)
     issued, dated = _date(cleaned)
@@ -209,7 +209,7 @@ def read_typed(text: str) -> TypedEvidence:
         len(cleaned) < MIN_DESCRIPTION or len(_words(cleaned)) < MIN_DESCRIPTION_WORDS
     ):
         raise EvidenceRefused(
-            "Minh chứng quá ngắn, chưa rõ là văn bản nào. Hãy gửi số, ngày văn bản (ví dụ "
+            "Nội dung quá ngắn, chưa rõ là văn bản nào. Hãy gửi số, ngày văn bản (ví dụ "
             "«Kế hoạch 45/KH-UBND ngày 12/3/2021»), một tệp, một đường link, hoặc mô tả rõ "
             f"(ít nhất {MIN_DESCRIPTION} ký tự)."
         )

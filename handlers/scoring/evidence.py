@@ -162,7 +162,8 @@ def _evidence_of(message: Message) -> tuple[str, str | None, str | None, str | N
     return "text", text, None, None
 
 
-@staff.message(ScoringFlow.waiting_evidence, F.text | F.document | F.photo)
+# Commands pass on to their journeys, as at every other step.
+@staff.message(ScoringFlow.waiting_evidence, _TEXT | F.document | F.photo)
 async def evidence_sent(
     message: Message,
     state: FSMContext,

@@ -248,9 +248,6 @@ BTN_SEND_PROVINCE = "📨 Gửi câu hỏi lên Sở"
 BTN_UP = "👍 Hữu ích"
 BTN_DOWN = "👎 Chưa đúng"
 ASK_RELATED = "Câu hỏi liên quan:"
-ASK_RECORDED = (
-    "📝 Đã ghi nhận câu hỏi chưa có lời đáp. Phòng Nội vụ sẽ xem và chuyển lên Sở phụ trách."
-)
 FEEDBACK_THANKS_UP = "Cảm ơn bạn đã đánh giá!"
 FEEDBACK_THANKS_DOWN = "Cảm ơn bạn! Câu trả lời này sẽ được xem lại."
 NO_WORDS = (

@@ -292,7 +292,7 @@ def index_note(bonus: Decimal, penalty: Decimal, survey_in: int, survey_total: i
     """The note after the index of /tiendo: what it includes."""
     parts = [f"thưởng +{format_points(bonus)}", f"trừ −{format_points(penalty)}"]
     if survey_total and survey_in < survey_total:
-        parts.append(f"{SURVEY_PARTLY} ({survey_in}/{survey_total} tiêu chí)")
+        parts.append(f"{SURVEY_PARTLY}: mới có {survey_in}/{survey_total}")
     else:
         parts.append(SURVEY_ALL_IN)
     return "; ".join(parts)

@@ -42,7 +42,7 @@ ASK_NEW_DATE = (
     "<code>05/11/2021 - 15/11/2021</code>:"
 )
 TITLE_BAD = "Tên mốc cần từ 3 đến 200 ký tự. Hãy gõ lại, hoặc /huy để hủy."
-NOT_TEXT = "Ở bước này tôi cần một tin nhắn chữ. Hãy gõ lại, hoặc /huy để hủy."
+NOT_TEXT = "Ở bước này tôi cần một tin nhắn dạng chữ. Hãy gõ lại, hoặc /huy để hủy."
 SET_STEP_NOT_REMOVABLE = (
     "Mốc này thuộc lịch của bộ tiêu chí nên không xóa được; bạn có thể đổi ngày của nó."
 )

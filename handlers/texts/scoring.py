@@ -14,7 +14,7 @@ BTN_SCORE = "📝 Chấm điểm"
 
 BTN_CONTINUE = "▶️ Chấm tiếp"
 BTN_PICK = "📋 Chọn tiêu chí"
-BTN_MISSING = "📎 Thiếu minh chứng"
+BTN_MISSING = "📎 Thiếu tài liệu kiểm chứng"
 BTN_OVERVIEW = "📊 Tổng quan"
 BTN_YES = "✅ Có"
 BTN_NO = "❌ Không"
@@ -73,10 +73,12 @@ CANCELLED_KEEPS_PLACE = (
 )
 USE_BUTTONS = "Ở bước này, hãy chọn bằng các nút bên dưới (hoặc gõ /huy để thoát)."
 NOT_TEXT = "Ở bước này tôi cần một tin nhắn dạng chữ."
+
+
 STALE = "Nút này thuộc một bước cũ nên không còn hiệu lực. Hãy dùng tin nhắn mới nhất."
 FORBIDDEN = "Bạn không có quyền chấm tiêu chí này hoặc bản đánh giá này."
 NOT_STARTED = "Bạn chưa mở phần chấm điểm. Gõ /chamdiem để bắt đầu."
-NO_MISSING = "✅ Không còn tiêu chí nào thiếu minh chứng."
+NO_MISSING = "✅ Không còn tiêu chí nào thiếu tài liệu kiểm chứng."
 
 
 def not_scored_yet(code: str) -> str:
@@ -134,7 +136,7 @@ def overview(
         parts += ["", "<b>↩️ Phòng Nội vụ trả lại để sửa:</b>"]
         parts += [f"• {escape(code)}: {escape(comment)}" for code, comment in returned]
     if missing:
-        parts += ["", f"<b>📎 Còn thiếu minh chứng:</b> {escape(', '.join(missing))}"]
+        parts += ["", f"<b>📎 Còn thiếu tài liệu kiểm chứng:</b> {escape(', '.join(missing))}"]
     if locked:
         parts += ["", locked]
     return "\n".join(parts)
@@ -155,7 +157,7 @@ def pick_label(code: str, title: str, mark: str, points: str | None) -> str:
     return f"{mark} {code}{score} {short}"
 
 
-MISSING_TITLE = "📎 <b>Tiêu chí còn thiếu minh chứng</b> — chọn để bổ sung:"
+MISSING_TITLE = "📎 <b>Còn thiếu tài liệu kiểm chứng</b> — chọn để bổ sung:"
 
 
 def current_value(
@@ -270,16 +272,16 @@ def evidence_prompt(code: str, wanted: Sequence[str], have: Sequence[tuple[int, 
         "một <b>tệp</b> (văn bản, ảnh) hoặc một <b>đường link</b>."
     )
     if have:
-        lines += ["", f"<b>Đã nhận {len(have)} minh chứng:</b>"]
+        lines += ["", f"<b>Đã nhận {len(have)} tài liệu:</b>"]
         icons = {"file": "📁", "photo": "🖼", "link": "🔗", "text": "📄"}
         for n, kind, label in have:
             short = label if len(label) <= 80 else label[:79] + "…"
             lines.append(f"  {n}. {icons.get(kind, '📄')} {escape(short)}")
-        lines.append(f"Sửa (✏️) hoặc xóa (🗑) từng minh chứng; gửi thêm, hoặc bấm «{BTN_DONE}».")
+        lines.append(f"Sửa (✏️) hoặc xóa (🗑) từng tài liệu; gửi thêm, hoặc bấm «{BTN_DONE}».")
     return "\n".join(lines)
 
 
-BTN_KEEP = "✅ Đúng, lưu minh chứng"
+BTN_KEEP = "✅ Đúng, lưu lại"
 BTN_RETYPE = "✏️ Gõ lại"
 EVIDENCE_RETYPE = "✏️ Chưa lưu. Hãy gửi lại số, ngày văn bản cho đúng."
 
@@ -287,7 +289,7 @@ EVIDENCE_RETYPE = "✏️ Chưa lưu. Hãy gửi lại số, ngày văn bản ch
 def evidence_preview(
     doc_type: str | None, number: str | None, issued: date | None, text: str, editing: bool
 ) -> str:
-    what = "sửa minh chứng thành" if editing else "lưu minh chứng"
+    what = "sửa thành" if editing else "lưu"
     lines = [f"📄 <b>Xem lại trước khi {what}:</b>"]
     if number:
         lines.append(f"• Văn bản: {escape(doc_type or 'không rõ loại')}")
@@ -295,26 +297,26 @@ def evidence_preview(
         day = issued.strftime("%d/%m/%Y") if issued else "không thấy ngày — nên ghi thêm"
         lines.append(f"• Ngày: <b>{day}</b>")
     else:
-        lines.append("• Không thấy số văn bản: minh chứng được lưu như một mô tả.")
+        lines.append("• Không thấy số văn bản: nội dung được lưu như một mô tả.")
     lines += [f"• Nội dung: «{escape(text)}»", "", f"Đúng chưa? Bấm «{BTN_KEEP}», hoặc gõ lại."]
     return "\n".join(lines)
 
 
 def evidence_editing(n: int, label: str) -> str:
-    return f"✏️ Đang sửa minh chứng {n} («{escape(label)}»): gửi nội dung mới."
+    return f"✏️ Đang sửa tài liệu {n} («{escape(label)}»): gửi nội dung mới."
 
 
 def evidence_edited(text: str) -> str:
-    return f"✏️ Đã sửa minh chứng: {escape(text)}."
+    return f"✏️ Đã sửa tài liệu: {escape(text)}."
 
 
 def evidence_removed(label: str) -> str:
-    return f"🗑 Đã xóa minh chứng: {escape(label)}." if label else "🗑 Đã xóa minh chứng."
+    return f"🗑 Đã xóa tài liệu: {escape(label)}." if label else "🗑 Đã xóa tài liệu."
 
 
 def evidence_added(kind: str, what: str, count: int) -> str:
     label = {"text": "văn bản", "file": "tệp", "link": "đường link"}.get(kind, kind)
-    return f"📎 Đã nhận {label}: {escape(what)} (tổng {count} minh chứng)."
+    return f"📎 Đã nhận {label}: {escape(what)} (tổng {count} tài liệu)."
 
 
 def evidence_later(code: str) -> str:
@@ -350,7 +352,7 @@ def read_only_item(
     )
     lines = [f"✅ {head}", f"   {score} — {escape(explanation)}"]
     if evidence:
-        lines.append(f"   📎 {evidence} minh chứng")
+        lines.append(f"   📎 {evidence} tài liệu kiểm chứng")
     if justification:
         lines.append(f"   ✍️ Giải trình: {escape(justification)}")
     return "\n".join(lines)

@@ -194,7 +194,7 @@ LABEL_OVERDUE = "Quá hạn"
 
 
 def overdue(hours: float) -> str:
-    return f"chưa có trả lời sau {hours:g} giờ làm việc"
+    return f"chưa có trả lời sau {hours:g} giờ làm việc".replace(".", ",")
 
 
 def ask_answer(ticket_id: int) -> str:
@@ -379,6 +379,7 @@ def my_ticket(
     code: str | None,
     criterion_title: str | None,
     request: str | None,
+    followup: str | None,
     answer: str | None,
     answered_by: str | None,
     answered: datetime | None,
@@ -394,12 +395,18 @@ def my_ticket(
         title = f": {escape(criterion_title)}" if criterion_title else ""
         lines.append(f"🔖 <b>{node_label(escape(code))}</b>{title}")
     lines += ["", f"❓ {escape(question)}"]
-    if awaiting_info and request:
-        lines += ["", f"📝 <b>Sở đề nghị bổ sung:</b> {escape(request)}"]
+    said: list[str] = []
     if answer:
         when = f" ngày {day(answered)}" if answered else ""
         who = f" — {escape(answered_by)}" if answered_by else ""
-        lines += ["", f"💬 <b>Trả lời{when}</b>{who}:", escape(answer)]
+        label = "Trả lời trước" if status == "open" else "Trả lời"
+        said = ["", f"💬 <b>{label}{when}</b>{who}:", escape(answer)]
+    asked_again = ["", f"↩️ <b>Hỏi tiếp:</b> {escape(followup)}"] if followup else []
+    # Reopened and waiting: the earlier answer, then the follow-up; answered again: the
+    # follow-up, then the answer to it.
+    lines += said + asked_again if status == "open" else asked_again + said
+    if awaiting_info and request:
+        lines += ["", f"📝 <b>Sở đề nghị bổ sung:</b> {escape(request)}"]
     if awaiting_info:
         lines += ["", f"Bấm «{BTN_REPLY_INFO.split(' ', 1)[1]}» để trả lời Sở."]
     elif status == "open":

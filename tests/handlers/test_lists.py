@@ -130,6 +130,15 @@ async def test_officer_phieu_opens_each_ticket_with_what_to_do_next(world: World
     assert [t for t, _ in card.buttons] == ["↩️ Hỏi tiếp", "« Danh sách phiếu"]
     back = _shown(await h.press(officer, card.button("« Danh sách phiếu")))
     assert "✅ <b>#1</b> · Sở Tư pháp · đã giải quyết" in back.text
+    # Asked again: the earlier answer, then the follow-up, waiting for the Sở.
+    prompt = _shown(await h.press(officer, card.button("↩️ Hỏi tiếp")))
+    assert "câu hỏi tiếp theo cho phiếu #1" in prompt.text
+    await h.send(officer, "Văn bản trễ dưới 3 ngày có bị trừ không?")
+    card = _shown(await h.press(officer, TicketCb(action="my", id=1).pack()))
+    assert "⏳ đang chờ trả lời" in card.text and "Sở chưa trả lời" in card.text
+    earlier = card.text.index("💬 <b>Trả lời trước ngày 02/11/2026</b>")
+    assert earlier < card.text.index("↩️ <b>Hỏi tiếp:</b> Văn bản trễ dưới 3 ngày")
+    assert [t for t, _ in card.buttons] == ["« Danh sách phiếu"]
     # A colleague of the same unit sees and opens it too; another unit's officer cannot.
     colleague = _shown(await h.press(h.user(OFFICER_B), TicketCb(action="my", id=1).pack()))
     assert "<b>Phiếu #1</b>" in colleague.text

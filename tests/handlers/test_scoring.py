@@ -134,13 +134,13 @@ async def test_officer_scores_department_with_every_kind_of_step(
     assert "Số: <b>12/DM-UBND</b>" in preview.text and "Ngày: <b>05/11/2021</b>" in preview.text
     assert await _count(session_factory, Evidence) == 0  # not kept before it is confirmed
     got = _msg(await harness.press(me, preview.button("✅ Đúng, lưu")))
-    assert "Đã nhận văn bản" in got.text and "tổng 1 minh chứng" in got.text
+    assert "Đã nhận văn bản" in got.text and "tổng 1 tài liệu" in got.text
     got = _msg(await harness.send(me, "https://vbpl.vn/huyen-a/dm-2021"))
     assert "Đã nhận đường link" in got.text
     got = _msg(await _file(harness, me))
-    assert "ke-hoach.pdf" in got.text and "tổng 3 minh chứng" in got.text
+    assert "ke-hoach.pdf" in got.text and "tổng 3 tài liệu" in got.text
     got = _msg(await _file(harness, me, photo=True))
-    assert "tổng 4 minh chứng" in got.text
+    assert "tổng 4 tài liệu" in got.text
     async with session_factory() as session:
         items = (await session.execute(select(Evidence).order_by(Evidence.id))).scalars().all()
         assert [(e.kind, e.file_id, e.file_name) for e in items] == [
@@ -227,7 +227,7 @@ async def test_officer_scores_department_with_every_kind_of_step(
     done = _msg(await harness.press(me, evidence.button("⏰ Bổ sung sau")))
     assert "Bạn đã chấm xong tất cả tiêu chí" in done.text
     assert "▓▓▓▓▓▓▓▓▓▓ 6/6 tiêu chí · 5/6 điểm" in done.text
-    assert "Còn thiếu minh chứng:</b> 2.2.1, 2.3, 2.4, 2.5" in done.text
+    assert "Còn thiếu tài liệu kiểm chứng:</b> 2.2.1, 2.3, 2.4, 2.5" in done.text
 
     stored = await _answers(session_factory)
     assert {c: a.points for c, a in stored.items()} == {
@@ -269,14 +269,14 @@ async def test_not_applicable_edit_and_missing_list(
     assert (stored.points, stored.excluded) == (Decimal(1), False)
 
     missing = _msg(await harness.press(me, ScoreCb(action="miss", aid=aid).pack()))
-    assert "thiếu minh chứng" in missing.text
+    assert "thiếu tài liệu kiểm chứng" in missing.text
     evidence = _msg(await harness.press(me, missing.button("📎 2.1")))
     assert "Tài liệu kiểm chứng — tiêu chí 2.1" in evidence.text
     preview = _msg(await harness.send(me, "Công văn 5/UBND ngày 1/11/2021"))
     got = _msg(await harness.press(me, preview.button("✅ Đúng, lưu")))
-    assert "tổng 1 minh chứng" in got.text
+    assert "tổng 1 tài liệu" in got.text
     again = _msg(await harness.press(me, ScoreCb(action="miss", aid=aid).pack()))
-    assert "Không còn tiêu chí nào thiếu minh chứng" in again.text
+    assert "Không còn tiêu chí nào thiếu tài liệu kiểm chứng" in again.text
 
 
 async def test_pause_resume_and_question_mid_way(

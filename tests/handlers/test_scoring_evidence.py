@@ -31,7 +31,7 @@ async def test_questions_typos_bad_dates_and_bad_links_are_refused_with_a_hint(
     me = harness.user(20)
     for text, words in [
         ("danh mục có cần đóng dấu không?", "có vẻ là một câu hỏi"),
-        ("abc", "Minh chứng quá ngắn"),
+        ("abc", "Nội dung quá ngắn"),
         ("Quyết định 12/QĐ-UBND ngày 31/02/2021", "Ngày văn bản không có thật"),
         ("https://bad host/x", "Đường link không hợp lệ"),
         ("http://localhost", "Đường link không hợp lệ"),
@@ -60,21 +60,21 @@ async def test_each_item_is_listed_edited_and_removed_with_an_audit(
     preview = _msg(await harness.send(me, "Kế hoạch 46/KH-UBND ngày 12/3/2021"))
     listed = _msg(await harness.press(me, preview.button("✅ Đúng, lưu")))
     listed = _msg(await harness.send(me, "https://vbpl.vn/huyen-a/kh-46"))
-    assert "Đã nhận 2 minh chứng" in listed.text
+    assert "Đã nhận 2 tài liệu" in listed.text
     assert "1. 📄 Kế hoạch 46/KH-UBND" in listed.text and "2. 🔗 https://vbpl.vn" in listed.text
     labels = [text for text, _ in listed.buttons]
     assert labels[:4] == ["✏️ 1", "🗑 1", "✏️ 2", "🗑 2"]
 
     # ✏️ 1: the new text is read back, then replaces the item.
     editing = _msg(await harness.press(me, listed.button("✏️ 1")))
-    assert "Đang sửa minh chứng 1" in editing.text
+    assert "Đang sửa tài liệu 1" in editing.text
     preview = _msg(await harness.send(me, "Kế hoạch 47/KH-UBND ngày 13/3/2021"))
-    assert "sửa minh chứng thành" in preview.text
+    assert "sửa thành" in preview.text
     edited = _msg(await harness.press(me, preview.button("✅ Đúng, lưu")))
-    assert "Đã sửa minh chứng: Kế hoạch 47/KH-UBND" in edited.text
+    assert "Đã sửa tài liệu: Kế hoạch 47/KH-UBND" in edited.text
     # 🗑 2, then 🗑 1: nothing left, the criterion needs evidence again.
     removed = _msg(await harness.press(me, edited.button("🗑 2")))
-    assert "Đã xóa minh chứng: https://vbpl.vn/huyen-a/kh-46" in removed.text
+    assert "Đã xóa tài liệu: https://vbpl.vn/huyen-a/kh-46" in removed.text
     removed = _msg(await harness.press(me, removed.button("🗑 1")))
     assert await _count(session_factory, Evidence) == 0
     assert (await _answers(session_factory))["2.1"].evidence_status == "pending"

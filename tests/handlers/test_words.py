@@ -14,7 +14,7 @@ from bot.db.models import OutboxMessage, QuestionLog
 from bot.settings import Settings
 from knowledge.search import SearchIndex
 from tests.handlers.conftest import ADMIN_ID
-from tests.recording import Harness, build_harness
+from tests.recording import Harness, Sent, build_harness
 
 WORDLESS = ["👍", "🙏🙏", "?", "!!!", "12345", "\u200b", "\u200b\u2060 ", "…", "-_-", "10/10"]
 
@@ -108,3 +108,49 @@ def test_sources_are_named_by_their_document() -> None:
     assert mixed == ("<i>Nguồn: Nghị định số 60/2021/NĐ-CP; và cách làm phổ biến ở các đơn vị</i>")
     decision = "Quyết định số 2400/QĐ-UBND ngày 24/9/2021 của UBND tỉnh"
     assert source_line(decision) == f"<i>Nguồn: {decision}</i>"
+
+
+def test_blocked_notice_names_the_department(shipped: tuple[BotData, SearchIndex]) -> None:
+    from bot.db.models import Person
+    from handlers.notices import blocked_text
+
+    person = Person(telegram_id=7, display_name="Bình", department="TP", role="officer")
+    text = blocked_text(person, shipped[0].catalogue)
+    assert "<b>Bình</b> (Phòng Tư pháp)" in text and "(TP)" not in text
+
+
+async def test_commands_work_at_every_scoring_step_and_the_step_stays(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    from bot.db.models import Person
+    from bot.services.people import add_unit
+    from handlers.texts import scoring as t
+
+    async with session_factory() as session, session.begin():
+        unit = await add_unit(session, "huyen-a", "UBND huyện A")
+        session.add(Person(telegram_id=306, display_name="Bình", role="officer",
+                           unit_id=unit.id, department="TP", active=True))  # fmt: skip
+    me = harness.user(306)
+
+    def last(sent: list[Sent]) -> Sent:
+        return [s for s in sent if s.method == "sendMessage"][-1]
+
+    step = last(await harness.press(me, (await harness.send(me, "/chamdiem"))[0].button("▶️")))
+    (listing,) = await harness.send(me, "/phieu")
+    assert "chưa có phiếu hỏi Sở nào" in listing.text  # at the yes/no step
+    confirm = last(await harness.press(me, step.button(t.BTN_YES)))
+    evidence = last(await harness.press(me, confirm.button(t.BTN_SAVE)))
+    assert "Tài liệu kiểm chứng — tiêu chí 2.1" in evidence.text
+    (listing,) = await harness.send(me, "/phieu")
+    assert "chưa có phiếu hỏi Sở nào" in listing.text  # at the evidence step too
+    (calendar,) = await harness.send(me, "/hanchot")
+    assert "Thời hạn" in calendar.text and "tin nhắn dạng chữ" not in calendar.text
+    preview = last(await harness.send(me, "Kế hoạch 45/KH-UBND ngày 12/3/2021"))
+    assert "Xem lại trước khi lưu" in preview.text  # still the evidence step
+
+
+def test_overdue_hours_are_written_the_vietnamese_way() -> None:
+    from handlers.texts import tickets as tt
+
+    assert tt.overdue(4.5) == "chưa có trả lời sau 4,5 giờ làm việc"
+    assert tt.overdue(16) == "chưa có trả lời sau 16 giờ làm việc"
