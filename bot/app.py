@@ -137,6 +137,10 @@ async def prepare(settings: Settings) -> tuple[BotData, SearchIndex]:
     data = await asyncio.to_thread(load_data, settings)
     # The default set's index: a commune set loaded beside it does not mix its codes in.
     index = await asyncio.to_thread(data.index)
+    # Each other set's own index, for the units of its level (and guests who chose it).
+    for set_id in data.catalogue.sets:
+        if set_id != data.catalogue.current.id:
+            await asyncio.to_thread(data.set_index, set_id)
     return data, index
 
 

@@ -231,15 +231,19 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> str:
     from bot.db.engine import create_engine, create_session_factory
     from bot.db.migrate import upgrade
     from bot.services.invites import check_department
-    from bot.services.people import Role, create_invite, invite_link
+    from bot.services.people import Role, create_invite, get_unit, invite_link
 
     role = Role(args.role)
-    department = check_department(load_data(settings).catalogue, role, args.department)
+    catalogue = load_data(settings).catalogue
     if settings.is_embedded_db:
         await upgrade(settings.db_url)
     engine = create_engine(settings.db_url)
     try:
         async with create_session_factory(engine)() as session, session.begin():
+            unit = await get_unit(session, args.unit) if args.unit else None
+            # An officer's department is one of the sets of their unit's level.
+            level = unit.kind if unit is not None else None
+            department = check_department(catalogue, role, args.department, level)
             invite = await create_invite(
                 session,
                 role=role,

@@ -31,6 +31,10 @@ class BotData:
     entries: tuple[Entry, ...]
     lexicon: Lexicon = field(default_factory=Lexicon)
     by_id: dict[str, Entry] = field(default_factory=dict)
+    # The other sets' indexes (the default set's is the dispatcher's ``index``), built on
+    # first use and rebuilt in place with the approved rulings (bot.services.rulings).
+    set_indexes: dict[str, SearchIndex] = field(default_factory=dict)
+    rulings: list[Entry] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.by_id.update((e.id, e) for e in self.entries)
@@ -41,6 +45,19 @@ class BotData:
         return build_set_index(
             self.catalogue, self.entries, set_id, extra=extra, lexicon=self.lexicon
         )
+
+    def index_of(self, set_id: str, default: SearchIndex) -> SearchIndex:
+        """The index to search for ``set_id``: ``default`` (the dispatcher's shared index)
+        for the default set, else that set's own."""
+        return default if set_id == self.catalogue.current.id else self.set_index(set_id)
+
+    def set_index(self, set_id: str) -> SearchIndex:
+        """The shared index of a set other than the default one, built once (with the
+        approved rulings known so far)."""
+        found = self.set_indexes.get(set_id)
+        if found is None:
+            found = self.set_indexes[set_id] = self.index(set_id, self.rulings)
+        return found
 
 
 def _paths(settings: Settings) -> tuple[list[Path], Path, list[Path]]:
@@ -138,7 +155,7 @@ def check_paths(paths: list[Path], settings: Settings) -> tuple[list[DataIssue],
                 by_set[cset.id] = {c.code for c in cset.walk()}
     codes = set().union(*by_set.values())
     for path in routings:
-        issues.extend(load_routing(path, codes or None)[1])
+        issues.extend(load_routing(path, codes or None, by_set or None)[1])
     if entries:
         issues.extend(load_entries(entries, by_set or None)[1])
     if lexicons:

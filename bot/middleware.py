@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db.models import utcnow
 from bot.dedup import UpdateClaims
 from bot.services.people import effective_role, get_person
+from bot.services.years import SetYear, who
 from bot.storage import DatabaseStorage, update_scope
 
 log = logging.getLogger(__name__)
@@ -28,9 +29,13 @@ log = logging.getLogger(__name__)
 class SessionMiddleware(BaseMiddleware):
     """Opens one session per update and resolves who is writing.
 
-    Handlers receive ``session``, ``person`` (or None) and ``role``. With ``claims`` an update
-    another process (or an earlier delivery) already took is dropped before anything else.
-    The reads are committed at once so that handlers start their own ``session.begin()``.
+    Handlers receive ``session``, ``person`` (or None), ``role`` and ``set_year``: the criteria
+    set and year the sender works on (their unit's level, else the level they chose, else the
+    default set), read with the person in one statement; and ``set_index``, that set's search
+    index, so that a commune officer's questions are answered from the commune set. With
+    ``claims`` an update another process (or an earlier delivery) already took is dropped
+    before anything else. The reads are committed at once so that handlers start their own
+    ``session.begin()``.
     """
 
     def __init__(
@@ -55,8 +60,15 @@ class SessionMiddleware(BaseMiddleware):
     ) -> Any:
         user: User | None = data.get("event_from_user")
         bot: Bot = data["bot"]
+        catalogue = data.get("catalogue")
         async with self.session_factory() as session, update_scope(session):
-            person = await get_person(session, user.id) if user else None
+            person = None
+            set_year = SetYear(catalogue.current, catalogue.current.year) if catalogue else None
+            if user is not None and catalogue is not None:
+                found = await who(session, catalogue, user.id)
+                person, set_year = found.person, found.set_year
+            elif user is not None:
+                person = await get_person(session, user.id)
             if self.fsm is not None:
                 context = self.fsm.resolve_event_context(bot, data)
                 if context is not None:
@@ -74,4 +86,9 @@ class SessionMiddleware(BaseMiddleware):
             data["session"] = session
             data["person"] = person
             data["role"] = effective_role(person, user.id if user else 0, self.admin_ids)
+            if set_year is not None:
+                data["set_year"] = set_year
+                bot_data, index = data.get("bot_data"), data.get("index")
+                if bot_data is not None and index is not None:
+                    data["set_index"] = bot_data.index_of(set_year.cset.id, index)
             return await handler(event, data)

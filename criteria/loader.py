@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +31,9 @@ def load_set(path: Path) -> tuple[CriteriaSet | None, list[DataIssue]]:
 
 
 def load_routing(
-    path: Path, known_codes: set[str] | None = None
+    path: Path,
+    known_codes: set[str] | None = None,
+    set_codes: Mapping[str, set[str]] | None = None,
 ) -> tuple[Routing | None, list[DataIssue]]:
     doc = read_yaml(path)
     if doc.data is None:
@@ -38,7 +41,10 @@ def load_routing(
     routing = validate_model(doc, Routing, doc.data)
     if routing is not None:
         check_routing(
-            routing, known_codes, lambda loc, msg: doc.issues.append(doc.issue(loc, msg))
+            routing,
+            known_codes,
+            lambda loc, msg: doc.issues.append(doc.issue(loc, msg)),
+            set_codes,
         )
     return (routing if not doc.issues else None), doc.issues
 
@@ -133,8 +139,11 @@ def load_catalogue(
         origin[cset.id] = path
     if not paths:
         issues.append(DataIssue(DEFAULT_SETS_DIR, 0, "", "không tìm thấy bộ tiêu chí nào"))
-    codes = {c.code for s in loaded.values() for c in s.walk()}
-    routing_obj, found = load_routing(routing or DEFAULT_ROUTING, codes if loaded else None)
+    by_set = {sid: {c.code for c in s.walk()} for sid, s in loaded.items()}
+    codes = set().union(*by_set.values())
+    routing_obj, found = load_routing(
+        routing or DEFAULT_ROUTING, codes if loaded else None, by_set if loaded else None
+    )
     issues.extend(found)
     default_id: str | None = None
     if loaded:

@@ -270,7 +270,12 @@ class Route(_Model):
 
     department: str
     codes: tuple[Code, ...] = Field(min_length=1)
+    # The sets whose codes these are (codes are unique within a set only); none: every set.
+    sets: tuple[str, ...] = ()
     note: str | None = None
+
+    def applies_to(self, set_id: str | None) -> bool:
+        return not self.sets or set_id is None or set_id in self.sets
 
 
 class Routing(_Model):
@@ -284,18 +289,26 @@ class Routing(_Model):
     def department(self, code: str) -> ProvincialDepartment | None:
         return next((d for d in self.departments if d.code == code), None)
 
-    def route(self, criterion_code: str | None) -> ProvincialDepartment:
-        """The department answering questions on ``criterion_code``: the longest prefix wins."""
-        best: tuple[int, str] | None = None
+    def route(
+        self, criterion_code: str | None, set_id: str | None = None
+    ) -> ProvincialDepartment:
+        """The department answering questions on ``criterion_code`` of set ``set_id``: the
+        longest prefix wins among the routes of that set (a route naming the set wins over
+        one for every set at the same length)."""
+        best: tuple[int, int, str] | None = None
         if criterion_code:
             parts = criterion_code.split(".")
             for route in self.routes:
+                if not route.applies_to(set_id):
+                    continue
+                named = 1 if route.sets and set_id is not None else 0
                 for code in route.codes:
                     cparts = code.split(".")
-                    if parts[: len(cparts)] == cparts and (best is None or len(cparts) > best[0]):
-                        best = (len(cparts), route.department)
+                    key = (len(cparts), named)
+                    if parts[: len(cparts)] == cparts and (best is None or key > best[:2]):
+                        best = (*key, route.department)
         if best is not None:
-            found = self.department(best[1])
+            found = self.department(best[2])
             if found is not None:
                 return found
         return self.default

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 
 from criteria.schema import (
@@ -202,8 +202,14 @@ def check_set(cset: CriteriaSet, report: Report) -> None:
                 report(("calendar", i, "reminders", j), "số ngày nhắc trước không được âm")
 
 
-def check_routing(routing: Routing, known_codes: set[str] | None, report: Report) -> None:
-    """Report problems of the routing table; ``known_codes`` are the codes of loaded sets."""
+def check_routing(
+    routing: Routing,
+    known_codes: set[str] | None,
+    report: Report,
+    set_codes: Mapping[str, set[str]] | None = None,
+) -> None:
+    """Report problems of the routing table; ``known_codes`` are the codes of loaded sets,
+    ``set_codes`` each set's own (a route naming sets must use codes of those sets)."""
     codes = [d.code for d in routing.departments]
     for i, code in enumerate(codes):
         if code in codes[:i]:
@@ -211,13 +217,23 @@ def check_routing(routing: Routing, known_codes: set[str] | None, report: Report
     defaults = [i for i, d in enumerate(routing.departments) if d.default]
     if len(defaults) != 1:
         report(("departments",), "phải có đúng một Sở mặc định (default: true)")
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for i, route in enumerate(routing.routes):
         if route.department not in codes:
             report(("routes", i, "department"), f"Sở '{route.department}' không được khai báo")
+        # A route for a set that is not loaded is kept idle (the province may load it later);
+        # the codes of a loaded set are checked against that set.
         for j, code in enumerate(route.codes):
-            if code in seen:
-                report(("routes", i, "codes", j), f"mã {code} được định tuyến hai lần")
-            seen.add(code)
-            if known_codes is not None and code not in known_codes:
+            for scope in route.sets or ("*",):
+                if (code, scope) in seen:
+                    report(("routes", i, "codes", j), f"mã {code} được định tuyến hai lần")
+                seen.add((code, scope))
+            if route.sets and set_codes is not None:
+                for set_id in route.sets:
+                    if set_id in set_codes and code not in set_codes[set_id]:
+                        report(
+                            ("routes", i, "codes", j),
+                            f"không có tiêu chí mã {code} trong bộ {set_id}",
+                        )
+            elif known_codes is not None and code not in known_codes:
                 report(("routes", i, "codes", j), f"không có tiêu chí mã {code}")

@@ -13,9 +13,10 @@ from bot.data import BotData
 from bot.db.models import Person
 from bot.services import questions
 from bot.services.people import Role
+from bot.services.years import SetYear
 from bot.settings import Settings
 from criteria.loader import Catalogue
-from criteria.schema import node_label
+from criteria.schema import CriteriaSet, node_label
 from handlers import texts
 from handlers.callbacks import AskCb
 from handlers.cards import criterion_card
@@ -54,10 +55,11 @@ def _feedback_buttons(kb: InlineKeyboardBuilder, log_id: int) -> None:
 
 
 def _entry_reply(
-    data: BotData, catalogue: Catalogue, entry_id: str, estimate: str | None = None
+    data: BotData, cset: CriteriaSet, entry_id: str, estimate: str | None = None
 ) -> str | None:
+    """The answer of an entry of ``cset`` (None for an unknown entry or another set's)."""
     entry = data.by_id.get(entry_id)
-    if entry is None:
+    if entry is None or not entry.applies_to(cset.id):
         return None
     parts = [f"❓ <b>{_esc(entry.question)}</b>", "", _esc(entry.answer), ""]
     if estimate is not None:
@@ -65,7 +67,6 @@ def _entry_reply(
     parts.append(texts.source_line(entry.source))
     if entry.escalate:
         parts += ["", texts.ASK_ESCALATE_HINT]
-    cset = catalogue.current
     nodes = cset.by_code()
     for code in entry.criteria[:2]:
         node = nodes.get(code)
@@ -74,8 +75,7 @@ def _entry_reply(
     return "\n".join(parts)
 
 
-def _criterion_reply(catalogue: Catalogue, code: str, estimate: str | None = None) -> str | None:
-    cset = catalogue.current
+def _criterion_reply(cset: CriteriaSet, code: str, estimate: str | None = None) -> str | None:
     node = cset.by_code().get(code)
     if node is None:
         return None
@@ -83,13 +83,13 @@ def _criterion_reply(catalogue: Catalogue, code: str, estimate: str | None = Non
     return f"{estimate}\n\n{card}" if estimate is not None else card
 
 
-def _estimate_line(question: str, result: SearchResult, catalogue: Catalogue) -> str | None:
+def _estimate_line(question: str, result: SearchResult, cset: CriteriaSet) -> str | None:
     """The "🧮 Ước tính: …" line when the question's figures score the answer's one criterion."""
     best = result.best
     if best is None:
         return None
     found = estimate_for(
-        question, result.decision, best.criterion_codes, catalogue.current.by_code().get
+        question, result.decision, best.criterion_codes, cset.by_code().get
     )
     return f"🧮 {_esc(found.text)}" if found is not None else None
 
@@ -136,24 +136,24 @@ async def _send(message: Message, text: str, markup: InlineKeyboardMarkup | None
 # Shared with journeys that answer a question mid-conversation (the Score journey's "❓ Hỏi").
 
 
-def reply_body(result: SearchResult, bot_data: BotData, catalogue: Catalogue) -> str | None:
+def reply_body(result: SearchResult, bot_data: BotData, cset: CriteriaSet) -> str | None:
     """The reply for an "answer" decision (the entry, or the criterion card); else None."""
     best = result.results[0] if result.results else None
     if result.decision != "answer" or best is None:
         return None
-    estimate = _estimate_line(result.query, result, catalogue)
+    estimate = _estimate_line(result.query, result, cset)
     if best.kind == "entry" and best.entry_id:
-        return _entry_reply(bot_data, catalogue, best.entry_id, estimate)
+        return _entry_reply(bot_data, cset, best.entry_id, estimate)
     if not best.criterion_codes:
         return None
-    return _criterion_reply(catalogue, best.criterion_codes[0], estimate)
+    return _criterion_reply(cset, best.criterion_codes[0], estimate)
 
 
-def hit_body(hit: Hit, bot_data: BotData, catalogue: Catalogue) -> str | None:
+def hit_body(hit: Hit, bot_data: BotData, cset: CriteriaSet) -> str | None:
     """The reply opening ``hit`` (an entry, or a criterion card), as its button would."""
     if hit.kind == "entry" and hit.entry_id:
-        return _entry_reply(bot_data, catalogue, hit.entry_id)
-    return _criterion_reply(catalogue, hit.criterion_codes[0]) if hit.criterion_codes else None
+        return _entry_reply(bot_data, cset, hit.entry_id)
+    return _criterion_reply(cset, hit.criterion_codes[0]) if hit.criterion_codes else None
 
 
 def hits_keyboard(hits: list[Hit]) -> InlineKeyboardMarkup:
@@ -175,8 +175,8 @@ async def question(
     message: Message,
     session: AsyncSession,
     person: Person | None,
-    index: SearchIndex,
-    catalogue: Catalogue,
+    set_index: SearchIndex,
+    set_year: SetYear,
     bot_data: BotData,
     clock: Clock,
 ) -> None:
@@ -187,7 +187,7 @@ async def question(
     if len(text) > MAX_QUESTION:
         await message.answer(texts.QUESTION_TOO_LONG)
         return
-    result = index.search(text, top=4)
+    result = set_index.search(text, top=4)
     best = result.results[0] if result.results else None
     user_id = message.from_user.id if message.from_user else 0
     async with session.begin():
@@ -195,7 +195,7 @@ async def question(
             session,
             telegram_id=user_id,
             unit_id=person.unit_id if person else None,
-            set_id=catalogue.current.id,
+            set_id=set_year.cset.id,
             text=text,
             decision=result.decision,
             entry_id=best.entry_id if best else None,
@@ -203,14 +203,14 @@ async def question(
             now=clock.now(),
         )
     if result.decision == "answer" and best is not None:
-        estimate = _estimate_line(text, result, catalogue)
+        estimate = _estimate_line(text, result, set_year.cset)
         body = (
-            _entry_reply(bot_data, catalogue, best.entry_id, estimate)
+            _entry_reply(bot_data, set_year.cset, best.entry_id, estimate)
             if best.kind == "entry" and best.entry_id
-            else _criterion_reply(catalogue, best.criterion_codes[0], estimate)
+            else _criterion_reply(set_year.cset, best.criterion_codes[0], estimate)
         )
         if body is not None:
-            await _send(message, body, _answer_keyboard(result, best, log_id, index))
+            await _send(message, body, _answer_keyboard(result, best, log_id, set_index))
             return
     if result.decision == "clarify" and result.results:
         kb = InlineKeyboardBuilder()
@@ -276,13 +276,13 @@ async def _picked(
 async def open_entry(
     query: CallbackQuery,
     callback_data: AskCb,
-    catalogue: Catalogue,
+    set_year: SetYear,
     bot_data: BotData,
     session: AsyncSession,
     clock: Clock,
     person: Person | None,
 ) -> None:
-    body = _entry_reply(bot_data, catalogue, callback_data.ref)
+    body = _entry_reply(bot_data, set_year.cset, callback_data.ref)
     entry = bot_data.by_id.get(callback_data.ref)
     if body is None or entry is None or not isinstance(query.message, Message):
         await query.answer(texts.STALE_BUTTON, show_alert=True)
@@ -297,7 +297,7 @@ async def open_entry(
         criterion_code=code,
         opened=entry.question,
         unit_id=person.unit_id if person is not None else None,
-        set_id=catalogue.current.id,
+        set_id=set_year.cset.id,
     )
     await query.answer()
     await _send(query.message, body, markup)
@@ -307,12 +307,12 @@ async def open_entry(
 async def open_criterion(
     query: CallbackQuery,
     callback_data: AskCb,
-    catalogue: Catalogue,
+    set_year: SetYear,
     session: AsyncSession,
     clock: Clock,
     person: Person | None,
 ) -> None:
-    body = _criterion_reply(catalogue, callback_data.ref)
+    body = _criterion_reply(set_year.cset, callback_data.ref)
     if body is None or not isinstance(query.message, Message):
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
@@ -325,7 +325,7 @@ async def open_criterion(
         criterion_code=callback_data.ref,
         opened=node_label(callback_data.ref),
         unit_id=person.unit_id if person is not None else None,
-        set_id=catalogue.current.id,
+        set_id=set_year.cset.id,
     )
     await query.answer()
     await _send(query.message, body, markup)
@@ -361,6 +361,7 @@ async def to_province(
     state: FSMContext,
     role: Role,
     catalogue: Catalogue,
+    set_year: SetYear,
     clock: Clock,
     settings: Settings,
 ) -> None:
@@ -369,5 +370,5 @@ async def to_province(
     from handlers.tickets import start_from_question
 
     await start_from_question(
-        query, callback_data, session, state, role, catalogue, clock, settings
+        query, callback_data, session, state, role, catalogue, set_year, clock, settings
     )

@@ -13,6 +13,8 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from bot.db.models import Person
+from bot.services.years import SetYear
 from criteria.loader import Catalogue
 from criteria.schema import CriteriaSet, Criterion
 from handlers.callbacks import AskCb, BrowseAskCb, BrowseCb, MenuCb
@@ -20,6 +22,7 @@ from handlers.cards import criterion_card, pts
 from handlers.keyboards import InlineKeyboardBuilder
 from handlers.render import LIMIT
 from handlers.texts import browse as bt
+from handlers.texts import levels as lt
 from knowledge.schema import Entry
 from knowledge.search import SearchIndex
 from knowledge.text import find_codes
@@ -193,9 +196,25 @@ async def _show(query: CallbackQuery, bot: Bot, view: View) -> None:
         await bot.send_message(message.chat.id, view.text, reply_markup=view.markup)
 
 
+def _level_hint(catalogue: Catalogue, person: Person | None, set_year: SetYear) -> str:
+    """For someone without a unit, when several levels are loaded: which set they see and
+    how to choose another level (their choice is remembered)."""
+    if person is not None and person.unit is not None:
+        return ""
+    if len({s.level for s in catalogue.sets.values()}) < 2:
+        return ""
+    return "\n\n" + lt.browsing_hint(set_year.cset.level, set_year.cset.id)
+
+
 @router.message(Command("tieuchi"))
-async def browse_command(message: Message, command: CommandObject, catalogue: Catalogue) -> None:
-    cset = catalogue.current
+async def browse_command(
+    message: Message,
+    command: CommandObject,
+    set_year: SetYear,
+    catalogue: Catalogue,
+    person: Person | None,
+) -> None:
+    cset = set_year.cset
     code = ""
     if command.args:
         found = find_codes(command.args)
@@ -205,23 +224,24 @@ async def browse_command(message: Message, command: CommandObject, catalogue: Ca
     except BrowseError:
         await message.answer(bt.unknown_code_typed(code))
         return
-    await message.answer(view.text, reply_markup=view.markup)
+    hint = _level_hint(catalogue, person, set_year) if not code else ""
+    await message.answer(view.text + hint, reply_markup=view.markup)
 
 
 @router.callback_query(MenuCb.filter(F.action == "browse"))
-async def menu_browse(query: CallbackQuery, catalogue: Catalogue) -> None:
+async def menu_browse(query: CallbackQuery, set_year: SetYear) -> None:
     await query.answer()
-    view = tree_view(catalogue.current, "", 0)
+    view = tree_view(set_year.cset, "", 0)
     if isinstance(query.message, Message):
         await query.message.answer(view.text, reply_markup=view.markup)
 
 
 @router.callback_query(BrowseCb.filter())
 async def open_node(
-    query: CallbackQuery, callback_data: BrowseCb, catalogue: Catalogue, bot: Bot
+    query: CallbackQuery, callback_data: BrowseCb, set_year: SetYear, bot: Bot
 ) -> None:
     try:
-        view = tree_view(catalogue.current, callback_data.code, callback_data.page)
+        view = tree_view(set_year.cset, callback_data.code, callback_data.page)
     except BrowseError as exc:
         await query.answer(exc.text, show_alert=True)
         return
@@ -232,12 +252,12 @@ async def open_node(
 async def node_questions(
     query: CallbackQuery,
     callback_data: BrowseAskCb,
-    catalogue: Catalogue,
-    index: SearchIndex,
+    set_year: SetYear,
+    set_index: SearchIndex,
     bot: Bot,
 ) -> None:
     try:
-        view = entries_view(catalogue.current, index, callback_data.code, callback_data.page)
+        view = entries_view(set_year.cset, set_index, callback_data.code, callback_data.page)
     except BrowseError as exc:
         await query.answer(exc.text, show_alert=True)
         return

@@ -154,7 +154,8 @@ class DeadlineCb(CallbackData, prefix="dl"):
 
 class CoordCb(CallbackData, prefix="co"):
     """Coordination (/tiendo). ``unit`` is the unit's id (checked against the user's own),
-    ``dep`` a department code, ``code`` a criterion.
+    ``dep`` a department code, ``code`` a criterion of the unit's set for year ``y`` (0: the
+    current year; a past year opens its closed assessment, on that year's set, read-only).
 
     Actions: overview (``ov``), a department (``dep``), an answer (``ans``), return it
     (``ret``), lock (``lk``) and its confirmation (``lky``), reopen (``op``), chart (``ch``),
@@ -164,6 +165,7 @@ class CoordCb(CallbackData, prefix="co"):
     unit: int = 0
     dep: str = ""
     code: str = ""
+    y: int = 0
 
 
 class ExtraCb(CallbackData, prefix="cx"):
@@ -185,3 +187,10 @@ class EvidenceCb(CallbackData, prefix="cf"):
 
     unit: int
     id: int
+
+
+class LevelCb(CallbackData, prefix="lv"):
+    """/capdo: remember ``level`` (a level the loaded sets declare) for a person without a
+    unit."""
+
+    level: str

@@ -22,9 +22,10 @@ from aiogram.types import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Person
-from bot.services import people
+from bot.services import people, years
 from bot.services.invites import department_name
 from bot.services.people import Role
+from bot.services.years import SetYear
 from bot.settings import Settings
 from criteria.loader import Catalogue
 from handlers import texts
@@ -85,8 +86,18 @@ def _unit_name(person: Person | None) -> str | None:
     return person.unit.name if person is not None and person.unit is not None else None
 
 
-def _who(catalogue: Catalogue, role: str, unit: str | None, department: str | None) -> str:
-    return texts.who(role, unit, department_name(catalogue, role, department))
+def _who(
+    catalogue: Catalogue,
+    role: str,
+    unit: str | None,
+    department: str | None,
+    level: str | None = None,
+) -> str:
+    return texts.who(role, unit, department_name(catalogue, role, department, level))
+
+
+def _level(person: Person | None) -> str | None:
+    return person.unit.kind if person is not None and person.unit is not None else None
 
 
 async def _register(
@@ -108,11 +119,19 @@ async def _register(
             now=datetime.now(UTC),
         )
         unit = _unit_name(person)
+        level = _level(person)
+        set_title = (
+            (await years.unit_set_year(session, catalogue, person.unit)).cset.title
+            if person.unit is not None
+            else catalogue.current.title
+        )
     await state.clear()  # a new role: steps paused under the old one no longer apply
     role = people.effective_role(person, user.id, settings.admin_ids)
-    await message.answer(texts.registered(_who(catalogue, person.role, unit, person.department)))
     await message.answer(
-        texts.greeting(user.first_name, role, unit, catalogue.current.title),
+        texts.registered(_who(catalogue, person.role, unit, person.department, level))
+    )
+    await message.answer(
+        texts.greeting(user.first_name, role, unit, set_title),
         reply_markup=main_menu(role),
     )
     await show_commands(bot, message.chat.id, role)
@@ -142,9 +161,13 @@ async def start_with_code(
         invite = await people.peek_invite(session, code, datetime.now(UTC))
         changes = people.invite_changes(person, invite)
         new = _who(
-            catalogue, invite.role, invite.unit.name if invite.unit else None, invite.department
+            catalogue,
+            invite.role,
+            invite.unit.name if invite.unit else None,
+            invite.department,
+            invite.unit.kind if invite.unit else None,
         )
-    now = _who(catalogue, person.role, _unit_name(person), person.department)
+    now = _who(catalogue, person.role, _unit_name(person), person.department, _level(person))
     if not changes:
         await message.answer(texts.already_registered(now))
         return
@@ -190,13 +213,13 @@ async def start(
     message: Message,
     person: Person | None,
     role: Role,
-    catalogue: Catalogue,
+    set_year: SetYear,
     bot: Bot,
 ) -> None:
     unit = _unit_name(person)
     first = message.from_user.first_name if message.from_user else ""
     await message.answer(
-        texts.greeting(first, role, unit, catalogue.current.title), reply_markup=main_menu(role)
+        texts.greeting(first, role, unit, set_year.cset.title), reply_markup=main_menu(role)
     )
     # Registered people (and deactivated ones, back to the guests' list) get their own list.
     await show_commands(bot, message.chat.id, role, was_set=person is not None)

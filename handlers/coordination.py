@@ -2,7 +2,9 @@
 it with a comment, lock and reopen, the chart and the export files.
 
 Every button names a unit by id; it is checked against the coordinator's own unit (admins
-may open any), so forged callback data shows an alert and changes nothing.
+may open any), so forged callback data shows an alert and changes nothing. A unit is
+assessed on the set of its level for the year (bot.services.years); a button naming a past
+year (``y``) opens that year's closed assessment on its own set, to view and export only.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from bot.clock import Clock
 from bot.db.models import Answer, Assessment, Person, Unit
 from bot.errors import CchcError
 from bot.services import assessments as svc
-from bot.services import outbox, people
+from bot.services import outbox, people, years
 from bot.services.people import Role
+from bot.services.years import SetYear
 from bot.settings import Settings
 from criteria.loader import Catalogue
 from criteria.schema import CriteriaSet, Criterion
@@ -81,15 +84,41 @@ async def _button_unit(
 # --- views -----------------------------------------------------------------------------------
 
 
-def _cb(unit: Unit, action: str, dep: str = "", code: str = "") -> str:
-    return CoordCb(action=action, unit=unit.id, dep=dep, code=code).pack()
+def _cb(unit: Unit, action: str, dep: str = "", code: str = "", y: int = 0) -> str:
+    return CoordCb(action=action, unit=unit.id, dep=dep, code=code, y=y).pack()
+
+
+async def _unit_year(
+    session: AsyncSession, catalogue: Catalogue, unit: Unit, year: int = 0
+) -> tuple[SetYear, bool] | None:
+    """The set and year a button of ``unit`` names, and whether it is a past (closed) year:
+    ``year`` 0 is the unit's current year; another year only if the unit was assessed then
+    (None otherwise: a stale or forged button)."""
+    current = await years.unit_set_year(session, catalogue, unit)
+    if year in (0, current.year):
+        return current, False
+    for assessment in await svc.for_unit(session, unit.id):
+        if assessment.year == year and assessment.set_id in catalogue.sets:
+            return years.scope_of(catalogue, assessment), True
+    return None
+
+
+async def _past_years(session: AsyncSession, unit: Unit, current: int) -> list[int]:
+    return [a.year for a in await svc.for_unit(session, unit.id) if a.year != current]
 
 
 async def _overview(
-    session: AsyncSession, unit: Unit, cset: CriteriaSet, settings: Settings, role: Role
+    session: AsyncSession,
+    unit: Unit,
+    cset: CriteriaSet,
+    settings: Settings,
+    role: Role,
+    past: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup]:
+    y = cset.year if past else 0
     async with session.begin():
         assessment = await svc.get_or_create(session, unit.id, cset)
+        others = [] if past else await _past_years(session, unit, cset.year)
         total = await svc.progress(session, assessment, cset, None)
         per_department = [
             (dep.code, dep.name, await svc.progress(session, assessment, cset, dep.code))
@@ -107,13 +136,19 @@ async def _overview(
                 name, p.scored, p.total, p.points, p.max, len(p.missing_evidence), len(p.returned)
             )
         )
-        kb.button(text=f"{name} · {p.scored}/{p.total}", callback_data=_cb(unit, "dep", code))
+        kb.button(
+            text=f"{name} · {p.scored}/{p.total}", callback_data=_cb(unit, "dep", code, y=y)
+        )
     summary = total.summary
     assert summary is not None  # progress() always summarises
     text = texts.overview(
         unit=unit.name,
         set_title=cset.title,
-        status=texts.status_line(total.locked, locked_at, settings.tz),
+        status=(
+            texts.closed_line(cset.year)
+            if assessment.status == svc.CLOSED
+            else texts.status_line(total.locked, locked_at, settings.tz)
+        ),
         departments=lines,
         scored=total.scored,
         total=total.total,
@@ -129,15 +164,23 @@ async def _overview(
             len(svc.survey_criteria(cset)),
         ),
     )
-    kb.button(text=texts.BTN_CHART, callback_data=_cb(unit, "ch"))
-    kb.button(text=texts.BTN_XLSX, callback_data=_cb(unit, "xx"))
-    kb.button(text=texts.BTN_CSV, callback_data=_cb(unit, "xc"))
-    if total.locked:
-        kb.button(text=texts.BTN_REOPEN, callback_data=_cb(unit, "op"))
+    kb.button(text=texts.BTN_CHART, callback_data=_cb(unit, "ch", y=y))
+    kb.button(text=texts.BTN_XLSX, callback_data=_cb(unit, "xx", y=y))
+    kb.button(text=texts.BTN_CSV, callback_data=_cb(unit, "xc", y=y))
+    sizes = [1] * sum(1 for _, _, p in per_department if p.total) + [3]
+    if past:
+        kb.button(text=texts.BTN_CURRENT_YEAR, callback_data=_cb(unit, "ov"))
+        sizes.append(1)
     else:
-        kb.button(text=texts.BTN_LOCK, callback_data=_cb(unit, "lk"))
-    kb.button(text=texts.BTN_EXTRAS, callback_data=ExtraCb(action="ls", unit=unit.id).pack())
-    sizes = [1] * sum(1 for _, _, p in per_department if p.total) + [3, 1, 1]
+        if total.locked:
+            kb.button(text=texts.BTN_REOPEN, callback_data=_cb(unit, "op"))
+        else:
+            kb.button(text=texts.BTN_LOCK, callback_data=_cb(unit, "lk"))
+        kb.button(text=texts.BTN_EXTRAS, callback_data=ExtraCb(action="ls", unit=unit.id).pack())
+        sizes += [1, 1]
+        for year in others:
+            kb.button(text=texts.btn_past_year(year), callback_data=_cb(unit, "ov", y=year))
+            sizes.append(1)
     if role is Role.ADMIN:
         kb.button(text=texts.BTN_UNITS, callback_data=_cb(unit, "units"))
         sizes.append(1)
@@ -156,7 +199,7 @@ def _icon(answer: Answer | None) -> str:
 
 
 async def _department(
-    session: AsyncSession, unit: Unit, cset: CriteriaSet, dep: str
+    session: AsyncSession, unit: Unit, cset: CriteriaSet, dep: str, y: int = 0
 ) -> tuple[str, InlineKeyboardMarkup]:
     async with session.begin():
         assessment = await svc.get_or_create(session, unit.id, cset)
@@ -174,9 +217,9 @@ async def _department(
         )
         items.append((_icon(ans), node.code, node.title, shown))
         if ans is not None:
-            kb.button(text=node.code, callback_data=_cb(unit, "ans", dep, node.code))
+            kb.button(text=node.code, callback_data=_cb(unit, "ans", dep, node.code, y))
     scored_buttons = sum(1 for n in leaves if n.code in found)
-    kb.button(text=texts.BTN_BACK_OVERVIEW, callback_data=_cb(unit, "ov"))
+    kb.button(text=texts.BTN_BACK_OVERVIEW, callback_data=_cb(unit, "ov", y=y))
     kb.adjust(*([4] * ((scored_buttons + 3) // 4)), 1)
     summary = (
         f"{texts.bar(p.scored, p.total)} {p.scored}/{p.total} tiêu chí · "
@@ -188,7 +231,12 @@ async def _department(
 
 
 async def _answer(
-    session: AsyncSession, unit: Unit, cset: CriteriaSet, settings: Settings, code: str
+    session: AsyncSession,
+    unit: Unit,
+    cset: CriteriaSet,
+    settings: Settings,
+    code: str,
+    y: int = 0,
 ) -> tuple[str, InlineKeyboardMarkup] | None:
     node = svc.criterion(cset, code)
     async with session.begin():
@@ -197,7 +245,7 @@ async def _answer(
         if ans is None:
             return None
         author = await people.get_person(session, ans.author)
-        locked = assessment.status == svc.LOCKED
+        locked = assessment.status in (svc.LOCKED, svc.CLOSED)
         stored = export.stored_answer(ans)
         files = [(e.id, e.file_name or "", svc.is_photo(e)) for e in svc.files_of(ans)]
         view = texts.answer_view(
@@ -223,8 +271,8 @@ async def _answer(
         )
     if not locked:
         kb.button(text=texts.BTN_RETURN, callback_data=_cb(unit, "ret", dep, code))
-    kb.button(text=texts.BTN_BACK_DEPARTMENT, callback_data=_cb(unit, "dep", dep))
-    kb.button(text=texts.BTN_BACK_OVERVIEW, callback_data=_cb(unit, "ov"))
+    kb.button(text=texts.BTN_BACK_DEPARTMENT, callback_data=_cb(unit, "dep", dep, y=y))
+    kb.button(text=texts.BTN_BACK_OVERVIEW, callback_data=_cb(unit, "ov", y=y))
     kb.adjust(1)
     return view, kb.as_markup()
 
@@ -276,7 +324,9 @@ async def show_progress(
     if person is None or person.unit is None:
         await message.answer(texts.NEEDS_UNIT)
         return
-    text, markup = await _overview(session, person.unit, catalogue.current, settings, role)
+    async with session.begin():
+        current = await years.unit_set_year(session, catalogue, person.unit)
+    text, markup = await _overview(session, person.unit, current.cset, settings, role)
     await message.answer(text, reply_markup=markup)
 
 
@@ -295,8 +345,17 @@ async def on_button(
     unit = await _button_unit(query, session, person, role, callback_data.unit)
     if unit is None:
         return
-    cset = catalogue.current
+    async with session.begin():
+        found = await _unit_year(session, catalogue, unit, callback_data.y)
+    if found is None:
+        await query.answer(texts.STALE, show_alert=True)
+        return
+    cset, past = found[0].cset, found[1]
+    y = cset.year if past else 0
     action, dep, code = callback_data.action, callback_data.dep, callback_data.code
+    if past and action not in ("ov", "dep", "ans", "ch", "xx", "xc"):
+        await query.answer(svc.AssessmentClosed(cset.year).user_message, show_alert=True)
+        return
     if action in ("dep", "ret", "ans") and not svc.assigned_leaves(cset, dep):
         await query.answer(texts.STALE, show_alert=True)
         return
@@ -306,7 +365,7 @@ async def on_button(
 
     if action == "ov":
         await query.answer()
-        await _show(query, *await _overview(session, unit, cset, settings, role))
+        await _show(query, *await _overview(session, unit, cset, settings, role, past))
     elif action == "units" and role is Role.ADMIN:
         await query.answer()
         units = await _units(session)
@@ -314,9 +373,9 @@ async def on_button(
             await _show(query, *units)
     elif action == "dep":
         await query.answer()
-        await _show(query, *await _department(session, unit, cset, dep))
+        await _show(query, *await _department(session, unit, cset, dep, y))
     elif action == "ans":
-        view = await _answer(session, unit, cset, settings, code)
+        view = await _answer(session, unit, cset, settings, code, y)
         if view is None:
             await query.answer(texts.NO_ANSWER, show_alert=True)
             return
@@ -363,7 +422,7 @@ async def _ask_comment(
         return
     node = svc.criterion(cset, code)
     await state.set_state(ReturnFlow.waiting_return_comment)
-    await state.update_data(unit=unit.id, code=code)
+    await state.update_data(unit=unit.id, code=code, set=cset.id)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(
@@ -387,9 +446,13 @@ async def comment_given(
         return
     data = await state.get_data()
     unit = await _allowed_unit(session, person, role, int(data.get("unit", 0)))
+    cset = (await years.unit_set_year(session, catalogue, unit)).cset if unit else None
     await session.commit()
-    cset = catalogue.current
     code = str(data.get("code", ""))
+    if cset is None or cset.id != data.get("set"):  # the unit moved to another set meanwhile
+        await state.clear()
+        await message.answer(texts.STALE)
+        return
     if unit is None or code not in {c.code for c in svc.self_scored(cset)}:
         await state.clear()
         await message.answer(texts.STALE)
@@ -519,7 +582,7 @@ async def _export(
     content = await asyncio.to_thread(export.render, data, fmt, settings.export_csv_dialect)
     if isinstance(query.message, Message):
         await query.message.answer_document(
-            BufferedInputFile(content, filename=export.filename(unit.code, cset, fmt)),
+            BufferedInputFile(content, filename=export.filename(unit.code, cset, fmt, data.year)),
             caption=texts.export_caption(unit.name, fmt, data.summary.scored, data.summary.total),
         )
 
@@ -599,7 +662,8 @@ async def on_extra(
     unit = await _button_unit(query, session, person, role, callback_data.unit)
     if unit is None:
         return
-    cset = catalogue.current
+    async with session.begin():
+        cset = (await years.unit_set_year(session, catalogue, unit)).cset
     action, kind, code = callback_data.action, callback_data.kind, callback_data.code
     if action == "ls":
         await query.answer()
@@ -616,7 +680,7 @@ async def on_extra(
         return
     if action == "it" and isinstance(item, Criterion):
         await state.set_state(ExtrasFlow.waiting_survey_points)
-        await state.update_data(unit=unit.id, code=item.code)
+        await state.update_data(unit=unit.id, code=item.code, set=cset.id)
         kb = InlineKeyboardBuilder()
         if item.code in entered.survey:
             kb.button(
@@ -701,13 +765,17 @@ async def survey_points_given(
 ) -> None:
     data = await state.get_data()
     unit = await _allowed_unit(session, person, role, int(data.get("unit", 0)))
+    cset = (await years.unit_set_year(session, catalogue, unit)).cset if unit else None
     await session.commit()
-    cset = catalogue.current
+    if cset is None:
+        await state.clear()
+        await message.answer(texts.STALE)
+        return
     try:
         node = svc.extra_item(cset, svc.SURVEY, str(data.get("code", "")))
     except svc.UnknownExtra:
         node = None
-    if unit is None or not isinstance(node, Criterion):
+    if unit is None or not isinstance(node, Criterion) or data.get("set") != cset.id:
         await state.clear()
         await message.answer(texts.STALE)
         return

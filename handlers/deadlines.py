@@ -18,6 +18,7 @@ from bot.db.models import Person
 from bot.errors import CchcError
 from bot.services import deadlines
 from bot.services.people import Role
+from bot.services.years import SetYear
 from bot.settings import Settings
 from criteria.calendar import (
     CalendarInputError,
@@ -26,7 +27,6 @@ from criteria.calendar import (
     parse_date_range,
     split_by_time,
 )
-from criteria.loader import Catalogue
 from handlers.callbacks import DeadlineCb, MenuCb
 from handlers.filters import COORDINATORS, RoleFilter
 from handlers.keyboards import InlineKeyboardBuilder
@@ -68,11 +68,11 @@ async def _show(
     session: AsyncSession,
     person: Person | None,
     role: Role,
-    catalogue: Catalogue,
+    set_year: SetYear,
     settings: Settings,
     clock: Clock,
 ) -> None:
-    cset = catalogue.current
+    cset = set_year.cset
     unit_id = _unit_id(person, role)
     today = local_today(clock.now(), settings.tz)
     async with session.begin():
@@ -106,11 +106,11 @@ async def show_deadlines(
     session: AsyncSession,
     person: Person | None,
     role: Role,
-    catalogue: Catalogue,
+    set_year: SetYear,
     settings: Settings,
     clock: Clock,
 ) -> None:
-    await _show(message, session, person, role, catalogue, settings, clock)
+    await _show(message, session, person, role, set_year, settings, clock)
 
 
 @router.callback_query(MenuCb.filter(F.action == "deadlines"))
@@ -119,25 +119,25 @@ async def menu_deadlines(
     session: AsyncSession,
     person: Person | None,
     role: Role,
-    catalogue: Catalogue,
+    set_year: SetYear,
     settings: Settings,
     clock: Clock,
 ) -> None:
     await query.answer()
     if isinstance(query.message, Message):
-        await _show(query.message, session, person, role, catalogue, settings, clock)
+        await _show(query.message, session, person, role, set_year, settings, clock)
 
 
 # --- the coordinator's editor -------------------------------------------------------------
 
 
 async def _calendar_of(
-    session: AsyncSession, person: Person | None, catalogue: Catalogue
+    session: AsyncSession, person: Person | None, set_year: SetYear
 ) -> tuple[int, list[Deadline]] | None:
     if person is None or person.unit_id is None:
         return None
     async with session.begin():
-        found = await deadlines.unit_calendar(session, person.unit_id, catalogue.current)
+        found = await deadlines.unit_calendar(session, person.unit_id, set_year.cset)
     return person.unit_id, found
 
 
@@ -147,9 +147,9 @@ async def open_editor(
     state: FSMContext,
     session: AsyncSession,
     person: Person | None,
-    catalogue: Catalogue,
+    set_year: SetYear,
 ) -> None:
-    found = await _calendar_of(session, person, catalogue)
+    found = await _calendar_of(session, person, set_year)
     if found is None or not isinstance(query.message, Message):
         await query.answer(texts.EDIT_NEEDS_UNIT, show_alert=True)
         return
@@ -170,10 +170,10 @@ async def _picked(
     callback_data: DeadlineCb,
     session: AsyncSession,
     person: Person | None,
-    catalogue: Catalogue,
+    set_year: SetYear,
 ) -> Deadline | None:
     """The deadline a button names, if it is in the presser's own unit calendar."""
-    found = await _calendar_of(session, person, catalogue)
+    found = await _calendar_of(session, person, set_year)
     if found is None:
         await query.answer(texts.EDIT_NEEDS_UNIT, show_alert=True)
         return None
@@ -213,11 +213,11 @@ async def pick_deadline(
     callback_data: DeadlineCb,
     session: AsyncSession,
     person: Person | None,
-    catalogue: Catalogue,
+    set_year: SetYear,
     settings: Settings,
     clock: Clock,
 ) -> None:
-    deadline = await _picked(query, callback_data, session, person, catalogue)
+    deadline = await _picked(query, callback_data, session, person, set_year)
     if deadline is None or not isinstance(query.message, Message):
         return
     await query.answer()
@@ -238,9 +238,9 @@ async def ask_new_date(
     state: FSMContext,
     session: AsyncSession,
     person: Person | None,
-    catalogue: Catalogue,
+    set_year: SetYear,
 ) -> None:
-    deadline = await _picked(query, callback_data, session, person, catalogue)
+    deadline = await _picked(query, callback_data, session, person, set_year)
     if deadline is None or not isinstance(query.message, Message):
         return
     await query.answer()
@@ -255,7 +255,7 @@ async def got_new_date(
     state: FSMContext,
     session: AsyncSession,
     person: Person | None,
-    catalogue: Catalogue,
+    set_year: SetYear,
     clock: Clock,
 ) -> None:
     typed = await _typed_range(message, state, person)
@@ -267,7 +267,7 @@ async def got_new_date(
             changed = await deadlines.change_dates(
                 session,
                 unit_id=typed.unit_id,
-                cset=catalogue.current,
+                cset=set_year.cset,
                 key=key,
                 start=typed.start,
                 end=typed.end,
@@ -310,7 +310,7 @@ async def got_end_date(
     state: FSMContext,
     session: AsyncSession,
     person: Person | None,
-    catalogue: Catalogue,
+    set_year: SetYear,
     clock: Clock,
 ) -> None:
     typed = await _typed_range(message, state, person)
@@ -321,7 +321,7 @@ async def got_end_date(
         added = await deadlines.add_deadline(
             session,
             unit_id=typed.unit_id,
-            cset=catalogue.current,
+            cset=set_year.cset,
             title=title,
             start=typed.start,
             end=typed.end,
@@ -345,9 +345,9 @@ async def confirm_remove(
     callback_data: DeadlineCb,
     session: AsyncSession,
     person: Person | None,
-    catalogue: Catalogue,
+    set_year: SetYear,
 ) -> None:
-    deadline = await _picked(query, callback_data, session, person, catalogue)
+    deadline = await _picked(query, callback_data, session, person, set_year)
     if deadline is None or not isinstance(query.message, Message):
         return
     if not deadline.added:
@@ -369,7 +369,7 @@ async def remove(
     callback_data: DeadlineCb,
     session: AsyncSession,
     person: Person | None,
-    catalogue: Catalogue,
+    set_year: SetYear,
     clock: Clock,
 ) -> None:
     if person is None or person.unit_id is None or not isinstance(query.message, Message):
@@ -380,7 +380,7 @@ async def remove(
             removed = await deadlines.remove_deadline(
                 session,
                 unit_id=person.unit_id,
-                cset=catalogue.current,
+                cset=set_year.cset,
                 key=callback_data.key,
                 actor=person.telegram_id,
                 now=clock.now(),

@@ -87,15 +87,19 @@ async def chose_role(
         await state.clear()
         await query.message.answer(texts.INVITE_NEEDS_UNIT)
         return
-    await state.update_data(unit=person.unit.code)
-    await _ask_department(query.message, state, catalogue, target)
+    await state.update_data(unit=person.unit.code, level=person.unit.kind)
+    await _ask_department(query.message, state, catalogue, target, person.unit.kind)
 
 
 async def _ask_department(
-    message: Message, state: FSMContext, catalogue: Catalogue, target: Role
+    message: Message,
+    state: FSMContext,
+    catalogue: Catalogue,
+    target: Role,
+    level: str | None = None,
 ) -> None:
     kb = InlineKeyboardBuilder()
-    for code, name in department_choices(catalogue, target):
+    for code, name in department_choices(catalogue, target, level):
         kb.button(text=name, callback_data=InviteCb(step="dept", value=code))
     kb.adjust(1)
     await state.set_state(InviteFlow.waiting_department)
@@ -117,9 +121,9 @@ async def chose_unit(
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
     await query.answer()
-    await state.update_data(unit=unit.code)
+    await state.update_data(unit=unit.code, level=unit.kind)
     target = Role((await state.get_data())["role"])
-    await _ask_department(query.message, state, catalogue, target)
+    await _ask_department(query.message, state, catalogue, target, unit.kind)
 
 
 @router.callback_query(InviteFlow.waiting_department, InviteCb.filter(F.step == "dept"))
@@ -134,7 +138,7 @@ async def chose_department(
 ) -> None:
     data = await state.get_data()
     target = Role(data["role"])
-    department = check_department(catalogue, target, callback_data.value)
+    department = check_department(catalogue, target, callback_data.value, data.get("level"))
     now = datetime.now(UTC)
     async with session.begin():
         invite = await people.create_invite(
@@ -154,7 +158,7 @@ async def chose_department(
     me = await bot.me()
     link = people.invite_link(me.username or settings.bot_username, code)
     until = expires.astimezone(settings.tz).strftime("%H:%M %d/%m/%Y")
-    names = dict(department_choices(catalogue, target))
+    names = dict(department_choices(catalogue, target, data.get("level")))
     if isinstance(query.message, Message):
         await query.message.answer(
             texts.invite_ready(link, target.value, unit_name, names.get(department or ""), until)

@@ -32,10 +32,11 @@ def dept_name(catalogue: Catalogue, code: str) -> str:
     return found.name if found is not None else code
 
 
-def card(catalogue: Catalogue, code: str | None) -> str | None:
+def card(catalogue: Catalogue, code: str | None, set_id: str | None = None) -> str | None:
+    """The criterion card of ``code`` in set ``set_id`` (a ticket's set; else the default)."""
     if not code:
         return None
-    cset = catalogue.current
+    cset = catalogue.sets.get(set_id or "") or catalogue.current
     node = cset.by_code().get(code)
     return criterion_card(cset, node, source=False) if node is not None else None
 
@@ -66,7 +67,7 @@ def contact_text(
         ticket.id,
         ticket.unit.name if ticket.unit is not None else None,
         ticket.question,
-        card(catalogue, ticket.criterion_code),
+        card(catalogue, ticket.criterion_code, ticket.set_id),
         dept_name(catalogue, ticket.department),
         ticket.created_at.astimezone(tz) if tz else ticket.created_at,
         header=header,

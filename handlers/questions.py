@@ -140,8 +140,10 @@ async def unresolved_questions_page(
             await query.message.answer(shown[0], reply_markup=shown[1])
 
 
-def _choices(row: QuestionLog, index: SearchIndex) -> list[Hit]:
-    return list(index.search(row.text, top=_KB_CHOICES).results[:_KB_CHOICES])
+def _choices(row: QuestionLog, data: BotData, index: SearchIndex) -> list[Hit]:
+    """The likeliest answers to a logged question, from the set it was asked on."""
+    found = data.index_of(row.set_id, index).search(row.text, top=_KB_CHOICES)
+    return list(found.results[:_KB_CHOICES])
 
 
 @router.callback_query(QuestionCb.filter())
@@ -171,9 +173,10 @@ async def on_question(
             ticket_id, department = await _send_on(session, row, catalogue, settings, clock)
             await questions.mark_handled(session, row.id, how="ticket", by=query.from_user.id)
         elif action == "pick":
-            hits = _choices(row, index)
+            hits = _choices(row, bot_data, index)
             pick = hits[callback_data.n] if 0 <= callback_data.n < len(hits) else None
-            body = hit_body(pick, bot_data, catalogue) if pick is not None else None
+            cset = catalogue.sets.get(row.set_id)
+            body = hit_body(pick, bot_data, cset) if pick and cset else None
             if body is None:
                 row = None
             else:
@@ -189,7 +192,7 @@ async def on_question(
     if action == "v":
         await message.answer(_view(row, settings), reply_markup=_actions(row.id))
     elif action == "kb":
-        hits = _choices(row, index)
+        hits = _choices(row, bot_data, index)
         if not hits:
             await message.answer(qt.NO_MATCH, reply_markup=_actions(row.id, kb=False))
             return
@@ -258,7 +261,7 @@ async def _send_on(
 ) -> tuple[int, str]:
     """A ticket in the asker's name, routed by the question's criterion; the asker is told."""
     now = clock.now()
-    department = catalogue.routing.route(row.criterion_code)
+    department = catalogue.routing.route(row.criterion_code, row.set_id)
     ticket = await tickets.create(
         session,
         question=row.text,

@@ -24,6 +24,7 @@ from bot.db.models import Person
 from bot.services import outbox, people, questions, rulings, tickets
 from bot.services.people import Role
 from bot.services.tickets import TicketForbidden, TicketWrongState, Viewer
+from bot.services.years import SetYear
 from bot.settings import Settings
 from criteria.loader import Catalogue
 from handlers import texts
@@ -127,11 +128,13 @@ async def _typed_text(message: Message) -> str | None:
 # --- officer: composing ---------------------------------------------------------------------
 
 
-async def _show_draft(message: Message, state: FSMContext, catalogue: Catalogue) -> None:
+async def _show_draft(
+    message: Message, state: FSMContext, catalogue: Catalogue, set_year: SetYear
+) -> None:
     data = await state.get_data()
     code: str | None = data.get("c")
-    node = catalogue.current.by_code().get(code) if code else None
-    dept = catalogue.routing.route(code)
+    node = set_year.cset.by_code().get(code) if code else None
+    dept = catalogue.routing.route(code, set_year.cset.id)
     kb = InlineKeyboardBuilder()
     kb.button(text=tt.BTN_SEND, callback_data=DraftCb(action="send"))
     kb.button(text=tt.BTN_EDIT_QUESTION, callback_data=DraftCb(action="eq"))
@@ -160,6 +163,7 @@ async def start_from_question(
     state: FSMContext,
     role: Role,
     catalogue: Catalogue,
+    set_year: SetYear,
     clock: Clock,
     settings: Settings,
 ) -> None:
@@ -202,12 +206,14 @@ async def start_from_question(
         return
     await state.clear()
     await state.update_data(q=question, c=code, log=int(callback_data.ref))
-    await _show_draft(message, state, catalogue)
+    await _show_draft(message, state, catalogue, set_year)
 
 
 @router.message(DraftFlow.waiting_question, F.text)
 @router.message(DraftFlow.waiting_new_question, F.text)
-async def got_question(message: Message, state: FSMContext, catalogue: Catalogue) -> None:
+async def got_question(
+    message: Message, state: FSMContext, catalogue: Catalogue, set_year: SetYear
+) -> None:
     text = await _typed_text(message)
     if text is None:
         return
@@ -217,35 +223,39 @@ async def got_question(message: Message, state: FSMContext, catalogue: Catalogue
     data = await state.get_data()
     code = data.get("c")
     if await state.get_state() == DraftFlow.waiting_question.state:
-        found = [c for c in find_codes(text) if c in catalogue.current.by_code()]
+        found = [c for c in find_codes(text) if c in set_year.cset.by_code()]
         code = found[0] if found else None
     await state.update_data(q=text, c=code, checked=False)
-    await _show_draft(message, state, catalogue)
+    await _show_draft(message, state, catalogue, set_year)
 
 
 @router.message(DraftFlow.waiting_criterion, F.text)
-async def got_criterion(message: Message, state: FSMContext, catalogue: Catalogue) -> None:
+async def got_criterion(
+    message: Message, state: FSMContext, catalogue: Catalogue, set_year: SetYear
+) -> None:
     text = (message.text or "").strip()
     if text in {"0", "không", "khong"}:
         await state.update_data(c=None)
-        await _show_draft(message, state, catalogue)
+        await _show_draft(message, state, catalogue, set_year)
         return
     codes = find_codes(text) or [text]
-    code = next((c for c in codes if c in catalogue.current.by_code()), None)
+    code = next((c for c in codes if c in set_year.cset.by_code()), None)
     if code is None:
         await message.answer(tt.BAD_CRITERION)
         return
     await state.update_data(c=code)
-    await _show_draft(message, state, catalogue)
+    await _show_draft(message, state, catalogue, set_year)
 
 
 @router.message(DraftFlow.waiting_attachment, F.document | F.photo)
-async def got_attachment(message: Message, state: FSMContext, catalogue: Catalogue) -> None:
+async def got_attachment(
+    message: Message, state: FSMContext, catalogue: Catalogue, set_year: SetYear
+) -> None:
     if message.document is not None:
         await state.update_data(att=message.document.file_id, attk="document")
     elif message.photo:
         await state.update_data(att=message.photo[-1].file_id, attk="photo")
-    await _show_draft(message, state, catalogue)
+    await _show_draft(message, state, catalogue, set_year)
 
 
 @router.message(DraftFlow.waiting_attachment)
@@ -301,6 +311,7 @@ async def draft_send(
     session: AsyncSession,
     person: Person | None,
     catalogue: Catalogue,
+    set_year: SetYear,
     settings: Settings,
     clock: Clock,
 ) -> None:
@@ -316,7 +327,7 @@ async def draft_send(
     question: str = data["q"]
     code: str | None = data.get("c")
     if callback_data.action == "send" and not data.get("checked"):
-        similar = await tickets.find_similar(session, question)
+        similar = await tickets.find_similar(session, question, set_id=set_year.cset.id)
         await session.commit()
         if similar is not None:
             await state.update_data(checked=True)
@@ -337,12 +348,12 @@ async def draft_send(
             await message.answer(text, reply_markup=kb.as_markup())
             return
     now = clock.now()
-    dept = catalogue.routing.route(code)
+    dept = catalogue.routing.route(code, set_year.cset.id)
     async with session.begin():
         ticket = await tickets.create(
             session,
             question=question,
-            set_id=catalogue.current.id,
+            set_id=set_year.cset.id,
             criterion_code=code,
             unit_id=person.unit_id if person is not None else None,
             asker_id=query.from_user.id,

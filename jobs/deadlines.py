@@ -16,7 +16,7 @@ async def reminder_tick(ctx: JobContext) -> reminders.TickResult:
     async with ctx.session_factory() as session, session.begin():
         return await reminders.tick(
             session,
-            cset=ctx.catalogue.current,
+            catalogue=ctx.catalogue,
             now=ctx.clock.now(),
             tz=ctx.settings.tz,
             hour=ctx.settings.reminder_hour,

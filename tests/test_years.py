@@ -146,6 +146,7 @@ async def test_bad_rollovers_change_nothing(
         (dict(year=2026, set_id="xa-2027"), years.UnknownSet, "Không có bộ tiêu chí mã «xa-2027»"),
         (dict(year=2025, set_id="xa-2026"), years.YearRefused, "năm 2026: không dùng"),
         (dict(year=2024, set_id="xa-2025"), years.YearRefused, "đánh giá năm 2024"),
+        (dict(year=2026, set_id="xa-2025"), years.YearRefused, "bản sao với id và năm 2026"),
         (dict(year=2025, set_id="huyen-2021", level="xa"), years.YearRefused, "cấp huyện"),
         (dict(year=2026, set_id="xa-2026", level="huyen"), years.YearRefused, "cấp xã"),
     ]
@@ -168,7 +169,7 @@ async def test_bad_rollovers_change_nothing(
         with pytest.raises(years.YearRefused, match="đang đánh giá năm 2026"):
             async with session.begin():
                 await years.open_year(
-                    session, catalogue, year=2026, set_id="xa-2025", actor=1, now=NOW
+                    session, catalogue, year=2025, set_id="xa-2025", actor=1, now=NOW
                 )
         assert len((await session.execute(select(AssessmentYear))).scalars().all()) == 1
 

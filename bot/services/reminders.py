@@ -23,7 +23,9 @@ from bot.db.models import OutboxMessage, Person, ReminderSent, Unit
 from bot.services.deadlines import Work, unfinished_work, unit_calendar
 from bot.services.outbox import PENDING, insert_many_or_ignore
 from bot.services.people import Role
+from bot.services.years import level_set_year
 from criteria.calendar import Deadline, digest_due, due_offset, local_today
+from criteria.loader import Catalogue
 from criteria.schema import CriteriaSet
 
 log = logging.getLogger(__name__)
@@ -135,16 +137,22 @@ async def _claim_and_queue(
 async def tick(
     session: AsyncSession,
     *,
-    cset: CriteriaSet,
+    cset: CriteriaSet | None = None,
+    catalogue: Catalogue | None = None,
     now: datetime,
     tz: tzinfo,
     hour: int,
     render: Renderer,
 ) -> TickResult:
-    """Queue every reminder due now that nobody has claimed yet; the caller commits."""
+    """Queue every reminder due now that nobody has claimed yet; the caller commits.
+
+    With ``catalogue`` each unit is reminded of the calendar and the unscored criteria of its
+    own level's set for the year (district and commune units side by side); with ``cset``
+    every unit of that set's level is (one set)."""
+    if catalogue is None and cset is None:
+        raise ValueError("tick needs a catalogue or a set")
     result = TickResult()
     today = local_today(now, tz)
-    names = {d.code: d.name for d in cset.departments}
     people = (
         await session.execute(
             select(Person)
@@ -160,10 +168,23 @@ async def tick(
     for person in people:
         assert person.unit_id is not None
         by_unit.setdefault(person.unit_id, []).append(person)
-    units = (await session.execute(select(Unit.id).where(Unit.id.in_(by_unit)))).scalars().all()
+    units = (await session.execute(select(Unit).where(Unit.id.in_(by_unit)))).scalars().all()
     planned: list[_Planned] = []
-    for unit_id in units:
-        calendar = await unit_calendar(session, unit_id, cset)
+    level_sets: dict[str, CriteriaSet] = {}
+    for unit in units:
+        unit_id = unit.id
+        if catalogue is not None:
+            if unit.kind not in level_sets:
+                found = await level_set_year(session, catalogue, unit.kind)
+                level_sets[unit.kind] = found.cset
+            uset = level_sets[unit.kind]
+        else:
+            assert cset is not None
+            if unit.kind != cset.level:
+                continue
+            uset = cset
+        names = {d.code: d.name for d in uset.departments}
+        calendar = await unit_calendar(session, unit_id, uset)
         work: Mapping[str, Work] | None = None
         for deadline in calendar:
             offset = due_offset(deadline.end, deadline.reminders, now, tz, hour)
@@ -173,12 +194,12 @@ async def tick(
             if work is None:
                 work = {
                     dep: w
-                    for dep, w in (await unfinished_work(session, unit_id, cset)).items()
+                    for dep, w in (await unfinished_work(session, unit_id, uset)).items()
                     if w.unscored or w.missing_evidence
                 }
             if not work:
                 break
-            key = deadline_key(cset, deadline)
+            key = deadline_key(uset, deadline)
             for person in by_unit[unit_id]:
                 coordinator = person.role == Role.COORDINATOR.value
                 if offset is not None:

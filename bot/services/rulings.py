@@ -178,6 +178,10 @@ async def refresh_index(index: SearchIndex, data: BotData, session: AsyncSession
     extra = await approved_entries(session)
     fresh = await asyncio.to_thread(data.index, None, extra)
     index.replace_with(fresh)
+    # The other sets' indexes in use (commune units beside district ones) take them in too.
+    data.rulings[:] = extra
+    for set_id, other in list(data.set_indexes.items()):
+        other.replace_with(await asyncio.to_thread(data.index, set_id, extra))
     curated = {e.id for e in data.entries}
     for entry_id in [k for k in data.by_id if k.startswith(ENTRY_PREFIX) and k not in curated]:
         del data.by_id[entry_id]

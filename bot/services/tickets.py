@@ -129,7 +129,11 @@ async def create(
 
 
 async def find_similar(
-    session: AsyncSession, question: str, *, exclude_asker: int | None = None
+    session: AsyncSession,
+    question: str,
+    *,
+    exclude_asker: int | None = None,
+    set_id: str | None = None,
 ) -> Ticket | None:
     """The closest open or answered ticket to ``question``, if close enough.
 
@@ -146,6 +150,8 @@ async def find_similar(
     )
     if exclude_asker is not None:
         query = query.where(Ticket.asker_id != exclude_asker)
+    if set_id is not None:  # the same words on another level's set are another question
+        query = query.where(Ticket.set_id == set_id)
     best: tuple[float, int, Ticket] | None = None
     for ticket in (await session.execute(query)).scalars():
         score = fuzz.token_sort_ratio(wanted, _content(ticket.question))

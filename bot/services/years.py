@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import BigInteger, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import contains_eager
 
-from bot.db.models import Assessment, AssessmentYear, Unit
+from bot.db.models import Assessment, AssessmentYear, LevelChoice, Person, Unit
 from bot.errors import CchcError, NotFound
 from bot.services.assessments import CLOSED
 from criteria.loader import Catalogue, describe_sets
@@ -104,6 +105,78 @@ async def unit_set_year(session: AsyncSession, catalogue: Catalogue, unit: Unit)
     return await level_set_year(session, catalogue, unit.kind)
 
 
+def resolve(catalogue: Catalogue, level: str, year: int | None, set_id: str | None) -> SetYear:
+    """The set and year of ``level`` given its latest opened year (``year``, ``set_id``), or
+    the catalogue's choice when none was opened; a level without a set gets the default set."""
+    if year is not None and set_id in catalogue.sets:
+        return SetYear(catalogue.sets[set_id], year)
+    try:
+        cset = catalogue_set(catalogue, level)
+    except NoSetForLevel:
+        cset = catalogue.current
+    return SetYear(cset, year if year is not None and cset.level == level else cset.year)
+
+
+@dataclass(frozen=True)
+class Who:
+    """Who sent an update and the set and year they work on."""
+
+    person: Person | None
+    set_year: SetYear
+    chosen_level: str | None  # a guest's remembered choice (LevelChoice)
+
+
+async def who(session: AsyncSession, catalogue: Catalogue, telegram_id: int) -> Who:
+    """The person with their unit, the level they chose and their level's latest opened year,
+    in one statement (it runs for every update).
+
+    The level is the unit's, else the one chosen (guests, Sở contacts), else the default set's.
+    """
+    anchor = select(literal(telegram_id, BigInteger).label("tid")).subquery()
+    chosen = LevelChoice.level
+    level = func.coalesce(Unit.kind, chosen, catalogue.current.level)
+    latest = (
+        select(AssessmentYear.year, AssessmentYear.set_id)
+        .where(AssessmentYear.level == level)
+        .order_by(AssessmentYear.year.desc())
+        .limit(1)
+        .correlate_except(AssessmentYear)
+    )
+    row = (
+        await session.execute(
+            select(
+                Person,
+                chosen,
+                level.label("level"),
+                latest.with_only_columns(AssessmentYear.year).scalar_subquery(),
+                latest.with_only_columns(AssessmentYear.set_id).scalar_subquery(),
+            )
+            .select_from(anchor)
+            .outerjoin(Person, Person.telegram_id == anchor.c.tid)
+            .outerjoin(Unit, Unit.id == Person.unit_id)
+            .outerjoin(LevelChoice, LevelChoice.telegram_id == anchor.c.tid)
+            .options(contains_eager(Person.unit))
+        )
+    ).one()
+    person, chosen_level, found_level, year, set_id = row
+    return Who(person, resolve(catalogue, found_level, year, set_id), chosen_level)
+
+
+async def choose_level(
+    session: AsyncSession, catalogue: Catalogue, telegram_id: int, level: str, now: datetime
+) -> SetYear:
+    """Remember the level a guest asks and browses at; returns its set and year."""
+    check_level(catalogue, level)
+    row = await session.get(LevelChoice, telegram_id)
+    if row is None:
+        session.add(LevelChoice(telegram_id=telegram_id, level=level, updated_at=now))
+    else:
+        row.level = level
+        row.updated_at = now
+    await session.flush()
+    return await level_set_year(session, catalogue, level)
+
+
 def scope_of(catalogue: Catalogue, assessment: Assessment) -> SetYear:
     """The set and year of a stored assessment (its set must still be loaded)."""
     cset = catalogue.sets.get(assessment.set_id)
@@ -143,9 +216,12 @@ async def open_year(
             f"Bộ «{cset.id}» là bộ tiêu chí cấp {level_name(cset.level)}, không dùng được cho "
             f"đơn vị cấp {level_name(level)}."
         )
-    if cset.year > year:
+    if cset.year != year:
+        # One set per year: an assessment's year is its set's, so a set kept unchanged for
+        # another year is loaded again under that year (a copy with a new id and year).
         raise YearRefused(
-            f"Bộ «{cset.id}» là bộ tiêu chí năm {cset.year}: không dùng để đánh giá năm {year}."
+            f"Bộ «{cset.id}» là bộ tiêu chí năm {cset.year}: không dùng để đánh giá năm {year}. "
+            f"Nếu năm {year} vẫn dùng bộ này, hãy nạp một bản sao với id và năm {year}."
         )
     latest = await latest_year(session, cset.level)
     current = await level_set_year(session, catalogue, cset.level)

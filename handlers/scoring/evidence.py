@@ -15,8 +15,8 @@ from bot.db.models import Evidence, Person
 from bot.services import assessments as svc
 from bot.services.evidence import read_typed
 from bot.services.people import Role
+from bot.services.years import SetYear
 from bot.settings import Settings
-from criteria.loader import Catalogue
 from criteria.schema import CriteriaSet, node_label
 from handlers.callbacks import ScoreCb
 from handlers.keyboards import InlineKeyboardBuilder
@@ -170,14 +170,14 @@ async def evidence_sent(
     session: AsyncSession,
     person: Person | None,
     role: Role,
-    catalogue: Catalogue,
+    set_year: SetYear,
     clock: Clock,
     settings: Settings,
 ) -> None:
-    cset = catalogue.current
+    cset = set_year.cset
     found = _evidence_of(message)
     if found is None:
-        await _unexpected(message, state, session, person, role, catalogue, settings.tz)
+        await _unexpected(message, state, session, person, role, set_year, settings.tz)
         return
     scope = await _scope_or_say(message, state, session, person, role, cset, settings.tz)
     if scope is None:
@@ -338,11 +338,11 @@ async def explanation_sent(
     session: AsyncSession,
     person: Person | None,
     role: Role,
-    catalogue: Catalogue,
+    set_year: SetYear,
     clock: Clock,
     settings: Settings,
 ) -> None:
-    cset = catalogue.current
+    cset = set_year.cset
     scope = await _scope_or_say(message, state, session, person, role, cset, settings.tz)
     if scope is None:
         return

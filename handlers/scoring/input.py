@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Person
 from bot.services import assessments as svc
 from bot.services.people import Role
+from bot.services.years import SetYear
 from bot.settings import Settings
-from criteria.loader import Catalogue
 from criteria.schema import (
     CountRule,
     CriteriaSet,
@@ -190,10 +190,10 @@ async def typed_number(
     session: AsyncSession,
     person: Person | None,
     role: Role,
-    catalogue: Catalogue,
+    set_year: SetYear,
     settings: Settings,
 ) -> None:
-    cset = catalogue.current
+    cset = set_year.cset
     scope = await _scope_or_say(message, state, session, person, role, cset, settings.tz)
     if scope is None:
         return

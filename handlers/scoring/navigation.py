@@ -16,8 +16,8 @@ from bot.db.models import Person
 from bot.errors import CchcError
 from bot.services import assessments as svc
 from bot.services.people import Role
+from bot.services.years import SetYear
 from bot.settings import Settings
-from criteria.loader import Catalogue
 from criteria.schema import CriteriaSet, SumRule
 from handlers.ask import hits_keyboard, reply_body, send_long
 from handlers.callbacks import ScoreCb
@@ -68,11 +68,11 @@ async def on_button(
     session: AsyncSession,
     person: Person | None,
     role: Role,
-    catalogue: Catalogue,
+    set_year: SetYear,
     clock: Clock,
     settings: Settings,
 ) -> None:
-    cset = catalogue.current
+    cset = set_year.cset
     message = query.message
     if not isinstance(message, Message):
         await query.answer(t.STALE, show_alert=True)
@@ -249,12 +249,12 @@ async def question_mid_way(
     session: AsyncSession,
     person: Person | None,
     role: Role,
-    catalogue: Catalogue,
-    index: SearchIndex,
+    set_year: SetYear,
+    set_index: SearchIndex,
     bot_data: BotData,
     settings: Settings,
 ) -> None:
-    cset = catalogue.current
+    cset = set_year.cset
     # A question is answered even when the assessment was locked meanwhile (reading only).
     scope = await _scope_or_say(
         message, state, session, person, role, cset, settings.tz, allow_locked=True
@@ -262,8 +262,8 @@ async def question_mid_way(
     if scope is None:
         return
     text = (message.text or "").strip()[:1000]
-    result = index.search(text, top=4)
-    body = reply_body(result, bot_data, catalogue)
+    result = set_index.search(text, top=4)
+    body = reply_body(result, bot_data, cset)
     if body is not None:
         await send_long(message, body, None)
     elif result.decision == "clarify" and result.results:
@@ -300,7 +300,7 @@ async def unexpected(
     session: AsyncSession,
     person: Person | None,
     role: Role,
-    catalogue: Catalogue,
+    set_year: SetYear,
     settings: Settings,
 ) -> None:
-    await _unexpected(message, state, session, person, role, catalogue, settings.tz)
+    await _unexpected(message, state, session, person, role, set_year, settings.tz)

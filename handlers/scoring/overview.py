@@ -16,8 +16,8 @@ from bot.db.models import Person
 from bot.errors import CchcError
 from bot.services import assessments as svc
 from bot.services.people import Role
+from bot.services.years import SetYear
 from bot.settings import Settings
-from criteria.loader import Catalogue
 from criteria.schema import CriteriaSet
 from criteria.scoring import format_points
 from handlers.ask import send_long
@@ -90,10 +90,10 @@ async def _begin(
     session: AsyncSession,
     person: Person | None,
     role: Role,
-    catalogue: Catalogue,
+    set_year: SetYear,
     settings: Settings,
 ) -> None:
-    cset = catalogue.current
+    cset = set_year.cset
     scope = await _scope(session, person, role, cset, settings.tz)
     if isinstance(scope, str):
         await message.answer(scope)
@@ -128,10 +128,10 @@ async def start_scoring(
     session: AsyncSession,
     person: Person | None,
     role: Role,
-    catalogue: Catalogue,
+    set_year: SetYear,
     settings: Settings,
 ) -> None:
-    await _begin(message, state, session, person, role, catalogue, settings)
+    await _begin(message, state, session, person, role, set_year, settings)
 
 
 @staff.callback_query(MenuCb.filter(F.action == "score"))
@@ -141,13 +141,13 @@ async def menu_score(
     session: AsyncSession,
     person: Person | None,
     role: Role,
-    catalogue: Catalogue,
+    set_year: SetYear,
     settings: Settings,
 ) -> None:
     await query.answer()
     if isinstance(query.message, Message):
         try:
-            await _begin(query.message, state, session, person, role, catalogue, settings)
+            await _begin(query.message, state, session, person, role, set_year, settings)
         except CchcError as exc:  # answered already: a second answer would be dropped
             await query.message.answer(exc.user_message, parse_mode=None)
 

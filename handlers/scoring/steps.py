@@ -24,8 +24,8 @@ from bot.errors import CchcError
 from bot.services import assessments as svc
 from bot.services import people
 from bot.services.people import Role
+from bot.services.years import SetYear
 from bot.storage import set_step
-from criteria.loader import Catalogue
 from criteria.schema import (
     CountRule,
     CriteriaSet,
@@ -436,10 +436,10 @@ async def _unexpected(
     session: AsyncSession,
     person: Person | None,
     role: Role,
-    catalogue: Catalogue,
+    set_year: SetYear,
     tz: tzinfo,
 ) -> None:
-    cset = catalogue.current
+    cset = set_year.cset
     current = await state.get_state()
     if current == ScoringFlow.waiting_choice.state:
         scope = await _scope(session, person, role, cset, tz)

@@ -57,6 +57,19 @@ def bar(done: int, total: int, width: int = 10) -> str:
     return "▓" * filled + "░" * (width - filled)
 
 
+BTN_CURRENT_YEAR = "⬅️ Về năm đánh giá hiện tại"
+
+
+def btn_past_year(year: int) -> str:
+    return f"📁 Năm {year} (chỉ xem)"
+
+
+def closed_line(year: int) -> str:
+    return (
+        f"Trạng thái: 📁 <b>năm {year} đã khép lại</b> — chỉ xem và xuất file, không sửa được"
+    )
+
+
 def status_line(locked: bool, locked_at: datetime | None, tz: tzinfo) -> str:
     if not locked:
         return "Trạng thái: 🔓 đang tự chấm"

@@ -407,12 +407,12 @@ def test_an_entry_answer_shows_the_estimate_after_the_answer(
     hit = index.entry_hit("tc-1-6-nhiem-vu-tinh-giao")
     assert hit is not None
     question = "bên em có 3 nhiệm vụ quá hạn thì được mấy điểm"
-    body = reply_body(SearchResult(question, "answer", [hit]), data, data.catalogue)
+    body = reply_body(SearchResult(question, "answer", [hit]), data, data.catalogue.current)
     assert body is not None
     answer_at = body.index(data.by_id["tc-1-6-nhiem-vu-tinh-giao"].answer[:40])
     estimate_at = body.index(
         "🧮 Ước tính: 3 nhiệm vụ quá hạn × 0,25 = −0,75 → 1,25/2 điểm theo tiêu chí 1.6"
     )
     assert answer_at < estimate_at < body.index("📌 <b>Tiêu chí 1.6</b>")
-    clarify = reply_body(SearchResult(question, "clarify", [hit]), data, data.catalogue)
+    clarify = reply_body(SearchResult(question, "clarify", [hit]), data, data.catalogue.current)
     assert clarify is None
