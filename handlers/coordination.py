@@ -143,7 +143,7 @@ async def _overview(
     assert summary is not None  # progress() always summarises
     text = texts.overview(
         unit=unit.name,
-        set_title=cset.title,
+        set_title=texts.set_caption(cset.title, cset.id, cset.year),
         status=(
             texts.closed_line(cset.year)
             if assessment.status == svc.CLOSED
@@ -583,7 +583,8 @@ async def _export(
     if isinstance(query.message, Message):
         await query.message.answer_document(
             BufferedInputFile(content, filename=export.filename(unit.code, cset, fmt, data.year)),
-            caption=texts.export_caption(unit.name, fmt, data.summary.scored, data.summary.total),
+            caption=texts.export_caption(unit.name, fmt, data.summary.scored, data.summary.total)
+            + texts.export_set_line(cset.id, data.year or cset.year),
         )
 
 

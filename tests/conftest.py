@@ -134,5 +134,7 @@ def write_next_year_set(directory: Path, source: str = "xa-2025", new: str = "xa
     old_year, new_year = source.rsplit("-", 1)[1], new.rsplit("-", 1)[1]
     text = text.replace(f"id: {source}\n", f"id: {new}\n", 1)
     text = text.replace(f"\nyear: {old_year}\n", f"\nyear: {new_year}\n", 1)
+    title = next(line for line in text.splitlines() if line.startswith("title:"))
+    text = text.replace(title, title.replace(old_year, new_year), 1)
     (directory / f"{new}.yaml").write_text(text, encoding="utf-8")
     return directory

@@ -1,0 +1,182 @@
+"""Levels through the real dispatcher: district units on huyen-2021 and commune units on
+xa-2025 in one database, each person scoring, asking and browsing their own set; guests
+choosing a level; last year read-only after the rollover; forged buttons across sets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.data import load_data
+from bot.db.models import Assessment, LevelChoice, Person, QuestionLog, Unit
+from bot.services import assessments as svc
+from bot.services import years
+from bot.services.people import add_unit
+from bot.settings import Settings
+from handlers.callbacks import AskCb, CoordCb, LevelCb, ScoreCb
+from tests.conftest import write_next_year_set
+from tests.recording import Harness, Sent, build_harness
+
+DISTRICT_OFFICER, COMMUNE_OFFICER, COMMUNE_COORDINATOR, GUEST = 31, 32, 33, 34
+NOW = datetime(2026, 1, 10, 3, 0, tzinfo=UTC)
+
+
+async def _province(factory: async_sessionmaker[AsyncSession]) -> None:
+    async with factory() as session, session.begin():
+        district = await add_unit(session, "huyen-a", "UBND huyện A", "huyen")
+        commune = await add_unit(session, "xa-b", "UBND xã B", "xa")
+        session.add_all(
+            [
+                Person(telegram_id=DISTRICT_OFFICER, display_name="Hà", role="officer",
+                       unit_id=district.id, department="TP"),
+                Person(telegram_id=COMMUNE_OFFICER, display_name="Xuân", role="officer",
+                       unit_id=commune.id, department="KT"),
+                Person(telegram_id=COMMUNE_COORDINATOR, display_name="Nam",
+                       role="coordinator", unit_id=commune.id),
+            ]
+        )
+
+
+def _msg(sent: list[Sent]) -> Sent:
+    messages = [s for s in sent if s.method == "sendMessage"]
+    assert messages, sent
+    return messages[-1]
+
+
+def _alert(sent: list[Sent]) -> str:
+    answers = [s for s in sent if s.method == "answerCallbackQuery" and s.show_alert]
+    assert answers and not [s for s in sent if s.method == "sendMessage"], sent
+    return answers[0].text
+
+
+async def _assessments(factory: async_sessionmaker[AsyncSession]) -> list[tuple[str, str, int]]:
+    async with factory() as session:
+        rows = await session.execute(
+            select(Unit.code, Assessment.set_id, Assessment.year)
+            .join(Unit, Unit.id == Assessment.unit_id)
+            .order_by(Unit.code)
+        )
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+async def test_each_officer_scores_their_own_set(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await _province(session_factory)
+    district = _msg(await harness.send(harness.user(DISTRICT_OFFICER), "/chamdiem"))
+    commune = _msg(await harness.send(harness.user(COMMUNE_OFFICER), "/chamdiem"))
+    assert "0/6 tiêu chí" in district.text
+    assert "0/9 tiêu chí" in commune.text  # Phòng Kinh tế's leaves of xa-2025
+    assert await _assessments(session_factory) == [
+        ("huyen-a", "huyen-2021", 2021),
+        ("xa-b", "xa-2025", 2025),
+    ]
+    me = harness.user(COMMUNE_OFFICER)
+    step = _msg(await harness.press(me, commune.button("▶️ Chấm tiếp")))
+    assert "Tiêu chí 6.1" in step.text
+    # The district officer's button (another assessment, another set) does nothing here.
+    district_aid = int(district.button("▶️ Chấm tiếp").split(":")[2])
+    forged = await harness.press(me, ScoreCb(action="open", aid=district_aid, code="2.1").pack())
+    assert forged and not [s for s in forged if "Tiêu chí 2.1" in s.text]
+
+
+async def test_questions_and_cards_come_from_the_askers_set(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await _province(session_factory)
+    commune = _msg(await harness.send(harness.user(COMMUNE_OFFICER), "tiêu chí 3.4.1"))
+    district = _msg(await harness.send(harness.user(DISTRICT_OFFICER), "tiêu chí 3.4.1"))
+    assert "Tỷ lệ hồ sơ TTHC được giải quyết trước hạn, đúng hạn" in commune.text
+    assert "cấp huyện giải quyết đúng hạn" not in commune.text
+    assert "Tỷ lệ hồ sơ cấp huyện giải quyết đúng hạn" in district.text
+    async with session_factory() as session:
+        logged = (
+            await session.execute(
+                select(QuestionLog.telegram_id, QuestionLog.set_id).order_by(QuestionLog.id)
+            )
+        ).all()
+    assert [tuple(r) for r in logged] == [
+        (COMMUNE_OFFICER, "xa-2025"),
+        (DISTRICT_OFFICER, "huyen-2021"),
+    ]
+    # /tieuchi shows each their own tree.
+    assert "cấp xã" in _msg(await harness.send(harness.user(COMMUNE_OFFICER), "/tieuchi")).text
+    assert "cấp huyện" in _msg(await harness.send(harness.user(DISTRICT_OFFICER), "/tieuchi")).text
+    # An entry of the district set opened by a commune officer (a forged button): refused.
+    entry = next(e for e in harness.dp["bot_data"].entries if e.sets == ("huyen-2021",))
+    forged = AskCb(action="e", ref=entry.id).pack()
+    assert "hết hiệu lực" in _alert(await harness.press(harness.user(COMMUNE_OFFICER), forged))
+
+
+async def test_guest_chooses_a_level_once(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    guest = harness.user(GUEST)
+    first = _msg(await harness.send(guest, "/tieuchi"))
+    assert "cấp huyện" in first.text and "/capdo" in first.text  # the default set
+    choose = _msg(await harness.send(guest, "/capdo"))
+    assert "✅ Cấp huyện (huyen-2021)" in [t for t, _ in choose.buttons]
+    # A level no set declares (a forged button) is refused and nothing is stored.
+    forged = await harness.press(guest, LevelCb(level="tinh").pack())
+    assert "Cấp đơn vị «tinh» không có bộ tiêu chí nào" in _alert(forged)
+    async with session_factory() as session:
+        assert await session.get(LevelChoice, GUEST) is None
+    done = _msg(await harness.press(guest, choose.button("Cấp xã")))
+    assert "Đã chọn cấp xã" in done.text
+    tree = _msg(await harness.send(guest, "/tieuchi"))
+    assert "cấp xã" in tree.text
+    card = _msg(await harness.send(guest, "tc 3.4.1"))
+    assert "Tỷ lệ hồ sơ TTHC được giải quyết trước hạn, đúng hạn" in card.text
+    async with session_factory() as session:
+        choice = await session.get(LevelChoice, GUEST)
+        assert choice is not None and choice.level == "xa"
+    # Remembered across /huy.
+    await harness.send(guest, "/huy")
+    assert "cấp xã" in _msg(await harness.send(guest, "/tieuchi")).text
+
+
+async def test_last_year_is_read_only_in_tiendo_after_the_rollover(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    sets = write_next_year_set(tmp_path / "sets")
+    data = load_data(settings.model_copy(update={"criteria_dir": sets}))
+    harness = build_harness(settings, data, data.index(), session_factory)
+    await _province(session_factory)
+    officer, coordinator = harness.user(COMMUNE_OFFICER), harness.user(COMMUNE_COORDINATOR)
+    await harness.send(officer, "/chamdiem")  # the 2025 assessment exists
+    async with session_factory() as session, session.begin():
+        opened = await years.open_year(
+            session, data.catalogue, year=2026, set_id="xa-2026", actor=None, now=NOW
+        )
+    assert opened.closed == 1
+    overview = _msg(await harness.send(coordinator, "/tiendo"))
+    assert "(xa-2026) · năm đánh giá 2026" in overview.text
+    unit_id = int(overview.button("📁 Năm 2025").split(":")[2])
+    past = await harness.press(coordinator, overview.button("📁 Năm 2025"))
+    shown = [s for s in past if s.method in ("editMessageText", "sendMessage")]
+    assert shown and "năm 2025 đã khép lại" in shown[-1].text
+    assert "🔒" not in [t[:1] for t, _ in shown[-1].buttons]  # no lock or reopen button
+    export = await harness.press(coordinator, shown[-1].button("📥 Xuất XLSX"))
+    files = [s for s in export if s.method == "sendDocument"]
+    assert files and "Bộ tiêu chí xa-2025 · năm đánh giá 2025" in files[0].text
+    for forged in (
+        CoordCb(action="lk", unit=unit_id, y=2025),
+        CoordCb(action="op", unit=unit_id, y=2025),
+    ):
+        assert "Năm đánh giá 2025 đã khép lại" in _alert(
+            await harness.press(coordinator, forged.pack())
+        )
+    stale = await harness.press(coordinator, CoordCb(action="ov", unit=unit_id, y=2019).pack())
+    assert "hết hiệu lực" in _alert(stale)
+    # The officer now scores 2026 on xa-2026; 2025 is kept as it was.
+    await harness.send(officer, "/chamdiem")
+    assert await _assessments(session_factory) == [
+        ("xa-b", "xa-2025", 2025),
+        ("xa-b", "xa-2026", 2026),
+    ]
+    async with session_factory() as session:
+        rows = (await session.execute(select(Assessment).order_by(Assessment.year))).scalars()
+        assert [a.status for a in rows] == [svc.CLOSED, svc.OPEN]
