@@ -33,7 +33,7 @@ RowKind = Literal["area", "group", "criterion", "area_total"]
 
 COLUMNS: tuple[str, ...] = (
     "Mã",
-    "Tiêu chí",
+    "Lĩnh vực / Tiêu chí / Tiêu chí thành phần",  # one name per level of the tree
     "Điểm tối đa",
     "Điểm tự chấm",
     "Cách tính",

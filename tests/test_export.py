@@ -173,6 +173,7 @@ async def test_xlsx_matches_stored_answers(
     assert rows[1][0] == "Đơn vị: UBND huyện A"
     assert rows[2][0] == "Ngày xuất: 15/11/2021"
     assert rows[4] == export.COLUMNS
+    assert rows[4][:2] == ("Mã", "Lĩnh vực / Tiêu chí / Tiêu chí thành phần")
     by_code = {r[0]: r for r in rows[5:] if r[0]}
     # Every stored answer, cell by cell.
     assert by_code["1.1.1"][2:] == (
