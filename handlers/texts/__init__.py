@@ -159,7 +159,7 @@ ROLE_JOURNEYS: dict[str, list[tuple[str, str, str]]] = {
         _SCORE,
         _ASK,
         _ESCALATE,
-        ("tickets", BTN_MY_TICKETS, "câu trả lời của Sở cho các câu bạn đã hỏi"),
+        ("tickets", BTN_MY_TICKETS, "câu đã hỏi Sở của bạn và đơn vị: xem trả lời, hỏi tiếp"),
         _DEADLINES,
     ],
     "coordinator": [

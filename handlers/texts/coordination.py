@@ -30,7 +30,7 @@ BTN_UNITS = "« Chọn đơn vị khác"
 
 NEEDS_UNIT = (
     "Tài khoản của bạn chưa gắn với đơn vị nào nên chưa xem được tiến độ. "
-    "Hãy xin Phòng Nội vụ (hoặc quản trị) đường dẫn mời đúng đơn vị."
+    "Hãy xin quản trị viên của bot đường dẫn mời lại đúng đơn vị."
 )
 NO_UNITS = (
     "Chưa có đơn vị nào. Người vận hành cần tạo đơn vị trước: "

@@ -102,7 +102,6 @@ EXPLANATION_PROMPT = (
     "✍️ Hãy viết <b>giải trình</b>: vì sao không có tài liệu kiểm chứng cho tiêu chí này "
     "(ít nhất 20 ký tự, ví dụ «Năm 2021 không ban hành văn bản QPPL nào»)."
 )
-DENOMINATOR_FIRST = "Đã ghi tử số <b>{num}</b>."
 
 
 def progress_bar(scored: int, total: int, cells: int = 10) -> str:
