@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Person, Ticket
 from bot.services import outbox, reminders, tickets
 from bot.services.deadlines import Work
+from bot.services.invites import department_name
 from bot.settings import Settings
 from criteria.calendar import Deadline
 from criteria.loader import Catalogue
@@ -136,19 +137,10 @@ class ReminderTexts:
         return dt.digest(deadline, today, names, work), None
 
 
-def department_name(catalogue: Catalogue, code: str) -> str:
-    """A unit department's name (the set in use first, then any set that knows the code)."""
-    for cset in (catalogue.current, *catalogue.sets.values()):
-        name = cset.department_name(code)
-        if name != code:
-            return name
-    return code
-
-
 def blocked_text(person: Person, catalogue: Catalogue | None = None) -> str:
     """The "blocked the bot" notice for the person's coordinators, naming the department
     (never its code) when the catalogue is given."""
     department = person.department
-    if department and catalogue is not None:
-        department = department_name(catalogue, department)
+    if catalogue is not None:
+        department = department_name(catalogue, person.role, department)
     return dt.blocked_notice(person.display_name, person.telegram_id, department)
