@@ -57,6 +57,20 @@ def _parser() -> argparse.ArgumentParser:
     cset_sub = cset.add_subparsers(dest="set_command", required=True)
     cset_sub.add_parser("list", help="list the loaded criteria sets")
 
+    year = sub.add_parser("year", help="assessment years: the yearly rollover")
+    year_sub = year.add_subparsers(dest="year_command", required=True)
+    year_open = year_sub.add_parser(
+        "open",
+        help="open a year on a set: the units of the set's level are assessed on it, their "
+        "earlier assessments are closed (kept read-only)",
+    )
+    year_open.add_argument("year", type=int)
+    year_open.add_argument("--set", dest="set_id", required=True, help="criteria set id")
+    year_open.add_argument(
+        "--kind", help="the units' level it is meant for (checked against the set's level)"
+    )
+    year_sub.add_parser("list", help="the years opened, per level, and the set in use")
+
     invite = sub.add_parser("invite", help="print a one-time registration deep link")
     invite.add_argument(
         "--role", required=True, choices=["officer", "coordinator", "contact"], help="role"
@@ -70,7 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     add = unit_sub.add_parser("add", help="add a unit (an existing code needs --update)")
     add.add_argument("code")
     add.add_argument("name")
-    add.add_argument("--kind", choices=["huyen", "xa"], default="huyen")
+    add.add_argument(
+        "--kind", default="huyen", help="the unit's level: one the sets declare (huyen, xa…)"
+    )
     add.add_argument(
         "--update", action="store_true", help="rename (or change the kind of) an existing unit"
     )
@@ -78,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="export a unit's assessment (XLSX or CSV)")
     export.add_argument("--unit", required=True, help="unit code")
+    export.add_argument(
+        "--year", type=int, default=0, help="assessment year (default: the unit's current year)"
+    )
     export.add_argument(
         "--format",
         choices=["xlsx", "csv"],
@@ -188,25 +207,31 @@ def cmd_ask(
 
 
 async def _set_list(settings: Settings) -> str:
-    """The loaded sets, one a line: id, level, year, leaves, sample, units of that level."""
+    """The loaded sets, one a line: id, level, year, leaves, sample, the units assessed on it
+    now (the units of its level, when it is the set in use for that level)."""
     from collections import Counter
 
     from bot.data import load_data
     from bot.db.engine import create_engine, create_session_factory
     from bot.db.migrate import upgrade
     from bot.services.people import list_units
+    from bot.services.years import level_set_year
     from criteria.schema import LEVEL_NAMES
 
     catalogue = load_data(settings).catalogue
     if settings.is_embedded_db:
         await upgrade(settings.db_url)
     engine = create_engine(settings.db_url)
+    users: Counter[str] = Counter()
     try:
         async with create_session_factory(engine)() as session:
             kinds = Counter(u.kind for u in await list_units(session))
+            for level, count in kinds.items():
+                if any(s.level == level for s in catalogue.sets.values()):
+                    users[(await level_set_year(session, catalogue, level)).cset.id] += count
     finally:
         await engine.dispose()
-    rows = ["mã\tcấp\tnăm\ttiêu chí\tmẫu\tđơn vị cùng cấp\tmặc định"]
+    rows = ["mã\tcấp\tnăm\ttiêu chí\tmẫu\tđơn vị đang dùng\tmặc định"]
     for cset in catalogue.sets.values():
         leaves = cset.leaves()
         survey = sum(1 for c in leaves if c.is_survey)
@@ -218,12 +243,61 @@ async def _set_list(settings: Settings) -> str:
                     str(cset.year),
                     f"{len(leaves)} ({survey} điều tra)",
                     "mẫu" if cset.sample else "chính thức",
-                    str(kinds[cset.level]),
+                    str(users[cset.id]),
                     "mặc định" if cset.id == catalogue.current.id else "",
                 ]
             ).rstrip("\t")
         )
     return "\n".join(rows)
+
+
+async def _year(settings: Settings, args: argparse.Namespace) -> str:
+    """``year open``: the rollover of one level; ``year list``: the years opened."""
+    from bot.data import load_data
+    from bot.db.engine import create_engine, create_session_factory
+    from bot.db.migrate import upgrade
+    from bot.services import years
+    from criteria.schema import LEVEL_NAMES
+
+    catalogue = load_data(settings).catalogue
+    if settings.is_embedded_db:
+        await upgrade(settings.db_url)
+    engine = create_engine(settings.db_url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            if args.year_command == "open":
+                if args.kind is not None:
+                    years.check_level(catalogue, args.kind)
+                opened = await years.open_year(
+                    session,
+                    catalogue,
+                    year=args.year,
+                    set_id=args.set_id,
+                    level=args.kind,
+                    actor=None,
+                    now=datetime.now(UTC),
+                )
+                level = LEVEL_NAMES.get(opened.level, opened.level)
+                return (
+                    f"Đã mở năm đánh giá {opened.year} cho cấp {level}: {opened.units} đơn vị "
+                    f"chấm theo bộ {opened.cset.id}; {opened.closed} bản tự đánh giá năm trước "
+                    "được khép lại (chỉ xem, xuất file). Các tiến trình bot đang chạy nhận thay "
+                    "đổi ngay ở tin nhắn kế tiếp."
+                )
+            rows = ["cấp\tnăm\tbộ tiêu chí\tmở lúc"]
+            for row in await years.years(session):
+                rows.append(
+                    f"{LEVEL_NAMES.get(row.level, row.level)}\t{row.year}\t{row.set_id}\t"
+                    f"{row.opened_at.astimezone(settings.tz):%d/%m/%Y %H:%M}"
+                )
+            for level in years.levels(catalogue):
+                now = await years.level_set_year(session, catalogue, level)
+                rows.append(
+                    f"{LEVEL_NAMES.get(level, level)}\t{now.year}\t{now.cset.id}\tđang dùng"
+                )
+            return "\n".join(rows)
+    finally:
+        await engine.dispose()
 
 
 async def _invite(settings: Settings, args: argparse.Namespace) -> str:
@@ -261,11 +335,15 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> str:
 
 
 async def _units(settings: Settings, args: argparse.Namespace) -> str:
+    from bot.data import load_data
     from bot.db.engine import create_engine, create_session_factory
     from bot.db.migrate import upgrade
     from bot.errors import CchcError
     from bot.services.people import add_unit, get_unit, list_units
+    from bot.services.years import check_level
 
+    if args.unit_command == "add":  # a level the loaded sets declare
+        check_level(load_data(settings).catalogue, args.kind)
     if settings.is_embedded_db:
         await upgrade(settings.db_url)
     engine = create_engine(settings.db_url)
@@ -294,10 +372,11 @@ async def _export(settings: Settings, args: argparse.Namespace) -> str:
     from bot.db.migrate import upgrade
     from bot.errors import CchcError, os_reason
     from bot.services.people import UnknownUnit, get_unit
+    from bot.services.years import unit_year_set
 
     fmt = export.format_for(args.output.suffix, args.format)
     dialect = args.csv_dialect or settings.export_csv_dialect
-    cset = load_data(settings).catalogue.current
+    catalogue = load_data(settings).catalogue
     if settings.is_embedded_db:
         await upgrade(settings.db_url)
     engine = create_engine(settings.db_url)
@@ -306,6 +385,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> str:
             unit = await get_unit(session, args.unit)
             if unit is None:
                 raise UnknownUnit(args.unit)
+            cset = await unit_year_set(session, catalogue, unit, args.year)
             data = await export.load(session, unit, cset, settings.tz, datetime.now(UTC))
     finally:
         await engine.dispose()
@@ -316,7 +396,8 @@ async def _export(settings: Settings, args: argparse.Namespace) -> str:
         raise CchcError(f"Không ghi được tệp {args.output}: {os_reason(exc)}") from exc
     s = data.summary
     return (
-        f"Đã xuất {s.scored}/{s.total} tiêu chí đã chấm của {unit.name} vào {args.output} "
+        f"Đã xuất {s.scored}/{s.total} tiêu chí đã chấm của {unit.name} (bộ {cset.id}, năm "
+        f"đánh giá {data.year}) vào {args.output} "
         f"({fmt.upper()}{', ' + dialect if fmt == 'csv' else ''}, {len(content)} byte)."
     )
 
@@ -393,6 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from bot.errors import CchcError, os_reason
     from bot.logs import setup_logging
+    from bot.services.years import BadLevel, UnknownSet, YearRefused
     from criteria.errors import DataError
 
     setup_logging(settings.log_level, settings.secrets())
@@ -403,6 +485,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_ask(settings, args.question, args.json, args.top, args.set_id)
         if args.command == "set":
             print(asyncio.run(_set_list(settings)))
+            return EXIT_OK
+        if args.command == "year":
+            print(asyncio.run(_year(settings, args)))
             return EXIT_OK
         if args.command == "invite":
             print(asyncio.run(_invite(settings, args)))
@@ -446,6 +531,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DataError as exc:
         _print_issues(exc.issues)
         print("Dữ liệu không hợp lệ: bot không khởi động.", file=sys.stderr)
+        return EXIT_USAGE
+    except (UnknownSet, YearRefused, BadLevel) as exc:  # bad input: nothing changed
+        print(exc.user_message, file=sys.stderr)
         return EXIT_USAGE
     except CchcError as exc:
         print(exc.user_message, file=sys.stderr)

@@ -197,7 +197,10 @@ def test_set_list(
         "0",
     ]
     assert by_id["huyen-2021"][6] == "mặc định"
-    assert by_id["thu-2030"][1:6] == ["xã", "2030", "6 (1 điều tra)", "mẫu", "1"]
+    # The commune unit is assessed on the commune set in use (xa-2025, the level's earliest
+    # until a later year is opened with `cchc-bot year open`), not on the later one.
+    assert by_id["xa-2025"][5] == "1"
+    assert by_id["thu-2030"][1:6] == ["xã", "2030", "6 (1 điều tra)", "mẫu", "0"]
     assert len(by_id["thu-2030"]) == 6  # not the default
 
 

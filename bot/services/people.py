@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from bot.db.models import Invite, Person, Unit
 from bot.errors import CchcError, NotFound
+from criteria.schema import LEVEL_NAMES
 
 
 class Role(StrEnum):
@@ -24,7 +25,9 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-UNIT_KINDS = ("huyen", "xa")
+# Every level a criteria set may declare; which of them a unit may have in a deployment is
+# checked against the loaded sets (bot.services.years.check_level).
+UNIT_KINDS = tuple(LEVEL_NAMES)
 INVITABLE_ROLES = frozenset({Role.OFFICER, Role.COORDINATOR, Role.CONTACT})
 ROLES_WITH_UNIT = frozenset({Role.OFFICER, Role.COORDINATOR})
 

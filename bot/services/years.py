@@ -43,6 +43,10 @@ class YearRefused(CchcError):
     """A year that cannot be opened (earlier than the one open, or on an unfit set)."""
 
 
+class BadLevel(CchcError):
+    """A unit level no loaded set declares."""
+
+
 def level_name(level: str) -> str:
     return LEVEL_NAMES.get(level, level)
 
@@ -57,7 +61,7 @@ def levels(catalogue: Catalogue) -> tuple[str, ...]:
 def check_level(catalogue: Catalogue, level: str) -> str:
     if level not in levels(catalogue):
         choices = ", ".join(f"{lv} ({level_name(lv)})" for lv in levels(catalogue))
-        raise CchcError(
+        raise BadLevel(
             f"Cấp đơn vị «{level}» không có bộ tiêu chí nào; chọn một trong: {choices}."
         )
     return level
@@ -175,6 +179,23 @@ async def choose_level(
         row.updated_at = now
     await session.flush()
     return await level_set_year(session, catalogue, level)
+
+
+async def unit_year_set(
+    session: AsyncSession, catalogue: Catalogue, unit: Unit, year: int = 0
+) -> CriteriaSet:
+    """The set of ``unit``'s assessment for ``year`` (0: the current year); a past year
+    without an assessment is refused."""
+    current = await unit_set_year(session, catalogue, unit)
+    if year in (0, current.year):
+        return current.cset
+    found = await session.execute(
+        select(Assessment).where(Assessment.unit_id == unit.id, Assessment.year == year)
+    )
+    assessment = found.scalar_one_or_none()
+    if assessment is None:
+        raise YearRefused(f"Đơn vị {unit.code} không có bản tự đánh giá năm {year}.")
+    return scope_of(catalogue, assessment).cset
 
 
 def scope_of(catalogue: Catalogue, assessment: Assessment) -> SetYear:
