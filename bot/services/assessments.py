@@ -430,6 +430,60 @@ async def add_evidence(
     return item
 
 
+async def previous_evidence(
+    session: AsyncSession, assessment: Assessment, code: str
+) -> list[Evidence]:
+    """Evidence of the unit's latest earlier year's answer to ``code``: suggestions for this
+    year (the same code in another year's set is the same criterion only by number, so the
+    officer decides; nothing is copied without them). Items already given again are left out.
+    """
+    found = await session.execute(
+        select(Answer)
+        .join(Assessment, Assessment.id == Answer.assessment_id)
+        .where(
+            Assessment.unit_id == assessment.unit_id,
+            Assessment.year < assessment.year,
+            Answer.code == code,
+        )
+        .order_by(Assessment.year.desc())
+        .limit(1)
+    )
+    before = found.scalar_one_or_none()
+    if before is None:
+        return []
+    now = await answer(session, assessment.id, code)
+    given = {(e.kind, e.text, e.file_id) for e in (now.evidence if now is not None else [])}
+    return [e for e in before.evidence if (e.kind, e.text, e.file_id) not in given]
+
+
+async def reuse_evidence(
+    session: AsyncSession,
+    *,
+    assessment: Assessment,
+    code: str,
+    evidence_id: int,
+    author: int,
+    now: datetime,
+) -> Evidence:
+    """Add to this year's answer a copy of last year's evidence item ``evidence_id`` (one of
+    :func:`previous_evidence`; anything else, e.g. a forged button, is refused)."""
+    offered = {e.id: e for e in await previous_evidence(session, assessment, code)}
+    item = offered.get(evidence_id)
+    if item is None:
+        raise NotFound("Tài liệu năm trước này không còn để dùng lại.")
+    return await add_evidence(
+        session,
+        assessment=assessment,
+        code=code,
+        kind=item.kind,
+        author=author,
+        now=now,
+        text=item.text,
+        file_id=item.file_id,
+        file_name=item.file_name,
+    )
+
+
 def _item(ans: Answer, evidence_id: int) -> Evidence:
     for item in ans.evidence:
         if item.id == evidence_id:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.models import Evidence, Person
+from bot.errors import CchcError
 from bot.services import assessments as svc
 from bot.services.evidence import read_typed
 from bot.services.people import Role
@@ -81,6 +82,17 @@ def _evidence_view(
             callback_data=ScoreCb(action="ed", aid=aid, code=node.code, value=item.id),
         )
     per_item = [2 if item.kind not in svc.FILE_KINDS else 1 for item in items]
+    if loaded.previous and editing is None:
+        # Last year's references for the same criterion: offered, never copied unasked.
+        body += "\n\n" + t.previous_evidence(
+            [(n, _label(item)) for n, item in enumerate(loaded.previous, start=1)]
+        )
+        for n, item in enumerate(loaded.previous, start=1):
+            kb.button(
+                text=t.btn_reuse(n),
+                callback_data=ScoreCb(action="ru", aid=aid, code=node.code, value=item.id),
+            )
+        per_item.append(min(len(loaded.previous), 4))
     kb.button(
         text=t.BTN_NO_EVIDENCE, callback_data=ScoreCb(action="none", aid=aid, code=node.code)
     )
@@ -298,7 +310,7 @@ async def evidence_button(
     clock: Clock,
 ) -> None:
     """The evidence list's buttons: keep the previewed item (``ek``), type it again (``ex``),
-    edit (``ee``) or remove (``ed``) item ``value``."""
+    edit (``ee``) or remove (``ed``) item ``value``, reuse last year's item ``value`` (``ru``)."""
     data = await state.get_data()
     if action == "ek":
         pending = data.get("ev_pending")
@@ -312,6 +324,23 @@ async def evidence_button(
     elif action == "ee":
         await state.update_data(ev_edit=value, ev_pending=None)
         await _show(message, state, session, cset, scope)
+    elif action == "ru":
+        try:
+            async with session.begin():
+                assessment = await _assessment(session, scope)
+                item = await svc.reuse_evidence(
+                    session,
+                    assessment=assessment,
+                    code=data["code"],
+                    evidence_id=value,
+                    author=user_id,
+                    now=clock.now(),
+                )
+                label = _label(item)
+        except CchcError as exc:
+            await _bad(message, state, session, cset, scope, exc.user_message)
+            return
+        await _show(message, state, session, cset, scope, prefix=t.evidence_reused(label))
     elif action == "ed":
         async with session.begin():
             assessment = await _assessment(session, scope)

@@ -163,7 +163,7 @@ async def _act(
                 session, assessment=assessment, code=cb.code, author=user_id, now=clock.now()
             )
         await _advance(message, state, session, cset, scope, prefix=t.evidence_later(cb.code))
-    elif action in ("ek", "ex", "ee", "ed"):
+    elif action in ("ek", "ex", "ee", "ed", "ru"):
         await evidence_button(
             message, action, cb.value, state, session, cset, scope, user_id, clock
         )

@@ -9,7 +9,7 @@ registers the view of its states here and owns its handlers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import Any
 
@@ -19,7 +19,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Answer, Assessment, Person
+from bot.db.models import Answer, Assessment, Evidence, Person
 from bot.errors import CchcError
 from bot.services import assessments as svc
 from bot.services import people
@@ -109,6 +109,7 @@ BUTTON_STATES: dict[str, set[str | None]] = {
     "ex": {ScoringFlow.waiting_evidence.state},
     "ee": {ScoringFlow.waiting_evidence.state},
     "ed": {ScoringFlow.waiting_evidence.state},
+    "ru": {ScoringFlow.waiting_evidence.state},
     "bk": set(STEP_STATES),
     "sk": set(STEP_STATES),
     "ps": set(STEP_STATES),
@@ -165,6 +166,8 @@ class Loaded:
     progress: svc.Progress
     answers: dict[str, Answer]
     locked_by: str | None = None  # who locked it (a name), when locked
+    # At the evidence step: last year's evidence for the criterion, offered to reuse.
+    previous: list[Evidence] = field(default_factory=list)
 
     def lock_notice(self, tz: tzinfo) -> str | None:
         """Locked: by whom and when, and what the officer can still do; None when open."""
@@ -274,6 +277,9 @@ async def _show(
         current = str(target.state)
     loaded = await _load(session, scope, cset)
     code = data.get("code")
+    if current == ScoringFlow.waiting_evidence.state and code and code in loaded.answers:
+        async with session.begin():
+            loaded.previous = await svc.previous_evidence(session, loaded.assessment, code)
     if current == ScoringFlow.waiting_evidence.state and code and code not in loaded.answers:
         # Same split: killed after moving on to the next criterion's data but before its
         # state, the evidence step names a criterion not answered yet. Ask its question.

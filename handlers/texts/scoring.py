@@ -362,3 +362,22 @@ def read_only(line: str, notice: str, items: Sequence[str]) -> str:
     if notice:
         head.append(notice)
     return "\n".join(head) + "\n\n" + "\n\n".join(items)
+
+
+def previous_evidence(items: list[tuple[int, str]]) -> str:
+    """Last year's evidence of the same criterion, offered for this year (never copied
+    without the officer's tap)."""
+    lines = "\n".join(f"{n}. {escape(label)}" for n, label in items)
+    return (
+        "📁 <b>Năm trước đơn vị đã dùng cho tiêu chí này:</b>\n"
+        f"{lines}\n"
+        "Nếu năm nay vẫn đúng, bấm «Dùng lại» để thêm; tài liệu không được tự sao chép."
+    )
+
+
+def btn_reuse(n: int) -> str:
+    return f"📋 Dùng lại {n}"
+
+
+def evidence_reused(label: str) -> str:
+    return f"Đã thêm tài liệu năm trước: {escape(label)}"

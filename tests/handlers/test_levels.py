@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from aiogram.types import User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.data import load_data
-from bot.db.models import Assessment, LevelChoice, Person, QuestionLog, Unit
+from bot.db.models import Assessment, Evidence, LevelChoice, Person, QuestionLog, Unit
 from bot.services import assessments as svc
 from bot.services import years
 from bot.services.people import add_unit
@@ -60,6 +61,15 @@ async def _assessments(factory: async_sessionmaker[AsyncSession]) -> list[tuple[
             .order_by(Unit.code)
         )
         return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+async def _score_first(harness: Harness, officer: User) -> Sent:
+    """Score the officer's first criterion with its first choice; the evidence step."""
+    overview = _msg(await harness.send(officer, "/chamdiem"))
+    step = _msg(await harness.press(officer, overview.button("▶️ Chấm tiếp")))
+    choice = next(d for _, d in step.buttons if d.startswith("sc:t:") or d.startswith("sc:y:"))
+    confirm = _msg(await harness.press(officer, choice))
+    return _msg(await harness.press(officer, confirm.button("💾 Lưu")))
 
 
 async def test_each_officer_scores_their_own_set(
@@ -146,7 +156,10 @@ async def test_last_year_is_read_only_in_tiendo_after_the_rollover(
     harness = build_harness(settings, data, data.index(), session_factory)
     await _province(session_factory)
     officer, coordinator = harness.user(COMMUNE_OFFICER), harness.user(COMMUNE_COORDINATOR)
-    await harness.send(officer, "/chamdiem")  # the 2025 assessment exists
+    evidence = await _score_first(harness, officer)  # 2025: criterion 6.1, with a decision
+    got = _msg(await harness.send(officer, "Quyết định số 12/QĐ-UBND ngày 02/3/2025"))
+    _msg(await harness.press(officer, got.button("✅ Đúng, lưu")))
+    assert "Năm trước" not in evidence.text
     async with session_factory() as session, session.begin():
         opened = await years.open_year(
             session, data.catalogue, year=2026, set_id="xa-2026", actor=None, now=NOW
@@ -171,8 +184,25 @@ async def test_last_year_is_read_only_in_tiendo_after_the_rollover(
         )
     stale = await harness.press(coordinator, CoordCb(action="ov", unit=unit_id, y=2019).pack())
     assert "hết hiệu lực" in _alert(stale)
-    # The officer now scores 2026 on xa-2026; 2025 is kept as it was.
-    await harness.send(officer, "/chamdiem")
+    # The officer now scores 2026 on xa-2026; 2025 is kept as it was. Last year's decision
+    # is offered at the evidence step, and only added when the officer taps it.
+    evidence = await _score_first(harness, officer)
+    assert "Năm trước đơn vị đã dùng cho tiêu chí này" in evidence.text
+    assert "12/QĐ-UBND" in evidence.text
+    async with session_factory() as session:
+        rows = (await session.execute(select(Evidence).order_by(Evidence.id))).scalars().all()
+        assert [e.text for e in rows] == ["Quyết định số 12/QĐ-UBND ngày 02/3/2025"]
+        old_id = rows[0].id
+    aid = int(evidence.button("📋 Dùng lại 1").split(":")[2])
+    forged = ScoreCb(action="ru", aid=aid, code="6.1", value=old_id + 99).pack()
+    refused = _msg(await harness.press(officer, forged))
+    assert "không còn để dùng lại" in refused.text
+    reused = _msg(await harness.press(officer, evidence.button("📋 Dùng lại 1")))
+    assert "Đã thêm tài liệu năm trước" in reused.text and "Dùng lại" not in str(reused.buttons)
+    async with session_factory() as session:
+        rows = (await session.execute(select(Evidence).order_by(Evidence.id))).scalars().all()
+        assert [e.text for e in rows] == ["Quyết định số 12/QĐ-UBND ngày 02/3/2025"] * 2
+        assert rows[0].answer_id != rows[1].answer_id
     assert await _assessments(session_factory) == [
         ("xa-b", "xa-2025", 2025),
         ("xa-b", "xa-2026", 2026),
