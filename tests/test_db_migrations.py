@@ -93,7 +93,9 @@ async def test_sqlite_file_is_in_wal_mode_with_pragmas(tmp_path: Path) -> None:
     try:
         async with engine.connect() as connection:
             assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar() == 1
-            assert (await connection.execute(text("PRAGMA busy_timeout"))).scalar() == 5000
+            assert (await connection.execute(text("PRAGMA synchronous"))).scalar() == 1  # NORMAL
+            # No sleeping inside SQLite: lock waits are asyncio sleeps (tests/test_db_sqlite.py).
+            assert (await connection.execute(text("PRAGMA busy_timeout"))).scalar() == 0
     finally:
         await engine.dispose()
 

@@ -258,6 +258,10 @@ async def test_live_sender_heartbeat_keeps_its_lease(
                 for factory in (session_factory, create_session_factory(other_engine))
             )
             first = asyncio.create_task(a.run_once())
+            for _ in range(500):  # the first sender claims the batch before the other looks
+                if "pending" not in await _statuses(session_factory):
+                    break
+                await asyncio.sleep(0.01)
             while not first.done():  # the other process keeps looking for expired leases
                 await b.run_once()
                 await asyncio.sleep(0.1)

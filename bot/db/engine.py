@@ -10,6 +10,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
+from bot.db import sqlite
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
@@ -17,7 +19,10 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if not isinstance(dbapi_connection.driver_connection, sqlite.Connection):
+            # aiosqlite (memory databases): SQLite waits in its worker thread. The loop's own
+            # connections wait in asyncio instead (bot/db/sqlite.py).
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
@@ -25,13 +30,22 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """Build the async engine; for a SQLite file also create its directory and set WAL mode."""
+    """Build the async engine; for a SQLite file also create its directory and set WAL mode.
+
+    A SQLite file is opened by bot/db/sqlite.py (statements run on the loop's thread, not
+    through aiosqlite's worker thread); a memory database or a URL with options keeps
+    aiosqlite.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
+        options: dict[str, Any] = {}
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = _create_async_engine(parsed)
+            path = Path(database).expanduser()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not parsed.query:
+                options["async_creator"] = sqlite.connector(str(path))
+        engine = _create_async_engine(parsed, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         return engine
     return _create_async_engine(parsed, pool_pre_ping=True)
