@@ -824,13 +824,21 @@ def _progress(
 
 
 async def progress(
-    session: AsyncSession, assessment: Assessment, cset: CriteriaSet, department: str | None
+    session: AsyncSession,
+    assessment: Assessment,
+    cset: CriteriaSet,
+    department: str | None,
+    *,
+    found: dict[str, Answer] | None = None,
 ) -> Progress:
     """Scored count, points against the maximum, per area, missing evidence, what is next.
 
-    The whole unit's summary (``department`` None) includes bonus, penalty and survey."""
+    The whole unit's summary (``department`` None) includes bonus, penalty and survey.
+    ``found``: the assessment's answers when the caller has just read them."""
     extra = await extras(session, assessment, cset) if department is None else None
-    return _progress(cset, assessment, await answers(session, assessment.id), department, extra)
+    if found is None:
+        found = await answers(session, assessment.id)
+    return _progress(cset, assessment, found, department, extra)
 
 
 def next_code(

@@ -20,6 +20,7 @@ from aiogram.types import InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Answer, Assessment, Evidence, Person
+from bot.db.readcache import read_cache
 from bot.errors import CchcError
 from bot.services import assessments as svc
 from bot.services import people
@@ -156,6 +157,8 @@ async def _scope(
         assessment = await svc.get_or_create(session, person.unit_id, cset)
         aid = assessment.id
         locked = assessment.status == svc.LOCKED
+    # Kept for the update: _load then finds it in the session instead of reading it again.
+    read_cache(session)[("assessment", aid)] = assessment
     name = cset.department_name(department) if department else None
     return Scope(aid, person.unit.name, department, name, tz, locked)
 
@@ -177,17 +180,26 @@ class Loaded:
 
 
 async def _load(session: AsyncSession, scope: Scope, cset: CriteriaSet) -> Loaded:
+    """The assessment, its answers and the scorer's progress: read once per update and
+    reused until the update writes something (bot/db/readcache.py)."""
+    memo = read_cache(session)
+    key = ("loaded", scope.assessment_id, scope.department)
+    loaded: Loaded | None = memo.get(key)
+    if loaded is not None:
+        return loaded
     async with session.begin():
         assessment = await svc.get(session, scope.assessment_id)
         if assessment is None:  # pragma: no cover - assessments are never deleted
             raise CchcError(t.NOT_STARTED)
         found = await svc.answers(session, assessment.id)
-        progress = await svc.progress(session, assessment, cset, scope.department)
+        progress = await svc.progress(session, assessment, cset, scope.department, found=found)
         locked_by = None
         if progress.locked and assessment.locked_by is not None:
             locker = await people.get_person(session, assessment.locked_by)
             locked_by = locker.display_name if locker is not None else None
-    return Loaded(assessment, progress, found, locked_by)
+    loaded = Loaded(assessment, progress, found, locked_by)
+    memo[key] = loaded
+    return loaded
 
 
 def _line(progress: svc.Progress) -> str:

@@ -113,3 +113,27 @@ async def test_filters_run_on_the_event_loop(
     assert sent and hops == []
     sent = await harness.send(harness.user(5552), "thủ tục hành chính là gì")
     assert sent and hops == []
+
+
+async def test_scoring_step_reads_the_answers_once(
+    engine: AsyncEngine, settings: Settings, shipped: tuple[BotData, SearchIndex]
+) -> None:
+    """▶️ Chấm tiếp finds the next criterion, opens it and shows it: one read of the answers
+    (was three, each twice: the step, then its progress), no read of the assessment by id."""
+    from tests.handlers.test_scoring import _msg, _person
+
+    harness, factory = _harness(engine, settings, shipped)
+    await _person(factory, 5553)
+    me = harness.user(5553)
+    overview = _msg(await harness.send(me, "/chamdiem"))
+    with measured(engine, factory) as cost:
+        step = _msg(await harness.press(me, overview.button("▶️ Chấm tiếp")))
+    assert "Tiêu chí 2.1" in step.text and "0/6 tiêu chí" in step.text
+    # The person, the FSM record, the unit's assessment, its answers; the FSM step.
+    assert cost.sessions == 1
+    assert cost.statements == ["SELECT", "SELECT", "SELECT", "SELECT", "INSERT"]
+
+    confirm = _msg(await harness.press(me, step.button("✅ Có")))
+    saved = _msg(await harness.press(me, confirm.button("💾 Lưu")))
+    # Read after the write in the same update: the progress counts the new answer.
+    assert "1/6 tiêu chí · 1/6 điểm" in saved.text
