@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import FakeClock
 from bot.db.engine import create_engine, create_session_factory
-from bot.db.models import OutboxMessage, ReminderSent
+from bot.db.models import OutboxMessage, Person, ReminderSent
 from bot.fakeapi import FakeBotAPI
 from bot.services import reminders
 from bot.services.outbox import OutboxSender
+from bot.services.people import add_unit
 from criteria.loader import require_catalogue
 from criteria.schema import CriteriaSet
 from handlers.notices import ReminderTexts, blocked_text
@@ -189,3 +190,40 @@ async def test_reminder_delivered_with_scoring_button(
     assert message.buttons == [[("📝 Chấm điểm ngay", "m:score")]]
     assert api.rejected_429 == 0
     await sender.bot.session.close()
+
+
+async def test_each_unit_is_reminded_on_its_own_set(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """District and commune units in one database: each officer is reminded of their own
+    set's calendar and unscored criteria; the claim names the set."""
+    catalogue = require_catalogue()
+    async with session_factory() as session, session.begin():
+        district = await add_unit(session, "huyen-a", "UBND huyện A", "huyen")
+        commune = await add_unit(session, "xa-b", "UBND xã B", "xa")
+        session.add_all(
+            [
+                Person(telegram_id=OFFICER_TP, display_name="Bình", role="officer",
+                       unit_id=district.id, department="TP"),
+                Person(telegram_id=OFFICER_NV, display_name="Xuân", role="officer",
+                       unit_id=commune.id, department="KT"),
+            ]
+        )
+
+    async def tick_all(now: datetime) -> None:
+        async with session_factory() as session, session.begin():
+            await reminders.tick(
+                session, catalogue=catalogue, now=now, tz=VN, hour=8, render=ReminderTexts()
+            )
+
+    await tick_all(vn(2025, 12, 9, 8, 30))  # the commune scoring window ends on 12/12/2025
+    messages = await queued(session_factory)
+    assert [(chat, kind) for chat, kind, _ in messages] == [(OFFICER_NV, "reminder")]
+    assert "Phòng Kinh tế" in messages[0][2] and "còn 3 ngày" in messages[0][2]
+    await tick_all(vn(2021, 11, 12, 8, 30))  # the district window ends on 15/11/2021
+    messages = await queued(session_factory)
+    assert [(chat, kind) for chat, kind, _ in messages[1:]] == [(OFFICER_TP, "reminder")]
+    assert "Phòng Tư pháp" in messages[1][2]
+    async with session_factory() as session:
+        keys = (await session.execute(select(ReminderSent.deadline_key))).scalars().all()
+    assert [k.split(":")[0] for k in keys] == ["xa-2025", "huyen-2021"]
