@@ -39,7 +39,8 @@ def _hit_button(kb: InlineKeyboardBuilder, hit: Hit, log_id: int | None = None) 
     """A button opening ``hit``; with ``log_id`` the pick is recorded on that question."""
     if hit.kind == "entry" and hit.entry_id:
         kb.button(
-            text=_short(hit.question), callback_data=AskCb(action="e", ref=hit.entry_id, q=log_id)
+            text=_short(texts.level_words(hit.question)),
+            callback_data=AskCb(action="e", ref=hit.entry_id, q=log_id),
         )
     elif hit.criterion_codes:
         code = hit.criterion_codes[0]
@@ -61,7 +62,8 @@ def _entry_reply(
     entry = data.by_id.get(entry_id)
     if entry is None or not entry.applies_to(cset.id):
         return None
-    parts = [f"❓ <b>{_esc(entry.question)}</b>", "", _esc(entry.answer), ""]
+    question, answer = texts.level_words(entry.question), texts.level_words(entry.answer)
+    parts = [f"❓ <b>{_esc(question)}</b>", "", _esc(answer), ""]
     if estimate is not None:
         parts += [estimate, ""]
     parts.append(texts.source_line(entry.source))

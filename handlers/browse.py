@@ -22,6 +22,7 @@ from handlers.cards import criterion_card, pts
 from handlers.keyboards import InlineKeyboardBuilder
 from handlers.render import LIMIT
 from handlers.texts import browse as bt
+from handlers.texts import level_words
 from handlers.texts import levels as lt
 from knowledge.schema import Entry
 from knowledge.search import SearchIndex
@@ -170,7 +171,8 @@ def entries_view(cset: CriteriaSet, index: SearchIndex, code: str, page: int) ->
     kb = InlineKeyboardBuilder()
     shown = entries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     for entry in shown:
-        kb.button(text=_short(entry.question, 60), callback_data=AskCb(action="e", ref=entry.id))
+        label = _short(level_words(entry.question), 60)
+        kb.button(text=label, callback_data=AskCb(action="e", ref=entry.id))
     rows = [1] * len(shown)
     paging = _paging(kb, page, pages, BrowseAskCb, code)
     if paging:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from criteria.schema import level_name
@@ -254,6 +255,17 @@ NO_WORDS = (
     "✏️ Tôi chưa thấy câu hỏi nào. Hãy gõ bằng chữ, ví dụ «tỷ lệ hồ sơ đúng hạn» hoặc «tc 3.4.1»."
 )
 QUESTION_TOO_LONG = "Câu hỏi quá dài (tối đa 1000 ký tự). Hãy viết gọn lại."
+
+
+# A sub-criterion named "tiêu chí 3.4.1" in curated text (knowledge entries): shown as
+# "tiêu chí thành phần 3.4.1", one name per level of the tree. Only three-part codes are
+# unambiguous ("tiêu chí 2 điểm" is no area); the stored text, which search reads, is kept.
+_SUB_CRITERION = re.compile(r"\b([Tt])iêu chí (\d+\.\d+\.\d+)(?![.\d])")
+
+
+def level_words(text: str) -> str:
+    """``text`` with every sub-criterion called by its level's name (before escaping)."""
+    return _SUB_CRITERION.sub(r"\1iêu chí thành phần \2", text)
 
 
 _CUSTOM = "thông lệ"

@@ -17,6 +17,7 @@ from bot.db.models import QuestionLog
 from bot.settings import Settings
 from criteria.schema import node_label
 from handlers.callbacks import AskCb
+from handlers.texts import level_words
 from knowledge.schema import MAX_ID_LENGTH, Entry
 from knowledge.search import SearchIndex, SearchResult
 from tests.recording import Harness, Sent, build_harness
@@ -86,7 +87,8 @@ async def test_entry_answer_shows_answer_card_and_related(
     assert len(opened) == 1
     ref = AskCb.unpack(button).ref
     if button.startswith("a:e:"):
-        assert data.by_id[ref].question in opened[0].text.replace("&quot;", '"')
+        shown = level_words(data.by_id[ref].question)  # "tiêu chí thành phần 3.4.3"
+        assert shown in opened[0].text.replace("&quot;", '"')
     else:
         assert f"<b>{node_label(ref)}</b>" in opened[0].text
 
@@ -288,7 +290,7 @@ async def test_clarify_pick_is_recorded_and_gets_feedback(
     (reply,) = _messages(await scripted.send(user, "kế hoạch năm nay"))
     (row,) = await _log(session_factory, 112)
     assert (row.decision, row.entry_id) == ("clarify", "tc-1-1-1-cach-cham")  # the best guess
-    (opened,) = _messages(await scripted.press(user, reply.button("Tiêu chí 7.1.1")))  # an entry
+    (opened,) = _messages(await scripted.press(user, reply.button("Tiêu chí thành phần 7.1.1 ")))
     assert "<b>Tiêu chí thành phần 7.1.1</b>" in opened.text
     assert opened.buttons == [
         ("👍 Hữu ích", f"a:up:{row.id}"),
@@ -331,12 +333,12 @@ async def test_forged_pick_opens_the_entry_but_records_nothing(
     owner, intruder = scripted.user(114), scripted.user(115)
     (reply,) = _messages(await scripted.send(owner, "kế hoạch năm nay"))
     (before,) = await _log(session_factory, 114)
-    button = reply.button("Tiêu chí 7.1.1")  # an entry
+    button = reply.button("Tiêu chí thành phần 7.1.1 ")  # an entry
     for data in (button, AskCb(action="c", ref="7.1", q=before.id).pack()):
         sent = await scripted.press(intruder, data)
         assert [s.method for s in sent] == ["answerCallbackQuery", "sendMessage"]
         assert not sent[0].show_alert and not sent[0].text
-        assert "<b>Tiêu chí 7.1" in sent[1].text
+        assert "<b>Tiêu chí thành phần 7.1.1" in sent[1].text or "<b>Tiêu chí 7.1<" in sent[1].text
         assert sent[1].buttons == []  # no 👍/👎 on someone else's question
     # A log id that does not exist: opens, records nothing.
     forged = AskCb(action="e", ref="tc-7-1-1-ke-hoach-cntt", q=987654321).pack()

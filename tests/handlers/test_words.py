@@ -12,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.data import BotData
 from bot.db.models import OutboxMessage, QuestionLog
 from bot.settings import Settings
+from handlers.callbacks import AskCb, BrowseAskCb
 from knowledge.search import SearchIndex
 from tests.handlers.conftest import ADMIN_ID
 from tests.recording import Harness, Sent, build_harness
 
+ENTRY_711 = "tc-7-1-1-ke-hoach-cntt"  # "Tiêu chí 7.1.1 kế hoạch ứng dụng CNTT…" in the YAML
 WORDLESS = ["👍", "🙏🙏", "?", "!!!", "12345", "\u200b", "\u200b\u2060 ", "…", "-_-", "10/10"]
 
 
@@ -95,8 +97,26 @@ async def test_no_doubled_labels_and_areas_are_areas(harness: Harness) -> None:
     labels = [t for t, _ in reply.buttons]
     assert any(t.startswith("Tiêu chí ") for t in labels), labels
     assert not any(re.search(r"Tiêu chí [\d.]+: Tiêu chí", t) for t in labels), labels
+    assert not any(re.search(r"Tiêu chí \d+\.\d+\.\d+", t) for t in labels), labels
+    # Curated entries say "tiêu chí 7.1.1": shown by the level's name, on buttons and answers.
+    listed = await harness.press(harness.user(305), BrowseAskCb(code="7.1.1").pack())
+    entries = [t for s in listed for t, d in s.buttons if "7.1.1" in t and d.startswith("a:e:")]
+    assert entries and all(t.startswith("Tiêu chí thành phần 7.1.1 ") for t in entries), entries
+    opened = await harness.press(harness.user(305), AskCb(action="e", ref=ENTRY_711).pack())
+    (answer,) = [s for s in opened if s.method == "sendMessage"]
+    assert answer.text.startswith("❓ <b>Tiêu chí thành phần 7.1.1 ")
     (area,) = await harness.send(harness.user(305), "lĩnh vực 4")
     assert "<b>Lĩnh vực 4</b>" in area.text and "Tiêu chí 4<" not in area.text
+
+
+def test_curated_text_names_sub_criteria_by_their_level() -> None:
+    from handlers.texts import level_words
+
+    assert level_words("Tiêu chí 7.1.1 kế hoạch (tiêu chí 4.2.2)") == (
+        "Tiêu chí thành phần 7.1.1 kế hoạch (tiêu chí thành phần 4.2.2)"
+    )
+    for kept in ("tiêu chí 3.4 gồm", "tiêu chí thành phần 3.4.1", "5 tiêu chí 2 điểm"):
+        assert level_words(kept) == kept
 
 
 def test_sources_are_named_by_their_document() -> None:
