@@ -281,7 +281,7 @@ async def _year(settings: Settings, args: argparse.Namespace) -> str:
                 return (
                     f"Đã mở năm đánh giá {opened.year} cho cấp {level}: {opened.units} đơn vị "
                     f"chấm theo bộ {opened.cset.id}; {opened.closed} bản tự đánh giá năm trước "
-                    "được khép lại (chỉ xem, xuất file). Các tiến trình bot đang chạy nhận thay "
+                    "được khép lại (chỉ xem, xuất tệp). Các tiến trình bot đang chạy nhận thay "
                     "đổi ngay ở tin nhắn kế tiếp."
                 )
             rows = ["cấp\tnăm\tbộ tiêu chí\tmở lúc"]

@@ -68,7 +68,7 @@ class AssessmentClosed(CchcError):
     def __init__(self, year: int) -> None:
         super().__init__(
             f"Năm đánh giá {year} đã khép lại khi chuyển sang năm mới: kết quả năm {year} "
-            "chỉ để xem và xuất file, không sửa được nữa."
+            "chỉ để xem và xuất tệp, không sửa được nữa."
         )
 
 

@@ -74,7 +74,7 @@ def btn_past_year(year: int) -> str:
 
 def closed_line(year: int) -> str:
     return (
-        f"Trạng thái: 📁 <b>năm {year} đã khép lại</b> — chỉ xem và xuất file, không sửa được"
+        f"Trạng thái: 📁 <b>năm {year} đã khép lại</b> — chỉ xem và xuất tệp, không sửa được"
     )
 
 
