@@ -26,9 +26,7 @@ from pathlib import Path
 
 from bench.eval import REPO, SHARED_EVAL, Item, load_items
 from knowledge.ask import build_default_index
-from knowledge.chat import read_message
 from knowledge.search import SearchIndex
-from knowledge.text import find_codes
 
 TUNING = (
     SHARED_EVAL / "dev-questions-2.yaml",
@@ -47,16 +45,16 @@ class Row:
     coded: bool  # a code of the set is named: answered by code, not by these thresholds
     intent: bool  # words of the assessment itself
     foreign_ask: bool  # asks about an off-topic word
+    foreign_any: bool  # ... or names one in its situation
 
 
 def rows_for(index: SearchIndex, items: list[Item]) -> list[Row]:
     out = []
     for item in items:
-        codes = find_codes(item.q)  # named codes are answered (or refused) by code
-        q = index._query(read_message(item.q))
+        codes, q = index.read(item.q)  # named codes are answered (or refused) by code
         scored = index._rank(q)
         if not scored:
-            out.append(Row(item.none, False, 0.0, 0.0, 0.0, bool(codes), False, False))
+            out.append(Row(item.none, False, 0.0, 0.0, 0.0, bool(codes), False, False, False))
             continue
         best_t, best_s, cov = scored[0]
         cov = max(cov, index._topic_coverage(q, best_t))
@@ -77,6 +75,7 @@ def rows_for(index: SearchIndex, items: list[Item]) -> list[Row]:
                 bool(codes),
                 q.intent,
                 q.foreign_ask,
+                q.foreign > 0,
             )
         )
     return out
@@ -88,11 +87,14 @@ class Setting:
     cov_intent: float
     foreign_cov: float
     clarify_min: float
+    foreign_ctx: float
     answer_min: float
     margin: float
 
     def none(self, r: Row) -> bool:
         if r.foreign_ask and r.cov < self.foreign_cov:
+            return True
+        if r.foreign_any and r.cov < self.foreign_ctx:
             return True
         floor = self.cov_intent if r.intent else self.cov_min
         return r.score < self.clarify_min or r.cov < floor
@@ -125,9 +127,10 @@ def main(argv: list[str] | None = None) -> int:
         [x / 100 for x in range(20, 56, 3)],
         [x / 100 for x in range(50, 101, 10)],
         [float(x) for x in range(20, 50, 4)],
+        [0.0, *(x / 100 for x in range(50, 101, 10))],
     )
-    for cov_min, cov_intent, foreign_cov, clarify_min in grid:
-        st = Setting(cov_min, cov_intent, foreign_cov, clarify_min, 0.0, 0.0)
+    for cov_min, cov_intent, foreign_cov, clarify_min, foreign_ctx in grid:
+        st = Setting(cov_min, cov_intent, foreign_cov, clarify_min, foreign_ctx, 0.0, 0.0)
         none_oos, none_in, _, _ = judge(rows, st)
         goals = (none_oos >= 0.90) + (none_in <= 0.03)
         key = (goals, min(none_oos, 0.95) - 2 * none_in, cov_min - cov_intent)
@@ -145,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
             st.cov_intent,
             st.foreign_cov,
             st.clarify_min,
+            st.foreign_ctx,
             answer_min,
             margin,
         )
@@ -157,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"questions: {len(rows)} ({sum(r.oos for r in rows)} out of scope)")
     print(
         f"best: COVERAGE_MIN = {st.cov_min:g}, COVERAGE_MIN_INTENT = {st.cov_intent:g}, "
-        f"FOREIGN_COVERAGE = {st.foreign_cov:g}, CLARIFY_MIN = {st.clarify_min:g}, "
+        f"FOREIGN_COVERAGE = {st.foreign_cov:g}, FOREIGN_CONTEXT_COVERAGE = {st.foreign_ctx:g}, "
+        f"CLARIFY_MIN = {st.clarify_min:g}, "
         f"ANSWER_MIN = {st.answer_min:g}, ANSWER_MARGIN = {st.margin:g}"
     )
     print(

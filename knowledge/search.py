@@ -102,6 +102,7 @@ CLARIFY_MIN = 28.0  # below this nothing fits
 COVERAGE_MIN = 0.48  # share of the question's topic (idf mass) the best match must cover ...
 COVERAGE_MIN_INTENT = 0.2  # ... when the question uses words of the assessment itself
 FOREIGN_COVERAGE = 0.5  # a question that asks about an off-topic word needs this much
+FOREIGN_CONTEXT_COVERAGE = 0.0  # ... and one whose situation names one
 RULING_MIN = 50.0  # a province's ruling this close to the question is shown first ...
 RULING_MARGIN = 8.0  # ... when it scores at most this far below the best match
 
@@ -537,15 +538,8 @@ class SearchIndex:
     def search(self, query: str, top: int = 3) -> SearchResult:
         """Rank entries and criteria for ``query`` and decide answer, clarify or none."""
         top = max(top, 1)
-        msg = read_message(query)
-        respelt = self._respell(msg)
-        if respelt is not None:
-            msg = read_message(respelt)
-        # A code opening the ask counts like one opening the message ("Chào cả nhà, … Cho em
-        # hỏi 8.2 ai chấm ạ").
-        named = find_codes(query) or (find_codes(msg.ask) if msg.context else [])
+        named, q = self.read(query)
         codes = [c for c in named if c in self._criteria]
-        q = self._query(msg)
         scored = self._rulings_first(self._rank(q), codes)
         if codes:
             return self._code_result(query, codes, scored, top)
@@ -553,6 +547,18 @@ class SearchIndex:
             # A code that this set does not have ("tc 3.7.2"): nothing to answer with.
             return SearchResult(query, "none", [])
         return self._decide(query, q, scored, top)
+
+    def read(self, query: str) -> tuple[list[str], _Query]:
+        """The codes a question names and its topic words: typos fixed, read as a chat
+        message, through the lexicon (also used by ``bench.calibrate``)."""
+        msg = read_message(query)
+        respelt = self._respell(msg)
+        if respelt is not None:
+            msg = read_message(respelt)
+        # A code opening the ask counts like one opening the message ("Chào cả nhà, … Cho em
+        # hỏi 8.2 ai chấm ạ").
+        named = find_codes(query) or (find_codes(msg.ask) if msg.context else [])
+        return named, self._query(msg)
 
     def _rulings_first(
         self, scored: list[tuple[int, float, float]], codes: list[str]
@@ -586,6 +592,8 @@ class SearchIndex:
         best_cov = max(best_cov, self._topic_coverage(q, best_t))
         if q.foreign_ask and best_cov < FOREIGN_COVERAGE:
             return SearchResult(query, "none", [])  # asks about a topic the bot does not cover
+        if q.foreign and best_cov < FOREIGN_CONTEXT_COVERAGE:
+            return SearchResult(query, "none", [])  # ... the topic its situation names
         floor = COVERAGE_MIN_INTENT if q.intent else COVERAGE_MIN
         if best_s < CLARIFY_MIN or best_cov < floor:
             return SearchResult(query, "none", [])  # nothing fits, or it covers too little

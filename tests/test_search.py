@@ -15,6 +15,7 @@ from knowledge.search import SearchIndex, SearchResult
 
 # (question, codes any of which the first result must concern)
 CONFIDENT = [
+    ("Cổng dịch vụ công quốc gia có tính vào tỷ lệ hồ sơ trực tuyến không", {"7.2.2"}),
     ("Số phó phòng vượt quy định bị trừ bao nhiêu", {"4.1.2"}),
     ("an toan thong tin mang co phuong an chua", {"7.1.4"}),
     ("công bố hệ thống quản lý chất lượng theo TCVN ISO 9001:2015", {"7.3.1"}),
@@ -66,6 +67,8 @@ OUT_OF_SCOPE = [
     "cách tính thuế thu nhập cá nhân cho người làm tự do",
     "tra cứu điểm thi đại học",
     "ty gia do la hom nay",
+    "Năm nay tỉnh mình xếp thứ mấy cả nước về chỉ số cải cách hành chính vậy mn",
+    "Bộ Nội vụ công bố kết quả chỉ số hài lòng toàn quốc khi nào ạ",
     "đổi giấy phép lái xe ở đâu",
     "lãi suất gửi tiết kiệm ngân hàng",
     "cach lam banh mi",
