@@ -116,6 +116,9 @@ _FILLER_ACCENTED = frozenset(
     """.split()
 )
 _FILLER_TOKENS = frozenset(fold(w) for w in _FILLER_ACCENTED) | {"a", "ak", "ah", "uh", "um"}
+# ... of which these, typed without accents, are also content words (nhà, hẹn, hạ, hội, nhẹ,
+# tối đa): particles only at the end of a sentence or before other particles.
+_AMBIGUOUS_PLAIN = frozenset({"nha", "hen", "ha", "hoi", "nhe", "da"})
 
 # Words that make a sentence a question.
 _ASK_MARKERS: tuple[str, ...] = (
@@ -219,6 +222,23 @@ def _ask_start(folded: tuple[str, ...]) -> int:
     return start
 
 
+def _fillers(
+    folded: tuple[str, ...], accented: tuple[str, ...], mask: tuple[bool, ...]
+) -> list[bool]:
+    """Which tokens of a sentence are fillers. A particle typed without accents that is also
+    the first syllable of a word ("nha" nhà nước, "hen" trước hẹn, "ha" hạ tầng, "hoi" hội
+    đồng) is one only where particles go: at the end, or before other fillers."""
+    drop = [
+        m or (f in _FILLER_TOKENS and (a == f or a in _FILLER_ACCENTED))
+        for f, a, m in zip(folded, accented, mask, strict=True)
+    ]
+    for k in range(len(folded) - 1, -1, -1):
+        f = folded[k]
+        if drop[k] and not mask[k] and f in _AMBIGUOUS_PLAIN and accented[k] == f:
+            drop[k] = k + 1 == len(folded) or drop[k + 1]
+    return drop
+
+
 @lru_cache(maxsize=4096)
 def _filler_mask(folded: tuple[str, ...]) -> tuple[bool, ...]:
     mask = [False] * len(folded)
@@ -269,8 +289,9 @@ def read_message(text: str) -> Message:
         start = _ask_start(an.folded) if is_ask else 0
         kept: list[str] = []
         before: list[str] = []
-        for k, (f, a, filler) in enumerate(zip(an.folded, an.accented, mask, strict=True)):
-            if filler or (f in _FILLER_TOKENS and (a == f or a in _FILLER_ACCENTED)):
+        drop = _fillers(an.folded, an.accented, mask)
+        for k, (f, a) in enumerate(zip(an.folded, an.accented, strict=True)):
+            if drop[k]:
                 continue
             asked = is_ask and k >= start
             tokens.append(Token(f, a, ASK_WEIGHT if asked else CONTEXT_WEIGHT, asked))

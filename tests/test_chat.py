@@ -186,3 +186,18 @@ def test_lexicon_checks_meanings_against_the_vocabulary(tmp_path) -> None:  # ty
     assert issues == [] and lexicon is not None
     assert lexicon.synonyms[phrase_key("kh năm")] == phrase_key("kế hoạch")
     assert phrase_key("điểm") in lexicon.on_topic
+
+
+def test_particles_without_accents_that_are_also_words_stay_words() -> None:
+    def words(text: str) -> list[str]:
+        return [t.folded for t in read_message(text).tokens]
+
+    assert words("ho so tra truoc hen dung hen co tinh khong")[:6] == [
+        "hs", "tra", "truoc", "hen", "dung", "hen",
+    ]
+    assert "nha" in words("kien nghi cua kiem toan nha nuoc thuc hien chua")
+    assert words("ha tang cntt cua huyen")[:2] == ["ha", "tang"]
+    # At the end of a sentence, or before other particles, they are particles.
+    assert "nha" not in words("tc 3.4.1 tinh sao, giup em voi nha")
+    assert "hen" not in words("mai nop bao cao hen")
+    assert "ha" not in words("vay la tru diem ha a")
