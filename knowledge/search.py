@@ -733,7 +733,8 @@ class SearchIndex:
         segments: list[list[str]] = [segment]
         for k, tok in enumerate(toks):
             f, a = tok.folded, tok.accented
-            if foreign[k] or is_stopword(f, a) or _is_code_token(f) or f == "tc":
+            skip = foreign[k] or self._stopword(toks, k, msg.accents)
+            if skip or _is_code_token(f) or f == "tc":
                 if foreign[k] and segment:
                     segment = []
                     segments.append(segment)
@@ -809,6 +810,20 @@ class SearchIndex:
         choices = [w for w, _, _ in found]
         in_pair = [w for w in choices if f"{prev} {w}" in self._df or f"{w} {nxt}" in self._df]
         return max(in_pair or choices, key=self._df.__getitem__)
+
+    def _stopword(self, toks: Sequence[Token], k: int, accents: bool) -> bool:
+        """Whether token ``k`` is a question word. In a message typed without accents, a
+        question word that makes a word pair of the index with a neighbour is that word
+        instead ("nop muon" is nộp muộn, not muốn; "cung cap" cung cấp, not cũng)."""
+        tok = toks[k]
+        f = tok.folded
+        if not is_stopword(f, tok.accented):
+            return False
+        if accents:
+            return True
+        prev = toks[k - 1].folded if k else ""
+        nxt = toks[k + 1].folded if k + 1 < len(toks) else ""
+        return f"{prev} {f}" not in self._df and f"{f} {nxt}" not in self._df
 
     def _off_topic_here(self, lex: Lexicon, key: Key, toks: Sequence[Token]) -> bool:
         """Whether an off-topic phrase (by its folded ``key``) is really what was typed: with

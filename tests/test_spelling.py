@@ -68,3 +68,13 @@ def test_an_off_topic_phrase_without_accents_that_also_reads_as_our_words_proves
     # A longer phrase is itself, with or without accents.
     longer = index.search("cach tinh thue thu nhap ca nhan khi co 2 nguoi phu thuoc")
     assert longer.decision == "none"
+
+
+def test_question_words_without_accents_that_make_a_known_pair_are_words(
+    index: SearchIndex,
+) -> None:
+    # "muon" is muốn (a question word) or muộn (late): next to "nop" it is nộp muộn.
+    late = index.search("bao cao cchc quy nop muon 3 ngay thi tru bao nhieu")
+    assert late.decision == "answer" and "1.2" in late.results[0].criterion_codes
+    # With accents typed, "muốn" stays a question word.
+    assert "muon" not in index.read("báo cáo cchc quý bên tôi nộp muốn sớm")[1].uniq
