@@ -32,6 +32,7 @@ TUNING = (
     SHARED_EVAL / "dev-questions-2.yaml",
     REPO / "bench" / "recall-questions.yaml",
     REPO / "bench" / "validation-questions.yaml",
+    REPO / "bench" / "tuning2-questions.yaml",
 )
 
 
@@ -88,6 +89,7 @@ class Setting:
     foreign_cov: float
     clarify_min: float
     foreign_ctx: float
+    plain_min: float
     answer_min: float
     margin: float
 
@@ -97,7 +99,8 @@ class Setting:
         if r.foreign_any and r.cov < self.foreign_ctx:
             return True
         floor = self.cov_intent if r.intent else self.cov_min
-        return r.score < self.clarify_min or r.cov < floor
+        least = self.clarify_min if r.intent else max(self.clarify_min, self.plain_min)
+        return r.score < least or r.cov < floor
 
     def answers(self, r: Row) -> bool:
         return not self.none(r) and r.score >= self.answer_min and r.margin >= self.margin
@@ -127,10 +130,13 @@ def main(argv: list[str] | None = None) -> int:
         [x / 100 for x in range(20, 56, 3)],
         [x / 100 for x in range(50, 101, 10)],
         [float(x) for x in range(20, 50, 4)],
-        [0.0, *(x / 100 for x in range(50, 101, 10))],
+        [0.0, 0.7],
+        [0.0, *(float(x) for x in range(30, 56, 4))],
     )
-    for cov_min, cov_intent, foreign_cov, clarify_min, foreign_ctx in grid:
-        st = Setting(cov_min, cov_intent, foreign_cov, clarify_min, foreign_ctx, 0.0, 0.0)
+    for cov_min, cov_intent, foreign_cov, clarify_min, foreign_ctx, plain_min in grid:
+        st = Setting(
+            cov_min, cov_intent, foreign_cov, clarify_min, foreign_ctx, plain_min, 0.0, 0.0
+        )
         none_oos, none_in, _, _ = judge(rows, st)
         goals = (none_oos >= 0.90) + (none_in <= 0.03)
         key = (goals, min(none_oos, 0.95) - 2 * none_in, cov_min - cov_intent)
@@ -149,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             st.foreign_cov,
             st.clarify_min,
             st.foreign_ctx,
+            st.plain_min,
             answer_min,
             margin,
         )
@@ -162,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"best: COVERAGE_MIN = {st.cov_min:g}, COVERAGE_MIN_INTENT = {st.cov_intent:g}, "
         f"FOREIGN_COVERAGE = {st.foreign_cov:g}, FOREIGN_CONTEXT_COVERAGE = {st.foreign_ctx:g}, "
-        f"CLARIFY_MIN = {st.clarify_min:g}, "
+        f"CLARIFY_MIN = {st.clarify_min:g}, CLARIFY_MIN_PLAIN = {st.plain_min:g}, "
         f"ANSWER_MIN = {st.answer_min:g}, ANSWER_MARGIN = {st.margin:g}"
     )
     print(

@@ -54,6 +54,7 @@ DEFAULT_SETS = (
     SHARED_EVAL / "dev-questions-2.yaml",
     REPO / "bench" / "recall-questions.yaml",
     REPO / "bench" / "validation-questions.yaml",
+    REPO / "bench" / "tuning2-questions.yaml",
     REPO / "bench" / "holdout-questions.yaml",
     REPO / "bench" / "holdout2-questions.yaml",
 )

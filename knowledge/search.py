@@ -98,10 +98,12 @@ _W_GROUP = 0.85  # areas and criteria groups: generic titles, a leaf or an entry
 # sets (dev-questions-2, bench/recall-questions and bench/validation-questions; see README).
 ANSWER_MIN = 40.0  # confident enough to answer alone ...
 ANSWER_MARGIN = 4.0  # ... and this far above the runner-up that concerns other criteria
-CLARIFY_MIN = 28.0  # below this nothing fits
+CLARIFY_MIN = 20.0  # below this nothing fits ...
+CLARIFY_MIN_PLAIN = 46.0  # ... and below this when the question has none of the assessment's
+# own words (điểm, chấm, tiêu chí, minh chứng…): a neighbouring topic in similar words
 COVERAGE_MIN = 0.48  # share of the question's topic (idf mass) the best match must cover ...
 COVERAGE_MIN_INTENT = 0.2  # ... when the question uses words of the assessment itself
-FOREIGN_COVERAGE = 0.5  # a question that asks about an off-topic word needs this much
+FOREIGN_COVERAGE = 0.6  # a question that asks about an off-topic word needs this much
 FOREIGN_CONTEXT_COVERAGE = 0.0  # ... and one whose situation names one
 RULING_MIN = 50.0  # a province's ruling this close to the question is shown first ...
 RULING_MARGIN = 8.0  # ... when it scores at most this far below the best match
@@ -595,7 +597,8 @@ class SearchIndex:
         if q.foreign and best_cov < FOREIGN_CONTEXT_COVERAGE:
             return SearchResult(query, "none", [])  # ... the topic its situation names
         floor = COVERAGE_MIN_INTENT if q.intent else COVERAGE_MIN
-        if best_s < CLARIFY_MIN or best_cov < floor:
+        least = CLARIFY_MIN if q.intent else max(CLARIFY_MIN, CLARIFY_MIN_PLAIN)
+        if best_s < least or best_cov < floor:
             return SearchResult(query, "none", [])  # nothing fits, or it covers too little
         hits = [self._hit(t, s) for t, s, _ in scored[:top]]
         runner = next((s for t, s, _ in scored[1:] if not self._same_topic(best_t, t)), 0.0)

@@ -269,3 +269,16 @@ def test_replace_with_swaps_contents_in_place(current_set: CriteriaSet) -> None:
     held.replace_with(SearchIndex.build([entry], [current_set]))
     assert held.entry("e1") == entry
     assert held.search("câu hỏi thử về phiếu xin lỗi").results[0].entry_id == "e1"
+
+
+def test_a_neighbouring_topic_needs_a_close_match_without_the_assessments_words(
+    index: SearchIndex,
+) -> None:
+    # How appointments work is not how they are scored: no assessment word, a loose match.
+    plain = index.search(
+        "trưởng phòng hết thời hạn bổ nhiệm thì điều kiện bổ nhiệm lại gồm những gì"
+    )
+    assert plain.decision == "none"
+    # The same kind of closeness with the assessment's words is a question about scoring.
+    scored = index.search("kiểm tra CCHC các xã năm nay được 8/19 xã thì chấm sao")
+    assert scored.decision != "none" and "1.3.1" in scored.results[0].criterion_codes
