@@ -14,7 +14,7 @@ from bot.errors import CchcError
 from bot.services import assessments as svc
 from bot.services import years
 from bot.services.people import add_unit
-from criteria.loader import Catalogue, require_catalogue, set_files
+from criteria.loader import Catalogue, load_routing, require_catalogue, set_files
 from criteria.scoring import YesNoInput
 from tests.conftest import write_next_year_set
 
@@ -179,3 +179,27 @@ def test_write_next_year_set_is_a_valid_set(tmp_path: Path) -> None:
     catalogue = require_catalogue(set_files(directory), default_set="huyen-2021")
     assert catalogue.sets["xa-2026"].year == 2026
     assert len(catalogue.sets["xa-2026"].leaves()) == len(catalogue.sets["xa-2025"].leaves())
+
+
+def test_routing_is_per_set(catalogue: Catalogue, tmp_path: Path) -> None:
+    """The same code routes by the set it was asked on; a route naming a set is checked
+    against that set's codes (cchc-bot check validates all sets together)."""
+    routing = catalogue.routing
+    assert routing.route("6.5", "huyen-2021").code == "SKHDT"
+    assert routing.route("6.5", "xa-2025").code == "STC"
+    assert routing.route("6.5.1", "xa-2025").code == "STC"
+    assert routing.route("2.1", "xa-2025").code == routing.route("2.1", "huyen-2021").code == "STP"
+    assert routing.route(None, "xa-2025").code == routing.default.code
+
+    bad = tmp_path / "routing.yaml"
+    bad.write_text(
+        "departments:\n  - {code: SNV, name: Sở Nội vụ, default: true}\n"
+        "routes:\n  - {department: SNV, codes: ['3.7', '9.9'], sets: [huyen-2021]}\n",
+        encoding="utf-8",
+    )
+    by_set = catalogue.codes_by_set()
+    _, issues = load_routing(bad, set().union(*by_set.values()), by_set)
+    messages = [i.message for i in issues]
+    # 3.7 is a commune criterion only; 9.9 exists nowhere.
+    assert "không có tiêu chí mã 3.7 trong bộ huyen-2021" in messages
+    assert "không có tiêu chí mã 9.9 trong bộ huyen-2021" in messages
