@@ -385,7 +385,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> str:
             unit = await get_unit(session, args.unit)
             if unit is None:
                 raise UnknownUnit(args.unit)
-            cset = await unit_year_set(session, catalogue, unit, args.year)
+            cset, _ = await unit_year_set(session, catalogue, unit, args.year)
             data = await export.load(session, unit, cset, settings.tz, datetime.now(UTC))
     finally:
         await engine.dispose()

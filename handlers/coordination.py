@@ -28,7 +28,6 @@ from bot.errors import CchcError
 from bot.services import assessments as svc
 from bot.services import outbox, people, years
 from bot.services.people import Role
-from bot.services.years import SetYear
 from bot.settings import Settings
 from criteria.loader import Catalogue
 from criteria.schema import CriteriaSet, Criterion
@@ -90,17 +89,14 @@ def _cb(unit: Unit, action: str, dep: str = "", code: str = "", y: int = 0) -> s
 
 async def _unit_year(
     session: AsyncSession, catalogue: Catalogue, unit: Unit, year: int = 0
-) -> tuple[SetYear, bool] | None:
-    """The set and year a button of ``unit`` names, and whether it is a past (closed) year:
-    ``year`` 0 is the unit's current year; another year only if the unit was assessed then
-    (None otherwise: a stale or forged button)."""
-    current = await years.unit_set_year(session, catalogue, unit)
-    if year in (0, current.year):
-        return current, False
-    for assessment in await svc.for_unit(session, unit.id):
-        if assessment.year == year and assessment.set_id in catalogue.sets:
-            return years.scope_of(catalogue, assessment), True
-    return None
+) -> tuple[CriteriaSet, bool] | None:
+    """The set a button of ``unit`` names and whether it is a past (closed) year: ``year`` 0
+    is the unit's current year; another year only if the unit was assessed then (None
+    otherwise: a stale or forged button)."""
+    try:
+        return await years.unit_year_set(session, catalogue, unit, year)
+    except (years.YearRefused, years.UnknownSet):
+        return None
 
 
 async def _past_years(session: AsyncSession, unit: Unit, current: int) -> list[int]:
@@ -350,7 +346,7 @@ async def on_button(
     if found is None:
         await query.answer(texts.STALE, show_alert=True)
         return
-    cset, past = found[0].cset, found[1]
+    cset, past = found
     y = cset.year if past else 0
     action, dep, code = callback_data.action, callback_data.dep, callback_data.code
     if past and action not in ("ov", "dep", "ans", "ch", "xx", "xc"):

@@ -80,7 +80,9 @@ def catalogue_set(catalogue: Catalogue, level: str) -> CriteriaSet:
 
 @dataclass(frozen=True)
 class SetYear:
-    """The set and year a unit (or a guest's chosen level) is assessed on now."""
+    """The set and year a unit (or a guest's chosen level) is assessed on now. A year is
+    opened only on a set of that year (:func:`open_year`), so ``year`` is ``cset.year``;
+    it is spelled out for the readers of assessments, which are stored by year."""
 
     cset: CriteriaSet
     year: int
@@ -99,26 +101,25 @@ async def latest_year(session: AsyncSession, level: str) -> AssessmentYear | Non
 async def level_set_year(session: AsyncSession, catalogue: Catalogue, level: str) -> SetYear:
     """The set and year in use for a level: the latest year opened, else the catalogue's."""
     row = await latest_year(session, level)
-    if row is not None and row.set_id in catalogue.sets:
-        return SetYear(catalogue.sets[row.set_id], row.year)
-    cset = catalogue_set(catalogue, level)
-    return SetYear(cset, row.year if row is not None else cset.year)
+    return resolve(catalogue, level, row.set_id if row is not None else None)
 
 
 async def unit_set_year(session: AsyncSession, catalogue: Catalogue, unit: Unit) -> SetYear:
     return await level_set_year(session, catalogue, unit.kind)
 
 
-def resolve(catalogue: Catalogue, level: str, year: int | None, set_id: str | None) -> SetYear:
-    """The set and year of ``level`` given its latest opened year (``year``, ``set_id``), or
-    the catalogue's choice when none was opened; a level without a set gets the default set."""
-    if year is not None and set_id in catalogue.sets:
-        return SetYear(catalogue.sets[set_id], year)
-    try:
-        cset = catalogue_set(catalogue, level)
-    except NoSetForLevel:
-        cset = catalogue.current
-    return SetYear(cset, year if year is not None and cset.level == level else cset.year)
+def resolve(catalogue: Catalogue, level: str, set_id: str | None) -> SetYear:
+    """The set and year of ``level`` given the set of its latest opened year (``set_id``), or
+    the catalogue's choice when none was opened (or its file is gone); a level without any
+    set gets the default set."""
+    if set_id is not None and set_id in catalogue.sets:
+        cset = catalogue.sets[set_id]
+    else:
+        try:
+            cset = catalogue_set(catalogue, level)
+        except NoSetForLevel:
+            cset = catalogue.current
+    return SetYear(cset, cset.year)
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,6 @@ class Who:
 
     person: Person | None
     set_year: SetYear
-    chosen_level: str | None  # a guest's remembered choice (LevelChoice)
 
 
 async def who(session: AsyncSession, catalogue: Catalogue, telegram_id: int) -> Who:
@@ -137,24 +137,18 @@ async def who(session: AsyncSession, catalogue: Catalogue, telegram_id: int) -> 
     The level is the unit's, else the one chosen (guests, Sở contacts), else the default set's.
     """
     anchor = select(literal(telegram_id, BigInteger).label("tid")).subquery()
-    chosen = LevelChoice.level
-    level = func.coalesce(Unit.kind, chosen, catalogue.current.level)
+    level = func.coalesce(Unit.kind, LevelChoice.level, catalogue.current.level)
     latest = (
-        select(AssessmentYear.year, AssessmentYear.set_id)
+        select(AssessmentYear.set_id)
         .where(AssessmentYear.level == level)
         .order_by(AssessmentYear.year.desc())
         .limit(1)
         .correlate_except(AssessmentYear)
+        .scalar_subquery()
     )
     row = (
         await session.execute(
-            select(
-                Person,
-                chosen,
-                level.label("level"),
-                latest.with_only_columns(AssessmentYear.year).scalar_subquery(),
-                latest.with_only_columns(AssessmentYear.set_id).scalar_subquery(),
-            )
+            select(Person, level.label("level"), latest)
             .select_from(anchor)
             .outerjoin(Person, Person.telegram_id == anchor.c.tid)
             .outerjoin(Unit, Unit.id == Person.unit_id)
@@ -162,8 +156,8 @@ async def who(session: AsyncSession, catalogue: Catalogue, telegram_id: int) -> 
             .options(contains_eager(Person.unit))
         )
     ).one()
-    person, chosen_level, found_level, year, set_id = row
-    return Who(person, resolve(catalogue, found_level, year, set_id), chosen_level)
+    person, found_level, set_id = row
+    return Who(person, resolve(catalogue, found_level, set_id))
 
 
 async def choose_level(
@@ -183,19 +177,19 @@ async def choose_level(
 
 async def unit_year_set(
     session: AsyncSession, catalogue: Catalogue, unit: Unit, year: int = 0
-) -> CriteriaSet:
-    """The set of ``unit``'s assessment for ``year`` (0: the current year); a past year
-    without an assessment is refused."""
+) -> tuple[CriteriaSet, bool]:
+    """The set of ``unit``'s assessment for ``year`` (0: the current year) and whether that
+    is a past year (read-only); a past year without an assessment is refused."""
     current = await unit_set_year(session, catalogue, unit)
     if year in (0, current.year):
-        return current.cset
+        return current.cset, False
     found = await session.execute(
         select(Assessment).where(Assessment.unit_id == unit.id, Assessment.year == year)
     )
     assessment = found.scalar_one_or_none()
     if assessment is None:
         raise YearRefused(f"Đơn vị {unit.code} không có bản tự đánh giá năm {year}.")
-    return scope_of(catalogue, assessment).cset
+    return scope_of(catalogue, assessment).cset, True
 
 
 def scope_of(catalogue: Catalogue, assessment: Assessment) -> SetYear:
