@@ -624,7 +624,7 @@ async def _my_page(
         dept = _dept_name(catalogue, t.department)
         items.append((t.id, dept, t.status, t.question))
         kb.button(
-            text=tt.my_ticket_button(t.id, dept, t.status),
+            text=tt.my_ticket_button(t.id, t.status, t.question),
             callback_data=TicketCb(action="my", id=t.id),
         )
     nav = 0

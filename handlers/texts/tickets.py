@@ -30,7 +30,7 @@ def day(when: datetime) -> str:
 
 def short(text: str, limit: int = 80) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 # --- Officer: composing a question to the Sở ------------------------------------------------
@@ -360,11 +360,10 @@ STATUS_ICONS = {"open": "⏳", "answered": "💬", "closed": "✅"}
 BTN_MY_LIST = "« Danh sách phiếu"
 
 
-def my_ticket_button(ticket_id: int, department: str, status: str) -> str:
-    return (
-        f"{STATUS_ICONS.get(status, '')} {number(ticket_id)} · {short(department, 28)} · "
-        f"{STATUS_NAMES.get(status, status)}"
-    )
+def my_ticket_button(ticket_id: int, status: str, question: str) -> str:
+    """ "⏳ #3 · Văn bản QPPL ban hành trễ…": the state's icon (its words are in the list
+    above), the number and the question's first words, short enough for a phone."""
+    return f"{STATUS_ICONS.get(status, '')} {number(ticket_id)} · {short(question, 32)}"
 
 
 def my_ticket(

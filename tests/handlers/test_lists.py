@@ -92,7 +92,7 @@ async def test_officer_phieu_opens_each_ticket_with_what_to_do_next(world: World
     (listing,) = await h.send(officer, "/phieu")
     assert "Phiếu hỏi Sở của bạn và đơn vị</b>: 1 phiếu" in listing.text
     assert "#1</b> · Sở Tư pháp · đang chờ trả lời" in listing.text
-    assert [t for t, _ in listing.buttons] == ["⏳ #1 · Sở Tư pháp · đang chờ trả lời"]
+    assert [t for t, _ in listing.buttons] == ["⏳ #1 · Văn bản quy phạm pháp luật ban…"]
 
     # Open, not answered yet: the question and its criterion, nothing to do but wait.
     card = _shown(await h.press(officer, listing.button("⏳ #1")))
@@ -116,7 +116,7 @@ async def test_officer_phieu_opens_each_ticket_with_what_to_do_next(world: World
     # Answered: the answer, who gave it, and resolve / follow up.
     await _answer(w, CONTACT_STP, "Trừ 0,5 điểm cho mỗi văn bản <trễ hạn>.")
     (listing,) = await h.send(officer, "/phieu")
-    assert [t for t, _ in listing.buttons] == ["💬 #1 · Sở Tư pháp · đã trả lời"]
+    assert [t for t, _ in listing.buttons] == ["💬 #1 · Văn bản quy phạm pháp luật ban…"]
     card = _shown(await h.press(officer, listing.button("💬 #1")))
     assert "<b>Phiếu #1</b> · 💬 đã trả lời" in card.text
     assert "💬 <b>Trả lời ngày 02/11/2026</b> — Phạm Đầu Mối:" in card.text
