@@ -160,7 +160,7 @@ def department_view(
         "",
         f"{ICON_OK} đã chấm, đủ TLKC · {ICON_MISSING} thiếu TLKC · {ICON_RETURNED} đã trả lại · "
         f"{ICON_UNSCORED} chưa chấm",
-        "Chọn mã tiêu chí để xem chi tiết.",
+        "Bấm một mã bên dưới để xem câu trả lời và trả lại nếu cần.",
     ]
     return "\n".join(lines)
 
