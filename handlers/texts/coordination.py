@@ -73,9 +73,7 @@ def btn_past_year(year: int) -> str:
 
 
 def closed_line(year: int) -> str:
-    return (
-        f"Trạng thái: 📁 <b>năm {year} đã khép lại</b> — chỉ xem và xuất tệp, không sửa được"
-    )
+    return f"Trạng thái: 📁 <b>năm {year} đã khép lại</b> — chỉ xem và xuất tệp, không sửa được"
 
 
 def status_line(locked: bool, locked_at: datetime | None, tz: tzinfo) -> str:
@@ -96,7 +94,7 @@ def department_line(
 ) -> str:
     extra = []
     if missing:
-        extra.append(f"thiếu TLKC: {missing}")
+        extra.append(f"thiếu tài liệu kiểm chứng: {missing}")
     if returned:
         extra.append(f"trả lại: {returned}")
     tail = f" · {', '.join(extra)}" if extra else ""
@@ -158,8 +156,8 @@ def department_view(
         lines.append(f"{icon} <b>{escape(code)}</b> {escape(short)} — {escape(points)}")
     lines += [
         "",
-        f"{ICON_OK} đã chấm, đủ TLKC · {ICON_MISSING} thiếu TLKC · {ICON_RETURNED} đã trả lại · "
-        f"{ICON_UNSCORED} chưa chấm",
+        f"{ICON_OK} đã chấm, đủ tài liệu kiểm chứng · {ICON_MISSING} còn thiếu · "
+        f"{ICON_RETURNED} đã trả lại · {ICON_UNSCORED} chưa chấm",
         "Bấm một mã bên dưới để xem câu trả lời và trả lại nếu cần.",
     ]
     return "\n".join(lines)

@@ -101,7 +101,7 @@ async def test_progress_department_and_answer(
     # Phòng Tư pháp: 2.1 and 2.5 scored of its 7 leaves, 2.5 missing evidence.
     tp = len(svc.assigned_leaves(current_set(), "TP"))
     assert f"<b>Phòng Tư pháp</b>: 2/{tp} tiêu chí · 1,25/" in overview.text
-    assert "thiếu TLKC: 1" in overview.text
+    assert "thiếu tài liệu kiểm chứng: 1" in overview.text
     total = len(svc.self_scored(current_set()))
     assert f"{len(SEEDS)}/{total} tiêu chí · 6,5/" in overview.text
     assert "Chỉ số tạm tính: <b>6,56 %</b>" in overview.text and "<b>Yếu</b>" in overview.text
