@@ -15,6 +15,7 @@ _CMD = {
     "trogiup": "Việc bạn làm được với bot",
     "huy": "Hủy thao tác đang làm",
     "tieuchi": "Tra cứu bộ tiêu chí",
+    "capdo": "Chọn cấp đơn vị (huyện, xã) để tra cứu",
     "hanchot": "Thời hạn và số ngày còn lại",
     "chamdiem": "Chấm điểm các tiêu chí của phòng",
     "hoiso": "Gửi câu hỏi lên Sở",
@@ -33,7 +34,7 @@ def _cmds(*names: str, **described: str) -> list[tuple[str, str]]:
 
 
 ROLE_COMMANDS: dict[str, list[tuple[str, str]]] = {
-    "guest": _cmds("start", "tieuchi", "hanchot", "trogiup", "huy"),
+    "guest": _cmds("start", "tieuchi", "capdo", "hanchot", "trogiup", "huy"),
     "officer": _cmds(
         "start", "chamdiem", "hoiso", "phieu", "hanchot", "tieuchi", "trogiup", "huy"
     ),
@@ -51,7 +52,9 @@ ROLE_COMMANDS: dict[str, list[tuple[str, str]]] = {
         "trogiup",
         "huy",
     ),
-    "contact": _cmds("start", "phieu", "tieuchi", "trogiup", "huy", phieu=_CONTACT_PHIEU),
+    "contact": _cmds(
+        "start", "phieu", "tieuchi", "capdo", "trogiup", "huy", phieu=_CONTACT_PHIEU
+    ),
     "admin": _cmds(
         "start",
         "tiendo",
@@ -212,6 +215,7 @@ def help_text(role: str) -> str:
         lines += [
             "",
             "Muốn chấm điểm cho phòng của mình? Hãy xin đường dẫn mời từ Phòng Nội vụ.",
+            "Đơn vị cấp xã hay cấp huyện? Gõ /capdo để tra cứu đúng bộ tiêu chí của cấp mình.",
         ]
     lines += ["", "Bấm một nút bên dưới. /huy hủy thao tác đang làm, /start về menu chính."]
     return "\n".join(lines)
