@@ -265,6 +265,16 @@ def _i_for_y(word: str) -> str:
     return word.translate(_I_FOR_Y)
 
 
+def _opening(ask: str) -> str:
+    """The ask without the question words it starts with ("là 8.2 ai chấm" → "8.2 ai
+    chấm"), so that a code opening it is seen."""
+    words = ask.split()
+    k = 0
+    while k < len(words) and is_stopword(fold(words[k]), words[k]):
+        k += 1
+    return " ".join(words[k:])
+
+
 def _pairs(tokens: Sequence[str]) -> list[str]:
     return [f"{a} {b}" for a, b in pairwise(tokens)]
 
@@ -559,7 +569,7 @@ class SearchIndex:
             msg = read_message(respelt)
         # A code opening the ask counts like one opening the message ("Chào cả nhà, … Cho em
         # hỏi 8.2 ai chấm ạ").
-        named = find_codes(query) or (find_codes(msg.ask) if msg.context else [])
+        named = find_codes(query) or (find_codes(_opening(msg.ask)) if msg.context else [])
         return named, self._query(msg)
 
     def _rulings_first(

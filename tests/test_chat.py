@@ -201,3 +201,11 @@ def test_particles_without_accents_that_are_also_words_stay_words() -> None:
     assert "nha" not in words("tc 3.4.1 tinh sao, giup em voi nha")
     assert "hen" not in words("mai nop bao cao hen")
     assert "ha" not in words("vay la tru diem ha a")
+
+
+def test_a_code_opening_the_ask_after_question_words_is_a_code(index: SearchIndex) -> None:
+    result = index.search(
+        "Dạ em chào anh chị ạ. Em ở Văn phòng HĐND và UBND, chị phụ trách cũ nghỉ rồi nên em "
+        "làm thay. Em hỏi chút là 8.2 ai chấm vậy ạ"
+    )
+    assert result.decision == "answer" and result.results[0].entry_id == "criterion:8.2"
