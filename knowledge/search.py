@@ -852,7 +852,11 @@ class SearchIndex:
             phrase = " " + " ".join(key) + " "
             # Every word of a short phrase has another reading: together they may well be
             # other words ("vay tien" is also "vậy tiến"); a longer phrase is itself.
-            ambiguous = any(phrase in doc.text for doc in self._docs) or (
+            ambiguous = any(
+                self._reads_otherwise(doc, key, written)
+                for doc in self._docs
+                if phrase in doc.text
+            ) or (
                 len(key) <= _AMBIGUOUS_WORDS
                 and any(
                     all(self._readings(w) - {_i_for_y(form[j])} for j, w in enumerate(key))
@@ -861,6 +865,22 @@ class SearchIndex:
             )
             self._ambiguous[key] = ambiguous
         return not ambiguous
+
+    @staticmethod
+    def _reads_otherwise(doc: _Doc, key: Key, written: frozenset[Key]) -> bool:
+        """Whether ``doc`` has the folded phrase ``key`` written with other accents than the
+        off-topic phrase (our own text naming the same thing is no collision)."""
+        if not doc.accented:
+            return False  # written without accents (or without any to write): says nothing
+        words = doc.text.split()
+        spelt = doc.accented.split()
+        n = len(key)
+        for i in range(len(words) - n + 1):
+            if tuple(words[i : i + n]) == key:
+                found = tuple(_i_for_y(w) for w in spelt[i : i + n])
+                if not any(found == tuple(_i_for_y(w) for w in form) for form in written):
+                    return True
+        return False
 
     def _readings(self, folded: str) -> frozenset[str]:
         """The accented words known here (indexed texts and question words) that fold to
