@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import Table, delete
+from sqlalchemy import Table, bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,21 +48,33 @@ class DatabaseClaims:
     async def claim(
         self, session: AsyncSession, bot_id: int, update_id: int, now: datetime
     ) -> bool:
-        is_pg = session.get_bind().dialect.name == "postgresql"
-        insert = postgresql.insert if is_pg else sqlite.insert
-        table: Table = ProcessedUpdate.__table__  # type: ignore[assignment]
-        stmt = (
-            insert(table)
-            .values(bot_id=bot_id, update_id=update_id, created_at=now)
-            .on_conflict_do_update(
-                index_elements=["bot_id", "update_id"],
-                set_={"created_at": now},
-                # A claim older than Telegram's retention is from an earlier life of the id.
-                where=table.c.created_at < now - CLAIM_TTL,
-            )
-            .returning(table.c.update_id)
-        )
-        return (await session.execute(stmt)).scalar_one_or_none() is not None
+        stmt = _claim_statement(session.get_bind().dialect.name)
+        params = {
+            "bot_id": bot_id,
+            "update_id": update_id,
+            "created_at": now,
+            "expired": now - CLAIM_TTL,
+        }
+        return (await session.execute(stmt, params)).scalar_one_or_none() is not None
+
+
+@cache
+def _claim_statement(dialect: str) -> Any:
+    """Built once per dialect (it runs for every update), with bound parameters."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table: Table = ProcessedUpdate.__table__  # type: ignore[assignment]
+    created = table.c.created_at
+    stmt = insert(table).values(
+        bot_id=bindparam("bot_id", type_=table.c.bot_id.type),
+        update_id=bindparam("update_id", type_=table.c.update_id.type),
+        created_at=bindparam("created_at", type_=created.type),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["bot_id", "update_id"],
+        set_={"created_at": stmt.excluded.created_at},
+        # A claim older than Telegram's retention is from an earlier life of the id.
+        where=created < bindparam("expired", type_=created.type),
+    ).returning(table.c.update_id)
 
 
 class RedisClaims:

@@ -17,13 +17,14 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, cast
 
 from aiogram.exceptions import DataNotDictLikeError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
-from sqlalchemy import delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import SessionTransactionOrigin
@@ -77,15 +78,36 @@ async def update_scope(session: AsyncSession) -> AsyncIterator[UpdateScope]:
         _scope.reset(token)
 
 
-def _upsert(dialect: str, row_key: str, record: _Record) -> Any:
+# The storage's three statements, built once (per dialect) with bound parameters: an update
+# runs one or two of them, and building one cost more than running it.
+_TABLE: Table = FsmRecord.__table__  # type: ignore[assignment]
+
+
+@cache
+def _select_statement() -> Any:
+    return select(_TABLE.c.state, _TABLE.c.data).where(_TABLE.c.key == bindparam("key"))
+
+
+@cache
+def _delete_statement() -> Any:
+    return delete(_TABLE).where(_TABLE.c.key == bindparam("key"))
+
+
+@cache
+def _upsert_statement(dialect: str) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    now = utcnow()
-    values = {"state": record.state, "data": record.data, "updated_at": now}
-    return (
-        insert(FsmRecord)
-        .values(key=row_key, **values)
-        .on_conflict_do_update(index_elements=[FsmRecord.key], set_=values)
+    columns = ("key", "state", "data", "updated_at")
+    stmt = insert(_TABLE).values(
+        {name: bindparam(name, type_=_TABLE.c[name].type) for name in columns}
     )
+    return stmt.on_conflict_do_update(
+        index_elements=[_TABLE.c.key],
+        set_={name: stmt.excluded[name] for name in columns[1:]},
+    )
+
+
+def _upsert_params(row_key: str, record: _Record) -> dict[str, Any]:
+    return {"key": row_key, "state": record.state, "data": record.data, "updated_at": utcnow()}
 
 
 async def _commit_unless_owned(session: AsyncSession, began: bool) -> None:
@@ -108,11 +130,7 @@ class DatabaseStorage(BaseStorage):
 
     @staticmethod
     async def _select(session: AsyncSession, row_key: str) -> _Record:
-        row = (
-            await session.execute(
-                select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == row_key)
-            )
-        ).one_or_none()
+        row = (await session.execute(_select_statement(), {"key": row_key})).one_or_none()
         return _Record(None, EMPTY) if row is None else _Record(row.state, row.data)
 
     async def _read(self, key: StorageKey) -> _Record:
@@ -134,11 +152,13 @@ class DatabaseStorage(BaseStorage):
     # --- writing: one statement ------------------------------------------------------------
 
     @staticmethod
-    def _statement(session: AsyncSession, row_key: str, record: _Record) -> Any:
+    async def _execute(session: AsyncSession, row_key: str, record: _Record) -> None:
         if record.state is None and record.data == EMPTY:
             # A record with neither state nor data is worth nothing: keep the table small.
-            return delete(FsmRecord).where(FsmRecord.key == row_key)
-        return _upsert(session.get_bind().dialect.name, row_key, record)
+            await session.execute(_delete_statement(), {"key": row_key})
+            return
+        dialect = session.get_bind().dialect.name
+        await session.execute(_upsert_statement(dialect), _upsert_params(row_key, record))
 
     async def _write(self, key: StorageKey, **change: Any) -> None:
         row_key = storage_key(key)
@@ -147,7 +167,7 @@ class DatabaseStorage(BaseStorage):
             async with self._session_factory.begin() as session:
                 record = await self._select(session, row_key)
                 record = _Record(**{**vars(record), **change})
-                await session.execute(self._statement(session, row_key, record))
+                await self._execute(session, row_key, record)
             return
         before = await self._read(key)
         record = _Record(**{**vars(before), **change})
@@ -155,7 +175,7 @@ class DatabaseStorage(BaseStorage):
             return  # e.g. clear() after the state was reset: the record is already so
         session = scope.session
         began = not session.in_transaction()
-        await session.execute(self._statement(session, row_key, record))
+        await self._execute(session, row_key, record)
         await _commit_unless_owned(session, began)
         scope.records[row_key] = record
 

@@ -8,8 +8,10 @@ that quarter points add up exactly.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Annotated, Literal
+from types import MappingProxyType
+from typing import Annotated, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +19,22 @@ Points = Annotated[Decimal, Field(ge=0, max_digits=6, decimal_places=2)]
 Percent = Annotated[Decimal, Field(ge=0, le=1000, max_digits=7, decimal_places=3)]
 Code = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)*$")]
 Text = Annotated[str, Field(min_length=1)]
+
+
+_T = TypeVar("_T")
+
+
+def _memo(model: BaseModel, name: str, build: Callable[[], _T]) -> _T:
+    """``build()`` computed once per model object: the models are frozen, and walking a set's
+    tree ran several times per update. Kept in the object's ``__dict__`` (not a field: not
+    compared, dumped or validated) with the object's id, so a ``model_copy(update=...)`` —
+    which copies ``__dict__`` — computes its own."""
+    found = model.__dict__.get(name)
+    if found is not None and found[0] == id(model):
+        return cast(_T, found[1])
+    value = build()
+    model.__dict__[name] = (id(model), value)
+    return value
 
 
 def level_name(code: str) -> str:
@@ -167,10 +185,16 @@ class Criterion(_Model):
 
     def walk(self) -> list[Criterion]:
         """This node and all its descendants, depth first."""
-        out = [self]
-        for child in self.children:
-            out.extend(child.walk())
-        return out
+        return list(self._subtree())
+
+    def _subtree(self) -> tuple[Criterion, ...]:
+        def build() -> tuple[Criterion, ...]:
+            out: list[Criterion] = [self]
+            for child in self.children:
+                out.extend(child._subtree())
+            return tuple(out)
+
+        return _memo(self, "_subtree_memo", build)
 
 
 class Department(_Model):
@@ -237,16 +261,26 @@ class CriteriaSet(_Model):
     calendar: tuple[CalendarStep, ...] = ()
 
     def walk(self) -> list[Criterion]:
-        out: list[Criterion] = []
-        for area in self.areas:
-            out.extend(area.walk())
-        return out
+        return list(self._nodes())
 
     def by_code(self) -> dict[str, Criterion]:
-        return {c.code: c for c in self.walk()}
+        return dict(self._codes())
 
     def leaves(self) -> list[Criterion]:
-        return [c for c in self.walk() if c.is_leaf]
+        return list(self._leaves())
+
+    def _nodes(self) -> tuple[Criterion, ...]:
+        return _memo(
+            self, "_nodes_memo", lambda: tuple(c for a in self.areas for c in a._subtree())
+        )
+
+    def _codes(self) -> Mapping[str, Criterion]:
+        return _memo(
+            self, "_codes_memo", lambda: MappingProxyType({c.code: c for c in self._nodes()})
+        )
+
+    def _leaves(self) -> tuple[Criterion, ...]:
+        return _memo(self, "_leaves_memo", lambda: tuple(c for c in self._nodes() if c.is_leaf))
 
     def department_name(self, code: str | None) -> str:
         for dep in self.departments:
@@ -256,7 +290,11 @@ class CriteriaSet(_Model):
 
     @property
     def self_scored_max(self) -> Decimal:
-        return sum((c.max for c in self.leaves() if not c.is_survey), Decimal(0))
+        return _memo(
+            self,
+            "_self_scored_max_memo",
+            lambda: sum((c.max for c in self._leaves() if not c.is_survey), Decimal(0)),
+        )
 
 
 class ProvincialDepartment(_Model):

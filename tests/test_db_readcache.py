@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db.models import Unit
 from bot.db.readcache import read_cache
 from bot.services.people import add_unit
-from bot.storage import _Record, _upsert
+from bot.storage import DatabaseStorage, _Record
 
 
 async def test_memo_lives_until_the_session_writes(
@@ -18,8 +18,7 @@ async def test_memo_lives_until_the_session_writes(
     async with session_factory() as session:
         read_cache(session)["k"] = 1
         async with session.begin():  # an FSM write changes no derived read
-            dialect = session.get_bind().dialect.name
-            await session.execute(_upsert(dialect, "1:2:3", _Record("s", "{}")))
+            await DatabaseStorage._execute(session, "1:2:3", _Record("s", "{}"))
         assert read_cache(session) == {"k": 1}
 
         async with session.begin():

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -253,8 +254,15 @@ async def get_or_create(
     return assessment
 
 
+@cache
+def _answers_statement() -> Select[Answer]:
+    """Built once with a bound parameter: every scoring step runs it."""
+    return select(Answer).where(Answer.assessment_id == bindparam("assessment_id"))
+
+
 async def answers(session: AsyncSession, assessment_id: int) -> dict[str, Answer]:
-    result = await session.execute(select(Answer).where(Answer.assessment_id == assessment_id))
+    params = {"assessment_id": assessment_id}
+    result = await session.execute(_answers_statement(), params)
     return {a.code: a for a in result.scalars().all()}
 
 

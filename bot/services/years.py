@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import BigInteger, func, literal, select, update
+from sqlalchemy import BigInteger, Select, String, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
 
@@ -130,14 +132,11 @@ class Who:
     set_year: SetYear
 
 
-async def who(session: AsyncSession, catalogue: Catalogue, telegram_id: int) -> Who:
-    """The person with their unit, the level they chose and their level's latest opened year,
-    in one statement (it runs for every update).
-
-    The level is the unit's, else the one chosen (guests, Sở contacts), else the default set's.
-    """
-    anchor = select(literal(telegram_id, BigInteger).label("tid")).subquery()
-    level = func.coalesce(Unit.kind, LevelChoice.level, catalogue.current.level)
+@cache
+def _who_statement() -> Select[Any]:
+    """Built once: it runs for every update, and building it cost more than running it."""
+    anchor = select(bindparam("telegram_id", type_=BigInteger).label("tid")).subquery()
+    level = func.coalesce(Unit.kind, LevelChoice.level, bindparam("default_level", type_=String))
     latest = (
         select(AssessmentYear.set_id)
         .where(AssessmentYear.level == level)
@@ -146,17 +145,24 @@ async def who(session: AsyncSession, catalogue: Catalogue, telegram_id: int) -> 
         .correlate_except(AssessmentYear)
         .scalar_subquery()
     )
-    row = (
-        await session.execute(
-            select(Person, level.label("level"), latest)
-            .select_from(anchor)
-            .outerjoin(Person, Person.telegram_id == anchor.c.tid)
-            .outerjoin(Unit, Unit.id == Person.unit_id)
-            .outerjoin(LevelChoice, LevelChoice.telegram_id == anchor.c.tid)
-            .options(contains_eager(Person.unit))
-        )
-    ).one()
-    person, found_level, set_id = row
+    return (
+        select(Person, level.label("level"), latest)
+        .select_from(anchor)
+        .outerjoin(Person, Person.telegram_id == anchor.c.tid)
+        .outerjoin(Unit, Unit.id == Person.unit_id)
+        .outerjoin(LevelChoice, LevelChoice.telegram_id == anchor.c.tid)
+        .options(contains_eager(Person.unit))
+    )
+
+
+async def who(session: AsyncSession, catalogue: Catalogue, telegram_id: int) -> Who:
+    """The person with their unit, the level they chose and their level's latest opened year,
+    in one statement (it runs for every update).
+
+    The level is the unit's, else the one chosen (guests, Sở contacts), else the default set's.
+    """
+    params = {"telegram_id": telegram_id, "default_level": catalogue.current.level}
+    person, found_level, set_id = (await session.execute(_who_statement(), params)).one()
     return Who(person, resolve(catalogue, found_level, set_id))
 
 
