@@ -136,7 +136,8 @@ class Driver:
         await self.user.send("/chamdiem")
         if await self._wait():
             shown = self.screen.text if self.screen else ""
-            self.resumes.append((before, self._code(), shown[:300]))
+            # Whole: the overview ends with "all done", past any fixed cut.
+            self.resumes.append((before, self._code(), shown))
 
     async def step(self) -> bool:
         """One action from the current screen; False when the reply did not come."""
