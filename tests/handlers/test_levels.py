@@ -210,3 +210,14 @@ async def test_last_year_is_read_only_in_tiendo_after_the_rollover(
     async with session_factory() as session:
         rows = (await session.execute(select(Assessment).order_by(Assessment.year))).scalars()
         assert [a.status for a in rows] == [svc.CLOSED, svc.OPEN]
+
+
+def test_level_and_year_buttons_fit_in_64_bytes() -> None:
+    """The longest data the new buttons can carry (a year, a level, an evidence id)."""
+    longest = [
+        CoordCb(action="units", unit=2**31 - 1, dep="A" * 16, code="99.99.99.99", y=2100),
+        LevelCb(level="huyen"),
+        ScoreCb(action="ru", aid=2**31 - 1, code="99.99.99.99", part=9, value=2**31 - 1),
+    ]
+    for data in longest:
+        assert len(data.pack().encode()) <= 64, data.pack()
