@@ -76,3 +76,19 @@ def test_rollover_from_the_command_line(
     assert sheet is not None and sheet["A4"].value == "Bộ tiêu chí: xa-2026 · Năm đánh giá: 2026"
     code, _, err = _run(capsys, "export", "--unit", "xa-b", "--year", "2019", "-o", str(target))
     assert code == 2 and "không có bản tự đánh giá năm 2019" in err
+
+
+def test_an_officers_department_is_one_of_their_units_level(
+    province: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BOT_USERNAME", "cchc_test_bot")
+    assert _run(capsys, "unit", "add", "xa-b", "UBND xã B", "--kind", "xa")[0] == 0
+    code, out, _ = _run(
+        capsys, "invite", "--role", "officer", "--unit", "xa-b", "--department", "KT"
+    )
+    assert code == 0 and "?start=" in out
+    # Phòng Tư pháp is a district department: not one of a commune's offices.
+    code, _, err = _run(
+        capsys, "invite", "--role", "officer", "--unit", "xa-b", "--department", "TP"
+    )
+    assert code == 1 and "Không có phòng/Sở mã «TP»" in err and "KT" in err
