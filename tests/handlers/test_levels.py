@@ -221,3 +221,15 @@ def test_level_and_year_buttons_fit_in_64_bytes() -> None:
     ]
     for data in longest:
         assert len(data.pack().encode()) <= 64, data.pack()
+
+
+async def test_each_sees_their_own_sets_calendar(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await _province(session_factory)
+    commune = _msg(await harness.send(harness.user(COMMUNE_OFFICER), "/hanchot")).text
+    district = _msg(await harness.send(harness.user(DISTRICT_OFFICER), "/hanchot")).text
+    assert "Trung tâm Phục vụ hành chính công tự chấm điểm" in commune
+    assert "Phòng Kinh tế" in commune
+    assert "Trung tâm Phục vụ hành chính công" not in district
+    assert "Các phòng tự chấm điểm" in district and "Phòng Tư pháp" in district
