@@ -205,7 +205,7 @@ def _level_hint(catalogue: Catalogue, person: Person | None, set_year: SetYear) 
         return ""
     if len({s.level for s in catalogue.sets.values()}) < 2:
         return ""
-    return "\n\n" + lt.browsing_hint(set_year.cset.level, set_year.cset.id)
+    return "\n\n" + lt.browsing_hint(set_year.cset.level)
 
 
 @router.message(Command("tieuchi"))

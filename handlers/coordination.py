@@ -139,7 +139,7 @@ async def _overview(
     assert summary is not None  # progress() always summarises
     text = texts.overview(
         unit=unit.name,
-        set_title=texts.set_caption(cset.title, cset.id, cset.year),
+        set_title=texts.set_caption(cset.title, cset.year),
         status=(
             texts.closed_line(cset.year)
             if assessment.status == svc.CLOSED
@@ -580,7 +580,7 @@ async def _export(
         await query.message.answer_document(
             BufferedInputFile(content, filename=export.filename(unit.code, cset, fmt, data.year)),
             caption=texts.export_caption(unit.name, fmt, data.summary.scored, data.summary.total)
-            + texts.export_set_line(cset.id, data.year or cset.year),
+            + texts.export_set_line(cset.title, data.year or cset.year),
         )
 
 

@@ -36,9 +36,8 @@ async def choose_level(
         return
     kb = InlineKeyboardBuilder()
     for level in levels:
-        shown = years.catalogue_set(catalogue, level).id
         current = level == set_year.cset.level
-        kb.button(text=lt.level_button(level, shown, current), callback_data=LevelCb(level=level))
+        kb.button(text=lt.level_button(level, current), callback_data=LevelCb(level=level))
     kb.adjust(1)
     await message.answer(
         lt.choose_level(set_year.cset.level, set_year.cset.title), reply_markup=kb.as_markup()

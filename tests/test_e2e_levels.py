@@ -141,7 +141,7 @@ async def test_district_and_commune_units_side_by_side_and_the_rollover(
 
     # The coordinator sees 2026 and opens 2025, closed, and exports it.
     progress = await _say(coordinator, "/tiendo")
-    assert "(xa-2026) · năm đánh giá 2026" in progress.text
+    assert " · năm đánh giá 2026" in progress.text and "xa-2026" not in progress.text
     assert "📁 Năm 2025 (chỉ xem)" in labels(progress)
     past = await _press(coordinator, progress, "📁 Năm 2025")  # the same message, edited
     assert past.message_id == progress.message_id and "năm 2025 đã khép lại" in past.text

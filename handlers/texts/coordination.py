@@ -57,12 +57,13 @@ def bar(done: int, total: int, width: int = 10) -> str:
     return "▓" * filled + "░" * (width - filled)
 
 
-def set_caption(title: str, set_id: str, year: int) -> str:
-    return f"{title} ({set_id}) · năm đánh giá {year}"
+def set_caption(title: str, year: int) -> str:
+    # The set by its title (its id is the operators' word, on the command line).
+    return f"{title} · năm đánh giá {year}"
 
 
-def export_set_line(set_id: str, year: int) -> str:
-    return f"\nBộ tiêu chí {set_id} · năm đánh giá {year}."
+def export_set_line(title: str, year: int) -> str:
+    return f"\nBộ tiêu chí: {title} · năm đánh giá {year}."
 
 
 BTN_CURRENT_YEAR = "⬅️ Về năm đánh giá hiện tại"

@@ -11,9 +11,9 @@ def level_name(level: str) -> str:
     return LEVEL_NAMES.get(level, level)
 
 
-def browsing_hint(level: str, set_id: str) -> str:
+def browsing_hint(level: str) -> str:
     return (
-        f"<i>Đang xem bộ tiêu chí cấp {escape(level_name(level))} ({escape(set_id)}). "
+        f"<i>Đang xem bộ tiêu chí cấp {escape(level_name(level))}. "
         "Gõ /capdo để chọn cấp khác.</i>"
     )
 
@@ -26,9 +26,9 @@ def choose_level(current_level: str, set_title: str) -> str:
     )
 
 
-def level_button(level: str, set_id: str, current: bool) -> str:
+def level_button(level: str, current: bool) -> str:
     mark = "✅ " if current else ""
-    return f"{mark}Cấp {level_name(level)} ({set_id})"
+    return f"{mark}Cấp {level_name(level)}"  # the set's title follows once chosen
 
 
 def level_chosen(level: str, set_title: str) -> str:
