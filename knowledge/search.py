@@ -218,7 +218,7 @@ class _Query:
     pairs: list[str] = field(default_factory=list)  # neighbours within a segment, each once
     foreign: float = 0.0  # mass of words of topics the bot does not cover
     foreign_ask: bool = False  # ... some of them in the ask itself
-    intent: bool = False  # a word of the assessment itself (điểm, chấm, tiêu chí…)
+    intent: bool = False  # the ask uses a word of the assessment itself (điểm, chấm, tiêu chí…)
     said: int = 0  # how many of the words were said (the rest stand in for everyday words)
     match_w: dict[str, float] = field(default_factory=dict)  # what matching a word is worth
     mass: float = 1.0  # ... and the question's whole topic
@@ -733,7 +733,7 @@ class SearchIndex:
         on_topic = lex.on_topic
         if on_topic:
             for k in range(n):
-                if foreign[k]:
+                if foreign[k] or not toks[k].ask:
                     continue
                 if any(
                     tuple(t.folded for t in toks[k : k + size]) in on_topic
