@@ -64,7 +64,7 @@ def test_links_are_validated(text: str, url: str) -> None:
         ("https://a b.vn", "link không hợp lệ"),
         ("ftp://x.vn", "link không hợp lệ"),
         ("https://localhost:8080/x", "link không hợp lệ"),
-        ("   ", "trống"),
+        ("   ", "Chưa có nội dung"),
         ("x" * 2001, "quá dài"),
     ],
 )
