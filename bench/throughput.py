@@ -312,7 +312,12 @@ async def run_database(kind: str, levels: list[int], updates: int) -> dict[str, 
     with tempfile.TemporaryDirectory() as tmp:
         async with database(kind, Path(tmp)) as url:
             await upgrade(url)
-            engine = create_engine(url)
+            engine = create_engine(  # as the bot process builds it (bot/app.py)
+                url,
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_max_overflow,
+                pool_timeout=settings.db_pool_timeout_seconds,
+            )
             factory = create_session_factory(engine)
             dp = create_dispatcher(
                 settings=settings,

@@ -210,7 +210,12 @@ async def assemble(
     warm_up()  # aiogram's models for updates and replies (bot/lazymodels.py)
     if settings.is_embedded_db if migrate is None else migrate:
         await upgrade(settings.db_url)
-    engine = create_engine(settings.db_url)
+    engine = create_engine(
+        settings.db_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
     session_factory = create_session_factory(engine)
     storage = create_storage(settings.redis_url, session_factory)
     if settings.redis_url:

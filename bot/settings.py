@@ -64,6 +64,14 @@ class Settings(BaseSettings):
     # Start-up: the Bot API, the database and Redis are retried with a doubling delay, up to
     # this many seconds between attempts, until they answer (or the process is stopped).
     startup_retry_max_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0
+    # PostgreSQL connections per process: kept open, and extra ones opened under load. An
+    # update takes a connection per transaction; 50 concurrent updates queued for SQLAlchemy's
+    # default 5 + 10 until some waited past DB_POOL_TIMEOUT_SECONDS and failed. Every
+    # process may open DB_POOL_SIZE + DB_MAX_OVERFLOW: keep the sum over processes under the
+    # server's max_connections (100 by default).
+    db_pool_size: Annotated[int, Field(ge=1, le=500)] = 20
+    db_max_overflow: Annotated[int, Field(ge=0, le=500)] = 20
+    db_pool_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 60.0
 
     @field_validator("bot_token", mode="before")
     @classmethod

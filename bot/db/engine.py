@@ -29,9 +29,16 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    pool_size: int | None = None,
+    max_overflow: int | None = None,
+    pool_timeout: float | None = None,
+) -> AsyncEngine:
     """Build the async engine; for a SQLite file also create its directory and set WAL mode.
 
+    The pool sizes apply to PostgreSQL (SQLAlchemy's defaults when None; see Settings).
     A SQLite file is opened by bot/db/sqlite.py (statements run on the loop's thread, not
     through aiosqlite's worker thread); a memory database or a URL with options keeps
     aiosqlite.
@@ -48,7 +55,13 @@ def create_engine(url: str) -> AsyncEngine:
         engine = _create_async_engine(parsed, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         return engine
-    return _create_async_engine(parsed, pool_pre_ping=True)
+    pool: dict[str, Any] = {
+        "pool_size": pool_size,
+        "max_overflow": max_overflow,
+        "pool_timeout": pool_timeout,
+    }
+    options = {name: value for name, value in pool.items() if value is not None}
+    return _create_async_engine(parsed, pool_pre_ping=True, **options)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
