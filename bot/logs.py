@@ -6,9 +6,9 @@ traceback folded into the same line. Log messages carry ids, counts and types â€
 a user wrote (handlers must not log message contents; a test checks a handled text update).
 
 Each configured secret (the bot token, the webhook secret, database and Redis passwords) is
-replaced by ``***`` in every log record, its traceback included, and in the output of
+replaced by ``***`` in every log record, its traceback included, and in the report of
 uncaught exceptions (``sys.excepthook``, threads, unraisable exceptions), which do not go
-through logging.
+through logging but are written as the same one line (``logger=crash level=CRITICAL``).
 """
 
 from __future__ import annotations
@@ -68,25 +68,38 @@ class RedactSecrets(logging.Filter):
 
 
 def install_excepthook(secrets: Iterable[str]) -> None:
-    """Print uncaught exceptions (main thread, other threads, unraisable) redacted."""
+    """Report uncaught exceptions (main thread, other threads, unraisable) as one redacted
+    log line on stderr, the traceback folded into its ``exc`` field like any logged error."""
     redact = Redactor(secrets)
 
-    def write(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
-        text = "".join(traceback.format_exception(kind, value, tb))
-        sys.stderr.write(redact(text))
+    def emit(
+        message: str,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        record = logging.LogRecord(
+            "crash", logging.CRITICAL, __file__, 0, redact(message), None, None
+        )
+        if kind is not None:
+            text = "".join(traceback.format_exception(kind, value, tb)).rstrip("\n")
+            record.exc_text = redact(text)
+        sys.stderr.write(OneLineFormatter().format(record) + "\n")
         sys.stderr.flush()
+
+    def write(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        emit("Uncaught exception", kind, value, tb)
 
     def thread_hook(args: threading.ExceptHookArgs) -> None:
         if args.exc_type is SystemExit:
             return
-        sys.stderr.write(f"Exception in thread {args.thread.name if args.thread else '?'}:\n")
-        write(args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback)
+        name = args.thread.name if args.thread else "?"
+        value = args.exc_value or args.exc_type()
+        emit(f"Uncaught exception in thread {name}", args.exc_type, value, args.exc_traceback)
 
     def unraisable_hook(unraisable: Any) -> None:
-        message = unraisable.err_msg or "Exception ignored in"
-        sys.stderr.write(redact(f"{message}: {unraisable.object!r}\n"))
-        if unraisable.exc_value is not None:
-            write(unraisable.exc_type, unraisable.exc_value, unraisable.exc_traceback)
+        message = f"{unraisable.err_msg or 'Exception ignored in'}: {unraisable.object!r}"
+        emit(message, unraisable.exc_type, unraisable.exc_value, unraisable.exc_traceback)
 
     sys.excepthook = write
     threading.excepthook = thread_hook

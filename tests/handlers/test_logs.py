@@ -98,3 +98,38 @@ def test_a_traceback_stays_on_one_line_and_secrets_are_hidden() -> None:
     assert 'msg="Start-up failed: quoted \\"x\\" = 1"' in line
     assert ' exc="Traceback (most recent call last):\\n' in line
     assert "RuntimeError: GET /bot***/getMe\\nfailed" in line
+
+
+CRASH = """
+import threading
+from bot.logs import install_excepthook
+install_excepthook([{token!r}])
+worker = threading.Thread(target=lambda: 1 / 0, name="worker")
+worker.start()
+worker.join()
+raise RuntimeError("GET /bot{token}/getMe\\nfailed")
+"""
+
+
+def test_a_crash_is_one_redacted_line_per_exception() -> None:
+    """Uncaught exceptions (here a thread's and the main thread's) do not go through logging:
+    the hooks write each as one structured line, the token hidden in the traceback too."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", CRASH.format(token=SECRET_TOKEN)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    assert len(lines) == 2, done.stderr
+    thread, main = lines
+    assert "level=CRITICAL logger=crash" in thread
+    assert 'msg="Uncaught exception in thread worker"' in thread
+    assert "ZeroDivisionError: division by zero" in thread
+    assert 'msg="Uncaught exception" exc="Traceback (most recent call last):\\n' in main
+    assert "RuntimeError: GET /bot***/getMe\\nfailed" in main
+    assert SECRET_TOKEN not in done.stderr
