@@ -551,7 +551,7 @@ async def _contact_page(
     items = []
     for t in rows[page * CONTACT_PAGE : (page + 1) * CONTACT_PAGE]:
         unit = t.unit.name if t.unit is not None else tt.NO_UNIT
-        ago = tt.age(now - t.created_at)
+        ago = tt.ago(now - t.created_at)
         items.append((t.id, unit, t.question, ago, t.awaiting_info))
         kb.button(
             text=tt.ticket_button(t.id, unit, ago), callback_data=TicketCb(action="v", id=t.id)

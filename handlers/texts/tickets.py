@@ -24,6 +24,11 @@ def age(delta: timedelta) -> str:
     return f"{minutes // (24 * 60)} ngày"
 
 
+def ago(delta: timedelta) -> str:
+    """ "vừa gửi", "15 phút trước", "3 giờ trước", "2 ngày trước"."""
+    return "vừa gửi" if delta < timedelta(minutes=1) else f"{age(delta)} trước"
+
+
 def day(when: datetime) -> str:
     return f"{when:%d/%m/%Y}"
 
@@ -260,18 +265,18 @@ def contact_list(
     if pages > 1:
         head += f" Trang {page + 1}/{pages}."
     lines = [head, ""]
-    for ticket_id, unit, question, ago, awaiting in items:
+    for ticket_id, unit, question, waited, awaiting in items:
         wait = " · <i>chờ cán bộ bổ sung</i>" if awaiting else ""
         lines.append(
-            f"<b>{number(ticket_id)}</b> · {escape(unit)} · {ago} trước{wait}\n"
+            f"<b>{number(ticket_id)}</b> · {escape(unit)} · {waited}{wait}\n"
             f"   {escape(short(question))}"
         )
     lines += ["", "Bấm vào một phiếu để trả lời, hỏi thêm hoặc chuyển Sở khác."]
     return "\n".join(lines)
 
 
-def ticket_button(ticket_id: int, unit: str, ago: str) -> str:
-    return f"{number(ticket_id)} · {short(unit, 30)} · {ago} trước"
+def ticket_button(ticket_id: int, unit: str, waited: str) -> str:
+    return f"{number(ticket_id)} · {short(unit, 30)} · {waited}"
 
 
 NO_UNIT = "chưa đăng ký đơn vị"

@@ -174,3 +174,13 @@ def test_overdue_hours_are_written_the_vietnamese_way() -> None:
 
     assert tt.overdue(4.5) == "chưa có trả lời sau 4,5 giờ làm việc"
     assert tt.overdue(16) == "chưa có trả lời sau 16 giờ làm việc"
+
+
+def test_a_ticket_just_sent_is_not_zero_minutes_old() -> None:
+    from datetime import timedelta
+
+    from handlers.texts import tickets as tt
+
+    assert tt.ago(timedelta(seconds=20)) == "vừa gửi"
+    assert tt.ago(timedelta(minutes=15)) == "15 phút trước"
+    assert tt.ago(timedelta(days=2, hours=1)) == "2 ngày trước"
