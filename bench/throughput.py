@@ -3,11 +3,13 @@ session, next to a bare aiogram echo dispatcher in the same process.
 
     python -m bench.throughput [--updates 200] [--concurrency 1,10,50]
 
-Workloads: free-text questions, /tieuchi buttons (browsing the criteria tree) and a full
-scoring cycle (/chamdiem → ▶️ Chấm tiếp → ✅ Có → 💾 Lưu → evidence text → ✅ Đúng, lưu →
-✅ Xong: seven updates, each officer in a unit of their own). Each runs on a SQLite file and, when
-DATABASE_URL names a PostgreSQL server, on a fresh database there; the bot's dispatcher is the
-production one (``create_dispatcher`` with update dedup on, database FSM storage).
+Workloads: free-text questions (the ~1,000 realistic questions of the evaluation sets, each
+asked once: none repeats on one database at the default sizes), /tieuchi buttons (browsing
+the criteria tree) and a full scoring cycle (/chamdiem → ▶️ Chấm tiếp → ✅ Có → 💾 Lưu →
+evidence text → ✅ Đúng, lưu → ✅ Xong: seven updates, each officer in a unit of their own).
+Each runs on a SQLite file and, when DATABASE_URL names a PostgreSQL server, on a fresh
+database there; the bot's dispatcher is the production one (``create_dispatcher`` with update
+dedup on, database FSM storage).
 
 At each concurrency level ``c``, ``c`` workers send their updates one after another (each as
 a series of users, at most PER_USER updates each: the per-user flood control would drop the
@@ -31,7 +33,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,6 +48,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
+from bench.eval import DEFAULT_SETS, load_items
 from bot import lazymodels as _lazymodels  # noqa: F401 - first: see bot/lazymodels.py
 from bot.app import create_dispatcher
 from bot.data import load_data
@@ -58,16 +61,20 @@ from bot.storage import DatabaseStorage
 from knowledge.ask import build_set_index
 from tests.recording import Harness, RecordingSession, Sent
 
-QUESTIONS = [
-    "thủ tục hành chính là gì",
-    "tỷ lệ hồ sơ giải quyết đúng hạn tính thế nào",
-    "tiêu chí 2.1 chấm thế nào",
-    "tai lieu kiem chung cho tieu chi ve van ban qppl",
-    "cổng dịch vụ công trực tuyến toàn trình",
-    "chỉ số hài lòng của người dân",
-    "kiểm soát thủ tục hành chính cấp xã",
-    "báo cáo cải cách hành chính định kỳ nộp khi nào",
-]
+# Free-text questions: the realistic evaluation sets (officers' questions as typed, with and
+# without diacritics, typos, long ones, out-of-scope ones), each asked once until all were
+# asked (about 1,000: no repeat on one database at the default sizes; a cache would not help).
+QUESTION_SETS = tuple(path for path in DEFAULT_SETS if path.exists())
+
+
+def _questions() -> Iterator[str]:
+    pool = [item.q for path in QUESTION_SETS for item in load_items(path)]
+    if not pool:
+        raise SystemExit("no evaluation questions found (bench/*-questions.yaml)")
+    return itertools.cycle(pool)
+
+
+QUESTIONS = _questions()
 TOKEN = "123456:BENCH-TOKEN"
 # Updates per simulated user: under the per-user flood control (handlers/guards.py).
 PER_USER = 10
@@ -212,7 +219,15 @@ async def measure(workers: list[Worker]) -> Result:
     )
 
 
-def question_workers(dp: Dispatcher, concurrency: int, updates: int, base: int) -> list:
+def question_workers(
+    dp: Dispatcher,
+    concurrency: int,
+    updates: int,
+    base: int,
+    questions: Iterator[str] | None = None,
+) -> list:
+    """``questions``: the bot's own stream of questions by default (each asked once)."""
+    asked = QUESTIONS if questions is None else questions
     per = max(1, updates // concurrency)
 
     def worker(index: int):  # type: ignore[no-untyped-def]
@@ -222,7 +237,7 @@ def question_workers(dp: Dispatcher, concurrency: int, updates: int, base: int) 
             for n in range(per):
                 user = client.user(base + index * 10_000 + n // PER_USER)
                 async with timed.sequence():
-                    question = QUESTIONS[n % len(QUESTIONS)]
+                    question = next(asked)
                     _last_message(await timed(client.send(user, question)))
 
         return run
@@ -365,11 +380,14 @@ async def run_database(kind: str, levels: list[int], updates: int) -> dict[str, 
 
 
 _echo = echo_dispatcher()
+_echo_questions = _questions()  # the same texts, apart from the bot's stream
 
 
 async def run_echo(level: int, updates: int) -> Result:
-    await measure(question_workers(_echo, 1, 20, 3 * 10**8 - 10**6))  # warm up
-    return await measure(question_workers(_echo, level, updates, 3 * 10**8 + level * 10**6))
+    await measure(question_workers(_echo, 1, 20, 3 * 10**8 - 10**6, _echo_questions))  # warm up
+    return await measure(
+        question_workers(_echo, level, updates, 3 * 10**8 + level * 10**6, _echo_questions)
+    )
 
 
 RSS_PROBE = """
