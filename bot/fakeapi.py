@@ -614,23 +614,29 @@ class FakeBotAPI:
         "per_chat_limit_per_sec": 1,
         "per_chat_burst": 5,
     }
+    UNLIMITED: dict[str, Any] = {  # noqa: RUF012 - read-only preset
+        "global_limit_per_sec": None,
+        "per_chat_limit_per_sec": None,
+        "per_chat_burst": None,
+    }
 
     def __init__(
         self,
         *,
         bot_username: str = "TroLyCCHCBot",
         bot_first_name: str = "Trợ lý CCHC",
-        global_limit_per_sec: float | None = None,
-        per_chat_limit_per_sec: float | None = None,
-        per_chat_burst: int | None = None,
+        global_limit_per_sec: float | None = TELEGRAM_LIMITS["global_limit_per_sec"],
+        per_chat_limit_per_sec: float | None = TELEGRAM_LIMITS["per_chat_limit_per_sec"],
+        per_chat_burst: int | None = TELEGRAM_LIMITS["per_chat_burst"],
         global_burst: int | None = None,
         auto_create_chats: bool = True,
         faults: Faults | None = None,
     ) -> None:
-        """``global_limit_per_sec`` / ``per_chat_limit_per_sec``: Telegram's send limits
-        (about 30/s overall and 1/s per chat; None: unlimited), as token buckets that allow a
-        burst of ``per_chat_burst`` messages to one chat and ``global_burst`` overall (default:
-        one second's worth). :attr:`TELEGRAM_LIMITS` holds Telegram's figures."""
+        """``global_limit_per_sec`` / ``per_chat_limit_per_sec``: Telegram's send limits, on
+        by default as :attr:`TELEGRAM_LIMITS` (30/s overall, 1/s per chat after a burst of
+        ``per_chat_burst``; ``global_burst`` defaults to one second's worth), as token buckets;
+        beyond them a send gets 429 with ``retry_after``. None turns a limit off: pass
+        :attr:`UNLIMITED` for a test that must send faster than Telegram allows."""
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
         self.global_limit_per_sec = global_limit_per_sec

@@ -252,6 +252,18 @@ class ResilientStorage(BaseStorage):
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         await self._call(lambda: self.inner.set_data(key, data))
 
+    async def set_state_and_data(
+        self, key: StorageKey, state: StateType, data: Mapping[str, Any]
+    ) -> None:
+        """One atomic write when the wrapped storage has one (bot/storage.py, set_step)."""
+        together = getattr(self.inner, "set_state_and_data", None)
+        if together is None:
+            await self._call(lambda: self.inner.set_data(key, data))
+            await self._call(lambda: self.inner.set_state(key, state))
+        else:
+            await self._call(lambda: together(key, state, data))
+        self._remember(key, state if state is None or isinstance(state, str) else state.state)
+
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         return await self._call(lambda: self.inner.get_data(key))
 

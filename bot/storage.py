@@ -210,13 +210,44 @@ class DatabaseStorage(BaseStorage):
 
 
 async def set_step(context: FSMContext, state: StateType, data: Mapping[str, Any]) -> None:
-    """Set a conversation's state and data together: one write with the database storage
-    (atomic: a process killed in between cannot leave the state without its data)."""
-    if isinstance(context.storage, DatabaseStorage):
-        await context.storage.set_state_and_data(context.key, state, data)
+    """Set a conversation's state and data together, in one atomic write with this project's
+    storages (database: one statement; Redis: one MULTI transaction), so that a process killed
+    in between cannot leave the state without its data."""
+    together = getattr(context.storage, "set_state_and_data", None)
+    if together is not None:
+        await together(context.key, state, data)
         return
     await context.set_data(data)
     await context.set_state(state)
+
+
+def _redis_storage_class() -> type[BaseStorage]:
+    from aiogram.fsm.storage.redis import RedisStorage  # needs the optional redis package
+
+    class AtomicRedisStorage(RedisStorage):
+        """aiogram's RedisStorage, plus the state and the data written in one transaction."""
+
+        async def set_state_and_data(
+            self, key: StorageKey, state: StateType, data: Mapping[str, Any]
+        ) -> None:
+            if not isinstance(data, dict):
+                msg = f"Data must be a dict or dict-like object, got {type(data).__name__}"
+                raise DataNotDictLikeError(msg)
+            value = state.state if isinstance(state, State) else state
+            state_key = self.key_builder.build(key, "state")
+            data_key = self.key_builder.build(key, "data")
+            async with self.redis.pipeline(transaction=True) as pipe:
+                if value is None:
+                    pipe.delete(state_key)
+                else:
+                    pipe.set(state_key, value, ex=self.state_ttl)
+                if data:
+                    pipe.set(data_key, self.json_dumps(data), ex=self.data_ttl)
+                else:
+                    pipe.delete(data_key)
+                await pipe.execute()
+
+    return AtomicRedisStorage
 
 
 def create_storage(
@@ -224,13 +255,11 @@ def create_storage(
 ) -> BaseStorage:
     """RedisStorage when a Redis URL is given, else the database storage."""
     if settings_redis_url:
-        from aiogram.fsm.storage.redis import RedisStorage  # needs the optional redis package
-
         # bot id and destiny in the key: several bots may share a Redis, and scenes use destiny.
         builder = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
         logger.info("FSM storage: Redis")
         # Short timeouts: an unreachable Redis must fail fast, not hold every update.
-        return RedisStorage.from_url(
+        return _redis_storage_class().from_url(  # type: ignore[attr-defined,no-any-return]
             settings_redis_url,
             connection_kwargs={"socket_connect_timeout": 2, "socket_timeout": 2},
             key_builder=builder,

@@ -114,7 +114,7 @@ class Running:
 
 @pytest.fixture
 async def running() -> AsyncIterator[Running]:
-    api = FakeBotAPI(bot_username="TroLyCCHCBot")
+    api = FakeBotAPI(bot_username="TroLyCCHCBot")  # Telegram's rate limits, as by default
     url = await api.start()
     session = AiohttpSession(api=TelegramAPIServer.from_base(url))
     bot = Bot(
@@ -306,6 +306,8 @@ def test_broken_html_is_refused_like_telegram(source: str, error: str) -> None:
 
 async def test_broken_html_and_long_texts_are_400_and_nothing_is_sent(running: Running) -> None:
     api, bot = running.api, running.bot
+    # Dozens of sends to one chat: not a rate-limit test.
+    api.per_chat_limit_per_sec = api.global_limit_per_sec = None
     with pytest.raises(TelegramBadRequest, match="can't parse entities: Unsupported start tag"):
         await bot.send_message(4001, "Điểm <5 là thấp")
     with pytest.raises(TelegramBadRequest, match="can't parse entities: Can't find end tag"):
@@ -410,6 +412,8 @@ async def _outcomes(bot: Bot, count: int) -> list[str]:
 
 async def test_faults_are_injected_deterministically_by_seed(running: Running) -> None:
     api, bot = running.api, running.bot
+    # Only the injected 429s, none of the rate limits'.
+    api.per_chat_limit_per_sec = api.global_limit_per_sec = None
     faults = Faults(
         rate=0.5, seed=7, kinds=("429", "5xx", "drop"), methods=frozenset({"sendMessage"})
     )
@@ -455,3 +459,18 @@ async def test_a_hung_request_times_out_on_the_client(running: Running) -> None:
     assert api.injected == [("sendMessage", "timeout")] * 2
     assert api.user(5002).messages == []
     assert await running.bot.get_me()  # other methods are untouched
+
+
+async def test_telegram_rate_limits_are_on_by_default(running: Running) -> None:
+    """Without options the fake API is as strict as Telegram: a burst to one chat, then 429
+    with retry_after; the other chats are not affected."""
+    api, bot = running.api, running.bot
+    assert (api.global_limit_per_sec, api.per_chat_limit_per_sec) == (30, 1)
+    for n in range(5):
+        await bot.send_message(4101, f"tin {n}")
+    with pytest.raises(TelegramRetryAfter) as refused:
+        await bot.send_message(4101, "tin 6")
+    assert refused.value.retry_after >= 1
+    await bot.send_message(4102, "chat khác")
+    assert [m.text for m in api.user(4101).messages] == [f"tin {n}" for n in range(5)]
+    assert api.rejected_429 == 1

@@ -302,3 +302,42 @@ async def test_redis_state_survives_killed_process(
         assert await storage.get_data(key) == {"criterion": "3.4.1", "numbers": [12, 15]}
     finally:
         await storage.close()
+
+
+@needs_redis
+async def test_redis_step_is_one_transaction(redis_keys: list[StorageKey]) -> None:
+    """set_step writes a step's state and data in one MULTI/EXEC (also through the wrapper
+    that survives an outage): a process killed in between cannot split them."""
+    from aiogram.fsm.context import FSMContext
+
+    from bot.resilience import ResilientStorage
+    from bot.storage import set_step
+
+    storage = ResilientStorage(create_storage(REDIS_URL, async_sessionmaker()))
+    key = _key()
+    redis_keys.append(key)
+    redis = storage.redis
+    executed: list[int] = []
+    real = type(redis.pipeline())
+
+    class Counting(real):  # type: ignore[misc, valid-type]
+        async def execute(self, *args: Any, **kwargs: Any) -> Any:
+            executed.append(len(self.command_stack))
+            return await super().execute(*args, **kwargs)
+
+    original = redis.pipeline
+    redis.pipeline = lambda transaction=True, shard_hint=None: Counting(  # type: ignore[method-assign]
+        redis.connection_pool, redis.response_callbacks, transaction, shard_hint
+    )
+    try:
+        context = FSMContext(storage=storage, key=key)
+        await set_step(context, Scoring.waiting_ratio_numbers, {"criterion": "2.1"})
+        assert executed == [2] and redis.pipeline is not original
+        assert await storage.get_state(key) == "Scoring:waiting_ratio_numbers"
+        assert await storage.get_data(key) == {"criterion": "2.1"}
+        await set_step(context, None, {})
+        assert executed == [2, 2]
+        assert await storage.get_state(key) is None and await storage.get_data(key) == {}
+    finally:
+        redis.pipeline = original  # type: ignore[method-assign]
+        await storage.close()

@@ -177,12 +177,10 @@ async def _act(
     elif action == "bk":
         await _back(message, current, state, session, cset, scope)
     elif action == "ps":
-        await state.update_data(paused=current)
-        await state.set_state(None)
+        await _set(state, None, paused=current)
         await message.answer(t.PAUSED)
     elif action == "ask":
-        await state.update_data(ret=current)
-        await state.set_state(ScoringFlow.waiting_question)
+        await _set(state, ScoringFlow.waiting_question, ret=current)
         await message.answer(t.ASK_PROMPT)
 
 
@@ -275,11 +273,8 @@ async def question_mid_way(
         return
     data = await state.get_data()
     back = data.get("ret")
-    if back in STEP_STATES:
-        await state.set_state(STATES[back])
-    else:
-        await state.set_state(ScoringFlow.waiting_choice)
-    await state.update_data(ret=None)
+    target = STATES[back] if back in STEP_STATES else ScoringFlow.waiting_choice
+    await _set(state, target, ret=None)
     await _show(message, state, session, cset, scope, prefix=t.BACK_TO_STEP)
 
 

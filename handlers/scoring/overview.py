@@ -34,6 +34,7 @@ from handlers.scoring.steps import (
     _load,
     _overview,
     _scope,
+    _set,
     _show,
     _show_locked,
     register_view,
@@ -110,12 +111,11 @@ async def _begin(
         return
     if current == ScoringFlow.waiting_question.state and data.get("ret") in STEP_STATES:
         current = data["ret"]
-        await state.set_state(STATES[current])
     elif current is None and data.get("paused") in STEP_STATES:
         current = data["paused"]
-        await state.set_state(STATES[current])
     if current in STEP_STATES and data.get("code"):
-        await state.update_data(paused=None, ret=None)
+        # The step and the cleared markers in one write (a kill cannot split them).
+        await _set(state, STATES[current], paused=None, ret=None)
         await _show(message, state, session, cset, scope, prefix=t.RESUMED)
         return
     await _overview(message, state, session, cset, scope)
@@ -207,8 +207,7 @@ async def _pick(
     kb.button(text=t.BTN_OVERVIEW, callback_data=ScoreCb(action="ov", aid=aid))
     shown = len(leaves[page * PAGE : (page + 1) * PAGE])
     kb.adjust(*([1] * shown), *([nav] if nav else []), 1)
-    await state.set_state(ScoringFlow.waiting_choice)
-    await state.update_data(aid=aid)
+    await _set(state, ScoringFlow.waiting_choice, aid=aid)
     await message.answer(
         f"{_line(loaded.progress)}\n\n{t.pick_title(page, pages)}", reply_markup=kb.as_markup()
     )

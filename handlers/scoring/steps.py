@@ -305,7 +305,8 @@ async def _show(
 # --- moving around -----------------------------------------------------------------------------
 
 
-async def _set(state: FSMContext, target: State, **changes: Any) -> None:
+async def _set(state: FSMContext, target: State | None, **changes: Any) -> None:
+    """Move to ``target`` with ``changes`` to the data: one storage write (bot/storage.py)."""
     await set_step(state, target, {**await state.get_data(), **changes})
 
 
@@ -443,8 +444,9 @@ async def _show_locked(
     if current == ScoringFlow.waiting_question.state:
         current = data.get("ret")
     if current in STEP_STATES and data.get("aid") == scope.assessment_id:
-        await state.update_data(paused=current, ret=None)
-    await state.set_state(None)
+        await _set(state, None, paused=current, ret=None)
+    else:
+        await state.set_state(None)
     await _show(message, state, session, cset, scope)
 
 
