@@ -14,6 +14,9 @@ What a thread bought, and how it is kept:
   is retried after an ``asyncio.sleep``: other updates run meanwhile, the holder commits, the
   retry succeeds. The wait is bounded like the old timeout (:data:`BUSY_TIMEOUT_SECONDS`).
   A statement refused with SQLITE_BUSY changed nothing, so running it again is safe.
+- *Checkpoints.* Every ~1,000 written pages the committing connection copies the WAL back
+  into the database file (SQLite's automatic checkpoint, with the one fsync of
+  ``synchronous=NORMAL``): a pause of milliseconds, now and then, on the loop.
 - *Long statements.* None of ours are long: updates read and write a handful of indexed rows
   (a reminder run or an export a few thousand). A deployment that outgrows this is the one
   DESIGN.md sends to PostgreSQL.
@@ -28,7 +31,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 BUSY_TIMEOUT_SECONDS = 5.0
-SQLITE_BUSY = 5  # the primary result code; extended codes share its low byte
+# SQLITE_BUSY and SQLITE_BUSY_RECOVERY: another connection holds the lock, waiting helps.
+# (SQLITE_BUSY_SNAPSHOT cannot be waited out: the read snapshot is stale; it is raised.)
+RETRYABLE = frozenset({5, 261})
 _FIRST_PAUSE = 0.0005
 _MAX_PAUSE = 0.02
 
@@ -39,7 +44,7 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
     code = getattr(exc, "sqlite_errorcode", None)
     if code is None:  # pragma: no cover - Python < 3.11
         return "locked" in str(exc) or "busy" in str(exc)
-    return code & 0xFF == SQLITE_BUSY
+    return code in RETRYABLE
 
 
 async def _retry_busy(call: Callable[[], T]) -> T:
