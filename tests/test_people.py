@@ -102,7 +102,7 @@ async def test_add_unit_is_idempotent(session_factory: Factory, units: None) -> 
 async def test_add_unit_rejects_unknown_kind(session_factory: Factory) -> None:
     async with session_factory() as session:
         with pytest.raises(ValueError):
-            await add_unit(session, "tinh", "Tỉnh", kind="tinh")
+            await add_unit(session, "thon-a", "Thôn A", kind="thon")  # no such level
 
 
 # --- invites ---------------------------------------------------------------------------------
