@@ -65,6 +65,7 @@ _OPENER_PHRASES = (
     "hoi ti",
 )
 _ASK_OPENERS = tuple(tuple(p.split()) for p in _OPENER_PHRASES)
+_OPENER_STARTS = frozenset(o[0] for o in _ASK_OPENERS)
 
 # Greeting and politeness phrases (folded, matched as whole token runs); longest first.
 _FILLER_PHRASES: tuple[str, ...] = tuple(
@@ -214,6 +215,8 @@ def _ask_start(folded: tuple[str, ...]) -> int:
     start = 0
     n = len(folded)
     for i in range(n):
+        if folded[i] not in _OPENER_STARTS:
+            continue
         for opener in _ASK_OPENERS:
             k = len(opener)
             if folded[i : i + k] == opener and n - (i + k) >= 2:

@@ -713,6 +713,8 @@ class SearchIndex:
                     continue
                 for size in range(min(lex.max_len, n - i), 0, -1):
                     key = tuple(folded[i : i + size])
+                    if key not in lex.off_topic and key not in lex.synonyms:
+                        continue
                     weight = max(t.weight for t in toks[i : i + size])
                     if key in lex.off_topic and self._off_topic_here(lex, key, toks[i : i + size]):
                         for j in range(i, i + size):
