@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from criteria.loader import (
     load_set,
     set_files,
 )
+from criteria.schema import CriteriaSet
 from criteria.yamlsource import read_yaml
 from knowledge.ask import build_set_index
 from knowledge.lexicon import DEFAULT_LEXICON, Lexicon, load_lexicon, vocabulary
@@ -78,11 +79,26 @@ def load_data(settings: Settings) -> BotData:
         raise DataError(issues)
     lexicon, lexicon_issues = load_lexicon(
         settings.lexicon_file or DEFAULT_LEXICON,
-        vocabulary(entries, catalogue.sets.values()),
+        _lexicon_vocabulary(settings, entries, catalogue.sets.values()),
     )
     if lexicon is None:
         raise DataError(lexicon_issues)
     return BotData(catalogue=catalogue, entries=tuple(entries), lexicon=lexicon)
+
+
+def _lexicon_vocabulary(
+    settings: Settings, entries: Sequence[Entry], sets: Iterable[CriteriaSet]
+) -> set[str]:
+    """The words a lexicon's ``means`` phrases are checked against: those of the loaded data,
+    and, for the shipped lexicon, also those of the shipped sets and entries it was written
+    for — a province loading only its own set (or only the commune set) must not be refused
+    because a synonym group names words of a set it does not use."""
+    words = vocabulary(entries, sets)
+    if settings.lexicon_file is None:
+        shipped_sets = [s for s in (load_set(p)[0] for p in set_files(DEFAULT_SETS_DIR)) if s]
+        shipped = load_entries(entry_files(DEFAULT_ENTRIES_DIR), None)[0]
+        words |= vocabulary(shipped, shipped_sets)
+    return words
 
 
 def _expand(paths: list[Path]) -> list[Path]:
@@ -110,7 +126,8 @@ def check_paths(paths: list[Path], settings: Settings) -> tuple[list[DataIssue],
         loaded, entry_issues = load_entries(entry_paths, known)
         sets_loaded = catalogue.sets.values() if catalogue else ()
         _, lexicon_issues = load_lexicon(
-            settings.lexicon_file or DEFAULT_LEXICON, vocabulary(loaded, sets_loaded)
+            settings.lexicon_file or DEFAULT_LEXICON,
+            _lexicon_vocabulary(settings, loaded, sets_loaded),
         )
         return [*found, *entry_issues, *lexicon_issues], len(set_paths) + len(entry_paths) + 2
 

@@ -324,3 +324,22 @@ def test_ask_set_xa_answers_for_commune_officers(
     # Without --set: the district set, as before.
     code, out, _ = _run(monkeypatch, capsys, "ask", question, "--json")
     assert all(not r["entry_id"].startswith("xa-") for r in json.loads(out)["results"])
+
+
+def test_a_province_on_the_commune_set_alone_starts_with_the_shipped_lexicon(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The shipped lexicon names words of both shipped sets; a deployment that loads only one
+    # of them (or its own) is not refused for that.
+    sets = tmp_path / "sets"
+    sets.mkdir()
+    shutil.copy(DEFAULT_SETS_DIR / "xa-2025.yaml", sets / "xa-2025.yaml")
+    entries = tmp_path / "entries"
+    entries.mkdir()
+    shutil.copy(DEFAULT_ENTRIES_DIR / "xa-2025.yaml", entries / "xa-2025.yaml")
+    monkeypatch.setenv("CRITERIA_DIR", str(sets))
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(entries))
+    monkeypatch.delenv("DEFAULT_SET", raising=False)
+    assert main(["ask", "--json", "tiêu chí 3.4.1"]) == 0
+    out = capsys.readouterr().out
+    assert '"decision": "answer"' in out and "3.4.1" in out
