@@ -116,8 +116,6 @@ _W_PAIR = 0.15  # share of the query's word pairs found in the text
 _W_FUZZ = 0.25  # rapidfuzz token_set_ratio and token_sort_ratio
 
 _OFF_TOPIC = 2.0  # an off-topic phrase's mass, in units of the highest idf
-_ASK_TOPIC = 99.0  # an ask with this much known topic (in units of the highest idf) ...
-_CTX_FLOOR = 0.3
 _AMBIGUOUS_WORDS = 2  # off-topic phrases this short may read as other words without accents
 _TYPO_CHOICES = 8  # index words one edit from a typo, compared by context and frequency
 _UNKNOWN = 0.6  # an unknown word's share of the query's topic, relative to a known rare word
@@ -810,18 +808,19 @@ class SearchIndex:
         )
 
     def _typo_fix(self, f: str, prev: str, nxt: str) -> str | None:
-        """The index word an unknown word ``f`` was meant to be, or None: one edit away (a
-        swap counts as one), and either not a Vietnamese syllable at all (a typo), or making a
-        word pair the index knows with a neighbour (the context confirms it)."""
+        """The index word an unknown word ``f`` was meant to be, or None. Only a word that
+        cannot be a Vietnamese syllable is a typo; of the index words one edit away (a swap
+        counts as one), one that makes a word pair the index knows with a neighbour wins,
+        else the most frequent."""
         if len(f) < 3 or not self._vocab:
             return None
+        if is_syllable(f) or not _VIETNAMESE_LETTERS.issuperset(f):
+            return None  # a real word the index does not use, or a foreign one (flan, zoom)
         found = process.extract(
             f, self._vocab, scorer=OSA.distance, score_cutoff=1, limit=_TYPO_CHOICES
         )
         if not found:
             return None
-        if is_syllable(f) or not _VIETNAMESE_LETTERS.issuperset(f):
-            return None  # a real word the index does not use, or a foreign one (flan, zoom)
         choices = [w for w, _, _ in found]
         in_pair = [w for w in choices if f"{prev} {w}" in self._df or f"{w} {nxt}" in self._df]
         return max(in_pair or choices, key=self._df.__getitem__)

@@ -4,9 +4,8 @@ Officers type fast on phones: letters swap ("theo" → "teho", "hiện" → "h�
 chứng" → "kiểm chng") or double. Vietnamese syllables have a strict shape — an onset from a
 short list, then a rhyme from a closed inventory, with the spelling rules of c/k, g/gh, ng/ngh
 — so most such typos are not syllables at all. A word that is not a syllable and not known to
-the index is a typo worth correcting; a word that is a syllable but unknown is corrected only
-when the correction makes a word pair the index knows (context), since it may well be a real
-word that the knowledge base just does not use ("mưa", "lương").
+the index is a typo worth correcting; a word that is a syllable but unknown is left alone,
+since it may well be a real word that the knowledge base just does not use ("mưa", "lương").
 
 Everything works on folded text (no diacritics, đ as d), as the index does.
 """
