@@ -94,7 +94,8 @@ def _lexicon_vocabulary(
     for — a province loading only its own set (or only the commune set) must not be refused
     because a synonym group names words of a set it does not use."""
     words = vocabulary(entries, sets)
-    if settings.lexicon_file is None:
+    custom_data = settings.criteria_dir is not None or settings.knowledge_dir is not None
+    if settings.lexicon_file is None and custom_data:  # else the loaded data is the shipped
         shipped_sets = [s for s in (load_set(p)[0] for p in set_files(DEFAULT_SETS_DIR)) if s]
         shipped = load_entries(entry_files(DEFAULT_ENTRIES_DIR), None)[0]
         words |= vocabulary(shipped, shipped_sets)
