@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 from knowledge.text import analyze, fold
 
@@ -242,18 +241,31 @@ def _fillers(
     return drop
 
 
-@lru_cache(maxsize=4096)
+def _by_first_word(phrases: tuple[str, ...]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """First word → the phrases it starts, as token tuples, in the order given."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        words = tuple(phrase.split())
+        out.setdefault(words[0], []).append(words)
+    return {w: tuple(v) for w, v in out.items()}
+
+
+# The filler phrases by their first word, longest first: a look-up per token, not a scan.
+_FILLERS_BY_START = _by_first_word(_FILLER_PHRASES)
+
+
 def _filler_mask(folded: tuple[str, ...]) -> tuple[bool, ...]:
+    """Which tokens are part of a filler phrase (the longest at each position, left to
+    right)."""
     mask = [False] * len(folded)
     n = len(folded)
+    by_start = _FILLERS_BY_START
     i = 0
     while i < n:
-        for phrase in _FILLER_PHRASES:
-            words = phrase.split()
+        for words in by_start.get(folded[i], ()):
             k = len(words)
-            if tuple(folded[i : i + k]) == tuple(words):
-                for j in range(i, i + k):
-                    mask[j] = True
+            if folded[i : i + k] == words:
+                mask[i : i + k] = [True] * k
                 i += k
                 break
         else:
