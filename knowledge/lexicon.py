@@ -91,6 +91,24 @@ class Lexicon:
         """The words that can start a phrase."""
         return frozenset(k[0] for k in (*self.synonyms, *self.off_topic))
 
+    @cached_property
+    def sizes(self) -> dict[str, tuple[int, ...]]:
+        """First word → the lengths of the synonym and off-topic phrases it starts, longest
+        first (so that matching tries only lengths that exist)."""
+        return _sizes_by_start((*self.synonyms, *self.off_topic))
+
+    @cached_property
+    def on_topic_sizes(self) -> dict[str, tuple[int, ...]]:
+        """The same for the ``on_topic`` phrases (up to three words are looked for)."""
+        return _sizes_by_start(k for k in self.on_topic if len(k) <= 3)
+
+
+def _sizes_by_start(keys: Iterable[Key]) -> dict[str, tuple[int, ...]]:
+    sizes: dict[str, set[int]] = {}
+    for k in keys:
+        sizes.setdefault(k[0], set()).add(len(k))
+    return {w: tuple(sorted(v, reverse=True)) for w, v in sizes.items()}
+
 
 def phrase_key(text: str) -> Key:
     """The folded tokens of ``text`` as analysed for search."""

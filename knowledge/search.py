@@ -240,7 +240,7 @@ class _Target:
     weight: float = 1.0
     ruling: bool = False  # an approved answer of the province, given through the bot
     docs: list[int] = field(default_factory=list)
-    bag: str = ""  # all its texts' folded words, space separated, for coverage checks
+    bag: frozenset[str] | None = None  # all its texts' folded words, for coverage checks
 
 
 @dataclass(slots=True)
@@ -253,6 +253,11 @@ class _Doc:
     text: str  # folded content tokens, space separated, with a space at both ends
     accented: str  # the same tokens with accents ("" when identical to ``text``)
     idf_mass: float = 0.0
+    # Computed when first needed: its words, its word pairs ("a b"), and each word's
+    # accented spellings in it (only when ``accented``).
+    words: frozenset[str] | None = None
+    pairs: frozenset[str] | None = None
+    spell: dict[str, frozenset[str]] | None = None
 
 
 _I_FOR_Y = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
@@ -495,11 +500,10 @@ class SearchIndex:
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
         self._vocab = sorted(t for t in words_by_id if len(t) >= 3 and t.isalpha())
 
-    def _bag(self, tg: _Target) -> str:
-        """All the words of a target's texts, padded (computed when first needed)."""
-        if not tg.bag:
-            words = {w for d in tg.docs for w in self._docs[d].text.split()}
-            tg.bag = " " + " ".join(sorted(words)) + " "
+    def _bag(self, tg: _Target) -> frozenset[str]:
+        """All the words of a target's texts (computed when first needed)."""
+        if tg.bag is None:
+            tg.bag = frozenset().union(*(_doc_words(self._docs[d]) for d in tg.docs))
         return tg.bag
 
     def _idf_mass(self, doc: _Doc) -> float:
@@ -703,13 +707,16 @@ class SearchIndex:
         expansions: list[tuple[Key, float, bool]] = []
         if lex.max_len:
             folded = [t.folded for t in toks]
-            starts = lex.starts
+            sizes_at = lex.sizes  # first word → the phrase lengths it starts, longest first
             i = 0
             while i < n:
-                if folded[i] not in starts:
+                sizes = sizes_at.get(folded[i])
+                if sizes is None:
                     i += 1
                     continue
-                for size in range(min(lex.max_len, n - i), 0, -1):
+                for size in sizes:
+                    if size > n - i:
+                        continue
                     key = tuple(folded[i : i + size])
                     if key not in lex.off_topic and key not in lex.synonyms:
                         continue
@@ -732,12 +739,13 @@ class SearchIndex:
                 i += size
         on_topic = lex.on_topic
         if on_topic:
+            on_sizes = lex.on_topic_sizes
             for k in range(n):
-                if foreign[k] or not toks[k].ask:
+                if foreign[k] or not toks[k].ask or toks[k].folded not in on_sizes:
                     continue
                 if any(
                     tuple(t.folded for t in toks[k : k + size]) in on_topic
-                    for size in (1, 2, 3)
+                    for size in on_sizes[toks[k].folded]
                     if k + size <= n and not any(foreign[k : k + size])
                 ):
                     q.intent = True
@@ -971,36 +979,36 @@ class SearchIndex:
         q.match_w, q.mass = q_w, q_mass
         # What a found word adds to the coverage of the topic: words standing in for everyday
         # ones add to the score, not to the coverage (their said words do, when known).
-        q_cnt = {f" {w} ": (q_w[w] if q.counts.get(w) else 0.0) for w in uniq}
+        q_cnt = {w: (q_w[w] if q.counts.get(w) else 0.0) for w in uniq}
         q_text = " ".join(words[: q.said])
         q_acc: dict[str, str] = q.accented if q.accents else {}
-        q_pads = [(w, f" {w} ") for w in uniq]
-        p_pads = [f" {p} " for p in all_pairs]
-        n_pairs = len(p_pads)
+        q_pairs = frozenset(all_pairs)
+        n_pairs = len(q_pairs)
         rows: list[tuple[float, int, float, float]] = []  # cheap score, doc, q_cov, factor
         docs = self._docs
         for t in cands:
             tg = self._targets[t]
-            bag = self._bag(tg)
-            present = [(pad, q_w[w], q_idf[w]) for w, pad in q_pads if pad in bag]
+            bag = tg.bag if tg.bag is not None else self._bag(tg)
+            present = [(w, q_w[w], q_idf[w]) for w in uniq if w in bag]
             if not present:
                 continue
             # The query's topic covered anywhere in the target (question, phrasings, answer).
-            t_cov = min(sum(q_cnt[p] for p, _, _ in present) / q_mass, 1.0)
+            t_cov = min(sum(q_cnt[w] for w, _, _ in present) / q_mass, 1.0)
             base = _W_TCOV * t_cov
             factor = tg.weight
             for d in tg.docs:
                 doc = docs[d]
-                text = doc.text
+                dwords = doc.words if doc.words is not None else _doc_words(doc)
                 qc = dc = 0.0
-                for pad, qw, qi in present:
-                    if pad in text:
+                for w, qw, qi in present:
+                    if w in dwords:
                         qc += qw
                         dc += qi
                 if not dc:
                     continue
                 if n_pairs:
-                    pair_cov = len([pad for pad in p_pads if pad in text]) / n_pairs
+                    dpairs = doc.pairs if doc.pairs is not None else _doc_pairs(doc)
+                    pair_cov = len(q_pairs.intersection(dpairs)) / n_pairs
                 else:
                     pair_cov = min(qc / q_mass, 1.0)
                 cheap = (
@@ -1022,7 +1030,7 @@ class SearchIndex:
             tried[doc.target] = seen + 1
             text = doc.text.strip()
             if q_acc and doc.accented:
-                factor *= 0.9 + 0.1 * self._accent_agreement(doc, text.split(), q_acc)
+                factor *= 0.9 + 0.1 * _accent_agreement(doc, q_acc)
             same = fuzz.token_sort_ratio(q_text, text)
             fz = fuzz.token_set_ratio(q_text, text) + same
             score = (cheap + _W_FUZZ * fz / 200.0) * factor
@@ -1038,23 +1046,40 @@ class SearchIndex:
         out.sort(key=lambda r: -r[1])
         return out
 
-    @staticmethod
-    def _accent_agreement(doc: _Doc, dwords: list[str], q_acc: dict[str, str]) -> float:
-        """Share of the shared words whose typed accents agree with this text's spelling."""
-        if not doc.accented:
-            return 1.0
-        spell: dict[str, set[str]] = {}
-        for f, a in zip(dwords, doc.accented.split(), strict=False):
-            if f in q_acc:
-                spell.setdefault(f, set()).add(a)
-        if not spell:
-            return 1.0
-        agree = 0
-        for w, s in spell.items():
-            a = q_acc[w]
-            if a == w or a in s or all(x == w for x in s):
-                agree += 1
-        return agree / len(spell)
+
+def _doc_words(doc: _Doc) -> frozenset[str]:
+    """The distinct words of an indexed text (computed when first needed)."""
+    if doc.words is None:
+        doc.words = frozenset(doc.text.split())
+    return doc.words
+
+
+def _doc_pairs(doc: _Doc) -> frozenset[str]:
+    """The word pairs ("a b") of an indexed text (computed when first needed)."""
+    if doc.pairs is None:
+        doc.pairs = frozenset(_pairs(doc.text.split()))
+    return doc.pairs
+
+
+def _accent_agreement(doc: _Doc, q_acc: dict[str, str]) -> float:
+    """Share of the shared words whose typed accents agree with this text's spelling."""
+    if not doc.accented:
+        return 1.0
+    spell = doc.spell
+    if spell is None:
+        found: dict[str, set[str]] = {}
+        for f, a in zip(doc.text.split(), doc.accented.split(), strict=False):
+            found.setdefault(f, set()).add(a)
+        spell = doc.spell = {f: frozenset(v) for f, v in found.items()}
+    shared = agree = 0
+    for w, a in q_acc.items():
+        s = spell.get(w)
+        if s is None:
+            continue
+        shared += 1
+        if a == w or a in s or all(x == w for x in s):
+            agree += 1
+    return agree / shared if shared else 1.0
 
 
 # ---------------------------------------------------------------------- criterion cards
