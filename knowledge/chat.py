@@ -35,10 +35,10 @@ _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 # "a/c" (anh/chị) and "A/C" would otherwise split into two one-letter words.
 _SLASH_FILLER_RE = re.compile(r"(?<!\w)[aA]\s*/\s*[cC](?!\w)")
 
-# "2đ", "bn đ", "mấy đ": points ("đồng" is written "đồng", "k", "tr" or "nghìn" in these chats).
-_POINTS_RE = re.compile(
-    r"(?i)(\d|\b(?:bn|bnhieu|bao nhiêu|bao nhieu|mấy|may|mất|mat|trừ|tru|được|dc|đc))\s*đ(?!\w)"
-)
+# "2đ", "bn đ", "mấy đ", typed without accents "0.5d", "may d", "co d ko": points ("đồng" is
+# written "đồng", "k", "tr" or "nghìn" in these chats). A lone lower-case d or đ is points,
+# except inside a list of letters ("a/b/c/d", "c, d").
+_POINTS_RE = re.compile(r"(?<![\w/,])(\d+(?:[.,]\d+)?)?\s*[đd](?![\w/])(?<![,/]\s[đd])")
 
 # Sentence ends: . ? ! ; or a line break, followed by space. "1.250" and "3.4.1" have no space
 # after the dot, so numbers and codes stay whole.
@@ -178,11 +178,15 @@ class Message:
         return any(t.weight > 0 for t in self.tokens)
 
 
+def _points(m: re.Match[str]) -> str:
+    return f"{m.group(1)} điểm" if m.group(1) else " điểm"
+
+
 def _clean(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE_RE.sub("", text)
     text = _SLASH_FILLER_RE.sub(" anh chị ", text)
-    text = _POINTS_RE.sub(r"\1 điểm", text)
+    text = _POINTS_RE.sub(_points, text)
     return text.replace("\u00a0", " ")
 
 

@@ -911,8 +911,10 @@ class SearchIndex:
             c = 1.0 if (a == f or a in self._accented_vocab) else 0.5
             q.credit[f] = max(q.credit.get(f, 0.0), c)
             return f
-        if any(ch.isdigit() for ch in f):
-            return None  # an unknown number (a figure, a date) says nothing about the topic
+        if len(f) == 1 or any(ch.isdigit() for ch in f):
+            # An unknown number (a figure, a date) says nothing about the topic, nor does an
+            # unknown one-letter word: chat shorthand ("r" rồi, "h" giờ), not a topic.
+            return None
         q.credit.setdefault(f, 0.0)
         return f
 

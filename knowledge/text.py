@@ -140,6 +140,26 @@ _SPELLING: dict[str, str] = {
     "đt": "điện thoại",
     "app": "ứng dụng",
     "hc": "hành chính",
+    # Chat spellings of common words, typed on phones.
+    "chx": "chưa",
+    "cx": "cũng",
+    "ms": "mới",
+    "trc": "trước",
+    "bik": "biết",
+    "bít": "biết",
+    "mik": "mình",
+    "nhiu": "nhiêu",
+    "nhìu": "nhiều",
+    "bnhiu": "bao nhiêu",
+    "kq": "kết quả",
+    "ql": "quản lý",
+    "gq": "giải quyết",
+    "lm": "làm",
+    "tgian": "thời gian",
+    "nvu": "nhiệm vụ",
+    "bcao": "báo cáo",
+    "bp": "bộ phận",
+    "vd": "ví dụ",
 }
 
 # Function words of questions: they carry no topic, so they neither choose candidates nor

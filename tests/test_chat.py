@@ -52,6 +52,16 @@ def test_chat_shorthand_maps_to_words() -> None:
     assert "ơi" not in accented and "ak" not in accented
 
 
+def test_a_lone_d_is_points_and_phone_spellings_map_to_words() -> None:
+    for text in ("kh tre thi mat may d v", "bi tru 0.5d ko mn", "co d ko a", "trừ 2đ"):
+        assert "điểm" in [t.accented for t in read_message(text).tokens], text
+    # Letters in a list are not points.
+    assert "điểm" not in [t.accented for t in read_message("chon a/b/c/d hay c, d").tokens]
+    accented = [t.accented for t in read_message("chx co kq thi bcao trc ngay nao").tokens]
+    for word in ("chưa", "kết", "quả", "bc", "trước"):  # báo cáo contracts to bc
+        assert word in accented
+
+
 def test_accents_keep_words_that_fold_like_fillers() -> None:
     # "hội" (council) folds to "hoi" like "hỏi" (ask): only the filler goes.
     words = [t.accented for t in read_message("Hội đồng thẩm định hỏi gì").tokens]
