@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import re
 import unicodedata
 from collections import Counter
 from pathlib import Path
 
 from bench.calibrate import TUNING
-from bench.eval import SHARED_EVAL, REPO, Item, load_items
+from bench.eval import REPO, SHARED_EVAL, Item, load_items
 from knowledge.ask import build_default_index
 from knowledge.search import (
     CLARIFY_MIN,
@@ -37,17 +36,45 @@ SETS = (*TUNING, SHARED_EVAL / "dev-questions.yaml", REPO / "bench" / "tuning3-q
 
 # Folded word or phrase → shorthand, as typed in chats.
 _SHORT = [
-    ("khong", "ko"), ("duoc", "dc"), ("ho so", "hs"), ("bao cao", "bc"), ("ke hoach", "kh"),
-    ("van ban", "vb"), ("thu tuc hanh chinh", "tthc"), ("bao nhieu", "bn"),
-    ("nhu the nao", "ntn"), ("the nao", "ntn"), ("gi", "j"), ("em", "e"), ("anh chi", "a/c"),
-    ("moi nguoi", "mn"), ("voi", "vs"), ("quyet dinh", "qd"), ("tai lieu kiem chung", "tlkc"),
-    ("cai cach hanh chinh", "cchc"), ("cong chuc", "cc"), ("nhiem vu", "nv"), ("vay", "v"),
-    ("truc tuyen", "online"), ("diem", "d"), ("chua", "chx"), ("biet", "bik"),
+    ("khong", "ko"),
+    ("duoc", "dc"),
+    ("ho so", "hs"),
+    ("bao cao", "bc"),
+    ("ke hoach", "kh"),
+    ("van ban", "vb"),
+    ("thu tuc hanh chinh", "tthc"),
+    ("bao nhieu", "bn"),
+    ("nhu the nao", "ntn"),
+    ("the nao", "ntn"),
+    ("gi", "j"),
+    ("em", "e"),
+    ("anh chi", "a/c"),
+    ("moi nguoi", "mn"),
+    ("voi", "vs"),
+    ("quyet dinh", "qd"),
+    ("tai lieu kiem chung", "tlkc"),
+    ("cai cach hanh chinh", "cchc"),
+    ("cong chuc", "cc"),
+    ("nhiem vu", "nv"),
+    ("vay", "v"),
+    ("truc tuyen", "online"),
+    ("diem", "d"),
+    ("chua", "chx"),
+    ("biet", "bik"),
 ]
 _TONES = {
-    "a": "aáàảãạ", "ă": "ăắằẳẵặ", "â": "âấầẩẫậ", "e": "eéèẻẽẹ", "ê": "êếềểễệ",
-    "i": "iíìỉĩị", "o": "oóòỏõọ", "ô": "ôốồổỗộ", "ơ": "ơớờởỡợ", "u": "uúùủũụ",
-    "ư": "ưứừửữự", "y": "yýỳỷỹỵ",
+    "a": "aáàảãạ",
+    "ă": "ăắằẳẵặ",
+    "â": "âấầẩẫậ",
+    "e": "eéèẻẽẹ",
+    "ê": "êếềểễệ",
+    "i": "iíìỉĩị",
+    "o": "oóòỏõọ",
+    "ô": "ôốồổỗộ",
+    "ơ": "ơớờởỡợ",
+    "u": "uúùủũụ",
+    "ư": "ưứừửữự",
+    "y": "yýỳỷỹỵ",
 }
 _BASE = {ch: base for base, forms in _TONES.items() for ch in forms}
 
@@ -178,10 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     print("variant  top-1 %  in→none %  oos→none %  answers right %  in→none reasons")
     for n in names:
         t = tally[n]
+        top1 = 100 * t["top1"] / max(t["in"], 1)
+        in_none = 100 * t["in_none"] / max(t["in"], 1)
+        oos_none = 100 * t["oos_none"] / max(t["oos"], 1)
+        right = 100 * t["ans_ok"] / max(t["ans"], 1)
         print(
-            f"{n:7} {100 * t['top1'] / max(t['in'], 1):7.1f} {100 * t['in_none'] / max(t['in'], 1):9.1f}"
-            f" {100 * t['oos_none'] / max(t['oos'], 1):10.1f} {100 * t['ans_ok'] / max(t['ans'], 1):14.1f}"
-            f"   {dict(reasons[n])}"
+            f"{n:7} {top1:7.1f} {in_none:9.1f} {oos_none:10.1f} {right:14.1f}   {dict(reasons[n])}"
         )
     return 0
 

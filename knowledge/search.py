@@ -278,6 +278,21 @@ def _opening(ask: str) -> str:
     return " ".join(words[k:])
 
 
+_LETTERS = "abcdeghiklmnopqrstuvxy"
+
+
+def _slips(word: str) -> set[str]:
+    """The words ``word`` is one slip of the thumb away from: a letter left out, or two
+    neighbouring letters swapped (the slips that still leave a real syllable: "pap" for
+    pháp, "nhem" for nhiệm, "gioa" for giao). Substituted letters are not tried: a syllable
+    one letter off another is most often a real word ("triệu", not "thiếu")."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    out = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out.update(a + c + b for a, b in splits for c in _LETTERS)
+    out.discard(word)
+    return out
+
+
 def _pairs(tokens: Sequence[str]) -> list[str]:
     return [f"{a} {b}" for a, b in pairwise(tokens)]
 
@@ -806,7 +821,7 @@ class SearchIndex:
                 continue
             prev = toks[k - 1].folded if k else ""
             nxt = toks[k + 1].folded if k + 1 < len(toks) else ""
-            fixed = self._typo_fix(f, prev, nxt)
+            fixed = self._typo_fix(f, prev, nxt, plain=tok.accented == f)
             if fixed is not None:
                 fixes[f] = fixed
         if not fixes:
@@ -815,15 +830,18 @@ class SearchIndex:
             lambda m: fixes.get(fold(m.group(0).casefold()), m.group(0)), msg.text
         )
 
-    def _typo_fix(self, f: str, prev: str, nxt: str) -> str | None:
+    def _typo_fix(self, f: str, prev: str, nxt: str, *, plain: bool = True) -> str | None:
         """The index word an unknown word ``f`` was meant to be, or None. Only a word that
         cannot be a Vietnamese syllable is a typo; of the index words one edit away (a swap
         counts as one), one that makes a word pair the index knows with a neighbour wins,
         else the most frequent."""
         if len(f) < 3 or not self._vocab:
             return None
-        if is_syllable(f) or not _VIETNAMESE_LETTERS.issuperset(f):
-            return None  # a real word the index does not use, or a foreign one (flan, zoom)
+        if not _VIETNAMESE_LETTERS.issuperset(f):
+            return None  # a foreign word (flan, zoom)
+        if is_syllable(f):
+            # A syllable typed with its accents is the word it spells.
+            return self._pair_fix(f, prev, nxt) if plain else None
         found = process.extract(
             f, self._vocab, scorer=OSA.distance, score_cutoff=1, limit=_TYPO_CHOICES
         )
@@ -832,6 +850,28 @@ class SearchIndex:
         choices = [w for w, _, _ in found]
         in_pair = [w for w in choices if f"{prev} {w}" in self._df or f"{w} {nxt}" in self._df]
         return max(in_pair or choices, key=self._df.__getitem__)
+
+    def _pair_fix(self, f: str, prev: str, nxt: str) -> str | None:
+        """The index word a syllable the index does not know was meant to be, when one edit
+        away it makes a word pair the index knows with a known neighbour ("nhem vu" →
+        nhiem vu, "pap luat" → phap luat, "gioa ho so"…); a real word we do not use keeps its
+        place, since its neighbours rarely pair with its look-alikes. The edits are generated
+        (a few hundred set look-ups), so the cost does not grow with the index."""
+        df = self._df
+        left = prev if prev in df else ""
+        right = nxt if nxt in df else ""
+        if not left and not right:
+            return None
+        best: tuple[int, str] | None = None
+        for w in _slips(f):
+            if w not in df:
+                continue
+            n = max(
+                df.get(f"{left} {w}", 0) if left else 0, df.get(f"{w} {right}", 0) if right else 0
+            )
+            if n and (best is None or n > best[0]):
+                best = (n, w)
+        return best[1] if best else None
 
     def _stopword(self, toks: Sequence[Token], k: int, accents: bool) -> bool:
         """Whether token ``k`` is a question word. In a message typed without accents, a

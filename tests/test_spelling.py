@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge.chat import read_message
 from knowledge.search import SearchIndex
 from knowledge.spelling import is_syllable
 
@@ -46,6 +47,21 @@ def test_typos_are_read_as_the_words_meant(index: SearchIndex, query: str, code:
     result = index.search(query)
     assert result.decision != "none"
     assert code in result.results[0].criterion_codes
+
+
+@pytest.mark.parametrize(
+    ("slip", "meant", "prev", "nxt"),
+    [("pap", "phap", "thi hanh", "luat"), ("gioa", "giao", "tinh", "ho so")],
+)
+def test_a_slip_that_is_still_a_syllable_is_fixed_by_a_known_word_pair(
+    index: SearchIndex, slip: str, meant: str, prev: str, nxt: str
+) -> None:
+    # "pap" and "gioa" are syllables, but one left-out letter or one swap away they make a
+    # word pair the index knows with a neighbour.
+    fixed = index._respell(read_message(f"{prev} {slip} {nxt} cham the nao"))
+    assert fixed is not None and f" {meant} " in f" {fixed} "
+    # Typed with accents, a syllable is the word it spells.
+    assert index._respell(read_message("ông bà để lại đất ở quê")) is None
 
 
 def test_an_unknown_real_word_is_not_bent_into_a_known_one(index: SearchIndex) -> None:
