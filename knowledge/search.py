@@ -895,7 +895,12 @@ class SearchIndex:
         written = lex.off_topic_accented.get(key, frozenset())
         typed = tuple(t.accented.casefold() for t in toks)
         if any(t.accented != t.folded for t in toks):
-            return not written or typed in written
+            # A word of the phrase typed without accents ("ko" in "ko đăng nhập được")
+            # agrees with any accents.
+            return not written or any(
+                all(a == w or a == f for a, w, f in zip(typed, form, key, strict=True))
+                for form in written
+            )
         ambiguous = self._ambiguous.get(key)
         if ambiguous is None:
             phrase = " " + " ".join(key) + " "

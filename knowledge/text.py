@@ -240,7 +240,9 @@ def _tokens(text: str) -> tuple[list[str], list[str]]:
 
 
 def _chunk_tokens(raw: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The tokens of one whitespace-separated chunk, accented and folded."""
+    """The tokens of one whitespace-separated chunk, accented and folded. Shorthand typed
+    without accents ("ko", "dc", "khong") stands for its words without accents too: the
+    user did not type them, and accents typed are evidence the search relies on."""
     if raw in _SPELLING:
         out = _SPELLING[raw].split()
     else:
@@ -249,7 +251,10 @@ def _chunk_tokens(raw: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             tok = tok.rstrip(".,")
             if tok:
                 out.extend(_SPELLING.get(tok, tok).split())
-    return tuple(out), tuple(fold(t) for t in out)
+    folded = tuple(fold(t) for t in out)
+    if raw.isascii() and any(ch.isalpha() for ch in raw):
+        return folded, folded
+    return tuple(out), folded
 
 
 _FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "D"})

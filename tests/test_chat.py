@@ -47,9 +47,19 @@ def test_a_single_sentence_is_all_ask() -> None:
 def test_chat_shorthand_maps_to_words() -> None:
     msg = read_message("a/c ơi bc quý 3 nộp muộn ko đc điểm ak")
     accented = [t.accented for t in msg.tokens]
-    assert "không" in accented and "được" in accented
+    # "ko" was typed without accents: it stands for "khong"; "đc" carries its đ: "được".
+    assert "khong" in accented and "được" in accented
     assert "a" not in accented and "c" not in accented  # "a/c" is a greeting, not two words
     assert "ơi" not in accented and "ak" not in accented
+
+
+def test_shorthand_typed_without_accents_does_not_make_a_message_accented() -> None:
+    # Without accents the search reads question words by their neighbours ("nop muon" is
+    # nộp muộn) and off-topic phrases by their folded form: "ko" and "dc" must not switch
+    # a message to the accented reading.
+    msg = read_message("phan mem loi ko dang nhap dc thi sao")
+    assert not msg.accents
+    assert all(t.accented == t.folded for t in msg.tokens)
 
 
 def test_a_lone_d_is_points_and_phone_spellings_map_to_words() -> None:
@@ -57,8 +67,8 @@ def test_a_lone_d_is_points_and_phone_spellings_map_to_words() -> None:
         assert "điểm" in [t.accented for t in read_message(text).tokens], text
     # Letters in a list are not points.
     assert "điểm" not in [t.accented for t in read_message("chon a/b/c/d hay c, d").tokens]
-    accented = [t.accented for t in read_message("chx co kq thi bcao trc ngay nao").tokens]
-    for word in ("chưa", "kết", "quả", "bc", "trước"):  # báo cáo contracts to bc
+    accented = [t.accented for t in read_message("chx có kq thì bcao trc ngày nào").tokens]
+    for word in ("chua", "ket", "qua", "bc", "truoc"):  # báo cáo contracts to bc
         assert word in accented
 
 

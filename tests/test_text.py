@@ -29,8 +29,11 @@ from knowledge.text import (
         ("đạt 100% chỉ tiêu", "đạt 100 phần trăm chỉ tiêu"),
         ("0,25 điểm", "0,25 điểm"),
         ("(Phòng Nội vụ)", "phòng nội vụ"),
-        ("ko dc ntn", "không được như thế nào"),  # chat shorthand
-        ("bn %", "bao nhiêu phần trăm"),
+        # Chat shorthand: typed without accents, it stands for its words without accents
+        # (accents typed are evidence the search relies on); with đ, for the accented word.
+        ("ko dc ntn", "khong duoc nhu the nao"),
+        ("ko đc", "khong được"),
+        ("bn %", "bao nhieu phần trăm"),
         ("", ""),
     ],
 )
