@@ -42,6 +42,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import count, pairwise
+from operator import itemgetter
 from typing import Any, Literal
 
 import numpy as np
@@ -240,7 +241,10 @@ class _Target:
     weight: float = 1.0
     ruling: bool = False  # an approved answer of the province, given through the bot
     docs: list[int] = field(default_factory=list)
-    bag: frozenset[str] | None = None  # all its texts' folded words, for coverage checks
+    # Its texts' words and word pairs ("a b"), each → the texts that have it (positions in
+    # ``docs``); computed when first needed.
+    words: dict[str, tuple[int, ...]] | None = None
+    pairs: dict[str, tuple[int, ...]] | None = None
 
 
 @dataclass(slots=True)
@@ -253,11 +257,9 @@ class _Doc:
     text: str  # folded content tokens, space separated, with a space at both ends
     accented: str  # the same tokens with accents ("" when identical to ``text``)
     idf_mass: float = 0.0
-    # Computed when first needed: its words, its word pairs ("a b"), and each word's
-    # accented spellings in it (only when ``accented``).
-    words: frozenset[str] | None = None
-    pairs: frozenset[str] | None = None
+    # Each word's accented spellings in it (only when ``accented``; when first needed).
     spell: dict[str, frozenset[str]] | None = None
+    sorted_text: str = ""  # its words sorted, for rapidfuzz (when first needed)
 
 
 _I_FOR_Y = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
@@ -515,11 +517,20 @@ class SearchIndex:
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
         self._vocab = sorted(t for t in words_by_id if len(t) >= 3 and t.isalpha())
 
-    def _bag(self, tg: _Target) -> frozenset[str]:
-        """All the words of a target's texts (computed when first needed)."""
-        if tg.bag is None:
-            tg.bag = frozenset().union(*(_doc_words(self._docs[d]) for d in tg.docs))
-        return tg.bag
+    def _target_words(self, tg: _Target) -> dict[str, tuple[int, ...]]:
+        """Each word of a target's texts → the texts that have it (``tg.words``)."""
+        if tg.words is None:
+            words: dict[str, list[int]] = {}
+            pairs: dict[str, list[int]] = {}
+            for j, d in enumerate(tg.docs):
+                toks = self._docs[d].text.split()
+                for w in dict.fromkeys(toks):
+                    words.setdefault(w, []).append(j)
+                for p in dict.fromkeys(_pairs(toks)):
+                    pairs.setdefault(p, []).append(j)
+            tg.pairs = {p: tuple(js) for p, js in pairs.items()}
+            tg.words = {w: tuple(js) for w, js in words.items()}
+        return tg.words
 
     def _idf_mass(self, doc: _Doc) -> float:
         """The summed idf of a text's distinct words (computed when first needed)."""
@@ -1028,34 +1039,49 @@ class SearchIndex:
         # ones add to the score, not to the coverage (their said words do, when known).
         q_cnt = {w: (q_w[w] if q.counts.get(w) else 0.0) for w in uniq}
         q_text = " ".join(words[: q.said])
+        # token_sort_ratio is the plain ratio of the words sorted: each side sorted once.
+        q_sorted = " ".join(sorted(q_text.split()))
         q_acc: dict[str, str] = q.accented if q.accents else {}
-        q_pairs = frozenset(all_pairs)
-        n_pairs = len(q_pairs)
-        rows: list[tuple[float, int, float, float]] = []  # cheap score, doc, q_cov, factor
+        n_pairs = len(all_pairs)
+        # Only what the index has can be found in a text.
+        df = self._df
+        q_known = [w for w in uniq if w in df]
+        q_pairs = [p for p in all_pairs if p in df]
+        rows: list[tuple[float, float, int, float, float]] = []  # key, cheap, doc, cov, factor
         docs = self._docs
         for t in cands:
             tg = self._targets[t]
-            bag = tg.bag if tg.bag is not None else self._bag(tg)
-            present = [(w, q_w[w], q_idf[w]) for w in uniq if w in bag]
+            has = tg.words if tg.words is not None else self._target_words(tg)
+            present = [w for w in q_known if w in has]
             if not present:
                 continue
             # The query's topic covered anywhere in the target (question, phrasings, answer).
-            t_cov = min(sum(q_cnt[w] for w, _, _ in present) / q_mass, 1.0)
+            t_cov = min(sum(q_cnt[w] for w in present) / q_mass, 1.0)
             base = _W_TCOV * t_cov
             factor = tg.weight
-            for d in tg.docs:
-                doc = docs[d]
-                dwords = doc.words if doc.words is not None else _doc_words(doc)
-                qc = dc = 0.0
-                for w, qw, qi in present:
-                    if w in dwords:
-                        qc += qw
-                        dc += qi
+            # The query's words found in each text, added in query order.
+            n = len(tg.docs)
+            qcs = [0.0] * n
+            dcs = [0.0] * n
+            for w in present:
+                qw, qi = q_w[w], q_idf[w]
+                for j in has[w]:
+                    qcs[j] += qw
+                    dcs[j] += qi
+            if n_pairs:
+                found = [0] * n
+                pairs_at = tg.pairs or {}
+                for p in q_pairs:
+                    for j in pairs_at.get(p, ()):
+                        found[j] += 1
+            for j, d in enumerate(tg.docs):
+                dc = dcs[j]
                 if not dc:
                     continue
+                qc = qcs[j]
+                doc = docs[d]
                 if n_pairs:
-                    dpairs = doc.pairs if doc.pairs is not None else _doc_pairs(doc)
-                    pair_cov = len(q_pairs.intersection(dpairs)) / n_pairs
+                    pair_cov = found[j] / n_pairs
                 else:
                     pair_cov = min(qc / q_mass, 1.0)
                 cheap = (
@@ -1064,13 +1090,14 @@ class SearchIndex:
                     + _W_DCOV * dc / self._idf_mass(doc)
                     + _W_PAIR * pair_cov
                 )
-                rows.append((cheap, d, t_cov, doc.weight * factor))
-        rows.sort(key=lambda r: -(r[0] + _W_FUZZ) * r[3])
+                weight = doc.weight * factor
+                rows.append((-(cheap + _W_FUZZ) * weight, cheap, d, t_cov, weight))
+        rows.sort(key=itemgetter(0))
         best: dict[int, tuple[float, float]] = {}
         tried: dict[int, int] = {}
         budget = _RERANK_DOCS
-        for cheap, d, t_cov, factor in rows:
-            doc = self._docs[d]
+        for _, cheap, d, t_cov, factor in rows:
+            doc = docs[d]
             seen = tried.get(doc.target, 0)
             if seen >= _DOCS_PER_TARGET:
                 continue  # its best texts by the cheap score were already compared
@@ -1078,7 +1105,9 @@ class SearchIndex:
             text = doc.text.strip()
             if q_acc and doc.accented:
                 factor *= 0.9 + 0.1 * _accent_agreement(doc, q_acc)
-            same = fuzz.token_sort_ratio(q_text, text)
+            if not doc.sorted_text:
+                doc.sorted_text = " ".join(sorted(text.split()))
+            same = fuzz.ratio(q_sorted, doc.sorted_text)
             fz = fuzz.token_set_ratio(q_text, text) + same
             score = (cheap + _W_FUZZ * fz / 200.0) * factor
             if same == 100.0 and t_cov >= 1.0:
@@ -1094,20 +1123,6 @@ class SearchIndex:
         return out
 
 
-def _doc_words(doc: _Doc) -> frozenset[str]:
-    """The distinct words of an indexed text (computed when first needed)."""
-    if doc.words is None:
-        doc.words = frozenset(doc.text.split())
-    return doc.words
-
-
-def _doc_pairs(doc: _Doc) -> frozenset[str]:
-    """The word pairs ("a b") of an indexed text (computed when first needed)."""
-    if doc.pairs is None:
-        doc.pairs = frozenset(_pairs(doc.text.split()))
-    return doc.pairs
-
-
 def _accent_agreement(doc: _Doc, q_acc: dict[str, str]) -> float:
     """Share of the shared words whose typed accents agree with this text's spelling."""
     if not doc.accented:
@@ -1117,14 +1132,17 @@ def _accent_agreement(doc: _Doc, q_acc: dict[str, str]) -> float:
         found: dict[str, set[str]] = {}
         for f, a in zip(doc.text.split(), doc.accented.split(), strict=False):
             found.setdefault(f, set()).add(a)
-        spell = doc.spell = {f: frozenset(v) for f, v in found.items()}
+        # A word only ever written without accents here agrees with any typing: no forms.
+        spell = doc.spell = {
+            f: frozenset() if v == {f} else frozenset(v) for f, v in found.items()
+        }
     shared = agree = 0
     for w, a in q_acc.items():
         s = spell.get(w)
         if s is None:
             continue
         shared += 1
-        if a == w or a in s or all(x == w for x in s):
+        if a == w or not s or a in s:
             agree += 1
     return agree / shared if shared else 1.0
 
