@@ -62,6 +62,9 @@ class UpdateScope:
 
     session: AsyncSession
     records: dict[str, _Record] = field(default_factory=dict)
+    # Inside :func:`step_transaction`: FSM writes join the step's transaction, even one the
+    # update's reads began (autobegin), and are committed with the step's writes.
+    held: int = 0
 
 
 _scope: ContextVar[UpdateScope | None] = ContextVar("cchc_update_scope", default=None)
@@ -110,8 +113,39 @@ def _upsert_params(row_key: str, record: _Record) -> dict[str, Any]:
     return {"key": row_key, "state": record.state, "data": record.data, "updated_at": utcnow()}
 
 
+@asynccontextmanager
+async def step_transaction(session: AsyncSession) -> AsyncIterator[None]:
+    """One transaction for a step's writes and its FSM write, committed once at the end (or
+    rolled back on an error). A transaction the update's reads began is joined rather than
+    committed first: on SQLite a read takes no lock (the driver begins a transaction at the
+    first write), on PostgreSQL reads and writes are simply one READ COMMITTED transaction."""
+    scope = _scope.get()
+    held = scope is not None and scope.session is session
+    if held:
+        assert scope is not None
+        scope.held += 1
+    try:
+        if session.in_transaction():
+            try:
+                yield
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+        else:
+            async with session.begin():
+                yield
+    finally:
+        if held:
+            assert scope is not None
+            scope.held -= 1
+
+
 async def _commit_unless_owned(session: AsyncSession, began: bool) -> None:
     """Commit what we started; leave a transaction the handler opened to the handler."""
+    scope = _scope.get()
+    if scope is not None and scope.held and scope.session is session:
+        return
     if began:
         await session.commit()
         return

@@ -10,19 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.services import assessments as svc
+from bot.services import scoring as store
+from bot.storage import step_transaction
 from criteria.schema import CriteriaSet, node_label
 from criteria.scoring import RawInput
-from handlers.callbacks import ScoreCb
-from handlers.keyboards import InlineKeyboardBuilder
+from handlers.scoring.keys import Keys, score_cb
 from handlers.scoring.steps import (
     Loaded,
     Scope,
     ScoringFlow,
-    _assessment,
     _line,
     _nav,
     _set,
     _show,
+    _snapshot,
     register_view,
 )
 from handlers.texts import scoring as t
@@ -45,15 +46,15 @@ def _confirm_view(
             t.confirm(result.points, result.max, result.explanation, result.excluded),
         ]
     )
-    kb = InlineKeyboardBuilder()
+    kb = Keys()
     part = int(data.get("part", 0))
     kb.button(
         text=t.BTN_SAVE,
-        callback_data=ScoreCb(action="ok", aid=scope.assessment_id, code=node.code),
+        callback_data=score_cb(action="ok", aid=scope.assessment_id, code=node.code),
     )
     kb.button(
         text=t.BTN_AGAIN,
-        callback_data=ScoreCb(action="re", aid=scope.assessment_id, code=node.code),
+        callback_data=score_cb(action="re", aid=scope.assessment_id, code=node.code),
     )
     _nav(kb, scope.assessment_id, node, part)
     kb.adjust(2, 2, 2, 1)
@@ -74,18 +75,19 @@ async def _save(
 ) -> None:
     data = await state.get_data()
     raw = _pending_raw(data)
-    async with session.begin():
-        assessment = await _assessment(session, scope)
-        saved = await svc.save_answer(
+    snap = await _snapshot(session, scope, cset)
+    skipped = [c for c in data.get("skipped") or [] if c != data["code"]]
+    # The answer and the move to its evidence step: one transaction, one commit.
+    async with step_transaction(session):
+        saved = await store.save_answer(
             session,
-            assessment=assessment,
+            snap,
             cset=cset,
             code=data["code"],
             raw=raw,
             author=user_id,
             now=clock.now(),
         )
-        note = t.saved(saved.code, saved.points, saved.max, saved.excluded)
-    skipped = [c for c in data.get("skipped") or [] if c != data["code"]]
-    await _set(state, ScoringFlow.waiting_evidence, pending=None, parts=[], skipped=skipped)
+        await _set(state, ScoringFlow.waiting_evidence, pending=None, parts=[], skipped=skipped)
+    note = t.saved(saved.code, saved.points, saved.max, saved.excluded)
     await _show(message, state, session, cset, scope, prefix=note)

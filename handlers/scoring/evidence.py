@@ -14,20 +14,21 @@ from bot.clock import Clock
 from bot.db.models import Evidence, Person
 from bot.errors import CchcError
 from bot.services import assessments as svc
+from bot.services import scoring as store
 from bot.services.evidence import read_typed
 from bot.services.people import Role
 from bot.services.years import SetYear
 from bot.settings import Settings
+from bot.storage import step_transaction
 from criteria.schema import CriteriaSet, node_label
-from handlers.callbacks import ScoreCb
-from handlers.keyboards import InlineKeyboardBuilder
+from handlers.scoring.keys import Keys, score_cb
 from handlers.scoring.steps import (
     _TEXT,
     MAX_TEXT,
     Loaded,
     Scope,
     ScoringFlow,
-    _advance,
+    _advance_set,
     _assessment,
     _bad,
     _line,
@@ -37,6 +38,7 @@ from handlers.scoring.steps import (
     _scope_or_say,
     _set,
     _show,
+    _snapshot,
     _unexpected,
     register_view,
     staff_router,
@@ -51,9 +53,9 @@ def _evidence_view(
 ) -> tuple[str, InlineKeyboardMarkup]:
     node = svc.criterion(cset, data["code"])
     ans = loaded.answers.get(node.code)
-    items = list(ans.evidence) if ans is not None else []
+    items = list(ans.evidence or ()) if ans is not None else []
     aid = scope.assessment_id
-    kb = InlineKeyboardBuilder()
+    kb = Keys()
     pending = data.get("ev_pending")
     editing = _editing(items, data.get("ev_edit"))
     if pending:
@@ -62,8 +64,8 @@ def _evidence_view(
         body = t.evidence_preview(
             typed.doc_type, typed.number, typed.issued, typed.text, editing is not None
         )
-        kb.button(text=t.BTN_KEEP, callback_data=ScoreCb(action="ek", aid=aid, code=node.code))
-        kb.button(text=t.BTN_RETYPE, callback_data=ScoreCb(action="ex", aid=aid, code=node.code))
+        kb.button(text=t.BTN_KEEP, callback_data=score_cb(action="ek", aid=aid, code=node.code))
+        kb.button(text=t.BTN_RETYPE, callback_data=score_cb(action="ex", aid=aid, code=node.code))
         _nav(kb, aid, node, 0)
         kb.adjust(2, 2, 2, 1)
         return "\n".join([_line(loaded.progress), "", body]), kb.as_markup()
@@ -75,11 +77,11 @@ def _evidence_view(
         if item.kind not in svc.FILE_KINDS:
             kb.button(
                 text=f"✏️ {n}",
-                callback_data=ScoreCb(action="ee", aid=aid, code=node.code, value=item.id),
+                callback_data=score_cb(action="ee", aid=aid, code=node.code, value=item.id),
             )
         kb.button(
             text=f"🗑 {n}",
-            callback_data=ScoreCb(action="ed", aid=aid, code=node.code, value=item.id),
+            callback_data=score_cb(action="ed", aid=aid, code=node.code, value=item.id),
         )
     per_item = [2 if item.kind not in svc.FILE_KINDS else 1 for item in items]
     if loaded.previous and editing is None:
@@ -87,29 +89,29 @@ def _evidence_view(
         body += "\n\n" + t.previous_evidence(
             [(n, _label(item)) for n, item in enumerate(loaded.previous, start=1)]
         )
-        for n, item in enumerate(loaded.previous, start=1):
+        for n, before in enumerate(loaded.previous, start=1):
             kb.button(
                 text=t.btn_reuse(n),
-                callback_data=ScoreCb(action="ru", aid=aid, code=node.code, value=item.id),
+                callback_data=score_cb(action="ru", aid=aid, code=node.code, value=before.id),
             )
         per_item.append(min(len(loaded.previous), 4))
     kb.button(
-        text=t.BTN_NO_EVIDENCE, callback_data=ScoreCb(action="none", aid=aid, code=node.code)
+        text=t.BTN_NO_EVIDENCE, callback_data=score_cb(action="none", aid=aid, code=node.code)
     )
-    kb.button(text=t.BTN_LATER, callback_data=ScoreCb(action="late", aid=aid, code=node.code))
-    kb.button(text=t.BTN_DONE, callback_data=ScoreCb(action="done", aid=aid, code=node.code))
+    kb.button(text=t.BTN_LATER, callback_data=score_cb(action="late", aid=aid, code=node.code))
+    kb.button(text=t.BTN_DONE, callback_data=score_cb(action="done", aid=aid, code=node.code))
     _nav(kb, aid, node, 0)
     kb.adjust(*per_item, 2, 1, 2, 2, 1)
     return "\n".join([_line(loaded.progress), "", body]), kb.as_markup()
 
 
-def _label(item: Evidence) -> str:
+def _label(item: Evidence | store.EvidenceItem) -> str:
     if item.kind in svc.FILE_KINDS:
         return item.file_name or item.text or "tệp"
     return item.text or ""
 
 
-def _editing(items: list[Evidence], evidence_id: object) -> Evidence | None:
+def _editing(items: list[store.EvidenceItem], evidence_id: object) -> store.EvidenceItem | None:
     return next((i for i in items if i.id == evidence_id), None)
 
 
@@ -120,7 +122,7 @@ def _explanation_view(
     text = "\n".join(
         [_line(loaded.progress), "", f"📌 <b>{node_label(node.code)}</b>", t.EXPLANATION_PROMPT]
     )
-    kb = InlineKeyboardBuilder()
+    kb = Keys()
     _nav(kb, scope.assessment_id, node, 0)
     kb.adjust(2, 2, 1)
     return text, kb.as_markup()
@@ -234,12 +236,13 @@ async def _store(
     file_name: str | None = None,
 ) -> None:
     code = (await state.get_data())["code"]
+    snap = await _snapshot(session, scope, cset)
     try:
-        async with session.begin():
-            assessment = await _assessment(session, scope)
-            item = await svc.add_evidence(
+        # The item and the step's cleared input: one transaction, one commit.
+        async with step_transaction(session):
+            item, count = await store.add_evidence(
                 session,
-                assessment=assessment,
+                snap,
                 code=code,
                 kind=kind,
                 text=text,
@@ -249,11 +252,10 @@ async def _store(
                 now=clock.now(),
             )
             kind = item.kind
-            count = len((await svc.answers(session, assessment.id))[code].evidence)
+            await state.update_data(ev_pending=None, ev_edit=None)
     except svc.EvidenceRefused as exc:
         await _bad(message, state, session, cset, scope, exc.user_message)
         return
-    await state.update_data(ev_pending=None, ev_edit=None)
     what = file_name if kind in svc.FILE_KINDS else (item.text or "")
     # A photo is announced as a file ("tệp") like before; it is stored as "photo" to be sent back.
     shown = "file" if kind == "photo" else kind
@@ -279,7 +281,7 @@ async def _keep(
         await _store(message, state, session, cset, scope, user_id, clock, "text", text)
         return
     try:
-        async with session.begin():
+        async with step_transaction(session):
             assessment = await _assessment(session, scope)
             item = await svc.edit_evidence(
                 session,
@@ -326,7 +328,7 @@ async def evidence_button(
         await _show(message, state, session, cset, scope)
     elif action == "ru":
         try:
-            async with session.begin():
+            async with step_transaction(session):
                 assessment = await _assessment(session, scope)
                 item = await svc.reuse_evidence(
                     session,
@@ -342,7 +344,7 @@ async def evidence_button(
             return
         await _show(message, state, session, cset, scope, prefix=t.evidence_reused(label))
     elif action == "ed":
-        async with session.begin():
+        async with step_transaction(session):
             assessment = await _assessment(session, scope)
             before = await svc.answer(session, assessment.id, data["code"])
             gone = next((e for e in before.evidence if e.id == value), None) if before else None
@@ -381,18 +383,15 @@ async def explanation_sent(
         return
     code = (await state.get_data())["code"]
     user_id = message.from_user.id if message.from_user else 0
+    snap = await _snapshot(session, scope, cset)
     try:
-        async with session.begin():
-            assessment = await _assessment(session, scope)
-            await svc.set_explanation(
-                session,
-                assessment=assessment,
-                code=code,
-                text=text,
-                author=user_id,
-                now=clock.now(),
+        # The explanation and the move to the next criterion: one transaction, one commit.
+        async with step_transaction(session):
+            await store.set_explanation(
+                session, snap, code=code, text=text, author=user_id, now=clock.now()
             )
+            await _advance_set(state, session, cset, scope)
     except svc.EvidenceRefused as exc:
         await _bad(message, state, session, cset, scope, exc.user_message)
         return
-    await _advance(message, state, session, cset, scope, prefix=t.EXPLANATION_SAVED)
+    await _show(message, state, session, cset, scope, prefix=t.EXPLANATION_SAVED)

@@ -40,7 +40,7 @@ from criteria.scoring import (
 )
 from handlers.callbacks import ScoreCb
 from handlers.cards import criterion_card
-from handlers.keyboards import InlineKeyboardBuilder
+from handlers.scoring.keys import Keys, score_cb
 from handlers.scoring.steps import (
     _TEXT,
     INPUT_STATES,
@@ -84,11 +84,11 @@ def _input_view(
     if isinstance(node.rule, SumRule):
         spec = node.rule.parts[part]
         lines.append(t.part_head(part, len(node.rule.parts), spec.label, spec.max))
-    kb = InlineKeyboardBuilder()
+    kb = Keys()
     first = 0
 
-    def cb(action: str, value: int = 0) -> ScoreCb:
-        return ScoreCb(action=action, aid=aid, code=code, part=part, value=value)
+    def cb(action: str, value: int = 0) -> str:
+        return score_cb(action=action, aid=aid, code=code, part=part, value=value)
 
     if isinstance(rule, YesNoRule):
         lines.append(t.yes_no_prompt(rule.question))

@@ -15,9 +15,11 @@ from bot.data import BotData
 from bot.db.models import Person
 from bot.errors import CchcError
 from bot.services import assessments as svc
+from bot.services import scoring as store
 from bot.services.people import Role
 from bot.services.years import SetYear
 from bot.settings import Settings
+from bot.storage import step_transaction
 from criteria.schema import CriteriaSet, SumRule
 from handlers.ask import hits_keyboard, reply_body, send_long
 from handlers.callbacks import ScoreCb
@@ -37,7 +39,7 @@ from handlers.scoring.steps import (
     Scope,
     ScoringFlow,
     _advance,
-    _assessment,
+    _advance_set,
     _bad,
     _input_state,
     _open,
@@ -48,6 +50,7 @@ from handlers.scoring.steps import (
     _set,
     _show,
     _show_locked,
+    _snapshot,
     _unexpected,
     staff_router,
 )
@@ -82,7 +85,7 @@ async def on_button(
         await query.answer(scope, show_alert=True)
         return
     cb = callback_data
-    codes = {c.code for c in svc.assigned_leaves(cset, scope.department)}
+    codes = store.plan_codes(cset, scope.department)
     if cb.aid != scope.assessment_id or (cb.code and cb.code not in codes):
         await query.answer(t.FORBIDDEN, show_alert=True)
         return
@@ -105,6 +108,9 @@ async def on_button(
         if not fresh:
             await query.answer(t.STALE, show_alert=True)
             return
+    if session.in_transaction():
+        # The reads end before the answer goes out: no connection is held over the network.
+        await session.commit()
     await query.answer()
     try:
         await _act(message, cb, current, state, session, cset, scope, query.from_user.id, clock)
@@ -157,12 +163,14 @@ async def _act(
         await state.set_state(ScoringFlow.waiting_explanation)
         await _show(message, state, session, cset, scope)
     elif action == "late":
-        async with session.begin():
-            assessment = await _assessment(session, scope)
-            await svc.mark_evidence_later(
-                session, assessment=assessment, code=cb.code, author=user_id, now=clock.now()
+        snap = await _snapshot(session, scope, cset)
+        # The flag and the move to the next criterion: one transaction, one commit.
+        async with step_transaction(session):
+            await store.mark_evidence_later(
+                session, snap, code=cb.code, author=user_id, now=clock.now()
             )
-        await _advance(message, state, session, cset, scope, prefix=t.evidence_later(cb.code))
+            await _advance_set(state, session, cset, scope)
+        await _show(message, state, session, cset, scope, prefix=t.evidence_later(cb.code))
     elif action in ("ek", "ex", "ee", "ed", "ru"):
         await evidence_button(
             message, action, cb.value, state, session, cset, scope, user_id, clock
@@ -207,7 +215,7 @@ async def _back(
             num=None,
         )
     elif current in INPUT_STATES:
-        codes = list(svc.assigned_leaves(cset, scope.department))
+        codes = store.leaves_of(cset, scope.department)
         index = [c.code for c in codes].index(code)
         if index == 0:
             await _overview(message, state, session, cset, scope)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Person
 from bot.errors import CchcError
-from bot.services import assessments as svc
+from bot.services import scoring as store
 from bot.services.people import Role
 from bot.services.years import SetYear
 from bot.settings import Settings
@@ -22,7 +22,7 @@ from criteria.schema import CriteriaSet
 from criteria.scoring import format_points
 from handlers.ask import send_long
 from handlers.callbacks import MenuCb, ScoreCb
-from handlers.keyboards import InlineKeyboardBuilder
+from handlers.scoring.keys import Keys, score_cb
 from handlers.scoring.steps import (
     PAGE,
     STATES,
@@ -37,6 +37,7 @@ from handlers.scoring.steps import (
     _set,
     _show,
     _show_locked,
+    _snapshot,
     register_view,
     staff_router,
 )
@@ -61,14 +62,14 @@ def _overview_view(scope: Scope, loaded: Loaded) -> tuple[str, InlineKeyboardMar
     if not progress.pending and not progress.locked:
         text += "\n\n" + t.ALL_DONE
     aid = scope.assessment_id
-    kb = InlineKeyboardBuilder()
+    kb = Keys()
     if progress.pending and not progress.locked:
-        kb.button(text=t.BTN_CONTINUE, callback_data=ScoreCb(action="go", aid=aid))
-    kb.button(text=t.BTN_PICK, callback_data=ScoreCb(action="pick", aid=aid))
+        kb.button(text=t.BTN_CONTINUE, callback_data=score_cb(action="go", aid=aid))
+    kb.button(text=t.BTN_PICK, callback_data=score_cb(action="pick", aid=aid))
     if progress.missing_evidence and not progress.locked:
-        kb.button(text=t.BTN_MISSING, callback_data=ScoreCb(action="miss", aid=aid))
+        kb.button(text=t.BTN_MISSING, callback_data=score_cb(action="miss", aid=aid))
     if progress.locked:
-        kb.button(text=t.BTN_READ_ONLY, callback_data=ScoreCb(action="ro", aid=aid))
+        kb.button(text=t.BTN_READ_ONLY, callback_data=score_cb(action="ro", aid=aid))
     kb.adjust(1)
     return text, kb.as_markup()
 
@@ -175,10 +176,10 @@ async def _pick(
     page: int,
 ) -> None:
     loaded = await _load(session, scope, cset)
-    leaves = svc.assigned_leaves(cset, scope.department)
+    leaves = store.leaves_of(cset, scope.department)
     pages = max(1, -(-len(leaves) // PAGE))
     page = min(max(page, 0), pages - 1)
-    kb = InlineKeyboardBuilder()
+    kb = Keys()
     aid = scope.assessment_id
     for node in leaves[page * PAGE : (page + 1) * PAGE]:
         ans = loaded.answers.get(node.code)
@@ -191,20 +192,20 @@ async def _pick(
                 points = "không phát sinh"
         kb.button(
             text=t.pick_label(node.code, node.title, mark, points),
-            callback_data=ScoreCb(action="open", aid=aid, code=node.code),
+            callback_data=score_cb(action="open", aid=aid, code=node.code),
         )
     nav = 0
     if page > 0:
         kb.button(
-            text=t.BTN_PREV_PAGE, callback_data=ScoreCb(action="pick", aid=aid, value=page - 1)
+            text=t.BTN_PREV_PAGE, callback_data=score_cb(action="pick", aid=aid, value=page - 1)
         )
         nav += 1
     if page < pages - 1:
         kb.button(
-            text=t.BTN_NEXT_PAGE, callback_data=ScoreCb(action="pick", aid=aid, value=page + 1)
+            text=t.BTN_NEXT_PAGE, callback_data=score_cb(action="pick", aid=aid, value=page + 1)
         )
         nav += 1
-    kb.button(text=t.BTN_OVERVIEW, callback_data=ScoreCb(action="ov", aid=aid))
+    kb.button(text=t.BTN_OVERVIEW, callback_data=score_cb(action="ov", aid=aid))
     shown = len(leaves[page * PAGE : (page + 1) * PAGE])
     kb.adjust(*([1] * shown), *([nav] if nav else []), 1)
     await _set(state, ScoringFlow.waiting_choice, aid=aid)
@@ -225,14 +226,14 @@ async def _missing(
     if not loaded.progress.missing_evidence:
         await _overview(message, state, session, cset, scope, prefix=t.NO_MISSING)
         return
-    nodes = cset.by_code()
-    kb = InlineKeyboardBuilder()
+    nodes = cset._codes()
+    kb = Keys()
     for code in loaded.progress.missing_evidence:
         kb.button(
             text=t.pick_label(code, nodes[code].title, "📎", None),
-            callback_data=ScoreCb(action="ev", aid=aid, code=code),
+            callback_data=score_cb(action="ev", aid=aid, code=code),
         )
-    kb.button(text=t.BTN_OVERVIEW, callback_data=ScoreCb(action="ov", aid=aid))
+    kb.button(text=t.BTN_OVERVIEW, callback_data=score_cb(action="ov", aid=aid))
     kb.adjust(1)
     await state.set_state(ScoringFlow.waiting_choice)
     await message.answer(
@@ -245,8 +246,9 @@ async def _read_only(
 ) -> None:
     """Every criterion of the scope as saved: points, how they were computed, evidence."""
     loaded = await _load(session, scope, cset)
+    await store.all_evidence(session, await _snapshot(session, scope, cset))
     items = []
-    for node in svc.assigned_leaves(cset, scope.department):
+    for node in store.leaves_of(cset, scope.department):
         ans = loaded.answers.get(node.code)
         if ans is None:
             items.append(t.read_only_item(node.code, node.title, None, None, "", 0, None))
@@ -258,7 +260,7 @@ async def _read_only(
                 Decimal(ans.points),
                 Decimal(ans.max),
                 ans.explanation,
-                len(ans.evidence),
+                len(ans.evidence or ()),
                 ans.explanation_text,
                 excluded=ans.excluded,
             )

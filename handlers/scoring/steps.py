@@ -19,11 +19,10 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Answer, Assessment, Evidence, Person
-from bot.db.readcache import read_cache
+from bot.db.models import Assessment, Evidence, Person, utcnow
 from bot.errors import CchcError
 from bot.services import assessments as svc
-from bot.services import people
+from bot.services import scoring as store
 from bot.services.people import Role
 from bot.services.years import SetYear
 from bot.storage import set_step
@@ -38,9 +37,8 @@ from criteria.schema import (
     YesNoRule,
 )
 from handlers.ask import send_long
-from handlers.callbacks import ScoreCb
 from handlers.filters import STAFF, RoleFilter
-from handlers.keyboards import InlineKeyboardBuilder
+from handlers.scoring.keys import Keys, score_cb
 from handlers.texts import scoring as t
 
 PAGE = 10
@@ -137,6 +135,7 @@ class Scope:
     department_name: str | None
     tz: tzinfo = UTC
     locked: bool = False  # as read when the update came in; the services check again
+    unit_id: int = 0
 
 
 # --- who, what, where --------------------------------------------------------------------------
@@ -145,29 +144,34 @@ class Scope:
 async def _scope(
     session: AsyncSession, person: Person | None, role: Role, cset: CriteriaSet, tz: tzinfo
 ) -> Scope | str:
-    """The scorer's scope, or the message saying why they cannot score."""
+    """The scorer's scope, or the message saying why they cannot score. Reads the unit's
+    assessment with its answers (one statement, kept for the update: :func:`_load`)."""
     if person is None or person.unit is None or person.unit_id is None:
         return t.NO_UNIT
     department: str | None = None
     if role is Role.OFFICER:
-        if not person.department or not svc.assigned_leaves(cset, person.department):
+        if not person.department or not store.leaves_of(cset, person.department):
             return t.NO_DEPARTMENT if not person.department else t.NOTHING_ASSIGNED
         department = person.department
-    async with session.begin():
-        assessment = await svc.get_or_create(session, person.unit_id, cset)
-        aid = assessment.id
-        locked = assessment.status == svc.LOCKED
-    # Kept for the update: _load then finds it in the session instead of reading it again.
-    read_cache(session)[("assessment", aid)] = assessment
+    snap = await store.snapshot(session, person.unit_id, cset, utcnow())
+    assessment = snap.assessment
     name = cset.department_name(department) if department else None
-    return Scope(aid, person.unit.name, department, name, tz, locked)
+    return Scope(
+        assessment.id,
+        person.unit.name,
+        department,
+        name,
+        tz,
+        assessment.status == svc.LOCKED,
+        person.unit_id,
+    )
 
 
 @dataclass
 class Loaded:
-    assessment: Assessment
+    assessment: store.AssessmentRow
     progress: svc.Progress
-    answers: dict[str, Answer]
+    answers: dict[str, store.AnswerRow]
     locked_by: str | None = None  # who locked it (a name), when locked
     # At the evidence step: last year's evidence for the criterion, offered to reuse.
     previous: list[Evidence] = field(default_factory=list)
@@ -179,27 +183,19 @@ class Loaded:
         return t.locked_notice(self.locked_by, self.assessment.locked_at, tz)
 
 
+async def _snapshot(session: AsyncSession, scope: Scope, cset: CriteriaSet) -> store.Snapshot:
+    return await store.snapshot(session, scope.unit_id, cset, utcnow())
+
+
 async def _load(session: AsyncSession, scope: Scope, cset: CriteriaSet) -> Loaded:
-    """The assessment, its answers and the scorer's progress: read once per update and
-    reused until the update writes something (bot/db/readcache.py)."""
-    memo = read_cache(session)
-    key = ("loaded", scope.assessment_id, scope.department)
-    loaded: Loaded | None = memo.get(key)
-    if loaded is not None:
-        return loaded
-    async with session.begin():
-        assessment = await svc.get(session, scope.assessment_id)
-        if assessment is None:  # pragma: no cover - assessments are never deleted
-            raise CchcError(t.NOT_STARTED)
-        found = await svc.answers(session, assessment.id)
-        progress = await svc.progress(session, assessment, cset, scope.department, found=found)
-        locked_by = None
-        if progress.locked and assessment.locked_by is not None:
-            locker = await people.get_person(session, assessment.locked_by)
-            locked_by = locker.display_name if locker is not None else None
-    loaded = Loaded(assessment, progress, found, locked_by)
-    memo[key] = loaded
-    return loaded
+    """The assessment, its answers and the scorer's progress: read once per update (with the
+    scope) and kept current by the step's own writes (bot/services/scoring.py)."""
+    snap = await _snapshot(session, scope, cset)
+    if snap.assessment.id != scope.assessment_id:  # pragma: no cover - one per unit and year
+        raise CchcError(t.NOT_STARTED)
+    progress = snap.progress(cset, scope.department)
+    locked_by = snap.assessment.locker_name if progress.locked else None
+    return Loaded(snap.assessment, progress, snap.answers, locked_by)
 
 
 def _line(progress: svc.Progress) -> str:
@@ -229,11 +225,9 @@ def _input_state(rule: object) -> State:
 # --- rendering ---------------------------------------------------------------------------------
 
 
-def _nav(
-    kb: InlineKeyboardBuilder, aid: int, node: Criterion, part: int, *, na: bool = False
-) -> None:
-    def cb(action: str) -> ScoreCb:
-        return ScoreCb(action=action, aid=aid, code=node.code, part=part)
+def _nav(kb: Keys, aid: int, node: Criterion, part: int, *, na: bool = False) -> None:
+    def cb(action: str) -> str:
+        return score_cb(action=action, aid=aid, code=node.code, part=part)
 
     kb.button(text=t.BTN_BACK, callback_data=cb("bk"))
     kb.button(text=t.BTN_SKIP, callback_data=cb("sk"))
@@ -241,7 +235,7 @@ def _nav(
         kb.button(text=t.BTN_NA, callback_data=cb("na"))
     kb.button(text=t.BTN_ASK, callback_data=cb("ask"))
     kb.button(text=t.BTN_PAUSE, callback_data=cb("ps"))
-    kb.button(text=t.BTN_OVERVIEW, callback_data=ScoreCb(action="ov", aid=aid))
+    kb.button(text=t.BTN_OVERVIEW, callback_data=score_cb(action="ov", aid=aid))
 
 
 def _rows(first: int, nav_count: int) -> list[int]:
@@ -290,8 +284,12 @@ async def _show(
     loaded = await _load(session, scope, cset)
     code = data.get("code")
     if current == ScoringFlow.waiting_evidence.state and code and code in loaded.answers:
-        async with session.begin():
-            loaded.previous = await svc.previous_evidence(session, loaded.assessment, code)
+        if not data.get("ev_pending") or data.get("ev_edit") is not None:
+            # The list of items (not shown while a typed reference is read back).
+            await store.evidence_of(session, await _snapshot(session, scope, cset), code)
+        if loaded.assessment.has_earlier:  # no earlier year: nothing to offer, nothing to read
+            assessment = await _assessment(session, scope)
+            loaded.previous = await svc.previous_evidence(session, assessment, code)
     if current == ScoringFlow.waiting_evidence.state and code and code not in loaded.answers:
         # Same split: killed after moving on to the next criterion's data but before its
         # state, the evidence step names a criterion not answered yet. Ask its question.
@@ -328,6 +326,18 @@ async def _set_fresh(state: FSMContext, target: State, scope: Scope, code: str |
     )
 
 
+async def _open_set(
+    state: FSMContext, session: AsyncSession, cset: CriteriaSet, scope: Scope, code: str
+) -> None:
+    """Move to criterion ``code``'s first input (the overview when locked); shown later."""
+    loaded = await _load(session, scope, cset)
+    if loaded.progress.locked:
+        await _set_fresh(state, ScoringFlow.waiting_choice, scope, None)
+        return
+    node = svc.criterion(cset, code, scope.department)
+    await _set_fresh(state, _input_state(_rule_at(node, 0)), scope, code)
+
+
 async def _open(
     message: Message,
     state: FSMContext,
@@ -339,12 +349,7 @@ async def _open(
     prefix: str | None = None,
 ) -> None:
     """Start (or redo) criterion ``code`` at its first input."""
-    loaded = await _load(session, scope, cset)
-    if loaded.progress.locked:
-        await _overview(message, state, session, cset, scope)
-        return
-    node = svc.criterion(cset, code, scope.department)
-    await _set_fresh(state, _input_state(_rule_at(node, 0)), scope, code)
+    await _open_set(state, session, cset, scope, code)
     await _show(message, state, session, cset, scope, prefix=prefix)
 
 
@@ -361,6 +366,24 @@ async def _overview(
     await _show(message, state, session, cset, scope, prefix=prefix)
 
 
+async def _advance_set(
+    state: FSMContext, session: AsyncSession, cset: CriteriaSet, scope: Scope
+) -> None:
+    """Move on to the next criterion still to do, or the overview when all is done (or the
+    assessment is locked); shown later (so that a step's write and this move are one
+    transaction, see :func:`bot.storage.step_transaction`)."""
+    data = await state.get_data()
+    loaded = await _load(session, scope, cset)
+    progress = loaded.progress
+    code = svc.next_code(
+        progress.codes, progress.pending, data.get("code"), data.get("skipped") or []
+    )
+    if code is None or progress.locked:
+        await _set_fresh(state, ScoringFlow.waiting_choice, scope, None)
+        return
+    await _open_set(state, session, cset, scope, code)
+
+
 async def _advance(
     message: Message,
     state: FSMContext,
@@ -371,16 +394,8 @@ async def _advance(
     prefix: str | None = None,
 ) -> None:
     """On to the next criterion still to do, or the overview when all is done."""
-    data = await state.get_data()
-    loaded = await _load(session, scope, cset)
-    progress = loaded.progress
-    code = svc.next_code(
-        progress.codes, progress.pending, data.get("code"), data.get("skipped") or []
-    )
-    if code is None or progress.locked:
-        await _overview(message, state, session, cset, scope, prefix=prefix)
-        return
-    await _open(message, state, session, cset, scope, code, prefix=prefix)
+    await _advance_set(state, session, cset, scope)
+    await _show(message, state, session, cset, scope, prefix=prefix)
 
 
 async def _bad(

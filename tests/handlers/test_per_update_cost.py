@@ -118,8 +118,9 @@ async def test_filters_run_on_the_event_loop(
 async def test_scoring_step_reads_the_answers_once(
     engine: AsyncEngine, settings: Settings, shipped: tuple[BotData, SearchIndex]
 ) -> None:
-    """▶️ Chấm tiếp finds the next criterion, opens it and shows it: one read of the answers
-    (was three, each twice: the step, then its progress), no read of the assessment by id."""
+    """▶️ Chấm tiếp finds the next criterion, opens it and shows it: one read of the unit's
+    assessment with its answers (was three reads of the answers, each twice: the step, then
+    its progress, and the assessment on its own), no read of what was just written."""
     from tests.handlers.test_scoring import _msg, _person
 
     harness, factory = _harness(engine, settings, shipped)
@@ -129,11 +130,26 @@ async def test_scoring_step_reads_the_answers_once(
     with measured(engine, factory) as cost:
         step = _msg(await harness.press(me, overview.button("▶️ Chấm tiếp")))
     assert "Tiêu chí 2.1" in step.text and "0/6 tiêu chí" in step.text
-    # The person, the FSM record, the unit's assessment, its answers; the FSM step.
+    # The person, the FSM record, the unit's assessment with its answers; the FSM step.
     assert cost.sessions == 1
-    assert cost.statements == ["SELECT", "SELECT", "SELECT", "SELECT", "INSERT"]
+    assert cost.statements == ["SELECT", "SELECT", "SELECT", "INSERT"]
 
     confirm = _msg(await harness.press(me, step.button("✅ Có")))
-    saved = _msg(await harness.press(me, confirm.button("💾 Lưu")))
-    # Read after the write in the same update: the progress counts the new answer.
+    with measured(engine, factory) as cost:
+        saved = _msg(await harness.press(me, confirm.button("💾 Lưu")))
+    # The progress counts the new answer, without reading it back: the answer, its audit row
+    # and the move to the evidence step are one transaction.
     assert "1/6 tiêu chí · 1/6 điểm" in saved.text
+    assert cost.statements == ["SELECT", "SELECT", "SELECT", "INSERT", "INSERT", "INSERT"]
+    assert cost.commits <= 3  # the update's reads, the assessment's, the step's writes
+
+    with measured(engine, factory) as cost:
+        preview = _msg(await harness.send(me, "Quyết định số 12/QĐ-UBND ngày 05/11/2021"))
+    assert cost.statements == ["SELECT", "SELECT", "SELECT", "INSERT"]  # no evidence list read
+    with measured(engine, factory) as cost:
+        kept = _msg(await harness.press(me, preview.button("✅ Đúng, lưu")))
+    assert "Đã nhận văn bản" in kept.text and "(tổng 1 tài liệu)" in kept.text
+    # The item, the answer's evidence state (no SELECT before it), the audit, the list shown,
+    # the FSM step: one transaction.
+    assert cost.statements == "SELECT SELECT SELECT INSERT UPDATE INSERT SELECT INSERT".split()
+    assert cost.commits <= 3
