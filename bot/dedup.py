@@ -48,14 +48,15 @@ class DatabaseClaims:
     async def claim(
         self, session: AsyncSession, bot_id: int, update_id: int, now: datetime
     ) -> bool:
-        stmt = _claim_statement(session.get_bind().dialect.name)
+        connection = await session.connection()  # a Core statement: not through the ORM
+        stmt = _claim_statement(connection.dialect.name)
         params = {
             "bot_id": bot_id,
             "update_id": update_id,
             "created_at": now,
             "expired": now - CLAIM_TTL,
         }
-        return (await session.execute(stmt, params)).scalar_one_or_none() is not None
+        return (await connection.execute(stmt, params)).scalar_one_or_none() is not None
 
 
 @cache

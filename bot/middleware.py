@@ -21,7 +21,7 @@ from bot.db.models import utcnow
 from bot.dedup import UpdateClaims
 from bot.services.people import effective_role, get_person
 from bot.services.years import SetYear, who
-from bot.storage import DatabaseStorage, update_scope
+from bot.storage import DatabaseStorage, storage_key, update_scope
 
 log = logging.getLogger(__name__)
 
@@ -61,18 +61,23 @@ class SessionMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         bot: Bot = data["bot"]
         catalogue = data.get("catalogue")
-        async with self.session_factory() as session, update_scope(session):
+        async with self.session_factory() as session, update_scope(session) as scope:
             person = None
             set_year = SetYear(catalogue.current, catalogue.current.year) if catalogue else None
-            if user is not None and catalogue is not None:
-                found = await who(session, catalogue, user.id)
-                person, set_year = found.person, found.set_year
-            elif user is not None:
-                person = await get_person(session, user.id)
+            context = None
             if self.fsm is not None:
                 context = self.fsm.resolve_event_context(bot, data)
+            if user is not None and catalogue is not None:
+                # The FSM record in the same statement: the storage then reads no more.
+                fsm_key = storage_key(context.key) if context is not None else None
+                found = await who(session, catalogue, user.id, fsm_key)
+                person, set_year = found.person, found.set_year
                 if context is not None:
-                    await context.get_state()  # cached for the FSM middleware and handlers
+                    scope.remember(context.key, found.fsm)
+            elif user is not None:
+                person = await get_person(session, user.id)
+            if context is not None:
+                await context.get_state()  # cached for the FSM middleware and handlers
             # The claim last, right before the commit: on SQLite the write lock it takes is
             # held for one statement, not for the reads too.
             if self.claims is not None and isinstance(event, Update):

@@ -66,6 +66,11 @@ class UpdateScope:
     # update's reads began (autobegin), and are committed with the step's writes.
     held: int = 0
 
+    def remember(self, key: StorageKey, found: tuple[str | None, str] | None) -> None:
+        """The record of ``key`` as read by the caller in this update's session (None: no
+        record): the storage's first read of it is then this, not a SELECT."""
+        self.records[storage_key(key)] = _Record(None, EMPTY) if found is None else _Record(*found)
+
 
 _scope: ContextVar[UpdateScope | None] = ContextVar("cchc_update_scope", default=None)
 
@@ -164,7 +169,10 @@ class DatabaseStorage(BaseStorage):
 
     @staticmethod
     async def _select(session: AsyncSession, row_key: str) -> _Record:
-        row = (await session.execute(_select_statement(), {"key": row_key})).one_or_none()
+        # On the session's connection: a Core statement through the ORM's execute costs more
+        # than the statement itself.
+        connection = await session.connection()
+        row = (await connection.execute(_select_statement(), {"key": row_key})).one_or_none()
         return _Record(None, EMPTY) if row is None else _Record(row.state, row.data)
 
     async def _read(self, key: StorageKey) -> _Record:
@@ -187,12 +195,13 @@ class DatabaseStorage(BaseStorage):
 
     @staticmethod
     async def _execute(session: AsyncSession, row_key: str, record: _Record) -> None:
+        connection = await session.connection()
         if record.state is None and record.data == EMPTY:
             # A record with neither state nor data is worth nothing: keep the table small.
-            await session.execute(_delete_statement(), {"key": row_key})
+            await connection.execute(_delete_statement(), {"key": row_key})
             return
-        dialect = session.get_bind().dialect.name
-        await session.execute(_upsert_statement(dialect), _upsert_params(row_key, record))
+        dialect = connection.dialect.name
+        await connection.execute(_upsert_statement(dialect), _upsert_params(row_key, record))
 
     async def _write(self, key: StorageKey, **change: Any) -> None:
         row_key = storage_key(key)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import QuestionLog, utcnow
@@ -23,22 +25,33 @@ async def record(
     criterion_code: str | None,
     now: datetime | None = None,
 ) -> int:
-    """Log a question answered from ``set_id`` (``criterion_code`` is one of its codes)."""
-    row = QuestionLog(
-        telegram_id=telegram_id,
-        unit_id=unit_id,
-        set_id=set_id,
-        text=text,
-        decision=decision,
-        entry_id=entry_id,
-        criterion_code=criterion_code,
-        for_province=False,
-        created_at=now or utcnow(),
-        updated_at=now or utcnow(),
+    """Log a question answered from ``set_id`` (``criterion_code`` is one of its codes);
+    returns its id. One INSERT … RETURNING on the session's connection (no ORM flush)."""
+    stamp = now or utcnow()
+    connection = await session.connection()
+    result = await connection.execute(
+        _record_statement(),
+        {
+            "telegram_id": telegram_id,
+            "unit_id": unit_id,
+            "set_id": set_id,
+            "text": text,
+            "decision": decision,
+            "entry_id": entry_id,
+            "criterion_code": criterion_code,
+            "for_province": False,
+            "created_at": stamp,
+            "updated_at": stamp,
+        },
     )
-    session.add(row)
-    await session.flush()
-    return row.id
+    return int(result.scalar_one())
+
+
+@cache
+def _record_statement() -> Any:
+    """Built once (a question is logged on every question)."""
+    table: Table = QuestionLog.__table__  # type: ignore[assignment]
+    return insert(table).returning(table.c.id)
 
 
 async def set_feedback(

@@ -17,9 +17,10 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Select, String, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.db.models import Assessment, AssessmentYear, LevelChoice, Person, Unit
+from bot.db.models import Assessment, AssessmentYear, FsmRecord, LevelChoice, Person, Unit
 from bot.errors import CchcError, NotFound
 from bot.services.assessments import CLOSED
 from criteria.loader import Catalogue, describe_sets
@@ -126,15 +127,25 @@ def resolve(catalogue: Catalogue, level: str, set_id: str | None) -> SetYear:
 
 @dataclass(frozen=True)
 class Who:
-    """Who sent an update and the set and year they work on."""
+    """Who sent an update, the set and year they work on, and (when asked for) their FSM
+    record: ``fsm`` is ``(state, data)``, or ``None`` when there is no record."""
 
     person: Person | None
     set_year: SetYear
+    fsm: tuple[str | None, str] | None = None
+
+
+_PERSON_COLUMNS = tuple(c.key for c in Person.__table__.columns)
+_UNIT_COLUMNS = tuple(c.key for c in Unit.__table__.columns)
 
 
 @cache
-def _who_statement() -> Select[Any]:
-    """Built once: it runs for every update, and building it cost more than running it."""
+def _who_statement(with_fsm: bool = False) -> Select[Any]:
+    """Built once: it runs for every update, and building it cost more than running it.
+
+    A Core statement (the person's and the unit's columns, the level, the level's latest
+    opened set, and with ``with_fsm`` the FSM record of ``fsm_key``): the ORM's loading
+    machinery cost more than the statement itself."""
     anchor = select(bindparam("telegram_id", type_=BigInteger).label("tid")).subquery()
     level = func.coalesce(Unit.kind, LevelChoice.level, bindparam("default_level", type_=String))
     latest = (
@@ -145,25 +156,70 @@ def _who_statement() -> Select[Any]:
         .correlate_except(AssessmentYear)
         .scalar_subquery()
     )
-    return (
-        select(Person, level.label("level"), latest)
+    person = Person.__table__.c
+    unit = Unit.__table__.c
+    columns = [
+        *(person[name].label(f"p_{name}") for name in _PERSON_COLUMNS),
+        *(unit[name].label(f"u_{name}") for name in _UNIT_COLUMNS),
+        level.label("level"),
+        latest.label("set_id"),
+    ]
+    if with_fsm:
+        columns += [FsmRecord.state.label("fsm_state"), FsmRecord.data.label("fsm_data")]
+    stmt = (
+        select(*columns)
         .select_from(anchor)
         .outerjoin(Person, Person.telegram_id == anchor.c.tid)
         .outerjoin(Unit, Unit.id == Person.unit_id)
         .outerjoin(LevelChoice, LevelChoice.telegram_id == anchor.c.tid)
-        .options(contains_eager(Person.unit))
     )
+    if with_fsm:
+        stmt = stmt.outerjoin(FsmRecord, FsmRecord.key == bindparam("fsm_key", type_=String))
+    return stmt
 
 
-async def who(session: AsyncSession, catalogue: Catalogue, telegram_id: int) -> Who:
+def _loaded(session: AsyncSession, cls: type[Any], values: dict[str, Any]) -> Any:
+    """The instance of ``cls`` with ``values`` (every column), persistent in ``session`` as if
+    a query had loaded it: no history, nothing to flush, no SELECT. An instance the session
+    already holds is returned as it is (a query would not refresh it either)."""
+    sync = session.sync_session
+    held = sync.identity_map.get(sync.identity_key(cls, values["id"]))
+    if held is not None:
+        return held
+    instance = cls(**values)
+    make_transient_to_detached(instance)
+    sync.add(instance)
+    return instance
+
+
+async def who(
+    session: AsyncSession, catalogue: Catalogue, telegram_id: int, fsm_key: str | None = None
+) -> Who:
     """The person with their unit, the level they chose and their level's latest opened year,
-    in one statement (it runs for every update).
+    in one statement (it runs for every update); with ``fsm_key`` the FSM record of that
+    storage key too (see bot/storage.py).
 
     The level is the unit's, else the one chosen (guests, Sở contacts), else the default set's.
+    The person (and their unit) are ORM instances of ``session``, as a query would load them.
     """
     params = {"telegram_id": telegram_id, "default_level": catalogue.current.level}
-    person, found_level, set_id = (await session.execute(_who_statement(), params)).one()
-    return Who(person, resolve(catalogue, found_level, set_id))
+    if fsm_key is not None:
+        params["fsm_key"] = fsm_key
+    connection = await session.connection()
+    row = (await connection.execute(_who_statement(fsm_key is not None), params)).one()
+    fields = row._mapping
+    person = None
+    if fields["p_id"] is not None:
+        unit = None
+        if fields["u_id"] is not None:
+            unit = _loaded(session, Unit, {n: fields[f"u_{n}"] for n in _UNIT_COLUMNS})
+        person = _loaded(session, Person, {n: fields[f"p_{n}"] for n in _PERSON_COLUMNS})
+        if "unit" not in person.__dict__:
+            set_committed_value(person, "unit", unit)
+    fsm = None
+    if fsm_key is not None and fields["fsm_data"] is not None:
+        fsm = (fields["fsm_state"], fields["fsm_data"])
+    return Who(person, resolve(catalogue, fields["level"], fields["set_id"]), fsm)
 
 
 async def choose_level(
