@@ -16,8 +16,11 @@ def _detached(router: Router) -> Router:
 
 
 def routers() -> list[Router]:
-    """Every router in order: commands and stateful journeys first, free-text questions
-    after them, the fallback last."""
+    """Every router in order: the free-text question first (a text that is no command, from
+    someone in no conversation: no other router takes one, tests/handlers/test_routing.py),
+    then commands and stateful journeys, the question's buttons after them, the fallback
+    last. A question is the most frequent update: it no longer tries every journey's
+    filters on the way."""
     from handlers import (
         ask,
         browse,
@@ -35,6 +38,7 @@ def routers() -> list[Router]:
     from handlers.filters import run_filters_inline
 
     ordered = (
+        ask.free_text,
         common.router,
         ops.router,
         invites.router,

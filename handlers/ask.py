@@ -27,6 +27,11 @@ from knowledge.search import Hit, SearchIndex, SearchResult
 from knowledge.text import has_words
 
 router = Router(name=__name__)
+# The free-text question alone: the first router of all (handlers.routers), since it takes
+# only what no other router takes — a text that is no command from someone in no
+# conversation (tests/handlers/test_routing.py keeps it so). Its buttons stay on ``router``,
+# after the journeys, which may take a press in the middle of a conversation.
+free_text = Router(name=f"{__name__}.free_text")
 
 MAX_QUESTION = 1000
 
@@ -172,7 +177,7 @@ async def send_long(message: Message, text: str, markup: InlineKeyboardMarkup | 
     await _send(message, text, markup)
 
 
-@router.message(StateFilter(None), F.text, ~F.text.startswith("/"))
+@free_text.message(StateFilter(None), F.text, ~F.text.startswith("/"))
 async def question(
     message: Message,
     session: AsyncSession,

@@ -39,6 +39,7 @@ def _inline(check: FilterObject) -> None:
         return sync(*args, **kwargs)
 
     # The parameters aiogram passes were read from the original callback (params/varkw).
+    run.__wrapped__ = sync  # type: ignore[attr-defined]  # the filter itself, for tests
     check.callback = run
     check.awaitable = True
 

@@ -1,0 +1,74 @@
+"""Router order: the free-text question is tried first (handlers.routers), which is right only
+while no other router takes a text that is no command from someone in no conversation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from inspect import isclass
+from typing import Any
+
+from aiogram import Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import Chat, Message, User
+
+import handlers
+from handlers import ask, fallback, texts
+from tests.recording import Harness
+
+PLAIN = Message(
+    message_id=1,
+    date=datetime.now(UTC),
+    chat=Chat(id=5, type="private"),
+    from_user=User(id=5, is_bot=False, first_name="Lan"),
+    text="thủ tục hành chính là gì",
+)
+
+
+async def _rejects_stateless_text(check: Any) -> bool:
+    """Whether this filter refuses any text that is no command, sent in no conversation
+    (whatever the words): a command filter, or a state filter that needs a state."""
+    flt = getattr(check.callback, "__wrapped__", check.callback)
+    if isinstance(flt, Command):
+        return flt.prefix == "/"
+    if isinstance(flt, State):
+        return not flt(PLAIN, raw_state=None)
+    if isinstance(flt, StateFilter):
+        return not await flt(PLAIN, raw_state=None)
+    if isclass(flt) and issubclass(flt, StatesGroup):
+        return not await StateFilter(flt)(PLAIN, raw_state=None)
+    return False
+
+
+def _journeys() -> list[Router]:
+    skipped = {ask.free_text.name, fallback.router.name}
+    return [r for top in handlers.routers() for r in top.chain_tail if r.name not in skipped]
+
+
+async def test_no_other_router_takes_a_question() -> None:
+    """Every message handler of the journeys (commands, conversations) refuses a plain text
+    from someone in no conversation, so trying the question first changes no outcome."""
+    takers = []
+    for router in _journeys():
+        for handler in router.message.handlers:
+            if not any([await _rejects_stateless_text(f) for f in handler.filters or []]):
+                takers.append(f"{router.name}.{handler.callback.__name__}")
+    assert takers == []
+
+
+def test_the_question_router_is_first_and_takes_messages_only() -> None:
+    ordered = handlers.routers()
+    assert ordered[0] is ask.free_text
+    assert [h.callback.__name__ for h in ask.free_text.message.handlers] == ["question"]
+    others = [name for name, o in ask.free_text.observers.items() if o.handlers and name != "message"]
+    assert others == []
+
+
+async def test_a_conversation_step_still_gets_its_text(harness: Harness) -> None:
+    """In a conversation a text goes to its step, not to the question (the first router)."""
+    from tests.handlers.conftest import ADMIN_ID
+
+    admin = harness.user(ADMIN_ID, "Quản trị")
+    await harness.send(admin, "/moi")  # the invite wizard waits for a button
+    sent = await harness.send(admin, "thủ tục hành chính là gì")
+    assert [s.text for s in sent] == [texts.INVITE_USE_BUTTONS]
