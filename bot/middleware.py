@@ -9,13 +9,14 @@ the handler's own writes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import TelegramObject, Update, User
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db.models import utcnow
 from bot.dedup import UpdateClaims
@@ -52,6 +53,19 @@ class SessionMiddleware(BaseMiddleware):
         # With the database storage the FSM record is read in the same transaction.
         self.fsm = fsm if fsm is not None and isinstance(fsm.storage, DatabaseStorage) else None
 
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[AsyncSession]:
+        """The update's session, on one connection from the pool for the whole update: the
+        session commits and begins again on it (the reads, then the handler's writes) instead
+        of giving the connection back to the pool and taking one again at each commit."""
+        engine = self.session_factory.kw.get("bind")
+        if not isinstance(engine, AsyncEngine):
+            async with self.session_factory() as session:
+                yield session
+            return
+        async with engine.connect() as connection, self.session_factory(bind=connection) as session:
+            yield session
+
     async def __call__(
         self,
         handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
@@ -61,7 +75,7 @@ class SessionMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         bot: Bot = data["bot"]
         catalogue = data.get("catalogue")
-        async with self.session_factory() as session, update_scope(session) as scope:
+        async with self._session() as session, update_scope(session) as scope:
             person = None
             set_year = SetYear(catalogue.current, catalogue.current.year) if catalogue else None
             context = None
