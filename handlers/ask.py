@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -20,9 +22,9 @@ from criteria.schema import CriteriaSet, node_label
 from handlers import texts
 from handlers.callbacks import AskCb
 from handlers.cards import criterion_card
-from handlers.keyboards import InlineKeyboardBuilder
 from handlers.render import split_message
 from knowledge.figures import estimate_for
+from knowledge.schema import Entry
 from knowledge.search import Hit, SearchIndex, SearchResult
 from knowledge.text import has_words
 
@@ -40,24 +42,55 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _hit_button(kb: InlineKeyboardBuilder, hit: Hit, log_id: int | None = None) -> None:
+# Keyboards are built directly (no builder): a question's reply carries up to six buttons and
+# aiogram's builder validated a callback model and copied every button on each call.
+
+
+def ask_data(action: str, ref: str, q: int | None = None) -> str:
+    """``AskCb(action=action, ref=ref, q=q).pack()``, formatted directly (the same checks;
+    tests/handlers/test_ask.py compares both)."""
+    sep = AskCb.__separator__
+    if sep in action or sep in ref:
+        raise ValueError(f"Separator symbol {sep!r} can not be used in {action!r}/{ref!r}")
+    data = f"{AskCb.__prefix__}{sep}{action}{sep}{ref}"
+    if q is not None:
+        data = f"{data}{sep}{q}"
+    if len(data.encode()) > 64:
+        raise ValueError(f"Resulted callback data is too long! len({data!r}.encode()) > 64")
+    return data
+
+
+def _hit_button(hit: Hit, log_id: int | None = None) -> InlineKeyboardButton | None:
     """A button opening ``hit``; with ``log_id`` the pick is recorded on that question."""
     if hit.kind == "entry" and hit.entry_id:
-        kb.button(
+        return InlineKeyboardButton(
             text=_short(texts.level_words(hit.question)),
-            callback_data=AskCb(action="e", ref=hit.entry_id, q=log_id),
+            callback_data=ask_data("e", hit.entry_id, log_id),
         )
-    elif hit.criterion_codes:
-        code = hit.criterion_codes[0]
-        kb.button(
+    if hit.criterion_codes:
+        return InlineKeyboardButton(
             text=_short(hit.question),  # already "Tiêu chí 3.4.1: …" (or "Lĩnh vực 4: …")
-            callback_data=AskCb(action="c", ref=code, q=log_id),
+            callback_data=ask_data("c", hit.criterion_codes[0], log_id),
         )
+    return None
 
 
-def _feedback_buttons(kb: InlineKeyboardBuilder, log_id: int) -> None:
-    kb.button(text=texts.BTN_UP, callback_data=AskCb(action="up", ref=str(log_id)))
-    kb.button(text=texts.BTN_DOWN, callback_data=AskCb(action="down", ref=str(log_id)))
+def _hit_rows(hits: list[Hit], log_id: int | None = None) -> list[list[InlineKeyboardButton]]:
+    """One row per hit that has a button."""
+    return [[b] for b in (_hit_button(h, log_id) for h in hits) if b is not None]
+
+
+def _feedback_row(log_id: int) -> list[InlineKeyboardButton]:
+    return [
+        InlineKeyboardButton(text=texts.BTN_UP, callback_data=ask_data("up", str(log_id))),
+        InlineKeyboardButton(text=texts.BTN_DOWN, callback_data=ask_data("down", str(log_id))),
+    ]
+
+
+def _one_button(text: str, data: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=text, callback_data=data)]]
+    )
 
 
 def _entry_reply(
@@ -67,11 +100,20 @@ def _entry_reply(
     entry = data.by_id.get(entry_id)
     if entry is None or not entry.applies_to(cset.id):
         return None
+    head, tail = _entry_parts(cset, entry)
+    return f"{head}\n{estimate}\n\n{tail}" if estimate is not None else f"{head}\n{tail}"
+
+
+def _entry_parts(cset: CriteriaSet, entry: Entry) -> tuple[str, str]:
+    """The entry's answer before and after the place of an estimate line, made once per entry
+    and set object (both are immutable; a reload makes new ones, which make their own)."""
+    memo: dict[str, tuple[Entry, str, str]] = _memo_of(cset)
+    found = memo.get(entry.id)
+    if found is not None and found[0] is entry:
+        return found[1], found[2]
     question, answer = texts.level_words(entry.question), texts.level_words(entry.answer)
-    parts = [f"❓ <b>{_esc(question)}</b>", "", _esc(answer), ""]
-    if estimate is not None:
-        parts += [estimate, ""]
-    parts.append(texts.source_line(entry.source))
+    head = "\n".join([f"❓ <b>{_esc(question)}</b>", "", _esc(answer), ""])
+    parts = [texts.source_line(entry.source)]
     if entry.escalate:
         parts += ["", texts.ASK_ESCALATE_HINT]
     nodes = cset.by_code()
@@ -79,7 +121,22 @@ def _entry_reply(
         node = nodes.get(code)
         if node is not None:
             parts += ["", criterion_card(cset, node)]
-    return "\n".join(parts)
+    tail = "\n".join(parts)
+    memo[entry.id] = (entry, head, tail)
+    return head, tail
+
+
+_MEMO = "_ask_entry_replies"
+
+
+def _memo_of(cset: CriteriaSet) -> dict[str, Any]:
+    """A dict kept on the set object for its own id only (``model_copy`` copies
+    ``__dict__``: a copy gets its own), as criteria.schema memoises its walks."""
+    held = cset.__dict__.get(_MEMO)
+    if held is None or held[0] != id(cset):
+        held = (id(cset), {})
+        cset.__dict__[_MEMO] = held
+    return held[1]
 
 
 def _criterion_reply(cset: CriteriaSet, code: str, estimate: str | None = None) -> str | None:
@@ -95,9 +152,7 @@ def _estimate_line(question: str, result: SearchResult, cset: CriteriaSet) -> st
     best = result.best
     if best is None:
         return None
-    found = estimate_for(
-        question, result.decision, best.criterion_codes, cset.by_code().get
-    )
+    found = estimate_for(question, result.decision, best.criterion_codes, cset.by_code().get)
     return f"🧮 {_esc(found.text)}" if found is not None else None
 
 
@@ -124,14 +179,10 @@ def _related(result: SearchResult, shown: Hit, index: SearchIndex) -> list[Hit]:
 def _answer_keyboard(
     result: SearchResult, shown: Hit, log_id: int | None, index: SearchIndex
 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    related = _related(result, shown, index)
-    for hit in related:
-        _hit_button(kb, hit, log_id)
+    rows = _hit_rows(_related(result, shown, index), log_id)
     if log_id is not None:
-        _feedback_buttons(kb, log_id)
-    kb.adjust(*([1] * len(related)), 2)
-    return kb.as_markup()
+        rows.append(_feedback_row(log_id))
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 async def _send(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
@@ -165,11 +216,7 @@ def hit_body(hit: Hit, bot_data: BotData, cset: CriteriaSet) -> str | None:
 
 def hits_keyboard(hits: list[Hit]) -> InlineKeyboardMarkup:
     """One button per hit (an entry or a criterion), one per row."""
-    kb = InlineKeyboardBuilder()
-    for hit in hits:
-        _hit_button(kb, hit)
-    kb.adjust(1)
-    return kb.as_markup()
+    return InlineKeyboardMarkup(inline_keyboard=_hit_rows(hits))
 
 
 async def send_long(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
@@ -220,16 +267,22 @@ async def question(
             await _send(message, body, _answer_keyboard(result, best, log_id, set_index))
             return
     if result.decision == "clarify" and result.results:
-        kb = InlineKeyboardBuilder()
-        for hit in result.results[:3]:
-            _hit_button(kb, hit, log_id)
-        kb.button(text=texts.BTN_NOT_THIS, callback_data=AskCb(action="hs", ref=str(log_id)))
-        kb.adjust(1)
-        await message.answer(texts.ASK_CLARIFY, reply_markup=kb.as_markup())
+        rows = _hit_rows(result.results[:3], log_id)
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=texts.BTN_NOT_THIS, callback_data=ask_data("hs", str(log_id))
+                )
+            ]
+        )
+        await message.answer(
+            texts.ASK_CLARIFY, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
+        )
         return
-    kb = InlineKeyboardBuilder()
-    kb.button(text=texts.BTN_SEND_PROVINCE, callback_data=AskCb(action="hs", ref=str(log_id)))
-    await message.answer(texts.ASK_NONE, reply_markup=kb.as_markup())
+    await message.answer(
+        texts.ASK_NONE,
+        reply_markup=_one_button(texts.BTN_SEND_PROVINCE, ask_data("hs", str(log_id))),
+    )
 
 
 async def _picked(
@@ -273,10 +326,7 @@ async def _picked(
             )
     if not ok:
         return None
-    kb = InlineKeyboardBuilder()
-    _feedback_buttons(kb, question_id)
-    kb.adjust(2)
-    return kb.as_markup()
+    return InlineKeyboardMarkup(inline_keyboard=[_feedback_row(question_id)])
 
 
 @router.callback_query(AskCb.filter(F.action == "e"))

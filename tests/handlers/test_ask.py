@@ -418,3 +418,24 @@ def test_an_entry_answer_shows_the_estimate_after_the_answer(
     assert answer_at < estimate_at < body.index("📌 <b>Tiêu chí 1.6</b>")
     clarify = reply_body(SearchResult(question, "clarify", [hit]), data, data.catalogue.current)
     assert clarify is None
+
+
+def test_ask_data_is_askcb_packed() -> None:
+    """The question's buttons format their callback data directly: as ``AskCb.pack`` does,
+    errors included."""
+    import pytest as _pytest
+
+    from handlers.ask import ask_data
+    from handlers.callbacks import AskCb
+
+    for action, ref, q in [
+        ("e", "tc-3-2-cong-khai-tthc", 12),
+        ("c", "3.4.1", None),
+        ("up", "7", None),
+    ]:
+        assert ask_data(action, ref, q) == AskCb(action=action, ref=ref, q=q).pack()
+    for action, ref in [("e", "a:b"), ("e", "x" * 70)]:
+        with _pytest.raises(ValueError):
+            AskCb(action=action, ref=ref).pack()
+        with _pytest.raises(ValueError):
+            ask_data(action, ref)
