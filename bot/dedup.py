@@ -19,14 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ProcessedUpdate
 
-try:  # the redis package is optional (REDIS_URL)
-    from redis.exceptions import RedisError
-except ImportError:  # pragma: no cover
-
-    class RedisError(Exception):  # type: ignore[no-redef]
-        pass
-
-
 log = logging.getLogger(__name__)
 
 CLAIM_TTL = timedelta(hours=24)
@@ -93,6 +85,9 @@ class RedisClaims:
     ) -> bool:
         key = f"{REDIS_PREFIX}:{bot_id}:{update_id}"
         ttl = int(CLAIM_TTL.total_seconds())
+        # Imported here: the redis package (several MB) is loaded only where Redis is used.
+        from redis.exceptions import RedisError
+
         try:
             return bool(await self.redis.set(key, 1, nx=True, ex=ttl))
         except (OSError, RedisError) as exc:
