@@ -138,6 +138,11 @@ _NEUTRAL_ACCENTED = frozenset(
 _NEUTRAL = frozenset(fold(w) for w in _NEUTRAL_ACCENTED)
 
 
+# A number is a quantity ("3 xã", "năm 2019"), not a topic, unless it names a document
+# ("nđ 61", "iso 9001", "tt 01/2018"): it still matches, but the topic's mass leaves it out.
+_NUMBERED = frozenset({"nd", "qd", "tt", "nq", "cv", "iso", "so", "luat", "kh", "bc"})
+
+
 def _neutral(folded: str, accented: str) -> bool:
     """Whether a word says nothing about a question's topic (see ``_NEUTRAL_ACCENTED``)."""
     if folded not in _NEUTRAL:
@@ -792,7 +797,11 @@ class SearchIndex:
             # Words said in everyday terms count in the topic only when known here; the
             # criteria's words that stand in for them (below) add to the match, not the topic.
             known = q.credit.get(word, 0.0) > 0
-            counts = (known or not covered[k]) and not _neutral(f, a)
+            counts = (
+                (known or not covered[k])
+                and not (_neutral(f, a) and not self._in_pair(toks, k, msg.accents))
+                and not (f[0].isdigit() and (not k or toks[k - 1].folded not in _NUMBERED))
+            )
             q.add(word, tok.weight, tok.ask, counts=counts)
             if word == f:
                 q.accented.setdefault(f, a)
@@ -883,6 +892,17 @@ class SearchIndex:
             if n and (best is None or n > best[0]):
                 best = (n, w)
         return best[1] if best else None
+
+    def _in_pair(self, toks: Sequence[Token], k: int, accents: bool) -> bool:
+        """Whether everyday word ``k`` of a message typed without accents makes a word pair
+        the index knows with a neighbour: then it is that word ("phan anh" is phản ánh, not
+        phần anh; "het han" hết hạn)."""
+        if accents:
+            return False
+        f = toks[k].folded
+        prev = toks[k - 1].folded if k else ""
+        nxt = toks[k + 1].folded if k + 1 < len(toks) else ""
+        return f"{prev} {f}" in self._df or f"{f} {nxt}" in self._df
 
     def _stopword(self, toks: Sequence[Token], k: int, accents: bool) -> bool:
         """Whether token ``k`` is a question word. In a message typed without accents, a

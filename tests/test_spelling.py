@@ -94,3 +94,19 @@ def test_question_words_without_accents_that_make_a_known_pair_are_words(
     assert late.decision == "answer" and "1.2" in late.results[0].criterion_codes
     # With accents typed, "muốn" stays a question word.
     assert "muon" not in index.read("báo cáo cchc quý bên tôi nộp muốn sớm")[1].uniq
+
+
+def test_counts_and_years_are_quantities_not_topic_but_document_numbers_are(
+    index: SearchIndex,
+) -> None:
+    _, q = index.read("huyen co 3 xa nam 2019 chua ban hanh qd theo nd 61")
+    assert q.counts.get("3") is False and q.counts.get("2019") is False
+    assert q.counts.get("61") is True
+
+
+def test_an_everyday_word_without_accents_that_makes_a_known_pair_counts(
+    index: SearchIndex,
+) -> None:
+    # "anh" alone is a form of address (anh chị), but "phan anh" is phản ánh.
+    _, q = index.read("dan ko gui phan anh gi thi sao")
+    assert q.counts.get("anh") is True
