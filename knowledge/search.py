@@ -314,8 +314,10 @@ def _is_code_token(tok: str) -> bool:
 
 
 @lru_cache(maxsize=16384)
-def _content_text(text: str) -> tuple[str, str]:
-    """The folded and accented content words of an indexed text, space separated."""
+def _content_text(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The folded and accented content words of an indexed text. The words are the
+    analysis's own string objects, shared by every text that has them (their hashes are
+    computed once)."""
     an = analyze(text)
     folded: list[str] = []
     accented: list[str] = []
@@ -326,7 +328,7 @@ def _content_text(text: str) -> tuple[str, str]:
             continue  # a criterion code: found by find_codes, not by words
         folded.append(f)
         accented.append(a)
-    return " ".join(folded), " ".join(accented)
+    return tuple(folded), tuple(accented)
 
 
 class SearchIndex:
@@ -342,6 +344,7 @@ class SearchIndex:
         self._df: dict[str, int] = {}
         self._idf: dict[str, float] = {}
         self._accented_vocab: set[str] = set()
+        self._doc_words: list[tuple[str, ...]] = []  # each text's words, while building
         self._vocab: list[str] = []  # the index's words, for typo correction
         # Off-topic phrases that, typed without accents, also read as words used here.
         self._ambiguous: dict[Key, bool] = {}
@@ -449,14 +452,15 @@ class SearchIndex:
                 self._add_doc(t, f"{crit.title} {text}", _W_DETAIL, _B_DETAIL)
 
     def _add_doc(self, target: int, text: str, weight: float, boost: float) -> None:
-        ftext, atext = _content_text(text)
-        if not ftext:
+        folded, accented = _content_text(text)
+        if not folded:
             return
-        self._accented_vocab.update(atext.split())
+        self._accented_vocab.update(accented)
         self._targets[target].docs.append(len(self._docs))
-        self._docs.append(
-            _Doc(target, weight, boost, f" {ftext} ", "" if atext == ftext else atext)
-        )
+        self._doc_words.append(folded)
+        ftext = " ".join(folded)
+        atext = "" if accented == folded else " ".join(accented)
+        self._docs.append(_Doc(target, weight, boost, f" {ftext} ", atext))
 
     def _finish(self) -> None:
         """Compute BM25 weights and the postings, best first, in a few array operations."""
@@ -466,18 +470,18 @@ class SearchIndex:
         if not docs:
             return
         word_ids: defaultdict[str, int] = defaultdict(count().__next__)  # a new word: next id
-        occ_words: list[int] = []  # word id of each word occurrence ...
-        word_rows: list[int] = []  # ... and the number of its text
+        occ_words: list[int] = []  # word id of each word occurrence, text after text
+        sizes = [len(ws) for ws in self._doc_words]
         lengths = [0.0] * n
-        for d, doc in enumerate(docs):
-            ids = [word_ids[w] for w in doc.text.split()]
-            occ_words.extend(ids)
-            word_rows.extend([d] * len(ids))
-            lengths[doc.target] += doc.boost * len(ids)
+        for doc, size in zip(docs, sizes, strict=True):
+            lengths[doc.target] += doc.boost * size
+        for ws in self._doc_words:
+            occ_words.extend(map(word_ids.__getitem__, ws))
+        self._doc_words = []
         words_by_id = list(word_ids)
         v = max(len(words_by_id), 1)
         words = np.asarray(occ_words, dtype=np.int64)
-        rows = np.asarray(word_rows, dtype=np.int64)
+        rows = np.repeat(np.arange(len(docs), dtype=np.int64), sizes)
         # Terms: a word is its id; a pair of neighbours in the same text is v + first * v +
         # second. Every occurrence of a term in a target is one key, term * n + target.
         same = rows[:-1] == rows[1:]
