@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from knowledge.text import analyze, fold
 
@@ -152,9 +153,9 @@ _QUANTITY_RE = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One content token of the message with its weight (ask, context or filler)."""
+class Token(NamedTuple):
+    """One content token of the message with its weight (ask, context or filler); a named
+    tuple, since a message makes one per word."""
 
     folded: str
     accented: str

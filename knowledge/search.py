@@ -502,13 +502,15 @@ class SearchIndex:
         term_key, target = keys // n, keys % n
         bounds = np.flatnonzero(np.concatenate([[True], term_key[1:] != term_key[:-1]]))
         df = np.diff(np.append(bounds, len(keys)))
-        names = []
-        for k in term_key[bounds].tolist():
-            if k < v:
-                names.append(words_by_id[k])
-            else:
-                a, b = divmod(k - v, v)
-                names.append(f"{words_by_id[a]} {words_by_id[b]}")
+        # Term names: the words (their keys come first), then the pairs "a b".
+        term_keys = term_key[bounds]
+        n_words = int(np.searchsorted(term_keys, v))
+        names = [words_by_id[k] for k in term_keys[:n_words].tolist()]
+        firsts, seconds = np.divmod(term_keys[n_words:] - v, v)
+        names += [
+            f"{words_by_id[a]} {words_by_id[b]}"
+            for a, b in zip(firsts.tolist(), seconds.tolist(), strict=True)
+        ]
         idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
         length = np.asarray(lengths)
         avg = float(length.mean()) or 1.0
@@ -1111,7 +1113,7 @@ class SearchIndex:
                 cheap = (
                     base
                     + _W_QCOV * min(qc / q_mass, 1.0)
-                    + _W_DCOV * dc / self._idf_mass(doc)
+                    + _W_DCOV * dc / (doc.idf_mass or self._idf_mass(doc))
                     + _W_PAIR * pair_cov
                 )
                 weight = doc.weight * factor
