@@ -266,6 +266,10 @@ class CriteriaSet(_Model):
     def by_code(self) -> dict[str, Criterion]:
         return dict(self._codes())
 
+    def node(self, code: str) -> Criterion | None:
+        """The criterion (or area) ``code``, without copying :meth:`by_code`'s dict."""
+        return self._codes().get(code)
+
     def leaves(self) -> list[Criterion]:
         return list(self._leaves())
 
@@ -327,9 +331,7 @@ class Routing(_Model):
     def department(self, code: str) -> ProvincialDepartment | None:
         return next((d for d in self.departments if d.code == code), None)
 
-    def route(
-        self, criterion_code: str | None, set_id: str | None = None
-    ) -> ProvincialDepartment:
+    def route(self, criterion_code: str | None, set_id: str | None = None) -> ProvincialDepartment:
         """The department answering questions on ``criterion_code`` of set ``set_id``: the
         longest prefix wins among the routes of that set (a route naming the set wins over
         one for every set at the same length)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from aiogram import F, Router
@@ -64,7 +65,7 @@ def _hit_button(hit: Hit, log_id: int | None = None) -> InlineKeyboardButton | N
     """A button opening ``hit``; with ``log_id`` the pick is recorded on that question."""
     if hit.kind == "entry" and hit.entry_id:
         return InlineKeyboardButton(
-            text=_short(texts.level_words(hit.question)),
+            text=_entry_label(hit.question),
             callback_data=ask_data("e", hit.entry_id, log_id),
         )
     if hit.criterion_codes:
@@ -73,6 +74,11 @@ def _hit_button(hit: Hit, log_id: int | None = None) -> InlineKeyboardButton | N
             callback_data=ask_data("c", hit.criterion_codes[0], log_id),
         )
     return None
+
+
+@lru_cache(maxsize=4096)
+def _entry_label(question: str) -> str:
+    return _short(texts.level_words(question))
 
 
 def _hit_rows(hits: list[Hit], log_id: int | None = None) -> list[list[InlineKeyboardButton]]:
@@ -116,9 +122,8 @@ def _entry_parts(cset: CriteriaSet, entry: Entry) -> tuple[str, str]:
     parts = [texts.source_line(entry.source)]
     if entry.escalate:
         parts += ["", texts.ASK_ESCALATE_HINT]
-    nodes = cset.by_code()
     for code in entry.criteria[:2]:
-        node = nodes.get(code)
+        node = cset.node(code)
         if node is not None:
             parts += ["", criterion_card(cset, node)]
     tail = "\n".join(parts)
@@ -140,7 +145,7 @@ def _memo_of(cset: CriteriaSet) -> dict[str, Any]:
 
 
 def _criterion_reply(cset: CriteriaSet, code: str, estimate: str | None = None) -> str | None:
-    node = cset.by_code().get(code)
+    node = cset.node(code)
     if node is None:
         return None
     card = criterion_card(cset, node)
@@ -152,7 +157,7 @@ def _estimate_line(question: str, result: SearchResult, cset: CriteriaSet) -> st
     best = result.best
     if best is None:
         return None
-    found = estimate_for(question, result.decision, best.criterion_codes, cset.by_code().get)
+    found = estimate_for(question, result.decision, best.criterion_codes, cset.node)
     return f"🧮 {_esc(found.text)}" if found is not None else None
 
 
