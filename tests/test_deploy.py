@@ -143,3 +143,63 @@ def test_deploy_doc_covers_both_installs_backups_upgrades_and_logs() -> None:
         assert name in SETTINGS | NOT_BOT, f"docs/DEPLOY.md names {name}, which is no setting"
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "not run in CI" in readme
+
+
+def _documented_default(value: object) -> str | None:
+    """A setting's default as README's table writes it (None: no default to write)."""
+    if value is None or value == ():
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _readme_defaults() -> dict[str, str]:
+    """README's settings table: variable → its default column (one part per variable)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    out: dict[str, str] = {}
+    for line in table.splitlines():
+        if not line.startswith("| `"):
+            continue
+        cells = line.split("|")
+        names = re.findall(r"`([A-Z][A-Z0-9_]+)`", cells[1])
+        parts = [p.strip() for p in cells[2].split(", ")] if len(names) > 1 else [cells[2].strip()]
+        if len(names) > 1 and len(parts) != len(names):  # one default said for all of them
+            parts = [cells[2].strip()] * len(names)
+        out.update(zip(names, parts, strict=True))
+    return out
+
+
+def test_readme_defaults_are_the_settings_defaults() -> None:
+    """Every default README's table gives is the one bot/settings.py has, and a setting
+    without a default is not given one."""
+    documented = _readme_defaults()
+    for name, field in Settings.model_fields.items():
+        said = documented[name.upper()]
+        default = _documented_default(field.default)
+        if default is None:
+            # "—" or a description of what happens without it (the shipped data, …), never
+            # one value as if it were set.
+            assert not re.fullmatch(r"`[^`]*`", said), (name.upper(), said)
+        else:
+            assert said == f"`{default}`", (name.upper(), said, default)
+
+
+def test_compose_fallbacks_are_the_settings_defaults() -> None:
+    """``${NAME:-value}`` in compose.yaml falls back to the setting's own default."""
+    text = (REPO / "compose.yaml").read_text(encoding="utf-8")
+    fallbacks = re.findall(r"\$\{([A-Z][A-Z0-9_]+):-([^}]*)\}", text)
+    assert fallbacks
+    for name, value in fallbacks:
+        if name in NOT_BOT:
+            continue
+        default = _documented_default(Settings.model_fields[name.lower()].default)
+        assert (value or None) == default, (name, value, default)
+
+
+def test_deploy_doc_pool_figures_are_the_defaults() -> None:
+    doc = (REPO / "docs" / "DEPLOY.md").read_text(encoding="utf-8")
+    size = Settings.model_fields["db_pool_size"].default
+    overflow = Settings.model_fields["db_max_overflow"].default
+    assert f"({size} + {overflow} by default)" in doc
