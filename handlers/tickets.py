@@ -132,6 +132,10 @@ async def _show_draft(
     message: Message, state: FSMContext, catalogue: Catalogue, set_year: SetYear
 ) -> None:
     data = await state.get_data()
+    if not data.get("q"):  # the draft's data is gone (expired, or lost with Redis)
+        await state.clear()
+        await message.answer(tt.DRAFT_GONE)
+        return
     code: str | None = data.get("c")
     node = set_year.cset.by_code().get(code) if code else None
     dept = catalogue.routing.route(code, set_year.cset.id)

@@ -7,20 +7,25 @@ journeys with its command, then plays a random sequence: mostly presses of the l
 (which walks deep into the conversations), mixed with random text, commands, presses of old
 buttons and forged callback data. Examples are bounded and derandomized (the same on every
 run); the database and the conversation state carry over from one example to the next, so later
-examples start in whatever state earlier ones left.
+examples start in whatever state earlier ones left. With ``REDIS_URL`` set (.ci/run's second
+pass) the conversation state lives in Redis, as in a multi-process deployment, and the states
+checked are Redis's.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
 import pkgutil
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from aiogram.fsm.state import StatesGroup
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StorageKey
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -36,12 +41,14 @@ from bot.services.assessments import (
     EVIDENCE_PENDING,
 )
 from bot.services.people import add_unit
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
+from bot.storage import DatabaseStorage, create_storage
 from handlers import texts
 from handlers.texts import COMMANDS
 from handlers.texts import scoring as scoring_texts
+from knowledge.search import SearchIndex
 from tests.handlers.conftest import ADMIN_ID
-from tests.recording import Harness, Sent
+from tests.recording import Harness, Sent, build_harness
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
@@ -75,6 +82,7 @@ JOURNEYS = [
     (GUEST, "/hoiso"),
 ]
 EXAMPLES = 50
+REDIS_URL = os.environ.get("REDIS_URL")
 STEPS = 16
 LEAD_BUTTONS = [
     scoring_texts.BTN_SAVE,
@@ -230,6 +238,47 @@ class Walker:
     _uid = 0
 
 
+@pytest.fixture
+async def harness(
+    settings: Settings,
+    shipped: tuple[BotData, SearchIndex],
+    session_factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[Harness]:
+    """The real dispatcher; with ``REDIS_URL`` on Redis storage, under keys of its own."""
+    data, index = shipped
+    if not REDIS_URL:
+        _Module.harness = build_harness(settings, data, index, session_factory)
+        yield _Module.harness
+        return
+    prefix = f"cchc-test-{uuid.uuid4().hex[:12]}"
+    storage: Any = create_storage(REDIS_URL, session_factory)
+    storage.key_builder = DefaultKeyBuilder(prefix=prefix, with_bot_id=True, with_destiny=True)
+    try:
+        _Module.harness = build_harness(settings, data, index, session_factory, storage=storage)
+        yield _Module.harness
+    finally:
+        keys = [key async for key in storage.redis.scan_iter(match=f"{prefix}:*")]
+        if keys:
+            await storage.redis.delete(*keys)
+        await storage.close()
+
+
+async def _stored_states(
+    harness: Harness, factory: async_sessionmaker[AsyncSession]
+) -> list[tuple[str | None, Any]]:
+    """Every conversation's state and data where the storage keeps them."""
+    storage: BaseStorage = harness.dp.storage
+    if isinstance(storage, DatabaseStorage):
+        async with factory() as session:
+            records = (await session.execute(select(FsmRecord))).scalars().all()
+            return [(r.state, json.loads(r.data)) for r in records]
+    out = []
+    for uid in [*PEOPLE, ADMIN_ID, GUEST]:
+        key = StorageKey(bot_id=harness.bot.id, chat_id=uid, user_id=uid)
+        out.append((await storage.get_state(key), await storage.get_data(key)))
+    return out
+
+
 async def _people(factory: async_sessionmaker[AsyncSession]) -> None:
     async with factory() as session, session.begin():
         unit = await add_unit(session, "huyen-a", "UBND huyện A")
@@ -268,11 +317,14 @@ async def _check_rows(
             assert ev.answer_id in answer_ids
         for ticket in (await session.execute(select(Ticket))).scalars():
             assert ticket.status in {"open", "answered", "closed"}
-        records = (await session.execute(select(FsmRecord))).scalars().all()
-        for record in records:
-            assert record.state is None or record.state in states, record.state
-            assert isinstance(json.loads(record.data), dict)
-        return {r.state for r in records if r.state}
+    assert _Module.harness is not None
+    stored = await _stored_states(_Module.harness, factory)
+    for state, values in stored:
+        assert state is None or state in states, state
+        assert isinstance(values, dict)
+        if state:
+            _Module.snapshots.setdefault(state, values)
+    return {state for state, _ in stored if state}
 
 
 class _Module:
@@ -280,7 +332,10 @@ class _Module:
 
     states: set[str] | None = None
     data: BotData | None = None
+    harness: Harness | None = None  # the current test's (set by the fixture)
     visited: set[str] = set()  # noqa: RUF012
+    # The data a walk left with each state it reached (the first seen).
+    snapshots: dict[str, dict[str, Any]] = {}  # noqa: RUF012
 
 
 # No shrinking: a failure prints the generated example as it is, at once (shrinking a
@@ -331,3 +386,63 @@ def test_the_walks_reached_many_conversation_states() -> None:
         pytest.skip("the property test did not run")
     print(f"conversation states visited: {len(visited)}: {sorted(visited)}")
     assert len(visited) >= 10, visited
+
+
+# Every state, entered directly: what a conversation holds after an upgrade changed a journey,
+# after its data expired or was lost, or when the person's role changed meanwhile — the state
+# with no data, or with the data a walk left there (ids of rows this database does not have).
+# Each example goes through all the states, in turn.
+STATE_EXAMPLES = 3
+STATE_STEPS = 4
+PEOPLE_IN_STATES = [OFFICER, COORDINATOR, CONTACT, ADMIN_ID, GUEST]
+# Who enters each journey's states; each state is also tried by someone drawn at random.
+OWNERS = {
+    "ContactFlow": CONTACT,
+    "DraftFlow": OFFICER,
+    "OfficerFlow": OFFICER,
+    "ScoringFlow": OFFICER,
+    "DeadlineEdit": COORDINATOR,
+    "ExtrasFlow": COORDINATOR,
+    "InviteFlow": COORDINATOR,
+    "ReturnFlow": COORDINATOR,
+    "ReviewFlow": COORDINATOR,
+}
+
+
+@settings(
+    max_examples=STATE_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(draw=st.data())
+async def test_random_input_in_each_state_entered_directly(
+    harness: Harness,
+    session_factory: async_sessionmaker[AsyncSession],
+    draw: st.DataObject,
+) -> None:
+    if _Module.states is None or _Module.data is None:
+        _Module.states, _Module.data = _all_states(), load_data(load_settings())
+    async with session_factory() as session:
+        if await session.scalar(select(Person.id).limit(1)) is None:
+            await _people(session_factory)
+    for state in sorted(_Module.states):
+        other = draw.draw(st.sampled_from(PEOPLE_IN_STATES), label=f"{state}: also")
+        for who in dict.fromkeys([OWNERS[state.split(":")[0]], other]):
+            walked = draw.draw(st.booleans(), label=f"{state}: with a walk's data")
+            # The first input is what most states wait for: typed text.
+            first = draw.draw(typed, label="first")
+            more = draw.draw(st.lists(action, max_size=STATE_STEPS - 1), label="then")
+            key = StorageKey(bot_id=harness.bot.id, chat_id=who, user_id=who)
+            data = dict(_Module.snapshots.get(state, {})) if walked else {}
+            await harness.dp.storage.set_state(key, state)
+            await harness.dp.storage.set_data(key, data)
+            walker = Walker(harness)
+            walker._uid = who
+            for kind, value in [("text", first), *more]:
+                await walker.act(who, kind, value)
+                await _check_rows(session_factory, _Module.data, _Module.states)
+            await walker.act(who, "command", "/huy")
+            sent = await harness.send(harness.user(who, "Lan"), "/start")
+            assert any("Xin chào" in s.text for s in sent if s.method == "sendMessage"), sent
