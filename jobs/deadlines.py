@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.background import JobContext
-from bot.services import reminders
+from bot.services import reminders, status
 from bot.services.outbox import OutboxSender
 from handlers.notices import ReminderTexts, blocked_text
 
@@ -13,15 +13,18 @@ TICK_SECONDS = 60.0
 
 
 async def reminder_tick(ctx: JobContext) -> reminders.TickResult:
+    now = ctx.clock.now()
     async with ctx.session_factory() as session, session.begin():
-        return await reminders.tick(
+        result = await reminders.tick(
             session,
             catalogue=ctx.catalogue,
-            now=ctx.clock.now(),
+            now=now,
             tz=ctx.settings.tz,
             hour=ctx.settings.reminder_hour,
             render=ReminderTexts(),
         )
+    status.record_reminder_run(now)  # after the commit: a run that failed is not one
+    return result
 
 
 async def reminder_job(ctx: JobContext) -> None:

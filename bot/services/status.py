@@ -23,6 +23,19 @@ PROCESS_STARTED = time.monotonic()
 """When this process imported the module (the bot imports it at start)."""
 PROBE_TIMEOUT = 3.0
 
+_reminder_run: datetime | None = None
+"""When this process's deadline reminder job last looked for due reminders (successfully)."""
+
+
+def record_reminder_run(when: datetime) -> None:
+    """Called by the reminder job after each run, whether or not anything was due."""
+    global _reminder_run
+    _reminder_run = when
+
+
+def last_reminder_run() -> datetime | None:
+    return _reminder_run
+
 
 def version() -> str:
     try:
@@ -43,6 +56,8 @@ class Status:
     tickets_open: int | None
     last_reminder_at: datetime | None
     reminders_last_day: int | None
+    reminder_run_at: datetime | None = None
+    """This process's reminder job's last run (None: not yet in this process)."""
 
 
 async def _probe_database(factory: async_sessionmaker[AsyncSession]) -> bool:
@@ -111,4 +126,5 @@ async def collect(
         tickets_open=tickets,
         last_reminder_at=last_reminder,
         reminders_last_day=reminders,
+        reminder_run_at=last_reminder_run(),
     )

@@ -32,6 +32,10 @@ def status(s: Status, tz: ZoneInfo, now: datetime) -> str:
     else:
         when = s.last_reminder_at.astimezone(tz).strftime("%H:%M %d/%m/%Y")
         reminder = f"{when} ({s.reminders_last_day or 0} lượt nhắc trong 24 giờ qua)"
+    if s.reminder_run_at is None:
+        run = "chưa chạy trong tiến trình này"
+    else:
+        run = s.reminder_run_at.astimezone(tz).strftime("%H:%M %d/%m/%Y")
     outbox = _count(s.outbox_pending)
     if s.outbox_failed:
         outbox += f" (và {s.outbox_failed} tin gửi không được)"
@@ -44,6 +48,7 @@ def status(s: Status, tz: ZoneInfo, now: datetime) -> str:
         f"Tin chờ gửi: {outbox}",
         f"Phiếu hỏi Sở đang mở: {_count(s.tickets_open)}",
         f"Lần nhắc hạn gần nhất: {reminder}",
+        f"Lần kiểm tra nhắc hạn gần nhất: {run}",
         f"<i>Giờ hệ thống: {now.astimezone(tz).strftime('%H:%M %d/%m/%Y')}</i>",
     ]
     return "\n".join(lines)

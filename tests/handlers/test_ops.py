@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.engine import create_engine, create_session_factory
@@ -122,3 +124,39 @@ async def test_reachable_redis_is_reported(
     report = await status.collect(session_factory, _Storage(up=True), now=datetime.now(UTC))
     assert (report.database_ok, report.redis_ok) == (True, True)
     assert report.uptime >= timedelta(0)
+
+
+async def test_last_run_of_the_reminder_job_is_shown(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not only the last reminder queued (none may be due for weeks): when this process's
+    reminder job last looked, so that a stuck job shows."""
+    monkeypatch.setattr(status, "_reminder_run", None)
+    (sent,) = await harness.send(harness.user(ADMIN_ID, "An"), "/trangthai")
+    assert "Lần kiểm tra nhắc hạn gần nhất: chưa chạy trong tiến trình này" in sent.text
+    status.record_reminder_run(datetime(2026, 3, 2, 1, 31, tzinfo=UTC))
+    (sent,) = await harness.send(harness.user(ADMIN_ID, "An"), "/trangthai")
+    assert "Lần kiểm tra nhắc hạn gần nhất: 08:31 02/03/2026" in sent.text
+
+
+async def test_reminder_job_records_its_run(
+    session_factory: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.background import JobContext
+    from bot.clock import FakeClock
+    from bot.settings import load_settings
+    from criteria.loader import require_catalogue
+    from jobs.deadlines import reminder_tick
+
+    monkeypatch.setattr(status, "_reminder_run", None)
+    clock = FakeClock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
+    ctx = JobContext(
+        bot=None,  # type: ignore[arg-type]  # a tick sends nothing itself
+        settings=load_settings(bot_token=None),
+        catalogue=require_catalogue(),
+        session_factory=session_factory,
+        clock=clock,
+        stop=asyncio.Event(),
+    )
+    await reminder_tick(ctx)
+    assert status.last_reminder_run() == clock.now()
