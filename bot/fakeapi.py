@@ -725,9 +725,7 @@ class FakeBotAPI:
             chat.user.username = username
         return chat.user
 
-    def group(
-        self, chat_id: int, title: str = "Nhóm CCHC", kind: str = "supergroup"
-    ) -> FakeGroup:
+    def group(self, chat_id: int, title: str = "Nhóm CCHC", kind: str = "supergroup") -> FakeGroup:
         """The handle of a group or supergroup chat (ids are negative, as in Telegram)."""
         if chat_id >= 0 or kind not in ("group", "supergroup"):
             raise FakeAPIError("a group needs a negative id and type group or supergroup")
@@ -766,6 +764,18 @@ class FakeBotAPI:
     @property
     def pending_updates(self) -> int:
         return len(self._updates)
+
+    def pending_updates_from(self, user_id: int) -> int:
+        """Updates from ``user_id`` the bot has not confirmed yet (not fetched, or fetched by
+        a process that died before asking for the next ones)."""
+        return sum(
+            1
+            for update in self._updates
+            for kind, body in update.items()
+            if kind != "update_id"
+            and isinstance(body, dict)
+            and (body.get("from") or {}).get("id") == user_id
+        )
 
     async def wait_until(
         self,

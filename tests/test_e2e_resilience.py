@@ -53,7 +53,7 @@ from handlers.callbacks import TicketCb
 from handlers.texts import deadlines as deadline_texts
 from handlers.texts import scoring as scoring_texts
 from handlers.texts import tickets as tt
-from tests.e2e import BotProcess, labels, user_ids
+from tests.e2e import TOKEN, BotProcess, labels, user_ids
 
 pytestmark = pytest.mark.e2e
 
@@ -220,7 +220,8 @@ async def _expect(
         try:
             (message,) = await user.wait_messages(1, timeout=0.5)
         except TimeoutError:
-            waited = 0.0 if not run.up.is_set() or user.api.pending_updates else waited + 0.5
+            idle = run.up.is_set() and not user.api.pending_updates_from(user.id)
+            waited = waited + 0.5 if idle else 0.0
             continue
         seen(message)
         if wanted(message):
@@ -688,3 +689,24 @@ async def test_twenty_scorers_through_random_kills_and_api_faults(
     )
     assert resumed >= OFFICERS  # everyone came back through /chamdiem at least once
     assert await bot_process.stop() == 0
+
+    # The logs of every process (DEBUG), kills and faults included: one key=value line per
+    # record, the update's id on the lines about an update, nothing anyone typed, no token.
+    typed = [
+        *(a.question for a in askers),
+        *(c.title for c in coordinators),
+        "Sở trả lời phiếu số",
+        "9/10",
+        TOKEN.split(":", 1)[1],
+    ]
+    lines = [
+        line
+        for path in sorted(bot_process.data_dir.glob("bot-*.log"))
+        for line in path.read_text(errors="replace").splitlines()
+    ]
+    assert len(lines) > 100
+    for line in lines:
+        assert re.match(r"time=\S+ level=[A-Z]+ logger=\S+ ", line), line
+        assert not any(text in line for text in typed), line
+        if " is handled" in line or " is not handled" in line:
+            assert re.search(r" update_id=\d+ ", line), line
