@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers.scoring import evidence, input, navigation, overview
-from handlers.scoring.steps import ScoringFlow
+# The step modules in the order their handlers are tried (they register on one router):
+# overview, input, evidence, then navigation with the catch-alls.
+# isort: off
+from handlers.scoring import overview
+from handlers.scoring import input
+from handlers.scoring import evidence
+from handlers.scoring import navigation
+
+# isort: on
+from handlers.scoring.steps import STAFF_ROUTER, ScoringFlow
 
 __all__ = ["ScoringFlow", "router"]
 
 router = Router(name=__name__)
-# Order matters: the catch-all for unexpected input (navigation) comes after every step.
-router.include_routers(
-    overview.staff, input.staff, evidence.staff, navigation.staff, overview.others
-)
+# One router for staff, then the guests' answers.
+assert evidence.staff is input.staff is navigation.staff is overview.staff is STAFF_ROUTER
+router.include_routers(STAFF_ROUTER, overview.others)

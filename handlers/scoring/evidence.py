@@ -25,6 +25,7 @@ from handlers.scoring.keys import Keys, score_cb
 from handlers.scoring.steps import (
     _TEXT,
     MAX_TEXT,
+    STAFF_ROUTER,
     Loaded,
     Scope,
     ScoringFlow,
@@ -41,11 +42,10 @@ from handlers.scoring.steps import (
     _snapshot,
     _unexpected,
     register_view,
-    staff_router,
 )
 from handlers.texts import scoring as t
 
-staff = staff_router(__name__)
+staff = STAFF_ROUTER  # one router for every step (see handlers/scoring/__init__.py)
 
 
 def _evidence_view(

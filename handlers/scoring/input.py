@@ -44,6 +44,7 @@ from handlers.scoring.keys import Keys, score_cb
 from handlers.scoring.steps import (
     _TEXT,
     INPUT_STATES,
+    STAFF_ROUTER,
     Loaded,
     Scope,
     ScoringFlow,
@@ -57,11 +58,10 @@ from handlers.scoring.steps import (
     _set,
     _show,
     register_view,
-    staff_router,
 )
 from handlers.texts import scoring as t
 
-staff = staff_router(__name__)
+staff = STAFF_ROUTER  # one router for every step (see handlers/scoring/__init__.py)
 
 
 def _input_view(

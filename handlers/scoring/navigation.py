@@ -34,6 +34,7 @@ from handlers.scoring.steps import (
     NAVIGATION,
     PART_BOUND,
     READ_ONLY,
+    STAFF_ROUTER,
     STATES,
     STEP_STATES,
     Scope,
@@ -52,12 +53,11 @@ from handlers.scoring.steps import (
     _show_locked,
     _snapshot,
     _unexpected,
-    staff_router,
 )
 from handlers.texts import scoring as t
 from knowledge.search import SearchIndex
 
-staff = staff_router(__name__)
+staff = STAFF_ROUTER  # one router for every step (see handlers/scoring/__init__.py)
 
 
 # --- buttons -----------------------------------------------------------------------------------
@@ -108,9 +108,8 @@ async def on_button(
         if not fresh:
             await query.answer(t.STALE, show_alert=True)
             return
-    if session.in_transaction():
-        # The reads end before the answer goes out: no connection is held over the network.
-        await session.commit()
+    # The reads took no lock (SQLite begins a transaction at the first write; PostgreSQL reads
+    # at READ COMMITTED): the step's writes and its FSM move commit them, once.
     await query.answer()
     try:
         await _act(message, cb, current, state, session, cset, scope, query.from_user.id, clock)

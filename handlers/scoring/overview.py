@@ -25,6 +25,7 @@ from handlers.callbacks import MenuCb, ScoreCb
 from handlers.scoring.keys import Keys, score_cb
 from handlers.scoring.steps import (
     PAGE,
+    STAFF_ROUTER,
     STATES,
     STEP_STATES,
     Loaded,
@@ -39,11 +40,10 @@ from handlers.scoring.steps import (
     _show_locked,
     _snapshot,
     register_view,
-    staff_router,
 )
 from handlers.texts import scoring as t
 
-staff = staff_router(__name__)
+staff = STAFF_ROUTER  # one router for every step (see handlers/scoring/__init__.py)
 others = Router(name=f"{__name__}.others")
 
 

@@ -53,6 +53,13 @@ def staff_router(name: str) -> Router:
     return router
 
 
+# Every step module registers its handlers on this one router (a router per module cost a
+# traversal of each, with its role check, for every scoring update). Handlers are tried in
+# the order the modules register them: navigation, whose catch-alls must come after every
+# step's handlers, imports the other step modules before registering its own.
+STAFF_ROUTER = staff_router("handlers.scoring.staff")
+
+
 class ScoringFlow(StatesGroup):
     waiting_choice = State()
     waiting_yes_no = State()
