@@ -177,7 +177,7 @@ def assigned_leaves(cset: CriteriaSet, department: str | None) -> list[Criterion
 
 def criterion(cset: CriteriaSet, code: str, department: str | None = None) -> Criterion:
     """The self-scored leaf ``code``, checked to be assigned to ``department`` (None: any)."""
-    node = cset._codes().get(code)  # the set's own index: by_code() copies it
+    node = cset.node(code)
     if node is None or node.children or node.is_survey or node.rule is None:
         raise UnknownCriterion()
     if department is not None and node.department != department:
