@@ -68,6 +68,7 @@ from knowledge.lexicon import Key, Lexicon, default_lexicon
 from knowledge.schema import Entry
 from knowledge.spelling import is_syllable
 from knowledge.text import (
+    PHRASE_PAIRS,
     STOPWORDS,
     STOPWORDS_ACCENTED,
     analyze,
@@ -874,7 +875,15 @@ class SearchIndex:
         if not found:
             return None
         choices = [w for w, _, _ in found]
-        in_pair = [w for w in choices if f"{prev} {w}" in self._df or f"{w} {nxt}" in self._df]
+        df = self._df
+        in_pair = [
+            w
+            for w in choices
+            if f"{prev} {w}" in df
+            or f"{w} {nxt}" in df
+            or f"{prev} {w}" in PHRASE_PAIRS
+            or f"{w} {nxt}" in PHRASE_PAIRS
+        ]
         return max(in_pair or choices, key=self._df.__getitem__)
 
     def _pair_fix(self, f: str, prev: str, nxt: str) -> str | None:
@@ -886,14 +895,14 @@ class SearchIndex:
         df = self._df
         left = prev if prev in df else ""
         right = nxt if nxt in df else ""
-        if not left and not right:
-            return None
         best: tuple[int, str] | None = None
         for w in _slips(f):
             if w not in df:
                 continue
             n = max(
-                df.get(f"{left} {w}", 0) if left else 0, df.get(f"{w} {right}", 0) if right else 0
+                df.get(f"{left} {w}", 0) if left else 0,
+                df.get(f"{w} {right}", 0) if right else 0,
+                1 if f"{prev} {w}" in PHRASE_PAIRS or f"{w} {nxt}" in PHRASE_PAIRS else 0,
             )
             if n and (best is None or n > best[0]):
                 best = (n, w)

@@ -18,9 +18,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 __all__ = [
     "ABBREVIATIONS",
+    "PHRASE_PAIRS",
     "STOPWORDS",
     "STOPWORDS_ACCENTED",
     "Analyzed",
@@ -288,6 +290,11 @@ def _phrase_table() -> dict[tuple[str, ...], tuple[str, ...]]:
 
 
 _PHRASES = _phrase_table()
+# Neighbouring words inside a field phrase ("ke hoach", "hanh chinh"): such a pair is a
+# known pair although the index only holds the phrase's canonical token ("kh", "tthc").
+PHRASE_PAIRS: frozenset[str] = frozenset(
+    f"{a} {b}" for key in _PHRASES for a, b in pairwise(key)
+)
 _PHRASE_STARTS = frozenset(k[0] for k in _PHRASES)
 _PHRASES_FOLDED = {canon: [fold(t) for t in canon] for canon in _PHRASES.values()}
 # The phrase lengths that can start with a word, longest first.

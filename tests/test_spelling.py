@@ -110,3 +110,10 @@ def test_an_everyday_word_without_accents_that_makes_a_known_pair_counts(
     # "anh" alone is a form of address (anh chị), but "phan anh" is phản ánh.
     _, q = index.read("dan ko gui phan anh gi thi sao")
     assert q.counts.get("anh") is True
+
+
+def test_a_typo_inside_a_field_phrase_is_read_as_the_phrase(index: SearchIndex) -> None:
+    # The index holds "kế hoạch" only as its canonical token "kh": the pair "ke hoach" is
+    # known through the phrase table, so "hoahc" is hoạch, not hoặc.
+    fixed = index._respell(read_message("han chot ban hanh ke hoahc cchc nam"))
+    assert fixed is not None and "ke hoach" in fixed
