@@ -328,7 +328,9 @@ async def got_end_date(
             actor=typed.actor,
             now=clock.now(),
         )
-    await state.clear()
+        # In the step's transaction (database storage): a process killed in between cannot
+        # leave the editor waiting for a date that would add the step a second time.
+        await state.clear()
     await message.answer(texts.added(added))
 
 

@@ -377,7 +377,9 @@ async def draft_send(
             now=now,
         )
         ticket_id = ticket.id
-    await state.clear()
+        # The draft ends in the ticket's transaction (database storage): a process killed in
+        # between cannot leave a draft whose «Gửi lên Sở» would send the question again.
+        await state.clear()
     await query.answer()
     await message.answer(tt.ticket_sent(ticket_id, dept.name, fallback))
 

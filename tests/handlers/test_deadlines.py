@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,6 +15,7 @@ from bot.clock import FakeClock
 from bot.data import BotData
 from bot.db.models import DeadlineAudit, UnitDeadline
 from bot.settings import Settings
+from bot.storage import DatabaseStorage
 from criteria.schema import CriteriaSet
 from knowledge.search import SearchIndex
 from tests.deadline_fixtures import (
@@ -160,3 +162,34 @@ async def test_set_step_cannot_be_removed_by_forged_button(
     assert sent[0].show_alert and "không xóa được" in sent[0].text
     async with session_factory() as session:
         assert (await session.execute(select(UnitDeadline))).first() is None
+
+
+async def test_an_added_step_ends_the_editor_in_one_transaction(
+    dh: Harness,
+    session_factory: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the editor cannot be ended (the process dies, the storage fails) the step is not
+    added either: typing the date again adds it once, not twice (twice reminded)."""
+    await seed_unit(session_factory)
+    who = dh.user(COORDINATOR)
+    shown = await dh.send(who, "/hanchot")
+    menu = await dh.press(who, shown[-1].button("✏️ Sửa lịch"))
+    choose = next(s for s in menu if s.method == "sendMessage")
+    await dh.press(who, choose.button("➕ Thêm mốc"))
+    await dh.send(who, "Nộp báo cáo cho Phòng Nội vụ")
+    original = DatabaseStorage._execute
+    failing = [True]
+
+    async def execute(session: AsyncSession, row_key: str, record: Any) -> None:
+        if failing and record.state is None:  # the editor's end
+            failing.clear()
+            raise ConnectionError("the storage went away")
+        await original(session, row_key, record)
+
+    monkeypatch.setattr(DatabaseStorage, "_execute", staticmethod(execute))
+    assert "Xin lỗi" in (await dh.send(who, "17/11/2021"))[0].text
+    assert "Đã thêm mốc" in (await dh.send(who, "17/11/2021"))[0].text
+    async with session_factory() as session:
+        added = (await session.execute(select(UnitDeadline.title))).scalars().all()
+    assert added == ["Nộp báo cáo cho Phòng Nội vụ"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,6 +25,7 @@ from bot.db.models import (
 )
 from bot.services.people import Role, add_unit
 from bot.settings import Settings
+from bot.storage import DatabaseStorage
 from handlers.callbacks import MoveCb, RulingCb, TicketCb
 from jobs.tickets import send_reminders
 from knowledge.ask import build_set_index
@@ -335,3 +337,33 @@ async def test_department_without_contacts_goes_to_admins(world: World) -> None:
     assert len(await _outbox(w, ADMIN_ID)) == 1
     # The admin may answer on the department's behalf.
     assert "1 người nhận" in await _answer(w, ADMIN_ID, "Chấm 0 điểm phần này.")
+
+
+async def test_a_draft_ends_in_its_tickets_transaction(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the draft cannot be ended (the process dies, the storage fails) the ticket is not
+    there either: pressing «Gửi lên Sở» again sends the question once, not twice."""
+    h = world.h
+    await h.send(h.user(OFFICER), "/hoiso")
+    draft = await h.send(h.user(OFFICER), QUESTION)
+    original = DatabaseStorage._execute
+    failing = [True]
+
+    async def execute(session: AsyncSession, row_key: str, record: Any) -> None:
+        if failing and record.state is None:  # the draft's end
+            failing.clear()
+            raise ConnectionError("the storage went away")
+        await original(session, row_key, record)
+
+    monkeypatch.setattr(DatabaseStorage, "_execute", staticmethod(execute))
+    sent = await h.press(h.user(OFFICER), draft[-1].button("📨 Gửi lên Sở"))
+    assert "Xin lỗi" in sent[-1].text, sent
+    async with world.factory() as session:
+        assert (await session.execute(select(Ticket))).scalars().all() == []
+    sent = await h.press(h.user(OFFICER), draft[-1].button("📨 Gửi lên Sở"))
+    assert "Đã gửi câu hỏi" in sent[-1].text, sent
+    async with world.factory() as session:
+        assert len((await session.execute(select(Ticket))).scalars().all()) == 1
+        cards = (await session.execute(select(OutboxMessage))).scalars().all()
+    assert len(cards) == len({c.chat_id for c in cards}) >= 1
