@@ -17,7 +17,9 @@ rest); printed: updates/s, p50 and p99 latency per update, and how many sequence
 error reply, a lock timeout). The bare echo runs just before each database's workloads (the
 machine's load changes over minutes). The ratios on the last two lines compare the production
 dispatcher with the bare echo at concurrency 1 on SQLite (the cost of one update, without
-queueing). Also printed: the RSS of a fresh process after start
+queueing); the "CPU ratio" lines compare this process's CPU time per update instead (on a
+machine shared with other work the wall-clock rates swing by a factor of 2 from run to run,
+the CPU time much less). Also printed: the RSS of a fresh process after start
 (``assemble``: data loaded, index built, dispatcher ready), measured in a subprocess.
 """
 
@@ -176,10 +178,15 @@ class Result:
     seconds: float
     latencies: list[float]
     failures: list[str]
+    cpu_seconds: float = 0.0  # this process's CPU time (less swayed by other processes)
 
     @property
     def rate(self) -> float:
         return self.updates / self.seconds
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.cpu_seconds / self.updates * 1000
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies)
@@ -212,10 +219,14 @@ Worker = Callable[[Timed], Awaitable[None]]
 
 async def measure(workers: list[Worker]) -> Result:
     timed = Timed()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker(timed) for worker in workers))
     return Result(
-        len(timed.latencies), time.perf_counter() - started, timed.latencies, timed.failures
+        len(timed.latencies),
+        time.perf_counter() - started,
+        timed.latencies,
+        timed.failures,
+        time.process_time() - cpu,
     )
 
 
@@ -305,7 +316,8 @@ def report(name: str, by_level: dict[int, Result]) -> None:
         broke = f"   {len(result.failures)} broke" if result.failures else ""
         print(
             f"  {name:<22} c={level:<3} {result.rate:8.1f} updates/s   "
-            f"p50 {result.percentile(0.5):7.2f} ms   p99 {result.percentile(0.99):7.2f} ms{broke}"
+            f"p50 {result.percentile(0.5):7.2f} ms   p99 {result.percentile(0.99):7.2f} ms   "
+            f"cpu {result.cpu_ms:6.2f} ms/update{broke}"
         )
         for failure in sorted(set(result.failures))[:3]:
             print(f"      e.g. {failure}")
@@ -434,6 +446,12 @@ async def main(levels: list[int], updates: int) -> None:
         for name in ("questions", "tieuchi_buttons", "scoring"):
             ratio = out[name][first].rate / base
             print(f"{kind} {name} ratio vs bare echo (c={first}): {ratio:.3f}")
+        # The same ratio on this process's CPU time per update: on a machine shared with
+        # other work the wall-clock rates swing by a factor of 2 from run to run.
+        echo_cpu = out["bare_echo"][first].cpu_ms
+        for name in ("questions", "tieuchi_buttons", "scoring"):
+            ratio = echo_cpu / out[name][first].cpu_ms
+            print(f"{kind} {name} CPU ratio vs bare echo (c={first}): {ratio:.3f}")
     sqlite = results["sqlite"]
     base = sqlite["bare_echo"][first].rate
     print(f"questions_ratio_vs_bare_echo: {sqlite['questions'][first].rate / base:.3f}")
