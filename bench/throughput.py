@@ -19,7 +19,7 @@ machine's load changes over minutes). The ratios on the last two lines compare t
 dispatcher with the bare echo at concurrency 1 on SQLite (the cost of one update, without
 queueing); the "CPU ratio" lines compare this process's CPU time per update instead (on a
 machine shared with other work the wall-clock rates swing by a factor of 2 from run to run,
-the CPU time much less). Also printed: the RSS of a fresh process after start
+the CPU time less). Also printed: the RSS of a fresh process after start
 (``assemble``: data loaded, index built, dispatcher ready), measured in a subprocess.
 """
 
