@@ -247,10 +247,7 @@ class _Target:
     weight: float = 1.0
     ruling: bool = False  # an approved answer of the province, given through the bot
     docs: list[int] = field(default_factory=list)
-    # Its texts' words and word pairs ("a b"), each → the texts that have it (positions in
-    # ``docs``); computed when first needed.
-    words: dict[str, tuple[int, ...]] | None = None
-    pairs: dict[str, tuple[int, ...]] | None = None
+    bag: frozenset[str] | None = None  # all its texts' words (computed when first needed)
 
 
 @dataclass(slots=True)
@@ -263,6 +260,7 @@ class _Doc:
     text: str  # folded content tokens, space separated, with a space at both ends
     accented: str  # the same tokens with accents ("" when identical to ``text``)
     idf_mass: float = 0.0
+    words: frozenset[str] | None = None  # its words (computed when first needed)
     # Each word's accented spellings in it (only when ``accented``; when first needed).
     spell: dict[str, frozenset[str]] | None = None
     sorted_text: str = ""  # its words sorted, for rapidfuzz (when first needed)
@@ -529,20 +527,11 @@ class SearchIndex:
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
         self._vocab = sorted(t for t in words_by_id if len(t) >= 3 and t.isalpha())
 
-    def _target_words(self, tg: _Target) -> dict[str, tuple[int, ...]]:
-        """Each word of a target's texts → the texts that have it (``tg.words``)."""
-        if tg.words is None:
-            words: dict[str, list[int]] = {}
-            pairs: dict[str, list[int]] = {}
-            for j, d in enumerate(tg.docs):
-                toks = self._docs[d].text.split()
-                for w in dict.fromkeys(toks):
-                    words.setdefault(w, []).append(j)
-                for p in dict.fromkeys(_pairs(toks)):
-                    pairs.setdefault(p, []).append(j)
-            tg.pairs = {p: tuple(js) for p, js in pairs.items()}
-            tg.words = {w: tuple(js) for w, js in words.items()}
-        return tg.words
+    def _bag(self, tg: _Target) -> frozenset[str]:
+        """All the words of a target's texts (computed when first needed)."""
+        if tg.bag is None:
+            tg.bag = frozenset().union(*(_doc_words(self._docs[d]) for d in tg.docs))
+        return tg.bag
 
     def _idf_mass(self, doc: _Doc) -> float:
         """The summed idf of a text's distinct words (computed when first needed)."""
@@ -1082,41 +1071,37 @@ class SearchIndex:
         df = self._df
         q_known = [w for w in uniq if w in df]
         q_pairs = [p for p in all_pairs if p in df]
+        # A query pair can only be in a text that has both its words.
+        q_pairs = [(f" {p} ", *p.split(" ", 1)) for p in all_pairs if p in df]
         rows: list[tuple[float, float, int, float, float]] = []  # key, cheap, doc, cov, factor
         docs = self._docs
         for t in cands:
             tg = self._targets[t]
-            has = tg.words if tg.words is not None else self._target_words(tg)
-            present = [w for w in q_known if w in has]
+            bag = tg.bag if tg.bag is not None else self._bag(tg)
+            present = [(w, q_w[w], q_idf[w]) for w in q_known if w in bag]
             if not present:
                 continue
             # The query's topic covered anywhere in the target (question, phrasings, answer).
-            t_cov = min(sum(q_cnt[w] for w in present) / q_mass, 1.0)
+            t_cov = min(sum(q_cnt[w] for w, _, _ in present) / q_mass, 1.0)
             base = _W_TCOV * t_cov
             factor = tg.weight
-            # The query's words found in each text, added in query order.
-            n = len(tg.docs)
-            qcs = [0.0] * n
-            dcs = [0.0] * n
-            for w in present:
-                qw, qi = q_w[w], q_idf[w]
-                for j in has[w]:
-                    qcs[j] += qw
-                    dcs[j] += qi
-            if n_pairs:
-                found = [0] * n
-                pairs_at = tg.pairs or {}
-                for p in q_pairs:
-                    for j in pairs_at.get(p, ()):
-                        found[j] += 1
-            for j, d in enumerate(tg.docs):
-                dc = dcs[j]
+            for d in tg.docs:
+                doc = docs[d]
+                dwords = doc.words if doc.words is not None else _doc_words(doc)
+                qc = dc = 0.0
+                for w, qw, qi in present:
+                    if w in dwords:
+                        qc += qw
+                        dc += qi
                 if not dc:
                     continue
-                qc = qcs[j]
-                doc = docs[d]
                 if n_pairs:
-                    pair_cov = found[j] / n_pairs
+                    text = doc.text
+                    found = 0
+                    for pad, a, b in q_pairs:
+                        if a in dwords and b in dwords and pad in text:
+                            found += 1
+                    pair_cov = found / n_pairs
                 else:
                     pair_cov = min(qc / q_mass, 1.0)
                 cheap = (
@@ -1156,6 +1141,13 @@ class SearchIndex:
         out = [(t, 100.0 * s, c) for t, (s, c) in best.items()]
         out.sort(key=lambda r: -r[1])
         return out
+
+
+def _doc_words(doc: _Doc) -> frozenset[str]:
+    """The distinct words of an indexed text (computed when first needed)."""
+    if doc.words is None:
+        doc.words = frozenset(doc.text.split())
+    return doc.words
 
 
 def _accent_agreement(doc: _Doc, q_acc: dict[str, str]) -> float:
