@@ -39,7 +39,6 @@ from criteria.scoring import (
     parse_ratio,
 )
 from handlers.callbacks import ScoreCb
-from handlers.cards import criterion_card
 from handlers.scoring.keys import Keys, score_cb
 from handlers.scoring.steps import (
     _TEXT,
@@ -57,6 +56,7 @@ from handlers.scoring.steps import (
     _scope_or_say,
     _set,
     _show,
+    card,
     register_view,
 )
 from handlers.texts import scoring as t
@@ -72,7 +72,7 @@ def _input_view(
     part = int(data.get("part", 0))
     rule = _rule_at(node, part)
     aid = scope.assessment_id
-    lines = [_line(loaded.progress), "", criterion_card(cset, node, source=False), ""]
+    lines = [_line(loaded.progress), "", card(cset, node), ""]
     ans = loaded.answers.get(code)
     if ans is not None and part == 0 and state != ScoringFlow.waiting_denominator.state:
         if ans.returned_comment:

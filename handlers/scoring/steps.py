@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from aiogram import F, Router
@@ -35,8 +37,10 @@ from criteria.schema import (
     SumRule,
     TiersRule,
     YesNoRule,
+    _memo,
 )
 from handlers.ask import send_long
+from handlers.cards import criterion_card
 from handlers.filters import STAFF, RoleFilter
 from handlers.scoring.keys import Keys, score_cb
 from handlers.texts import scoring as t
@@ -206,7 +210,26 @@ async def _load(session: AsyncSession, scope: Scope, cset: CriteriaSet) -> Loade
 
 
 def _line(progress: svc.Progress) -> str:
-    return t.progress_line(progress.scored, progress.total, progress.points, progress.max)
+    return _progress_line(progress.scored, progress.total, progress.points, progress.max)
+
+
+@lru_cache(maxsize=4096)
+def _progress_line(scored: int, total: int, points: Decimal, maximum: Decimal) -> str:
+    """The progress line, made once per figures (every step's reply starts with it)."""
+    return t.progress_line(scored, total, points, maximum)
+
+
+def card(cset: CriteriaSet, node: Criterion) -> str:
+    """The criterion's card as the input step shows it, made once per set object and code."""
+
+    def build() -> dict[str, str]:
+        return {}
+
+    cards = _memo(cset, "_scoring_cards_memo", build)
+    found = cards.get(node.code)
+    if found is None:
+        found = cards[node.code] = criterion_card(cset, node, source=False)
+    return found
 
 
 def _rule_at(node: Criterion, part: int) -> object:
