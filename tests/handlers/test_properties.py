@@ -168,7 +168,13 @@ def _all_states() -> set[str]:
             yield sub
             yield from walk(sub)
 
-    return {name for group in walk(StatesGroup) for name in group.__all_states_names__}
+    # The journeys' groups only (a test module may define its own, e.g. tests/test_storage.py).
+    return {
+        name
+        for group in walk(StatesGroup)
+        if group.__module__.startswith("handlers.")
+        for name in group.__all_states_names__
+    }
 
 
 class Walker:
