@@ -9,9 +9,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import pstats
 import logging
-import os
+import pstats
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -111,7 +110,8 @@ async def main(cycles: int, profile: str | None, kind: str, show_sql: bool) -> N
             FSMContextMiddleware.__call__ = timed_call  # type: ignore[method-assign]
             for i in range(3):  # warm up
                 await cycle(client.user(base + cycles + i))
-            counts.clear(); cpu.clear(); sqls.clear(); inner.clear()
+            for table in (counts, cpu, sqls, inner):
+                table.clear()
             prof = cProfile.Profile() if profile else None
             wall = time.perf_counter()
             from bench.throughput import echo_dispatcher
@@ -145,11 +145,13 @@ async def main(cycles: int, profile: str | None, kind: str, show_sql: bool) -> N
     print(f"echo CPU {echo_ms:.2f} ms/update; scoring/echo cost {per / echo_ms:.1f}x "
           f"(ratio {echo_ms / per:.3f})")
     print(f"handler share: {sum(inner.values()) / total_cpu:.2f}")
+    per_update = 1000 * total_cpu / (cycles * 7)
     print(f"{kind}: {cycles} cycles, {cycles * 7} updates, wall {wall:.2f} s, "
-          f"{cycles * 7 / wall:.1f} updates/s, CPU {1000 * total_cpu / (cycles * 7):.2f} ms/update")
+          f"{cycles * 7 / wall:.1f} updates/s, CPU {per_update:.2f} ms/update")
     for name in STEPS:
         c = counts[name]
-        print(f"  {name:<9} cpu {1000 * cpu[name] / cycles:6.2f} ms (handler {1000 * inner[name] / cycles:6.2f})  statements "
+        step_cpu, handler_cpu = 1000 * cpu[name] / cycles, 1000 * inner[name] / cycles
+        print(f"  {name:<9} cpu {step_cpu:6.2f} ms (handler {handler_cpu:6.2f})  statements "
               f"{c['statements'] / cycles:5.1f}  commits {c['commits'] / cycles:4.1f}  "
               + " ".join(f"{k}={v / cycles:.1f}" for k, v in sorted(c.items())
                          if k not in ("statements", "commits")))
@@ -171,4 +173,5 @@ if __name__ == "__main__":
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--sql", action="store_true")
     args = parser.parse_args()
-    asyncio.run(main(args.cycles, args.profile, "postgresql" if args.postgres else "sqlite", args.sql))
+    kind = "postgresql" if args.postgres else "sqlite"
+    asyncio.run(main(args.cycles, args.profile, kind, args.sql))

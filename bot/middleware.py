@@ -63,8 +63,9 @@ class SessionMiddleware(BaseMiddleware):
             async with self.session_factory() as session:
                 yield session
             return
-        async with engine.connect() as connection, self.session_factory(bind=connection) as session:
-            yield session
+        async with engine.connect() as connection:
+            async with self.session_factory(bind=connection) as session:
+                yield session
 
     async def __call__(
         self,

@@ -1070,7 +1070,6 @@ class SearchIndex:
         # Only what the index has can be found in a text.
         df = self._df
         q_known = [w for w in uniq if w in df]
-        q_pairs = [p for p in all_pairs if p in df]
         # A query pair can only be in a text that has both its words.
         q_pairs = [(f" {p} ", *p.split(" ", 1)) for p in all_pairs if p in df]
         rows: list[tuple[float, float, int, float, float]] = []  # key, cheap, doc, cov, factor

@@ -202,7 +202,10 @@ async def who(
     The level is the unit's, else the one chosen (guests, Sở contacts), else the default set's.
     The person (and their unit) are ORM instances of ``session``, as a query would load them.
     """
-    params = {"telegram_id": telegram_id, "default_level": catalogue.current.level}
+    params: dict[str, object] = {
+        "telegram_id": telegram_id,
+        "default_level": catalogue.current.level,
+    }
     if fsm_key is not None:
         params["fsm_key"] = fsm_key
     connection = await session.connection()

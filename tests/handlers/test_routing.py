@@ -60,7 +60,8 @@ def test_the_question_router_is_first_and_takes_messages_only() -> None:
     ordered = handlers.routers()
     assert ordered[0] is ask.free_text
     assert [h.callback.__name__ for h in ask.free_text.message.handlers] == ["question"]
-    others = [name for name, o in ask.free_text.observers.items() if o.handlers and name != "message"]
+    observers = ask.free_text.observers.items()
+    others = [name for name, o in observers if o.handlers and name != "message"]
     assert others == []
 
 
