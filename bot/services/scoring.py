@@ -455,19 +455,9 @@ def _snapshot_json(ans: AnswerRow) -> dict[str, Any]:
     }
 
 
-# The columns an answer is checked against before it is updated without reading it again.
-_GUARDED = (
-    "raw",
-    "points",
-    "max",
-    "explanation",
-    "not_applicable",
-    "excluded",
-    "evidence_status",
-    "explanation_text",
-    "returned_comment",
-    "updated_at",
-)
+# The columns an answer is checked against before it is updated without reading it again:
+# every column read but the row's identity.
+_GUARDED = tuple(c for c in _ANSWER_COLUMNS if c not in ("id", "code"))
 _SET = (
     "raw",
     "points",
