@@ -986,9 +986,11 @@ async def contact_text(
                 )
                 notice = tt.moved_notice(ticket.id, new)
                 markup = None
+                key = f"tk{ticket.id}:mv{ticket.route_count}"
             else:
                 await tickets.request_info(session, ticket, text=text, actor_id=user_id, now=now)
                 notice = tt.info_request(ticket.id, old, ticket.question, text)
+                key = tickets.request_key(ticket, text)
                 kb = InlineKeyboardBuilder()
                 kb.button(
                     text=tt.BTN_REPLY_INFO, callback_data=TicketCb(action="add", id=ticket.id)
@@ -998,7 +1000,12 @@ async def contact_text(
                 if moving and chat != ticket.asker_id:
                     continue
                 await outbox.enqueue(
-                    session, chat_id=chat, text=notice, reply_markup=markup, now=now
+                    session,
+                    chat_id=chat,
+                    text=notice,
+                    reply_markup=markup,
+                    dedup_key=f"{key}:{chat}",
+                    now=now,
                 )
             new_name = _dept_name(catalogue, ticket.department)
     except (TicketForbidden, TicketWrongState) as exc:

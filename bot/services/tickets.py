@@ -7,6 +7,7 @@ own department, an officer only on their own, their unit's or the ones they foll
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -333,13 +334,29 @@ async def reassign(
 
 async def request_info(
     session: AsyncSession, ticket: Ticket, *, text: str, actor_id: int, now: datetime
-) -> Ticket:
-    """The department asks the officer for more information; reminders pause meanwhile."""
+) -> bool:
+    """The department asks the officer for more information; reminders pause meanwhile.
+
+    False when this very request is the one still waiting for the officer's reply (the
+    contact sent it again: a retry after a failure, a second press): nothing is recorded."""
     _require_open(ticket)
+    text = text.strip()
+    if ticket.awaiting_info:
+        pending = await last_event(session, ticket.id, "more_info")
+        if pending is not None and pending.text == text:
+            return False
     ticket.awaiting_info = True
-    await _event(session, ticket, "more_info", actor_id=actor_id, now=now, text=text.strip())
+    await _event(session, ticket, "more_info", actor_id=actor_id, now=now, text=text)
     await session.flush()
-    return ticket
+    return True
+
+
+def request_key(ticket: Ticket, text: str) -> str:
+    """The outbox key of an information request's notices (per chat: ``{key}:{chat}``): one
+    per routing round and request text, so a request sent again is not delivered again
+    while a different one is."""
+    digest = hashlib.sha256(text.strip().encode()).hexdigest()[:16]
+    return f"tk{ticket.id}:inf{ticket.route_count}:{digest}"
 
 
 async def add_info(

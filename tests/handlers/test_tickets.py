@@ -367,3 +367,47 @@ async def test_a_draft_ends_in_its_tickets_transaction(
         assert len((await session.execute(select(Ticket))).scalars().all()) == 1
         cards = (await session.execute(select(OutboxMessage))).scalars().all()
     assert len(cards) == len({c.chat_id for c in cards}) >= 1
+
+
+async def test_a_repeated_information_request_is_one_notice(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The contact's request for more information is stored and enqueued, then the request's
+    end fails (the process dies, the storage fails): the contact, still asked for the request,
+    types it again. The officer gets it once, the history holds it once; a different request
+    in the same round is a second notice."""
+    w, h = world, world.h
+    await _send_ticket(w)
+    await h.press(h.user(CONTACT_STP), TicketCb(action="inf", id=1).pack())
+    original = DatabaseStorage._execute
+    failing = [True]
+
+    async def execute(session: AsyncSession, row_key: str, record: Any) -> None:
+        if failing and record.state is None:  # the request's end
+            failing.clear()
+            raise ConnectionError("the storage went away")
+        await original(session, row_key, record)
+
+    monkeypatch.setattr(DatabaseStorage, "_execute", staticmethod(execute))
+    request = "Đơn vị ban hành bao nhiêu văn bản trễ hạn?"
+    assert "Xin lỗi" in (await h.send(h.user(CONTACT_STP), request))[-1].text
+    assert "yêu cầu bổ sung" in (await h.send(h.user(CONTACT_STP), request))[-1].text
+    notices = [m.text for m in await _outbox(w, OFFICER)]
+    assert len(notices) == 1 and "bao nhiêu văn bản" in notices[0], notices
+    assert await _events(w) == ["created", "more_info"]
+    # Asking again the same way (another press, the same words) is still the same request.
+    await h.press(h.user(CONTACT_STP), TicketCb(action="inf", id=1).pack())
+    await h.send(h.user(CONTACT_STP), request)
+    assert len(await _outbox(w, OFFICER)) == 1
+    # Another request before the officer replied is a new one.
+    await h.press(h.user(CONTACT_STP), TicketCb(action="inf", id=1).pack())
+    await h.send(h.user(CONTACT_STP), "Và ngày ban hành của từng văn bản?")
+    notices = [m.text for m in await _outbox(w, OFFICER)]
+    assert len(notices) == 2 and "ngày ban hành" in notices[1], notices
+    assert await _events(w) == ["created", "more_info", "more_info"]
+    # After the officer's reply the same words are a new round's request, sent again.
+    await h.press(h.user(OFFICER), TicketCb(action="add", id=1).pack())
+    await h.send(h.user(OFFICER), "Hai văn bản, ban hành trễ 5 ngày.")
+    await h.press(h.user(CONTACT_STP), TicketCb(action="inf", id=1).pack())
+    await h.send(h.user(CONTACT_STP), request)
+    assert len(await _outbox(w, OFFICER)) == 3
