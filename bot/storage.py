@@ -146,6 +146,29 @@ async def step_transaction(session: AsyncSession) -> AsyncIterator[None]:
             scope.held -= 1
 
 
+@asynccontextmanager
+async def ending_transaction(session: AsyncSession, context: FSMContext) -> AsyncIterator[None]:
+    """A transaction whose commit ends the conversation (its FSM state and data cleared).
+
+    With the database storage the clear is a write of the same transaction: both or neither.
+    Redis cannot join a database transaction, so there the clear comes only after the commit
+    succeeded (cleared first, a failed commit would lose the conversation). A process killed
+    between that commit and the clear leaves the conversation as it was: what the transaction
+    does must then be safe to do again (the ticket draft and the new deadline carry a key)."""
+    scope = _scope.get()
+    joined = (
+        isinstance(context.storage, DatabaseStorage)
+        and scope is not None
+        and scope.session is session
+    )
+    async with session.begin():
+        yield
+        if joined:
+            await context.clear()
+    if not joined:
+        await context.clear()
+
+
 async def _commit_unless_owned(session: AsyncSession, began: bool) -> None:
     """Commit what we started; leave a transaction the handler opened to the handler."""
     scope = _scope.get()

@@ -20,6 +20,7 @@ from bot.services import deadlines
 from bot.services.people import Role
 from bot.services.years import SetYear
 from bot.settings import Settings
+from bot.storage import ending_transaction, set_step
 from criteria.calendar import (
     CalendarInputError,
     Deadline,
@@ -288,7 +289,8 @@ async def ask_title(query: CallbackQuery, state: FSMContext, person: Person | No
         await query.answer(texts.EDIT_NEEDS_UNIT, show_alert=True)
         return
     await query.answer()
-    await state.set_state(DeadlineEdit.waiting_title)
+    # The new step's id from the start: typing its date again after a lost end adds it once.
+    await set_step(state, DeadlineEdit.waiting_title, {"step": deadlines.new_step_id()})
     await query.message.answer(texts.ASK_TITLE)
 
 
@@ -316,21 +318,19 @@ async def got_end_date(
     typed = await _typed_range(message, state, person)
     if typed is None:
         return
-    title = str((await state.get_data()).get("title", ""))
-    async with session.begin():
+    data = await state.get_data()
+    async with ending_transaction(session, state):
         added = await deadlines.add_deadline(
             session,
             unit_id=typed.unit_id,
             cset=set_year.cset,
-            title=title,
+            title=str(data.get("title", "")),
             start=typed.start,
             end=typed.end,
             actor=typed.actor,
             now=clock.now(),
+            step_id=data.get("step"),
         )
-        # In the step's transaction (database storage): a process killed in between cannot
-        # leave the editor waiting for a date that would add the step a second time.
-        await state.clear()
     await message.answer(texts.added(added))
 
 

@@ -26,6 +26,7 @@ from bot.services.people import Role
 from bot.services.tickets import TicketForbidden, TicketWrongState, Viewer
 from bot.services.years import SetYear
 from bot.settings import Settings
+from bot.storage import ending_transaction, set_step
 from criteria.loader import Catalogue
 from handlers import texts
 from handlers.callbacks import (
@@ -155,8 +156,7 @@ async def _show_draft(
 
 @router.message(Command("hoiso"))
 async def start_compose(message: Message, state: FSMContext) -> None:
-    await state.clear()
-    await state.set_state(DraftFlow.waiting_question)
+    await set_step(state, DraftFlow.waiting_question, {"k": tickets.new_draft_key()})
     await message.answer(tt.ASK_QUESTION)
 
 
@@ -208,8 +208,8 @@ async def start_from_question(
     if role not in STAFF:
         await message.answer(tt.GUEST_SENT if readers else tt.GUEST_NO_READER)
         return
-    await state.clear()
-    await state.update_data(q=question, c=code, log=int(callback_data.ref))
+    draft = {"q": question, "c": code, "log": int(callback_data.ref), "k": tickets.new_draft_key()}
+    await set_step(state, None, draft)
     await _show_draft(message, state, catalogue, set_year)
 
 
@@ -330,58 +330,62 @@ async def draft_send(
         return
     question: str = data["q"]
     code: str | None = data.get("c")
-    if callback_data.action == "send" and not data.get("checked"):
+    # Sent already when the draft's end was lost (a process killed after the commit).
+    sent = await tickets.sent_from(session, data.get("k"))
+    similar = None
+    if sent is None and callback_data.action == "send" and not data.get("checked"):
         similar = await tickets.find_similar(session, question, set_id=set_year.cset.id)
-        await session.commit()
-        if similar is not None:
-            await state.update_data(checked=True)
-            await query.answer()
-            name = _dept_name(catalogue, similar.department)
-            if similar.answer and similar.answered_at:
-                when = similar.answered_at.astimezone(settings.tz)
-                text = tt.similar_answered(similar.id, name, when, similar.answer)
-            else:
-                text = tt.similar_open(similar.id, name)
-            kb = InlineKeyboardBuilder()
-            kb.button(
-                text=tt.btn_follow(similar.id), callback_data=DraftCb(action="fol", ref=similar.id)
-            )
-            kb.button(text=tt.BTN_NEW_ANYWAY, callback_data=DraftCb(action="new"))
-            kb.button(text=tt.BTN_CANCEL, callback_data=DraftCb(action="x"))
-            kb.adjust(1)
-            await message.answer(text, reply_markup=kb.as_markup())
-            return
+    await session.commit()
+    if similar is not None:
+        await state.update_data(checked=True)
+        await query.answer()
+        name = _dept_name(catalogue, similar.department)
+        if similar.answer and similar.answered_at:
+            when = similar.answered_at.astimezone(settings.tz)
+            text = tt.similar_answered(similar.id, name, when, similar.answer)
+        else:
+            text = tt.similar_open(similar.id, name)
+        kb = InlineKeyboardBuilder()
+        kb.button(
+            text=tt.btn_follow(similar.id), callback_data=DraftCb(action="fol", ref=similar.id)
+        )
+        kb.button(text=tt.BTN_NEW_ANYWAY, callback_data=DraftCb(action="new"))
+        kb.button(text=tt.BTN_CANCEL, callback_data=DraftCb(action="x"))
+        kb.adjust(1)
+        await message.answer(text, reply_markup=kb.as_markup())
+        return
     now = clock.now()
-    dept = catalogue.routing.route(code, set_year.cset.id)
-    async with session.begin():
-        ticket = await tickets.create(
-            session,
-            question=question,
-            set_id=set_year.cset.id,
-            criterion_code=code,
-            unit_id=person.unit_id if person is not None else None,
-            asker_id=query.from_user.id,
-            department=dept.code,
-            now=now,
-            attachment_id=data.get("att"),
-            attachment_kind=data.get("attk"),
-            question_log_id=data.get("log"),
-        )
-        fallback = await _to_contacts(
-            session,
-            ticket,
-            catalogue=catalogue,
-            settings=settings,
-            header=tt.NEW_HEADER,
-            key=f"tk{ticket.id}:new",
-            now=now,
-        )
-        ticket_id = ticket.id
-        # The draft ends in the ticket's transaction (database storage): a process killed in
-        # between cannot leave a draft whose «Gửi lên Sở» would send the question again.
-        await state.clear()
+    async with ending_transaction(session, state):
+        if sent is None:
+            ticket = await tickets.create(
+                session,
+                question=question,
+                set_id=set_year.cset.id,
+                criterion_code=code,
+                unit_id=person.unit_id if person is not None else None,
+                asker_id=query.from_user.id,
+                department=catalogue.routing.route(code, set_year.cset.id).code,
+                now=now,
+                attachment_id=data.get("att"),
+                attachment_kind=data.get("attk"),
+                question_log_id=data.get("log"),
+                draft_key=data.get("k"),
+            )
+            fallback = await _to_contacts(
+                session,
+                ticket,
+                catalogue=catalogue,
+                settings=settings,
+                header=tt.NEW_HEADER,
+                key=f"tk{ticket.id}:new",
+                now=now,
+            )
+        else:
+            ticket = sent
+            _, fallback = await tickets.recipients(session, ticket.department, settings.admin_ids)
+        ticket_id, dept = ticket.id, _dept_name(catalogue, ticket.department)
     await query.answer()
-    await message.answer(tt.ticket_sent(ticket_id, dept.name, fallback))
+    await message.answer(tt.ticket_sent(ticket_id, dept, fallback))
 
 
 @router.callback_query(DraftFlow.waiting_confirm, DraftCb.filter(F.action == "fol"))

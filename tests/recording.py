@@ -7,16 +7,20 @@ plausible result is returned, so handler tests assert exactly what the user woul
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncGenerator
+import os
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.base import BaseSession
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
@@ -28,13 +32,16 @@ from aiogram.types import (
     Update,
     User,
 )
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.app import create_dispatcher
 from bot.clock import Clock
 from bot.data import BotData
+from bot.resilience import ResilientStorage
 from bot.settings import Settings
-from bot.storage import DatabaseStorage
+from bot.storage import DatabaseStorage, create_storage
 from knowledge.search import SearchIndex
 
 BOT_USER = User(id=42, is_bot=True, first_name="Trợ lý CCHC", username="TroLyCCHCBot")
@@ -206,3 +213,74 @@ def build_harness(
     return Harness(
         dp=dp, bot=bot, session=session, _update_ids=itertools.count(first_update_id)
     )
+
+
+REDIS_URL = os.environ.get("REDIS_URL")
+
+
+@asynccontextmanager
+async def redis_storage(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[ResilientStorage]:
+    """The conversation storage of ``cchc-bot run`` with REDIS_URL (Redis behind the wrapper
+    that survives an outage, here without a cooldown: tests fail Redis on purpose), under a
+    key prefix of its own whose keys are deleted afterwards. Skips the test without REDIS_URL."""
+    if not REDIS_URL:
+        pytest.skip("REDIS_URL is not set")
+    prefix = f"cchc-test-{uuid.uuid4().hex[:12]}"
+    inner: Any = create_storage(REDIS_URL, session_factory)
+    inner.key_builder = DefaultKeyBuilder(prefix=prefix, with_bot_id=True, with_destiny=True)
+    storage = ResilientStorage(inner, cooldown=0.0)
+    try:
+        yield storage
+    finally:
+        keys = [key async for key in inner.redis.scan_iter(match=f"{prefix}:*")]
+        if keys:
+            await inner.redis.delete(*keys)
+        await storage.close()
+
+
+@contextmanager
+def failing_commit_after(
+    monkeypatch: pytest.MonkeyPatch, owner: object, name: str
+) -> Iterator[None]:
+    """The first database commit after each call of ``owner.name`` fails, as a connection lost
+    at the commit would (the transaction is rolled back)."""
+    original: Callable[..., Any] = getattr(owner, name)
+    armed: list[bool] = []
+
+    async def called(*args: Any, **kwargs: Any) -> Any:
+        result = await original(*args, **kwargs)
+        armed.append(True)
+        return result
+
+    def before_commit(session: Session) -> None:
+        if armed:
+            armed.clear()
+            raise ConnectionError("the database went away at the commit")
+
+    monkeypatch.setattr(owner, name, called)
+    event.listen(Session, "before_commit", before_commit)
+    try:
+        yield
+    finally:
+        event.remove(Session, "before_commit", before_commit)
+        monkeypatch.setattr(owner, name, original)
+
+
+def failing_clear(monkeypatch: pytest.MonkeyPatch, storage: ResilientStorage) -> None:
+    """The next end of a conversation (its state set to none) fails in Redis, as Redis lost at
+    that moment (or the process killed) would leave it: the state and data stay."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    inner: Any = storage.inner
+    original = inner.set_state
+    failing = [True]
+
+    async def set_state(key: Any, state: Any = None) -> None:
+        if failing and state is None:
+            failing.clear()
+            raise RedisConnectionError("Redis went away")
+        await original(key, state)
+
+    monkeypatch.setattr(inner, "set_state", set_state)

@@ -210,7 +210,9 @@ class Ticket(Base):
 
     ``due_from`` is when the response clock started (creation, reassignment or the officer's
     reply to a request for more information); ``route_count`` changes with every routing so
-    that reminders of an earlier routing never block those of the next one.
+    that reminders of an earlier routing never block those of the next one. ``draft_key`` is
+    the key of the draft it was sent from: a draft sent again (its end lost with a killed
+    process) finds its ticket instead of making a second one.
     """
 
     __tablename__ = "ticket"
@@ -228,6 +230,7 @@ class Ticket(Base):
     attachment_id: Mapped[str | None] = mapped_column(String(255))
     attachment_kind: Mapped[str | None] = mapped_column(String(16))
     question_log_id: Mapped[int | None] = mapped_column(ForeignKey("question_log.id"))
+    draft_key: Mapped[str | None] = mapped_column(String(32), unique=True)
     answer: Mapped[str | None] = mapped_column(Text)
     answered_by: Mapped[str | None] = mapped_column(String(255))
     reminder_level: Mapped[int] = mapped_column(default=0)

@@ -150,6 +150,11 @@ def _audit(
     )
 
 
+def new_step_id() -> str:
+    """A fresh id for a deadline the unit adds."""
+    return f"u{secrets.token_hex(4)}"
+
+
 async def add_deadline(
     session: AsyncSession,
     *,
@@ -160,12 +165,18 @@ async def add_deadline(
     end: date,
     actor: int | None,
     now: datetime,
+    step_id: str | None = None,
 ) -> Deadline:
-    """Add a unit deadline (reminders as the set's default, audience everyone)."""
+    """Add a unit deadline (reminders as the set's default, audience everyone).
+
+    ``step_id`` (from :func:`new_step_id`, kept by the editor from its start) makes adding
+    safe to repeat: when the unit already has that step, it is returned as it is."""
+    if step_id is not None and step_id in await _rows(session, unit_id, cset.id):
+        return find(await unit_calendar(session, unit_id, cset), step_id)
     row = UnitDeadline(
         unit_id=unit_id,
         set_id=cset.id,
-        step_id=f"u{secrets.token_hex(4)}",
+        step_id=step_id or new_step_id(),
         title=check_title(title),
         start_date=start,
         end_date=end,

@@ -8,6 +8,7 @@ own department, an officer only on their own, their unit's or the ones they foll
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -99,9 +100,11 @@ async def create(
     attachment_id: str | None = None,
     attachment_kind: str | None = None,
     question_log_id: int | None = None,
+    draft_key: str | None = None,
 ) -> Ticket:
     """A new open ticket routed to ``department``, with its "created" event; the question is
-    about ``set_id`` (the asker's set: ``criterion_code`` is one of its codes)."""
+    about ``set_id`` (the asker's set: ``criterion_code`` is one of its codes). ``draft_key``
+    is unique: see :func:`sent_from`."""
     question = question.strip()[:MAX_TEXT]
     if not question:
         raise CchcError("Câu hỏi trống.")
@@ -117,6 +120,7 @@ async def create(
         attachment_id=attachment_id,
         attachment_kind=attachment_kind,
         question_log_id=question_log_id,
+        draft_key=draft_key,
         reminder_level=0,
         route_count=1,
         due_from=now,
@@ -127,6 +131,19 @@ async def create(
     await _event(session, ticket, "created", actor_id=asker_id, now=now, text=question)
     await session.flush()
     return ticket
+
+
+def new_draft_key() -> str:
+    """The key a draft carries from its start to the ticket it becomes."""
+    return secrets.token_hex(8)
+
+
+async def sent_from(session: AsyncSession, draft_key: str | None) -> Ticket | None:
+    """The ticket already made from the draft of ``draft_key`` (its end was lost), if any."""
+    if not draft_key:
+        return None
+    found = await session.execute(select(Ticket).where(Ticket.draft_key == draft_key))
+    return found.scalar_one_or_none()
 
 
 async def find_similar(

@@ -8,12 +8,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiogram.types import User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import FakeClock
 from bot.data import BotData
 from bot.db.models import DeadlineAudit, UnitDeadline
+from bot.services import deadlines as deadlines_service
 from bot.settings import Settings
 from bot.storage import DatabaseStorage
 from criteria.schema import CriteriaSet
@@ -24,7 +26,13 @@ from tests.deadline_fixtures import (
     finish_department,
     seed_unit,
 )
-from tests.recording import Harness, build_harness
+from tests.recording import (
+    Harness,
+    build_harness,
+    failing_clear,
+    failing_commit_after,
+    redis_storage,
+)
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -164,13 +172,8 @@ async def test_set_step_cannot_be_removed_by_forged_button(
         assert (await session.execute(select(UnitDeadline))).first() is None
 
 
-async def test_an_added_step_ends_the_editor_in_one_transaction(
-    dh: Harness,
-    session_factory: async_sessionmaker[AsyncSession],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """When the editor cannot be ended (the process dies, the storage fails) the step is not
-    added either: typing the date again adds it once, not twice (twice reminded)."""
+async def _up_to_the_date(dh: Harness, session_factory: async_sessionmaker[AsyncSession]) -> User:
+    """The coordinator has typed a new step's title; the editor waits for its date."""
     await seed_unit(session_factory)
     who = dh.user(COORDINATOR)
     shown = await dh.send(who, "/hanchot")
@@ -178,6 +181,22 @@ async def test_an_added_step_ends_the_editor_in_one_transaction(
     choose = next(s for s in menu if s.method == "sendMessage")
     await dh.press(who, choose.button("➕ Thêm mốc"))
     await dh.send(who, "Nộp báo cáo cho Phòng Nội vụ")
+    return who
+
+
+async def _added(session_factory: async_sessionmaker[AsyncSession]) -> list[str | None]:
+    async with session_factory() as session:
+        return list((await session.execute(select(UnitDeadline.title))).scalars().all())
+
+
+async def test_an_added_step_ends_the_editor_in_one_transaction(
+    dh: Harness,
+    session_factory: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the editor cannot be ended (the process dies, the storage fails) the step is not
+    added either: typing the date again adds it once, not twice (twice reminded)."""
+    who = await _up_to_the_date(dh, session_factory)
     original = DatabaseStorage._execute
     failing = [True]
 
@@ -193,3 +212,51 @@ async def test_an_added_step_ends_the_editor_in_one_transaction(
     async with session_factory() as session:
         added = (await session.execute(select(UnitDeadline.title))).scalars().all()
     assert added == ["Nộp báo cáo cho Phòng Nội vụ"]
+
+
+@pytest.fixture
+async def redis_dh(
+    settings: Settings,
+    shipped: tuple[BotData, SearchIndex],
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+) -> AsyncIterator[Harness]:
+    """The editor with its conversation state in Redis (skipped without REDIS_URL)."""
+    data, index = shipped
+    async with redis_storage(session_factory) as storage:
+        yield build_harness(settings, data, index, session_factory, clock, storage=storage)
+
+
+async def test_with_redis_a_failed_commit_keeps_the_editor(
+    redis_dh: Harness,
+    session_factory: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The editor (in Redis) ends only after the step is committed: a commit that fails leaves
+    it waiting for the date, and the date typed again adds the step once."""
+    who = await _up_to_the_date(redis_dh, session_factory)
+    with failing_commit_after(monkeypatch, deadlines_service, "add_deadline"):
+        assert "Xin lỗi" in (await redis_dh.send(who, "17/11/2021"))[0].text
+    assert await _added(session_factory) == []
+    assert "Đã thêm mốc" in (await redis_dh.send(who, "17/11/2021"))[0].text
+    assert await _added(session_factory) == ["Nộp báo cáo cho Phòng Nội vụ"]
+
+
+async def test_with_redis_an_editor_left_after_its_step_adds_nothing_again(
+    redis_dh: Harness,
+    session_factory: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The step is committed, then the editor cannot be ended (the process is killed, Redis
+    fails): the date typed again says the step is added, and adds no second one."""
+    who = await _up_to_the_date(redis_dh, session_factory)
+    storage: Any = redis_dh.dp.storage
+    failing_clear(monkeypatch, storage)
+    assert "tạm thời không thể" in (await redis_dh.send(who, "17/11/2021"))[0].text
+    assert await _added(session_factory) == ["Nộp báo cáo cho Phòng Nội vụ"]
+    again = await redis_dh.send(who, "17/11/2021")
+    assert "Đã thêm mốc <b>Nộp báo cáo cho Phòng Nội vụ</b>, hạn 17/11/2021" in again[0].text
+    assert await _added(session_factory) == ["Nộp báo cáo cho Phòng Nội vụ"]
+    async with session_factory() as session:
+        actions = (await session.execute(select(DeadlineAudit.action))).scalars().all()
+    assert actions == ["add"]

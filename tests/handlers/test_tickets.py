@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,6 +24,7 @@ from bot.db.models import (
     TicketEvent,
     TicketFollower,
 )
+from bot.services import tickets as tickets_service
 from bot.services.people import Role, add_unit
 from bot.settings import Settings
 from bot.storage import DatabaseStorage
@@ -31,7 +33,13 @@ from jobs.tickets import send_reminders
 from knowledge.ask import build_set_index
 from knowledge.search import SearchIndex
 from tests.handlers.conftest import ADMIN_ID
-from tests.recording import Harness, build_harness
+from tests.recording import (
+    Harness,
+    build_harness,
+    failing_clear,
+    failing_commit_after,
+    redis_storage,
+)
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MONDAY_8 = datetime(2026, 11, 2, 8, 0, tzinfo=TZ)  # a Monday, 08:00 local
@@ -411,3 +419,60 @@ async def test_a_repeated_information_request_is_one_notice(
     await h.press(h.user(CONTACT_STP), TicketCb(action="inf", id=1).pack())
     await h.send(h.user(CONTACT_STP), request)
     assert len(await _outbox(w, OFFICER)) == 3
+
+
+@pytest.fixture
+async def redis_h(world: World) -> AsyncIterator[Harness]:
+    """The world's bot with its conversation state in Redis (skipped without REDIS_URL)."""
+    w = world
+    async with redis_storage(w.factory) as storage:
+        yield build_harness(w.settings, w.data, w.index, w.factory, w.clock, storage=storage)
+
+
+async def _cards(w: World) -> tuple[int, list[tuple[int, int]]]:
+    """How many tickets, and the (id, chat) of every message in the outbox."""
+    async with w.factory() as session:
+        count = len((await session.execute(select(Ticket))).scalars().all())
+        cards = (await session.execute(select(OutboxMessage.id, OutboxMessage.chat_id))).all()
+    return count, [(row.id, row.chat_id) for row in cards]
+
+
+async def test_with_redis_a_failed_commit_keeps_the_draft(
+    world: World, redis_h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The draft (in Redis) ends only after the ticket is committed: a commit that fails
+    leaves the draft, and «Gửi lên Sở» pressed again sends the question once."""
+    h = redis_h
+    await h.send(h.user(OFFICER), "/hoiso")
+    draft = await h.send(h.user(OFFICER), QUESTION)
+    with failing_commit_after(monkeypatch, tickets_service, "create"):
+        sent = await h.press(h.user(OFFICER), draft[-1].button("📨 Gửi lên Sở"))
+        assert "Xin lỗi" in sent[-1].text, sent
+        assert await _cards(world) == (0, [])
+        sent = await h.press(h.user(OFFICER), draft[-1].button("📨 Gửi lên Sở"))
+        assert "Xin lỗi" in sent[-1].text, sent  # the commit failed twice: still the draft
+    sent = await h.press(h.user(OFFICER), draft[-1].button("📨 Gửi lên Sở"))
+    assert "Đã gửi câu hỏi" in sent[-1].text, sent
+    count, cards = await _cards(world)
+    assert count == 1 and len(cards) == len({chat for _, chat in cards}) >= 1
+
+
+async def test_with_redis_a_draft_left_after_its_ticket_sends_nothing_again(
+    world: World, redis_h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ticket is committed, then the draft cannot be ended (the process is killed, Redis
+    fails): pressing «Gửi lên Sở» again says it was sent, and makes no second ticket."""
+    h = redis_h
+    await h.send(h.user(OFFICER), "/hoiso")
+    draft = await h.send(h.user(OFFICER), QUESTION)
+    storage: Any = h.dp.storage
+    failing_clear(monkeypatch, storage)
+    sent = await h.press(h.user(OFFICER), draft[-1].button("📨 Gửi lên Sở"))
+    assert "tạm thời không thể" in sent[-1].text, sent
+    count, cards = await _cards(world)
+    assert count == 1 and cards
+    sent = await h.press(h.user(OFFICER), draft[-1].button("📨 Gửi lên Sở"))
+    assert "Đã gửi câu hỏi" in sent[-1].text and "#1" in sent[-1].text, sent
+    assert await _cards(world) == (count, cards)
+    key = StorageKey(bot_id=h.bot.id, chat_id=OFFICER, user_id=OFFICER)
+    assert await storage.get_state(key) is None
