@@ -9,6 +9,15 @@ dropped, doubled or swapped), ``heavy`` (all three) and ``tone`` (accents kept, 
 tone marks wrong or missing). Per variant: top-1 over in-scope questions, in scope → "none",
 out of scope → "none", and for in-scope "none" which rule of the decision refused
 (foreign, score, coverage). Only the tuning sets are read (never the held-aside ones).
+
+``--ways`` runs a second family, the ways of typing that leave keys in the text: ``telex2`` /
+``telex`` (two words / every word typed with the Telex keys and the input method off: "hoof
+sow", "dduwowcj"), ``vni2`` (two words in VNI keys), ``teen`` (phone spellings: hok, kg, j, z,
+w for qu, f for ph, z/d for gi, bit, r, dk), ``join`` (two neighbouring words run together),
+``elong`` (a letter held down: "khongggg"), ``caps``, ``nospace`` (no space after
+punctuation), ``no_dd`` (accents typed, đ as d), ``dropfin`` (a word's last letter dropped),
+``vowel`` (a wrong hat or horn: a/ă/â, o/ô/ơ), ``mixed`` (accents on about half the words) and
+``mix_all`` (several at once). ``--only NAME -v`` lists one variant's misses.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ import argparse
 import random
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.calibrate import TUNING
@@ -134,6 +144,180 @@ def variants(q: str, rng: random.Random) -> dict[str, str]:
     }
 
 
+# ---------------------------------------------------------------- ways of typing (round 2)
+# Keyboard leftovers: the input method off or misfiring leaves its key strokes in the text.
+_MARK_TELEX = {"\u0302": None, "\u0306": "w", "\u031b": "w"}  # circumflex doubles the vowel
+_TONE_TELEX = {"\u0301": "s", "\u0300": "f", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
+_MARK_VNI = {"\u0302": "6", "\u0306": "8", "\u031b": "7"}
+_TONE_VNI = {"\u0301": "1", "\u0300": "2", "\u0309": "3", "\u0303": "4", "\u0323": "5"}
+
+
+def _keys(word: str, vni: bool) -> str:
+    """``word`` as typed with the Telex (or VNI) keys and no input method: "được" →
+    "dduwowcj" ("duo75c" in VNI)."""
+    out: list[str] = []
+    tone = ""
+    for ch in unicodedata.normalize("NFD", word):
+        if ch in _TONE_TELEX:
+            tone = (_TONE_VNI if vni else _TONE_TELEX)[ch]
+        elif ch in _MARK_TELEX:
+            if vni:
+                out.append(_MARK_VNI[ch])
+            elif _MARK_TELEX[ch] is None:
+                out.append(out[-1] if out else "")
+            else:
+                out.append("w")
+        elif ch in "đĐ":
+            out.append("d9" if vni else "dd")
+        else:
+            out.append(ch)
+    return "".join(out) + tone
+
+
+def _some(words: list[str], rng: random.Random, n: int, pred: Callable[[str], bool]) -> list[int]:
+    idx = [i for i, w in enumerate(words) if pred(w)]
+    return rng.sample(idx, min(n, len(idx)))
+
+
+def _keyed(text: str, rng: random.Random, n: int | None, vni: bool = False) -> str:
+    """Some (``n``) or all words of an accented text typed with their keys."""
+    words = unicodedata.normalize("NFC", text).split()
+    picked = (
+        range(len(words))
+        if n is None
+        else _some(words, rng, n, lambda w: _fold_text(w) != w)
+    )
+    for i in picked:
+        words[i] = _keys(words[i], vni)
+    return " ".join(words)
+
+
+# Phone/teen spellings of folded words (word → choices) and of onsets.
+_TEEN_WORDS = {
+    "khong": ("hok", "hem", "kg", "khg", "k", "ko", "hong", "khum"),
+    "gi": ("j", "z", "gi"),
+    "biet": ("bit", "bik", "bjk"),
+    "roi": ("r", "rui", "roai"),
+    "duoc": ("dc", "dk", "dzc", "duoc"),
+    "vay": ("z", "v", "zay", "dzay", "vay"),
+    "a": ("ak", "ah", "a"),
+    "ha": ("ha", "hak"),
+    "nhu the nao": ("ntn", "nhu the lao"),
+    "the nao": ("ntn", "the lao"),
+    "cung": ("cx", "cug"),
+    "chua": ("chx", "chua"),
+    "minh": ("mk", "mik"),
+    "nhieu": ("nhiu", "nhieu"),
+    "voi": ("vs", "voi"),
+}
+
+
+def _teen_word(w: str, rng: random.Random) -> str:
+    if w.startswith("gi") and len(w) > 2 and rng.random() < 0.6:
+        w = rng.choice(("z", "d")) + w[2:]
+    elif w.startswith("qu") and rng.random() < 0.6:
+        w = "w" + w[2:]
+    elif w.startswith("ph") and rng.random() < 0.6:
+        w = "f" + w[2:]
+    return w
+
+
+def _teen(text: str, rng: random.Random) -> str:
+    out = f" {text.lower()} "
+    for long, choices in _TEEN_WORDS.items():
+        if f" {long} " in out and rng.random() < 0.8:
+            out = out.replace(f" {long} ", f" {rng.choice(choices)} ")
+    return " ".join(_teen_word(w, rng) for w in out.split())
+
+
+def _join(text: str, rng: random.Random, n: int) -> str:
+    """Two neighbouring words run together ("tieuchi", "hoso", "dichvucong")."""
+    words = text.split()
+    idx = [
+        i
+        for i in range(len(words) - 1)
+        if words[i].isalpha() and words[i + 1].isalpha() and len(words[i]) >= 2
+    ]
+    for i in sorted(rng.sample(idx, min(n, len(idx))), reverse=True):
+        if i + 1 < len(words):
+            words[i : i + 2] = [words[i] + words[i + 1]]
+    return " ".join(words)
+
+
+def _elongate(text: str, rng: random.Random, n: int) -> str:
+    words = text.split()
+    for i in _some(words, rng, n, lambda w: w.isalpha()):
+        words[i] = words[i] + words[i][-1] * rng.randint(2, 4)
+    return " ".join(words)
+
+
+def _nospace(text: str) -> str:
+    return (
+        text.replace(", ", ",").replace(". ", ".").replace("? ", "?").replace("! ", "!")
+        .replace(": ", ":")
+    )
+
+
+def _drop_final(text: str, rng: random.Random, n: int) -> str:
+    words = text.split()
+    for i in _some(words, rng, n, lambda w: len(w) >= 3 and w.isalpha()):
+        words[i] = words[i][:-1]
+    return " ".join(words)
+
+
+_VOWEL_SWAP = {"a": "ăâ", "ă": "aâ", "â": "aă", "o": "ôơ", "ô": "oơ", "ơ": "oô", "e": "ê",
+               "ê": "e", "u": "ư", "ư": "u"}  # fmt: skip
+
+
+def _vowel(text: str, rng: random.Random, n: int) -> str:
+    """One vowel of a word written with the wrong hat or horn (tone kept)."""
+    words = unicodedata.normalize("NFC", text).split()
+    for i in _some(words, rng, n, lambda w: w.isalpha() and _fold_text(w) != w):
+        chars = list(unicodedata.normalize("NFD", words[i]))
+        base = [j for j, c in enumerate(chars) if c.lower() in "aeou"]
+        if not base:
+            continue
+        j = rng.choice(base)
+        mark = chars[j + 1] if j + 1 < len(chars) and chars[j + 1] in _MARK_TELEX else ""
+        cur = unicodedata.normalize("NFC", chars[j] + mark)
+        if cur.lower() not in _VOWEL_SWAP:
+            continue
+        new = unicodedata.normalize("NFD", rng.choice(_VOWEL_SWAP[cur.lower()]))
+        chars[j : j + 1 + bool(mark)] = list(new)
+        words[i] = unicodedata.normalize("NFC", "".join(chars))
+    return " ".join(words)
+
+
+def _mixed(text: str, rng: random.Random) -> str:
+    """Accents typed on some words only (each word folded with probability one half)."""
+    return " ".join(_fold_text(w) if rng.random() < 0.5 else w for w in text.split())
+
+
+def _no_dd(text: str) -> str:
+    """Accents typed, but đ as a plain d (a keyboard without it)."""
+    return text.replace("đ", "d").replace("Đ", "D")
+
+
+def variants2(q: str, rng: random.Random) -> dict[str, str]:
+    f = _fold_text(q)
+    return {
+        "orig": q,
+        "telex2": _keyed(q, rng, 2),
+        "telex": _keyed(q, rng, None),
+        "vni2": _keyed(q, rng, 2, vni=True),
+        "teen": _teen(f, rng),
+        "join": _join(f, rng, 2),
+        "elong": _elongate(f, rng, 2),
+        "caps": f.upper(),
+        "nospace": _nospace(f),
+        "no_dd": _no_dd(q),
+        "dropfin": _drop_final(f, rng, 2),
+        "vowel": _vowel(q, rng, 2),
+        "mixed": _mixed(q, rng),
+        "mix_all": _nospace(_elongate(_teen(_typo(f, rng, 1), rng), rng, 1)),
+    }
+
+
 def why_none(index: SearchIndex, query: str) -> str:
     codes, q = index.read(query)
     if codes:
@@ -160,6 +344,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=Path, action="append")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument(
+        "--ways",
+        action="store_true",
+        help="the second family: keyboard leftovers, teen spellings…",
+    )
+    parser.add_argument("--only", help="print (with -v) only this variant")
     args = parser.parse_args(argv)
     index = build_default_index()
     items: list[Item] = []
@@ -167,17 +357,19 @@ def main(argv: list[str] | None = None) -> int:
         if path.exists():
             items += load_items(path)
     rng = random.Random(args.seed)
-    names = ("orig", "fold", "short", "typo", "heavy", "tone")
-    tally = {n: Counter() for n in names}
-    reasons = {n: Counter() for n in names}
+    make = variants2 if args.ways else variants
+    names = tuple(make("a", random.Random(0)))
+    tally: dict[str, Counter[str]] = {n: Counter() for n in names}
+    reasons: dict[str, Counter[str]] = {n: Counter() for n in names}
     for item in items:
-        for name, text in variants(item.q, rng).items():
+        for name, text in make(item.q, rng).items():
+            show = args.verbose and (args.only is None or args.only == name)
             res = index.search(text)
             t = tally[name]
             if item.none:
                 t["oos"] += 1
                 t["oos_none"] += res.decision == "none"
-                if args.verbose and res.decision != "none" and name != "orig":
+                if show and res.decision != "none" and name != "orig":
                     print(f"OOS-ANS {name:6} {text!r}")
                 continue
             t["in"] += 1
@@ -185,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
                 t["in_none"] += 1
                 why = why_none(index, text)
                 reasons[name][why] += 1
-                if args.verbose:
+                if show:
                     print(f"IN-NONE {name:6} {why:12} {text!r}")
                 continue
             if res.results and (

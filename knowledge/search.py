@@ -46,8 +46,7 @@ from operator import itemgetter
 from typing import Any, Literal
 
 import numpy as np
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
+from rapidfuzz import fuzz
 
 from criteria.schema import (
     CountRule,
@@ -66,20 +65,23 @@ from criteria.scoring import format_points
 from knowledge.chat import Message, Token, read_message
 from knowledge.lexicon import Key, Lexicon, default_lexicon
 from knowledge.schema import Entry
-from knowledge.spelling import is_syllable
+from knowledge.spelling import is_syllable, key_readings, syllable_splits
 from knowledge.text import (
     PHRASE_PAIRS,
+    SHORTHAND,
     STOPWORDS,
     STOPWORDS_ACCENTED,
     analyze,
     find_codes,
     fold,
     is_stopword,
+    unhold,
 )
 
 Decision = Literal["answer", "clarify", "none"]
 
 _WORD_RE = re.compile(r"\w+")
+_RUN_RE = re.compile(r"(.)\1+")
 _VIETNAMESE_LETTERS = frozenset("abcdeghiklmnopqrstuvxy")  # folded: no f, j, w, z
 Kind = Literal["entry", "criterion"]
 
@@ -119,7 +121,6 @@ _W_FUZZ = 0.25  # rapidfuzz token_set_ratio and token_sort_ratio
 
 _OFF_TOPIC = 2.0  # an off-topic phrase's mass, in units of the highest idf
 _AMBIGUOUS_WORDS = 2  # off-topic phrases this short may read as other words without accents
-_TYPO_CHOICES = 8  # index words one edit from a typo, compared by context and frequency
 _UNKNOWN = 0.6  # an unknown word's share of the query's topic, relative to a known rare word
 
 # Everyday words that say nothing about the topic of a question about the criteria, although
@@ -295,6 +296,17 @@ def _slips(word: str) -> set[str]:
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     out = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
     out.update(a + c + b for a, b in splits for c in _LETTERS)
+    out.discard(word)
+    return out
+
+
+def _edits(word: str) -> set[str]:
+    """The words one edit from ``word``: a slip (:func:`_slips`), a letter dropped or
+    changed."""
+    out = _slips(word)
+    for i in range(len(word)):
+        out.add(word[:i] + word[i + 1 :])
+        out.update(word[:i] + c + word[i + 1 :] for c in _LETTERS)
     out.discard(word)
     return out
 
@@ -837,14 +849,104 @@ class SearchIndex:
                 continue
             prev = toks[k - 1].folded if k else ""
             nxt = toks[k + 1].folded if k + 1 < len(toks) else ""
-            fixed = self._typo_fix(f, prev, nxt, plain=tok.accented == f)
+            fixed = self._fix(f, prev, nxt, plain=tok.accented == f)
             if fixed is not None:
                 fixes[f] = fixed
         if not fixes:
             return None
+        if len(fixes) > 1:
+            # Two slips side by side ("kieem tar"): each is read again next to the other's
+            # reading, which may make the known pair that decides ("kiem tra", not "kiem ta").
+            again: dict[str, str] = {}
+            for k, tok in enumerate(toks):
+                f = tok.folded
+                prev = toks[k - 1].folded if k else ""
+                nxt = toks[k + 1].folded if k + 1 < len(toks) else ""
+                if f not in fixes or f in again or (prev not in fixes and nxt not in fixes):
+                    continue
+                prev = fixes.get(prev, prev).rsplit(" ", 1)[-1]
+                nxt = fixes.get(nxt, nxt).split(" ", 1)[0]
+                again[f] = self._fix(f, prev, nxt, plain=tok.accented == f) or fixes[f]
+            fixes.update(again)
         return _WORD_RE.sub(
-            lambda m: fixes.get(fold(m.group(0).casefold()), m.group(0)), msg.text
+            lambda m: fixes.get(fold(unhold(m.group(0).casefold())), m.group(0)), msg.text
         )
+
+    def _word_known(self, w: str) -> bool:
+        """Whether folded ``w`` is a word of the index or of questions (function words,
+        everyday words, chat shorthand, lexicon phrases)."""
+        return (
+            w in self._df
+            or w in STOPWORDS
+            or w in _NEUTRAL
+            or w in SHORTHAND
+            or w in self._lexicon.words
+        )
+
+    def _pairs_with(self, w: str, prev: str, nxt: str) -> bool:
+        df = self._df
+        return (
+            f"{prev} {w}" in df
+            or f"{w} {nxt}" in df
+            or f"{prev} {w}" in PHRASE_PAIRS
+            or f"{w} {nxt}" in PHRASE_PAIRS
+        )
+
+    def _fix(self, f: str, prev: str, nxt: str, *, plain: bool) -> str | None:
+        """What an unknown word was typed for, or None. A word that is not a syllable is
+        read as keys left in the text (:func:`key_readings`: held letters, Telex tone and
+        mark keys, phone onsets), as a slip of one letter (:meth:`_typo_fix`) or as words run
+        together (:meth:`_split_fix`); a reading that makes a word pair known here with a
+        neighbour wins ("turc tuyen" is trực, not tục), then one that only drops keys, then
+        the nearest index word. A respelt onset needs a pair (foreign words start with f, w,
+        z too)."""
+        if is_syllable(f):
+            return self._typo_fix(f, prev, nxt, plain=plain)
+        held = _RUN_RE.sub(r"\1", f)
+        if held != f and (held in self._df or held in SHORTHAND):
+            return held  # a letter held down in an abbreviation ("vbb", "hdndd")
+        sure, onset = key_readings(f)
+        paired = [w for w in sure if self._pairs_with(w, prev, nxt)]
+        if paired:
+            return paired[0]
+        slip = self._typo_fix(f, prev, nxt, plain=plain)
+        if slip is not None and self._pairs_with(slip, prev, nxt):
+            return slip
+        for w in onset:
+            if self._pairs_with(w, prev, nxt):
+                return w
+        split = self._split_fix(f, prev, nxt, paired=True)
+        if split is not None:
+            return split
+        if sure:
+            known = [w for w in sure if self._word_known(w)]
+            return (known or sure)[0]
+        if slip is not None:
+            return slip
+        for w in onset:
+            if w in STOPWORDS:
+                return w
+        return self._split_fix(f, prev, nxt, paired=False)
+
+    def _split_fix(self, f: str, prev: str, nxt: str, *, paired: bool) -> str | None:
+        """Words run together ("tieuchi", "kiemchung", "hanthi"): the split into words known
+        here with the most known word pairs. With ``paired``, only a split that makes a known
+        pair (tried before typo correction: "hoahc" is hoạch, not "hoa hc")."""
+        best: tuple[tuple[int, int, int], tuple[str, ...]] | None = None
+        for parts in syllable_splits(f):
+            if not all(self._word_known(p) for p in parts):
+                continue
+            inner = sum(self._pairs_with(b, a, "") for a, b in pairwise(parts))
+            outer = self._pairs_with(parts[0], prev, "") + self._pairs_with(parts[-1], "", nxt)
+            indexed = sum(p in self._df for p in parts)
+            if not indexed:
+                continue
+            if paired and not inner + outer:
+                continue
+            key = (inner + outer, indexed, -len(parts))
+            if best is None or key > best[0]:
+                best = (key, parts)
+        return " ".join(best[1]) if best else None
 
     def _typo_fix(self, f: str, prev: str, nxt: str, *, plain: bool = True) -> str | None:
         """The index word an unknown word ``f`` was meant to be, or None. Only a word that
@@ -858,13 +960,13 @@ class SearchIndex:
         if is_syllable(f):
             # A syllable typed with its accents is the word it spells.
             return self._pair_fix(f, prev, nxt) if plain else None
-        found = process.extract(
-            f, self._vocab, scorer=OSA.distance, score_cutoff=1, limit=_TYPO_CHOICES
-        )
-        if not found:
-            return None
-        choices = [w for w, _, _ in found]
+        # Every index word one edit away (a letter left out, added, changed, or two swapped):
+        # generated and looked up, so none is missed among the many neighbours of a short
+        # word ("tar": tra, tac, tai…).
         df = self._df
+        choices = sorted(w for w in _edits(f) if w in df and len(w) >= 3 and w.isalpha())
+        if not choices:
+            return None
         in_pair = [
             w
             for w in choices

@@ -23,6 +23,7 @@ from itertools import pairwise
 __all__ = [
     "ABBREVIATIONS",
     "PHRASE_PAIRS",
+    "SHORTHAND",
     "STOPWORDS",
     "STOPWORDS_ACCENTED",
     "Analyzed",
@@ -34,6 +35,7 @@ __all__ = [
     "is_stopword",
     "normalize",
     "tokens",
+    "unhold",
 ]
 
 # Canonical token → the spelled-out phrases (accented) it stands for, and the other
@@ -182,6 +184,11 @@ _SPELLING: dict[str, str] = {
     "cty": "công ty",
 }
 
+# Chat shorthand typed without accents, of two letters or more ("ko", "dc", "bn").
+SHORTHAND: frozenset[str] = frozenset(
+    w for w in _SPELLING if w.isascii() and w.isalpha() and len(w) >= 2
+)
+
 # Function words of questions: they carry no topic, so they neither choose candidates nor
 # count in coverage. Matched on the accented form when the user typed accents (so "hôn" in
 # "kết hôn" or "cửa" in "một cửa" is not taken for "hơn" or "của"), else on the folded form.
@@ -259,10 +266,28 @@ def _tokens(text: str) -> tuple[list[str], list[str]]:
     return acc, fol
 
 
+# A letter held down ("khongggg", "nhaaa", "hdnddd"): no Vietnamese word nor abbreviation
+# has a letter three times in a row. A vowel counts once; a consonant twice, since
+# abbreviations double theirs ("cccchc" is cchc) and search reads a double further.
+_HELD_VOWEL_RE = re.compile(
+    r"([aăâeêioôơuưyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ])\1{2,}"
+)
+_HELD_RE = re.compile(r"([^\W\d_])\1{2,}")
+
+
+def unhold(text: str) -> str:
+    """``text`` with letters held down typed once (vowels) or twice (consonants)."""
+    if _HELD_RE.search(text):
+        return _HELD_RE.sub(r"\1\1", _HELD_VOWEL_RE.sub(r"\1", text))
+    return text
+
+
 def _chunk_tokens(raw: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The tokens of one whitespace-separated chunk, accented and folded. Shorthand typed
     without accents ("ko", "dc", "khong") stands for its words without accents too: the
-    user did not type them, and accents typed are evidence the search relies on."""
+    user did not type them, and accents typed are evidence the search relies on. A letter
+    held down counts once."""
+    raw = unhold(raw)
     if raw in _SPELLING:
         out = _SPELLING[raw].split()
     else:

@@ -1,0 +1,99 @@
+"""Ways of typing on phones that leave keys in the text: letters held down, Telex keys typed
+with the input method off, phone onsets (f, w, z, j), words run together."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.chat import read_message
+from knowledge.search import SearchIndex
+from knowledge.spelling import key_readings, syllable_splits
+from knowledge.text import tokens, unhold
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("tieeu", "tieu"),  # tiêu: ee is ê
+        ("chis", "chi"),  # chí: s is the acute tone
+        ("hoof", "ho"),  # hồ
+        ("sow", "so"),  # sơ
+        ("dduwowcj", "duoc"),  # được
+        ("nguowif", "nguoi"),  # người
+        ("quyeets", "quyet"),  # quyết
+        ("nhw", "nhu"),  # như: w alone is ư
+        ("khongg", "khong"),  # a letter held down
+    ],
+)
+def test_keys_left_in_a_word_are_dropped(typed: str, meant: str) -> None:
+    sure, _ = key_readings(typed)
+    assert sure[0] == meant
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("fap", "phap"), ("wy", "quy"), ("zai", "giai"), ("jup", "giup"), ("kai", "cai")],
+)
+def test_phone_onsets_are_readings_to_confirm(typed: str, meant: str) -> None:
+    sure, onset = key_readings(typed)
+    assert not sure and meant in onset
+
+
+def test_a_syllable_or_two_words_run_together_has_no_key_readings() -> None:
+    # "xoong" is a word; in "hoso" the s opens the second word: it is no tone key.
+    assert key_readings("xoong") == ((), ())
+    assert key_readings("theo") == ((), ())
+    assert "ho" not in key_readings("hoso")[0]
+
+
+def test_words_run_together_split_into_syllables() -> None:
+    assert ("tieu", "chi") in syllable_splits("tieuchi")
+    assert ("dich", "vu", "cong") in syllable_splits("dichvucong")
+    assert ("ko", "phai") in syllable_splits("kophai")  # chat shorthand counts as a word
+    # Abbreviations and syllables are not split.
+    assert syllable_splits("cchc") == ()
+    assert syllable_splits("tieu") == ()
+
+
+def test_letters_held_down_count_once_or_twice() -> None:
+    assert unhold("khongggg") == "khongg"  # a consonant twice: search reads it further
+    assert unhold("nhaaaa") == "nha"  # a vowel once
+    assert unhold("ccchc") == "cchc"  # abbreviations double their consonants
+    assert unhold("hồ sơ") == "hồ sơ"
+    assert tokens("vậyyyy ạaaa") == ["vậy", "ạa"]
+
+
+QUESTION = "tỷ lệ hồ sơ giải quyết đúng hạn tính thế nào"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "tyr leej hoof sow giair quyeets ddungs hanj tinhs theess naof",  # Telex, method off
+        "tyle hoso giaiquyet dunghan tinh the nao",  # words run together
+        "ty le ho so giai quyet dung hannnn tinh the naooo",  # letters held down
+        "TY LE HO SO GIAI QUYET DUNG HAN TINH THE NAO",
+        "ty le ho so giai wyet dung han tinh ntn z",  # phone onset w for qu
+    ],
+)
+def test_a_question_typed_with_keys_left_in_finds_the_same_criteria(
+    index: SearchIndex, typed: str
+) -> None:
+    plain = index.search(QUESTION)
+    result = index.search(typed)
+    assert result.decision != "none"
+    assert {h.criterion_codes for h in result.results[:2]} == {
+        h.criterion_codes for h in plain.results[:2]
+    }
+
+
+def test_two_slips_side_by_side_are_read_next_to_each_other(index: SearchIndex) -> None:
+    # "tar" alone could be tà, tác, tra…; next to "kieem" read as kiem, it is tra.
+    fixed = index._respell(read_message("kieem tar cchc cac xa thi cham the nao"))
+    assert fixed is not None and "kiem tra" in fixed
+
+
+def test_a_foreign_word_is_not_respelt_by_its_onset(index: SearchIndex) -> None:
+    # "wifi" could read "qui" (w for qu), but no known pair confirms it.
+    assert index._respell(read_message("wifi cua xa bi hong thi goi ai sua")) is None
+    assert index.search("wifi cua xa bi hong thi goi ai sua").decision == "none"
