@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.workhours import Periods, parse_days, parse_periods
+
 _TOKEN = re.compile(r"^[0-9]{3,}:[A-Za-z0-9_-]{5,}$")
 # What Telegram accepts as a webhook secret_token.
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -52,6 +54,12 @@ class Settings(BaseSettings):
     # Escalate: working hours (Mon–Fri, office hours) before an unanswered ticket is reminded
     # (then escalated to Sở Nội vụ and the admins after twice as long).
     ticket_response_hours: Annotated[float, Field(gt=0, le=1000)] = 16
+    # The working hours that count (local periods of a day, and ISO weekdays: 1 is Monday).
+    working_hours: str = "07:30-11:30,13:00-17:00"
+    working_days: str = "1-5"
+    # How often the ticket reminder job looks for overdue tickets. The default suits any
+    # deployment (response times are hours); a few seconds only in tests.
+    ticket_reminder_interval_seconds: Annotated[float, Field(gt=0, le=3600)] = 60.0
     # Deadlines journey: local hour reminders go out at, and the outbox's global send rate.
     reminder_hour: int = 8
     outbox_rate: float = 28.0
@@ -132,6 +140,29 @@ class Settings(BaseSettings):
             raise ValueError("REMINDER_HOUR phải là giờ địa phương từ 0 đến 20 (mặc định 8)")
         return value
 
+    @field_validator("working_hours")
+    @classmethod
+    def _working_hours(cls, value: str) -> str:
+        try:
+            parse_periods(value)
+        except ValueError:
+            raise ValueError(
+                "WORKING_HOURS phải là các khoảng giờ tăng dần như 07:30-11:30,13:00-17:00"
+            ) from None
+        return value
+
+    @field_validator("working_days")
+    @classmethod
+    def _working_days(cls, value: str) -> str:
+        try:
+            parse_days(value)
+        except ValueError:
+            raise ValueError(
+                "WORKING_DAYS phải là các thứ trong tuần từ 1 (thứ Hai) đến 7 (Chủ nhật), "
+                "như 1-5 hoặc 1,2,3,4,5,6"
+            ) from None
+        return value
+
     @field_validator("outbox_rate")
     @classmethod
     def _outbox_rate(cls, value: float) -> float:
@@ -181,6 +212,14 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def working_periods(self) -> Periods:
+        return parse_periods(self.working_hours)
+
+    @property
+    def working_weekdays(self) -> frozenset[int]:
+        return parse_days(self.working_days)
 
     def webhook_problem(self) -> str | None:
         """Why webhook mode cannot start safely (one line), or None."""

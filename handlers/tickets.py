@@ -64,9 +64,6 @@ review_router = Router(name=f"{__name__}.review")
 review_router.message.filter(RoleFilter(*COORDINATORS))
 review_router.callback_query.filter(RoleFilter(*COORDINATORS))
 
-REMINDER_INTERVAL = 60.0  # seconds between two looks for overdue tickets
-
-
 class DraftFlow(StatesGroup):
     waiting_question = State()
     waiting_confirm = State()

@@ -17,9 +17,6 @@ from handlers.texts import tickets as tt
 
 log = logging.getLogger(__name__)
 
-REMINDER_INTERVAL = 60.0  # seconds between two looks for overdue tickets
-
-
 async def send_reminders(
     session_factory: async_sessionmaker[AsyncSession],
     settings: Settings,
@@ -34,7 +31,14 @@ async def send_reminders(
     hours = settings.ticket_response_hours
     now = clock.now()
     async with session_factory() as session, session.begin():
-        due = await tickets.claim_reminders(session, now=now, hours=hours, tz=settings.tz)
+        due = await tickets.claim_reminders(
+            session,
+            now=now,
+            hours=hours,
+            tz=settings.tz,
+            periods=settings.working_periods,
+            days=settings.working_weekdays,
+        )
         for item in due:
             ticket = item.ticket
             key = f"tk{ticket.id}:r{ticket.route_count}:l{item.level}"
@@ -64,12 +68,15 @@ async def send_reminders(
 
 
 async def reminder_job(ctx: JobContext) -> None:
-    """Every minute, remind about tickets unanswered past the response time."""
+    """Every minute (``TICKET_REMINDER_INTERVAL_SECONDS``), remind about tickets unanswered
+    past the response time."""
     while not ctx.stop.is_set():
         count = await send_reminders(ctx.session_factory, ctx.settings, ctx.catalogue, ctx.clock)
         if count:
             log.info("Ticket reminders: %s tickets due", count)
         try:
-            await asyncio.wait_for(ctx.stop.wait(), timeout=REMINDER_INTERVAL)
+            await asyncio.wait_for(
+                ctx.stop.wait(), timeout=ctx.settings.ticket_reminder_interval_seconds
+            )
         except TimeoutError:
             pass

@@ -4,11 +4,15 @@ random (seeded) moments and restarted, and the fake Bot API fails a share of the
 5xx, hung requests, dropped connections, seeded).
 
 Besides the scorers: officers of other units send questions to the Sở through /hoiso (each
-ticket's card goes to the Sở Nội vụ contacts through the outbox), a contact answers every
-ticket through the card's buttons (the answer goes to the asker through the outbox), and each
-unit's coordinator adds a deadline due in three days through /hanchot; the deadline reminder
-job of the process (re)started afterwards queues the reminders (officers with unscored work and
-the coordinator), and the outbox delivers them while the kills go on.
+ticket's card goes to the Sở Nội vụ contacts through the outbox); the process's ticket reminder
+job reminds the contacts of every ticket left unanswered for TICKET_RESPONSE_HOURS (here
+RESPONSE_SECONDS, every hour of every day counting: WORKING_HOURS, WORKING_DAYS, and a look
+every second); a contact answers every ticket once reminded of it, through the reminder's
+buttons (the answer goes to the asker through the outbox; one unanswered for twice as long is
+escalated, to the same contacts), and a kill falls after the first reminder. Each unit's
+coordinator adds a deadline due in three days through /hanchot; the deadline reminder job of
+the process (re)started afterwards queues the reminders (officers with unscored work and the
+coordinator), and the outbox delivers them while the kills go on.
 
 Every answer the bot confirmed ("💾 Đã lưu tiêu chí …") is in the database with the confirmed
 points, every conversation resumes at its step on /chamdiem after each restart, everyone
@@ -80,6 +84,8 @@ QUESTIONS = [
 # recorded it: that message may go again (the documented window). Under load on SQLite (20
 # scorers holding the write lock) the record has been seen to wait ~4 s for the lock.
 DUPLICATE_WINDOW = 5.0
+# A ticket reminds its contacts after this long unanswered, escalates after twice as long.
+RESPONSE_SECONDS = 15
 # A send already on the wire when the process died is still accepted a moment later.
 IN_FLIGHT = 1.0
 
@@ -125,6 +131,8 @@ class Run:
     # Set once every coordinator's deadline is in: the next process's reminder job queues
     # the reminders.
     deadlines_in: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set when the answering contact is first reminded of a ticket: the last kill follows.
+    reminded: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass
@@ -338,16 +346,27 @@ class Asker(Actor):
         self.done = True
 
 
+def _header(header: str) -> str:
+    """How a ticket card with ``header`` begins, as HTML (the department left out)."""
+    return header.split("{")[0].split(" (")[0]
+
+
+NEW, REMIND, ESCALATE = (_header(h) for h in (tt.NEW_HEADER, tt.REMIND_HEADER, tt.ESCALATE_HEADER))
+
+
 @dataclass
 class Contact(Actor):
-    """Answers every ticket whose card reaches them (through the card's buttons)."""
+    """Answers every ticket once reminded of it (through the reminder's buttons)."""
 
     expected: int = 0
     answered: set[int] = field(default_factory=set)
 
-    def cards(self) -> dict[int, SentMessage]:
+    def reminders(self) -> dict[int, SentMessage]:
+        """Ticket id → the reminder (or escalation) of it that reached this contact."""
         out: dict[int, SentMessage] = {}
         for message in self.inbox:
+            if not message.text.startswith((html_to_text(REMIND), html_to_text(ESCALATE))):
+                continue
             for text, data in (b for row in message.buttons for b in row):
                 if text == tt.BTN_ANSWER and data:
                     out[TicketCb.unpack(data).id] = message
@@ -379,7 +398,8 @@ class Contact(Actor):
 
     async def play(self) -> None:
         while len(self.answered) < self.expected:
-            for ticket_id, card in self.cards().items():
+            for ticket_id, card in self.reminders().items():
+                self.run.reminded.set()
                 if ticket_id not in self.answered:
                     await self.answer(ticket_id, card)
             if len(self.answered) < self.expected:
@@ -392,12 +412,15 @@ class Contact(Actor):
 
 async def _killer(run: Run, rng: random.Random, finished: Callable[[], bool]) -> None:
     """KILLS kills at random moments; the second waits until the coordinators' deadlines are
-    in, so that a process started afterwards queues the reminders while kills go on."""
+    in, so that a process started afterwards queues the reminders while kills go on; the third
+    until ticket reminders are coming (and being answered)."""
     for n in range(KILLS):
         await asyncio.sleep(rng.uniform(1.0, 4.0))
         if n == 1:
             await run.deadlines_in.wait()
-        elif n > 1 and finished():
+        elif n == 2:
+            await run.reminded.wait()
+        if n > 1 and finished():
             return
         run.up.clear()
         run.killed_at.append(time.monotonic())
@@ -520,7 +543,13 @@ async def test_twenty_scorers_through_random_kills_and_api_faults(
     rng = random.Random(SEED)
     cast = await _people(session_factory)
     zone = _local_noon_zone()
-    bot_process.extra_env["TIMEZONE"] = zone
+    bot_process.extra_env.update(
+        TIMEZONE=zone,
+        TICKET_RESPONSE_HOURS=str(RESPONSE_SECONDS / 3600),
+        WORKING_HOURS="00:00-24:00",
+        WORKING_DAYS="1-7",
+        TICKET_REMINDER_INTERVAL_SECONDS="1",
+    )
     end = datetime.now(ZoneInfo(zone)).date() + timedelta(days=3)
     await bot_process.start()
     # Faults on what the handlers call and on polling; start-up calls are left alone.
@@ -588,8 +617,9 @@ async def test_twenty_scorers_through_random_kills_and_api_faults(
     await killer
     api.set_faults(None)
 
-    # What the real paths queued: a ticket per question, its card to every contact, its
-    # answer to its asker, a reminder of the new deadline to everyone of the units.
+    # What the real paths queued: a ticket per question, its card and one reminder of it to
+    # every contact (an escalation at most once), its answer to its asker, a reminder of the
+    # new deadline to everyone of the units.
     async with session_factory() as session:
         tickets_ = (await session.execute(select(Ticket))).scalars().all()
     assert sorted(t.question for t in tickets_) == sorted(a.question for a in askers), [
@@ -598,11 +628,15 @@ async def test_twenty_scorers_through_random_kills_and_api_faults(
     assert {t.status for t in tickets_} == {"answered"}
     rows = await _outbox(session_factory)
     notice_chats = {*cast.askers, *cast.contacts, *(c for c, _ in cast.coordinators)}
+    escalations = 0
     for ticket in tickets_:
         number = tt.number(ticket.id)
         for contact in cast.contacts:
             cards = [r for r in rows if r[0] == contact and f"phiếu <b>{number}</b>" in r[1]]
-            assert len(cards) == 1, (contact, ticket.id, cards)
+            kinds = [next(h for h in (NEW, REMIND, ESCALATE) if r[1].startswith(h)) for r in cards]
+            counts = (kinds.count(NEW), kinds.count(REMIND), kinds.count(ESCALATE))
+            assert counts in ((1, 1, 0), (1, 1, 1)), (contact, cards)
+            escalations += ESCALATE in kinds
         relays = [r for r in rows if r[0] == ticket.asker_id and number in r[1]]
         assert len(relays) == 1, (ticket.id, relays)
     for chat in [*cast.askers, *(c for c, _ in cast.coordinators)]:
@@ -616,7 +650,7 @@ async def test_twenty_scorers_through_random_kills_and_api_faults(
     assert (
         len(wanted)
         == len(rows)
-        == len(tickets_) * (CONTACTS + 1) + len(askers) + len(coordinators)
+        == len(tickets_) * (2 * CONTACTS + 1) + escalations + len(askers) + len(coordinators)
     )
 
     def delivered() -> dict[tuple[int, str], list[float]]:
@@ -682,7 +716,8 @@ async def test_twenty_scorers_through_random_kills_and_api_faults(
     print(
         f"kills={run.kills} resumes={resumed} injected={len(api.injected)} "
         f"actions={sum(d.actions for d in drivers)} deliveries={len(wanted)} "
-        f"tickets={len(tickets_)} actor_attempts={sum(a.attempts for a in actors)} "
+        f"tickets={len(tickets_)} escalations={escalations} "
+        f"actor_attempts={sum(a.attempts for a in actors)} "
         f"duplicates_in_kill_window={duplicates} widest_window_s={widest:.2f} "
         f"kills_at={[round(k - began, 1) for k in run.killed_at]} "
         f"finished_at={ {k: round(v, 1) for k, v in marks.items()} }"

@@ -51,6 +51,9 @@ def test_env_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
         ("DATABASE_URL", "mysql://x", "DATABASE_URL"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL"),
         ("INVITE_TTL_HOURS", "-5", "INVITE_TTL_HOURS"),
+        ("WORKING_HOURS", "13:00-17:00,07:30-11:30", "WORKING_HOURS"),
+        ("WORKING_DAYS", "thu hai-thu sau", "WORKING_DAYS"),
+        ("TICKET_REMINDER_INTERVAL_SECONDS", "0", "TICKET_REMINDER_INTERVAL_SECONDS"),
     ],
 )
 def test_bad_values(monkeypatch: pytest.MonkeyPatch, name: str, value: str, fragment: str) -> None:

@@ -7,7 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.workhours import add_working_hours, is_working_day, working_hours_between
+from bot.workhours import (
+    add_working_hours,
+    is_working_day,
+    parse_days,
+    parse_periods,
+    working_hours_between,
+)
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -67,3 +73,47 @@ def test_round_trip() -> None:
 def test_naive_refused() -> None:
     with pytest.raises(ValueError):
         working_hours_between(datetime(2026, 11, 2, 8), local(2, 9), TZ)
+
+
+@pytest.mark.parametrize(
+    ("text", "periods"),
+    [
+        ("07:30-11:30,13:00-17:00", ((450, 690), (780, 1020))),
+        ("7:00-11:00, 13:30-17:00", ((420, 660), (810, 1020))),  # a northern summer schedule
+        ("00:00-24:00", ((0, 1440),)),
+    ],
+)
+def test_periods_setting(text: str, periods: tuple[tuple[int, int], ...]) -> None:
+    assert parse_periods(text) == periods
+
+
+@pytest.mark.parametrize(
+    "text", ["", "7-11", "11:30-07:30", "07:30-11:30,11:00-17:00", "08:60-09:00", "00:00-24:01"]
+)
+def test_bad_periods_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_periods(text)
+
+
+def test_days_setting() -> None:
+    assert parse_days("1-5") == {1, 2, 3, 4, 5}
+    assert parse_days("1-5,6") == parse_days("1,2,3,4,5,6") == set(range(1, 7))
+    for bad in ("", "0", "8", "5-1", "mon-fri"):
+        with pytest.raises(ValueError):
+            parse_days(bad)
+
+
+def test_other_periods_and_days() -> None:
+    always, every_day = parse_periods("00:00-24:00"), parse_days("1-7")
+    # A weekend night counts when every hour of every day does.
+    assert working_hours_between(
+        local(7, 22, 0), local(8, 2, 30), TZ, periods=always, days=every_day
+    ) == pytest.approx(4.5)
+    assert add_working_hours(local(7, 23, 0), 2, TZ, periods=always, days=every_day) == local(
+        8, 1, 0
+    ).astimezone(UTC)
+    # Mornings only, Saturdays too: Friday 10:00 + 2.5 h is Saturday 08:30.
+    saturday = parse_periods("07:30-11:30"), parse_days("1-6")
+    assert add_working_hours(
+        local(6, 10, 0), 2.5, TZ, periods=saturday[0], days=saturday[1]
+    ) == local(7, 8, 30).astimezone(UTC)

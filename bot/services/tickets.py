@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Person, Ticket, TicketEvent, TicketFollower
 from bot.errors import CchcError, NotAllowed, NotFound
 from bot.services.people import Role
-from bot.workhours import working_hours_between
+from bot.workhours import PERIODS, WEEKDAYS, Periods, working_hours_between
 from knowledge.text import analyze
 
 OPEN, ANSWERED, CLOSED = "open", "answered", "closed"
@@ -479,6 +479,8 @@ async def claim_reminders(
     hours: float,
     tz: ZoneInfo,
     holidays: Collection[date] = (),
+    periods: Periods = PERIODS,
+    days: Collection[int] = WEEKDAYS,
 ) -> list[Due]:
     """Claim the reminders now due. Each level of each routing is claimed once, by one
     process: a conditional UPDATE on (reminder_level, route_count) decides the winner."""
@@ -489,7 +491,7 @@ async def claim_reminders(
     )
     out: list[Due] = []
     for ticket in found.scalars().all():
-        elapsed = working_hours_between(ticket.due_from, now, tz, holidays)
+        elapsed = working_hours_between(ticket.due_from, now, tz, holidays, periods, days)
         level = 2 if elapsed >= 2 * hours else 1 if elapsed >= hours else 0
         if level <= ticket.reminder_level:
             continue

@@ -285,6 +285,19 @@ async def test_reminders_then_escalation_under_fake_clock(world: World) -> None:
     assert await _events(w) == ["created", "reminded", "escalated"]
 
 
+async def test_working_hours_and_days_are_settings(world: World) -> None:
+    """WORKING_HOURS and WORKING_DAYS reach the reminder job: with every hour of every day
+    counting, a ticket sent on a Saturday night is reminded on Sunday afternoon."""
+    w = world
+    w.clock.set(datetime(2026, 11, 7, 22, 0, tzinfo=TZ))  # Saturday 22:00
+    await _send_ticket(w)
+    w.clock.set(datetime(2026, 11, 8, 14, 0, tzinfo=TZ))  # Sunday 14:00: 16 hours later
+    always = w.settings.model_copy(update={"working_hours": "00:00-24:00", "working_days": "1-7"})
+    assert await send_reminders(w.factory, w.settings, w.data.catalogue, w.clock) == 0
+    assert await send_reminders(w.factory, always, w.data.catalogue, w.clock) == 1
+    assert "Nhắc" in (await _outbox(w, CONTACT_STP))[-1].text
+
+
 async def test_reminder_paused_while_waiting_for_officer(world: World) -> None:
     w, h = world, world.h
     await _send_ticket(w)
