@@ -55,21 +55,37 @@ async def main(cycles: int, profile: str | None, kind: str, show_sql: bool) -> N
             current = {"step": None}
             sqls: dict[str, list[str]] = defaultdict(list)
 
-            def on_exec(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+            def on_statement(statement: str) -> None:
+                # SQLite's own trace: it sees the statements run on the driver too
+                # (bot/db/direct.py), which SQLAlchemy's events do not.
                 step = current["step"]
                 if step is None:
                     return
-                counts[step]["statements"] += 1
                 verb = statement.split(None, 1)[0].upper()
+                if verb == "COMMIT":
+                    counts[step]["commits"] += 1
+                    return
+                if verb in ("BEGIN", "ROLLBACK"):
+                    return
+                counts[step]["statements"] += 1
                 counts[step][verb] += 1
                 sqls[step].append(statement.replace("\n", " ")[:160])
+
+            def on_exec(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+                on_statement(statement)
 
             def on_commit(conn):  # type: ignore[no-untyped-def]
                 if current["step"] is not None:
                     counts[current["step"]]["commits"] += 1
 
-            event.listen(engine.sync_engine, "before_cursor_execute", on_exec)
-            event.listen(engine.sync_engine, "commit", on_commit)
+            def on_checkout(dbapi_connection, *args):  # type: ignore[no-untyped-def]
+                dbapi_connection.driver_connection._conn.set_trace_callback(on_statement)
+
+            if kind == "sqlite":
+                event.listen(engine.sync_engine.pool, "checkout", on_checkout)
+            else:
+                event.listen(engine.sync_engine, "before_cursor_execute", on_exec)
+                event.listen(engine.sync_engine, "commit", on_commit)
             base = 10**7
             await seed_officers(factory, base, cycles + 3)
             client = _client(dp, 10**8)

@@ -17,6 +17,7 @@ from sqlalchemy import Table, bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import direct
 from bot.db.models import ProcessedUpdate
 
 log = logging.getLogger(__name__)
@@ -35,20 +36,18 @@ class DatabaseClaims:
     """A row per update in ``processed_update``; the insert that wins is the claim.
 
     Runs in the update's own session and transaction (the session middleware's), so it costs
-    one statement and no extra commit."""
+    one statement and no extra commit; the caller commits (:func:`bot.db.direct.commit`)."""
 
     async def claim(
         self, session: AsyncSession, bot_id: int, update_id: int, now: datetime
     ) -> bool:
-        connection = await session.connection()  # a Core statement: not through the ORM
-        stmt = _claim_statement(connection.dialect.name)
         params = {
             "bot_id": bot_id,
             "update_id": update_id,
             "created_at": now,
             "expired": now - CLAIM_TTL,
         }
-        return (await connection.execute(stmt, params)).scalar_one_or_none() is not None
+        return bool(await direct.rows(session, _CLAIM, params))
 
 
 @cache
@@ -68,6 +67,9 @@ def _claim_statement(dialect: str) -> Any:
         # A claim older than Telegram's retention is from an earlier life of the id.
         where=created < bindparam("expired", type_=created.type),
     ).returning(table.c.update_id)
+
+
+_CLAIM = direct.Statement(_claim_statement)  # run on the driver where it can (bot/db/direct.py)
 
 
 class RedisClaims:

@@ -18,6 +18,7 @@ from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.db import direct
 from bot.db.models import utcnow
 from bot.dedup import UpdateClaims
 from bot.services.people import effective_role, get_person
@@ -65,6 +66,7 @@ class SessionMiddleware(BaseMiddleware):
             return
         async with engine.connect() as connection:
             async with self.session_factory(bind=connection) as session:
+                direct.bind(session, connection)  # the hot statements on the driver
                 yield session
 
     async def __call__(
@@ -99,10 +101,10 @@ class SessionMiddleware(BaseMiddleware):
                 clock = data.get("clock")
                 now = clock.now() if clock is not None else utcnow()
                 if not await self.claims.claim(session, bot.id, event.update_id, now):
-                    await session.commit()
+                    await direct.commit(session)
                     log.info("Update %s was already taken; skipped", event.update_id)
                     return None
-            await session.commit()
+            await direct.commit(session)
             data["session"] = session
             data["person"] = person
             data["role"] = effective_role(person, user.id if user else 0, self.admin_ids)

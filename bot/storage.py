@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import SessionTransactionOrigin
 
+from bot.db import direct
 from bot.db.models import FsmRecord, utcnow
 
 logger = logging.getLogger(__name__)
@@ -114,6 +115,11 @@ def _upsert_statement(dialect: str) -> Any:
     )
 
 
+_SELECT = direct.Statement(lambda _dialect: _select_statement())
+_DELETE = direct.Statement(lambda _dialect: _delete_statement())
+_UPSERT = direct.Statement(_upsert_statement)
+
+
 def _upsert_params(row_key: str, record: _Record) -> dict[str, Any]:
     return {"key": row_key, "state": record.state, "data": record.data, "updated_at": utcnow()}
 
@@ -123,20 +129,21 @@ async def step_transaction(session: AsyncSession) -> AsyncIterator[None]:
     """One transaction for a step's writes and its FSM write, committed once at the end (or
     rolled back on an error). A transaction the update's reads began is joined rather than
     committed first: on SQLite a read takes no lock (the driver begins a transaction at the
-    first write), on PostgreSQL reads and writes are simply one READ COMMITTED transaction."""
+    first write), on PostgreSQL reads and writes are simply one READ COMMITTED transaction.
+    Statements run on the driver (bot/db/direct.py) are committed or rolled back with it."""
     scope = _scope.get()
     held = scope is not None and scope.session is session
     if held:
         assert scope is not None
         scope.held += 1
     try:
-        if session.in_transaction():
+        if session.in_transaction() or direct.bound(session):
             try:
                 yield
             except BaseException:
-                await session.rollback()
+                await direct.rollback(session)
                 raise
-            await session.commit()
+            await direct.commit(session)
         else:
             async with session.begin():
                 yield
@@ -175,11 +182,14 @@ async def _commit_unless_owned(session: AsyncSession, began: bool) -> None:
     if scope is not None and scope.held and scope.session is session:
         return
     if began:
-        await session.commit()
+        await direct.commit(session)
         return
     transaction = session.sync_session.get_transaction()
     if transaction is not None and transaction.origin is SessionTransactionOrigin.AUTOBEGIN:
-        await session.commit()
+        await direct.commit(session)
+        return
+    # The handler's own ``session.begin()``: its commit (or rollback) ends our write too.
+    await direct.covered(session)
 
 
 class DatabaseStorage(BaseStorage):
@@ -192,11 +202,8 @@ class DatabaseStorage(BaseStorage):
 
     @staticmethod
     async def _select(session: AsyncSession, row_key: str) -> _Record:
-        # On the session's connection: a Core statement through the ORM's execute costs more
-        # than the statement itself.
-        connection = await session.connection()
-        row = (await connection.execute(_select_statement(), {"key": row_key})).one_or_none()
-        return _Record(None, EMPTY) if row is None else _Record(row.state, row.data)
+        found = await direct.rows(session, _SELECT, {"key": row_key})
+        return _Record(None, EMPTY) if not found else _Record(found[0][0], found[0][1])
 
     async def _read(self, key: StorageKey) -> _Record:
         row_key = storage_key(key)
@@ -209,7 +216,7 @@ class DatabaseStorage(BaseStorage):
             return cached
         began = not scope.session.in_transaction()
         record = await self._select(scope.session, row_key)
-        if began:
+        if began and scope.session.in_transaction():
             await scope.session.commit()  # a read: ends the transaction it had to begin
         scope.records[row_key] = record
         return record
@@ -218,13 +225,11 @@ class DatabaseStorage(BaseStorage):
 
     @staticmethod
     async def _execute(session: AsyncSession, row_key: str, record: _Record) -> None:
-        connection = await session.connection()
         if record.state is None and record.data == EMPTY:
             # A record with neither state nor data is worth nothing: keep the table small.
-            await connection.execute(_delete_statement(), {"key": row_key})
+            await direct.execute(session, _DELETE, {"key": row_key})
             return
-        dialect = connection.dialect.name
-        await connection.execute(_upsert_statement(dialect), _upsert_params(row_key, record))
+        await direct.execute(session, _UPSERT, _upsert_params(row_key, record))
 
     async def _write(self, key: StorageKey, **change: Any) -> None:
         row_key = storage_key(key)

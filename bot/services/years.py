@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from bot.db import direct
 from bot.db.models import Assessment, AssessmentYear, FsmRecord, LevelChoice, Person, Unit
 from bot.errors import CchcError, NotFound
 from bot.services.assessments import CLOSED
@@ -178,6 +179,20 @@ def _who_statement(with_fsm: bool = False) -> Select[Any]:
     return stmt
 
 
+# The statement, compiled once per dialect and run on the driver where it can (bot/db/direct.py).
+_WHO = {
+    False: direct.Statement(lambda _dialect: _who_statement(False)),
+    True: direct.Statement(lambda _dialect: _who_statement(True)),
+}
+
+
+@cache
+def _positions(with_fsm: bool) -> dict[str, int]:
+    """Each result column's position in a row of :func:`_who_statement`."""
+    names = [column.name for column in _who_statement(with_fsm).selected_columns]
+    return {name: i for i, name in enumerate(names)}
+
+
 def _loaded(session: AsyncSession, cls: type[Any], values: dict[str, Any]) -> Any:
     """The instance of ``cls`` with ``values`` (every column), persistent in ``session`` as if
     a query had loaded it: no history, nothing to flush, no SELECT. An instance the session
@@ -208,21 +223,21 @@ async def who(
     }
     if fsm_key is not None:
         params["fsm_key"] = fsm_key
-    connection = await session.connection()
-    row = (await connection.execute(_who_statement(fsm_key is not None), params)).one()
-    fields = row._mapping
+    with_fsm = fsm_key is not None
+    (row,) = await direct.rows(session, _WHO[with_fsm], params)
+    at = _positions(with_fsm)
     person = None
-    if fields["p_id"] is not None:
+    if row[at["p_id"]] is not None:
         unit = None
-        if fields["u_id"] is not None:
-            unit = _loaded(session, Unit, {n: fields[f"u_{n}"] for n in _UNIT_COLUMNS})
-        person = _loaded(session, Person, {n: fields[f"p_{n}"] for n in _PERSON_COLUMNS})
+        if row[at["u_id"]] is not None:
+            unit = _loaded(session, Unit, {n: row[at[f"u_{n}"]] for n in _UNIT_COLUMNS})
+        person = _loaded(session, Person, {n: row[at[f"p_{n}"]] for n in _PERSON_COLUMNS})
         if "unit" not in person.__dict__:
             set_committed_value(person, "unit", unit)
     fsm = None
-    if fsm_key is not None and fields["fsm_data"] is not None:
-        fsm = (fields["fsm_state"], fields["fsm_data"])
-    return Who(person, resolve(catalogue, fields["level"], fields["set_id"]), fsm)
+    if with_fsm and row[at["fsm_data"]] is not None:
+        fsm = (row[at["fsm_state"]], row[at["fsm_data"]])
+    return Who(person, resolve(catalogue, row[at["level"]], row[at["set_id"]]), fsm)
 
 
 async def choose_level(

@@ -37,6 +37,8 @@ class CountingFactory(async_sessionmaker[AsyncSession]):
 
 @contextmanager
 def measured(engine: AsyncEngine, factory: CountingFactory) -> Iterator[Cost]:
+    """What the updates run inside cost. On SQLite what SQLite itself executes (its trace: the
+    statements bot/db/direct.py runs on the driver are not seen by SQLAlchemy's events)."""
     cost = Cost()
 
     def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -45,15 +47,40 @@ def measured(engine: AsyncEngine, factory: CountingFactory) -> Iterator[Cost]:
     def on_commit(conn: Any) -> None:
         cost.commits += 1
 
-    event.listen(engine.sync_engine, "before_cursor_execute", on_execute)
-    event.listen(engine.sync_engine, "commit", on_commit)
+    def trace(statement: str) -> None:
+        verb = statement.split(None, 1)[0].upper()
+        if verb == "COMMIT":
+            cost.commits += 1
+        elif verb not in ("BEGIN", "ROLLBACK"):
+            cost.statements.append(verb)
+
+    def on_checkout(dbapi_connection: Any, *args: Any) -> None:
+        dbapi_connection.driver_connection._conn.set_trace_callback(trace)
+
+    def on_checkin(dbapi_connection: Any, *args: Any) -> None:
+        if dbapi_connection is not None:
+            dbapi_connection.driver_connection._conn.set_trace_callback(None)
+
+    listeners: list[tuple[Any, str, Any]] = (
+        [
+            (engine.sync_engine.pool, "checkout", on_checkout),
+            (engine.sync_engine.pool, "checkin", on_checkin),
+        ]
+        if engine.dialect.name == "sqlite"
+        else [
+            (engine.sync_engine, "before_cursor_execute", on_execute),
+            (engine.sync_engine, "commit", on_commit),
+        ]
+    )
+    for target, name, listener in listeners:
+        event.listen(target, name, listener)
     factory.cost = cost
     try:
         yield cost
     finally:
         factory.cost = None
-        event.remove(engine.sync_engine, "before_cursor_execute", on_execute)
-        event.remove(engine.sync_engine, "commit", on_commit)
+        for target, name, listener in listeners:
+            event.remove(target, name, listener)
 
 
 def _harness(
