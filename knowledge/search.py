@@ -33,7 +33,6 @@ an approved ruling that closely matches comes before the card.
 from __future__ import annotations
 
 import gc
-import heapq
 import math
 import re
 from array import array
@@ -161,6 +160,7 @@ _DOCS_PER_TARGET = 2  # ... and at most this many texts of one target
 _COMMON_SHARE = 0.25  # words in more targets than this share never choose candidates
 _POSTING_BUDGET = 3000  # postings read per query to choose candidates, about
 _POSTINGS_PER_TERM = 200  # ... but at least this many of each rare enough term
+_VECTOR_POSTINGS = 400  # above this many postings read, they are summed in array operations
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +352,8 @@ class SearchIndex:
         self._postings: dict[str, tuple[int, int]] = {}
         self._post_ids: memoryview = memoryview(array("i"))
         self._post_ws: memoryview = memoryview(array("f"))
+        self._post_ids_np: np.ndarray = np.zeros(0, dtype=np.int32)
+        self._post_ws_np: np.ndarray = np.zeros(0, dtype=np.float32)
         self._df: dict[str, int] = {}
         self._idf: dict[str, float] = {}
         self._accented_vocab: set[str] = set()
@@ -531,8 +533,11 @@ class SearchIndex:
         # Within each term (rows are grouped by term), best weight first.
         order = np.argsort(term - weight / (2.0 * (float(weight.max(initial=0.0)) + 1.0)))
         ends: list[int] = [*bounds.tolist(), len(keys)]
-        self._post_ids = memoryview(array("i", target[order].astype(np.int32).tobytes()))
-        self._post_ws = memoryview(array("f", weight[order].astype(np.float32).tobytes()))
+        post_ids = array("i", target[order].astype(np.int32).tobytes())
+        post_ws = array("f", weight[order].astype(np.float32).tobytes())
+        self._post_ids, self._post_ws = memoryview(post_ids), memoryview(post_ws)
+        self._post_ids_np = np.frombuffer(post_ids, dtype=np.int32)  # the same memory
+        self._post_ws_np = np.frombuffer(post_ws, dtype=np.float32)
         self._postings = dict(zip(names, pairwise(ends), strict=True))
         self._df = dict(zip(names, df.tolist(), strict=True))
         self._idf = dict(zip(names, idf.tolist(), strict=True))
@@ -1044,9 +1049,7 @@ class SearchIndex:
             # Every word of a short phrase has another reading: together they may well be
             # other words ("vay tien" is also "vậy tiến"); a longer phrase is itself.
             ambiguous = any(
-                self._reads_otherwise(doc, key, written)
-                for doc in self._docs
-                if phrase in doc.text
+                self._reads_otherwise(doc, key, written) for doc in self._docs_with(key, phrase)
             ) or (
                 len(key) <= _AMBIGUOUS_WORDS
                 and any(
@@ -1056,6 +1059,18 @@ class SearchIndex:
             )
             self._ambiguous[key] = ambiguous
         return not ambiguous
+
+    def _docs_with(self, key: Key, phrase: str) -> list[_Doc]:
+        """The texts that have the folded words ``key`` in a row (``phrase``, padded): found
+        through the postings of its rarest word pair (or its word), not by reading them all."""
+        terms = [f"{a} {b}" for a, b in pairwise(key)] if len(key) > 1 else list(key)
+        if not all(t in self._postings for t in terms):
+            return []
+        lo, hi = self._postings[min(terms, key=self._df.__getitem__)]
+        targets = self._targets
+        docs = self._docs
+        found = sorted({d for t in self._post_ids[lo:hi] for d in targets[t].docs})
+        return [docs[d] for d in found if phrase in docs[d].text]
 
     @staticmethod
     def _reads_otherwise(doc: _Doc, key: Key, written: frozenset[Key]) -> bool:
@@ -1113,38 +1128,62 @@ class SearchIndex:
         credit = q.credit
         pairs = [p for p in q.pairs if p in self._df]
         known = [w for w in uniq if credit[w] > 0]
-        terms = sorted([*known, *pairs], key=lambda x: self._df[x])
+        terms = sorted([*known, *pairs], key=self._df.__getitem__)
         common = _COMMON_SHARE * len(self._targets)
-        acc: dict[int, float] = {}
+        df = self._df
+        postings = self._postings
+        weight = q.weight
+        spans: list[tuple[int, int, float]] = []  # the postings read, and their scale
         left = _POSTING_BUDGET
         for term in terms:
-            if acc and (self._df[term] > common or left <= 0):
+            if spans and (df[term] > common or left <= 0):
                 # Rarest terms first: a frequent word does not choose candidates once rarer
                 # ones did, it only scores them below. This bounds the cost per query.
                 continue
-            lo, hi = self._postings[term]
-            ids, ws = self._post_ids[lo:hi], self._post_ws[lo:hi]
-            if len(ids) > left:
+            lo, hi = postings[term]
+            if hi - lo > left:
                 # Postings are ordered by weight: the head holds the best targets for the term.
-                take = max(left, _POSTINGS_PER_TERM)
-                ids, ws = ids[:take], ws[:take]
-            left -= len(ids)
+                hi = min(hi, lo + max(left, _POSTINGS_PER_TERM))
+            left -= hi - lo
             if " " in term:
                 a, b = term.split(" ", 1)
-                scale = min(q.weight[a], q.weight[b])
+                scale = min(weight[a], weight[b])
             else:
-                scale = credit[term] * q.weight[term]
-            if not acc:
-                acc = dict(zip(ids, ws, strict=True))
-                if scale != 1.0:
-                    acc = {tid: wt * scale for tid, wt in acc.items()}
-                continue
-            get = acc.get
-            for tid, wt in zip(ids, ws, strict=True):
-                acc[tid] = get(tid, 0.0) + wt * scale
-        if not acc:
+                scale = credit[term] * weight[term]
+            spans.append((lo, hi, scale))
+        if not spans:
             return []
-        return heapq.nlargest(_CANDIDATES, acc, key=acc.__getitem__)
+        if _POSTING_BUDGET - left > _VECTOR_POSTINGS:
+            return self._candidates_np(spans)
+        ids, ws = self._post_ids, self._post_ws
+        lo, hi, scale = spans[0]
+        acc: dict[int, float] = dict(zip(ids[lo:hi], ws[lo:hi], strict=True))
+        if scale != 1.0:
+            acc = {tid: wt * scale for tid, wt in acc.items()}
+        get = acc.get
+        for lo, hi, scale in spans[1:]:
+            for tid, wt in zip(ids[lo:hi], ws[lo:hi], strict=True):
+                acc[tid] = get(tid, 0.0) + wt * scale
+        # A stable sort: ties keep the order the targets were met in (as heapq.nlargest).
+        return sorted(acc, key=acc.__getitem__, reverse=True)[:_CANDIDATES]
+
+    def _candidates_np(self, spans: list[tuple[int, int, float]]) -> list[int]:
+        """``_candidates`` over many postings, in array operations with the same result: the
+        weights summed per target in reading order (as the running totals are), the best
+        first, ties to the target met first (as ``heapq.nlargest`` keeps them)."""
+        ids_np, ws_np = self._post_ids_np, self._post_ws_np
+        ids = np.concatenate([ids_np[lo:hi] for lo, hi, _ in spans])
+        # Single-precision weights read as doubles, then scaled: the running totals' values.
+        ws = np.concatenate([ws_np[lo:hi] for lo, hi, _ in spans]).astype(np.float64)
+        ws *= np.repeat([s for _, _, s in spans], [hi - lo for lo, hi, _ in spans])
+        found, first = np.unique(ids, return_index=True)
+        scores = np.bincount(ids, ws, minlength=len(self._targets))[found]
+        if len(found) > _CANDIDATES:
+            cut = np.partition(scores, len(scores) - _CANDIDATES)[len(scores) - _CANDIDATES]
+            keep = scores >= cut
+            found, first, scores = found[keep], first[keep], scores[keep]
+        order = np.lexsort((first, -scores))[:_CANDIDATES]
+        return [int(t) for t in found[order]]
 
     def _rerank(self, q: _Query, cands: list[int]) -> list[tuple[int, float, float]]:
         """Score the candidates' texts on the features of the module docstring."""
