@@ -10,9 +10,11 @@ must receive goes through the outbox, enqueued in the same transaction as the ch
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -20,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.data import BotData
-from bot.db.models import Person
+from bot.db.models import Person, Ticket
 from bot.services import outbox, people, questions, rulings, tickets
 from bot.services.people import Role
 from bot.services.tickets import TicketForbidden, TicketWrongState, Viewer
@@ -63,6 +65,7 @@ contact_router.callback_query.filter(RoleFilter(*CONTACTS))
 review_router = Router(name=f"{__name__}.review")
 review_router.message.filter(RoleFilter(*COORDINATORS))
 review_router.callback_query.filter(RoleFilter(*COORDINATORS))
+
 
 class DraftFlow(StatesGroup):
     waiting_question = State()
@@ -535,7 +538,41 @@ async def officer_reply_expected(message: Message) -> None:
 # --- /phieu ---------------------------------------------------------------------------------
 
 
-CONTACT_PAGE = 8
+PAGE = 8  # tickets per page of a /phieu list
+
+Page = tuple[str, InlineKeyboardMarkup | None]
+
+
+def _page_of(rows: Sequence[Ticket], page: int) -> tuple[Sequence[Ticket], int] | None:
+    """The tickets of page ``page`` of a /phieu list and the page count; None if it is gone."""
+    pages = max(1, -(-len(rows) // PAGE))
+    return (rows[page * PAGE : (page + 1) * PAGE], pages) if 0 <= page < pages else None
+
+
+def _list_markup(
+    buttons: Sequence[tuple[str, CallbackData]],
+    page: int,
+    pages: int,
+    nav: Callable[[int], CallbackData],
+) -> InlineKeyboardMarkup | None:
+    """A button per ticket of the page, then ◀ ▶ (``nav``: the callback of a page)."""
+    kb = InlineKeyboardBuilder()
+    for text, data in buttons:
+        kb.button(text=text, callback_data=data)
+    arrows = [(arrow, to) for arrow, to in (("◀", page - 1), ("▶", page + 1)) if 0 <= to < pages]
+    for arrow, to in arrows:
+        kb.button(text=arrow, callback_data=nav(to))
+    kb.adjust(*([1] * len(buttons)), *([len(arrows)] if arrows else []))
+    return kb.as_markup() if buttons else None
+
+
+async def _show_list_page(query: CallbackQuery, shown: Page | None) -> None:
+    message = _message(query)
+    if message is None or shown is None:
+        await _alert(query, tt.LIST_PAGE_GONE)
+        return
+    await query.answer()
+    await message.answer(shown[0], reply_markup=shown[1])
 
 
 async def _contact_page(
@@ -545,35 +582,24 @@ async def _contact_page(
     catalogue: Catalogue,
     clock: Clock,
     page: int,
-) -> tuple[str, InlineKeyboardMarkup | None] | None:
+) -> Page | None:
     """One page of the open tickets, each a button opening it; None if ``page`` is gone."""
     department = None if role is Role.ADMIN else (person.department if person else None)
     rows = await tickets.open_for_department(session, department, limit=500)
     await session.commit()
-    pages = max(1, -(-len(rows) // CONTACT_PAGE))
-    if not 0 <= page < pages:
+    if (found := _page_of(rows, page)) is None:
         return None
+    shown, pages = found
     now = clock.now()
-    kb = InlineKeyboardBuilder()
-    items = []
-    for t in rows[page * CONTACT_PAGE : (page + 1) * CONTACT_PAGE]:
+    items, buttons = [], []
+    for t in shown:
         unit = t.unit.name if t.unit is not None else tt.NO_UNIT
         ago = tt.ago(now - t.created_at)
         items.append((t.id, unit, t.question, ago, t.awaiting_info))
-        kb.button(
-            text=tt.ticket_button(t.id, unit, ago), callback_data=TicketCb(action="v", id=t.id)
-        )
-    nav = 0
-    if page > 0:
-        kb.button(text="◀", callback_data=TicketPageCb(page=page - 1))
-        nav += 1
-    if page < pages - 1:
-        kb.button(text="▶", callback_data=TicketPageCb(page=page + 1))
-        nav += 1
-    kb.adjust(*([1] * len(items)), *([nav] if nav else []))
+        buttons.append((tt.ticket_button(t.id, unit, ago), TicketCb(action="v", id=t.id)))
     name = tt.ALL_DEPARTMENTS if department is None else _dept_name(catalogue, department)
     text = tt.contact_list(name, items, len(rows), page, pages)
-    return text, kb.as_markup() if items else None
+    return text, _list_markup(buttons, page, pages, lambda to: TicketPageCb(page=to))
 
 
 @contact_router.message(Command("phieu"))
@@ -600,16 +626,10 @@ async def contact_list_page(
     catalogue: Catalogue,
     clock: Clock,
 ) -> None:
-    message = _message(query)
-    shown = await _contact_page(session, person, role, catalogue, clock, callback_data.page)
-    if message is None or shown is None:
-        await _alert(query, tt.LIST_PAGE_GONE)
-        return
-    await query.answer()
-    await message.answer(shown[0], reply_markup=shown[1])
-
-
-MY_PAGE = 8
+    page = callback_data.page
+    await _show_list_page(
+        query, await _contact_page(session, person, role, catalogue, clock, page)
+    )
 
 
 async def _my_page(
@@ -617,33 +637,21 @@ async def _my_page(
     viewer: Viewer,
     catalogue: Catalogue,
     page: int,
-) -> tuple[str, InlineKeyboardMarkup | None] | None:
+) -> Page | None:
     """One page of the officer's own, their unit's and followed tickets, each a button
     opening it; None if ``page`` is gone."""
     rows = await tickets.for_viewer(session, viewer, limit=500)
     await session.commit()
-    pages = max(1, -(-len(rows) // MY_PAGE))
-    if not 0 <= page < pages:
+    if (found := _page_of(rows, page)) is None:
         return None
-    kb = InlineKeyboardBuilder()
-    items = []
-    for t in rows[page * MY_PAGE : (page + 1) * MY_PAGE]:
-        dept = _dept_name(catalogue, t.department)
-        items.append((t.id, dept, t.status, t.question))
-        kb.button(
-            text=tt.my_ticket_button(t.id, t.status, t.question),
-            callback_data=TicketCb(action="my", id=t.id),
-        )
-    nav = 0
-    if page > 0:
-        kb.button(text="◀", callback_data=MyTicketsCb(page=page - 1))
-        nav += 1
-    if page < pages - 1:
-        kb.button(text="▶", callback_data=MyTicketsCb(page=page + 1))
-        nav += 1
-    kb.adjust(*([1] * len(items)), *([nav] if nav else []))
+    shown, pages = found
+    items = [(t.id, _dept_name(catalogue, t.department), t.status, t.question) for t in shown]
+    buttons = [
+        (tt.my_ticket_button(t.id, t.status, t.question), TicketCb(action="my", id=t.id))
+        for t in shown
+    ]
     text = tt.officer_list(items, len(rows), page, pages)
-    return text, kb.as_markup() if items else None
+    return text, _list_markup(buttons, page, pages, lambda to: MyTicketsCb(page=to))
 
 
 @router.message(Command("phieu"))
@@ -669,14 +677,8 @@ async def officer_list_page(
     role: Role,
     catalogue: Catalogue,
 ) -> None:
-    message = _message(query)
     viewer = _viewer(query.from_user.id, role, person)
-    shown = await _my_page(session, viewer, catalogue, callback_data.page)
-    if message is None or shown is None:
-        await _alert(query, tt.LIST_PAGE_GONE)
-        return
-    await query.answer()
-    await message.answer(shown[0], reply_markup=shown[1])
+    await _show_list_page(query, await _my_page(session, viewer, catalogue, callback_data.page))
 
 
 @router.callback_query(TicketCb.filter(F.action == "my"))
