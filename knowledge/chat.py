@@ -43,7 +43,13 @@ _POINTS_RE = re.compile(r"(?<![\w/,])(\d+(?:[.,]\d+)?)?\s*[đd](?![\w/])(?<![,/]
 
 # Sentence ends: . ? ! ; or a line break, followed by space. "1.250" and "3.4.1" have no space
 # after the dot, so numbers and codes stay whole.
-_SENTENCE_RE = re.compile(r"(?<=[?!;…])\s*|(?<=[.])\s+|\n+|(?<=[:])\s+(?=\S)")
+# Typed fast, a full stop is often followed by no space ("huyện.Năm nay", "120.cho em hỏi"): a
+# dot between a word (two letters or digits at least, or a percentage) and a letter ends a
+# sentence too ("p.Tư pháp" and "3.4.1" stay whole).
+_SENTENCE_RE = re.compile(
+    r"(?<=[?!;…])\s*|(?<=[.])\s+|\n+|(?<=[:])\s+(?=\S)"
+    r"|(?<=[^\W_][^\W_]\.)(?=[^\W\d_])|(?<=%\.)(?=[^\W\d_])"
+)
 
 # Phrases that open the ask inside a sentence ("Bên em năm nay …, cho em hỏi …"): what comes
 # before them is the situation, even without a full stop. They are fillers too.

@@ -97,3 +97,14 @@ def test_a_foreign_word_is_not_respelt_by_its_onset(index: SearchIndex) -> None:
     # "wifi" could read "qui" (w for qu), but no known pair confirms it.
     assert index._respell(read_message("wifi cua xa bi hong thi goi ai sua")) is None
     assert index.search("wifi cua xa bi hong thi goi ai sua").decision == "none"
+
+
+def test_a_full_stop_without_a_space_still_ends_a_sentence() -> None:
+    msg = read_message(
+        "Chào mn, e ở p.Tư pháp huyện.Năm nay bên e nộp báo cáo trễ.Vậy tiêu chí đó bị trừ "
+        "bao nhiêu điểm ạ?"
+    )
+    # The ask is the last sentence only; "p.Tư pháp" and numbers stay whole.
+    assert msg.ask.startswith("tc đó bị trừ")
+    assert "tư pháp" in msg.context and "trễ" in msg.context
+    assert read_message("tỷ lệ 97.5% thì sao").ask == "tỷ lệ 97.5 phần trăm thì sao"
