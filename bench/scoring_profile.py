@@ -20,7 +20,7 @@ from sqlalchemy import event
 
 from bench.throughput import _client, _last_message, database, seed_officers
 from bot import lazymodels as _lazymodels  # noqa: F401
-from bot.app import create_dispatcher
+from bot.app import create_dispatcher, freeze_loaded
 from bot.data import load_data
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
@@ -51,6 +51,7 @@ async def main(cycles: int, profile: str | None, kind: str, show_sql: bool) -> N
                 settings=settings, data=data, index=index, session_factory=factory,
                 storage=DatabaseStorage(factory), dedup_updates=True,
             )
+            freeze_loaded()  # as the bot process does (bot/app.py assemble)
             counts: dict[str, Counter[str]] = defaultdict(Counter)
             current = {"step": None}
             sqls: dict[str, list[str]] = defaultdict(list)

@@ -52,7 +52,7 @@ from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 from bench.eval import DEFAULT_SETS, load_items
 from bot import lazymodels as _lazymodels  # noqa: F401 - first: see bot/lazymodels.py
-from bot.app import create_dispatcher
+from bot.app import create_dispatcher, freeze_loaded
 from bot.data import load_data
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
@@ -354,6 +354,7 @@ async def run_database(kind: str, levels: list[int], updates: int) -> dict[str, 
                 storage=DatabaseStorage(factory),
                 dedup_updates=True,
             )
+            freeze_loaded()  # as the bot process does once started (bot/app.py assemble)
             # The buttons of /tieuchi and of its first two areas.
             probe = _client(dp, 5 * 10**9)
             guest = probe.user(9 * 10**8)

@@ -7,6 +7,7 @@ architecture test allows it by name.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -144,6 +145,15 @@ async def prepare(settings: Settings) -> tuple[BotData, SearchIndex]:
     return data, index
 
 
+def freeze_loaded() -> None:
+    """Leave what start-up built (data, search indexes, models, the dispatcher) out of the
+    garbage collector's full passes: about 300,000 long-lived objects, which a full collection
+    otherwise walks again every few thousand updates (0.3-0.4 s on the event loop each time).
+    Called once everything the process keeps is loaded."""
+    gc.collect()
+    gc.freeze()
+
+
 @dataclass
 class Assembled:
     bot: Bot
@@ -192,6 +202,7 @@ class Assembled:
         await self.bot.session.close()
         await self.dp.storage.close()
         await self.engine.dispose()
+        gc.unfreeze()  # what start-up built can be collected again (a process running on)
 
 
 async def assemble(
@@ -231,6 +242,7 @@ async def assemble(
         clock=clock,
         dedup_updates=True,
     )
+    freeze_loaded()
     return Assembled(
         bot=bot, dp=dp, engine=engine, session_factory=session_factory, clock=clock, data=data
     )
