@@ -135,6 +135,14 @@ class Run:
     reminded: asyncio.Event = field(default_factory=asyncio.Event)
 
 
+async def _next_messages(user: FakeUser) -> list[SentMessage]:
+    """The next message the bot sends ``user`` within the reply timeout, or none."""
+    try:
+        return await user.wait_messages(1, timeout=REPLY_TIMEOUT)
+    except TimeoutError:
+        return []
+
+
 @dataclass
 class Driver:
     user: FakeUser
@@ -157,9 +165,8 @@ class Driver:
             self.done = True
 
     async def _wait(self) -> bool:
-        try:
-            messages = await self.user.wait_messages(1, timeout=REPLY_TIMEOUT)
-        except TimeoutError:
+        messages = await _next_messages(self.user)
+        if not messages:
             return False
         await asyncio.sleep(0.2)  # a second message for the same action, if any
         self._take(messages + self.user.drain())
@@ -403,10 +410,7 @@ class Contact(Actor):
                 if ticket_id not in self.answered:
                     await self.answer(ticket_id, card)
             if len(self.answered) < self.expected:
-                try:
-                    self.seen(*await self.user.wait_messages(1, timeout=REPLY_TIMEOUT))
-                except TimeoutError:
-                    pass
+                self.inbox.extend(await _next_messages(self.user))
         self.done = True
 
 
@@ -446,6 +450,19 @@ class Cast:
     contacts: list[int]
 
 
+def _person(
+    telegram_id: int, name: str, role: str, department: str, unit_id: int | None = None
+) -> Person:
+    return Person(
+        telegram_id=telegram_id,
+        display_name=name,
+        role=role,
+        unit_id=unit_id,
+        department=department,
+        active=True,
+    )
+
+
 async def _people(factory: async_sessionmaker[AsyncSession]) -> Cast:
     ids = user_ids(OFFICERS + NOTICE_UNITS * (1 + len(ASKER_DEPARTMENTS)) + CONTACTS)
     cast = Cast(ids[:OFFICERS], [], [], ids[len(ids) - CONTACTS :])
@@ -454,53 +471,18 @@ async def _people(factory: async_sessionmaker[AsyncSession]) -> Cast:
     async with factory() as session, session.begin():
         for n, telegram_id in enumerate(cast.scorers, start=1):
             unit = await add_unit(session, f"huyen-{n}", f"UBND huyện {n}")
-            session.add(
-                Person(
-                    telegram_id=telegram_id,
-                    display_name=f"Cán bộ {n}",
-                    role="officer",
-                    unit_id=unit.id,
-                    department="TP",
-                    active=True,
-                )
-            )
+            session.add(_person(telegram_id, f"Cán bộ {n}", "officer", "TP", unit.id))
         for n in range(NOTICE_UNITS):
             unit = await add_unit(session, f"huyen-hoi-{n}", f"UBND huyện Hỏi {n}")
             coordinator = next(rest)
             cast.coordinators.append((coordinator, unit.id))
-            session.add(
-                Person(
-                    telegram_id=coordinator,
-                    display_name=f"Đầu mối huyện {n}",
-                    role="coordinator",
-                    unit_id=unit.id,
-                    department="NV",
-                    active=True,
-                )
-            )
+            session.add(_person(coordinator, f"Đầu mối huyện {n}", "coordinator", "NV", unit.id))
             for department in ASKER_DEPARTMENTS:
                 asker = next(rest)
                 cast.askers.append(asker)
-                session.add(
-                    Person(
-                        telegram_id=asker,
-                        display_name=f"Cán bộ hỏi {asker}",
-                        role="officer",
-                        unit_id=unit.id,
-                        department=department,
-                        active=True,
-                    )
-                )
+                session.add(_person(asker, f"Cán bộ hỏi {asker}", "officer", department, unit.id))
         for n, telegram_id in enumerate(cast.contacts):
-            session.add(
-                Person(
-                    telegram_id=telegram_id,
-                    display_name=f"Đầu mối Sở {n}",
-                    role="contact",
-                    department=sở,
-                    active=True,
-                )
-            )
+            session.add(_person(telegram_id, f"Đầu mối Sở {n}", "contact", sở))
     return cast
 
 
