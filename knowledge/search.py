@@ -1207,6 +1207,7 @@ class SearchIndex:
         # token_sort_ratio is the plain ratio of the words sorted: each side sorted once.
         q_sorted = " ".join(sorted(q_text.split()))
         q_acc: dict[str, str] = q.accented if q.accents else {}
+        q_typed = [(w, a) for w, a in q_acc.items() if a != w]
         n_pairs = len(all_pairs)
         # Only what the index has can be found in a text.
         df = self._df
@@ -1215,32 +1216,39 @@ class SearchIndex:
         q_pairs = [(f" {p} ", *p.split(" ", 1)) for p in all_pairs if p in df]
         rows: list[tuple[float, float, int, float, float]] = []  # key, cheap, doc, cov, factor
         docs = self._docs
+        targets = self._targets
+        # Each known word with what matching it is worth, adds to the text's coverage and to
+        # the topic's coverage.
+        q_rows = [(w, q_w[w], q_idf[w], q_cnt[w]) for w in q_known]
         for t in cands:
-            tg = self._targets[t]
+            tg = targets[t]
             bag = tg.bag if tg.bag is not None else self._bag(tg)
-            present = [(w, q_w[w], q_idf[w]) for w in q_known if w in bag]
+            present = [r for r in q_rows if r[0] in bag]
             if not present:
                 continue
             # The query's topic covered anywhere in the target (question, phrasings, answer).
-            t_cov = min(sum(q_cnt[w] for w, _, _ in present) / q_mass, 1.0)
+            t_cov = min(sum([r[3] for r in present]) / q_mass, 1.0)
             base = _W_TCOV * t_cov
             factor = tg.weight
+            # Only a pair whose two words the target has can be in one of its texts.
+            t_pairs = [p for p in q_pairs if p[1] in bag and p[2] in bag]
             for d in tg.docs:
                 doc = docs[d]
                 dwords = doc.words if doc.words is not None else _doc_words(doc)
                 qc = dc = 0.0
-                for w, qw, qi in present:
+                for w, qw, qi, _ in present:
                     if w in dwords:
                         qc += qw
                         dc += qi
                 if not dc:
                     continue
                 if n_pairs:
-                    text = doc.text
                     found = 0
-                    for pad, a, b in q_pairs:
-                        if a in dwords and b in dwords and pad in text:
-                            found += 1
+                    if t_pairs:
+                        text = doc.text
+                        for pad, a, b in t_pairs:
+                            if a in dwords and b in dwords and pad in text:
+                                found += 1
                     pair_cov = found / n_pairs
                 else:
                     pair_cov = min(qc / q_mass, 1.0)
@@ -1264,7 +1272,7 @@ class SearchIndex:
             tried[doc.target] = seen + 1
             text = doc.text.strip()
             if q_acc and doc.accented:
-                factor *= 0.9 + 0.1 * _accent_agreement(doc, q_acc)
+                factor *= 0.9 + 0.1 * _accent_agreement(doc, q_acc, q_typed)
             if not doc.sorted_text:
                 doc.sorted_text = " ".join(sorted(text.split()))
             same = fuzz.ratio(q_sorted, doc.sorted_text)
@@ -1290,8 +1298,11 @@ def _doc_words(doc: _Doc) -> frozenset[str]:
     return doc.words
 
 
-def _accent_agreement(doc: _Doc, q_acc: dict[str, str]) -> float:
-    """Share of the shared words whose typed accents agree with this text's spelling."""
+def _accent_agreement(
+    doc: _Doc, q_acc: dict[str, str], q_typed: list[tuple[str, str]]
+) -> float:
+    """Share of the shared words whose typed accents agree with this text's spelling
+    (``q_typed``: the query's words typed with accents, as (folded, accented))."""
     if not doc.accented:
         return 1.0
     spell = doc.spell
@@ -1303,15 +1314,16 @@ def _accent_agreement(doc: _Doc, q_acc: dict[str, str]) -> float:
         spell = doc.spell = {
             f: frozenset() if v == {f} else frozenset(v) for f, v in found.items()
         }
-    shared = agree = 0
-    for w, a in q_acc.items():
+    shared = len(q_acc.keys() & spell.keys())
+    if not shared:
+        return 1.0
+    # A word typed without accents, or one the text has no accents for, agrees.
+    agree = shared
+    for w, a in q_typed:
         s = spell.get(w)
-        if s is None:
-            continue
-        shared += 1
-        if a == w or not s or a in s:
-            agree += 1
-    return agree / shared if shared else 1.0
+        if s and a not in s:
+            agree -= 1
+    return agree / shared
 
 
 # ---------------------------------------------------------------------- criterion cards

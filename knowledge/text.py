@@ -340,11 +340,21 @@ PHRASE_PAIRS: frozenset[str] = frozenset(
 )
 _PHRASE_STARTS = frozenset(k[0] for k in _PHRASES)
 _PHRASES_FOLDED = {canon: [fold(t) for t in canon] for canon in _PHRASES.values()}
-# The phrase lengths that can start with a word, longest first.
-_PHRASE_SIZES: dict[str, tuple[int, ...]] = {
-    w: tuple(sorted({len(k) for k in _PHRASES if k[0] == w}, reverse=True))
-    for w in _PHRASE_STARTS
-}
+def _phrase_next() -> dict[str, dict[str, tuple[int, ...]]]:
+    """First word → second word ("" for a one-word phrase) → the phrase lengths, longest
+    first: a common first word ("bo", "ke", "ho") tries only the lengths of the phrases that
+    go on with its neighbour."""
+    sizes: dict[str, dict[str, set[int]]] = {}
+    for key in _PHRASES:
+        second = key[1] if len(key) > 1 else ""
+        sizes.setdefault(key[0], {}).setdefault(second, set()).add(len(key))
+    return {
+        w: {nxt: tuple(sorted(v, reverse=True)) for nxt, v in by_next.items()}
+        for w, by_next in sizes.items()
+    }
+
+
+_PHRASE_NEXT = _phrase_next()
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,7 +404,9 @@ def analyze(text: str) -> Analyzed:
     for i in starts:
         if i < end:
             continue
-        for size in _PHRASE_SIZES[fol[i]]:
+        nexts = _PHRASE_NEXT[fol[i]]
+        sizes = nexts.get(fol[i + 1], ()) if i + 1 < n else ()
+        for size in (*sizes, 1) if "" in nexts else sizes:
             canon = _PHRASES.get(tuple(fol[i : i + size])) if i + size <= n else None
             if canon is not None:
                 found.append((i, size, canon))
