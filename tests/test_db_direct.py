@@ -135,3 +135,38 @@ async def test_a_transaction_the_handler_began_ends_the_direct_write_too(
                 raise RuntimeError("the handler failed")
         await direct.commit(session)
     assert await _states(session_factory) == [("k1", "a")]
+
+
+async def test_who_attaches_the_person_as_a_query_would(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    """The person and unit are the session's own persistent instances (a change is flushed,
+    session.get returns them), loaded without beginning a transaction on the driver path."""
+    from sqlalchemy import inspect
+
+    from bot.services.years import who
+    from criteria.loader import require_catalogue
+
+    async with session_factory.begin() as session:
+        unit = Unit(code="u1", name="UBND thử", kind="huyen", created_at=NOW)
+        session.add(unit)
+        await session.flush()
+        session.add(Person(telegram_id=77, display_name="Cán bộ", role="officer",
+                           unit_id=unit.id, department="TP", active=True, created_at=NOW,
+                           updated_at=NOW))
+    async with update_session(engine, session_factory) as session:
+        found = await who(session, require_catalogue(), 77)
+        person = found.person
+        assert person is not None and person.unit is not None
+        if direct.bound(session):
+            assert not session.in_transaction()
+        await direct.commit(session)
+        state = inspect(person)
+        assert state.persistent and not state.modified and person in session
+        assert person.created_at == NOW and person.unit.code == "u1"
+        assert await session.get(Person, person.id) is person
+        assert await session.get(Unit, person.unit.id) is person.unit
+        async with session.begin():
+            person.display_name = "Cán bộ mới"
+    async with session_factory() as other:
+        assert (await other.get(Person, person.id)).display_name == "Cán bộ mới"  # type: ignore[union-attr]

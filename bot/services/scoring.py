@@ -31,6 +31,7 @@ from sqlalchemy import Table, and_, bindparam, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import direct
 from bot.db.models import Answer, Assessment, AuditLog, Evidence, Person
 from bot.db.readcache import read_cache
 from bot.errors import NotFound
@@ -190,6 +191,11 @@ def _create_statement(dialect: str) -> Any:
     return stmt.on_conflict_do_nothing(index_elements=[a.c.unit_id, a.c.year])
 
 
+# Run on the driver where it can (bot/db/direct.py).
+_SNAPSHOT = direct.Statement(lambda _dialect: _snapshot_statement())
+_CREATE = direct.Statement(_create_statement)
+
+
 def _snapshot_from(rows: Sequence[Any], unit_id: int, year: int) -> Snapshot | None:
     if not rows:
         return None
@@ -226,10 +232,9 @@ async def snapshot(
     found: Snapshot | None = read_cache(session).get(key)
     if found is None:
         params = {"unit_id": unit_id, "year": year}
-        rows = (await session.execute(_snapshot_statement(), params)).all()
+        rows = await direct.rows(session, _SNAPSHOT, params)
         found = _snapshot_from(rows, unit_id, year)
         if found is None:
-            dialect = session.get_bind().dialect.name
             values = {
                 "unit_id": unit_id,
                 "set_id": cset.id,
@@ -237,9 +242,9 @@ async def snapshot(
                 "status": OPEN,
                 "created_at": now,
             }
-            await session.execute(_create_statement(dialect), values)
-            await session.commit()
-            rows = (await session.execute(_snapshot_statement(), params)).all()
+            await direct.execute(session, _CREATE, values)
+            await direct.commit(session)
+            rows = await direct.rows(session, _SNAPSHOT, params)
             found = _snapshot_from(rows, unit_id, year)
             if found is None:  # pragma: no cover - just inserted, never deleted
                 raise NotFound("Không tạo được bản tự đánh giá.")

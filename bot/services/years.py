@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Select, String, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Mapper, class_mapper
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from bot.db import direct
 from bot.db.models import Assessment, AssessmentYear, FsmRecord, LevelChoice, Person, Unit
@@ -193,17 +193,36 @@ def _positions(with_fsm: bool) -> dict[str, int]:
     return {name: i for i, name in enumerate(names)}
 
 
+_MAPPERS: dict[type[Any], Mapper[Any]] = {}
+
+
+def _mapper(cls: type[Any]) -> Mapper[Any]:
+    found = _MAPPERS.get(cls)
+    if found is None:
+        found = _MAPPERS[cls] = class_mapper(cls)
+    return found
+
+
 def _loaded(session: AsyncSession, cls: type[Any], values: dict[str, Any]) -> Any:
-    """The instance of ``cls`` with ``values`` (every column), persistent in ``session`` as if
-    a query had loaded it: no history, nothing to flush, no SELECT. An instance the session
+    """The instance of ``cls`` with ``values`` (every column), persistent in ``session`` as a
+    query loads it: no history, nothing to flush, no SELECT, and no transaction begun (the
+    steps of SQLAlchemy's own loading, orm/loading.py; ``session.add`` of a detached copy
+    cost ~75 us each and began one, which then had to be committed). An instance the session
     already holds is returned as it is (a query would not refresh it either)."""
     sync = session.sync_session
-    held = sync.identity_map.get(sync.identity_key(cls, values["id"]))
+    mapper = _mapper(cls)
+    key = mapper.identity_key_from_primary_key((values["id"],))
+    held = sync.identity_map.get(key)
     if held is not None:
         return held
-    instance = cls(**values)
-    make_transient_to_detached(instance)
-    sync.add(instance)
+    instance = mapper.class_manager.new_instance()
+    state = instance_state(instance)
+    state.dict.update(values)
+    state.key = key
+    state.identity_token = None
+    state.session_id = sync.hash_key
+    sync.identity_map._add_unpresent(state, key)
+    state._commit_all(state.dict, sync.identity_map)
     return instance
 
 
