@@ -15,9 +15,10 @@ out of scope → "none", and for in-scope "none" which rule of the decision refu
 sow", "dduwowcj"), ``vni2`` (two words in VNI keys), ``teen`` (phone spellings: hok, kg, j, z,
 w for qu, f for ph, z/d for gi, bit, r, dk), ``join`` (two neighbouring words run together),
 ``elong`` (a letter held down: "khongggg"), ``caps``, ``nospace`` (no space after
-punctuation), ``no_dd`` (accents typed, đ as d), ``dropfin`` (a word's last letter dropped),
-``vowel`` (a wrong hat or horn: a/ă/â, o/ô/ơ), ``mixed`` (accents on about half the words) and
-``mix_all`` (several at once). ``--only NAME -v`` lists one variant's misses.
+punctuation), ``no_dd`` (accents typed, đ as d), ``dropfin`` (a word's last letter
+dropped), ``nearkey`` (a letter replaced by a neighbouring key), ``vowel`` (a wrong hat or
+horn: a/ă/â, o/ô/ơ), ``mixed`` (accents on about half the words) and ``mix_all`` (several at
+once). ``--only NAME -v`` lists one variant's misses.
 """
 
 from __future__ import annotations
@@ -269,6 +270,31 @@ _VOWEL_SWAP = {"a": "ăâ", "ă": "aâ", "â": "aă", "o": "ôơ", "ô": "oơ", 
                "ê": "e", "u": "ư", "ư": "u"}  # fmt: skip
 
 
+_QWERTY = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEAR = {
+    ch: "".join(
+        row2[j]
+        for r2, row2 in enumerate(_QWERTY)
+        for j in (i - 1, i, i + 1)
+        if abs(r2 - r) <= 1 and 0 <= j < len(row2) and row2[j] != ch
+    )
+    for r, row in enumerate(_QWERTY)
+    for i, ch in enumerate(row)
+}
+
+
+def _near_key(text: str, rng: random.Random, n: int) -> str:
+    """One letter of a word replaced by a neighbouring key of the phone keyboard."""
+    words = text.split()
+    for i in _some(words, rng, n, lambda w: len(w) >= 3 and w.isalpha() and w.isascii()):
+        w = words[i]
+        k = rng.randrange(len(w))
+        near = _NEAR.get(w[k].lower(), "")
+        if near:
+            words[i] = w[:k] + rng.choice(near) + w[k + 1 :]
+    return " ".join(words)
+
+
 def _vowel(text: str, rng: random.Random, n: int) -> str:
     """One vowel of a word written with the wrong hat or horn (tone kept)."""
     words = unicodedata.normalize("NFC", text).split()
@@ -312,6 +338,7 @@ def variants2(q: str, rng: random.Random) -> dict[str, str]:
         "nospace": _nospace(f),
         "no_dd": _no_dd(q),
         "dropfin": _drop_final(f, rng, 2),
+        "nearkey": _near_key(f, rng, 2),
         "vowel": _vowel(q, rng, 2),
         "mixed": _mixed(q, rng),
         "mix_all": _nospace(_elongate(_teen(_typo(f, rng, 1), rng), rng, 1)),

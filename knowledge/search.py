@@ -311,6 +311,31 @@ def _edits(word: str) -> set[str]:
     return out
 
 
+# Neighbouring keys of a phone keyboard (QWERTY, the layout of Vietnamese input methods).
+_QWERTY = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEAR_KEYS: dict[str, str] = {
+    ch: "".join(
+        other[j]
+        for r2, other in enumerate(_QWERTY)
+        for j in (i - 1, i, i + 1)
+        if abs(r2 - r) <= 1 and 0 <= j < len(other) and other[j] != ch and other[j] in _LETTERS
+    )
+    for r, row in enumerate(_QWERTY)
+    for i, ch in enumerate(row)
+}
+
+
+def _near_keys(word: str) -> set[str]:
+    """The words ``word`` is one neighbouring key away from ("din" for xin, "mimh" for
+    minh), and the ones with a letter typed twice or one too many dropped."""
+    out = set()
+    for i, ch in enumerate(word):
+        out.update(word[:i] + c + word[i + 1 :] for c in _NEAR_KEYS.get(ch, ""))
+        out.add(word[:i] + word[i + 1 :])
+    out.discard(word)
+    return out
+
+
 def _pairs(tokens: Sequence[str]) -> list[str]:
     return [f"{a} {b}" for a, b in pairwise(tokens)]
 
@@ -960,9 +985,8 @@ class SearchIndex:
         else the most frequent."""
         if len(f) < 3 or not self._vocab:
             return None
-        if not _VIETNAMESE_LETTERS.issuperset(f):
-            return None  # a foreign word (flan, zoom)
-        if is_syllable(f):
+        foreign = not _VIETNAMESE_LETTERS.issuperset(f)
+        if not foreign and is_syllable(f):
             # A syllable typed with its accents is the word it spells.
             return self._pair_fix(f, prev, nxt) if plain else None
         # Every index word one edit away (a letter left out, added, changed, or two swapped):
@@ -980,6 +1004,10 @@ class SearchIndex:
             or f"{prev} {w}" in PHRASE_PAIRS
             or f"{w} {nxt}" in PHRASE_PAIRS
         ]
+        if foreign and not in_pair:
+            # f, j, w, z are no Vietnamese letters: a foreign word (flan, zoom) unless a
+            # neighbour confirms a slip onto the key next door ("tjeu chi", "ke hozch").
+            return None
         return max(in_pair or choices, key=self._df.__getitem__)
 
     def _pair_fix(self, f: str, prev: str, nxt: str) -> str | None:
@@ -992,7 +1020,7 @@ class SearchIndex:
         left = prev if prev in df else ""
         right = nxt if nxt in df else ""
         best: tuple[int, str] | None = None
-        for w in _slips(f):
+        for w in sorted(_slips(f) | _near_keys(f)):
             if w not in df:
                 continue
             n = max(

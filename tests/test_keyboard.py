@@ -108,3 +108,24 @@ def test_a_full_stop_without_a_space_still_ends_a_sentence() -> None:
     assert msg.ask.startswith("tc đó bị trừ")
     assert "tư pháp" in msg.context and "trễ" in msg.context
     assert read_message("tỷ lệ 97.5% thì sao").ask == "tỷ lệ 97.5 phần trăm thì sao"
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        # A key next door gives f, j, w or z: read when a neighbour confirms it.
+        ("tjeu chi cong khai tthc nop nhung gi", "tieu chi"),
+        ("ke hozch kiem zoat tthc dat 70%", "ke hoach kiem soat"),
+        # ... or another syllable: read when it makes a known pair ("din loi" is xin lỗi).
+        ("mau phieu din loi dan lay o dau", "xin loi"),
+    ],
+)
+def test_a_neighbouring_key_is_read_when_a_known_pair_confirms_it(
+    index: SearchIndex, typed: str, meant: str
+) -> None:
+    fixed = index._respell(read_message(typed))
+    assert fixed is not None and meant in fixed
+
+
+def test_foreign_words_stay_foreign(index: SearchIndex) -> None:
+    assert index._respell(read_message("flan va zoom la gi")) is None
