@@ -137,16 +137,8 @@ async def step_transaction(session: AsyncSession) -> AsyncIterator[None]:
         assert scope is not None
         scope.held += 1
     try:
-        if session.in_transaction() or direct.bound(session):
-            try:
-                yield
-            except BaseException:
-                await direct.rollback(session)
-                raise
-            await direct.commit(session)
-        else:
-            async with session.begin():
-                yield
+        async with direct.transaction(session):
+            yield
     finally:
         if held:
             assert scope is not None
@@ -187,9 +179,6 @@ async def _commit_unless_owned(session: AsyncSession, began: bool) -> None:
     transaction = session.sync_session.get_transaction()
     if transaction is not None and transaction.origin is SessionTransactionOrigin.AUTOBEGIN:
         await direct.commit(session)
-        return
-    # The handler's own ``session.begin()``: its commit (or rollback) ends our write too.
-    await direct.covered(session)
 
 
 class DatabaseStorage(BaseStorage):

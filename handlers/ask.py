@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.data import BotData
+from bot.db.direct import transaction
 from bot.db.models import Person
 from bot.services import questions
 from bot.services.people import Role
@@ -249,7 +250,7 @@ async def question(
     result = set_index.search(text, top=4)
     best = result.results[0] if result.results else None
     user_id = message.from_user.id if message.from_user else 0
-    async with session.begin():
+    async with transaction(session):
         log_id = await questions.record(
             session,
             telegram_id=user_id,

@@ -127,11 +127,9 @@ async def test_a_transaction_the_handler_began_ends_the_direct_write_too(
     async with update_session(engine, session_factory) as session:
         async with session.begin():
             await direct.execute(session, _UPSERT, _fsm("k1", "a"))
-            await direct.covered(session)
         with pytest.raises(RuntimeError):
             async with session.begin():
                 await direct.execute(session, _UPSERT, _fsm("k2", "b"))
-                await direct.covered(session)
                 raise RuntimeError("the handler failed")
         await direct.commit(session)
     assert await _states(session_factory) == [("k1", "a")]
@@ -170,3 +168,23 @@ async def test_who_attaches_the_person_as_a_query_would(
             person.display_name = "Cán bộ mới"
     async with session_factory() as other:
         assert (await other.get(Person, person.id)).display_name == "Cán bộ mới"  # type: ignore[union-attr]
+
+
+async def test_a_direct_transaction_commits_once_or_rolls_back(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    async with update_session(engine, session_factory) as session:
+        async with direct.transaction(session):
+            await direct.execute(session, _UPSERT, _fsm("k1", "a"))
+            session.add(Unit(code="u1", name="UBND thử", kind="huyen", created_at=NOW))
+        with pytest.raises(RuntimeError):
+            async with direct.transaction(session):
+                await direct.execute(session, _UPSERT, _fsm("k2", "b"))
+                session.add(Unit(code="u2", name="UBND thử 2", kind="huyen", created_at=NOW))
+                await session.flush()
+                raise RuntimeError("the handler failed")
+        await direct.commit(session)
+    assert await _states(session_factory) == [("k1", "a")]
+    async with session_factory() as other:
+        codes = (await other.execute(text("SELECT code FROM unit ORDER BY code"))).scalars()
+        assert list(codes) == ["u1"]

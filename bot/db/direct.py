@@ -10,16 +10,18 @@ SQLAlchemy applies) and, on a SQLite file opened by :mod:`bot.db.sqlite`, run di
 database, a session the session middleware did not open) it runs through SQLAlchemy as before.
 
 Transactions: a statement run here is in the same SQLite transaction as the session's own
-(the ``sqlite3`` module begins one before the first write, as it does for SQLAlchemy's). The
-session does not know of a write made here, so :func:`commit` and :func:`rollback` end the
-driver's transaction too, after the session's: a write made here is committed (or rolled
-back) by whoever owns the step, never left for the end of the update, when the connection
-goes back to the pool and is rolled back.
+(the ``sqlite3`` module begins one before the first write, as it does for SQLAlchemy's). A
+write run inside a transaction of the session makes the session hold this connection, so
+that the session's commit or rollback ends it too. A write run outside one is committed by
+:func:`commit` (or :func:`transaction`, the ``session.begin()`` of such writes) and rolled
+back by :func:`rollback`; one left over is rolled back when the connection goes back to the
+pool at the end of the update — never committed by someone else's later commit unseen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +45,7 @@ class _Compiled:
     binds: tuple[Processor, ...]  # per position
     results: tuple[Processor, ...]  # per result column
     converts: bool  # any result processor at all
+    writes: bool  # an INSERT, UPDATE or DELETE
 
     def parameters(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
         out = []
@@ -111,6 +114,7 @@ def _compile(statement: Any, dialect: Dialect) -> _Compiled:
         binds=binds,
         results=results,
         converts=any(p is not None for p in results),
+        writes=bool(compiled.isinsert or compiled.isupdate or compiled.isdelete),
     )
 
 
@@ -140,11 +144,6 @@ def _direct(session: AsyncSession) -> _Direct | None:
     return found
 
 
-def dialect_name(session: AsyncSession) -> str:
-    found = _direct(session)
-    return found.dialect.name if found is not None else session.get_bind().dialect.name
-
-
 async def rows(
     session: AsyncSession, statement: Statement, params: Mapping[str, Any]
 ) -> Sequence[Any]:
@@ -156,9 +155,7 @@ async def rows(
         core = statement.core(connection.dialect.name)
         return (await connection.execute(core, dict(params))).all()
     compiled = statement.compiled(found.dialect)
-    values = compiled.parameters(params)
-    raw = found.conn._conn
-    cursor = await driver._retry_busy(lambda: raw.execute(compiled.sql, values))
+    cursor = await _run(session, found, compiled, params)
     try:
         return compiled.rows(cursor.fetchall())
     finally:
@@ -166,8 +163,7 @@ async def rows(
 
 
 async def execute(session: AsyncSession, statement: Statement, params: Mapping[str, Any]) -> int:
-    """Run a statement that returns no rows; returns how many rows it changed. The caller
-    commits with :func:`commit` (or leaves it to the owner of the step, who does)."""
+    """Run a statement that returns no rows; returns how many rows it changed."""
     found = _direct(session)
     if found is None:
         connection = await session.connection()
@@ -175,13 +171,25 @@ async def execute(session: AsyncSession, statement: Statement, params: Mapping[s
         result = await connection.execute(core, dict(params))
         return int(getattr(result, "rowcount", 0) or 0)
     compiled = statement.compiled(found.dialect)
-    values = compiled.parameters(params)
-    raw = found.conn._conn
-    cursor = await driver._retry_busy(lambda: raw.execute(compiled.sql, values))
+    cursor = await _run(session, found, compiled, params)
     try:
         return int(cursor.rowcount)
     finally:
         cursor.close()
+
+
+async def _run(
+    session: AsyncSession, found: _Direct, compiled: _Compiled, params: Mapping[str, Any]
+) -> Any:
+    """Run on the driver. A write inside a transaction of the session is made part of it (the
+    session is made to hold this connection, so that its commit or rollback ends the write
+    too); a write outside one is ended by :func:`commit`, :func:`rollback` or
+    :func:`transaction` — or rolled back when the connection goes back to the pool."""
+    if compiled.writes and session.in_transaction():
+        await session.connection()
+    values = compiled.parameters(params)
+    raw = found.conn._conn
+    return await driver._retry_busy(lambda: raw.execute(compiled.sql, values))
 
 
 def bound(session: AsyncSession) -> bool:
@@ -189,11 +197,21 @@ def bound(session: AsyncSession) -> bool:
     return _direct(session) is not None
 
 
-async def covered(session: AsyncSession) -> None:
-    """Inside a transaction the session began (``async with session.begin()``): make sure it
-    holds this connection, so that its commit or rollback also ends a write made here."""
-    if _direct(session) is not None and session.in_transaction():
-        await session.connection()
+@asynccontextmanager
+async def transaction(session: AsyncSession) -> AsyncIterator[None]:
+    """A write transaction, as ``async with session.begin()``, that also holds what runs here:
+    committed once at the end, rolled back on an error. A transaction already begun (by the
+    update's reads) is joined rather than refused."""
+    if session.in_transaction() or bound(session):
+        try:
+            yield
+        except BaseException:
+            await rollback(session)
+            raise
+        await commit(session)
+    else:
+        async with session.begin():
+            yield
 
 
 async def commit(session: AsyncSession) -> None:

@@ -7,9 +7,10 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import direct
 from bot.db.models import QuestionLog, utcnow
 
 
@@ -26,11 +27,12 @@ async def record(
     now: datetime | None = None,
 ) -> int:
     """Log a question answered from ``set_id`` (``criterion_code`` is one of its codes);
-    returns its id. One INSERT … RETURNING on the session's connection (no ORM flush)."""
+    returns its id. One INSERT … RETURNING, in the caller's transaction
+    (:func:`bot.db.direct.transaction`)."""
     stamp = now or utcnow()
-    connection = await session.connection()
-    result = await connection.execute(
-        _record_statement(),
+    found = await direct.rows(
+        session,
+        _RECORD,
         {
             "telegram_id": telegram_id,
             "unit_id": unit_id,
@@ -44,14 +46,33 @@ async def record(
             "updated_at": stamp,
         },
     )
-    return int(result.scalar_one())
+    return int(found[0][0])
+
+
+_RECORDED = (
+    "telegram_id",
+    "unit_id",
+    "set_id",
+    "text",
+    "decision",
+    "entry_id",
+    "criterion_code",
+    "for_province",
+    "created_at",
+    "updated_at",
+)
 
 
 @cache
 def _record_statement() -> Any:
-    """Built once (a question is logged on every question)."""
+    """Built once (a question is logged on every question), with bound parameters."""
     table: Table = QuestionLog.__table__  # type: ignore[assignment]
-    return insert(table).returning(table.c.id)
+    values = {name: bindparam(name, type_=table.c[name].type) for name in _RECORDED}
+    return insert(table).values(values).returning(table.c.id)
+
+
+# Run on the driver where it can (bot/db/direct.py); the caller commits with its transaction.
+_RECORD = direct.Statement(lambda _dialect: _record_statement())
 
 
 async def set_feedback(
