@@ -262,8 +262,9 @@ class _Doc:
     accented: str  # the same tokens with accents ("" when identical to ``text``)
     idf_mass: float = 0.0
     words: frozenset[str] | None = None  # its words (computed when first needed)
-    # Each word's accented spellings in it (only when ``accented``; when first needed).
-    spell: dict[str, frozenset[str]] | None = None
+    # Its accented words, and the words written with accents in it at least once (only when
+    # ``accented``; when first needed).
+    spell: tuple[frozenset[str], frozenset[str]] | None = None
     sorted_text: str = ""  # its words sorted, for rapidfuzz (when first needed)
 
 
@@ -579,7 +580,9 @@ class SearchIndex:
         """The summed idf of a text's distinct words (computed when first needed)."""
         if not doc.idf_mass:
             idf = self._idf
-            doc.idf_mass = sum([idf[w] for w in set(doc.text.split())]) or 1.0
+            # Summed in the order of its word set (that of a set of the text's words).
+            words = doc.words if doc.words is not None else _doc_words(doc)
+            doc.idf_mass = sum([idf[w] for w in words]) or 1.0
         return doc.idf_mass
 
     def replace_with(self, other: SearchIndex) -> None:
@@ -1330,26 +1333,25 @@ def _accent_agreement(
     doc: _Doc, q_acc: dict[str, str], q_typed: list[tuple[str, str]]
 ) -> float:
     """Share of the shared words whose typed accents agree with this text's spelling
-    (``q_typed``: the query's words typed with accents, as (folded, accented))."""
+    (``q_typed``: the query's words typed with accents, as (folded, accented)). A word typed
+    without accents agrees, and so does one this text never writes with accents."""
     if not doc.accented:
+        return 1.0
+    words = doc.words if doc.words is not None else _doc_words(doc)
+    shared = len(q_acc.keys() & words)
+    if not shared:
         return 1.0
     spell = doc.spell
     if spell is None:
-        found: dict[str, set[str]] = {}
-        for f, a in zip(doc.text.split(), doc.accented.split(), strict=False):
-            found.setdefault(f, set()).add(a)
-        # A word only ever written without accents here agrees with any typing: no forms.
-        spell = doc.spell = {
-            f: frozenset() if v == {f} else frozenset(v) for f, v in found.items()
-        }
-    shared = len(q_acc.keys() & spell.keys())
-    if not shared:
-        return 1.0
-    # A word typed without accents, or one the text has no accents for, agrees.
+        spelt = doc.accented.split()
+        marked = frozenset([f for f, a in zip(doc.text.split(), spelt, strict=False) if f != a])
+        spell = doc.spell = (frozenset(spelt), marked)
+    # A typed form folds to its word: it is one of the word's spellings here iff this text
+    # has it among its accented words.
+    accented, marked = spell
     agree = shared
     for w, a in q_typed:
-        s = spell.get(w)
-        if s and a not in s:
+        if w in marked and a not in accented:
             agree -= 1
     return agree / shared
 
