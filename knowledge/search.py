@@ -287,6 +287,7 @@ def _opening(ask: str) -> str:
 
 
 _LETTERS = "abcdeghiklmnopqrstuvxy"
+_VOWELS = frozenset("aeiouy")
 
 
 def _slips(word: str) -> set[str]:
@@ -1139,9 +1140,11 @@ class SearchIndex:
             c = 1.0 if (a == f or a in self._accented_vocab) else 0.5
             q.credit[f] = max(q.credit.get(f, 0.0), c)
             return f
-        if len(f) == 1 or any(ch.isdigit() for ch in f):
+        if len(f) == 1 or any(ch.isdigit() for ch in f) or (len(f) == 2 and _VOWELS.isdisjoint(f)):
             # An unknown number (a figure, a date) says nothing about the topic, nor does an
-            # unknown one-letter word: chat shorthand ("r" rồi, "h" giờ), not a topic.
+            # unknown one-letter word or two consonants: chat shorthand ("r" rồi, "h" giờ,
+            # "th" thì, "nh" nhưng, "tr" trước), not a topic (the field's own two-letter
+            # abbreviations, kh, bc, hs, vb…, are words of the index).
             return None
         q.credit.setdefault(f, 0.0)
         return f

@@ -129,3 +129,11 @@ def test_a_neighbouring_key_is_read_when_a_known_pair_confirms_it(
 
 def test_foreign_words_stay_foreign(index: SearchIndex) -> None:
     assert index._respell(read_message("flan va zoom la gi")) is None
+
+
+def test_two_unknown_consonants_are_chat_shorthand_not_topic(index: SearchIndex) -> None:
+    # "th" (thì), "nh" (nhưng), "hđ": no vowel, unknown here — like a one-letter word, they
+    # neither choose candidates nor count as an unknown topic; "kh" (kế hoạch) is ours.
+    _, q = index.read("bao cao quy nop tre th bi tru bao nhieu, nh kh van dung han")
+    assert "th" not in q.credit and "nh" not in q.credit
+    assert q.credit.get("kh") == 1.0
