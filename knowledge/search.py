@@ -40,7 +40,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import count, pairwise
+from itertools import chain, count, pairwise
 from operator import itemgetter
 from typing import Any, Literal
 
@@ -330,7 +330,7 @@ _NEAR_KEYS: dict[str, str] = {
 def _near_keys(word: str) -> set[str]:
     """The words ``word`` is one neighbouring key away from ("din" for xin, "mimh" for
     minh), and the ones with a letter typed twice or one too many dropped."""
-    out = set()
+    out: set[str] = set()
     for i, ch in enumerate(word):
         out.update(word[:i] + c + word[i + 1 :] for c in _NEAR_KEYS.get(ch, ""))
         out.add(word[:i] + word[i + 1 :])
@@ -510,25 +510,26 @@ class SearchIndex:
         if not docs:
             return
         word_ids: defaultdict[str, int] = defaultdict(count().__next__)  # a new word: next id
-        occ_words: list[int] = []  # word id of each word occurrence, text after text
-        sizes = [len(ws) for ws in self._doc_words]
-        lengths = [0.0] * n
-        for doc, size in zip(docs, sizes, strict=True):
-            lengths[doc.target] += doc.boost * size
-        for ws in self._doc_words:
-            occ_words.extend(map(word_ids.__getitem__, ws))
+        sizes = np.fromiter(map(len, self._doc_words), dtype=np.int64, count=len(docs))
+        doc_target = np.fromiter((doc.target for doc in docs), dtype=np.int64, count=len(docs))
+        doc_boost = np.fromiter((doc.boost for doc in docs), dtype=np.float64, count=len(docs))
+        # Each target's boosted length, its texts summed in order.
+        lengths = np.bincount(doc_target, doc_boost * sizes, minlength=n)
+        # The word id of each word occurrence, text after text.
+        words = np.fromiter(
+            map(word_ids.__getitem__, chain.from_iterable(self._doc_words)),
+            dtype=np.int64,
+            count=int(sizes.sum()),
+        )
         self._doc_words = []
         words_by_id = list(word_ids)
         v = max(len(words_by_id), 1)
-        words = np.asarray(occ_words, dtype=np.int64)
         rows = np.repeat(np.arange(len(docs), dtype=np.int64), sizes)
         # Terms: a word is its id; a pair of neighbours in the same text is v + first * v +
         # second. Every occurrence of a term in a target is one key, term * n + target.
         same = rows[:-1] == rows[1:]
         terms = np.concatenate([words, v + words[:-1][same] * v + words[1:][same]])
         rows = np.concatenate([rows, rows[:-1][same]])
-        doc_target = np.fromiter((doc.target for doc in docs), dtype=np.int64, count=len(docs))
-        doc_boost = np.fromiter((doc.boost for doc in docs), dtype=np.float64, count=len(docs))
         # The text's boost rides in the low bits of the key, so one plain sort (no argsort and
         # gather) groups the occurrences by term and target and still knows their boosts.
         boosts, boost_class = np.unique(doc_boost, return_inverse=True)
