@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Executable
 
 from bot.db import sqlite as driver
+from bot.db.readcache import BOOKKEEPING, forget
 
 _INFO_KEY = "cchc_sqlite_connection"
 _MISSING = object()
@@ -73,12 +74,19 @@ class Statement:
         self._build = build
         self._built: dict[str, Any] = {}
         self._compiled: dict[str, _Compiled] = {}
+        # A write that may change what the session's read cache holds (bot/db/readcache.py):
+        # it forgets it, as a write through the ORM does.
+        self.forgets = False
 
     def core(self, dialect_name: str) -> Executable:
         """The statement itself, for SQLAlchemy's own execution."""
         found = self._built.get(dialect_name)
         if found is None:
             found = self._built[dialect_name] = self._build(dialect_name)
+            table = getattr(found, "table", None)
+            self.forgets = bool(getattr(found, "is_dml", False)) and (
+                getattr(table, "name", None) not in BOOKKEEPING
+            )
         return found
 
     def compiled(self, dialect: Dialect) -> _Compiled:
@@ -153,8 +161,12 @@ async def rows(
     if found is None:
         connection = await session.connection()
         core = statement.core(connection.dialect.name)
+        if statement.forgets:
+            forget(session)
         return (await connection.execute(core, dict(params))).all()
     compiled = statement.compiled(found.dialect)
+    if statement.forgets:
+        forget(session)
     cursor = await _run(session, found, compiled, params)
     try:
         return compiled.rows(cursor.fetchall())
@@ -168,9 +180,13 @@ async def execute(session: AsyncSession, statement: Statement, params: Mapping[s
     if found is None:
         connection = await session.connection()
         core = statement.core(connection.dialect.name)
+        if statement.forgets:
+            forget(session)
         result = await connection.execute(core, dict(params))
         return int(getattr(result, "rowcount", 0) or 0)
     compiled = statement.compiled(found.dialect)
+    if statement.forgets:
+        forget(session)
     cursor = await _run(session, found, compiled, params)
     try:
         return int(cursor.rowcount)
@@ -225,6 +241,7 @@ async def commit(session: AsyncSession) -> None:
 
 
 async def rollback(session: AsyncSession) -> None:
+    forget(session)  # (the session forgets only when it had a transaction to roll back)
     await session.rollback()
     found = _direct(session)
     if found is not None and found.conn.in_transaction:

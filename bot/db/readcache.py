@@ -4,7 +4,8 @@ any write of that session.
 One update is one session (bot/middleware.py); a scoring step used to read the same answers
 two or three times (the step, the view after moving on, the overview). Whatever is memoised
 here is forgotten as soon as the session flushes, executes an INSERT, UPDATE or DELETE, or
-rolls back — except the bookkeeping writes that cannot change it (FSM records, update claims,
+rolls back — a write run on the driver (bot/db/direct.py) forgets it too — except the
+bookkeeping writes that cannot change it (FSM records, update claims,
 the question log) — so a read after a write always goes to the database.
 """
 
@@ -26,6 +27,11 @@ _installed = False
 
 def _forget(session: Session, *_: Any) -> None:
     session.info.pop(_KEY, None)
+
+
+def forget(session: AsyncSession) -> None:
+    """Drop the memo (a write made outside the ORM: bot/db/direct.py)."""
+    session.sync_session.info.pop(_KEY, None)
 
 
 def _on_execute(state: ORMExecuteState) -> None:

@@ -288,7 +288,7 @@ async def evidence_of(session: AsyncSession, snap: Snapshot, code: str) -> list[
     if ans is None:
         return []
     if ans.evidence is None:
-        rows = await session.execute(_evidence_statement(), {"answer_id": ans.id})
+        rows = await direct.rows(session, _EVIDENCE_OF, {"answer_id": ans.id})
         ans.evidence = [EvidenceItem(*row) for row in rows]
     return ans.evidence
 
@@ -299,7 +299,7 @@ async def all_evidence(session: AsyncSession, snap: Snapshot) -> None:
         return
     by_id = {a.id: a for a in snap.answers.values()}
     items: dict[int, list[EvidenceItem]] = {a.id: [] for a in snap.answers.values()}
-    rows = await session.execute(_all_evidence_statement(), {"assessment_id": snap.assessment.id})
+    rows = await direct.rows(session, _ALL_EVIDENCE, {"assessment_id": snap.assessment.id})
     for row in rows:
         if row[0] in items:
             items[row[0]].append(EvidenceItem(*row[1:]))
@@ -432,8 +432,9 @@ async def _audit(
     new: dict[str, Any] | None,
     now: datetime,
 ) -> None:
-    await session.execute(
-        _audit_statement(),
+    await direct.execute(
+        session,
+        _AUDIT_ROW,
         {
             "assessment_id": snap.assessment.id,
             "code": code,
@@ -523,8 +524,8 @@ def _insert_answer_statement(dialect: str) -> Any:
 
 async def _reread(session: AsyncSession, snap: Snapshot, code: str) -> AnswerRow | None:
     params = {"assessment_id": snap.assessment.id, "code": code}
-    row = (await session.execute(_answer_statement(), params)).one_or_none()
-    return None if row is None else AnswerRow(*row)
+    found = await direct.rows(session, _ANSWER_ROW, params)
+    return AnswerRow(*found[0]) if found else None
 
 
 async def _update(
@@ -537,8 +538,7 @@ async def _update(
     params["was_id"] = seen.id
     for name in _GUARDED:
         params[f"was_{name}"] = getattr(seen, name)
-    result = await session.execute(_guarded_update_statement(columns), params)
-    if result.rowcount == 1:  # type: ignore[attr-defined]
+    if await direct.execute(session, _statement(_guarded_update_statement, columns), params) == 1:
         return seen
     before = await _reread(session, snap, seen.code)
     if before is None:  # pragma: no cover - answers are never deleted
@@ -546,7 +546,7 @@ async def _update(
     before.evidence = seen.evidence
     params = {f"set_{n}": v for n, v in changes.items()}
     params["was_id"] = before.id
-    await session.execute(_update_statement(columns), params)
+    await direct.execute(session, _statement(_update_statement, columns), params)
     return before
 
 
@@ -599,8 +599,8 @@ async def save_answer(
             "evidence_status": EVIDENCE_PENDING,
             "explanation_text": None,
         }
-        dialect = session.get_bind().dialect.name
-        new_id = (await session.execute(_insert_answer_statement(dialect), values)).scalar()
+        inserted = await direct.rows(session, _INSERT_ANSWER, values)
+        new_id = inserted[0][0] if inserted else None
         if new_id is not None:
             saved = AnswerRow(
                 id=new_id,
@@ -682,7 +682,7 @@ async def add_evidence(
         "author": author,
         "created_at": now,
     }
-    new_id = (await session.execute(_insert_evidence_statement(), values)).scalar_one()
+    (new_id,) = (await direct.rows(session, _INSERT_EVIDENCE, values))[0]
     item = EvidenceItem(new_id, kind, kept_text, file_id, file_name)
     changes: dict[str, Any] = {"evidence_status": EVIDENCE_OK, "updated_at": now}
     before = await _update(session, snap, seen, changes)
@@ -767,3 +767,22 @@ async def set_explanation(
     )
     snap.answers[code] = replace(before, **changes)
     _keep(session, snap)
+
+
+# --- the statements, run on the driver where they can (bot/db/direct.py) -------------------
+
+_EVIDENCE_OF = direct.Statement(lambda _dialect: _evidence_statement())
+_ALL_EVIDENCE = direct.Statement(lambda _dialect: _all_evidence_statement())
+_AUDIT_ROW = direct.Statement(lambda _dialect: _audit_statement())
+_ANSWER_ROW = direct.Statement(lambda _dialect: _answer_statement())
+_INSERT_ANSWER = direct.Statement(_insert_answer_statement)
+_INSERT_EVIDENCE = direct.Statement(lambda _dialect: _insert_evidence_statement())
+_BY_COLUMNS: dict[tuple[Any, tuple[str, ...]], direct.Statement] = {}
+
+
+def _statement(build: Any, columns: tuple[str, ...]) -> direct.Statement:
+    """The UPDATE of ``columns`` built by ``build``, one Statement per set of columns."""
+    found = _BY_COLUMNS.get((build, columns))
+    if found is None:
+        found = _BY_COLUMNS[(build, columns)] = direct.Statement(lambda _dialect: build(columns))
+    return found
