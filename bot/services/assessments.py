@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -740,8 +740,11 @@ def result_of(ans: Answer) -> ScoreResult:
     )
 
 
+_NEEDS_EVIDENCE = (EVIDENCE_PENDING, EVIDENCE_MISSING)
+
+
 def needs_evidence(ans: Answer) -> bool:
-    return ans.evidence_status in (EVIDENCE_PENDING, EVIDENCE_MISSING)
+    return ans.evidence_status in _NEEDS_EVIDENCE
 
 
 @dataclass(frozen=True, slots=True)
@@ -812,6 +815,30 @@ def _progress(
                 - sum((r.max for r in done if r.excluded), Decimal(0)),
             )
         )
+    return progress_from(
+        department, codes, mine, areas, locked=assessment.status == LOCKED, summary=summary
+    )
+
+
+class _AnswerState(Protocol):
+    @property
+    def returned_comment(self) -> str | None: ...
+    @property
+    def evidence_status(self) -> str: ...
+
+
+def progress_from(
+    department: str | None,
+    codes: tuple[str, ...],
+    mine: Mapping[str, _AnswerState],
+    areas: Sequence[AreaProgress],
+    *,
+    locked: bool,
+    summary: Summary | None = None,
+) -> Progress:
+    """The department's progress from its codes (in the set's order), its answers among them
+    (``mine``: ORM answers here, the scoring snapshot's rows in bot/services/scoring.py) and
+    its areas' figures: totals, missing evidence, returned and pending codes, what is next."""
     returned = tuple(c for c in codes if c in mine and mine[c].returned_comment)
     pending = tuple(c for c in codes if c not in mine or mine[c].returned_comment)
     return Progress(
@@ -822,11 +849,13 @@ def _progress(
         points=sum((a.points for a in areas), Decimal(0)),
         max=sum((a.max for a in areas), Decimal(0)),
         areas=tuple(areas),
-        missing_evidence=tuple(c for c in codes if c in mine and needs_evidence(mine[c])),
+        missing_evidence=tuple(
+            c for c in codes if c in mine and mine[c].evidence_status in _NEEDS_EVIDENCE
+        ),
         returned=returned,
         pending=pending,
         next_code=pending[0] if pending else None,
-        locked=assessment.status == LOCKED,
+        locked=locked,
         summary=summary,
     )
 

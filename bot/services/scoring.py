@@ -54,6 +54,7 @@ from bot.services.assessments import (
     criterion,
     dumps_raw,
     preview,
+    progress_from,
 )
 from bot.services.evidence import check_explanation, read_typed
 from criteria.schema import CriteriaSet, Criterion, _memo
@@ -389,22 +390,7 @@ def progress_of(
                 max=max_ - sum((Decimal(a.max) for a in done if a.excluded), Decimal(0)),
             )
         )
-    returned = tuple(c for c in codes if c in mine and mine[c].returned_comment)
-    pending = tuple(c for c in codes if c not in mine or mine[c].returned_comment)
-    return Progress(
-        department=department,
-        codes=codes,
-        scored=len(mine),
-        total=len(codes),
-        points=sum((a.points for a in areas), Decimal(0)),
-        max=sum((a.max for a in areas), Decimal(0)),
-        areas=tuple(areas),
-        missing_evidence=tuple(c for c in codes if c in mine and needs_evidence(mine[c])),
-        returned=returned,
-        pending=pending,
-        next_code=pending[0] if pending else None,
-        locked=locked,
-    )
+    return progress_from(department, codes, mine, areas, locked=locked)
 
 
 # --- writing -----------------------------------------------------------------------------------
