@@ -260,6 +260,7 @@ class _Doc:
     boost: float  # how much its words count in candidate selection (BM25F-like)
     text: str  # folded content tokens, space separated, with a space at both ends
     accented: str  # the same tokens with accents ("" when identical to ``text``)
+    tokens: tuple[str, ...] = ()  # the folded tokens (the analysis's shared strings)
     idf_mass: float = 0.0
     words: frozenset[str] | None = None  # its words (computed when first needed)
     # Its accented words, and the words written with accents in it at least once (only when
@@ -384,7 +385,6 @@ class SearchIndex:
         self._df: dict[str, int] = {}
         self._idf: dict[str, float] = {}
         self._accented_vocab: set[str] = set()
-        self._doc_words: list[tuple[str, ...]] = []  # each text's words, while building
         self._vocab: list[str] = []  # the index's words, for typo correction
         # Off-topic phrases that, typed without accents, also read as words used here.
         self._ambiguous: dict[Key, bool] = {}
@@ -497,10 +497,9 @@ class SearchIndex:
             return
         self._accented_vocab.update(accented)
         self._targets[target].docs.append(len(self._docs))
-        self._doc_words.append(folded)
         ftext = " ".join(folded)
         atext = "" if accented == folded else " ".join(accented)
-        self._docs.append(_Doc(target, weight, boost, f" {ftext} ", atext))
+        self._docs.append(_Doc(target, weight, boost, f" {ftext} ", atext, folded))
 
     def _finish(self) -> None:
         """Compute BM25 weights and the postings, best first, in a few array operations."""
@@ -510,18 +509,17 @@ class SearchIndex:
         if not docs:
             return
         word_ids: defaultdict[str, int] = defaultdict(count().__next__)  # a new word: next id
-        sizes = np.fromiter(map(len, self._doc_words), dtype=np.int64, count=len(docs))
+        sizes = np.fromiter((len(doc.tokens) for doc in docs), dtype=np.int64, count=len(docs))
         doc_target = np.fromiter((doc.target for doc in docs), dtype=np.int64, count=len(docs))
         doc_boost = np.fromiter((doc.boost for doc in docs), dtype=np.float64, count=len(docs))
         # Each target's boosted length, its texts summed in order.
         lengths = np.bincount(doc_target, doc_boost * sizes, minlength=n)
         # The word id of each word occurrence, text after text.
         words = np.fromiter(
-            map(word_ids.__getitem__, chain.from_iterable(self._doc_words)),
+            map(word_ids.__getitem__, chain.from_iterable(doc.tokens for doc in docs)),
             dtype=np.int64,
             count=int(sizes.sum()),
         )
-        self._doc_words = []
         words_by_id = list(word_ids)
         v = max(len(words_by_id), 1)
         rows = np.repeat(np.arange(len(docs), dtype=np.int64), sizes)
@@ -746,7 +744,7 @@ class SearchIndex:
             if code in self._criterion_target:
                 targets.append(self._criterion_target[code])
             docs = [self._docs[d] for x in targets for d in self._targets[x].docs]
-            words = frozenset(w for doc in docs for w in doc.text.split())
+            words = frozenset(w for doc in docs for w in doc.tokens)
             self._code_vocab[code] = words
         return words
 
@@ -1329,7 +1327,8 @@ class SearchIndex:
 def _doc_words(doc: _Doc) -> frozenset[str]:
     """The distinct words of an indexed text (computed when first needed)."""
     if doc.words is None:
-        doc.words = frozenset(doc.text.split())
+        # The analysis's strings, their hashes known: twice as fast as splitting the text.
+        doc.words = frozenset(doc.tokens)
     return doc.words
 
 
@@ -1348,7 +1347,7 @@ def _accent_agreement(
     spell = doc.spell
     if spell is None:
         spelt = doc.accented.split()
-        marked = frozenset([f for f, a in zip(doc.text.split(), spelt, strict=False) if f != a])
+        marked = frozenset([f for f, a in zip(doc.tokens, spelt, strict=False) if f != a])
         spell = doc.spell = (frozenset(spelt), marked)
     # A typed form folds to its word: it is one of the word's spellings here iff this text
     # has it among its accented words.
