@@ -23,6 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from knowledge.spelling import is_syllable
 from knowledge.text import analyze, fold
 
 __all__ = ["ASK_WEIGHT", "CONTEXT_WEIGHT", "Message", "Token", "read_message"]
@@ -189,8 +190,40 @@ def _points(m: re.Match[str]) -> str:
     return f"{m.group(1)} điểm" if m.group(1) else " điểm"
 
 
+# A word typed with the VNI keys and the input method off: digits 1–9 after its vowel
+# ("tie6u chi1", "d9o7t5", "hoa2n tha2nh").
+_VNI_RE = re.compile(
+    r"(?<![\w/.,])(?:[dD]9)?[a-zA-Z]*[aeiouyAEIOUY][a-zA-Z]*[1-9][a-zA-Z1-9]*(?![\w/.,])"
+)
+
+
+# ... or with the VIQR marks ("die^m", "ddu+o+`c", "ca'c"): a hat, horn or breve after its
+# vowel, a tone after a vowel or a mark ("?" and "." are left alone: they end sentences).
+_VIQR_RE = re.compile(
+    r"(?<=[aeoAEO])\^|(?<=[ouOU])\+(?=[a-zA-Z`'~+^]|\s|$)|(?<=[aA])\((?=[a-zA-Z`'~])"
+    r"|(?<=[aeiouyAEIOUY^+(])[`'~](?=[a-zA-Z]|\s|$)"
+)
+
+
+def _vni(m: re.Match[str]) -> str:
+    word = m.group(0)
+    letters = "".join(ch for ch in word if ch.isalpha())
+    if (
+        sum(ch.isdigit() for ch in word) > 4
+        or re.search(r"\d{3}", word)
+        or len(letters) < 2
+        or not is_syllable(letters.lower())
+    ):
+        return word
+    return letters
+
+
 def _clean(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
+    if any(ch.isdigit() for ch in text):
+        text = _VNI_RE.sub(_vni, text)
+    if any(ch in "^+(`'~" for ch in text):
+        text = _VIQR_RE.sub("", text)
     text = _INVISIBLE_RE.sub("", text)
     text = _SLASH_FILLER_RE.sub(" anh chị ", text)
     text = _POINTS_RE.sub(_points, text)

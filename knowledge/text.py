@@ -275,6 +275,9 @@ _HELD_VOWEL_RE = re.compile(
 _HELD_RE = re.compile(r"([^\W\d_])\1{2,}")
 
 
+_SLASH_PAIR_RE = re.compile(r"([^\W\d_])/([^\W\d_])([.,;:?!)]*)")
+
+
 def unhold(text: str) -> str:
     """``text`` with letters held down typed once (vowels) or twice (consonants)."""
     if _HELD_RE.search(text):
@@ -288,6 +291,11 @@ def _chunk_tokens(raw: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     user did not type them, and accents typed are evidence the search relies on. A letter
     held down counts once."""
     raw = unhold(raw)
+    if "/" in raw:
+        # "b/c", "h/s", "k/h", "q/d": two letters with a slash are the abbreviation (bc, hs…)
+        m = _SLASH_PAIR_RE.fullmatch(raw)
+        if m:
+            raw = m.group(1) + m.group(2) + m.group(3)
     if raw in _SPELLING:
         out = _SPELLING[raw].split()
     else:

@@ -137,3 +137,24 @@ def test_two_unknown_consonants_are_chat_shorthand_not_topic(index: SearchIndex)
     _, q = index.read("bao cao quy nop tre th bi tru bao nhieu, nh kh van dung han")
     assert "th" not in q.credit and "nh" not in q.credit
     assert q.credit.get("kh") == 1.0
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        # VNI keys with the input method off: digits after the vowel.
+        ("tie6u chi1 d9o7t5 hoa2n tha2nh", "tieu chi dot hoan thanh"),
+        # VIQR marks.
+        ("bao nhie^u die^m, ddu+o+`c ca'c", "bao nhieu diem, dduoc cac"),
+        # Codes, document numbers, years and figures are no keys; nor is a bracket.
+        ("tc3.4.1 nd61 iso9001 nam2021 97,5% UBND(huyen) KH+BC", None),
+    ],
+)
+def test_vni_and_viqr_keys_are_dropped(typed: str, read: str | None) -> None:
+    from knowledge.chat import _clean
+
+    assert _clean(typed) == (read or typed)
+
+
+def test_two_letters_with_a_slash_are_the_abbreviation() -> None:
+    assert tokens("b/c h/s k/h q/d, a/b/c 1/2") == ["bc", "hs", "kh", "qd", "a", "b", "c", "1/2"]
