@@ -388,6 +388,7 @@ class SearchIndex:
         self._vocab: list[str] = []  # the index's words, for typo correction
         # Off-topic phrases that, typed without accents, also read as words used here.
         self._ambiguous: dict[Key, bool] = {}
+        self._ambiguous_words: dict[Key, bool] = {}  # ... if only each word reads otherwise
         self._reading_map: dict[str, frozenset[str]] | None = None
         self._max_idf = 1.0
         self._entries: dict[str, int] = {}
@@ -793,11 +794,20 @@ class SearchIndex:
                     if key not in lex.off_topic and key not in lex.synonyms:
                         continue
                     weight = max(t.weight for t in toks[i : i + size])
-                    if key in lex.off_topic and self._off_topic_here(lex, key, toks[i : i + size]):
+                    here = key in lex.off_topic and self._off_topic_here(
+                        lex,
+                        key,
+                        toks[i : i + size],
+                        folded[i - 1] if i else "",
+                        folded[i + size] if i + size < n else "",
+                    )
+                    if here:
                         for j in range(i, i + size):
                             foreign[j] = True
                         q.foreign += weight * self._max_idf * _OFF_TOPIC
-                        q.foreign_ask = q.foreign_ask or toks[i].ask
+                        # Read so by its neighbours only: it weighs, but does not turn the
+                        # question away by itself.
+                        q.foreign_ask = q.foreign_ask or (toks[i].ask and here is True)
                         break
                     means = lex.synonyms.get(key)
                     if means is not None:
@@ -1060,11 +1070,19 @@ class SearchIndex:
         nxt = toks[k + 1].folded if k + 1 < len(toks) else ""
         return f"{prev} {f}" not in self._df and f"{f} {nxt}" not in self._df
 
-    def _off_topic_here(self, lex: Lexicon, key: Key, toks: Sequence[Token]) -> bool:
+    def _off_topic_here(
+        self, lex: Lexicon, key: Key, toks: Sequence[Token], before: str = "", after: str = ""
+    ) -> bool | Literal["context"]:
         """Whether an off-topic phrase (by its folded ``key``) is really what was typed: with
         accents, the accents must agree ("vay tiền", not "vậy tiến"); without, the phrase must
         not also be words of the knowledge base ("cong chung" is also "cộng chung") —
-        ambiguous, it proves nothing."""
+        ambiguous, it proves nothing. A short phrase each of whose words has another reading
+        is ambiguous only where the other reading fits: one of its words is a question or
+        everyday word ("vay tien" vậy tiến, "cai dat" cái đạt), or an end word makes a known
+        pair with its neighbour ("vay tien do": tiến độ); "nang luong" and "phu cap" in
+        "dc nang luong tro lai", "huong phu cap bn" are what they say, but, told by the context
+        only, ``"context"``: the phrase weighs in the question's topic without turning it away
+        by itself. ``before`` and ``after`` are the folded neighbours."""
         written = lex.off_topic_accented.get(key, frozenset())
         typed = tuple(t.accented.casefold() for t in toks)
         if any(t.accented != t.folded for t in toks):
@@ -1081,15 +1099,26 @@ class SearchIndex:
             # other words ("vay tien" is also "vậy tiến"); a longer phrase is itself.
             ambiguous = any(
                 self._reads_otherwise(doc, key, written) for doc in self._docs_with(key, phrase)
-            ) or (
+            )
+            self._ambiguous[key] = ambiguous
+            self._ambiguous_words[key] = not ambiguous and (
                 len(key) <= _AMBIGUOUS_WORDS
                 and any(
                     all(self._readings(w) - {_i_for_y(form[j])} for j, w in enumerate(key))
                     for form in written
                 )
             )
-            self._ambiguous[key] = ambiguous
-        return not ambiguous
+        if ambiguous:
+            return False
+        if self._ambiguous_words.get(key):
+            df = self._df
+            other = (
+                any(w in STOPWORDS or w in _NEUTRAL for w in key)
+                or f"{before} {key[0]}" in df
+                or f"{key[-1]} {after}" in df
+            )
+            return False if other else "context"
+        return True
 
     def _docs_with(self, key: Key, phrase: str) -> list[_Doc]:
         """The texts that have the folded words ``key`` in a row (``phrase``, padded): found

@@ -158,3 +158,31 @@ def test_vni_and_viqr_keys_are_dropped(typed: str, read: str | None) -> None:
 
 def test_two_letters_with_a_slash_are_the_abbreviation() -> None:
     assert tokens("b/c h/s k/h q/d, a/b/c 1/2") == ["bc", "hs", "kh", "qd", "a", "b", "c", "1/2"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "cong chuc bi canh cao thi bao lau moi dc nang luong lai",
+        "nhan vien mot cua dc huong phu cap bn 1 thang",
+    ],
+)
+def test_an_off_topic_phrase_without_accents_is_itself_where_no_other_reading_fits(
+    index: SearchIndex, question: str
+) -> None:
+    # "nang luong" could be năng lượng, "phu cap" phủ cấp: each word reads otherwise, but
+    # nothing around them does, so they are what they say, as with accents.
+    assert index.search(question).decision == "none"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "vay tien do thuc hien ke hoach cchc cham the nao",  # vậy tiến độ, not vay tiền
+        "ke hoach cchc co cai dat 90% thi dc may diem",  # cái đạt, not cài đặt
+    ],
+)
+def test_an_off_topic_phrase_that_reads_otherwise_in_context_proves_nothing(
+    index: SearchIndex, question: str
+) -> None:
+    assert index.search(question).decision != "none"
