@@ -18,9 +18,10 @@ def _detached(router: Router) -> Router:
 def routers() -> list[Router]:
     """Every router in order: the free-text question first (a text that is no command, from
     someone in no conversation: no other router takes one, tests/handlers/test_routing.py),
-    then commands and stateful journeys, the question's buttons after them, the fallback
-    last. A question is the most frequent update: it no longer tries every journey's
-    filters on the way."""
+    then the Score journey's buttons (``sc:`` callback data only, which no other router
+    takes), commands and stateful journeys, the question's buttons after them, the fallback
+    last. A question and a scoring button are the most frequent updates: they no longer try
+    every journey's filters on the way."""
     from handlers import (
         ask,
         browse,
@@ -39,6 +40,7 @@ def routers() -> list[Router]:
 
     ordered = (
         ask.free_text,
+        scoring.buttons,
         common.router,
         ops.router,
         invites.router,

@@ -18,9 +18,11 @@ from handlers.scoring import evidence
 from handlers.scoring import navigation
 
 # isort: on
-from handlers.scoring.steps import STAFF_ROUTER, ScoringFlow
+from handlers.scoring.steps import BUTTONS_ROUTER, STAFF_ROUTER, ScoringFlow
 
-__all__ = ["ScoringFlow", "router"]
+__all__ = ["ScoringFlow", "buttons", "router"]
+
+buttons = BUTTONS_ROUTER  # the journey's buttons, tried early (see handlers.routers)
 
 router = Router(name=__name__)
 # One router for staff, then the guests' answers.

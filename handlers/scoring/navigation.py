@@ -34,6 +34,7 @@ from handlers.scoring.steps import (
     NAVIGATION,
     PART_BOUND,
     READ_ONLY,
+    STAFF_BUTTONS,
     STAFF_ROUTER,
     STATES,
     STEP_STATES,
@@ -63,7 +64,7 @@ staff = STAFF_ROUTER  # one router for every step (see handlers/scoring/__init__
 # --- buttons -----------------------------------------------------------------------------------
 
 
-@staff.callback_query(ScoreCb.filter())
+@STAFF_BUTTONS.callback_query(ScoreCb.filter())
 async def on_button(
     query: CallbackQuery,
     callback_data: ScoreCb,

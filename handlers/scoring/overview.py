@@ -24,6 +24,7 @@ from handlers.ask import send_long
 from handlers.callbacks import MenuCb, ScoreCb
 from handlers.scoring.keys import Keys, score_cb
 from handlers.scoring.steps import (
+    OTHERS_BUTTONS,
     PAGE,
     STAFF_ROUTER,
     STATES,
@@ -159,7 +160,7 @@ async def guest_scoring(message: Message) -> None:
 
 
 @others.callback_query(MenuCb.filter(F.action == "score"))
-@others.callback_query(ScoreCb.filter())
+@OTHERS_BUTTONS.callback_query(ScoreCb.filter())
 async def guest_button(query: CallbackQuery) -> None:
     await query.answer(t.GUEST, show_alert=True)
 

@@ -63,6 +63,16 @@ def staff_router(name: str) -> Router:
 # step's handlers, imports the other step modules before registering its own.
 STAFF_ROUTER = staff_router("handlers.scoring.staff")
 
+# The Score journey's buttons (``sc:`` callback data, which no other router takes) on a router
+# of their own, tried right after the free-text question (handlers.routers): a press no longer
+# walks the other journeys' callback filters first. Staff presses go to the step machinery,
+# anyone else's to the guests' answer (handlers/scoring/overview.py), as on the journey's
+# router.
+BUTTONS_ROUTER = Router(name="handlers.scoring.buttons")
+STAFF_BUTTONS = staff_router("handlers.scoring.buttons.staff")
+OTHERS_BUTTONS = Router(name="handlers.scoring.buttons.others")
+BUTTONS_ROUTER.include_routers(STAFF_BUTTONS, OTHERS_BUTTONS)
+
 
 class ScoringFlow(StatesGroup):
     waiting_choice = State()

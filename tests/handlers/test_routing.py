@@ -73,3 +73,31 @@ async def test_a_conversation_step_still_gets_its_text(harness: Harness) -> None
     await harness.send(admin, "/moi")  # the invite wizard waits for a button
     sent = await harness.send(admin, "thủ tục hành chính là gì")
     assert [s.text for s in sent] == [texts.INVITE_USE_BUTTONS]
+
+
+def test_the_scoring_buttons_come_next_and_take_only_their_own_callbacks() -> None:
+    """The Score journey's ``sc:`` buttons are tried right after the question: the router
+    has callback handlers only, each for ScoreCb alone (so it takes no other router's press),
+    staff's behind the role check, then the guests' answer."""
+    from handlers import scoring
+    from handlers.callbacks import ScoreCb
+
+    ordered = handlers.routers()
+    assert ordered[1] is scoring.buttons
+    handled = []
+    for router in scoring.buttons.chain_tail:
+        for name, observer in router.observers.items():
+            for handler in observer.handlers:
+                assert name == "callback_query", f"{router.name}: a {name} handler"
+                flt = getattr(handler.filters[0].callback, "__wrapped__", None)
+                flt = flt or handler.filters[0].callback
+                assert getattr(flt, "callback_data", None) is ScoreCb
+                handled.append((router.name, handler.callback.__name__))
+    assert handled == [
+        ("handlers.scoring.buttons.staff", "on_button"),
+        ("handlers.scoring.buttons.others", "guest_button"),
+    ]
+    staff = list(scoring.buttons.chain_tail)[1]
+    checks = [getattr(f.callback, "__wrapped__", f.callback) for f in
+              staff.callback_query._handler.filters or []]
+    assert [type(c).__name__ for c in checks] == ["RoleFilter"]
