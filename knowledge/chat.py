@@ -205,6 +205,10 @@ _VIQR_RE = re.compile(
 )
 
 
+_VNI_HINT_RE = re.compile(r"[aeiouyAEIOUY][a-zA-Z]?[a-zA-Z]?[1-9]")
+_VIQR_HINT_RE = re.compile(r"[aeiouyAEIOUY][\^+(`'~]")
+
+
 def _vni(m: re.Match[str]) -> str:
     word = m.group(0)
     letters = "".join(ch for ch in word if ch.isalpha())
@@ -220,9 +224,9 @@ def _vni(m: re.Match[str]) -> str:
 
 def _clean(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
-    if any(ch.isdigit() for ch in text):
+    if _VNI_HINT_RE.search(text):
         text = _VNI_RE.sub(_vni, text)
-    if any(ch in "^+(`'~" for ch in text):
+    if _VIQR_HINT_RE.search(text):
         text = _VIQR_RE.sub("", text)
     text = _INVISIBLE_RE.sub("", text)
     text = _SLASH_FILLER_RE.sub(" anh chị ", text)

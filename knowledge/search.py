@@ -46,6 +46,7 @@ from typing import Any, Literal
 
 import numpy as np
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from criteria.schema import (
     CountRule,
@@ -303,17 +304,6 @@ def _slips(word: str) -> set[str]:
     return out
 
 
-def _edits(word: str) -> set[str]:
-    """The words one edit from ``word``: a slip (:func:`_slips`), a letter dropped or
-    changed."""
-    out = _slips(word)
-    for i in range(len(word)):
-        out.add(word[:i] + word[i + 1 :])
-        out.update(word[:i] + c + word[i + 1 :] for c in _LETTERS)
-    out.discard(word)
-    return out
-
-
 # Neighbouring keys of a phone keyboard (QWERTY, the layout of Vietnamese input methods).
 _QWERTY = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 _NEAR_KEYS: dict[str, str] = {
@@ -328,15 +318,16 @@ _NEAR_KEYS: dict[str, str] = {
 }
 
 
-def _near_keys(word: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def _near_keys(word: str) -> frozenset[str]:
     """The words ``word`` is one neighbouring key away from ("din" for xin, "mimh" for
     minh), and the ones with a letter typed twice or one too many dropped."""
     out: set[str] = set()
     for i, ch in enumerate(word):
-        out.update(word[:i] + c + word[i + 1 :] for c in _NEAR_KEYS.get(ch, ""))
+        out.update([word[:i] + c + word[i + 1 :] for c in _NEAR_KEYS.get(ch, "")])
         out.add(word[:i] + word[i + 1 :])
     out.discard(word)
-    return out
+    return frozenset(out)
 
 
 def _pairs(tokens: Sequence[str]) -> list[str]:
@@ -386,6 +377,8 @@ class SearchIndex:
         self._idf: dict[str, float] = {}
         self._accented_vocab: set[str] = set()
         self._vocab: list[str] = []  # the index's words, for typo correction
+        # ... by each of their one-letter deletions (made at the first typo read)
+        self._deletes: dict[str, list[str]] | None = None
         # Off-topic phrases that, typed without accents, also read as words used here.
         self._ambiguous: dict[Key, bool] = {}
         self._ambiguous_words: dict[Key, bool] = {}  # ... if only each word reads otherwise
@@ -1006,7 +999,7 @@ class SearchIndex:
         # generated and looked up, so none is missed among the many neighbours of a short
         # word ("tar": tra, tac, tai…).
         df = self._df
-        choices = sorted(w for w in _edits(f) if w in df and len(w) >= 3 and w.isalpha())
+        choices = self._one_edit(f)
         if not choices:
             return None
         in_pair = [
@@ -1022,6 +1015,29 @@ class SearchIndex:
             # neighbour confirms a slip onto the key next door ("tjeu chi", "ke hozch").
             return None
         return max(in_pair or choices, key=self._df.__getitem__)
+
+    def _one_edit(self, f: str) -> list[str]:
+        """Every index word (three letters or more) one edit from ``f`` — a letter left out,
+        added or changed, or two swapped — sorted: looked up through the words' one-letter
+        deletions (a word and ``f`` one edit apart share one, or one is the other's), so
+        none is missed among the many neighbours of a short word ("tar": tra, tac, tai…) and
+        the cost is a few look-ups."""
+        index = self._deletes
+        if index is None:
+            built: defaultdict[str, list[str]] = defaultdict(list)
+            for w in self._vocab:
+                for i in range(len(w)):
+                    built[w[:i] + w[i + 1 :]].append(w)
+            index = self._deletes = dict(built)
+        found = set(index.get(f, ()))
+        df = self._df
+        for i in range(len(f)):
+            d = f[:i] + f[i + 1 :]
+            if len(d) >= 3 and d in df and d.isalpha():
+                found.add(d)
+            found.update(index.get(d, ()))
+        found.discard(f)
+        return sorted(w for w in found if OSA.distance(f, w, score_cutoff=1) <= 1)
 
     def _pair_fix(self, f: str, prev: str, nxt: str) -> str | None:
         """The index word a syllable the index does not know was meant to be, when one edit
