@@ -875,7 +875,7 @@ class SearchIndex:
         for k, tok in enumerate(toks):
             f = tok.folded
             if (
-                len(f) < 3
+                (len(f) < 3 and not (len(f) == 2 and f[0] in "fjwz"))
                 or f in fixes
                 or f in self._df
                 or f in self._lexicon.words
@@ -936,6 +936,11 @@ class SearchIndex:
         neighbour wins ("turc tuyen" is trực, not tục), then one that only drops keys, then
         the nearest index word. A respelt onset needs a pair (foreign words start with f, w,
         z too)."""
+        if len(f) == 2:
+            # "fo" phó, "wy" quy: a two-letter word only by its phone onset and a known pair.
+            return next(
+                (w for w in key_readings(f)[1] if self._pairs_with(w, prev, nxt)), None
+            )
         if is_syllable(f):
             return self._typo_fix(f, prev, nxt, plain=plain)
         held = _RUN_RE.sub(r"\1", f)
@@ -945,12 +950,13 @@ class SearchIndex:
         paired = [w for w in sure if self._pairs_with(w, prev, nxt)]
         if paired:
             return paired[0]
-        slip = self._typo_fix(f, prev, nxt, plain=plain)
-        if slip is not None and self._pairs_with(slip, prev, nxt):
-            return slip
+        # A phone onset is typed on purpose ("fong" phòng): before a slip onto another word.
         for w in onset:
             if self._pairs_with(w, prev, nxt):
                 return w
+        slip = self._typo_fix(f, prev, nxt, plain=plain)
+        if slip is not None and self._pairs_with(slip, prev, nxt):
+            return slip
         split = self._split_fix(f, prev, nxt, paired=True)
         if split is not None:
             return split

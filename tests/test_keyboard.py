@@ -186,3 +186,10 @@ def test_an_off_topic_phrase_that_reads_otherwise_in_context_proves_nothing(
     index: SearchIndex, question: str
 ) -> None:
     assert index.search(question).decision != "none"
+
+
+def test_a_phone_onset_comes_before_a_slip_and_reads_two_letter_words(index: SearchIndex) -> None:
+    # "fong" could be a slip for long or dong; typed on purpose, f is ph: phòng.
+    fixed = index._respell(read_message("truong fong noi vu bao fo truong fong vuot wy dinh"))
+    assert fixed is not None
+    assert "truong phong" in fixed and "pho truong" in fixed and "quy dinh" in fixed
