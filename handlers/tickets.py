@@ -18,6 +18,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -355,35 +356,51 @@ async def draft_send(
         await message.answer(text, reply_markup=kb.as_markup())
         return
     now = clock.now()
-    async with ending_transaction(session, state):
-        if sent is None:
-            ticket = await tickets.create(
-                session,
-                question=question,
-                set_id=set_year.cset.id,
-                criterion_code=code,
-                unit_id=person.unit_id if person is not None else None,
-                asker_id=query.from_user.id,
-                department=catalogue.routing.route(code, set_year.cset.id).code,
-                now=now,
-                attachment_id=data.get("att"),
-                attachment_kind=data.get("attk"),
-                question_log_id=data.get("log"),
-                draft_key=data.get("k"),
+    try:
+        async with ending_transaction(session, state):
+            if sent is None:
+                ticket = await tickets.create(
+                    session,
+                    question=question,
+                    set_id=set_year.cset.id,
+                    criterion_code=code,
+                    unit_id=person.unit_id if person is not None else None,
+                    asker_id=query.from_user.id,
+                    department=catalogue.routing.route(code, set_year.cset.id).code,
+                    now=now,
+                    attachment_id=data.get("att"),
+                    attachment_kind=data.get("attk"),
+                    question_log_id=data.get("log"),
+                    draft_key=data.get("k"),
+                )
+                fallback = await _to_contacts(
+                    session,
+                    ticket,
+                    catalogue=catalogue,
+                    settings=settings,
+                    header=tt.NEW_HEADER,
+                    key=f"tk{ticket.id}:new",
+                    now=now,
+                )
+            else:
+                ticket = sent
+                _, fallback = await tickets.recipients(
+                    session, ticket.department, settings.admin_ids
+                )
+            ticket_id, dept = ticket.id, _dept_name(catalogue, ticket.department)
+    except IntegrityError:
+        # Another press of the same draft made its ticket between the look-up above and this
+        # insert (the unique draft_key; the transaction is rolled back): this press is
+        # answered as one after the ticket was sent. Any other violation is an error.
+        async with ending_transaction(session, state):
+            ticket_or_none = await tickets.sent_from(session, data.get("k"))
+            if ticket_or_none is None:
+                raise
+            _, fallback = await tickets.recipients(
+                session, ticket_or_none.department, settings.admin_ids
             )
-            fallback = await _to_contacts(
-                session,
-                ticket,
-                catalogue=catalogue,
-                settings=settings,
-                header=tt.NEW_HEADER,
-                key=f"tk{ticket.id}:new",
-                now=now,
-            )
-        else:
-            ticket = sent
-            _, fallback = await tickets.recipients(session, ticket.department, settings.admin_ids)
-        ticket_id, dept = ticket.id, _dept_name(catalogue, ticket.department)
+            ticket_id = ticket_or_none.id
+            dept = _dept_name(catalogue, ticket_or_none.department)
     await query.answer()
     await message.answer(tt.ticket_sent(ticket_id, dept, fallback))
 

@@ -489,3 +489,67 @@ async def test_with_redis_a_draft_left_after_its_ticket_sends_nothing_again(
     assert await _cards(world) == (count, cards)
     key = StorageKey(bot_id=h.bot.id, chat_id=OFFICER, user_id=OFFICER)
     assert await storage.get_state(key) is None
+
+
+async def _press_send_losing_the_race(
+    w: World, h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> list[Any]:
+    """Draft a question, then press «Gửi lên Sở» while another press of the same draft makes
+    its ticket between this press's look-up (none sent yet) and its insert."""
+    await h.send(h.user(OFFICER), "/hoiso")
+    draft = await h.send(h.user(OFFICER), QUESTION)
+    original = tickets_service.sent_from
+    raced: list[bool] = []
+
+    async def sent_from(session: AsyncSession, draft_key: str | None) -> Any:
+        found = await original(session, draft_key)
+        if not raced:
+            raced.append(True)
+            assert found is None and draft_key
+            async with w.factory() as other, other.begin():
+                await tickets_service.create(
+                    other,
+                    question=QUESTION,
+                    set_id="raced",
+                    criterion_code=None,
+                    unit_id=None,
+                    asker_id=OFFICER,
+                    department="STP",
+                    now=w.clock.now(),
+                    draft_key=draft_key,
+                )
+        return found
+
+    monkeypatch.setattr(tickets_service, "sent_from", sent_from)
+    sent = await h.press(h.user(OFFICER), draft[-1].button("📨 Gửi lên Sở"))
+    assert raced
+    return sent
+
+
+@pytest.mark.parametrize("storage", ["database", "redis"])
+async def test_a_press_losing_the_race_to_send_its_draft_says_it_was_sent(
+    world: World, monkeypatch: pytest.MonkeyPatch, storage: str
+) -> None:
+    """Two quick presses of «Gửi lên Sở»: the one whose insert meets the other's ticket (the
+    unique draft_key) is answered as a press after the ticket was sent, not with an error,
+    and the draft ends."""
+    w = world
+    if storage == "database":
+        sent = await _press_send_losing_the_race(w, w.h, monkeypatch)
+        key_storage: Any = w.h.dp.storage
+        bot_id = w.h.bot.id
+    else:
+        async with redis_storage(w.factory) as redis:
+            h = build_harness(w.settings, w.data, w.index, w.factory, w.clock, storage=redis)
+            sent = await _press_send_losing_the_race(w, h, monkeypatch)
+            key = StorageKey(bot_id=h.bot.id, chat_id=OFFICER, user_id=OFFICER)
+            assert await redis.get_state(key) is None
+            key_storage, bot_id = None, 0
+    assert "Xin lỗi" not in sent[-1].text, sent
+    assert "Đã gửi câu hỏi" in sent[-1].text and "#1" in sent[-1].text, sent
+    assert [s.method for s in sent].count("answerCallbackQuery") == 1, sent
+    count, _ = await _cards(w)
+    assert count == 1
+    if key_storage is not None:
+        key = StorageKey(bot_id=bot_id, chat_id=OFFICER, user_id=OFFICER)
+        assert await key_storage.get_state(key) is None
