@@ -383,26 +383,27 @@ async def draft_send(
                     now=now,
                 )
             else:
+                fallback = await _fallback(session, sent, settings)
                 ticket = sent
-                _, fallback = await tickets.recipients(
-                    session, ticket.department, settings.admin_ids
-                )
             ticket_id, dept = ticket.id, _dept_name(catalogue, ticket.department)
     except IntegrityError:
         # Another press of the same draft made its ticket between the look-up above and this
         # insert (the unique draft_key; the transaction is rolled back): this press is
         # answered as one after the ticket was sent. Any other violation is an error.
         async with ending_transaction(session, state):
-            ticket_or_none = await tickets.sent_from(session, data.get("k"))
-            if ticket_or_none is None:
+            sent = await tickets.sent_from(session, data.get("k"))
+            if sent is None:
                 raise
-            _, fallback = await tickets.recipients(
-                session, ticket_or_none.department, settings.admin_ids
-            )
-            ticket_id = ticket_or_none.id
-            dept = _dept_name(catalogue, ticket_or_none.department)
+            fallback = await _fallback(session, sent, settings)
+            ticket_id, dept = sent.id, _dept_name(catalogue, sent.department)
     await query.answer()
     await message.answer(tt.ticket_sent(ticket_id, dept, fallback))
+
+
+async def _fallback(session: AsyncSession, ticket: Ticket, settings: Settings) -> bool:
+    """Whether a ticket already sent went to the admins (its department has no contact)."""
+    _, fallback = await tickets.recipients(session, ticket.department, settings.admin_ids)
+    return fallback
 
 
 @router.callback_query(DraftFlow.waiting_confirm, DraftCb.filter(F.action == "fol"))
