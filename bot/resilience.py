@@ -25,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.errors import CchcError
+from bot.storage import held_writes
 
 log = logging.getLogger(__name__)
 
@@ -237,11 +238,24 @@ class ResilientStorage(BaseStorage):
             log.warning("FSM storage unreachable: %s", one_line(exc))
         self._down_until = self.clock() + self.cooldown
 
+    # Inside a step's database transaction writes are held, and written once it has
+    # committed (bot/storage.py, step_transaction); reads see them.
+
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        held = held_writes()
+        if held is not None:
+            held.set(self, key, state=state)
+            return
         await self._call(lambda: self.inner.set_state(key, state))
         self._remember(key, state if state is None or isinstance(state, str) else state.state)
 
     async def get_state(self, key: StorageKey) -> str | None:
+        held = held_writes()
+        if held is not None:
+            return await held.state(self, key, lambda: self._get_state(key))
+        return await self._get_state(key)
+
+    async def _get_state(self, key: StorageKey) -> str | None:
         try:
             state = await self._call(lambda: self.inner.get_state(key))
         except StateUnavailable:
@@ -250,12 +264,20 @@ class ResilientStorage(BaseStorage):
         return state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        held = held_writes()
+        if held is not None:
+            held.set(self, key, data=data)
+            return
         await self._call(lambda: self.inner.set_data(key, data))
 
     async def set_state_and_data(
         self, key: StorageKey, state: StateType, data: Mapping[str, Any]
     ) -> None:
         """One atomic write when the wrapped storage has one (bot/storage.py, set_step)."""
+        held = held_writes()
+        if held is not None:
+            held.set(self, key, state=state, data=data)
+            return
         together = getattr(self.inner, "set_state_and_data", None)
         if together is None:
             await self._call(lambda: self.inner.set_data(key, data))
@@ -265,6 +287,9 @@ class ResilientStorage(BaseStorage):
         self._remember(key, state if state is None or isinstance(state, str) else state.state)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        held = held_writes()
+        if held is not None:
+            return await held.data(self, key, lambda: self._call(lambda: self.inner.get_data(key)))
         return await self._call(lambda: self.inner.get_data(key))
 
     async def close(self) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -124,47 +124,132 @@ def _upsert_params(row_key: str, record: _Record) -> dict[str, Any]:
     return {"key": row_key, "state": record.state, "data": record.data, "updated_at": utcnow()}
 
 
+_UNSET: Any = object()
+
+
+@dataclass
+class _Held:
+    """A conversation's writes held during a step: its state and data (JSON text) as set, and
+    as read from the storage (to write only what changed)."""
+
+    state: Any = _UNSET
+    data: Any = _UNSET
+    read_state: Any = _UNSET
+    read_data: Any = _UNSET
+
+
+class HeldWrites:
+    """The FSM writes of a storage that cannot join the database transaction (Redis), held
+    while a step's transaction runs (:func:`step_transaction`): reads see them, and they are
+    written once the transaction has committed — dropped if it fails, so that a failed commit
+    leaves the conversation at the step before. The storage consults :func:`held_writes`
+    (bot/resilience.py, ResilientStorage); the database storage writes in the transaction."""
+
+    def __init__(self) -> None:
+        self._held: dict[tuple[BaseStorage, StorageKey], _Held] = {}
+
+    def _of(self, storage: BaseStorage, key: StorageKey) -> _Held:
+        return self._held.setdefault((storage, key), _Held())
+
+    def set(
+        self, storage: BaseStorage, key: StorageKey, *, state: Any = _UNSET, data: Any = _UNSET
+    ) -> None:
+        held = self._of(storage, key)
+        if state is not _UNSET:
+            held.state = state.state if isinstance(state, State) else state
+        if data is not _UNSET:
+            if not isinstance(data, dict):
+                msg = f"Data must be a dict or dict-like object, got {type(data).__name__}"
+                raise DataNotDictLikeError(msg)
+            held.data = json.dumps(data, ensure_ascii=False)
+
+    async def state(
+        self, storage: BaseStorage, key: StorageKey, read: Callable[[], Awaitable[str | None]]
+    ) -> str | None:
+        held = self._of(storage, key)
+        if held.state is not _UNSET:
+            return cast(str | None, held.state)
+        if held.read_state is _UNSET:
+            held.read_state = await read()
+        return cast(str | None, held.read_state)
+
+    async def data(
+        self,
+        storage: BaseStorage,
+        key: StorageKey,
+        read: Callable[[], Awaitable[dict[str, Any]]],
+    ) -> dict[str, Any]:
+        held = self._of(storage, key)
+        if held.data is _UNSET:
+            if held.read_data is _UNSET:
+                held.read_data = json.dumps(await read(), ensure_ascii=False)
+            return cast(dict[str, Any], json.loads(held.read_data))
+        return cast(dict[str, Any], json.loads(held.data))
+
+    async def write(self) -> None:
+        """Write what changed: state and data in one write when both did (as set_step)."""
+        for (storage, key), held in self._held.items():
+            state = held.state is not _UNSET and held.state != held.read_state
+            data = held.data is not _UNSET and held.data != held.read_data
+            if state and data:
+                await _write_step(storage, key, held.state, json.loads(held.data))
+            elif state:
+                await storage.set_state(key, held.state)
+            elif data:
+                await storage.set_data(key, json.loads(held.data))
+
+
+_held: ContextVar[HeldWrites | None] = ContextVar("cchc_held_fsm_writes", default=None)
+
+
+def held_writes() -> HeldWrites | None:
+    """The writes held for the step's transaction running now, if any."""
+    return _held.get()
+
+
 @asynccontextmanager
 async def step_transaction(session: AsyncSession) -> AsyncIterator[None]:
     """One transaction for a step's writes and its FSM write, committed once at the end (or
     rolled back on an error). A transaction the update's reads began is joined rather than
     committed first: on SQLite a read takes no lock (the driver begins a transaction at the
     first write), on PostgreSQL reads and writes are simply one READ COMMITTED transaction.
-    Statements run on the driver (bot/db/direct.py) are committed or rolled back with it."""
+    Statements run on the driver (bot/db/direct.py) are committed or rolled back with it.
+
+    With the database storage the FSM write is a statement of the transaction: both or
+    neither. Redis cannot join it, so there the FSM writes are held (:class:`HeldWrites`)
+    and written only after the commit succeeded. A failure (or a process killed) between that
+    commit and the write leaves the conversation at the step before: pressing again must be
+    safe (an answer saved again replaces itself; a kept reference is not kept twice)."""
     scope = _scope.get()
-    held = scope is not None and scope.session is session
-    if held:
+    joined = scope is not None and scope.session is session
+    if joined:
         assert scope is not None
         scope.held += 1
+    writes = HeldWrites() if _held.get() is None else None  # an outer step holds them
+    token = _held.set(writes) if writes is not None else None
     try:
         async with direct.transaction(session):
             yield
     finally:
-        if held:
+        if token is not None:
+            _held.reset(token)
+        if joined:
             assert scope is not None
             scope.held -= 1
+    if writes is not None:
+        await writes.write()
 
 
 @asynccontextmanager
 async def ending_transaction(session: AsyncSession, context: FSMContext) -> AsyncIterator[None]:
-    """A transaction whose commit ends the conversation (its FSM state and data cleared).
-
-    With the database storage the clear is a write of the same transaction: both or neither.
-    Redis cannot join a database transaction, so there the clear comes only after the commit
-    succeeded (cleared first, a failed commit would lose the conversation). A process killed
-    between that commit and the clear leaves the conversation as it was: what the transaction
-    does must then be safe to do again (the ticket draft and the new deadline carry a key)."""
-    scope = _scope.get()
-    joined = (
-        isinstance(context.storage, DatabaseStorage)
-        and scope is not None
-        and scope.session is session
-    )
-    async with session.begin():
+    """A step transaction (:func:`step_transaction`) whose commit ends the conversation (its
+    FSM state and data cleared): with the database storage in the same transaction, with
+    Redis only after the commit succeeded (cleared first, a failed commit would lose the
+    conversation). A process killed between that commit and the clear leaves the
+    conversation as it was: what the transaction does must then be safe to do again (the
+    ticket draft and the new deadline carry a key)."""
+    async with step_transaction(session):
         yield
-        if joined:
-            await context.clear()
-    if not joined:
         await context.clear()
 
 
@@ -273,12 +358,18 @@ async def set_step(context: FSMContext, state: StateType, data: Mapping[str, Any
     """Set a conversation's state and data together, in one atomic write with this project's
     storages (database: one statement; Redis: one MULTI transaction), so that a process killed
     in between cannot leave the state without its data."""
-    together = getattr(context.storage, "set_state_and_data", None)
+    await _write_step(context.storage, context.key, state, data)
+
+
+async def _write_step(
+    storage: BaseStorage, key: StorageKey, state: StateType, data: Mapping[str, Any]
+) -> None:
+    together = getattr(storage, "set_state_and_data", None)
     if together is not None:
-        await together(context.key, state, data)
+        await together(key, state, data)
         return
-    await context.set_data(data)
-    await context.set_state(state)
+    await storage.set_data(key, data)
+    await storage.set_state(key, state)
 
 
 def _redis_storage_class() -> type[BaseStorage]:

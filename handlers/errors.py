@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import ErrorEvent
 
 from bot.errors import CchcError
@@ -34,8 +34,16 @@ async def on_error(event: ErrorEvent) -> bool:
         )
         message = texts.ERROR
     # The FSM state is deliberately left as it was: the user can retry the same step.
-    if update.callback_query is not None:
-        await update.callback_query.answer(message[:200], show_alert=True)
+    query = update.callback_query
+    if query is not None:
+        try:
+            await query.answer(message[:200], show_alert=True)
+        except TelegramBadRequest:
+            # Answered already (a scoring step answers its press first, then saves): Telegram
+            # refuses a second answer, so it is said in the chat instead.
+            if query.message is None:
+                raise
+            await query.message.answer(message, parse_mode=None)
     elif update.message is not None:
         await update.message.answer(message, parse_mode=None)
     return True

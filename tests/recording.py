@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from bot.app import create_dispatcher
 from bot.clock import Clock
 from bot.data import BotData
+from bot.db import direct
 from bot.resilience import ResilientStorage
 from bot.settings import Settings
 from bot.storage import DatabaseStorage, create_storage
@@ -245,9 +246,18 @@ def failing_commit_after(
     monkeypatch: pytest.MonkeyPatch, owner: object, name: str
 ) -> Iterator[None]:
     """The first database commit after each call of ``owner.name`` fails, as a connection lost
-    at the commit would (the transaction is rolled back)."""
+    at the commit would (the transaction is rolled back): a commit of the session, or of the
+    statements run on the SQLite driver (bot/db/direct.py)."""
     original: Callable[..., Any] = getattr(owner, name)
     armed: list[bool] = []
+    commit = direct.commit
+
+    async def direct_commit(session: AsyncSession) -> None:
+        if armed:
+            armed.clear()
+            await direct.rollback(session)
+            raise ConnectionError("the database went away at the commit")
+        await commit(session)
 
     async def called(*args: Any, **kwargs: Any) -> Any:
         result = await original(*args, **kwargs)
@@ -260,12 +270,14 @@ def failing_commit_after(
             raise ConnectionError("the database went away at the commit")
 
     monkeypatch.setattr(owner, name, called)
+    monkeypatch.setattr(direct, "commit", direct_commit)
     event.listen(Session, "before_commit", before_commit)
     try:
         yield
     finally:
         event.remove(Session, "before_commit", before_commit)
         monkeypatch.setattr(owner, name, original)
+        monkeypatch.setattr(direct, "commit", commit)
 
 
 def failing_clear(monkeypatch: pytest.MonkeyPatch, storage: ResilientStorage) -> None:
@@ -284,3 +296,31 @@ def failing_clear(monkeypatch: pytest.MonkeyPatch, storage: ResilientStorage) ->
         await original(key, state)
 
     monkeypatch.setattr(inner, "set_state", set_state)
+    together = inner.set_state_and_data
+
+    async def set_state_and_data(key: Any, state: Any, data: Any) -> None:
+        if failing and state is None:
+            failing.clear()
+            raise RedisConnectionError("Redis went away")
+        await together(key, state, data)
+
+    monkeypatch.setattr(inner, "set_state_and_data", set_state_and_data)
+
+
+def failing_redis_write(monkeypatch: pytest.MonkeyPatch, storage: ResilientStorage) -> None:
+    """The next write of a conversation's state or data fails in Redis, as Redis lost at that
+    moment (or the process killed) would leave it: what Redis held stays."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    inner: Any = storage.inner
+    failing = [True]
+    for name in ("set_state", "set_data", "set_state_and_data"):
+        original = getattr(inner, name)
+
+        def failing_once(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            if failing:
+                failing.clear()
+                raise RedisConnectionError("Redis went away")
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(inner, name, failing_once)

@@ -341,3 +341,60 @@ async def test_redis_step_is_one_transaction(redis_keys: list[StorageKey]) -> No
     finally:
         redis.pipeline = original  # type: ignore[method-assign]
         await storage.close()
+
+
+@needs_redis
+async def test_redis_step_is_written_after_its_transaction_commits(
+    session_factory: async_sessionmaker[AsyncSession], redis_keys: list[StorageKey]
+) -> None:
+    """Inside step_transaction the Redis storage (through the wrapper) holds its writes: the
+    step reads them back, Redis gets them only once the database commit succeeded (in one
+    MULTI with state and data), a failed step leaves Redis as it was, and a write that
+    changes nothing is not sent."""
+    from bot.resilience import ResilientStorage
+    from bot.storage import step_transaction
+
+    storage = ResilientStorage(create_storage(REDIS_URL, async_sessionmaker()))
+    inner: Any = storage.inner
+    key = _key()
+    redis_keys.append(key)
+    context = FSMContext(storage=storage, key=key)
+    await set_step(context, "Scoring:waiting_confirmation", {"code": "2.1", "pending": "y"})
+    writes: list[str] = []
+    for name in ("set_state", "set_data", "set_state_and_data"):
+        original = getattr(inner, name)
+
+        async def counted(*args: Any, _name: str = name, _original: Any = original) -> None:
+            writes.append(_name)
+            await _original(*args)
+
+        setattr(inner, name, counted)
+    try:
+        async with session_factory() as session:
+            with pytest.raises(RuntimeError):
+                async with step_transaction(session):
+                    await set_step(context, Scoring.waiting_ratio_numbers, {"code": "2.2"})
+                    assert await context.get_state() == "Scoring:waiting_ratio_numbers"
+                    raise RuntimeError("the commit failed")
+            assert await inner.get_state(key) == "Scoring:waiting_confirmation"
+            assert await inner.get_data(key) == {"code": "2.1", "pending": "y"}
+            assert writes == []
+
+            async with step_transaction(session):
+                await set_step(context, Scoring.waiting_ratio_numbers, {"code": "2.2"})
+                await context.update_data(part=1)
+                assert await context.get_data() == {"code": "2.2", "part": 1}
+                assert await inner.get_data(key) == {"code": "2.1", "pending": "y"}
+            assert writes == ["set_state_and_data"]
+            assert await inner.get_state(key) == "Scoring:waiting_ratio_numbers"
+            assert await inner.get_data(key) == {"code": "2.2", "part": 1}
+
+            async with step_transaction(session):
+                await context.update_data(part=1)  # no change: nothing to write
+            assert writes == ["set_state_and_data"]
+            async with step_transaction(session):
+                await context.clear()
+            assert writes == ["set_state_and_data", "set_state_and_data"]
+            assert await inner.get_state(key) is None and await inner.get_data(key) == {}
+    finally:
+        await storage.close()

@@ -636,6 +636,14 @@ def _insert_evidence_statement() -> Any:
     return insert(e).values({n: bindparam(n, type_=e.c[n].type) for n in names}).returning(e.c.id)
 
 
+def kept_as(kind: str, text: str | None) -> tuple[str, str | None]:
+    """The kind and text an evidence item sent as ``kind`` and ``text`` is kept as."""
+    if kind not in FILE_KINDS:
+        typed = read_typed(text or "")
+        kind, text = typed.kind, typed.text
+    return kind, (text or "").strip()[:MAX_TEXT] or None
+
+
 async def add_evidence(
     session: AsyncSession,
     snap: Snapshot,
@@ -654,11 +662,8 @@ async def add_evidence(
         raise ValueError(f"evidence kind must be one of {EVIDENCE_KINDS}, not {kind!r}")
     if kind in FILE_KINDS and not file_id:
         raise ValueError("a file evidence needs its file_id")
-    if kind not in FILE_KINDS:
-        typed = read_typed(text or "")
-        kind, text = typed.kind, typed.text
+    kind, kept_text = kept_as(kind, text)
     seen = _answer_to_change(snap, code)
-    kept_text = (text or "").strip()[:MAX_TEXT] or None
     values = {
         "answer_id": seen.id,
         "kind": kind,

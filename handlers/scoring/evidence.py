@@ -278,6 +278,16 @@ async def _keep(
     data = await state.get_data()
     editing = data.get("ev_edit")
     if editing is None:
+        snap = await _snapshot(session, scope, cset)
+        items = await store.evidence_of(session, snap, data["code"])
+        kept = store.kept_as("text", text)
+        if items and (items[-1].kind, items[-1].text) == kept:
+            # Kept already, the step's move not written (Redis lost after the commit, see
+            # bot/storage.py step_transaction): this press is a repeat, not a second item.
+            await state.update_data(ev_pending=None, ev_edit=None)
+            prefix = t.evidence_added(kept[0], kept[1] or "", len(items))
+            await _show(message, state, session, cset, scope, prefix=prefix)
+            return
         await _store(message, state, session, cset, scope, user_id, clock, "text", text)
         return
     try:

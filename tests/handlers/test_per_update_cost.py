@@ -176,7 +176,8 @@ async def test_scoring_step_reads_the_answers_once(
     with measured(engine, factory) as cost:
         kept = _msg(await harness.press(me, preview.button("✅ Đúng, lưu")))
     assert "Đã nhận văn bản" in kept.text and "(tổng 1 tài liệu)" in kept.text
-    # The item, the answer's evidence state (no SELECT before it), the audit, the list shown,
-    # the FSM step: one transaction.
-    assert cost.statements == "SELECT SELECT INSERT UPDATE INSERT SELECT INSERT".split()
+    # The list (read before the item: a reference kept already is not kept twice, and shown
+    # after it), the item, the answer's evidence state (no SELECT before it), the audit, the
+    # FSM step: one transaction.
+    assert cost.statements == "SELECT SELECT SELECT INSERT UPDATE INSERT INSERT".split()
     assert cost.commits <= 2
