@@ -13,7 +13,11 @@ are then searched on a grid, keeping the setting that best meets, in order:
 3. confident answers right: at least 95 %;
 
 and, among those, answers the most in-scope questions confidently (a clarifying question costs
-the officer a tap; a wrong confident answer costs trust). The result is printed; the constants
+the officer a tap; a wrong confident answer costs trust). A second grid then sets the bars under
+which a question without evidence of another topic is still clarified (``CLARIFY_MIN_DOMAIN``,
+``COVERAGE_MIN_DOMAIN``; ``*_JUDGE`` when it asks whether something counts or meets a rule):
+the fewest in-scope "none" that lose no out-of-scope "none" of the first grid's setting. The
+result is printed; the constants
 in knowledge/search.py are set from it by hand, with the run's figures in the commit.
 """
 
@@ -21,12 +25,18 @@ from __future__ import annotations
 
 import argparse
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.eval import REPO, SHARED_EVAL, Item, load_items
 from knowledge.ask import build_default_index
-from knowledge.search import SearchIndex
+from knowledge.search import (
+    CLARIFY_MIN_DOMAIN,
+    CLARIFY_MIN_JUDGE,
+    COVERAGE_MIN_DOMAIN,
+    COVERAGE_MIN_JUDGE,
+    SearchIndex,
+)
 
 TUNING = (
     SHARED_EVAL / "dev-questions-2.yaml",
@@ -47,6 +57,8 @@ class Row:
     intent: bool  # words of the assessment itself
     foreign_ask: bool  # asks about an off-topic word
     foreign_any: bool  # ... or names one in its situation
+    judge: bool = False  # asks whether something counts or meets a rule (in_scope_asks)
+    task: bool = False  # asks how to carry out a task (out_of_scope_asks)
 
 
 def rows_for(index: SearchIndex, items: list[Item]) -> list[Row]:
@@ -77,6 +89,8 @@ def rows_for(index: SearchIndex, items: list[Item]) -> list[Row]:
                 q.intent,
                 q.foreign_ask,
                 q.foreign > 0,
+                q.judge,
+                q.task,
             )
         )
     return out
@@ -92,6 +106,10 @@ class Setting:
     plain_min: float
     answer_min: float
     margin: float
+    domain_min: float = CLARIFY_MIN_DOMAIN
+    domain_cov: float = COVERAGE_MIN_DOMAIN
+    judge_min: float = CLARIFY_MIN_JUDGE
+    judge_cov: float = COVERAGE_MIN_JUDGE
 
     def none(self, r: Row) -> bool:
         if r.foreign_ask and r.cov < self.foreign_cov:
@@ -100,10 +118,23 @@ class Setting:
             return True
         floor = self.cov_intent if r.intent else self.cov_min
         least = self.clarify_min if r.intent else max(self.clarify_min, self.plain_min)
-        return r.score < least or r.cov < floor
+        if r.score >= least and r.cov >= floor:
+            return False
+        # Below the bars: still clarified when nothing says it is about something else.
+        if r.intent or r.foreign_any or r.task:
+            return True
+        if r.judge:
+            return r.score < self.judge_min or r.cov < self.judge_cov
+        return r.score < self.domain_min or r.cov < self.domain_cov
+
+    def strict(self) -> Setting:
+        """The same bars without the clarified band below them."""
+        return replace(self, domain_min=1e9, judge_min=1e9)
 
     def answers(self, r: Row) -> bool:
-        return not self.none(r) and r.score >= self.answer_min and r.margin >= self.margin
+        # A question clarified below the bars is never answered.
+        passes = not self.strict().none(r)
+        return passes and r.score >= self.answer_min and r.margin >= self.margin
 
 
 def judge(rows: list[Row], st: Setting) -> tuple[float, float, float, float]:
@@ -136,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     for cov_min, cov_intent, foreign_cov, clarify_min, foreign_ctx, plain_min in grid:
         st = Setting(
             cov_min, cov_intent, foreign_cov, clarify_min, foreign_ctx, plain_min, 0.0, 0.0
-        )
+        ).strict()
         none_oos, none_in, _, _ = judge(rows, st)
         goals = (none_oos >= 0.90) + (none_in <= 0.03)
         key = (goals, min(none_oos, 0.95) - 2 * none_in, cov_min - cov_intent)
@@ -144,21 +175,31 @@ def main(argv: list[str] | None = None) -> int:
             best = (key, st)
     assert best is not None
     st = best[1]
+    # The band below the bars that is clarified: fewest in-scope "none" at no cost out of scope.
+    oos_floor = judge(rows, st)[0]
+    band = None
+    for domain_min, domain_cov, judge_min, judge_cov in itertools.product(
+        [1e9, *(float(x) for x in range(36, 47, 2))],
+        [x / 100 for x in range(30, 50, 5)],
+        [1e9, *(float(x) for x in range(22, 42, 4))],
+        [x / 100 for x in range(15, 40, 5)],
+    ):
+        trial = replace(
+            st, domain_min=domain_min, domain_cov=domain_cov, judge_min=judge_min,
+            judge_cov=judge_cov,
+        )
+        none_oos, none_in, _, _ = judge(rows, trial)
+        key3 = (none_oos >= oos_floor, -none_in, domain_min, domain_cov, judge_min, judge_cov)
+        if band is None or key3 > band[0]:
+            band = (key3, trial)
+    assert band is not None
+    st = band[1]
     # Then the answer/clarify line on the questions that pass: most confident answers with
     # at least 97.5 % of them right (slack for questions never seen).
     chosen = None
     # A near tie between criteria is always clarified: the margin starts at 4 points.
     for answer_min, margin in itertools.product(range(40, 80, 2), range(4, 16, 2)):
-        trial = Setting(
-            st.cov_min,
-            st.cov_intent,
-            st.foreign_cov,
-            st.clarify_min,
-            st.foreign_ctx,
-            st.plain_min,
-            answer_min,
-            margin,
-        )
+        trial = replace(st, answer_min=answer_min, margin=margin)
         figures = judge(rows, trial)
         key2 = (figures[2] >= 0.975, figures[3], figures[2])
         if chosen is None or key2 > chosen[0]:
@@ -170,7 +211,9 @@ def main(argv: list[str] | None = None) -> int:
         f"best: COVERAGE_MIN = {st.cov_min:g}, COVERAGE_MIN_INTENT = {st.cov_intent:g}, "
         f"FOREIGN_COVERAGE = {st.foreign_cov:g}, FOREIGN_CONTEXT_COVERAGE = {st.foreign_ctx:g}, "
         f"CLARIFY_MIN = {st.clarify_min:g}, CLARIFY_MIN_PLAIN = {st.plain_min:g}, "
-        f"ANSWER_MIN = {st.answer_min:g}, ANSWER_MARGIN = {st.margin:g}"
+        f"ANSWER_MIN = {st.answer_min:g}, ANSWER_MARGIN = {st.margin:g}, "
+        f"CLARIFY_MIN_DOMAIN = {st.domain_min:g}, COVERAGE_MIN_DOMAIN = {st.domain_cov:g}, "
+        f"CLARIFY_MIN_JUDGE = {st.judge_min:g}, COVERAGE_MIN_JUDGE = {st.judge_cov:g}"
     )
     print(
         f"out of scope → none {100 * none_oos:.1f} %, in scope → none "

@@ -363,6 +363,10 @@ def why_none(index: SearchIndex, query: str) -> str:
         parts.append("score-intent" if q.intent else "score-plain")
     if cov < floor:
         parts.append("cov-intent" if q.intent else "cov-plain")
+    # Not clarified below the bars: because of what (an ask for a task, an off-topic word in
+    # the situation), or because it is too far below them.
+    if not q.intent:
+        parts.append("task" if q.task else "offctx" if q.foreign else "far")
     return "+".join(parts) or "?"
 
 

@@ -148,7 +148,9 @@ def check_paths(paths: list[Path], settings: Settings) -> tuple[list[DataIssue],
             sets.append(path)
         elif isinstance(doc.data, dict) and "routes" in doc.data:
             routings.append(path)
-        elif isinstance(doc.data, dict) and ("synonyms" in doc.data or "out_of_scope" in doc.data):
+        elif isinstance(doc.data, dict) and not {
+            "synonyms", "out_of_scope", "in_scope", "out_of_scope_asks"
+        }.isdisjoint(doc.data):
             lexicons.append(path)
         else:
             issues.append(

@@ -10,11 +10,19 @@ topics the bot does not cover.
       - topic: Tiền lương, phụ cấp
         words: [lương cơ sở, nâng lương, phụ cấp]
     in_scope: [chấm điểm, minh chứng]   # words of the assessment itself (up to three words)
+    in_scope_asks: [có đạt không, đếm là]     # asks whether something counts or meets a rule
+    out_of_scope_asks: [mất bao lâu, lệ phí]  # asks for carrying out a task, not for its score
 
 Search adds the ``means`` words to a question that says one of the ``say`` phrases, counts an
 ``out_of_scope`` word in a question as evidence that it is about something else, and an
 ``in_scope`` word (the assessment's own: điểm, chấm, tiêu chí, minh chứng…; up to three
-words) as evidence that it is about the criteria.
+words) as evidence that it is about the criteria. Two lists of ask phrases (up to five words,
+looked for in the ask only) weigh in when a question without those words matches the criteria
+weakly: an ``in_scope_asks`` phrase (whether something counts, meets a rule, can be reused:
+"có đạt không", "đếm là", "dùng lại được không") makes it an unsure question of ours, offered
+the likeliest criteria; an ``out_of_scope_asks`` phrase (how long a procedure takes, where to
+apply, what fee, which template, how to install) makes it a question about carrying out a task,
+refused.
 Phrases are compared on folded tokens (:func:`knowledge.text.analyze`), so accents, case and
 abbreviations do not matter.
 """
@@ -60,6 +68,8 @@ class LexiconFile(BaseModel):
     synonyms: tuple[SynonymGroup, ...] = ()
     out_of_scope: tuple[OffTopic, ...] = ()
     in_scope: tuple[Phrase, ...] = ()
+    in_scope_asks: tuple[Phrase, ...] = ()
+    out_of_scope_asks: tuple[Phrase, ...] = ()
 
 
 Key = tuple[str, ...]
@@ -75,6 +85,10 @@ class Lexicon:
     # Off-topic phrases as written (accented tokens), by folded key: typed with accents, a
     # phrase is off topic only when the accents agree ("trời mưa", not "mua").
     off_topic_accented: dict[Key, frozenset[Key]] = field(default_factory=dict)
+    # Asks whether something counts or meets a rule (weak evidence of a question of ours) ...
+    judge_asks: frozenset[Key] = frozenset()
+    # ... and asks for carrying out a task (a procedure's steps, fee, time, template…).
+    task_asks: frozenset[Key] = frozenset()
 
     @cached_property
     def max_len(self) -> int:
@@ -84,7 +98,13 @@ class Lexicon:
     @cached_property
     def words(self) -> frozenset[str]:
         """Every word of every phrase (real words, never taken for typos)."""
-        return frozenset(w for k in (*self.synonyms, *self.off_topic, *self.on_topic) for w in k)
+        return frozenset(
+            w
+            for k in (
+                *self.synonyms, *self.off_topic, *self.on_topic, *self.judge_asks, *self.task_asks
+            )
+            for w in k
+        )
 
     @cached_property
     def starts(self) -> frozenset[str]:
@@ -101,6 +121,16 @@ class Lexicon:
     def on_topic_sizes(self) -> dict[str, tuple[int, ...]]:
         """The same for the ``on_topic`` phrases (up to three words are looked for)."""
         return _sizes_by_start(k for k in self.on_topic if len(k) <= 3)
+
+    @cached_property
+    def ask_sizes(self) -> dict[str, tuple[int, ...]]:
+        """The same for the ``judge_asks`` and ``task_asks`` phrases (up to five words)."""
+        return _sizes_by_start(
+            k for k in (*self.judge_asks, *self.task_asks) if len(k) <= _ASK_WORDS
+        )
+
+
+_ASK_WORDS = 5
 
 
 def _sizes_by_start(keys: Iterable[Key]) -> dict[str, tuple[int, ...]]:
@@ -197,8 +227,37 @@ def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexic
             doc.issues.append(doc.issue(at, message))
         else:
             on.add(key)
+    asks: dict[str, set[Key]] = {"in_scope_asks": set(), "out_of_scope_asks": set()}
+    for section, phrases in (
+        ("in_scope_asks", parsed.in_scope_asks),
+        ("out_of_scope_asks", parsed.out_of_scope_asks),
+    ):
+        for i, phrase in enumerate(phrases):
+            key = phrase_key(phrase)
+            at = (section, i)
+            if not key:
+                doc.issues.append(doc.issue(at, "cụm từ không có chữ"))
+            elif len(key) > _ASK_WORDS:
+                doc.issues.append(doc.issue(at, f"tối đa {_ASK_WORDS} từ"))
+            elif key in on:
+                message = f"«{phrase}» đã là từ của việc chấm điểm (in_scope)"
+                doc.issues.append(doc.issue(at, message))
+            elif key in synonyms:
+                doc.issues.append(doc.issue(at, f"«{phrase}» cũng là từ đồng nghĩa ở synonyms"))
+            elif section == "out_of_scope_asks" and key in asks["in_scope_asks"]:
+                message = f"«{phrase}» cũng là cách hỏi trong phạm vi (in_scope_asks)"
+                doc.issues.append(doc.issue(at, message))
+            else:
+                asks[section].add(key)
     accented = {k: frozenset(v) for k, v in off_accented.items()}
-    return Lexicon(synonyms, off, frozenset(on), accented)
+    return Lexicon(
+        synonyms,
+        off,
+        frozenset(on),
+        accented,
+        frozenset(asks["in_scope_asks"]),
+        frozenset(asks["out_of_scope_asks"]),
+    )
 
 
 def vocabulary(entries: Iterable[Entry], sets: Iterable[CriteriaSet]) -> set[str]:

@@ -22,10 +22,14 @@ also reads as words of ours proves nothing). It is answered in two steps:
    with rapidfuzz token scores and agreement of the accented forms when the user typed accents.
 
 The decision (thresholds from ``bench/calibrate.py``): **none** when the ask is about an
-off-topic word and little of the question is covered, or when the best criterion — its card
-and every entry on it together — covers too little of the question's topic (a lower bar when
-the question uses the assessment's own words); **answer** when the best score is high and clear
-of the runner-up on another criterion; **clarify** otherwise. A criterion code in the query
+off-topic word and little of the question is covered; **answer** when the best score is high and
+clear of the runner-up on another criterion; **clarify** otherwise — also below the bars of
+score and of coverage by the best criterion (its card and every entry on it together; lower bars
+when the question uses the assessment's own words), as long as nothing says the question is
+about something else (an off-topic word, even in its situation; an ask for carrying out a task:
+"mất bao lâu", "lệ phí", "mẫu nào") and its best match is not far below them (less far when it
+asks whether something counts or meets a rule: "có đạt không", "dùng lại được không"); else
+**none**. A criterion code in the query
 ("tiêu chí 3.4.1", "tc 3.4") answers with that criterion first (a code the set lacks: none);
 an approved ruling that closely matches comes before the card.
 """
@@ -109,6 +113,13 @@ COVERAGE_MIN = 0.48  # share of the question's topic (idf mass) the best match m
 COVERAGE_MIN_INTENT = 0.2  # ... when the question uses words of the assessment itself
 FOREIGN_COVERAGE = 0.6  # a question that asks about an off-topic word needs this much
 FOREIGN_CONTEXT_COVERAGE = 0.0  # ... and one whose situation names one
+# A question below those bars without any evidence of another topic (no off-topic word, no
+# ask for carrying out a task) is clarified with the likeliest criteria, if at least this good
+# ... or this good when it asks whether something counts or meets a rule (in_scope_asks).
+CLARIFY_MIN_DOMAIN = 44.0
+COVERAGE_MIN_DOMAIN = 0.45
+CLARIFY_MIN_JUDGE = 30.0
+COVERAGE_MIN_JUDGE = 0.25
 RULING_MIN = 50.0  # a province's ruling this close to the question is shown first ...
 RULING_MARGIN = 8.0  # ... when it scores at most this far below the best match
 
@@ -226,6 +237,8 @@ class _Query:
     foreign: float = 0.0  # mass of words of topics the bot does not cover
     foreign_ask: bool = False  # ... some of them in the ask itself
     intent: bool = False  # the ask uses a word of the assessment itself (điểm, chấm, tiêu chí…)
+    judge: bool = False  # ... or asks whether something counts or meets a rule (đạt, đếm là…)
+    task: bool = False  # ... or asks how to carry out a task (where to apply, how long, fee…)
     said: int = 0  # how many of the words were said (the rest stand in for everyday words)
     match_w: dict[str, float] = field(default_factory=dict)  # what matching a word is worth
     mass: float = 1.0  # ... and the question's whole topic
@@ -676,13 +689,28 @@ class SearchIndex:
             return SearchResult(query, "none", [])  # ... the topic its situation names
         floor = COVERAGE_MIN_INTENT if q.intent else COVERAGE_MIN
         least = CLARIFY_MIN if q.intent else max(CLARIFY_MIN, CLARIFY_MIN_PLAIN)
-        if best_s < least or best_cov < floor:
-            return SearchResult(query, "none", [])  # nothing fits, or it covers too little
         hits = [self._hit(t, s) for t, s, _ in scored[:top]]
+        if best_s < least or best_cov < floor:
+            if self._unsure_in_domain(q, best_s, best_cov):
+                # Weak, but nothing says it is about something else: the likeliest criteria.
+                return SearchResult(query, "clarify", hits[: max(2, min(top, 3))])
+            return SearchResult(query, "none", [])  # nothing fits, or it covers too little
         runner = next((s for t, s, _ in scored[1:] if not self._same_topic(best_t, t)), 0.0)
         if best_s >= ANSWER_MIN and best_s - runner >= ANSWER_MARGIN:
             return SearchResult(query, "answer", hits)
         return SearchResult(query, "clarify", hits[: max(2, min(top, 3))])
+
+    @staticmethod
+    def _unsure_in_domain(q: _Query, score: float, cov: float) -> bool:
+        """Whether a question below the bars is still one of ours, to be clarified rather
+        than refused: nothing says it is about something else (no off-topic word, even in
+        its situation, and no ask for carrying out a task), and its best match is not far
+        below the bars — less far when it asks whether something counts or meets a rule."""
+        if q.intent or q.foreign or q.task:
+            return False
+        if q.judge:
+            return score >= CLARIFY_MIN_JUDGE and cov >= COVERAGE_MIN_JUDGE
+        return score >= CLARIFY_MIN_DOMAIN and cov >= COVERAGE_MIN_DOMAIN
 
     def _code_result(
         self, query: str, codes: list[str], scored: list[tuple[int, float, float]], top: int
@@ -825,6 +853,7 @@ class SearchIndex:
                 ):
                     q.intent = True
                     break
+        q.judge, q.task = self._asks(toks, foreign)
         segment: list[str] = []
         segments: list[list[str]] = [segment]
         for k, tok in enumerate(toks):
@@ -864,6 +893,27 @@ class SearchIndex:
         q.uniq = list(dict.fromkeys(q.words))
         q.pairs = list(dict.fromkeys(p for seg in q.segments for p in _pairs(seg)))
         return q
+
+    def _asks(self, toks: Sequence[Token], foreign: list[bool]) -> tuple[bool, bool]:
+        """Whether the ask uses a phrase of ``in_scope_asks`` (whether something counts or
+        meets a rule) and one of ``out_of_scope_asks`` (how to carry out a task: how long a
+        procedure takes, where to apply, what fee, which template, how to install)."""
+        lex = self._lexicon
+        sizes = lex.ask_sizes
+        judge = task = False
+        if not sizes:
+            return judge, task
+        n = len(toks)
+        for k in range(n):
+            if foreign[k] or not toks[k].ask or toks[k].folded not in sizes:
+                continue
+            for size in sizes[toks[k].folded]:
+                if k + size > n:
+                    continue
+                key = tuple(t.folded for t in toks[k : k + size])
+                judge = judge or key in lex.judge_asks
+                task = task or key in lex.task_asks
+        return judge, task
 
     def _respell(self, msg: Message) -> str | None:
         """The message's text with its typos replaced by the index words meant, or None when

@@ -34,6 +34,7 @@ CASES = {
     "lexicon-means-unknown.yaml": ("synonyms[1].means", "xyzabc"),
     "lexicon-say-twice.yaml": ("synonyms[1].say[0]", "với nghĩa khác"),
     "lexicon-off-topic-synonym.yaml": ("out_of_scope[0].words[0]", "từ đồng nghĩa"),
+    "lexicon-ask-both-ways.yaml": ("out_of_scope_asks[1]", "cách hỏi trong phạm vi"),
 }
 
 

@@ -282,3 +282,40 @@ def test_a_neighbouring_topic_needs_a_close_match_without_the_assessments_words(
     # The same kind of closeness with the assessment's words is a question about scoring.
     scored = index.search("kiểm tra CCHC các xã năm nay được 8/19 xã thì chấm sao")
     assert scored.decision != "none" and "1.3.1" in scored.results[0].criterion_codes
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "phòng em viết tay giấy xin lỗi dân chứ không in mẫu thì có hợp lệ không",
+        "phong em viet tay giay xin loi dan chu khong in mau thi co hop le khong",
+    ],
+)
+def test_an_unsure_question_of_ours_is_clarified_not_refused(
+    index: SearchIndex, question: str
+) -> None:
+    # None of the assessment's own words and little of it covered, but it asks whether
+    # something meets a rule and names nothing off topic: the likeliest criteria, not "none".
+    result = index.search(question)
+    assert result.decision == "clarify", result.to_json()
+    assert "3.4.3" in result.results[0].criterion_codes
+    assert 2 <= len(result.results) <= 3
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # The same words, asking how much a task costs: about the task, not the assessment.
+        "phòng em viết tay giấy xin lỗi dân chứ không in mẫu thì có mất phí không",
+        # Words of ours (bộ phận tiếp nhận), asking which machine to buy.
+        "bộ phận tiếp nhận ở xã thiếu máy tính, đề xuất mua thì loại nào tốt",
+        # Weather, in words that are also ours without accents ("mua").
+        "mai ở huyện có mưa không",
+    ],
+)
+def test_a_question_about_something_else_is_refused_even_with_shared_words(
+    index: SearchIndex, question: str
+) -> None:
+    result = index.search(question)
+    assert result.decision == "none", result.to_json()
+    assert result.results == []
