@@ -262,7 +262,8 @@ class _Target:
     weight: float = 1.0
     ruling: bool = False  # an approved answer of the province, given through the bot
     docs: list[int] = field(default_factory=list)
-    bag: frozenset[str] | None = None  # all its texts' words (computed when first needed)
+    # Its texts' words, each with the texts that have it (when first needed; ``_word_docs``).
+    words: dict[str, int] | None = None
 
 
 @dataclass(slots=True)
@@ -577,18 +578,25 @@ class SearchIndex:
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
         self._vocab = sorted(t for t in words_by_id if len(t) >= 3 and t.isalpha())
 
-    def _bag(self, tg: _Target) -> frozenset[str]:
-        """All the words of a target's texts (computed when first needed)."""
-        if tg.bag is None:
-            tg.bag = frozenset().union(*(_doc_words(self._docs[d]) for d in tg.docs))
-        return tg.bag
+    def _word_docs(self, tg: _Target) -> dict[str, int]:
+        """Each word of a target's texts, with the texts that have it as a bit mask of their
+        positions in ``tg.docs`` (computed when first needed)."""
+        if tg.words is None:
+            words: dict[str, int] = {}
+            get = words.get
+            for k, d in enumerate(tg.docs):
+                bit = 1 << k
+                for w in self._docs[d].tokens:
+                    words[w] = get(w, 0) | bit
+            tg.words = words
+        return tg.words
 
     def _idf_mass(self, doc: _Doc) -> float:
         """The summed idf of a text's distinct words (computed when first needed)."""
         if not doc.idf_mass:
             idf = self._idf
             # Summed in the order of its word set (that of a set of the text's words).
-            words = doc.words if doc.words is not None else _doc_words(doc)
+            words = doc.words if doc.words is not None else frozenset(doc.tokens)
             doc.idf_mass = sum([idf[w] for w in words]) or 1.0
         return doc.idf_mass
 
@@ -1356,32 +1364,41 @@ class SearchIndex:
         q_rows = [(w, q_w[w], q_idf[w], q_cnt[w]) for w in q_known]
         for t in cands:
             tg = targets[t]
-            bag = tg.bag if tg.bag is not None else self._bag(tg)
-            present = [r for r in q_rows if r[0] in bag]
+            # Which of the target's texts have each word, as a bit mask of their positions.
+            get = (tg.words if tg.words is not None else self._word_docs(tg)).get
+            present = [(m, qw, qi, qn) for w, qw, qi, qn in q_rows if (m := get(w))]
             if not present:
                 continue
-            # The query's topic covered anywhere in the target (question, phrasings, answer).
-            t_cov = min(sum([r[3] for r in present]) / q_mass, 1.0)
+            # Each text's running totals over the query's words found in it, in their order,
+            # and the query's topic covered anywhere in the target (question, phrasings,
+            # answer).
+            t_docs = tg.docs
+            qcs = [0.0] * len(t_docs)
+            dcs = [0.0] * len(t_docs)
+            found_cnt = 0.0
+            for m, qw, qi, qn in present:
+                found_cnt += qn
+                for k in _BITS[m] if m < _BITS_LEN else _bit_positions(m):
+                    qcs[k] += qw
+                    dcs[k] += qi
+            t_cov = min(found_cnt / q_mass, 1.0)
             base = _W_TCOV * t_cov
             factor = tg.weight
-            # Only a pair whose two words the target has can be in one of its texts.
-            t_pairs = [p for p in q_pairs if p[1] in bag and p[2] in bag]
-            for d in tg.docs:
-                doc = docs[d]
-                dwords = doc.words if doc.words is not None else _doc_words(doc)
-                qc = dc = 0.0
-                for w, qw, qi, _ in present:
-                    if w in dwords:
-                        qc += qw
-                        dc += qi
+            # Only a pair whose two words one text has can be in it.
+            t_pairs = [(pad, both) for pad, a, b in q_pairs if (both := get(a, 0) & get(b, 0))]
+            for k, d in enumerate(t_docs):
+                dc = dcs[k]
                 if not dc:
                     continue
+                qc = qcs[k]
+                doc = docs[d]
                 if n_pairs:
                     found = 0
                     if t_pairs:
                         text = doc.text
-                        for pad, a, b in t_pairs:
-                            if a in dwords and b in dwords and pad in text:
+                        bit = 1 << k
+                        for pad, both in t_pairs:
+                            if both & bit and pad in text:
                                 found += 1
                     pair_cov = found / n_pairs
                 else:
@@ -1423,6 +1440,17 @@ class SearchIndex:
         out = [(t, 100.0 * s, c) for t, (s, c) in best.items()]
         out.sort(key=lambda r: -r[1])
         return out
+
+
+def _bit_positions(mask: int) -> tuple[int, ...]:
+    """The positions of the bits set in ``mask``, lowest first."""
+    return tuple(k for k in range(mask.bit_length()) if mask >> k & 1)
+
+
+# ... for the masks of targets with up to 8 texts (nearly all: a question, its phrasings and
+# its answer; a criterion's title and details), looked up.
+_BITS_LEN = 256
+_BITS = tuple(_bit_positions(m) for m in range(_BITS_LEN))
 
 
 def _doc_words(doc: _Doc) -> frozenset[str]:
