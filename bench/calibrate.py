@@ -35,6 +35,7 @@ from knowledge.search import (
     CLARIFY_MIN_JUDGE,
     COVERAGE_MIN_DOMAIN,
     COVERAGE_MIN_JUDGE,
+    TASK_MIN,
     SearchIndex,
 )
 
@@ -115,6 +116,8 @@ class Setting:
         if r.foreign_ask and r.cov < self.foreign_cov:
             return True
         if r.foreign_any and r.cov < self.foreign_ctx:
+            return True
+        if r.task and not r.intent and r.score < TASK_MIN:
             return True
         floor = self.cov_intent if r.intent else self.cov_min
         least = self.clarify_min if r.intent else max(self.clarify_min, self.plain_min)

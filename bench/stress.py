@@ -39,6 +39,7 @@ from knowledge.search import (
     COVERAGE_MIN,
     COVERAGE_MIN_INTENT,
     FOREIGN_COVERAGE,
+    TASK_MIN,
     SearchIndex,
 )
 from knowledge.text import fold
@@ -356,6 +357,8 @@ def why_none(index: SearchIndex, query: str) -> str:
     cov = max(cov, index._topic_coverage(q, best_t))
     if q.foreign_ask and cov < FOREIGN_COVERAGE:
         return "foreign"
+    if q.task and not q.intent and best_s < TASK_MIN:
+        return "task"
     floor = COVERAGE_MIN_INTENT if q.intent else COVERAGE_MIN
     least = CLARIFY_MIN if q.intent else max(CLARIFY_MIN, CLARIFY_MIN_PLAIN)
     parts = []

@@ -326,6 +326,12 @@ def read_message(text: str) -> Message:
     text = _clean(text)
     sentences = _sentences(text) or [text]
     asks = [i for i, s in enumerate(sentences) if _is_ask(s)]
+    marked = [i for i in asks if "?" in sentences[i]]
+    if marked:
+        # A question mark says which sentence is the question: a longer question-like sentence
+        # after the last one is a comment ("… có bị tính là chưa hoàn thành không ạ? Sếp em bảo
+        # cứ tính là xong mà em thấy không yên tâm."), a short one a follow-up ("Vậy tính sao").
+        asks = [i for i in asks if i <= marked[-1] or _word_count(sentences[i]) <= _SHORT]
     if len(sentences) == 1 or not asks:
         ask_idx = set(range(len(sentences)))
     else:

@@ -11,7 +11,7 @@ topics the bot does not cover.
         words: [lương cơ sở, nâng lương, phụ cấp]
     in_scope: [chấm điểm, minh chứng]   # words of the assessment itself (up to three words)
     in_scope_asks: [có đạt không, đếm là]     # asks whether something counts or meets a rule
-    out_of_scope_asks: [mất bao lâu, lệ phí]  # asks for carrying out a task, not for its score
+    out_of_scope_asks: [mất bao lâu, mất phí]  # asks for carrying out a task, not for its score
 
 Search adds the ``means`` words to a question that says one of the ``say`` phrases, counts an
 ``out_of_scope`` word in a question as evidence that it is about something else, and an

@@ -27,7 +27,7 @@ clear of the runner-up on another criterion; **clarify** otherwise — also belo
 score and of coverage by the best criterion (its card and every entry on it together; lower bars
 when the question uses the assessment's own words), as long as nothing says the question is
 about something else (an off-topic word, even in its situation; an ask for carrying out a task:
-"mất bao lâu", "lệ phí", "mẫu nào") and its best match is not far below them (less far when it
+"mất bao lâu", "mất phí", "mẫu nào") and its best match is not far below them (less far when it
 asks whether something counts or meets a rule: "có đạt không", "dùng lại được không"); else
 **none**. A criterion code in the query
 ("tiêu chí 3.4.1", "tc 3.4") answers with that criterion first (a code the set lacks: none);
@@ -120,6 +120,9 @@ CLARIFY_MIN_DOMAIN = 44.0
 COVERAGE_MIN_DOMAIN = 0.45
 CLARIFY_MIN_JUDGE = 30.0
 COVERAGE_MIN_JUDGE = 0.25
+# A question that asks how to carry out a task (out_of_scope_asks) without the assessment's own
+# words is answered only when it matches this well ("phiếu xin lỗi theo mẫu nào").
+TASK_MIN = 60.0
 RULING_MIN = 50.0  # a province's ruling this close to the question is shown first ...
 RULING_MARGIN = 8.0  # ... when it scores at most this far below the best match
 
@@ -695,6 +698,8 @@ class SearchIndex:
             return SearchResult(query, "none", [])  # asks about a topic the bot does not cover
         if q.foreign and best_cov < FOREIGN_CONTEXT_COVERAGE:
             return SearchResult(query, "none", [])  # ... the topic its situation names
+        if q.task and not q.intent and best_s < TASK_MIN:
+            return SearchResult(query, "none", [])  # how to carry out a task, not its score
         floor = COVERAGE_MIN_INTENT if q.intent else COVERAGE_MIN
         least = CLARIFY_MIN if q.intent else max(CLARIFY_MIN, CLARIFY_MIN_PLAIN)
         hits = [self._hit(t, s) for t, s, _ in scored[:top]]

@@ -38,6 +38,18 @@ def test_the_ask_is_separated_from_the_situation() -> None:
     assert all(t.weight == ASK_WEIGHT for t in msg.tokens if t.ask)
 
 
+def test_the_sentence_with_a_question_mark_is_the_ask_not_a_comment_after_it() -> None:
+    msg = read_message(
+        "Xã em có 3 hồ sơ trễ hạn. Vậy hồ sơ trễ có bị tính vào tỷ lệ đúng hạn không ạ? "
+        "Lãnh đạo bảo cứ làm xong là được mà em thấy không ổn lắm."
+    )
+    assert "tỷ lệ đúng hạn" in msg.ask
+    assert "lãnh đạo" in msg.context and "lãnh đạo" not in msg.ask
+    # A short follow-up after it is still part of the ask.
+    msg = read_message("Xã em có 3 hồ sơ trễ hạn có bị trừ không? Vậy tính sao ạ")
+    assert "trừ" in msg.ask and "tính sao" in msg.ask
+
+
 def test_a_single_sentence_is_all_ask() -> None:
     msg = read_message("kh cchc ban hanh muon thi tru may diem")
     assert msg.context == ""
