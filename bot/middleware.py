@@ -74,14 +74,25 @@ class SessionMiddleware(BaseMiddleware):
             async with self.session_factory() as session:
                 yield session
             return
-        async with engine.connect() as connection:
-            session = self.session_factory(bind=connection)
-            direct.bind(session, connection)  # the hot statements on the driver
+        connection = await engine.connect().start()
+        update_session: AsyncSession | None = None
+        try:
+            update_session = self.session_factory(bind=connection)
+            direct.bind(update_session, connection)  # the hot statements on the driver
+            yield update_session
+        finally:
             try:
-                yield session
+                if update_session is not None:
+                    await _close(update_session)
             finally:
-                await _close(session)
-
+                if update_session is not None and direct.bound(update_session):
+                    # On the loop's own SQLite driver closing waits for nothing (the pool's
+                    # rollback is a call in place): it cannot be interrupted halfway, so the
+                    # task SQLAlchemy's ``async with`` runs it in (to survive a cancellation;
+                    # a loop iteration per update) is not needed.
+                    await connection.close()
+                else:
+                    await connection.__aexit__(None, None, None)
 
     async def __call__(
         self,

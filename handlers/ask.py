@@ -6,7 +6,6 @@ from functools import lru_cache
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -230,7 +229,17 @@ async def send_long(message: Message, text: str, markup: InlineKeyboardMarkup | 
     await _send(message, text, markup)
 
 
-@free_text.message(StateFilter(None), F.text, ~F.text.startswith("/"))
+async def plain_text(message: Message, raw_state: str | None = None) -> bool:
+    """A text that is no command, from someone in no conversation: ``StateFilter(None),
+    F.text, ~F.text.startswith("/")`` in one filter (one call instead of three on the way of
+    every question; tests/handlers/test_routing.py compares them)."""
+    text = message.text
+    if raw_state is not None or not text:
+        return False
+    return not text.startswith("/")
+
+
+@free_text.message(plain_text)
 async def question(
     message: Message,
     session: AsyncSession,

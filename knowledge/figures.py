@@ -108,6 +108,9 @@ _OF_RE = re.compile(
 _COUNT_RE = re.compile(rf"(?<![\d.,/])({_NUM})(?![\d.,]*\d)(?!\s*[/-])")
 _CODE_RE = re.compile(r"^\d{1,2}(?:\.\d{1,2}){1,2}$")
 _WORD_RE = re.compile(r"[a-z]+")
+# Every pattern above needs a digit, and folding makes none (checked on every code point):
+# a question without one has no quantities.
+_DIGIT_RE = re.compile(r"\d")
 
 # Words that make "15/11" a date rather than 15 of 11, or a percentage a band being asked
 # about ("dưới 90%") rather than the officer's own figure.
@@ -156,6 +159,8 @@ def _is_date(text: str, start: int, a: Decimal, b: Decimal, rest: str | None) ->
 
 def extract(question: str) -> list[Quantity]:
     """The quantities in ``question``, in order of appearance (dates, codes, years left out)."""
+    if _DIGIT_RE.search(question) is None:
+        return []
     text = _fold(question)
     found: list[tuple[int, Quantity]] = []
     taken: list[tuple[int, int]] = []

@@ -484,5 +484,8 @@ def find_codes(text: str) -> list[str]:
 def has_words(text: str) -> bool:
     """Whether ``text`` is worth searching: it has a letter, or it is a criterion code alone
     ("3.4.1"); emoji, punctuation, digits and invisible characters alone are not a question."""
+    for ch in text:  # a letter is never a format or control character: most texts end here
+        if ch.isalpha():
+            return True
     visible = "".join(ch for ch in text if unicodedata.category(ch) not in {"Cf", "Cc"})
     return any(ch.isalpha() for ch in visible) or _ONLY_CODE_RE.match(visible) is not None

@@ -101,3 +101,32 @@ def test_the_scoring_buttons_come_next_and_take_only_their_own_callbacks() -> No
     checks = [getattr(f.callback, "__wrapped__", f.callback) for f in
               staff.callback_query._handler.filters or []]
     assert [type(c).__name__ for c in checks] == ["RoleFilter"]
+
+
+async def test_the_question_filter_is_the_three_filters_it_replaces() -> None:
+    """``ask.plain_text`` takes what ``StateFilter(None), F.text, ~F.text.startswith("/")``
+    took together, for texts, commands, other messages and states."""
+    from aiogram import F
+
+    three = [StateFilter(None), F.text, ~F.text.startswith("/")]
+
+    async def together(message: Message, raw_state: str | None) -> bool:
+        for flt in three:
+            if isinstance(flt, StateFilter):
+                ok = await flt(message, raw_state=raw_state)
+            else:
+                ok = flt.resolve(message)
+            if not ok:
+                return False
+        return True
+
+    assert [h.filters[0].callback for h in ask.free_text.message.handlers] == [ask.plain_text]
+    texts_ = [
+        "thủ tục hành chính là gì", "/start", "/", " /start", "tc 3.4.1", "?", "", None,
+        "👍", "3.4.1",
+    ]
+    for text in texts_:
+        message = PLAIN.model_copy(update={"text": text})
+        for raw_state in (None, "Flow:waiting", "*"):
+            expected = await together(message, raw_state)
+            assert await ask.plain_text(message, raw_state) is expected, (text, raw_state)
