@@ -436,6 +436,10 @@ def _done_of_total(rule: RatioRule, quantities: list[Quantity]) -> RatioInput | 
     return RatioInput(part.value, total.value)
 
 
+# The rules :func:`_input` reads figures for; any other gets no estimate.
+_FIGURED = (RatioRule, TiersRule, CountRule, DeductionRule)
+
+
 def _input(criterion: Criterion, quantities: list[Quantity]) -> tuple[object, str | None] | None:
     """The scoring input the figures give for ``criterion``'s rule, and how to show them."""
     rule = criterion.rule
@@ -503,6 +507,10 @@ def estimate(question: str, criterion: Criterion) -> Estimate | None:
     """
     if criterion.children or criterion.rule is None:
         return None
+    whole = criterion.rule
+    rules = [part.rule for part in whole.parts] if isinstance(whole, SumRule) else [whole]
+    if not any(isinstance(each, _FIGURED) for each in rules):
+        return None  # yes/no or hand-scored: no figure scores it (see _input)
     quantities = extract(question)
     if not quantities:
         return None
