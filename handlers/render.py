@@ -6,7 +6,10 @@ LIMIT = 4000
 
 
 def split_message(text: str, limit: int = LIMIT) -> list[str]:
-    """Split on line boundaries (our HTML tags never span lines); hard-cut only huge lines."""
+    """Split on line boundaries (our HTML tags never span lines); hard-cut only huge lines.
+    Leading line breaks are dropped."""
+    if len(text) <= limit and not text.startswith("\n"):
+        return [text]  # what the loop below gives back for it, without rebuilding it
     parts: list[str] = []
     current = ""
     for line in text.split("\n"):
