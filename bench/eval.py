@@ -19,7 +19,8 @@ criterion titles, rules, evidence and notes):
 A hit is a result whose criterion codes intersect the item's codes (or, for an item with
 ``ids``, whose entry id is one of them). Top-1 and top-3 are over in-scope items; "none" is
 the share of out-of-scope items (``expect: none``) given no answer. For ours the run also
-prints, per set: the share of in-scope questions answered "none" (should be rare), how often a
+prints, per set: the share of in-scope questions answered "none" (should be rare) and
+clarified (top-1 and top-3 count a clarifying question's first options), how often a
 confident "answer" is right, and the same figures per style (``style:`` tags; the first tag
 is an item's main style, every tag counts).
 """
@@ -236,6 +237,7 @@ class Ours(Tally):
     """Our tally, with the decisions on in-scope questions."""
 
     none_in: int = 0
+    clarified: int = 0
     answers: int = 0
     answers_right: int = 0
 
@@ -243,14 +245,18 @@ class Ours(Tally):
         if item.none:
             return
         self.none_in += decision == "none"
+        self.clarified += decision == "clarify"
         if decision == "answer":
             self.answers += 1
             self.answers_right += ok
 
     def extra(self) -> str:
         n = max(self.inscope, 1)
+        # Top-1 and top-3 count a clarifying question's first options: its share says how much
+        # of top-1 costs the officer a tap.
         return (
             f"in-scope → none {100 * self.none_in / n:.1f} %, "
+            f"clarified {100 * self.clarified / n:.1f} %, "
             f"confident answers right {100 * self.answers_right / max(self.answers, 1):.1f} % "
             f"({self.answers_right}/{self.answers})"
         )
