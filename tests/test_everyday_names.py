@@ -1,0 +1,77 @@
+"""Everyday names and abbreviations of the criteria (knowledge/lexicon.yaml, per criterion).
+
+The questions are written for these tests from the criteria set (not taken from the evaluation
+sets): an abbreviation or office name is read as the criterion's term, and the word that tells
+two neighbouring criteria apart (commune vs district, follow-up vs dissemination of the law,
+budget vs procedure publicity) decides which one comes first.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.lexicon import default_lexicon, phrase_key
+from knowledge.search import SearchIndex
+
+
+@pytest.mark.parametrize(
+    ("said", "means"),
+    [
+        ("công khai ns", "Công khai dự toán, quyết toán ngân sách"),
+        ("thu ns", "Thực hiện dự toán thu ngân sách nhà nước trên địa bàn"),
+        ("kh ksthc", "Kế hoạch kiểm soát TTHC"),
+        ("td thpl", "Theo dõi thi hành pháp luật"),
+        ("gdpl", "Phổ biến, giáo dục pháp luật"),
+        ("đtbd", "Đào tạo, bồi dưỡng"),
+        ("tgbc", "Tinh giản biên chế"),
+        ("đgnb", "đánh giá nội bộ"),
+        ("cổng ttđt", "Cổng/Trang thông tin điện tử của huyện"),
+    ],
+)
+def test_an_abbreviation_stands_for_the_criterion_term(said: str, means: str) -> None:
+    assert default_lexicon().synonyms[phrase_key(said)] == phrase_key(means)
+
+
+def test_a_lone_ambiguous_abbreviation_is_not_mapped() -> None:
+    # "ns" is also "nói" in chat, "nv" also "nội vụ", "bc" also "báo cáo": only in phrases.
+    synonyms = default_lexicon().synonyms
+    for alone in ("ns", "nv", "bc"):
+        assert phrase_key(alone) not in synonyms
+
+
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [
+        ("công khai ns chậm thì được mấy điểm", "6.1"),
+        ("cong khai ns tre han bi tru bao nhieu", "6.1"),
+        ("thu ns huyện đạt 95% dự toán được mấy điểm", "8.3.1"),
+        ("td thpl nop bc muon thi sao", "2.4"),
+        ("kh đtbd năm nay chấm sao", "5.4"),
+        ("tgbc năm nay chấm thế nào", "4.2.2"),
+        ("vượt bc được giao thì mấy điểm", "4.2.1"),
+        ("bổ nhiệm lại phó phòng sai quy trình có bị trừ ko", "5.2"),
+        ("số phó phòng vượt quy định bị trừ bao nhiêu", "4.1.2"),
+        ("hs thị trấn trễ hạn có tính vào điểm của huyện ko", "3.4.2"),
+        ("ty le dung han cua xa tinh the nao", "3.4.2"),
+        ("vb ký số chỉ đạt 60% thì mấy điểm", "7.1.2"),
+        ("đóng phí qua mạng ít thì điểm thế nào", "7.2.4"),
+        ("kê khai tài sản công trên phần mềm có phải minh chứng không", "6.4"),
+    ],
+)
+def test_everyday_names_find_their_criterion(index: SearchIndex, question: str, code: str) -> None:
+    result = index.search(question)
+    assert result.decision != "none"
+    assert result.results[0].criterion_codes == (code,)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "nghe ns lương cơ sở tăng từ tháng 7 hả mn",
+        "kê khai tài sản thu nhập hạn chót khi nào",
+    ],
+)
+def test_names_of_ours_do_not_pull_in_off_topic_questions(
+    index: SearchIndex, question: str
+) -> None:
+    assert index.search(question).decision == "none"
