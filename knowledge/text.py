@@ -182,6 +182,22 @@ _SPELLING: dict[str, str] = {
     "zay": "vậy",
     "ròi": "rồi",
     "cty": "công ty",
+    # Office abbreviations of the criteria's terms that mean nothing else (the ones that do —
+    # ns, nv, bc, kl — are read in phrases by the lexicon, knowledge/lexicon.yaml).
+    "ksthc": "kiểm soát tthc",
+    "kstthc": "kiểm soát tthc",
+    "tdthpl": "theo dõi thpl",
+    "gdpl": "giáo dục pháp luật",
+    "đtbd": "đào tạo bồi dưỡng",
+    "dtbd": "đào tạo bồi dưỡng",
+    "tgbc": "tinh giản biên chế",
+    "đgnb": "đánh giá nội bộ",
+    "dgnb": "đánh giá nội bộ",
+    "cnnv": "chức năng nhiệm vụ",
+    "qcctnb": "quy chế chi tiêu nội bộ",
+    "ctnb": "chi tiêu nội bộ",
+    "vbđt": "văn bản điện tử",
+    "vbdt": "văn bản điện tử",
 }
 
 # Chat shorthand typed without accents, of two letters or more ("ko", "dc", "bn").

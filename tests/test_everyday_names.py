@@ -12,6 +12,7 @@ import pytest
 
 from knowledge.lexicon import default_lexicon, phrase_key
 from knowledge.search import SearchIndex
+from knowledge.text import analyze
 
 
 @pytest.mark.parametrize(
@@ -19,17 +20,36 @@ from knowledge.search import SearchIndex
     [
         ("công khai ns", "Công khai dự toán, quyết toán ngân sách"),
         ("thu ns", "Thực hiện dự toán thu ngân sách nhà nước trên địa bàn"),
-        ("kh ksthc", "Kế hoạch kiểm soát TTHC"),
+        ("kh kiểm soát thủ tục", "Kế hoạch kiểm soát TTHC"),
         ("td thpl", "Theo dõi thi hành pháp luật"),
-        ("gdpl", "Phổ biến, giáo dục pháp luật"),
-        ("đtbd", "Đào tạo, bồi dưỡng"),
-        ("tgbc", "Tinh giản biên chế"),
-        ("đgnb", "đánh giá nội bộ"),
+        ("phổ biến gd pháp luật", "Phổ biến, giáo dục pháp luật"),
+        ("kh đtbd", "Đào tạo, bồi dưỡng"),
+        ("tinh giản bc", "Tinh giản biên chế"),
         ("cổng ttđt", "Cổng/Trang thông tin điện tử của huyện"),
     ],
 )
 def test_an_abbreviation_stands_for_the_criterion_term(said: str, means: str) -> None:
     assert default_lexicon().synonyms[phrase_key(said)] == phrase_key(means)
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("KSTTHC", "kiểm soát thủ tục hành chính"),
+        ("ksthc", "kiểm soát thủ tục hành chính"),
+        ("tdthpl", "theo dõi thi hành pháp luật"),
+        ("ĐTBD", "đào tạo, bồi dưỡng"),
+        ("dtbd", "đào tạo bồi dưỡng"),
+        ("tgbc", "tinh giản biên chế"),
+        ("đgnb", "đánh giá nội bộ"),
+        ("qcctnb", "quy chế chi tiêu nội bộ"),
+        ("vbđt", "văn bản điện tử"),
+    ],
+)
+def test_an_abbreviation_that_means_nothing_else_is_read_as_its_words(
+    typed: str, words: str
+) -> None:
+    assert analyze(f"kh {typed} năm").folded == analyze(f"kế hoạch {words} năm").folded
 
 
 def test_a_lone_ambiguous_abbreviation_is_not_mapped() -> None:
@@ -48,6 +68,8 @@ def test_a_lone_ambiguous_abbreviation_is_not_mapped() -> None:
         ("td thpl nop bc muon thi sao", "2.4"),
         ("kh đtbd năm nay chấm sao", "5.4"),
         ("tgbc năm nay chấm thế nào", "4.2.2"),
+        ("kh ksthc có nhiệm vụ chưa xong thì mục hoàn thành bị trừ không", "3.1.3"),
+        ("đgnb iso chưa làm thì mục duy trì iso mấy điểm", "7.3.2"),
         ("vượt bc được giao thì mấy điểm", "4.2.1"),
         ("bổ nhiệm lại phó phòng sai quy trình có bị trừ ko", "5.2"),
         ("số phó phòng vượt quy định bị trừ bao nhiêu", "4.1.2"),
