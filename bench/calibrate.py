@@ -60,6 +60,7 @@ class Row:
     foreign_any: bool  # ... or names one in its situation
     judge: bool = False  # asks whether something counts or meets a rule (in_scope_asks)
     task: bool = False  # asks how to carry out a task (out_of_scope_asks)
+    shared: bool = True  # the best criterion has enough of its topic words to clarify it
 
 
 def rows_for(index: SearchIndex, items: list[Item]) -> list[Row]:
@@ -92,6 +93,7 @@ def rows_for(index: SearchIndex, items: list[Item]) -> list[Row]:
                 q.foreign > 0,
                 q.judge,
                 q.task,
+                index._shares_topic(q, best_t),
             )
         )
     return out
@@ -124,7 +126,7 @@ class Setting:
         if r.score >= least and r.cov >= floor:
             return False
         # Below the bars: still clarified when nothing says it is about something else.
-        if r.intent or r.foreign_any or r.task:
+        if r.intent or r.foreign_any or r.task or not r.shared:
             return True
         if r.judge:
             return r.score < self.judge_min or r.cov < self.judge_cov

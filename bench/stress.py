@@ -367,9 +367,10 @@ def why_none(index: SearchIndex, query: str) -> str:
     if cov < floor:
         parts.append("cov-intent" if q.intent else "cov-plain")
     # Not clarified below the bars: because of what (an ask for a task, an off-topic word in
-    # the situation), or because it is too far below them.
+    # the situation, too few of its words in the best criterion), or too far below them.
     if not q.intent:
-        parts.append("task" if q.task else "offctx" if q.foreign else "far")
+        few = not index._shares_topic(q, best_t)
+        parts.append("task" if q.task else "offctx" if q.foreign else "few" if few else "far")
     return "+".join(parts) or "?"
 
 

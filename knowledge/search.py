@@ -28,10 +28,10 @@ score and of coverage by the best criterion (its card and every entry on it toge
 when the question uses the assessment's own words), as long as nothing says the question is
 about something else (an off-topic word, even in its situation; an ask for carrying out a task:
 "mất bao lâu", "mất phí", "mẫu nào") and its best match is not far below them (less far when it
-asks whether something counts or meets a rule: "có đạt không", "dùng lại được không"); else
-**none**. A criterion code in the query
-("tiêu chí 3.4.1", "tc 3.4") answers with that criterion first (a code the set lacks: none);
-an approved ruling that closely matches comes before the card.
+asks whether something counts or meets a rule: "có đạt không", "dùng lại được không") and
+the best criterion has at least four of its topic words; else **none**. A criterion code in
+the query ("tiêu chí 3.4.1", "tc 3.4") answers with that criterion first (a code the set lacks:
+none); an approved ruling that closely matches comes before the card.
 """
 
 from __future__ import annotations
@@ -120,6 +120,7 @@ CLARIFY_MIN_DOMAIN = 44.0
 COVERAGE_MIN_DOMAIN = 0.45
 CLARIFY_MIN_JUDGE = 30.0
 COVERAGE_MIN_JUDGE = 0.25
+CLARIFY_SHARED = 4  # ... and the best criterion has this many of its topic words
 # A question that asks how to carry out a task (out_of_scope_asks) without the assessment's own
 # words is answered only when it matches this well ("phiếu xin lỗi theo mẫu nào").
 TASK_MIN = 60.0
@@ -704,7 +705,7 @@ class SearchIndex:
         least = CLARIFY_MIN if q.intent else max(CLARIFY_MIN, CLARIFY_MIN_PLAIN)
         hits = [self._hit(t, s) for t, s, _ in scored[:top]]
         if best_s < least or best_cov < floor:
-            if self._unsure_in_domain(q, best_s, best_cov):
+            if self._unsure_in_domain(q, best_s, best_cov) and self._shares_topic(q, best_t):
                 # Weak, but nothing says it is about something else: the likeliest criteria.
                 return SearchResult(query, "clarify", hits[: max(2, min(top, 3))])
             return SearchResult(query, "none", [])  # nothing fits, or it covers too little
@@ -724,6 +725,24 @@ class SearchIndex:
         if q.judge:
             return score >= CLARIFY_MIN_JUDGE and cov >= COVERAGE_MIN_JUDGE
         return score >= CLARIFY_MIN_DOMAIN and cov >= COVERAGE_MIN_DOMAIN
+
+    def _shares_topic(self, q: _Query, t: int) -> bool:
+        """Whether target ``t`` (with every entry on its criteria) has at least
+        ``CLARIFY_SHARED`` of the question's topic words: a short everyday question that
+        meets one or two of our words by chance ("mai em xin nghỉ được không") is not one of
+        ours however well those few words are covered."""
+        tg = self._targets[t]
+        known = [self._code_words(c) for c in tg.codes] or [
+            frozenset(w for d in tg.docs for w in self._docs[d].tokens)
+        ]
+        shared = 0
+        for word in q.match_w:
+            if q.counts.get(word) and q.credit.get(word, 0.0) > 0:
+                if any(word in words for words in known):
+                    shared += 1
+                    if shared >= CLARIFY_SHARED:
+                        return True
+        return False
 
     def _code_result(
         self, query: str, codes: list[str], scored: list[tuple[int, float, float]], top: int

@@ -311,6 +311,9 @@ def test_an_unsure_question_of_ours_is_clarified_not_refused(
         "bộ phận tiếp nhận ở xã thiếu máy tính, đề xuất mua thì loại nào tốt",
         # Weather, in words that are also ours without accents ("mua").
         "mai ở huyện có mưa không",
+        # Everyday asks that meet one or two of our words by chance.
+        "mai em xin nghỉ được không",
+        "mua xe máy trả góp được không",
         # Matched well enough to pass the bars, but asking how long a procedure takes or where
         # to register, without the assessment's words.
         "đăng ký hộ kinh doanh ở bộ phận một cửa huyện thì mất bao lâu",
