@@ -78,6 +78,8 @@ def test_a_lone_ambiguous_abbreviation_is_not_mapped() -> None:
         ("vb ký số chỉ đạt 60% thì mấy điểm", "7.1.2"),
         ("đóng phí qua mạng ít thì điểm thế nào", "7.2.4"),
         ("kê khai tài sản công trên phần mềm có phải minh chứng không", "6.4"),
+        ("báo cáo kê khai tài sản công có dùng làm minh chứng được không", "6.4"),
+        ("thu ngân sách tính cả tiền sử dụng đất thì đạt, không kể thì không, chấm sao", "8.3.1"),
     ],
 )
 def test_everyday_names_find_their_criterion(index: SearchIndex, question: str, code: str) -> None:
@@ -91,6 +93,9 @@ def test_everyday_names_find_their_criterion(index: SearchIndex, question: str, 
     [
         "nghe ns lương cơ sở tăng từ tháng 7 hả mn",
         "kê khai tài sản thu nhập hạn chót khi nào",
+        # The land-use fee is budget revenue only where a total includes or leaves it out.
+        "cách tính tiền sử dụng đất khi chuyển mục đích",
+        "tiền sử dụng đất phải nộp bao nhiêu",
     ],
 )
 def test_names_of_ours_do_not_pull_in_off_topic_questions(
