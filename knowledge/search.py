@@ -51,6 +51,7 @@ from typing import Any, Literal
 import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
+from rapidfuzz.process import cdist
 
 from criteria.schema import (
     CountRule,
@@ -1436,31 +1437,41 @@ class SearchIndex:
                 weight = doc.weight * factor
                 rows.append((-(cheap + _W_FUZZ) * weight, cheap, d, t_cov, weight))
         rows.sort(key=itemgetter(0))
-        best: dict[int, tuple[float, float]] = {}
+        # The texts compared with rapidfuzz: the best by the cheap score, at most
+        # _DOCS_PER_TARGET of one target, _RERANK_DOCS in all (chosen before any is compared:
+        # the choice does not depend on their scores), then compared in two calls.
+        chosen: list[tuple[float, _Doc, float, float]] = []
         tried: dict[int, int] = {}
-        budget = _RERANK_DOCS
         for _, cheap, d, t_cov, factor in rows:
             doc = docs[d]
             seen = tried.get(doc.target, 0)
             if seen >= _DOCS_PER_TARGET:
                 continue  # its best texts by the cheap score were already compared
             tried[doc.target] = seen + 1
+            chosen.append((cheap, doc, t_cov, factor))
+            if len(chosen) == _RERANK_DOCS:
+                break
+        texts: list[str] = []
+        sorted_texts: list[str] = []
+        for _, doc, _, _ in chosen:
             text = doc.text.strip()
-            if q_acc and doc.accented:
-                factor *= 0.9 + 0.1 * _accent_agreement(doc, q_acc, q_typed)
             if not doc.sorted_text:
                 doc.sorted_text = " ".join(sorted(text.split()))
-            same = fuzz.ratio(q_sorted, doc.sorted_text)
-            fz = fuzz.token_set_ratio(q_text, text) + same
+            texts.append(text)
+            sorted_texts.append(doc.sorted_text)
+        sames = cdist([q_sorted], sorted_texts, scorer=fuzz.ratio, dtype=np.float64)[0].tolist()
+        sets = cdist([q_text], texts, scorer=fuzz.token_set_ratio, dtype=np.float64)[0].tolist()
+        best: dict[int, tuple[float, float]] = {}
+        for (cheap, doc, t_cov, factor), same, in_set in zip(chosen, sames, sets, strict=True):
+            if q_acc and doc.accented:
+                factor *= 0.9 + 0.1 * _accent_agreement(doc, q_acc, q_typed)
+            fz = in_set + same
             score = (cheap + _W_FUZZ * fz / 200.0) * factor
             if same == 100.0 and t_cov >= 1.0:
                 score = 1.0  # the query is exactly this text (a title, a known question)
             prev = best.get(doc.target)
             if prev is None or score > prev[0]:
                 best[doc.target] = (score, t_cov)
-            budget -= 1
-            if not budget:
-                break
         out = [(t, 100.0 * s, c) for t, (s, c) in best.items()]
         out.sort(key=lambda r: -r[1])
         return out
