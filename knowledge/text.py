@@ -329,12 +329,32 @@ def _chunk_tokens(raw: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 _FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "D"})
 
 
-@lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """Remove diacritics (đ → d included); the text is otherwise unchanged."""
+def _fold_chars(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_TABLE))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", stripped)
+
+
+# Each Latin letter with marks (and each combining mark) whose folded form is plain ASCII, to
+# that form: a text made of them and ASCII folds character by character (its marks dropped,
+# what is left is ASCII, which the normal forms leave alone), in one ``str.translate``.
+_ASCII_FOLD = str.maketrans(
+    {
+        chr(c): _fold_chars(chr(c))
+        for r in ((0x80, 0x250), (0x300, 0x370), (0x1E00, 0x1F00))
+        for c in range(*r)
+        if _fold_chars(chr(c)).isascii() and _fold_chars(chr(c)) != chr(c)
+    }
+)
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Remove diacritics (đ → d included); the text is otherwise unchanged."""
+    plain = text.translate(_ASCII_FOLD)
+    if plain.isascii():
+        return plain
+    return _fold_chars(text)
 
 
 def has_diacritics(text: str) -> bool:
