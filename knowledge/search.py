@@ -1360,16 +1360,26 @@ class SearchIndex:
         idf = self._idf
         credit = q.credit
         max_idf = self._max_idf
-        q_w = {w: idf.get(w, max_idf) * credit[w] * q.weight[w] for w in uniq}
-        q_idf = {
-            w: idf.get(w, max_idf) * q.weight[w] * (1.0 if credit[w] > 0 else _UNKNOWN)
-            for w in uniq
-        }
-        q_mass = sum(q_idf[w] for w in uniq if q.counts.get(w)) + q.foreign or 1.0
-        q.match_w, q.mass = q_w, q_mass
+        weight_of = q.weight
+        counts = q.counts
+        q_w: dict[str, float] = {}
+        q_idf: dict[str, float] = {}
         # What a found word adds to the coverage of the topic: words standing in for everyday
         # ones add to the score, not to the coverage (their said words do, when known).
-        q_cnt = {w: (q_w[w] if q.counts.get(w) else 0.0) for w in uniq}
+        q_cnt: dict[str, float] = {}
+        mass = 0.0  # the topic's words' idf, summed in order
+        for w in uniq:
+            w_idf = idf.get(w, max_idf)
+            c = credit[w]
+            q_w[w] = qw = w_idf * c * weight_of[w]
+            q_idf[w] = qi = w_idf * weight_of[w] * (1.0 if c > 0 else _UNKNOWN)
+            if counts.get(w):
+                mass += qi
+                q_cnt[w] = qw
+            else:
+                q_cnt[w] = 0.0
+        q_mass = mass + q.foreign or 1.0
+        q.match_w, q.mass = q_w, q_mass
         q_text = " ".join(words[: q.said])
         # token_sort_ratio is the plain ratio of the words sorted: each side sorted once.
         q_sorted = " ".join(sorted(q_text.split()))
@@ -1406,7 +1416,9 @@ class SearchIndex:
                 for k in _BITS[m] if m < _BITS_LEN else _bit_positions(m):
                     qcs[k] += qw
                     dcs[k] += qi
-            t_cov = min(found_cnt / q_mass, 1.0)
+            t_cov = found_cnt / q_mass
+            if t_cov > 1.0:
+                t_cov = 1.0
             base = _W_TCOV * t_cov
             factor = tg.weight
             # Only a pair whose two words one text has can be in it.
@@ -1415,7 +1427,9 @@ class SearchIndex:
                 dc = dcs[k]
                 if not dc:
                     continue
-                qc = qcs[k]
+                share = qcs[k] / q_mass
+                if share > 1.0:
+                    share = 1.0
                 doc = docs[d]
                 if n_pairs:
                     found = 0
@@ -1427,10 +1441,10 @@ class SearchIndex:
                                 found += 1
                     pair_cov = found / n_pairs
                 else:
-                    pair_cov = min(qc / q_mass, 1.0)
+                    pair_cov = share
                 cheap = (
                     base
-                    + _W_QCOV * min(qc / q_mass, 1.0)
+                    + _W_QCOV * share
                     + _W_DCOV * dc / (doc.idf_mass or self._idf_mass(doc))
                     + _W_PAIR * pair_cov
                 )
