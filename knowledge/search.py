@@ -1293,11 +1293,11 @@ class SearchIndex:
             return []
         uniq = q.uniq
         credit = q.credit
-        pairs = [p for p in q.pairs if p in self._df]
-        known = [w for w in uniq if credit[w] > 0]
-        terms = sorted([*known, *pairs], key=self._df.__getitem__)
-        common = _COMMON_SHARE * len(self._targets)
         df = self._df
+        pairs = [p for p in q.pairs if p in df]
+        known = [w for w in uniq if credit[w] > 0]
+        terms = sorted([*known, *pairs], key=df.__getitem__)
+        common = _COMMON_SHARE * len(self._targets)
         postings = self._postings
         weight = q.weight
         spans: list[tuple[int, int, float]] = []  # the postings read, and their scale
