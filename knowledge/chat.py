@@ -246,14 +246,18 @@ def _word_count(sentence: str) -> int:
     return len(re.findall(r"\w+", sentence))
 
 
+# ... and the chat shorthand for some of them, padded with spaces to be found as words.
+_ASK_PADDED = tuple(
+    f" {m} " for m in (*_ASK_MARKERS, "ko", "k", "hok", "ntn", "bn", "j", "khum")
+)
+
+
 def _is_ask(sentence: str) -> bool:
     if "?" in sentence:
         return True
     words = re.findall(r"\w+", fold(sentence.casefold()))
     joined = f" {' '.join(words)} "
-    return any(f" {m} " in joined for m in _ASK_MARKERS) or any(
-        f" {m} " in joined for m in ("ko", "k", "hok", "ntn", "bn", "j", "khum")
-    )
+    return any(m in joined for m in _ASK_PADDED)
 
 
 def _ask_start(folded: tuple[str, ...]) -> int:
