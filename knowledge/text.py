@@ -260,7 +260,9 @@ def tokens(text: str) -> list[str]:
 
 # Whitespace-separated chunk → its (accented, folded) tokens. A corpus repeats its words, so
 # this cache makes analysis a dictionary look-up per word; it is bounded by clearing.
-_CHUNKS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+# The third item is the number of words the chunk's first token is spelled out as, when more
+# than one (0 otherwise).
+_CHUNKS: dict[str, tuple[tuple[str, ...], tuple[str, ...], int]] = {}
 _CHUNKS_MAX = 200_000
 
 
@@ -277,6 +279,21 @@ def _tokens(text: str) -> tuple[list[str], list[str]]:
             if len(cache) >= _CHUNKS_MAX:
                 cache.clear()
             found = cache[raw] = _chunk_tokens(raw)
+        lead = found[2]
+        if lead and fol:
+            # A shorthand spelled out as several words whose first words were typed just
+            # before ("bao" + "nhiêu" → "bao nhiêu"): the word completes the phrase already
+            # begun, so the begun part is not repeated ("bao bao nhiêu").
+            head = found[1]
+            for j in range(min(lead - 1, len(fol)), 0, -1):
+                if fol[-j:] == list(head[:j]):
+                    acc.extend(found[0][j:])
+                    fol.extend(head[j:])
+                    break
+            else:
+                acc.extend(found[0])
+                fol.extend(head)
+            continue
         acc.extend(found[0])
         fol.extend(found[1])
     return acc, fol
@@ -301,7 +318,7 @@ def unhold(text: str) -> str:
     return text
 
 
-def _chunk_tokens(raw: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _chunk_tokens(raw: str) -> tuple[tuple[str, ...], tuple[str, ...], int]:
     """The tokens of one whitespace-separated chunk, accented and folded. Shorthand typed
     without accents ("ko", "dc", "khong") stands for its words without accents too: the
     user did not type them, and accents typed are evidence the search relies on. A letter
@@ -312,18 +329,25 @@ def _chunk_tokens(raw: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         m = _SLASH_PAIR_RE.fullmatch(raw)
         if m:
             raw = m.group(1) + m.group(2) + m.group(3)
+    lead = 0
     if raw in _SPELLING:
         out = _SPELLING[raw].split()
+        lead = len(out)
     else:
         out = []
         for tok in _TOKEN_RE.findall(raw):
             tok = tok.rstrip(".,")
             if tok:
-                out.extend(_SPELLING.get(tok, tok).split())
+                words = _SPELLING.get(tok, tok).split()
+                if not out:
+                    lead = len(words)
+                out.extend(words)
+    if lead < 2:
+        lead = 0
     folded = tuple(fold(t) for t in out)
     if raw.isascii() and any(ch.isalpha() for ch in raw):
-        return folded, folded
-    return tuple(out), folded
+        return folded, folded, lead
+    return tuple(out), folded, lead
 
 
 _FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "D"})

@@ -213,3 +213,25 @@ def test_has_words() -> None:
         assert has_words(text), text
     for text in ["", "👍", "?!", "12345", "\u200b", "\u200b\ufeff", "10/10", "3.4.1.5.6"]:
         assert not has_words(text), text
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # "nhiêu" alone is chat shorthand for "bao nhiêu"; after "bao" it ends that phrase.
+        ("trễ 1 hạn mất bao nhiêu điểm", "trễ 1 hạn mất bao nhiêu điểm"),
+        ("Bao nhiêu?", "bao nhiêu"),
+        ("bao nhiêu, bao nhiêu", "bao nhiêu bao nhiêu"),
+        ("được nhiêu điểm", "được bao nhiêu điểm"),
+        ("bao bn đ", "bao nhieu đ"),
+        ("tính như thế ntn", "tính như thế nao"),
+        ("trừ bn", "trừ bao nhieu"),
+    ],
+)
+def test_shorthand_completing_a_begun_phrase_is_read_once(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+def test_bao_nhieu_reads_the_same_with_and_without_accents() -> None:
+    assert analyze("chấm bao nhiêu điểm").folded == analyze("cham bao nhieu diem").folded
+    assert analyze("chấm bao nhiêu điểm").folded == analyze("chấm bn điểm").folded
