@@ -149,7 +149,8 @@ def check_paths(paths: list[Path], settings: Settings) -> tuple[list[DataIssue],
         elif isinstance(doc.data, dict) and "routes" in doc.data:
             routings.append(path)
         elif isinstance(doc.data, dict) and not {
-            "synonyms", "out_of_scope", "in_scope", "out_of_scope_asks"
+            "synonyms", "out_of_scope", "other_subjects", "in_scope", "in_scope_asks",
+            "out_of_scope_asks",
         }.isdisjoint(doc.data):
             lexicons.append(path)
         else:

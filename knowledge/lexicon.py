@@ -9,12 +9,16 @@ topics the bot does not cover.
     out_of_scope:
       - topic: Tiền lương, phụ cấp
         words: [lương cơ sở, nâng lương, phụ cấp]
+    other_subjects:                         # other indices and programmes, by their names
+      - topic: Bộ chỉ số 766
+        words: [chỉ số 766, qđ 766]
     in_scope: [chấm điểm, minh chứng]   # words of the assessment itself (up to three words)
     in_scope_asks: [có đạt không, đếm là]     # asks whether something counts or meets a rule
     out_of_scope_asks: [mất bao lâu, mất phí]  # asks for carrying out a task, not for its score
 
 Search adds the ``means`` words to a question that says one of the ``say`` phrases, counts an
-``out_of_scope`` word in a question as evidence that it is about something else, and an
+``out_of_scope`` word in a question as evidence that it is about something else (an
+``other_subjects`` name asked about as proof of it), and an
 ``in_scope`` word (the assessment's own: điểm, chấm, tiêu chí, minh chứng…; up to three
 words) as evidence that it is about the criteria. Two lists of ask phrases (up to five words,
 looked for in the ask only) weigh in when a question without those words matches the criteria
@@ -67,6 +71,7 @@ class LexiconFile(BaseModel):
 
     synonyms: tuple[SynonymGroup, ...] = ()
     out_of_scope: tuple[OffTopic, ...] = ()
+    other_subjects: tuple[OffTopic, ...] = ()
     in_scope: tuple[Phrase, ...] = ()
     in_scope_asks: tuple[Phrase, ...] = ()
     out_of_scope_asks: tuple[Phrase, ...] = ()
@@ -89,6 +94,9 @@ class Lexicon:
     judge_asks: frozenset[Key] = frozenset()
     # ... and asks for carrying out a task (a procedure's steps, fee, time, template…).
     task_asks: frozenset[Key] = frozenset()
+    # Off-topic phrases naming another index, programme or assessment (``other_subjects``):
+    # asked about, they are what the question is about, whatever words of ours it uses.
+    subjects: frozenset[Key] = frozenset()
 
     @cached_property
     def max_len(self) -> int:
@@ -198,22 +206,12 @@ def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexic
             else:
                 said.setdefault(key, (i, j))
                 synonyms[key] = means
-    for i, topic in enumerate(parsed.out_of_scope):
-        for j, phrase in enumerate(topic.words):
-            key = phrase_key(phrase)
-            loc = ("out_of_scope", i, "words", j)
-            if not key:
-                doc.issues.append(doc.issue(loc, "cụm từ không có chữ"))
-            elif key in synonyms:
-                doc.issues.append(doc.issue(loc, f"«{phrase}» cũng là từ đồng nghĩa ở synonyms"))
-            elif len(key) == 1 and vocab is not None and key[0] in vocab:
-                # Without accents the word would also be a word of the criteria ("nhậu" and
-                # "nhau"): it cannot mark a question as off topic on its own.
-                message = f"«{phrase}» (không dấu: {key[0]}) có trong bộ tiêu chí và hỏi đáp"
-                doc.issues.append(doc.issue(loc, message))
-            else:
-                off[key] = topic.topic
-                off_accented.setdefault(key, set()).add(analyze(phrase).accented)
+    subjects: set[Key] = set()
+    for section, topics in (
+        ("out_of_scope", parsed.out_of_scope),
+        ("other_subjects", parsed.other_subjects),
+    ):
+        _off_topics(doc, section, topics, synonyms, vocab, off, off_accented, subjects)
     on: set[Key] = set()
     for i, phrase in enumerate(parsed.in_scope):
         key = phrase_key(phrase)
@@ -257,7 +255,42 @@ def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexic
         accented,
         frozenset(asks["in_scope_asks"]),
         frozenset(asks["out_of_scope_asks"]),
+        frozenset(subjects),
     )
+
+
+def _off_topics(
+    doc: YamlDoc,
+    section: str,
+    topics: tuple[OffTopic, ...],
+    synonyms: dict[Key, Key],
+    vocab: set[str] | None,
+    off: dict[Key, str],
+    off_accented: dict[Key, set[Key]],
+    subjects: set[Key],
+) -> None:
+    """Check and add the phrases of ``out_of_scope`` or ``other_subjects``."""
+    for i, topic in enumerate(topics):
+        for j, phrase in enumerate(topic.words):
+            key = phrase_key(phrase)
+            loc = (section, i, "words", j)
+            if not key:
+                doc.issues.append(doc.issue(loc, "cụm từ không có chữ"))
+            elif key in synonyms:
+                doc.issues.append(doc.issue(loc, f"«{phrase}» cũng là từ đồng nghĩa ở synonyms"))
+            elif len(key) == 1 and vocab is not None and key[0] in vocab:
+                # Without accents the word would also be a word of the criteria ("nhậu" and
+                # "nhau"): it cannot mark a question as off topic on its own.
+                message = f"«{phrase}» (không dấu: {key[0]}) có trong bộ tiêu chí và hỏi đáp"
+                doc.issues.append(doc.issue(loc, message))
+            elif section == "other_subjects" and key in off and key not in subjects:
+                message = f"«{phrase}» đã có ở out_of_scope (một cụm chỉ ở một danh sách)"
+                doc.issues.append(doc.issue(loc, message))
+            else:
+                off[key] = topic.topic
+                off_accented.setdefault(key, set()).add(analyze(phrase).accented)
+                if section == "other_subjects":
+                    subjects.add(key)
 
 
 def vocabulary(entries: Iterable[Entry], sets: Iterable[CriteriaSet]) -> set[str]:

@@ -114,6 +114,11 @@ COVERAGE_MIN = 0.48  # share of the question's topic (idf mass) the best match m
 COVERAGE_MIN_INTENT = 0.2  # ... when the question uses words of the assessment itself
 FOREIGN_COVERAGE = 0.6  # a question that asks about an off-topic word needs this much
 FOREIGN_CONTEXT_COVERAGE = 0.0  # ... and one whose situation names one
+# ... unless the assessment's words follow the off-topic phrase in the ask, the match is this
+# good and the words after the phrase that the best criterion knows weigh this many times the
+# rarest word's idf: the off-topic thing is then only the case judged (a land file settled late).
+SITUATION_MIN = 45.0
+SITUATION_SHARED = 1.0
 # A question below those bars without any evidence of another topic (no off-topic word, no
 # ask for carrying out a task) is clarified with the likeliest criteria, if at least this good
 # ... or this good when it asks whether something counts or meets a rule (in_scope_asks).
@@ -241,9 +246,13 @@ class _Query:
     pairs: list[str] = field(default_factory=list)  # neighbours within a segment, each once
     foreign: float = 0.0  # mass of words of topics the bot does not cover
     foreign_ask: bool = False  # ... some of them in the ask itself
+    subject_ask: bool = False  # ... one naming another index or programme (other_subjects)
     intent: bool = False  # the ask uses a word of the assessment itself (điểm, chấm, tiêu chí…)
     judge: bool = False  # ... or asks whether something counts or meets a rule (đạt, đếm là…)
     task: bool = False  # ... or asks how to carry out a task (where to apply, how long, fee…)
+    # The ask's words after its last off-topic phrase, when the assessment's own words (or a
+    # judging ask) follow that phrase: the off-topic thing may be only the case being judged.
+    after: list[str] = field(default_factory=list)
     said: int = 0  # how many of the words were said (the rest stand in for everyday words)
     match_w: dict[str, float] = field(default_factory=dict)  # what matching a word is worth
     mass: float = 1.0  # ... and the question's whole topic
@@ -696,7 +705,13 @@ class SearchIndex:
     ) -> SearchResult:
         best_t, best_s, best_cov = scored[0]
         best_cov = max(best_cov, self._topic_coverage(q, best_t))
-        if q.foreign_ask and best_cov < FOREIGN_COVERAGE:
+        if q.subject_ask:
+            return SearchResult(query, "none", [])  # asks about another index or programme
+        if (
+            q.foreign_ask
+            and best_cov < FOREIGN_COVERAGE
+            and not self._judged_case(q, best_t, best_s)
+        ):
             return SearchResult(query, "none", [])  # asks about a topic the bot does not cover
         if q.foreign and best_cov < FOREIGN_CONTEXT_COVERAGE:
             return SearchResult(query, "none", [])  # ... the topic its situation names
@@ -714,6 +729,25 @@ class SearchIndex:
         if best_s >= ANSWER_MIN and best_s - runner >= ANSWER_MARGIN:
             return SearchResult(query, "answer", hits)
         return SearchResult(query, "clarify", hits[: max(2, min(top, 3))])
+
+    def _judged_case(self, q: _Query, t: int, score: float) -> bool:
+        """Whether the off-topic thing the ask names is only the case a criterion judges: the
+        assessment's words follow it ("hồ sơ tách thửa trễ hạn thì có phải xin lỗi không",
+        "văn bản về nâng lương có tính vào tỷ lệ văn bản điện tử không"), the best match is
+        good, and the words after it that target ``t``'s criteria know weigh at least
+        ``SITUATION_SHARED`` of the rarest word's idf: the question then asks about our
+        criterion, not about the salary, land or civil-status procedure it mentions."""
+        if not q.after or score < SITUATION_MIN:
+            return False
+        tg = self._targets[t]
+        known = [self._code_words(c) for c in tg.codes] or [
+            frozenset(w for d in tg.docs for w in self._docs[d].tokens)
+        ]
+        idf = self._idf
+        shared = sum(
+            idf.get(w, 0.0) for w in dict.fromkeys(q.after) if any(w in k for k in known)
+        )
+        return shared >= SITUATION_SHARED * self._max_idf
 
     @staticmethod
     def _unsure_in_domain(q: _Query, score: float, cov: float) -> bool:
@@ -831,7 +865,8 @@ class SearchIndex:
         n = len(toks)
         covered = [False] * n  # said in everyday words: the criteria's words stand in
         foreign = [False] * n
-        expansions: list[tuple[Key, float, bool]] = []
+        foreign_end = 0  # where the ask's last off-topic phrase ends
+        expansions: list[tuple[Key, float, bool, int]] = []
         if lex.max_len:
             folded = [t.folded for t in toks]
             sizes_at = lex.sizes  # first word → the phrase lengths it starts, longest first
@@ -861,13 +896,16 @@ class SearchIndex:
                         q.foreign += weight * self._max_idf * _OFF_TOPIC
                         # Read so by its neighbours only: it weighs, but does not turn the
                         # question away by itself.
-                        q.foreign_ask = q.foreign_ask or (toks[i].ask and here is True)
+                        if toks[i].ask and here is True:
+                            q.foreign_ask = True
+                            q.subject_ask = q.subject_ask or key in lex.subjects
+                            foreign_end = i + size
                         break
                     means = lex.synonyms.get(key)
                     if means is not None:
                         for j in range(i, i + size):
                             covered[j] = True
-                        expansions.append((means, weight, toks[i].ask))
+                        expansions.append((means, weight, toks[i].ask, i))
                         break
                 else:
                     i += 1
@@ -887,6 +925,7 @@ class SearchIndex:
                     q.intent = True
                     break
         q.judge, q.task = self._asks(toks, foreign)
+        judged = bool(foreign_end) and self._assessed_from(toks, foreign, foreign_end)
         segment: list[str] = []
         segments: list[list[str]] = [segment]
         for k, tok in enumerate(toks):
@@ -909,11 +948,13 @@ class SearchIndex:
                 and not (f[0].isdigit() and (not k or toks[k - 1].folded not in _NUMBERED))
             )
             q.add(word, tok.weight, tok.ask, counts=counts)
+            if judged and k >= foreign_end and counts and tok.ask:
+                q.after.append(word)
             if word == f:
                 q.accented.setdefault(f, a)
             segment.append(word)
         q.said = len([w for seg in segments for w in seg])
-        for means, weight, ask in expansions:
+        for means, weight, ask, at in expansions:
             segment = []
             segments.append(segment)
             for w in means:
@@ -921,11 +962,33 @@ class SearchIndex:
                     q.add(w, weight, ask, counts=False)
                     q.credit[w] = max(q.credit.get(w, 0.0), 1.0)
                     segment.append(w)
+                    if judged and ask and at >= foreign_end:
+                        q.after.append(w)
         q.segments = [s for s in segments if s]
         q.words = [w for seg in q.segments for w in seg]
         q.uniq = list(dict.fromkeys(q.words))
         q.pairs = list(dict.fromkeys(p for seg in q.segments for p in _pairs(seg)))
         return q
+
+    def _assessed_from(self, toks: Sequence[Token], foreign: list[bool], start: int) -> bool:
+        """Whether the ask, from token ``start`` on, uses a word of the assessment itself
+        (``in_scope``) or asks whether something counts (``in_scope_asks``): after an
+        off-topic phrase, such words make that phrase the case being judged ("hồ sơ tách thửa
+        trễ hạn có tính vào tỷ lệ đúng hạn không")."""
+        lex = self._lexicon
+        n = len(toks)
+        for sizes_at, phrases in (
+            (lex.on_topic_sizes, lex.on_topic),
+            (lex.ask_sizes, lex.judge_asks),
+        ):
+            for k in range(start, n):
+                if foreign[k] or not toks[k].ask or toks[k].folded not in sizes_at:
+                    continue
+                for size in sizes_at[toks[k].folded]:
+                    if k + size <= n and not any(foreign[k : k + size]):
+                        if tuple(t.folded for t in toks[k : k + size]) in phrases:
+                            return True
+        return False
 
     def _asks(self, toks: Sequence[Token], foreign: list[bool]) -> tuple[bool, bool]:
         """Whether the ask uses a phrase of ``in_scope_asks`` (whether something counts or

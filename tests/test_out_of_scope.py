@@ -1,0 +1,84 @@
+"""An honest "none": a question about another index, programme or procedure is refused even in
+the assessment's own words, while one that only mentions such a thing as the case a criterion
+judges is answered (questions written for these tests, not taken from the evaluation sets)."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.lexicon import default_lexicon, phrase_key
+from knowledge.search import SearchIndex
+
+ABOUT_SOMETHING_ELSE = [
+    # Another index or programme named as the subject, in our words (điểm, chấm, tiêu chí…).
+    "Điểm 766 của xã tháng này được tính từ những nhóm chỉ tiêu nào?",
+    "papi khao sat nguoi dan ve thu tuc hanh chinh cong nhu the nao",
+    "Chỉ số CCHC các tỉnh do Bộ Nội vụ chấm thì lĩnh vực cải cách tài chính công được bao nhiêu "
+    "điểm?",
+    "sipas toan quoc cua bo noi vu phat bao nhieu phieu moi tinh",
+    "Xã nông thôn mới kiểu mẫu phải đạt những chỉ tiêu nào về dịch vụ công trực tuyến?",
+    # A procedure of its own as the subject, with only generic words of ours after it.
+    "Tiền sử dụng đất khi chuyển đất vườn sang đất ở tính thế nào?",
+    "Công chức được nâng lương trước thời hạn thì cần những giấy tờ gì?",
+]
+
+ONLY_THE_CASE = [
+    (
+        "Hồ sơ chuyển mục đích sử dụng đất bị trễ hạn ở huyện có tính vào tỷ lệ hồ sơ giải quyết "
+        "đúng hạn không?",
+        "3.4.1",
+    ),
+    (
+        "ho so dang ky ket hon nop qua cong dich vu cong co duoc dem vao ty le ho so truc tuyen "
+        "khong",
+        "7.2.2",
+    ),
+    (
+        "Văn bản đi về chế độ phụ cấp có tính vào tỷ lệ văn bản điện tử có chữ ký số không?",
+        "7.1.2",
+    ),
+]
+
+
+@pytest.mark.parametrize("question", ABOUT_SOMETHING_ELSE)
+def test_another_subject_is_refused_in_our_words(index: SearchIndex, question: str) -> None:
+    result = index.search(question)
+    assert result.decision == "none", [h.criterion_codes for h in result.results]
+
+
+@pytest.mark.parametrize(("question", "code"), ONLY_THE_CASE)
+def test_an_off_topic_thing_judged_by_a_criterion_is_answered(
+    index: SearchIndex, question: str, code: str
+) -> None:
+    result = index.search(question)
+    assert result.decision != "none"
+    assert code in result.results[0].criterion_codes
+
+
+def test_the_subject_decides_not_the_shared_words(index: SearchIndex) -> None:
+    # The same ask about our criterion and about the national index of the provinces.
+    ours = index.search("Lĩnh vực cải cách tài chính công của huyện được tối đa bao nhiêu điểm?")
+    theirs = index.search(
+        "Chỉ số CCHC cấp tỉnh thì lĩnh vực cải cách tài chính công được tối đa bao nhiêu điểm?"
+    )
+    assert ours.decision != "none"
+    assert theirs.decision == "none"
+
+
+def test_an_off_topic_word_after_the_assessments_words_is_the_subject(
+    index: SearchIndex,
+) -> None:
+    # "có được tính vào" asks about the salary step, not about one of our criteria.
+    result = index.search("Thời gian nghỉ ốm có được tính vào thời gian xét nâng bậc lương không?")
+    assert result.decision == "none"
+
+
+def test_other_subjects_are_read_without_accents_and_abbreviated() -> None:
+    lex = default_lexicon()
+    for written in ("chi so cchc cap tinh", "qd 766", "sipas toan quoc", "ddci"):
+        key = phrase_key(written)
+        assert key in lex.subjects, written
+        assert key in lex.off_topic, written
+    # Our own criterion's words are not another programme's name.
+    assert phrase_key("nông thôn mới") not in lex.off_topic
+    assert phrase_key("sipas cấp huyện") not in lex.off_topic
