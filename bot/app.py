@@ -31,7 +31,7 @@ from bot.background import JobContext, start_jobs
 from bot.clock import Clock, SystemClock
 from bot.data import BotData, load_data
 from bot.db.engine import create_engine, create_session_factory
-from bot.db.migrate import upgrade
+from bot.db.migrate import upgrade_in_subprocess
 from bot.dedup import DatabaseClaims, RedisClaims, UpdateClaims
 from bot.lazymodels import warm_up
 from bot.logs import UpdateLogContext
@@ -135,13 +135,15 @@ async def set_commands(bot: Bot) -> None:
 
 async def prepare(settings: Settings) -> tuple[BotData, SearchIndex]:
     """Load and check the data files and build the search index (before any network)."""
-    data = await asyncio.to_thread(load_data, settings)
+    # On the loop's thread (nothing else runs yet): a worker thread would leave a malloc arena
+    # of its own, a few MB of the freed temporaries of loading, for the process's life.
+    data = load_data(settings)
     # The default set's index: a commune set loaded beside it does not mix its codes in.
-    index = await asyncio.to_thread(data.index)
+    index = data.index()
     # Each other set's own index, for the units of its level (and guests who chose it).
     for set_id in data.catalogue.sets:
         if set_id != data.catalogue.current.id:
-            await asyncio.to_thread(data.set_index, set_id)
+            data.set_index(set_id)
     return data, index
 
 
@@ -220,7 +222,8 @@ async def assemble(
     data, index = await prepare(settings)
     warm_up()  # aiogram's models for updates and replies (bot/lazymodels.py)
     if settings.is_embedded_db if migrate is None else migrate:
-        await upgrade(settings.db_url)
+        # In a child process: alembic never enters this one (bot/db/migrate.py).
+        await upgrade_in_subprocess(settings.db_url, settings.log_level)
     engine = create_engine(
         settings.db_url,
         pool_size=settings.db_pool_size,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -17,8 +20,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import create_engine, create_session_factory
-from bot.db.migrate import alembic_config, current_revision, head_revision, upgrade
+from bot.db.migrate import (
+    MigrationFailed,
+    alembic_config,
+    current_revision,
+    head_revision,
+    upgrade,
+    upgrade_in_subprocess,
+)
 from bot.db.models import Base, Unit
+from bot.settings import load_settings
 
 TABLES = {"unit", "person", "invite", "fsm_record", "alembic_version"}
 
@@ -358,3 +369,46 @@ async def test_0010_every_coded_row_belongs_to_the_district_set(db_url: str) -> 
                 )
     finally:
         await engine.dispose()
+
+
+# The bot process migrates at start in a child: alembic (with mako and pygments, ~12 MB for the
+# process's life) never enters it, and the database is at head once it has started.
+_START = """
+import asyncio, sys
+from bot.app import assemble
+from bot.settings import load_settings
+
+async def main():
+    settings = load_settings(data_dir=sys.argv[1], bot_token="123456:" + "A" * 35)
+    app = await assemble(settings, migrate=True)
+    await app.close()
+    print(sorted(m for m in sys.modules if m.split(".")[0] in ("alembic", "mako", "pygments")))
+
+asyncio.run(main())
+"""
+
+
+async def test_start_migrates_in_a_child_process_without_loading_alembic(
+    tmp_path: Path,
+) -> None:
+    env = {**os.environ, "DATABASE_URL": "", "REDIS_URL": ""}
+    started = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-c", _START, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        check=False,
+    )
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == "[]"
+    url = load_settings(data_dir=tmp_path).db_url
+    assert await current_revision(url) == head_revision()
+
+
+async def test_a_failed_child_migration_is_one_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(MigrationFailed):
+        await upgrade_in_subprocess(f"sqlite+aiosqlite:///{blocker}/sub/bot.db", "CRITICAL")
