@@ -126,6 +126,11 @@ class Lexicon:
         return _sizes_by_start((*self.synonyms, *self.off_topic))
 
     @cached_property
+    def subject_sizes(self) -> dict[str, tuple[int, ...]]:
+        """The same for the ``subjects`` (looked for on their own as well)."""
+        return _sizes_by_start(self.subjects)
+
+    @cached_property
     def on_topic_sizes(self) -> dict[str, tuple[int, ...]]:
         """The same for the ``on_topic`` phrases (up to three words are looked for)."""
         return _sizes_by_start(k for k in self.on_topic if len(k) <= 3)

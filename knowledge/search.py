@@ -117,7 +117,7 @@ FOREIGN_CONTEXT_COVERAGE = 0.0  # ... and one whose situation names one
 # ... unless the assessment's words follow the off-topic phrase in the ask, the match is this
 # good and the words after the phrase that the best criterion knows weigh this many times the
 # rarest word's idf: the off-topic thing is then only the case judged (a land file settled late).
-SITUATION_MIN = 45.0
+SITUATION_MIN = 42.0
 SITUATION_SHARED = 1.0
 # A question below those bars without any evidence of another topic (no off-topic word, no
 # ask for carrying out a task) is clarified with the likeliest criteria, if at least this good
@@ -250,9 +250,11 @@ class _Query:
     intent: bool = False  # the ask uses a word of the assessment itself (điểm, chấm, tiêu chí…)
     judge: bool = False  # ... or asks whether something counts or meets a rule (đạt, đếm là…)
     task: bool = False  # ... or asks how to carry out a task (where to apply, how long, fee…)
-    # The ask's words after its last off-topic phrase, when the assessment's own words (or a
-    # judging ask) follow that phrase: the off-topic thing may be only the case being judged.
-    after: list[str] = field(default_factory=list)
+    # The ask's words on the side of its off-topic phrases where the assessment's own words (or
+    # a judging ask) are — after the last one, or before the first: the off-topic thing may be
+    # only the case being judged ("hồ sơ tách thửa trễ hạn có tính vào tỷ lệ đúng hạn không",
+    # "thu ngân sách có tính tiền sử dụng đất không").
+    beside: list[str] = field(default_factory=list)
     said: int = 0  # how many of the words were said (the rest stand in for everyday words)
     match_w: dict[str, float] = field(default_factory=dict)  # what matching a word is worth
     mass: float = 1.0  # ... and the question's whole topic
@@ -732,12 +734,13 @@ class SearchIndex:
 
     def _judged_case(self, q: _Query, t: int, score: float) -> bool:
         """Whether the off-topic thing the ask names is only the case a criterion judges: the
-        assessment's words follow it ("hồ sơ tách thửa trễ hạn thì có phải xin lỗi không",
-        "văn bản về nâng lương có tính vào tỷ lệ văn bản điện tử không"), the best match is
-        good, and the words after it that target ``t``'s criteria know weigh at least
+        assessment's words follow it ("hồ sơ tách thửa trễ hạn thì có bắt buộc xin lỗi không",
+        "văn bản về nâng lương có tính vào tỷ lệ văn bản điện tử không") or come before it
+        ("thu ngân sách trên địa bàn có tính tiền sử dụng đất không"), the best match is
+        good, and the words on that side that target ``t``'s criteria know weigh at least
         ``SITUATION_SHARED`` of the rarest word's idf: the question then asks about our
         criterion, not about the salary, land or civil-status procedure it mentions."""
-        if not q.after or score < SITUATION_MIN:
+        if not q.beside or score < SITUATION_MIN:
             return False
         tg = self._targets[t]
         known = [self._code_words(c) for c in tg.codes] or [
@@ -745,7 +748,7 @@ class SearchIndex:
         ]
         idf = self._idf
         shared = sum(
-            idf.get(w, 0.0) for w in dict.fromkeys(q.after) if any(w in k for k in known)
+            idf.get(w, 0.0) for w in dict.fromkeys(q.beside) if any(w in k for k in known)
         )
         return shared >= SITUATION_SHARED * self._max_idf
 
@@ -865,7 +868,8 @@ class SearchIndex:
         n = len(toks)
         covered = [False] * n  # said in everyday words: the criteria's words stand in
         foreign = [False] * n
-        foreign_end = 0  # where the ask's last off-topic phrase ends
+        foreign_end = 0  # where the ask's last off-topic phrase ends ...
+        foreign_start = -1  # ... and where its first one starts
         expansions: list[tuple[Key, float, bool, int]] = []
         if lex.max_len:
             folded = [t.folded for t in toks]
@@ -900,6 +904,8 @@ class SearchIndex:
                             q.foreign_ask = True
                             q.subject_ask = q.subject_ask or key in lex.subjects
                             foreign_end = i + size
+                            if foreign_start < 0:
+                                foreign_start = i
                         break
                     means = lex.synonyms.get(key)
                     if means is not None:
@@ -925,7 +931,10 @@ class SearchIndex:
                     q.intent = True
                     break
         q.judge, q.task = self._asks(toks, foreign)
-        judged = bool(foreign_end) and self._assessed_from(toks, foreign, foreign_end)
+        judged_after = bool(foreign_end) and self._assessed_in(toks, foreign, foreign_end, n)
+        judged_before = foreign_start > 0 and self._assessed_in(toks, foreign, 0, foreign_start)
+        if lex.subjects and not q.subject_ask:
+            q.subject_ask = self._names_subject(lex, toks)
         segment: list[str] = []
         segments: list[list[str]] = [segment]
         for k, tok in enumerate(toks):
@@ -948,8 +957,10 @@ class SearchIndex:
                 and not (f[0].isdigit() and (not k or toks[k - 1].folded not in _NUMBERED))
             )
             q.add(word, tok.weight, tok.ask, counts=counts)
-            if judged and k >= foreign_end and counts and tok.ask:
-                q.after.append(word)
+            if counts and tok.ask and (
+                (judged_after and k >= foreign_end) or (judged_before and k < foreign_start)
+            ):
+                q.beside.append(word)
             if word == f:
                 q.accented.setdefault(f, a)
             segment.append(word)
@@ -962,26 +973,54 @@ class SearchIndex:
                     q.add(w, weight, ask, counts=False)
                     q.credit[w] = max(q.credit.get(w, 0.0), 1.0)
                     segment.append(w)
-                    if judged and ask and at >= foreign_end:
-                        q.after.append(w)
+                    if ask and (
+                        (judged_after and at >= foreign_end)
+                        or (judged_before and at < foreign_start)
+                    ):
+                        q.beside.append(w)
         q.segments = [s for s in segments if s]
         q.words = [w for seg in q.segments for w in seg]
         q.uniq = list(dict.fromkeys(q.words))
         q.pairs = list(dict.fromkeys(p for seg in q.segments for p in _pairs(seg)))
         return q
 
-    def _assessed_from(self, toks: Sequence[Token], foreign: list[bool], start: int) -> bool:
-        """Whether the ask, from token ``start`` on, uses a word of the assessment itself
-        (``in_scope``) or asks whether something counts (``in_scope_asks``): after an
-        off-topic phrase, such words make that phrase the case being judged ("hồ sơ tách thửa
-        trễ hạn có tính vào tỷ lệ đúng hạn không")."""
+    def _names_subject(self, lex: Lexicon, toks: Sequence[Token]) -> bool:
+        """Whether the ask names another index or programme (``other_subjects``) anywhere,
+        also inside an everyday phrase of ours read first ("phiếu khảo sát sipas của bộ nội
+        vụ": "sipas" alone is criterion 8.2, "sipas của bộ nội vụ" is not)."""
+        subjects = lex.subjects
+        sizes_at = lex.subject_sizes
+        n = len(toks)
+        for i in range(n):
+            if not toks[i].ask or toks[i].folded not in sizes_at:
+                continue
+            for size in sizes_at[toks[i].folded]:
+                if i + size > n:
+                    continue
+                key = tuple(t.folded for t in toks[i : i + size])
+                if key in subjects and self._off_topic_here(
+                    lex,
+                    key,
+                    toks[i : i + size],
+                    toks[i - 1].folded if i else "",
+                    toks[i + size].folded if i + size < n else "",
+                ) is True:
+                    return True
+        return False
+
+    def _assessed_in(
+        self, toks: Sequence[Token], foreign: list[bool], start: int, end: int
+    ) -> bool:
+        """Whether the ask, between tokens ``start`` and ``end``, uses a word of the
+        assessment itself (``in_scope``) or asks whether something counts (``in_scope_asks``):
+        next to an off-topic phrase, such words make that phrase the case being judged."""
         lex = self._lexicon
         n = len(toks)
         for sizes_at, phrases in (
             (lex.on_topic_sizes, lex.on_topic),
             (lex.ask_sizes, lex.judge_asks),
         ):
-            for k in range(start, n):
+            for k in range(start, end):
                 if foreign[k] or not toks[k].ask or toks[k].folded not in sizes_at:
                     continue
                 for size in sizes_at[toks[k].folded]:

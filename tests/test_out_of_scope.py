@@ -16,7 +16,7 @@ ABOUT_SOMETHING_ELSE = [
     "Chỉ số CCHC các tỉnh do Bộ Nội vụ chấm thì lĩnh vực cải cách tài chính công được bao nhiêu "
     "điểm?",
     "sipas toan quoc cua bo noi vu phat bao nhieu phieu moi tinh",
-    "Xã nông thôn mới kiểu mẫu phải đạt những chỉ tiêu nào về dịch vụ công trực tuyến?",
+    "Bộ tiêu chí nông thôn mới nâng cao yêu cầu những chỉ tiêu nào về dịch vụ công trực tuyến?",
     # A procedure of its own as the subject, with only generic words of ours after it.
     "Tiền sử dụng đất khi chuyển đất vườn sang đất ở tính thế nào?",
     "Công chức được nâng lương trước thời hạn thì cần những giấy tờ gì?",
@@ -82,3 +82,30 @@ def test_other_subjects_are_read_without_accents_and_abbreviated() -> None:
     # Our own criterion's words are not another programme's name.
     assert phrase_key("nông thôn mới") not in lex.off_topic
     assert phrase_key("sipas cấp huyện") not in lex.off_topic
+
+
+def test_our_words_before_the_off_topic_thing_judge_it(index: SearchIndex) -> None:
+    # "does our criterion's quantity include this?": the land fee is the case, 8.3.1 the topic.
+    result = index.search(
+        "Dự toán thu ngân sách trên địa bàn có tính cả tiền sử dụng đất không hay phải loại ra?"
+    )
+    assert result.decision != "none"
+    assert "8.3.1" in result.results[0].criterion_codes
+
+
+def test_another_index_is_found_inside_an_everyday_name_of_ours(index: SearchIndex) -> None:
+    # "sipas" alone is criterion 8.2 (the district survey); the Ministry's survey is not.
+    assert index.search("phiếu khảo sát sipas của bộ nội vụ có bao nhiêu câu hỏi").decision == (
+        "none"
+    )
+    ours = index.search("Phiếu khảo sát SIPAS cấp huyện do tỉnh phát có bao nhiêu câu hỏi?")
+    assert ours.decision != "none"
+    assert "8.2" in ours.results[0].criterion_codes
+
+
+def test_the_districts_own_rural_area_plan_stays_ours(index: SearchIndex) -> None:
+    result = index.search(
+        "năm nay huyện có 2 xã đạt nông thôn mới nâng cao theo kế hoạch thì được mấy điểm"
+    )
+    assert result.decision != "none"
+    assert "8.3.4" in result.results[0].criterion_codes
