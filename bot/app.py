@@ -22,7 +22,6 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNotFound, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeDefault, User
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -33,6 +32,7 @@ from bot.data import BotData, load_data
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_in_subprocess
 from bot.dedup import DatabaseClaims, RedisClaims, UpdateClaims
+from bot.isolation import UserEventIsolation
 from bot.lazymodels import warm_up
 from bot.logs import UpdateLogContext
 from bot.middleware import SessionMiddleware
@@ -90,7 +90,7 @@ def create_dispatcher(
     now = clock or SystemClock()
     dp = Dispatcher(
         storage=storage,
-        events_isolation=events_isolation or SimpleEventIsolation(),
+        events_isolation=events_isolation or UserEventIsolation(),
         settings=settings,
         catalogue=data.catalogue,
         bot_data=data,
