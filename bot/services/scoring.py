@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, and_, bindparam, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -77,6 +77,12 @@ class EvidenceItem:
     text: str | None
     file_id: str | None
     file_name: str | None
+
+
+class EvidenceAdded(NamedTuple):
+    item: EvidenceItem
+    total: int  # how many items the answer has now
+    already: bool = False  # the answer's last item was this one: nothing was added
 
 
 @dataclass(slots=True)
@@ -655,14 +661,24 @@ async def add_evidence(
     text: str | None = None,
     file_id: str | None = None,
     file_name: str | None = None,
-) -> tuple[EvidenceItem, int]:
+    once: bool = False,
+) -> EvidenceAdded:
     """``assessments.add_evidence`` on the snapshot; returns the item and how many the
-    answer has now."""
+    answer has now.
+
+    With ``once``, typed evidence that the answer's last item already is (a repeated press:
+    the item was committed but the step's move not written, e.g. Redis lost after the
+    commit, see bot/storage.py step_transaction) is not added again: that item, ``already``.
+    """
     if kind not in EVIDENCE_KINDS:
         raise ValueError(f"evidence kind must be one of {EVIDENCE_KINDS}, not {kind!r}")
     if kind in FILE_KINDS and not file_id:
         raise ValueError("a file evidence needs its file_id")
     kind, kept_text = kept_as(kind, text)
+    if once and kind not in FILE_KINDS:
+        items = await evidence_of(session, snap, code)
+        if items and (items[-1].kind, items[-1].text) == (kind, kept_text):
+            return EvidenceAdded(items[-1], len(items), already=True)
     seen = _answer_to_change(snap, code)
     values = {
         "answer_id": seen.id,
@@ -701,7 +717,7 @@ async def add_evidence(
     snap.answers[code] = saved
     items = await evidence_of(session, snap, code)
     _keep(session, snap)
-    return item, len(items)
+    return EvidenceAdded(item, len(items))
 
 
 async def mark_evidence_later(

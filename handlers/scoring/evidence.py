@@ -234,13 +234,15 @@ async def _store(
     text: str | None,
     file_id: str | None = None,
     file_name: str | None = None,
+    *,
+    once: bool = False,
 ) -> None:
     code = (await state.get_data())["code"]
     snap = await _snapshot(session, scope, cset)
     try:
         # The item and the step's cleared input: one transaction, one commit.
         async with step_transaction(session):
-            item, count = await store.add_evidence(
+            item, count, _ = await store.add_evidence(
                 session,
                 snap,
                 code=code,
@@ -250,6 +252,7 @@ async def _store(
                 file_name=file_name,
                 author=user_id,
                 now=clock.now(),
+                once=once,
             )
             kind = item.kind
             await state.update_data(ev_pending=None, ev_edit=None)
@@ -278,17 +281,8 @@ async def _keep(
     data = await state.get_data()
     editing = data.get("ev_edit")
     if editing is None:
-        snap = await _snapshot(session, scope, cset)
-        items = await store.evidence_of(session, snap, data["code"])
-        kept = store.kept_as("text", text)
-        if items and (items[-1].kind, items[-1].text) == kept:
-            # Kept already, the step's move not written (Redis lost after the commit, see
-            # bot/storage.py step_transaction): this press is a repeat, not a second item.
-            await state.update_data(ev_pending=None, ev_edit=None)
-            prefix = t.evidence_added(kept[0], kept[1] or "", len(items))
-            await _show(message, state, session, cset, scope, prefix=prefix)
-            return
-        await _store(message, state, session, cset, scope, user_id, clock, "text", text)
+        # A repeated press (its item kept, the step's move lost) keeps nothing twice.
+        await _store(message, state, session, cset, scope, user_id, clock, "text", text, once=True)
         return
     try:
         async with step_transaction(session):
