@@ -119,6 +119,9 @@ FOREIGN_CONTEXT_COVERAGE = 0.0  # ... and one whose situation names one
 # rarest word's idf: the off-topic thing is then only the case judged (a land file settled late).
 SITUATION_MIN = 42.0
 SITUATION_SHARED = 1.0
+# Another index named after one of these is where our figures come from ("lấy số liệu trên bộ
+# chỉ số 766", "tính theo chỉ số 766"), not what the question is about.
+_SOURCE_WORDS = frozenset({"tren", "theo", "tu"})
 # A question below those bars without any evidence of another topic (no off-topic word, no
 # ask for carrying out a task) is clarified with the likeliest criteria, if at least this good
 # ... or this good when it asks whether something counts or meets a rule (in_scope_asks).
@@ -247,6 +250,7 @@ class _Query:
     foreign: float = 0.0  # mass of words of topics the bot does not cover
     foreign_ask: bool = False  # ... some of them in the ask itself
     subject_ask: bool = False  # ... one naming another index or programme (other_subjects)
+    subject_source: bool = False  # ... given as where figures come from ("lấy trên", "theo")
     intent: bool = False  # the ask uses a word of the assessment itself (điểm, chấm, tiêu chí…)
     judge: bool = False  # ... or asks whether something counts or meets a rule (đạt, đếm là…)
     task: bool = False  # ... or asks how to carry out a task (where to apply, how long, fee…)
@@ -255,6 +259,7 @@ class _Query:
     # only the case being judged ("hồ sơ tách thửa trễ hạn có tính vào tỷ lệ đúng hạn không",
     # "thu ngân sách có tính tiền sử dụng đất không").
     beside: list[str] = field(default_factory=list)
+    before: int = 0  # ... of which this many come first, from before the first phrase
     said: int = 0  # how many of the words were said (the rest stand in for everyday words)
     match_w: dict[str, float] = field(default_factory=dict)  # what matching a word is worth
     mass: float = 1.0  # ... and the question's whole topic
@@ -707,7 +712,9 @@ class SearchIndex:
     ) -> SearchResult:
         best_t, best_s, best_cov = scored[0]
         best_cov = max(best_cov, self._topic_coverage(q, best_t))
-        if q.subject_ask:
+        if q.subject_ask and not (
+            q.subject_source and self._judged_case(q, best_t, best_s, before_only=True)
+        ):
             return SearchResult(query, "none", [])  # asks about another index or programme
         if (
             q.foreign_ask
@@ -732,15 +739,20 @@ class SearchIndex:
             return SearchResult(query, "answer", hits)
         return SearchResult(query, "clarify", hits[: max(2, min(top, 3))])
 
-    def _judged_case(self, q: _Query, t: int, score: float) -> bool:
+    def _judged_case(self, q: _Query, t: int, score: float, *, before_only: bool = False) -> bool:
         """Whether the off-topic thing the ask names is only the case a criterion judges: the
         assessment's words follow it ("hồ sơ tách thửa trễ hạn thì có bắt buộc xin lỗi không",
         "văn bản về nâng lương có tính vào tỷ lệ văn bản điện tử không") or come before it
         ("thu ngân sách trên địa bàn có tính tiền sử dụng đất không"), the best match is
         good, and the words on that side that target ``t``'s criteria know weigh at least
         ``SITUATION_SHARED`` of the rarest word's idf: the question then asks about our
-        criterion, not about the salary, land or civil-status procedure it mentions."""
-        if not q.beside or score < SITUATION_MIN:
+        criterion, not about the salary, land or civil-status procedure it mentions. Another
+        index or programme (``before_only``), named as where the figures come from, is judged
+        only by what comes before it: "tỷ lệ hồ sơ đúng hạn của xã lấy số liệu trên bộ chỉ số
+        766 không" asks about our rate, "bộ chỉ số 766 thì điểm số hóa hồ sơ tính thế nào"
+        about that index."""
+        words = q.beside[: q.before] if before_only else q.beside
+        if not words or score < SITUATION_MIN:
             return False
         tg = self._targets[t]
         known = [self._code_words(c) for c in tg.codes] or [
@@ -748,7 +760,7 @@ class SearchIndex:
         ]
         idf = self._idf
         shared = sum(
-            idf.get(w, 0.0) for w in dict.fromkeys(q.beside) if any(w in k for k in known)
+            idf.get(w, 0.0) for w in dict.fromkeys(words) if any(w in k for k in known)
         )
         return shared >= SITUATION_SHARED * self._max_idf
 
@@ -933,8 +945,10 @@ class SearchIndex:
         q.judge, q.task = self._asks(toks, foreign)
         judged_after = bool(foreign_end) and self._assessed_in(toks, foreign, foreign_end, n)
         judged_before = foreign_start > 0 and self._assessed_in(toks, foreign, 0, foreign_start)
-        if lex.subjects and not q.subject_ask:
-            q.subject_ask = self._names_subject(lex, toks)
+        if lex.subjects:
+            at = self._names_subject(lex, toks)
+            q.subject_ask = q.subject_ask or at >= 0
+            q.subject_source = at > 0 and toks[at - 1].folded in _SOURCE_WORDS
         segment: list[str] = []
         segments: list[list[str]] = [segment]
         for k, tok in enumerate(toks):
@@ -961,6 +975,8 @@ class SearchIndex:
                 (judged_after and k >= foreign_end) or (judged_before and k < foreign_start)
             ):
                 q.beside.append(word)
+                if k < foreign_start:
+                    q.before += 1
             if word == f:
                 q.accented.setdefault(f, a)
             segment.append(word)
@@ -984,10 +1000,10 @@ class SearchIndex:
         q.pairs = list(dict.fromkeys(p for seg in q.segments for p in _pairs(seg)))
         return q
 
-    def _names_subject(self, lex: Lexicon, toks: Sequence[Token]) -> bool:
-        """Whether the ask names another index or programme (``other_subjects``) anywhere,
-        also inside an everyday phrase of ours read first ("phiếu khảo sát sipas của bộ nội
-        vụ": "sipas" alone is criterion 8.2, "sipas của bộ nội vụ" is not)."""
+    def _names_subject(self, lex: Lexicon, toks: Sequence[Token]) -> int:
+        """Where the ask first names another index or programme (``other_subjects``), also
+        inside an everyday phrase of ours read first ("phiếu khảo sát sipas của bộ nội vụ":
+        "sipas" alone is criterion 8.2, "sipas của bộ nội vụ" is not); -1 when it does not."""
         subjects = lex.subjects
         sizes_at = lex.subject_sizes
         n = len(toks)
@@ -1005,8 +1021,8 @@ class SearchIndex:
                     toks[i - 1].folded if i else "",
                     toks[i + size].folded if i + size < n else "",
                 ) is True:
-                    return True
-        return False
+                    return i
+        return -1
 
     def _assessed_in(
         self, toks: Sequence[Token], foreign: list[bool], start: int, end: int

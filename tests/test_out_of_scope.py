@@ -109,3 +109,16 @@ def test_the_districts_own_rural_area_plan_stays_ours(index: SearchIndex) -> Non
     )
     assert result.decision != "none"
     assert "8.3.4" in result.results[0].criterion_codes
+
+
+def test_another_index_as_the_source_of_our_figures_is_ours(index: SearchIndex) -> None:
+    # Named after "trên"/"theo" (where the figures come from), with our rate asked about first.
+    source = index.search(
+        "Tỷ lệ hồ sơ đúng hạn của xã lấy số liệu trên Bộ chỉ số 766 hay trên phần mềm một cửa?"
+    )
+    assert source.decision != "none"
+    assert {"3.4.1", "3.4.2"} & set(source.results[0].criterion_codes)
+    # The same index as what is asked about stays refused, even with our words after it.
+    assert index.search("bộ chỉ số 766 thì điểm số hóa hồ sơ của xã tính thế nào").decision == (
+        "none"
+    )
