@@ -45,7 +45,7 @@ from criteria.errors import DataError, DataIssue
 from criteria.schema import CriteriaSet
 from criteria.yamlsource import YamlDoc, read_yaml, validate_model
 from knowledge.schema import Entry
-from knowledge.text import analyze
+from knowledge.text import analyze, is_stopword
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "lexicon.yaml"
 
@@ -131,6 +131,16 @@ class Lexicon:
         return _sizes_by_start(self.subjects)
 
     @cached_property
+    def phrases_from(self) -> dict[str, tuple[Key, ...]]:
+        """First word → the synonym phrases of two words or more it starts, longest first
+        (a question may say one with filler words of its own inside: "xã em trễ")."""
+        out: dict[str, list[Key]] = {}
+        for key in self.synonyms:
+            if len(key) >= 2:
+                out.setdefault(key[0], []).append(key)
+        return {w: tuple(sorted(v, key=len, reverse=True)) for w, v in out.items()}
+
+    @cached_property
     def on_topic_sizes(self) -> dict[str, tuple[int, ...]]:
         """The same for the ``on_topic`` phrases (up to three words are looked for)."""
         return _sizes_by_start(k for k in self.on_topic if len(k) <= 3)
@@ -144,6 +154,19 @@ class Lexicon:
 
 
 _ASK_WORDS = 5
+
+# Pronouns and time words a question puts inside a phrase ("xã em trễ", "hồ sơ bên mình đã
+# trễ"), besides the question words; matched on the accented form when typed with accents.
+_FILLERS_ACCENTED = frozenset("em mình bên tôi đã đang vẫn cũng vừa".split())
+_FILLERS_PLAIN = frozenset("em e minh ben toi dang".split())
+
+
+def is_filler_word(folded: str, accented: str) -> bool:
+    """Whether a question's token says nothing inside a phrase: a question word, pronoun or
+    time word."""
+    if accented != folded:
+        return accented in _FILLERS_ACCENTED or is_stopword(folded, accented)
+    return folded in _FILLERS_PLAIN or is_stopword(folded, accented)
 
 
 def _sizes_by_start(keys: Iterable[Key]) -> dict[str, tuple[int, ...]]:

@@ -68,7 +68,7 @@ from criteria.schema import (
 )
 from criteria.scoring import format_points
 from knowledge.chat import Message, Token, read_message
-from knowledge.lexicon import Key, Lexicon, default_lexicon
+from knowledge.lexicon import Key, Lexicon, default_lexicon, is_filler_word
 from knowledge.schema import Entry
 from knowledge.spelling import is_syllable, key_readings, syllable_splits
 from knowledge.text import (
@@ -166,6 +166,8 @@ _NEUTRAL = frozenset(fold(w) for w in _NEUTRAL_ACCENTED)
 
 # A number is a quantity ("3 xã", "năm 2019"), not a topic, unless it names a document
 # ("nđ 61", "iso 9001", "tt 01/2018"): it still matches, but the topic's mass leaves it out.
+_LOOSE_GAP = 2  # filler words an everyday phrase may have inside (``_loose_synonyms``)
+
 _NUMBERED = frozenset({"nd", "qd", "tt", "nq", "cv", "iso", "so", "luat", "kh", "bc"})
 
 
@@ -929,6 +931,8 @@ class SearchIndex:
                     i += 1
                     continue
                 i += size
+        if lex.phrases_from:
+            self._loose_synonyms(toks, msg.accents, covered, foreign, expansions)
         on_topic = lex.on_topic
         if on_topic:
             on_sizes = lex.on_topic_sizes
@@ -1044,6 +1048,53 @@ class SearchIndex:
                         if tuple(t.folded for t in toks[k : k + size]) in phrases:
                             return True
         return False
+
+    def _loose_synonyms(
+        self,
+        toks: Sequence[Token],
+        accents: bool,
+        covered: list[bool],
+        foreign: list[bool],
+        expansions: list[tuple[Key, float, bool, int]],
+    ) -> None:
+        """Everyday phrases said with up to two filler words of the question's own inside
+        ("xã em trả trễ", "hồ sơ bên mình bị trễ"): read as the phrase, like one said as
+        written. Every word of the phrase is said, in its order."""
+        lex = self._lexicon
+        phrases_from = lex.phrases_from
+        n = len(toks)
+        folded = [t.folded for t in toks]
+        filler = [
+            is_filler_word(t.folded, t.accented if accents else t.folded) for t in toks
+        ]
+        i = 0
+        while i < n:
+            keys = phrases_from.get(folded[i])
+            if keys is None or covered[i] or foreign[i]:
+                i += 1
+                continue
+            for key in keys:
+                at: list[int] = [i]
+                k, gap = i + 1, 0
+                for w in key[1:]:
+                    while k < n and folded[k] != w and filler[k] and gap < _LOOSE_GAP:
+                        k += 1
+                        gap += 1
+                    if k >= n or folded[k] != w or covered[k] or foreign[k]:
+                        break
+                    at.append(k)
+                    k += 1
+                else:
+                    if not gap:
+                        continue  # said as written: read by the lexicon's first pass
+                    for j in range(i, k):
+                        covered[j] = True
+                    weight = max(toks[j].weight for j in at)
+                    expansions.append((lex.synonyms[key], weight, toks[i].ask, i))
+                    i = k
+                    break
+            else:
+                i += 1
 
     def _asks(self, toks: Sequence[Token], foreign: list[bool]) -> tuple[bool, bool]:
         """Whether the ask uses a phrase of ``in_scope_asks`` (whether something counts or

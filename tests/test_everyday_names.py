@@ -102,3 +102,23 @@ def test_names_of_ours_do_not_pull_in_off_topic_questions(
     index: SearchIndex, question: str
 ) -> None:
     assert index.search(question).decision == "none"
+
+
+def test_an_everyday_phrase_is_read_with_the_question_s_own_fillers_inside(
+    index: SearchIndex,
+) -> None:
+    commune = "Tỷ lệ hồ sơ cấp xã giải quyết đúng hạn"
+    assert default_lexicon().synonyms[phrase_key("xã trễ hạn")] == phrase_key(commune)
+    _, plain = index.read("năm nay thị trấn trễ hạn thì sao")
+    for question in (
+        "năm nay xã em trễ hạn nhiều thì sao",  # a pronoun inside the phrase
+        "xã bên mình trễ hạn nhiều thì sao",  # two fillers
+        "xa em tre han nhieu thi sao",  # typed without accents
+    ):
+        _, q = index.read(question)
+        assert "cap" in q.words and "xa" in q.words, question
+    # A word of its own inside is no filler ("xã nhận trễ"), nor are three fillers.
+    for question in ("xã nhận hồ sơ trễ hạn", "xã bên em đã trễ hạn"):
+        _, q = index.read(question)
+        assert "cap" not in q.words, question
+    assert "cap" in plain.words  # the phrase said as written ("thị trấn trễ")
