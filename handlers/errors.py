@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import ErrorEvent
 
@@ -13,7 +14,7 @@ from handlers import texts
 log = logging.getLogger(__name__)
 
 
-async def on_error(event: ErrorEvent) -> bool:
+async def on_error(event: ErrorEvent, bot: Bot) -> bool:
     update = event.update
     if isinstance(event.exception, CchcError):
         message = event.exception.user_message
@@ -40,10 +41,10 @@ async def on_error(event: ErrorEvent) -> bool:
             await query.answer(message[:200], show_alert=True)
         except TelegramBadRequest:
             # Answered already (a scoring step answers its press first, then saves): Telegram
-            # refuses a second answer, so it is said in the chat instead.
-            if query.message is None:
-                raise
-            await query.message.answer(message, parse_mode=None)
+            # refuses a second answer, so it is said in the chat instead: the pressed message's
+            # (a full or an inaccessible message both know it), else the user's own private chat.
+            chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+            await bot.send_message(chat_id, message, parse_mode=None)
     elif update.message is not None:
         await update.message.answer(message, parse_mode=None)
     return True
