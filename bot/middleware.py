@@ -16,7 +16,12 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import TelegramObject, Update, User
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+)
 
 from bot.db import direct
 from bot.db.models import utcnow
@@ -36,6 +41,17 @@ async def _close(session: AsyncSession) -> None:
         await session.close()
     else:
         session.sync_session.expunge_all()
+
+
+async def _give_back(connection: AsyncConnection, session: AsyncSession | None) -> None:
+    """Give the update's connection back to the pool. On the loop's own SQLite driver closing
+    waits for nothing (the pool's rollback is a call in place): it cannot be interrupted
+    halfway, so it is closed in place, without the task SQLAlchemy's ``async with`` runs it in
+    (to survive a cancellation; a loop iteration per update), which every other driver keeps."""
+    if session is not None and direct.bound(session):
+        await connection.close()
+    else:
+        await connection.__aexit__(None, None, None)
 
 
 class SessionMiddleware(BaseMiddleware):
@@ -85,14 +101,7 @@ class SessionMiddleware(BaseMiddleware):
                 if update_session is not None:
                     await _close(update_session)
             finally:
-                if update_session is not None and direct.bound(update_session):
-                    # On the loop's own SQLite driver closing waits for nothing (the pool's
-                    # rollback is a call in place): it cannot be interrupted halfway, so the
-                    # task SQLAlchemy's ``async with`` runs it in (to survive a cancellation;
-                    # a loop iteration per update) is not needed.
-                    await connection.close()
-                else:
-                    await connection.__aexit__(None, None, None)
+                await _give_back(connection, update_session)
 
     async def __call__(
         self,
