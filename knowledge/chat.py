@@ -106,6 +106,7 @@ _FILLER_PHRASES: tuple[str, ...] = tuple(
             "a a",
             "giup em",
             "giup minh",
+            "vui long",  # not "lòng" alone: "hài lòng" is the topic of the satisfaction survey
             "nho anh chi",
             "em cam on",
             "cam on",

@@ -212,7 +212,7 @@ STOPWORDS_ACCENTED: frozenset[str] = frozenset(
     """
     thì là có không gì nào bao nhiêu thế thể sao ra được của và các những nhưng khi phải hay
     bị chưa trong với theo để này nay ở ai mà nếu thuộc đến lại cũng còn rằng vậy à ạ ư nhé
-    ơi ak mình em chúng ta như rồi nữa hơn muốn giúp biết vui lòng cho chút
+    ơi ak mình em chúng ta như rồi nữa hơn muốn giúp biết cho chút
     """.split()
 )
 STOPWORDS: frozenset[str] = frozenset(

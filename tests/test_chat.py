@@ -240,3 +240,9 @@ def test_a_code_opening_the_ask_after_question_words_is_a_code(index: SearchInde
         "làm thay. Em hỏi chút là 8.2 ai chấm vậy ạ"
     )
     assert result.decision == "answer" and result.results[0].entry_id == "criterion:8.2"
+
+
+def test_please_is_politeness_but_satisfaction_is_a_topic() -> None:
+    words = [t.folded for t in read_message("vui lòng cho em hỏi mức hài lòng tính sao").tokens]
+    assert "vui" not in words
+    assert "long" in words and "hai" in words

@@ -235,3 +235,9 @@ def test_shorthand_completing_a_begun_phrase_is_read_once(raw: str, expected: st
 def test_bao_nhieu_reads_the_same_with_and_without_accents() -> None:
     assert analyze("chấm bao nhiêu điểm").folded == analyze("cham bao nhieu diem").folded
     assert analyze("chấm bao nhiêu điểm").folded == analyze("chấm bn điểm").folded
+
+
+def test_hai_long_keeps_both_words() -> None:
+    # "lòng" is no question word: "hài lòng" (satisfaction) is a topic of the criteria.
+    assert analyze("mức độ hài lòng của người dân").content[-4:] == ("hai", "long", "nguoi", "dan")
+    assert "long" in analyze("muc do hai long").content
