@@ -45,6 +45,7 @@ CONFIDENT = [
     ("cải cách hanh chinh kế hoach năm ban hành muộn", {"1.1.1"}),
 ]
 
+
 # Worded loosely or with a typo: the right criterion must be among the first three.
 LOOSE = [
     ("bao cao dinh ky cchc quy 3 gui muon", {"1.2"}),
@@ -75,12 +76,18 @@ OUT_OF_SCOPE = [
 ]
 
 
+def _decided(index: SearchIndex, question: str, decision: str) -> SearchResult:
+    """``index``'s result for ``question``, which must be ``decision`` (shown in full if not)."""
+    result = index.search(question)
+    assert result.decision == decision, result.to_json()
+    return result
+
+
 @pytest.mark.parametrize(("question", "codes"), CONFIDENT)
 def test_confident_questions_are_answered(
     index: SearchIndex, question: str, codes: set[str]
 ) -> None:
-    result = index.search(question)
-    assert result.decision == "answer", result.to_json()
+    result = _decided(index, question, "answer")
     assert codes & set(result.results[0].criterion_codes), result.to_json()
 
 
@@ -95,8 +102,7 @@ def test_loose_questions_find_the_criterion_in_the_first_three(
 
 @pytest.mark.parametrize("question", OUT_OF_SCOPE)
 def test_out_of_scope_questions_get_none(index: SearchIndex, question: str) -> None:
-    result = index.search(question)
-    assert result.decision == "none", result.to_json()
+    result = _decided(index, question, "none")
     assert result.results == []
 
 
@@ -296,8 +302,7 @@ def test_an_unsure_question_of_ours_is_clarified_not_refused(
 ) -> None:
     # None of the assessment's own words and little of it covered, but it asks whether
     # something meets a rule and names nothing off topic: the likeliest criteria, not "none".
-    result = index.search(question)
-    assert result.decision == "clarify", result.to_json()
+    result = _decided(index, question, "clarify")
     assert "3.4.3" in result.results[0].criterion_codes
     assert 2 <= len(result.results) <= 3
 
@@ -323,13 +328,11 @@ def test_an_unsure_question_of_ours_is_clarified_not_refused(
 def test_a_question_about_something_else_is_refused_even_with_shared_words(
     index: SearchIndex, question: str
 ) -> None:
-    result = index.search(question)
-    assert result.decision == "none", result.to_json()
+    result = _decided(index, question, "none")
     assert result.results == []
 
 
 def test_a_task_ask_that_matches_very_well_is_still_answered(index: SearchIndex) -> None:
     # "theo mẫu nào" asks for a template, but the apology slip's template is ours.
-    result = index.search("phiếu xin lỗi trễ hẹn theo mẫu nào vậy mn")
-    assert result.decision == "answer", result.to_json()
+    result = _decided(index, "phiếu xin lỗi trễ hẹn theo mẫu nào vậy mn", "answer")
     assert "3.4.3" in result.results[0].criterion_codes

@@ -116,6 +116,18 @@ async def _to_preview(h: Harness, factory: async_sessionmaker[AsyncSession]) -> 
     return preview
 
 
+async def _kept_once_when_pressed_again(
+    h: Harness, factory: async_sessionmaker[AsyncSession], preview: Sent
+) -> None:
+    """The reference still waits in the preview: «✅ Đúng, lưu» pressed again says it is kept,
+    and one item is stored."""
+    assert (await _state(h))[1]["ev_pending"] == REFERENCE
+    kept = _msg(await h.press(h.user(OFFICER), preview.button("✅ Đúng, lưu")))
+    assert "Đã nhận văn bản" in kept.text and "(tổng 1 tài liệu)" in kept.text
+    assert await _count(factory, Evidence) == 1
+    assert (await _state(h))[1]["ev_pending"] is None
+
+
 async def test_a_failed_commit_of_the_answer_leaves_the_confirmation(
     h: Harness,
     session_factory: async_sessionmaker[AsyncSession],
@@ -170,11 +182,7 @@ async def test_a_failed_commit_of_evidence_keeps_the_preview(
         sent = await h.press(h.user(OFFICER), preview.button("✅ Đúng, lưu"))
     assert "Thao tác đang làm dở vẫn được giữ" in _said(sent), sent
     assert await _count(session_factory, Evidence) == 0
-    assert (await _state(h))[1]["ev_pending"] == REFERENCE
-    kept = _msg(await h.press(h.user(OFFICER), preview.button("✅ Đúng, lưu")))
-    assert "Đã nhận văn bản" in kept.text and "(tổng 1 tài liệu)" in kept.text
-    assert await _count(session_factory, Evidence) == 1
-    assert (await _state(h))[1]["ev_pending"] is None
+    await _kept_once_when_pressed_again(h, session_factory, preview)
 
 
 async def test_redis_lost_after_evidence_is_committed(
@@ -190,11 +198,7 @@ async def test_redis_lost_after_evidence_is_committed(
     sent = await h.press(h.user(OFFICER), preview.button("✅ Đúng, lưu"))
     assert "tạm thời không thể" in _msg(sent).text, sent
     assert await _count(session_factory, Evidence) == 1
-    assert (await _state(h))[1]["ev_pending"] == REFERENCE
-    kept = _msg(await h.press(h.user(OFFICER), preview.button("✅ Đúng, lưu")))
-    assert "Đã nhận văn bản" in kept.text and "(tổng 1 tài liệu)" in kept.text
-    assert await _count(session_factory, Evidence) == 1
-    assert (await _state(h))[1]["ev_pending"] is None
+    await _kept_once_when_pressed_again(h, session_factory, preview)
 
 
 async def test_a_failed_commit_of_the_explanation_asks_it_again(
