@@ -665,6 +665,10 @@ class SearchIndex:
         named, q = self.read(query)
         codes = [c for c in named if c in self._criteria]
         scored = self._rulings_first(self._rank(q), codes)
+        if codes and q.subject_ask and not q.subject_source and all("." not in c for c in codes):
+            # "tiêu chí số 5 trong bộ tiêu chí nông thôn mới": that index's numbering, not our
+            # area 5 (a code of ours with its dots, "3.4.1", is ours whatever else is named).
+            return SearchResult(query, "none", [])
         if codes:
             return self._code_result(query, codes, scored, top)
         if named or not scored:

@@ -122,3 +122,20 @@ def test_another_index_as_the_source_of_our_figures_is_ours(index: SearchIndex) 
     assert index.search("bộ chỉ số 766 thì điểm số hóa hồ sơ của xã tính thế nào").decision == (
         "none"
     )
+
+
+def test_a_number_beside_another_index_is_its_numbering(index: SearchIndex) -> None:
+    assert index.search(
+        "tieu chi so 5 trong bo tieu chi nong thon moi yeu cau nhung gi"
+    ).decision == "none"
+    # A code of ours with its dots stays ours.
+    assert index.search("tiêu chí 3.4.1 có lấy số liệu theo chỉ số 766 không").decision != "none"
+
+
+def test_a_software_fault_is_the_case_when_a_criterion_is_asked(index: SearchIndex) -> None:
+    fault = index.search(
+        "Phần mềm một cửa bị lỗi làm hồ sơ trễ hạn thì có tính vào tỷ lệ đúng hạn không?"
+    )
+    assert fault.decision != "none"
+    assert {"3.4.1", "3.4.2"} & set(fault.results[0].criterion_codes)
+    assert index.search("phần mềm bị lỗi không đăng nhập được thì gọi ai sửa").decision == "none"
