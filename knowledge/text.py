@@ -198,6 +198,13 @@ _SPELLING: dict[str, str] = {
     "ctnb": "chi tiêu nội bộ",
     "vbđt": "văn bản điện tử",
     "vbdt": "văn bản điện tử",
+    "ccvc": "công chức viên chức",
+    "pct": "phó chủ tịch",
+    "đh": "đại học",
+    "tkq": "trả kết quả",
+    "gcn": "giấy chứng nhận",
+    "hcc": "hành chính công",
+    "qlcl": "quản lý chất lượng",
 }
 
 # Chat shorthand typed without accents, of two letters or more ("ko", "dc", "bn").

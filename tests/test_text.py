@@ -241,3 +241,18 @@ def test_hai_long_keeps_both_words() -> None:
     # "lòng" is no question word: "hài lòng" (satisfaction) is a topic of the criteria.
     assert analyze("mức độ hài lòng của người dân").content[-4:] == ("hai", "long", "nguoi", "dan")
     assert "long" in analyze("muc do hai long").content
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("TN&TKQ", "TN trả kết quả"),
+        ("pct xã bị kỷ luật", "phó chủ tịch xã bị kỷ luật"),
+        ("ccvc của huyện", "công chức viên chức của huyện"),
+        ("đang học đh tại chức", "đang học đại học tại chức"),
+        ("trung tâm hcc", "trung tâm hành chính công"),
+        ("có gcn iso chưa", "có giấy chứng nhận iso chưa"),
+    ],
+)
+def test_office_shorthand_reads_as_its_words(typed: str, words: str) -> None:
+    assert analyze(typed).folded == analyze(words).folded
