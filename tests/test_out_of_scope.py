@@ -139,3 +139,14 @@ def test_a_software_fault_is_the_case_when_a_criterion_is_asked(index: SearchInd
     assert fault.decision != "none"
     assert {"3.4.1", "3.4.2"} & set(fault.results[0].criterion_codes)
     assert index.search("phần mềm bị lỗi không đăng nhập được thì gọi ai sửa").decision == "none"
+
+
+def test_the_provinces_national_rank_is_another_index(index: SearchIndex) -> None:
+    for question in (
+        "tỉnh mình năm nay chỉ số cchc được bao nhiêu điểm, xếp thứ mấy toàn quốc",
+        "par index tinh minh tut hang may bac vay",
+    ):
+        assert index.search(question).decision == "none", question
+    # A model taken up across the province is our bonus item, not a national ranking.
+    ours = index.search("sang kien cua huyen duoc nhan rong ra ca tinh thi cong may diem")
+    assert ours.decision != "none"
