@@ -14,10 +14,10 @@ from functools import cache
 from typing import Any, Protocol
 
 from sqlalchemy import Table, bindparam, delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import direct
+from bot.db.dialects import conflict_insert
 from bot.db.models import ProcessedUpdate
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class DatabaseClaims:
 @cache
 def _claim_statement(dialect: str) -> Any:
     """Built once per dialect (it runs for every update), with bound parameters."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = conflict_insert(dialect)
     table: Table = ProcessedUpdate.__table__  # type: ignore[assignment]
     created = table.c.created_at
     stmt = insert(table).values(

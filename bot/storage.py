@@ -25,11 +25,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
 from sqlalchemy import Table, bindparam, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import SessionTransactionOrigin
 
 from bot.db import direct
+from bot.db.dialects import conflict_insert
 from bot.db.models import FsmRecord, utcnow
 
 logger = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def _delete_statement() -> Any:
 
 @cache
 def _upsert_statement(dialect: str) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = conflict_insert(dialect)
     columns = ("key", "state", "data", "updated_at")
     stmt = insert(_TABLE).values(
         {name: bindparam(name, type_=_TABLE.c[name].type) for name in columns}

@@ -41,11 +41,11 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import Table, and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
 
 from bot.clock import Clock
+from bot.db.dialects import conflict_insert
 from bot.db.models import OutboxMessage, Person
 from bot.services.people import Role, get_person, set_active
 
@@ -78,12 +78,9 @@ async def insert_or_ignore(
     """
     dialect = session.get_bind().dialect.name
     table: Table = model.__table__  # type: ignore[assignment]
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
-    else:  # pragma: no cover - only the two supported backends
+    if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - the two supported
         raise RuntimeError(f"unsupported database {dialect}")
+    stmt = conflict_insert(dialect)(table).values(**values).on_conflict_do_nothing()
     result = await session.execute(stmt.returning(table.c.id))
     return result.scalar_one_or_none()
 
@@ -97,8 +94,7 @@ async def insert_many_or_ignore(
 ) -> set[Any]:
     """Multi-row INSERT … ON CONFLICT DO NOTHING; the ``returning`` values of new rows."""
     table: Table = model.__table__  # type: ignore[assignment]
-    is_pg = session.get_bind().dialect.name == "postgresql"
-    insert = postgresql.insert if is_pg else sqlite.insert
+    insert = conflict_insert(session.get_bind().dialect.name)
     out: set[Any] = set()
     # executemany with RETURNING: SQLAlchemy batches it into multi-row statements
     # ("insertmanyvalues") with one cached compilation.

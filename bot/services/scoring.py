@@ -28,10 +28,10 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table, and_, bindparam, exists, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import direct
+from bot.db.dialects import conflict_insert
 from bot.db.models import Answer, Assessment, AuditLog, Evidence, Person
 from bot.db.readcache import read_cache
 from bot.errors import NotFound
@@ -191,7 +191,7 @@ def _snapshot_statement() -> Any:
 @cache
 def _create_statement(dialect: str) -> Any:
     """The unit's assessment for a year, unless another update created it meanwhile."""
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert_ = conflict_insert(dialect)
     a = _ASSESSMENT
     names = ("unit_id", "set_id", "year", "status", "created_at")
     stmt = insert_(a).values({n: bindparam(n, type_=a.c[n].type) for n in names})
@@ -505,7 +505,7 @@ def _answer_statement() -> Any:
 
 @cache
 def _insert_answer_statement(dialect: str) -> Any:
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert_ = conflict_insert(dialect)
     t = _ANSWER
     names = ("assessment_id", "code", "department", "created_at", *_SET)
     stmt = insert_(t).values({n: bindparam(n, type_=t.c[n].type) for n in names})
