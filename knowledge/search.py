@@ -122,6 +122,9 @@ SITUATION_SHARED = 1.0
 # Another index named after one of these is where our figures come from ("lấy số liệu trên bộ
 # chỉ số 766", "tính theo chỉ số 766"), not what the question is about.
 _SOURCE_WORDS = frozenset({"tren", "theo", "tu"})
+# Beside an off-topic phrase, asking whether a rule obliges something judges it like the
+# assessment's own words do (not elsewhere: "có phải" alone asks about anything).
+_OBLIGED = frozenset({("co", "phai"), ("bat", "buoc")})
 # A question below those bars without any evidence of another topic (no off-topic word, no
 # ask for carrying out a task) is clarified with the likeliest criteria, if at least this good
 # ... or this good when it asks whether something counts or meets a rule (in_scope_asks).
@@ -1036,8 +1039,9 @@ class SearchIndex:
         self, toks: Sequence[Token], foreign: list[bool], start: int, end: int
     ) -> bool:
         """Whether the ask, between tokens ``start`` and ``end``, uses a word of the
-        assessment itself (``in_scope``) or asks whether something counts (``in_scope_asks``):
-        next to an off-topic phrase, such words make that phrase the case being judged."""
+        assessment itself (``in_scope``), asks whether something counts (``in_scope_asks``) or
+        whether a rule obliges it: next to an off-topic phrase, such words make that phrase
+        the case being judged."""
         lex = self._lexicon
         n = len(toks)
         for sizes_at, phrases in (
@@ -1051,6 +1055,10 @@ class SearchIndex:
                     if k + size <= n and not any(foreign[k : k + size]):
                         if tuple(t.folded for t in toks[k : k + size]) in phrases:
                             return True
+        # ... or whether a rule obliges something ("có phải / bắt buộc gửi văn bản xin lỗi").
+        for k in range(start, end - 1):
+            if toks[k].ask and not foreign[k] and (toks[k].folded, toks[k + 1].folded) in _OBLIGED:
+                return True
         return False
 
     def _loose_synonyms(

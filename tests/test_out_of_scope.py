@@ -150,3 +150,15 @@ def test_the_provinces_national_rank_is_another_index(index: SearchIndex) -> Non
     # A model taken up across the province is our bonus item, not a national ranking.
     ours = index.search("sang kien cua huyen duoc nhan rong ra ca tinh thi cong may diem")
     assert ours.decision != "none"
+
+
+def test_whether_a_rule_obliges_judges_the_case(index: SearchIndex) -> None:
+    result = index.search(
+        "Giấy phép xây dựng bị trả quá hạn thì huyện có phải gửi thư xin lỗi người dân không?"
+    )
+    assert result.decision != "none"
+    assert "3.4.3" in result.results[0].criterion_codes
+    # The obligation asked about is the procedure's own: refused.
+    assert index.search(
+        "Xây nhà ở nông thôn thì có phải xin giấy phép xây dựng không?"
+    ).decision == "none"
