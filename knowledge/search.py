@@ -169,6 +169,9 @@ _NEUTRAL = frozenset(fold(w) for w in _NEUTRAL_ACCENTED)
 
 # A number is a quantity ("3 xã", "năm 2019"), not a topic, unless it names a document
 # ("nđ 61", "iso 9001", "tt 01/2018"): it still matches, but the topic's mass leaves it out.
+# What a criterion's score is multiplied by when the question speaks of the other level than
+# the one it counts (``_by_level``).
+_LEVEL_FACTOR = 0.92
 _LOOSE_GAP = 2  # filler words an everyday phrase may have inside (``_loose_synonyms``)
 
 _NUMBERED = frozenset({"nd", "qd", "tt", "nq", "cv", "iso", "so", "luat", "kh", "bc"})
@@ -427,6 +430,10 @@ class SearchIndex:
         self._entries: dict[str, int] = {}
         self._entry_objs: dict[str, Entry] = {}
         self._criteria: dict[str, Criterion] = {}
+        # Parent code → its leaves that count the district's (cấp huyện) and the communes' (cấp
+        # xã) files; ``_levels``: the codes of such siblings, by level, where a parent has both.
+        self._level_of: dict[str, tuple[list[tuple[str, frozenset[str]]], ...]] = {}
+        self._levels: tuple[frozenset[str], frozenset[str]] | None = None
         self._criterion_target: dict[str, int] = {}
         self._by_code: dict[str, list[str]] = {}
         self._lexicon = Lexicon()
@@ -476,6 +483,17 @@ class SearchIndex:
             if entry.id not in index._entries:
                 index._add_entry(entry)
                 index._targets[-1].ruling = True
+        # Siblings of the two levels whose titles say the same otherwise (half their other
+        # words shared): "tỷ lệ hồ sơ cấp huyện / cấp xã giải quyết đúng hạn".
+        pairs = [
+            (d, c)
+            for district, commune in index._level_of.values()
+            for d, d_words in district
+            for c, c_words in commune
+            if len(d_words & c_words) * 2 >= len(d_words | c_words)
+        ]
+        if pairs:
+            index._levels = (frozenset(d for d, _ in pairs), frozenset(c for _, c in pairs))
         index._finish()
 
     def _add_entry(self, entry: Entry) -> None:
@@ -501,6 +519,15 @@ class SearchIndex:
 
     def _add_criterion(self, cset: CriteriaSet, crit: Criterion, parent: Criterion | None) -> None:
         self._criteria[crit.code] = crit
+        if parent is not None and not crit.children:
+            words = analyze(crit.title).folded
+            title = " ".join(words)
+            district, commune = "cap huyen" in title, "cap xa" in title
+            if district != commune:
+                rest = frozenset(words) - {"cap", "huyen", "xa"}
+                self._level_of.setdefault(parent.code, ([], []))[commune].append(
+                    (crit.code, rest)
+                )
         t = len(self._targets)
         self._criterion_target[crit.code] = t
         self._targets.append(
@@ -1465,7 +1492,34 @@ class SearchIndex:
 
     def _rank(self, q: _Query) -> list[tuple[int, float, float]]:
         """(target, score 0–100, query coverage) best first, one row per target."""
-        return self._rerank(q, self._candidates(q))
+        rows = self._rerank(q, self._candidates(q))
+        if rows and self._levels is not None:
+            rows = self._by_level(q, rows, self._levels)
+        return rows
+
+    def _by_level(
+        self,
+        q: _Query,
+        rows: list[tuple[int, float, float]],
+        levels: tuple[frozenset[str], frozenset[str]],
+    ) -> list[tuple[int, float, float]]:
+        """Sibling criteria told apart only by the level they count (files settled by the
+        district, ``cấp huyện``, and by its communes, ``cấp xã``): a question that speaks of
+        communes (xã, thị trấn) and not of "cấp huyện" is less likely about the district's
+        one; one that speaks of no commune is less likely about the communes' one. The whole
+        district set is the district's, so "huyện" alone says nothing."""
+        commune = "xa" in q.weight or "thi tran" in q.pairs
+        if commune and "cap huyen" in q.pairs:
+            return rows
+        less = levels[0] if commune else levels[1]
+        targets = self._targets
+        out = [
+            (t, s * _LEVEL_FACTOR, c) if (codes := targets[t].codes) and less.issuperset(codes)
+            else (t, s, c)
+            for t, s, c in rows
+        ]
+        out.sort(key=lambda r: -r[1])
+        return out
 
     def _candidates(self, q: _Query) -> list[int]:
         """The targets worth re-ranking: BM25 over words and word pairs, rarest terms first,

@@ -336,3 +336,27 @@ def test_a_task_ask_that_matches_very_well_is_still_answered(index: SearchIndex)
     # "theo mẫu nào" asks for a template, but the apology slip's template is ours.
     result = _decided(index, "phiếu xin lỗi trễ hẹn theo mẫu nào vậy mn", "answer")
     assert "3.4.3" in result.results[0].criterion_codes
+
+
+def test_level_siblings_are_found_in_the_criteria_set(index: SearchIndex) -> None:
+    # 3.4.1 and 3.4.2 say the same but for the level (cấp huyện, cấp xã); 8.1 and 8.2 name
+    # both levels among other words and are no such pair.
+    assert index._levels == (frozenset({"3.4.1"}), frozenset({"3.4.2"}))
+
+
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [
+        ("thị trấn giải quyết hồ sơ đúng hẹn được 93% thì chấm mục nào", "3.4.2"),
+        ("các xã chưa cập nhật hồ sơ lên phần mềm thì tỷ lệ đúng hạn tính sao", "3.4.2"),
+        ("xã em trả kết quả hồ sơ trễ nhiều thì huyện có bị trừ phần đúng hạn không", "3.4.2"),
+        ("hồ sơ giải quyết đúng hạn năm nay đạt 97% thì được mấy điểm", "3.4.1"),
+        ("tỷ lệ hồ sơ trả đúng hẹn tính cả hồ sơ trả trước hẹn không", "3.4.1"),
+    ],
+)
+def test_the_level_a_question_speaks_of_picks_the_sibling(
+    index: SearchIndex, question: str, code: str
+) -> None:
+    result = index.search(question)
+    assert result.decision != "none"
+    assert result.results[0].criterion_codes == (code,)
