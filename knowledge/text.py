@@ -72,7 +72,8 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "vtvl": ("vị trí việc làm",),
     "motcua": ("một cửa", "1 cửa"),
     "pbgdpl": ("phổ biến giáo dục pháp luật", "phổ biến, giáo dục pháp luật", "pbgd pl"),
-    "thpl": ("thi hành pháp luật",),
+    # "theo dõi tình hình thi hành pháp luật" is the activity's legal name (NĐ 59/2012).
+    "thpl": ("thi hành pháp luật", "tình hình thi hành pháp luật"),
     "bộ phận motcua": (
         "bộ phận một cửa",
         "bộ phận tiếp nhận và trả kết quả",

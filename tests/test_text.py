@@ -111,6 +111,7 @@ def test_has_diacritics() -> None:
         ("BPMC", "bo phan motcua"),
         ("một cửa", "motcua"),
         ("cải cách hành chánh", "cchc"),  # southern spelling
+        ("theo dõi tình hình thi hành pháp luật", "theo doi thpl"),  # the legal name
     ],
 )
 def test_abbreviations_meet_their_spelled_out_form(raw: str, folded: str) -> None:
