@@ -162,3 +162,12 @@ def test_whether_a_rule_obliges_judges_the_case(index: SearchIndex) -> None:
     assert index.search(
         "Xây nhà ở nông thôn thì có phải xin giấy phép xây dựng không?"
     ).decision == "none"
+
+
+def test_a_slipped_tone_mark_does_not_hide_a_long_name(index: SearchIndex) -> None:
+    for question in (
+        "chỉ sô cchc câp tỉnh gồm mấy lĩnh vực",  # another index, two slips
+        "Sipas toàn quôc chọn mẫu thế nào",
+        "phụ câp công vụ của công chức xã bao nhiêu phần trăm",  # an off-topic phrase, one slip
+    ):
+        assert index.search(question).decision == "none", question
