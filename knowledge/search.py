@@ -125,6 +125,9 @@ _SOURCE_WORDS = frozenset({"tren", "theo", "tu"})
 # Beside an off-topic phrase, asking whether a rule obliges something judges it like the
 # assessment's own words do (not elsewhere: "có phải" alone asks about anything).
 _OBLIGED = frozenset({("co", "phai"), ("bat", "buoc")})
+# An off-topic phrase right after one of these is what something is weighed for ("tính khi xét
+# chiến sĩ thi đua", "tính vào thời gian nâng lương"), not a case our words judge.
+_TARGET_WORDS = frozenset({"xet", "vao", "cho", "de"})
 # A question below those bars without any evidence of another topic (no off-topic word, no
 # ask for carrying out a task) is clarified with the likeliest criteria, if at least this good
 # ... or this good when it asks whether something counts or meets a rule (in_scope_asks).
@@ -982,7 +985,13 @@ class SearchIndex:
                     break
         q.judge, q.task = self._asks(toks, foreign)
         judged_after = bool(foreign_end) and self._assessed_in(toks, foreign, foreign_end, n)
-        judged_before = foreign_start > 0 and self._assessed_in(toks, foreign, 0, foreign_start)
+        # Judged from before ("thu ngân sách có tính tiền sử dụng đất không") unless the phrase
+        # is what our thing is weighed for ("sáng kiến có được tính khi xét chiến sĩ thi đua").
+        judged_before = (
+            foreign_start > 0
+            and toks[foreign_start - 1].folded not in _TARGET_WORDS
+            and self._assessed_in(toks, foreign, 0, foreign_start)
+        )
         if lex.subjects:
             at = self._names_subject(lex, toks)
             q.subject_ask = q.subject_ask or at >= 0

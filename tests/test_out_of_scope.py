@@ -171,3 +171,15 @@ def test_a_slipped_tone_mark_does_not_hide_a_long_name(index: SearchIndex) -> No
         "phụ câp công vụ của công chức xã bao nhiêu phần trăm",  # an off-topic phrase, one slip
     ):
         assert index.search(question).decision == "none", question
+
+
+def test_an_off_topic_thing_our_item_is_weighed_for_is_the_subject(index: SearchIndex) -> None:
+    # Our item first, then what it would count for: the emulation title is asked about.
+    assert index.search(
+        "Sáng kiến được công nhận cấp huyện thì có được tính khi xét chiến sĩ thi đua cấp tỉnh "
+        "không?"
+    ).decision == "none"
+    # Our quantity first, then what it may include: our criterion is asked about.
+    ours = index.search("Thu ngân sách trên địa bàn có tính tiền sử dụng đất không ạ?")
+    assert ours.decision != "none"
+    assert "8.3.1" in ours.results[0].criterion_codes
