@@ -405,7 +405,7 @@ async def test_start_migrates_in_a_child_process_without_loading_alembic(
     )
     assert started.returncode == 0, started.stderr
     assert started.stdout.strip() == "[]"
-    url = load_settings(data_dir=tmp_path).db_url
+    url = load_settings(data_dir=tmp_path, database_url=None).db_url  # the child's SQLite file
     assert await current_revision(url) == head_revision()
 
 
