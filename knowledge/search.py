@@ -996,6 +996,8 @@ class SearchIndex:
             at = self._names_subject(lex, toks)
             q.subject_ask = q.subject_ask or at >= 0
             q.subject_source = at > 0 and toks[at - 1].folded in _SOURCE_WORDS
+        said_before: list[str] = []  # the ask's words before its first off-topic phrase ...
+        said_after: list[str] = []  # ... and after its last one
         segment: list[str] = []
         segments: list[list[str]] = [segment]
         for k, tok in enumerate(toks):
@@ -1018,16 +1020,28 @@ class SearchIndex:
                 and not (f[0].isdigit() and (not k or toks[k - 1].folded not in _NUMBERED))
             )
             q.add(word, tok.weight, tok.ask, counts=counts)
-            if counts and tok.ask and (
-                (judged_after and k >= foreign_end) or (judged_before and k < foreign_start)
-            ):
-                q.beside.append(word)
+            if counts and tok.ask and foreign_end:
                 if k < foreign_start:
-                    q.before += 1
+                    said_before.append(word)
+                elif k >= foreign_end:
+                    said_after.append(word)
             if word == f:
                 q.accented.setdefault(f, a)
             segment.append(word)
         q.said = len([w for seg in segments for w in seg])
+        # An ask that ends in the assessment's words alone ("… lồng ghép với tuyên truyền nghĩa
+        # vụ quân sự thì có được tính không") judges the phrase by the words before it.
+        judged_before = judged_before or (
+            judged_after
+            and not said_after
+            and foreign_start > 0
+            and toks[foreign_start - 1].folded not in _TARGET_WORDS
+        )
+        if judged_before:
+            q.beside += said_before
+            q.before = len(said_before)
+        if judged_after:
+            q.beside += said_after
         for means, weight, ask, at in expansions:
             segment = []
             segments.append(segment)

@@ -183,3 +183,14 @@ def test_an_off_topic_thing_our_item_is_weighed_for_is_the_subject(index: Search
     ours = index.search("Thu ngân sách trên địa bàn có tính tiền sử dụng đất không ạ?")
     assert ours.decision != "none"
     assert "8.3.1" in ours.results[0].criterion_codes
+
+
+def test_an_ask_of_our_words_alone_judges_by_the_words_before(index: SearchIndex) -> None:
+    result = index.search(
+        "Xã tuyên truyền cải cách hành chính qua đài truyền thanh lồng ghép với tuyên truyền "
+        "nghĩa vụ quân sự thì có được tính không?"
+    )
+    assert result.decision != "none"
+    assert "1.4" in result.results[0].criterion_codes
+    # With nothing of ours before it, the procedure is what is asked about.
+    assert index.search("Hồ sơ đăng ký kết hôn thì tính lệ phí thế nào?").decision == "none"
