@@ -360,3 +360,14 @@ def test_the_level_a_question_speaks_of_picks_the_sibling(
     result = index.search(question)
     assert result.decision != "none"
     assert result.results[0].criterion_codes == (code,)
+
+
+def test_title_words_order_the_candidates_but_leave_their_scores(index: SearchIndex) -> None:
+    # "hài lòng" is the wording of 8.2's title, not of 8.1's (the officials' survey): of two
+    # rows scored alike, 8.2's comes first, and the scores stay as they were.
+    _, q = index.read("phiếu khảo sát mức độ hài lòng của người dân chấm thế nào")
+    index._rank(q)  # sets the question's topic mass
+    t81, t82 = index._criterion_target["8.1"], index._criterion_target["8.2"]
+    rows = [(t81, 50.0, 0.5), (t82, 50.0, 0.5)]
+    assert index._title_order(q, rows) == [(t82, 50.0, 0.5), (t81, 50.0, 0.5)]
+    assert index._title_order(q, rows[::-1]) == [(t82, 50.0, 0.5), (t81, 50.0, 0.5)]
