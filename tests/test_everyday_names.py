@@ -22,6 +22,8 @@ from knowledge.text import analyze
         ("thu ns", "Thực hiện dự toán thu ngân sách nhà nước trên địa bàn"),
         ("kh kiểm soát thủ tục", "Kế hoạch kiểm soát TTHC"),
         ("td thpl", "Theo dõi thi hành pháp luật"),
+        ("qđ sai thẩm quyền", "văn bản trái pháp luật"),
+        ("ban hành trái thẩm quyền", "văn bản trái pháp luật"),
         ("phổ biến gd pháp luật", "Phổ biến, giáo dục pháp luật"),
         ("kh đtbd", "Đào tạo, bồi dưỡng"),
         ("tinh giản bc", "Tinh giản biên chế"),
