@@ -1547,14 +1547,15 @@ class SearchIndex:
     def _title_order(
         self, q: _Query, rows: list[tuple[int, float, float]]
     ) -> list[tuple[int, float, float]]:
-        """The rows in the order of their score raised by the share of the question's topic
-        (idf mass) that the title of their criterion says: the criteria's own wording tells
-        neighbours apart ("hài lòng" is 8.2's, "số hóa" 3.3.3's). Only the order changes:
-        the scores, which decide answer, clarify or none, stay as they are."""
+        """The rows in the order of their score raised by the share of the question's words
+        known here (idf mass; with the criteria's words that stand in for its everyday ones)
+        that the title of their criterion says: the criteria's own wording tells neighbours
+        apart ("hài lòng" is 8.2's, "số hóa" 3.3.3's, "bc quý 3" 1.2's). Only the order
+        changes: the scores, which decide answer, clarify or none, stay as they are."""
         titles = self._title_words
         idf, max_idf = self._idf, self._max_idf
-        weight, counts, mass = q.weight, q.counts, q.mass
-        topic = [(w, idf.get(w, max_idf) * weight[w]) for w in q.uniq if counts.get(w)]
+        weight, credit, mass = q.weight, q.credit, q.mass
+        topic = [(w, idf.get(w, max_idf) * weight[w]) for w in q.uniq if credit[w] > 0]
         if not topic:
             return rows
         keyed = []

@@ -371,3 +371,11 @@ def test_title_words_order_the_candidates_but_leave_their_scores(index: SearchIn
     rows = [(t81, 50.0, 0.5), (t82, 50.0, 0.5)]
     assert index._title_order(q, rows) == [(t82, 50.0, 0.5), (t81, 50.0, 0.5)]
     assert index._title_order(q, rows[::-1]) == [(t82, 50.0, 0.5), (t81, 50.0, 0.5)]
+
+
+def test_everyday_words_count_for_the_title_order(index: SearchIndex) -> None:
+    # "bc quý 3" stands for the periodic CCHC report (1.2's title), not for the report on
+    # following up the law (2.4), although both are reports sent late.
+    result = index.search("bc quy 3 nop cham 5 ngay thi tinh sao ak")
+    assert result.decision != "none"
+    assert result.results[0].criterion_codes == ("1.2",)
