@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.db import direct
+from bot.db.held import HeldConnections
 from bot.db.models import utcnow
 from bot.dedup import UpdateClaims
 from bot.services.people import effective_role, get_person
@@ -79,18 +80,23 @@ class SessionMiddleware(BaseMiddleware):
         self.claims = claims
         # With the database storage the FSM record is read in the same transaction.
         self.fsm = fsm if fsm is not None and isinstance(fsm.storage, DatabaseStorage) else None
+        self._held: HeldConnections | None = None
 
     @asynccontextmanager
     async def _session(self) -> AsyncIterator[AsyncSession]:
-        """The update's session, on one connection from the pool for the whole update: the
-        session commits and begins again on it (the reads, then the handler's writes) instead
-        of giving the connection back to the pool and taking one again at each commit."""
+        """The update's session, on one connection for the whole update: the session commits
+        and begins again on it (the reads, then the handler's writes) instead of giving the
+        connection back to the pool and taking one again at each commit. On the SQLite
+        driver the connection is one held between updates (bot/db/held.py)."""
         engine = self.session_factory.kw.get("bind")
         if not isinstance(engine, AsyncEngine):
             async with self.session_factory() as session:
                 yield session
             return
-        connection = await engine.connect().start()
+        held = self._held
+        if held is None or held.engine is not engine:
+            held = self._held = HeldConnections(engine)
+        connection = await held.take()
         update_session: AsyncSession | None = None
         try:
             update_session = self.session_factory(bind=connection)
@@ -101,7 +107,14 @@ class SessionMiddleware(BaseMiddleware):
                 if update_session is not None:
                     await _close(update_session)
             finally:
-                await _give_back(connection, update_session)
+                if update_session is not None and direct.bound(update_session):
+                    # Kept for the next update, or closed: on the loop's own SQLite driver
+                    # either waits for nothing and cannot be interrupted halfway, so the task
+                    # SQLAlchemy's ``async with`` runs a close in (to survive a cancellation;
+                    # a loop iteration per update) is not needed.
+                    await held.give_back(connection)
+                else:
+                    await connection.__aexit__(None, None, None)
 
     async def __call__(
         self,
