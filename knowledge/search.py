@@ -20,6 +20,10 @@ also reads as words of ours proves nothing). It is answered in two steps:
    strings with cheap features — idf-weighted coverage of the query's topic words in the text
    and anywhere in its entry, coverage of the text, word pairs — and the best ~24 texts also
    with rapidfuzz token scores and agreement of the accented forms when the user typed accents.
+   Two criteria told apart only by the level they count (files of the district, cấp huyện, and
+   of its communes, cấp xã) are scored down when the question speaks of the other level; the
+   candidates are then ordered (the scores unchanged) with a small lift for the share of the
+   question's words that their criterion's title says.
 
 The decision (thresholds from ``bench/calibrate.py``): **none** when the ask is about an
 off-topic word and little of the question is covered; **answer** when the best score is high and
@@ -1559,10 +1563,19 @@ class SearchIndex:
         if not topic:
             return rows
         keyed = []
+        seen: set[tuple[str, ...]] = set()
+        targets = self._targets
         for row in rows:
             words = titles[row[0]]
-            said = sum(m for w, m in topic if w in words) if words else 0.0
-            keyed.append((row[1] * (1.0 + _W_TITLE_ORDER * said / mass), row))
+            codes = targets[row[0]].codes
+            if words and codes not in seen:
+                # Only a criterion's best text is lifted: its others do not crowd out the
+                # other criteria a clarifying question offers.
+                seen.add(codes)
+                said = sum(m for w, m in topic if w in words)
+                keyed.append((row[1] * (1.0 + _W_TITLE_ORDER * said / mass), row))
+            else:
+                keyed.append((row[1], row))
         keyed.sort(key=lambda r: -r[0])
         return [row for _, row in keyed]
 
