@@ -23,7 +23,8 @@ also reads as words of ours proves nothing). It is answered in two steps:
    Two criteria told apart only by the level they count (files of the district, cấp huyện, and
    of its communes, cấp xã) are scored down when the question speaks of the other level; the
    candidates are then ordered (the scores unchanged) with a small lift for the share of the
-   question's words that their criterion's title says.
+   question's words that their criterion's title says, and for a ratio rule that counts what
+   the question counts ("6.500 hồ sơ": a ratio of files, not of procedures).
 
 The decision (thresholds from ``bench/calibrate.py``): **none** when the ask is about an
 off-topic word and little of the question is covered; **answer** when the best score is high and
@@ -182,6 +183,34 @@ _LEVEL_FACTOR = 0.92
 # How much the share of a question's topic said by a criterion's title raises its rank (the
 # order only, ``_title_order``): 0.1 and 0.2 measured equal on the tuning sets, the smaller kept.
 _W_TITLE_ORDER = 0.1
+_W_UNIT_ORDER = 0.1  # ... and a question that counts what a criterion's ratio counts
+
+# The nouns a question counts with ("6.500 hồ sơ", "150 thủ tục", "10 việc"), as the head
+# noun of a ratio rule's denominator says them.
+_UNIT_ALIASES = {"thu tuc": "tthc", "viec": "nhiem", "nv": "nhiem", "van ban": "vb"}
+
+
+def _unit(crit: Criterion) -> str | None:
+    """What a criterion's ratio rule counts: the first word of its denominator after "tổng
+    số" / "số" (hs, tthc, vb, nhiem…), or None."""
+    rule = crit.rule
+    if not isinstance(rule, RatioRule):
+        return None
+    words = list(analyze(rule.denominator).folded)
+    while words and words[0] in ("tong", "so"):
+        words.pop(0)
+    return words[0] if words else None
+
+
+def _counted(words: Sequence[str]) -> frozenset[str]:
+    """The nouns a question counts: the word after each number ("6.500 hs", "150 thu tuc")."""
+    out: set[str] = set()
+    for i in range(len(words) - 1):
+        if words[i][0].isdigit():
+            two = f"{words[i + 1]} {words[i + 2]}" if i + 2 < len(words) else ""
+            nxt = words[i + 1]
+            out.add(_UNIT_ALIASES.get(two) or _UNIT_ALIASES.get(nxt, nxt))
+    return frozenset(out)
 _LOOSE_GAP = 2  # filler words an everyday phrase may have inside (``_loose_synonyms``)
 
 _NUMBERED = frozenset({"nd", "qd", "tt", "nq", "cv", "iso", "so", "luat", "kh", "bc"})
@@ -281,6 +310,7 @@ class _Query:
     said: int = 0  # how many of the words were said (the rest stand in for everyday words)
     match_w: dict[str, float] = field(default_factory=dict)  # what matching a word is worth
     mass: float = 1.0  # ... and the question's whole topic
+    counted: frozenset[str] = frozenset()  # the nouns it counts ("6.500 hồ sơ": hs)
 
     def add(self, word: str, weight: float, ask: bool, *, counts: bool) -> None:
         self.weight[word] = max(self.weight.get(word, 0.0), weight)
@@ -446,6 +476,8 @@ class SearchIndex:
         self._levels: tuple[frozenset[str], frozenset[str]] | None = None
         # Each target's criteria's title words (folded; empty for general entries).
         self._title_words: list[frozenset[str]] = []
+        # ... and what their ratio rules count (the denominator's noun: hs, tthc, vb…).
+        self._units: list[frozenset[str]] = []
         self._criterion_target: dict[str, int] = {}
         self._by_code: dict[str, list[str]] = {}
         self._lexicon = Lexicon()
@@ -501,6 +533,15 @@ class SearchIndex:
                 for c in tg.codes
                 if (node := index._criteria.get(c)) is not None
                 for w in analyze(node.title).folded
+            )
+            for tg in index._targets
+        ]
+        index._units = [
+            frozenset(
+                u
+                for c in tg.codes
+                if (node := index._criteria.get(c)) is not None
+                and (u := _unit(node)) is not None
             )
             for tg in index._targets
         ]
@@ -1002,6 +1043,7 @@ class SearchIndex:
                     q.intent = True
                     break
         q.judge, q.task = self._asks(toks, foreign)
+        q.counted = _counted([t.folded for t in toks])
         judged_after = bool(foreign_end) and self._assessed_in(toks, foreign, foreign_end, n)
         # Judged from before ("thu ngân sách có tính tiền sử dụng đất không") unless the phrase
         # is what our thing is weighed for ("sáng kiến có được tính khi xét chiến sĩ thi đua").
@@ -1562,6 +1604,8 @@ class SearchIndex:
         topic = [(w, idf.get(w, max_idf) * weight[w]) for w in q.uniq if credit[w] > 0]
         if not topic:
             return rows
+        counted = q.counted
+        units = self._units
         keyed = []
         seen: set[tuple[str, ...]] = set()
         targets = self._targets
@@ -1573,7 +1617,10 @@ class SearchIndex:
                 # other criteria a clarifying question offers.
                 seen.add(codes)
                 said = sum(m for w, m in topic if w in words)
-                keyed.append((row[1] * (1.0 + _W_TITLE_ORDER * said / mass), row))
+                lift = 1.0 + _W_TITLE_ORDER * said / mass
+                if counted and not counted.isdisjoint(units[row[0]]):
+                    lift += _W_UNIT_ORDER  # the question counts what the rule counts
+                keyed.append((row[1] * lift, row))
             else:
                 keyed.append((row[1], row))
         keyed.sort(key=lambda r: -r[0])

@@ -379,3 +379,25 @@ def test_everyday_words_count_for_the_title_order(index: SearchIndex) -> None:
     result = index.search("bc quy 3 nop cham 5 ngay thi tinh sao ak")
     assert result.decision != "none"
     assert result.results[0].criterion_codes == ("1.2",)
+
+
+def test_what_a_question_counts_is_read_after_its_numbers() -> None:
+    from knowledge.search import _counted
+
+    assert _counted("nhan 3.000 hs thi 900 hs nop qua mang".split()) == {"hs"}
+    assert _counted("co 200 thu tuc co dvc".split()) == {"tthc"}
+    assert _counted("kh co 12 viec xong 9 viec".split()) == {"nhiem"}
+    assert _counted("dat 95 phan tram".split()) == {"phan"}
+    assert _counted("khong co so nao".split()) == frozenset()
+
+
+def test_the_nouns_counted_order_the_criteria_whose_ratio_counts_them(
+    index: SearchIndex,
+) -> None:
+    # 3.1.3 is a ratio of tasks done; 3.1.1 (the plan issued) counts nothing.
+    assert index._units[index._criterion_target["3.1.3"]] == {"nhiem"}
+    assert index._units[index._criterion_target["7.2.1"]] == {"tthc"}
+    assert index._units[index._criterion_target["7.2.2"]] == {"hs"}
+    assert not index._units[index._criterion_target["3.1.1"]]
+    result = index.search("kh kiểm soát thủ tục có 12 việc, mới xong 9 việc thì được mấy điểm")
+    assert result.results[0].criterion_codes == ("3.1.3",)
