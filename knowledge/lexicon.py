@@ -141,6 +141,15 @@ class Lexicon:
         return {w: tuple(sorted(v, key=len, reverse=True)) for w, v in out.items()}
 
     @cached_property
+    def phrases_next(self) -> dict[str, dict[str, tuple[Key, ...]]]:
+        """``phrases_from`` by their second word too (first → second → phrases)."""
+        out: dict[str, dict[str, list[Key]]] = {}
+        for first, keys in self.phrases_from.items():
+            for key in keys:
+                out.setdefault(first, {}).setdefault(key[1], []).append(key)
+        return {f: {w: tuple(v) for w, v in by.items()} for f, by in out.items()}
+
+    @cached_property
     def on_topic_sizes(self) -> dict[str, tuple[int, ...]]:
         """The same for the ``on_topic`` phrases (up to three words are looked for)."""
         return _sizes_by_start(k for k in self.on_topic if len(k) <= 3)

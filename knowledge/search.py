@@ -1187,40 +1187,52 @@ class SearchIndex:
         ("xã em trả trễ", "hồ sơ bên mình bị trễ"): read as the phrase, like one said as
         written. Every word of the phrase is said, in its order."""
         lex = self._lexicon
-        phrases_from = lex.phrases_from
+        phrases_next = lex.phrases_next
         n = len(toks)
         folded = [t.folded for t in toks]
-        filler = [
-            is_filler_word(t.folded, t.accented if accents else t.folded) for t in toks
-        ]
+        memo: list[bool | None] = [None] * n
+
+        def filler(k: int) -> bool:
+            f = memo[k]
+            if f is None:
+                t = toks[k]
+                f = memo[k] = is_filler_word(t.folded, t.accented if accents else t.folded)
+            return f
+
         i = 0
         while i < n:
-            keys = phrases_from.get(folded[i])
-            if keys is None or covered[i] or foreign[i]:
+            nexts = phrases_next.get(folded[i])
+            if nexts is None or covered[i] or foreign[i]:
                 i += 1
                 continue
-            for key in keys:
-                at: list[int] = [i]
-                k, gap = i + 1, 0
-                for w in key[1:]:
-                    while k < n and folded[k] != w and filler[k] and gap < _LOOSE_GAP:
-                        k += 1
-                        gap += 1
-                    if k >= n or folded[k] != w or covered[k] or foreign[k]:
+            end = 0
+            # The phrase's second word, after up to _LOOSE_GAP fillers.
+            for j in range(i + 1, min(n, i + 2 + _LOOSE_GAP)):
+                for key in nexts.get(folded[j], ()):
+                    if covered[j] or foreign[j]:
                         break
-                    at.append(k)
-                    k += 1
-                else:
-                    if not gap:
-                        continue  # said as written: read by the lexicon's first pass
-                    for j in range(i, k):
-                        covered[j] = True
-                    weight = max(toks[j].weight for j in at)
-                    expansions.append((lex.synonyms[key], weight, toks[i].ask, i))
-                    i = k
+                    at = [i, j]
+                    k, gap = j + 1, j - i - 1
+                    for w in key[2:]:
+                        while k < n and folded[k] != w and gap < _LOOSE_GAP and filler(k):
+                            k += 1
+                            gap += 1
+                        if k >= n or folded[k] != w or covered[k] or foreign[k]:
+                            break
+                        at.append(k)
+                        k += 1
+                    else:
+                        if not gap:
+                            continue  # said as written: read by the lexicon's first pass
+                        for m in range(i, k):
+                            covered[m] = True
+                        weight = max(toks[m].weight for m in at)
+                        expansions.append((lex.synonyms[key], weight, toks[i].ask, i))
+                        end = k
+                        break
+                if end or not filler(j):
                     break
-            else:
-                i += 1
+            i = end or i + 1
 
     def _asks(self, toks: Sequence[Token], foreign: list[bool]) -> tuple[bool, bool]:
         """Whether the ask uses a phrase of ``in_scope_asks`` (whether something counts or
@@ -1609,14 +1621,19 @@ class SearchIndex:
         keyed = []
         seen: set[tuple[str, ...]] = set()
         targets = self._targets
-        for row in rows:
+        # A row below half the best score stays below the first rows even when lifted (the
+        # lifts add up to well under x2): it keeps its place.
+        floor = rows[0][1] * 0.5
+        cut = next((k for k, row in enumerate(rows) if row[1] < floor), len(rows))
+        rest = rows[cut:]
+        for row in rows[:cut]:
             words = titles[row[0]]
             codes = targets[row[0]].codes
             if words and codes not in seen:
                 # Only a criterion's best text is lifted: its others do not crowd out the
                 # other criteria a clarifying question offers.
                 seen.add(codes)
-                said = sum(m for w, m in topic if w in words)
+                said = sum([m for w, m in topic if w in words])
                 lift = 1.0 + _W_TITLE_ORDER * said / mass
                 if counted and not counted.isdisjoint(units[row[0]]):
                     lift += _W_UNIT_ORDER  # the question counts what the rule counts
@@ -1624,7 +1641,7 @@ class SearchIndex:
             else:
                 keyed.append((row[1], row))
         keyed.sort(key=lambda r: -r[0])
-        return [row for _, row in keyed]
+        return [row for _, row in keyed] + rest
 
     def _by_level(
         self,
