@@ -24,6 +24,7 @@ from knowledge.text import analyze
         ("td thpl", "Theo dõi thi hành pháp luật"),
         ("qđ sai thẩm quyền", "văn bản trái pháp luật"),
         ("ban hành trái thẩm quyền", "văn bản trái pháp luật"),
+        ("người được phát phiếu", "danh sách đối tượng khảo sát"),
         ("phổ biến gd pháp luật", "Phổ biến, giáo dục pháp luật"),
         ("kh đtbd", "Đào tạo, bồi dưỡng"),
         ("tinh giản bc", "Tinh giản biên chế"),
