@@ -174,6 +174,22 @@ _NEUTRAL_ACCENTED = frozenset(
 )
 _NEUTRAL = frozenset(fold(w) for w in _NEUTRAL_ACCENTED)
 
+# A message made only of thanks, greetings, wishes and the words that go with them ("Cảm ơn
+# bot nhiều nhé", "Chào buổi sáng cả nhà", "bot ơi bot tên là gì") asks nothing about the
+# criteria: it gets "none" (the bot's polite non-answer), however some of its words match.
+# It must have one of _CHAT_OPENERS and nothing but these words, neutral words and fillers.
+_CHAT_OPENERS = frozenset(
+    fold(w) for w in "cảm cám ơn chào chúc thanks thank tks hello hi bot".split()
+)
+_CHAT_WORDS = _CHAT_OPENERS | frozenset(
+    fold(w)
+    for w in """
+    xin bot ad admin ơi nhé nhá nha nhen ạ dạ vâng ok oke okay nhiều lắm bạn em anh chị cả nhà
+    nhóm mọi người các đồng chí buổi sáng trưa chiều tối một ngày tốt lành vui vẻ sức khỏe khoẻ
+    đã giúp đỡ ích hỗ trợ trả lời hay tuyệt vời ạa tên là gì ai thế hả vậy hỏi tiếp sau lại kính
+    """.split()
+)
+
 
 # A number is a quantity ("3 xã", "năm 2019"), not a topic, unless it names a document
 # ("nđ 61", "iso 9001", "tt 01/2018"): it still matches, but the topic's mass leaves it out.
@@ -754,6 +770,8 @@ class SearchIndex:
     def search(self, query: str, top: int = 3) -> SearchResult:
         """Rank entries and criteria for ``query`` and decide answer, clarify or none."""
         top = max(top, 1)
+        if _chit_chat(query):
+            return SearchResult(query, "none", [])  # thanks or a greeting: nothing asked
         named, q = self.read(query)
         codes = [c for c in named if c in self._criteria]
         scored = self._rulings_first(self._rank(q), codes)
@@ -1870,6 +1888,15 @@ class SearchIndex:
         out = [(t, 100.0 * s, c) for t, (s, c) in best.items()]
         out.sort(key=lambda r: -r[1])
         return out
+
+
+def _chit_chat(query: str) -> bool:
+    """Whether ``query`` is only thanks or a greeting (``_CHAT_WORDS``), with no number or
+    code in it ("chào anh chị, 3.4.1 tính sao" asks about a criterion)."""
+    words = re.findall(r"[^\W\d_]+", fold(query).lower())
+    if any(c.isdigit() for c in query) or not any(w in _CHAT_OPENERS for w in words):
+        return False
+    return all(w in _CHAT_WORDS or w in _NEUTRAL or is_filler_word(w, w) for w in words)
 
 
 def _bit_positions(mask: int) -> tuple[int, ...]:

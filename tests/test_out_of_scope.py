@@ -194,3 +194,39 @@ def test_an_ask_of_our_words_alone_judges_by_the_words_before(index: SearchIndex
     assert "1.4" in result.results[0].criterion_codes
     # With nothing of ours before it, the procedure is what is asked about.
     assert index.search("Hồ sơ đăng ký kết hôn thì tính lệ phí thế nào?").decision == "none"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Cám ơn bot, giúp ích nhiều lắm",
+        "xin chao ca nha buoi chieu vui ve",
+        "Chào ad, chúc ad sức khỏe ạ",
+    ],
+)
+def test_thanks_and_greetings_alone_are_not_answered(index: SearchIndex, question: str) -> None:
+    assert index.search(question).decision == "none"
+
+
+def test_a_greeting_around_a_question_does_not_hide_it(index: SearchIndex) -> None:
+    asked = index.search("Chào cả nhà, báo cáo CCHC quý I nộp chậm có bị trừ điểm không? Cảm ơn ạ")
+    assert asked.decision != "none"
+    assert "1.2" in asked.results[0].criterion_codes
+    # A code said among greetings is a question about that criterion.
+    assert index.search("chào anh chị, 7.1.2 thế nào ạ").decision != "none"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # A legal deadline or limit asked as a fact, in words close to ours.
+        "Thời hạn giải quyết đơn kiến nghị của công dân về đất đai là bao lâu?",
+        "hạn chót nộp dự toán chi thường xuyên của trường mầm non là ngày nào",
+        "Thời hiệu khởi kiện quyết định hành chính là bao nhiêu năm?",
+    ],
+)
+def test_a_legal_fact_without_the_assessments_words_is_refused(
+    index: SearchIndex, question: str
+) -> None:
+    result = index.search(question)
+    assert result.decision == "none", [h.criterion_codes for h in result.results]
