@@ -9,12 +9,23 @@ the handler's own writes.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.base import BaseSession
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
 from aiogram.fsm.middleware import FSMContextMiddleware
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -26,7 +37,7 @@ from sqlalchemy.ext.asyncio import (
 from bot.db import direct
 from bot.db.held import HeldConnections
 from bot.db.models import utcnow
-from bot.dedup import UpdateClaims
+from bot.dedup import DatabaseClaims, UpdateClaims
 from bot.services.people import effective_role, get_person
 from bot.services.years import SetYear, who
 from bot.storage import DatabaseStorage, storage_key, update_scope
@@ -44,13 +55,16 @@ async def _close(session: AsyncSession) -> None:
         session.sync_session.expunge_all()
 
 
-async def _give_back(connection: AsyncConnection, session: AsyncSession | None) -> None:
-    """Give the update's connection back to the pool. On the loop's own SQLite driver closing
-    waits for nothing (the pool's rollback is a call in place): it cannot be interrupted
-    halfway, so it is closed in place, without the task SQLAlchemy's ``async with`` runs it in
-    (to survive a cancellation; a loop iteration per update), which every other driver keeps."""
+async def _give_back(
+    held: HeldConnections, connection: AsyncConnection, session: AsyncSession | None
+) -> None:
+    """Give the update's connection back. On the loop's own SQLite driver it is kept for the
+    next update or closed (bot/db/held.py): either waits for nothing and cannot be interrupted
+    halfway, so it is done in place, without the task SQLAlchemy's ``async with`` runs a close
+    in (to survive a cancellation; a loop iteration per update), which every other driver
+    keeps."""
     if session is not None and direct.bound(session):
-        await connection.close()
+        await held.give_back(connection)
     else:
         await connection.__aexit__(None, None, None)
 
@@ -81,6 +95,11 @@ class SessionMiddleware(BaseMiddleware):
         # With the database storage the FSM record is read in the same transaction.
         self.fsm = fsm if fsm is not None and isinstance(fsm.storage, DatabaseStorage) else None
         self._held: HeldConnections | None = None
+        self._hooked: weakref.WeakSet[BaseSession] = weakref.WeakSet()
+        # The claim waits for the handler's first commit only where the update has nothing
+        # else to wait for: claims in the database, no Redis (a Redis call timing out must
+        # not find the SQLite write lock held).
+        self._defer = type(claims) is DatabaseClaims
 
     @asynccontextmanager
     async def _session(self) -> AsyncIterator[AsyncSession]:
@@ -107,14 +126,7 @@ class SessionMiddleware(BaseMiddleware):
                 if update_session is not None:
                     await _close(update_session)
             finally:
-                if update_session is not None and direct.bound(update_session):
-                    # Kept for the next update, or closed: on the loop's own SQLite driver
-                    # either waits for nothing and cannot be interrupted halfway, so the task
-                    # SQLAlchemy's ``async with`` runs a close in (to survive a cancellation;
-                    # a loop iteration per update) is not needed.
-                    await held.give_back(connection)
-                else:
-                    await connection.__aexit__(None, None, None)
+                await _give_back(held, connection, update_session)
 
     async def __call__(
         self,
@@ -144,6 +156,7 @@ class SessionMiddleware(BaseMiddleware):
                 await context.get_state()  # cached for the FSM middleware and handlers
             # The claim last, right before the commit: on SQLite the write lock it takes is
             # held for one statement, not for the reads too.
+            pending: _PendingClaim | None = None
             if self.claims is not None and isinstance(event, Update):
                 clock = data.get("clock")
                 now = clock.now() if clock is not None else utcnow()
@@ -151,7 +164,12 @@ class SessionMiddleware(BaseMiddleware):
                     await direct.commit(session)
                     log.info("Update %s was already taken; skipped", event.update_id)
                     return None
-            await direct.commit(session)
+                if self._defer:
+                    pending = _PendingClaim.after_claim(session, bot.id, event.update_id, now)
+            if pending is None:
+                await direct.commit(session)
+            else:
+                self._hook(bot)
             data["session"] = session
             data["person"] = person
             data["role"] = effective_role(person, user.id if user else 0, self.admin_ids)
@@ -160,4 +178,84 @@ class SessionMiddleware(BaseMiddleware):
                 bot_data, index = data.get("bot_data"), data.get("index")
                 if bot_data is not None and index is not None:
                     data["set_index"] = bot_data.index_of(set_year.cset.id, index)
-            return await handler(event, data)
+            if pending is None:
+                return await handler(event, data)
+            token = _pending_claim.set(pending)
+            try:
+                return await handler(event, data)
+            finally:
+                _pending_claim.reset(token)
+                await self._settle(pending)
+
+    def _hook(self, bot: Bot) -> None:
+        """Commit a deferred claim before the update's first request to Telegram (once per
+        bot session; a dispatcher may serve several bots)."""
+        if bot.session not in self._hooked:
+            self._hooked.add(bot.session)
+            bot.session.middleware(CommitClaimBeforeRequests())
+
+    async def _settle(self, pending: _PendingClaim) -> None:
+        """The update is over: its claim must be committed whatever happened to it."""
+        session = pending.session
+        try:
+            state = direct.driver_state(session)
+            if state == pending.state:
+                await direct.commit_driver(session)  # the claim alone: nobody wrote after it
+                return
+            if state is not None and state[0]:
+                # Writes the handler left uncommitted: rolled back, as they would be when the
+                # connection goes back; the claim is made again, alone.
+                await direct.rollback(session)
+            elif state is not None and state[2] == pending.state[2]:
+                return  # committed with the handler's writes (or before a request)
+            assert self.claims is not None
+            await self.claims.claim(session, pending.bot_id, pending.update_id, pending.now)
+            await direct.commit(session)
+        except Exception:
+            log.exception("Update %s: its claim could not be committed", pending.update_id)
+
+
+@dataclass(frozen=True, slots=True)
+class _PendingClaim:
+    """An update's claim on the SQLite driver, left uncommitted so that the handler's first
+    write transaction (a question's log) commits it too: one commit per update instead of
+    two. It is committed alone before any request to Telegram while nothing else was written
+    (:class:`CommitClaimBeforeRequests`: the write lock is never held across the network by
+    it), and at the end of the update if still open — or made again if the update's
+    transaction was rolled back (an error): an update is claimed once handled, as before."""
+
+    session: AsyncSession
+    bot_id: int
+    update_id: int
+    now: datetime
+    state: tuple[bool, int, int]  # the driver's right after the claim
+
+    @classmethod
+    def after_claim(
+        cls, session: AsyncSession, bot_id: int, update_id: int, now: datetime
+    ) -> _PendingClaim | None:
+        """None where the claim cannot wait (not on the driver, or not a write of its own:
+        Redis claims, PostgreSQL — where a handler's ``session.begin()`` needs none open)."""
+        state = direct.driver_state(session)
+        if state is None or not state[0] or session.in_transaction():
+            return None
+        return cls(session, bot_id, update_id, now, state)
+
+
+_pending_claim: ContextVar[_PendingClaim | None] = ContextVar("cchc_pending_claim", default=None)
+
+
+class CommitClaimBeforeRequests(BaseRequestMiddleware):
+    """Bot session middleware: the update's deferred claim (:class:`_PendingClaim`) is
+    committed before a request while nothing but the claim is uncommitted."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        pending = _pending_claim.get()
+        if pending is not None and direct.driver_state(pending.session) == pending.state:
+            await direct.commit_driver(pending.session)
+        return await make_request(bot, method)

@@ -208,6 +208,24 @@ async def _run(
     return await driver._retry_busy(lambda: raw.execute(compiled.sql, values))
 
 
+def driver_state(session: AsyncSession) -> tuple[bool, int, int] | None:
+    """On the driver: whether a transaction of the ``sqlite3`` connection is open, the rows it
+    changed since it was opened (all transactions) and the rollbacks it was asked for; else
+    None. Two states equal while open: nothing was written or rolled back in between."""
+    found = _direct(session)
+    if found is None:
+        return None
+    return found.conn.in_transaction, found.conn.total_changes, found.conn.rollbacks
+
+
+async def commit_driver(session: AsyncSession) -> None:
+    """Commit the ``sqlite3`` connection's transaction only, whatever the session holds (on
+    SQLite a transaction of the session is bookkeeping until its first write)."""
+    found = _direct(session)
+    if found is not None and found.conn.in_transaction:
+        await found.conn.commit()
+
+
 def bound(session: AsyncSession) -> bool:
     """This module's statements of ``session`` run on the driver."""
     return _direct(session) is not None

@@ -148,6 +148,9 @@ class Connection:
         self._conn = connection
         self._connection: sqlite3.Connection | None = connection  # read by SQLAlchemy
         self._tx = _ImmediateQueue()
+        # Rollbacks asked for so far: tells a transaction that was rolled back from one that
+        # was committed, once neither is open (bot/middleware.py's deferred update claim).
+        self.rollbacks = 0
 
     def cursor(self) -> Cursor:
         return Cursor(self._conn.cursor())
@@ -159,6 +162,7 @@ class Connection:
         await _retry_busy(self._conn.commit)
 
     async def rollback(self) -> None:
+        self.rollbacks += 1
         self._conn.rollback()
 
     async def close(self) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.data import BotData
@@ -201,3 +203,72 @@ async def test_scoring_step_reads_the_answers_once(
     # FSM step: one transaction.
     assert cost.statements == "SELECT SELECT SELECT INSERT UPDATE INSERT INSERT".split()
     assert cost.commits <= 2
+
+
+async def _claims(engine: AsyncEngine) -> list[int]:
+    async with engine.connect() as connection:
+        found = await connection.execute(text("SELECT update_id FROM processed_update"))
+        return sorted(int(row[0]) for row in found)
+
+
+async def test_a_question_commits_its_claim_with_its_log(
+    engine: AsyncEngine, settings: Settings, shipped: tuple[BotData, SearchIndex]
+) -> None:
+    """With update dedup on (every bot process), a question is one commit on SQLite: the
+    claim waits for the question log's transaction. PostgreSQL commits the claim first."""
+    factory = CountingFactory(engine, expire_on_commit=False)
+    data, index = shipped
+    harness = build_harness(settings, data, index, factory, dedup_updates=True)
+    user = harness.user(5552)
+    await harness.send(user, "xin chào")
+    with measured(engine, factory) as cost:
+        sent = await harness.send(user, "thủ tục hành chính là gì")
+    assert sent and sent[0].method == "sendMessage"
+    assert cost.statements == ["SELECT", "INSERT", "INSERT"]  # who, the claim, the log
+    assert cost.commits == (1 if engine.dialect.name == "sqlite" else 2)
+    assert await _claims(engine) == [1, 2]
+    harness._update_ids = itertools.count(2)
+    assert (await harness.send(user, "xin chào")) == []  # update 2 redelivered: dropped
+
+
+async def test_a_claim_is_committed_before_a_reply_and_kept_when_the_update_fails(
+    engine: AsyncEngine,
+    settings: Settings,
+    shipped: tuple[BotData, SearchIndex],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    factory = CountingFactory(engine, expire_on_commit=False)
+    data, index = shipped
+    harness = build_harness(settings, data, index, factory, dedup_updates=True)
+    user = harness.user(5553)
+    # A question without words is answered without any write: the claim is committed before
+    # the reply goes out (no write lock held across a request to Telegram) ...
+    locked: list[bool] = []
+    record = harness.session.make_request
+
+    async def probing(bot: Any, method: Any, timeout: int | None = None) -> Any:  # noqa: ASYNC109
+        if engine.dialect.name == "sqlite":
+            async with engine.connect() as other:
+                raw = other.sync_connection.connection.driver_connection._conn  # type: ignore[union-attr]
+                try:
+                    raw.execute("BEGIN IMMEDIATE")
+                    raw.execute("ROLLBACK")
+                    locked.append(False)
+                except sqlite3.OperationalError:
+                    locked.append(True)
+        return await record(bot, method, timeout)
+
+    monkeypatch.setattr(harness.session, "make_request", probing)
+    sent = await harness.send(user, "???")
+    assert sent and sent[0].method == "sendMessage"
+    assert not any(locked)
+    assert await _claims(engine) == [1]
+    # ... and an update whose handling fails stays claimed (its transaction rolled back).
+    from bot.services import questions
+
+    async def broken(*args: Any, **kwargs: Any) -> int:
+        raise RuntimeError("the log is down")
+
+    monkeypatch.setattr(questions, "record", broken)
+    await harness.send(user, "thủ tục hành chính là gì")
+    assert await _claims(engine) == [1, 2]
