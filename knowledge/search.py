@@ -49,7 +49,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain, count, pairwise
+from itertools import chain, compress, count, pairwise, repeat
 from operator import itemgetter
 from typing import Any, Literal
 
@@ -349,6 +349,8 @@ class _Target:
     docs: list[int] = field(default_factory=list)
     # Its texts' words, each with the texts that have it (when first needed; ``_word_docs``).
     words: dict[str, int] | None = None
+    # Its texts with their idf mass and weight, when first needed (``_doc_info``).
+    info: list[tuple[_Doc, float, float]] | None = None
 
 
 @dataclass(slots=True)
@@ -366,7 +368,8 @@ class _Doc:
     # Its accented words, and the words written with accents in it at least once (only when
     # ``accented``; when first needed).
     spell: tuple[frozenset[str], frozenset[str]] | None = None
-    sorted_text: str = ""  # its words sorted, for rapidfuzz (when first needed)
+    sorted_text: str = ""  # its words sorted, for rapidfuzz (when first needed) ...
+    set_text: str = ""  # ... and its distinct words sorted
 
 
 _I_FOR_Y = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
@@ -710,17 +713,29 @@ class SearchIndex:
         self._vocab = sorted(t for t in words_by_id if len(t) >= 3 and t.isalpha())
 
     def _word_docs(self, tg: _Target) -> dict[str, int]:
-        """Each word of a target's texts, with the texts that have it as a bit mask of their
-        positions in ``tg.docs`` (computed when first needed)."""
+        """Each word of a target's texts, and each pair of neighbours ("a b"), with the texts
+        that have it as a bit mask of their positions in ``tg.docs`` (computed when first
+        needed)."""
         if tg.words is None:
             words: dict[str, int] = {}
             get = words.get
             for k, d in enumerate(tg.docs):
                 bit = 1 << k
-                for w in self._docs[d].tokens:
+                tokens = self._docs[d].tokens
+                for w in tokens:
                     words[w] = get(w, 0) | bit
+                for a, b in pairwise(tokens):
+                    p = f"{a} {b}"
+                    words[p] = get(p, 0) | bit
             tg.words = words
         return tg.words
+
+    def _doc_info(self, tg: _Target) -> list[tuple[_Doc, float, float]]:
+        """What re-ranking reads of each of a target's texts (computed when first needed)."""
+        if tg.info is None:
+            docs = [self._docs[d] for d in tg.docs]
+            tg.info = [(doc, doc.idf_mass or self._idf_mass(doc), doc.weight) for doc in docs]
+        return tg.info
 
     def _idf_mass(self, doc: _Doc) -> float:
         """The summed idf of a text's distinct words (computed when first needed)."""
@@ -1756,27 +1771,35 @@ class SearchIndex:
         if not cands:
             return []
         words, uniq, all_pairs = q.words, q.uniq, q.pairs
-        idf = self._idf
+        idf = self._idf  # the index's words (and pairs), as ``_df``
         credit = q.credit
         max_idf = self._max_idf
         weight_of = q.weight
         counts = q.counts
         q_w: dict[str, float] = {}
-        q_idf: dict[str, float] = {}
-        # What a found word adds to the coverage of the topic: words standing in for everyday
-        # ones add to the score, not to the coverage (their said words do, when known).
-        q_cnt: dict[str, float] = {}
+        # Each word the index has (only those can be found in a text), with what matching it
+        # is worth, adds to the text's coverage and adds to the topic's coverage: words
+        # standing in for everyday ones add to the score, not to the coverage (their said
+        # words do, when known).
+        q_known: list[str] = []
+        q_vals: list[tuple[float, float, float]] = []
         mass = 0.0  # the topic's words' idf, summed in order
         for w in uniq:
-            w_idf = idf.get(w, max_idf)
+            got = idf.get(w)
+            known = got is not None
+            w_idf = got if got is not None else max_idf
             c = credit[w]
-            q_w[w] = qw = w_idf * c * weight_of[w]
-            q_idf[w] = qi = w_idf * weight_of[w] * (1.0 if c > 0 else _UNKNOWN)
+            wt = weight_of[w]
+            q_w[w] = qw = w_idf * c * wt
+            qi = w_idf * wt * (1.0 if c > 0 else _UNKNOWN)
             if counts.get(w):
                 mass += qi
-                q_cnt[w] = qw
+                qn = qw
             else:
-                q_cnt[w] = 0.0
+                qn = 0.0
+            if known:
+                q_known.append(w)
+                q_vals.append((qw, qi, qn))
         q_mass = mass + q.foreign or 1.0
         q.match_w, q.mass = q_w, q_mass
         q_text = " ".join(words[: q.said])
@@ -1785,32 +1808,29 @@ class SearchIndex:
         q_acc: dict[str, str] = q.accented if q.accents else {}
         q_typed = [(w, a) for w, a in q_acc.items() if a != w]
         n_pairs = len(all_pairs)
-        # Only what the index has can be found in a text.
         df = self._df
-        q_known = [w for w in uniq if w in df]
-        # A query pair can only be in a text that has both its words.
-        q_pairs = [(f" {p} ", *p.split(" ", 1)) for p in all_pairs if p in df]
-        rows: list[tuple[float, float, int, float, float]] = []  # key, cheap, doc, cov, factor
-        docs = self._docs
+        rows: list[tuple[float, float, _Doc, float, float]] = []  # key, cheap, doc, cov, factor
         targets = self._targets
-        # Each known word with what matching it is worth, adds to the text's coverage and to
-        # the topic's coverage.
-        q_rows = [(w, q_w[w], q_idf[w], q_cnt[w]) for w in q_known]
+        # A query pair can only be in a text that has both its words.
+        q_pairs = [p for p in all_pairs if p in df]
+        zeros = repeat(0)
         for t in cands:
             tg = targets[t]
-            # Which of the target's texts have each word, as a bit mask of their positions.
+            # Which of the target's texts have each word, and each pair, as a bit mask of
+            # their positions (0: none); looked up for all the query's words in one call.
             get = (tg.words if tg.words is not None else self._word_docs(tg)).get
-            present = [(m, qw, qi, qn) for w, qw, qi, qn in q_rows if (m := get(w))]
-            if not present:
+            masks = [*map(get, q_known, zeros)]
+            if not any(masks):
                 continue
             # Each text's running totals over the query's words found in it, in their order,
             # and the query's topic covered anywhere in the target (question, phrasings,
             # answer).
-            t_docs = tg.docs
-            qcs = [0.0] * len(t_docs)
-            dcs = [0.0] * len(t_docs)
+            info = tg.info if tg.info is not None else self._doc_info(tg)
+            n_docs = len(info)
+            qcs = [0.0] * n_docs
+            dcs = [0.0] * n_docs
             found_cnt = 0.0
-            for m, qw, qi, qn in present:
+            for m, (qw, qi, qn) in zip(filter(None, masks), compress(q_vals, masks), strict=True):
                 found_cnt += qn
                 for k in _BITS[m] if m < _BITS_LEN else _bit_positions(m):
                     qcs[k] += qw
@@ -1820,43 +1840,34 @@ class SearchIndex:
                 t_cov = 1.0
             base = _W_TCOV * t_cov
             factor = tg.weight
-            # Only a pair whose two words one text has can be in it.
-            t_pairs = [(pad, both) for pad, a, b in q_pairs if (both := get(a, 0) & get(b, 0))]
-            for k, d in enumerate(t_docs):
-                dc = dcs[k]
+            if n_pairs:
+                # How many of the query's pairs each text has.
+                pcs = [0] * n_docs
+                for m in filter(None, map(get, q_pairs, zeros)):
+                    for k in _BITS[m] if m < _BITS_LEN else _bit_positions(m):
+                        pcs[k] += 1
+            for k, dc in enumerate(dcs):
                 if not dc:
                     continue
                 share = qcs[k] / q_mass
                 if share > 1.0:
                     share = 1.0
-                doc = docs[d]
-                if n_pairs:
-                    found = 0
-                    if t_pairs:
-                        text = doc.text
-                        bit = 1 << k
-                        for pad, both in t_pairs:
-                            if both & bit and pad in text:
-                                found += 1
-                    pair_cov = found / n_pairs
-                else:
-                    pair_cov = share
+                doc, idf_mass, weight = info[k]
                 cheap = (
                     base
                     + _W_QCOV * share
-                    + _W_DCOV * dc / (doc.idf_mass or self._idf_mass(doc))
-                    + _W_PAIR * pair_cov
+                    + _W_DCOV * dc / idf_mass
+                    + _W_PAIR * (pcs[k] / n_pairs if n_pairs else share)
                 )
-                weight = doc.weight * factor
-                rows.append((-(cheap + _W_FUZZ) * weight, cheap, d, t_cov, weight))
+                weight = weight * factor
+                rows.append((-(cheap + _W_FUZZ) * weight, cheap, doc, t_cov, weight))
         rows.sort(key=itemgetter(0))
         # The texts compared with rapidfuzz: the best by the cheap score, at most
         # _DOCS_PER_TARGET of one target, _RERANK_DOCS in all (chosen before any is compared:
         # the choice does not depend on their scores), then compared in two calls.
         chosen: list[tuple[float, _Doc, float, float]] = []
         tried: dict[int, int] = {}
-        for _, cheap, d, t_cov, factor in rows:
-            doc = docs[d]
+        for _, cheap, doc, t_cov, factor in rows:
             seen = tried.get(doc.target, 0)
             if seen >= _DOCS_PER_TARGET:
                 continue  # its best texts by the cheap score were already compared
@@ -1864,19 +1875,22 @@ class SearchIndex:
             chosen.append((cheap, doc, t_cov, factor))
             if len(chosen) == _RERANK_DOCS:
                 break
-        texts: list[str] = []
+        # token_set_ratio depends only on each side's set of words: a text's distinct words,
+        # sorted, give the same score as the text, with less to split and sort.
+        set_texts: list[str] = []
         sorted_texts: list[str] = []
         for _, doc, _, _ in chosen:
-            text = doc.text.strip()
             if not doc.sorted_text:
-                doc.sorted_text = " ".join(sorted(text.split()))
-            texts.append(text)
+                doc.sorted_text = " ".join(sorted(doc.tokens))
+                doc.set_text = " ".join(sorted(set(doc.tokens)))
+            set_texts.append(doc.set_text)
             sorted_texts.append(doc.sorted_text)
         sames = cdist([q_sorted], sorted_texts, scorer=fuzz.ratio, dtype=np.float64)[0].tolist()
-        sets = cdist([q_text], texts, scorer=fuzz.token_set_ratio, dtype=np.float64)[0].tolist()
+        sets = cdist([q_text], set_texts, scorer=fuzz.token_set_ratio, dtype=np.float64)
+        in_sets = sets[0].tolist()
         best: dict[int, tuple[float, float]] = {}
-        for (cheap, doc, t_cov, factor), same, in_set in zip(chosen, sames, sets, strict=True):
-            if q_acc and doc.accented:
+        for (cheap, doc, t_cov, factor), same, in_set in zip(chosen, sames, in_sets, strict=True):
+            if q_typed and doc.accented:
                 factor *= 0.9 + 0.1 * _accent_agreement(doc, q_acc, q_typed)
             fz = in_set + same
             score = (cheap + _W_FUZZ * fz / 200.0) * factor
@@ -1926,22 +1940,23 @@ def _accent_agreement(
     without accents agrees, and so does one this text never writes with accents."""
     if not doc.accented:
         return 1.0
-    words = doc.words if doc.words is not None else _doc_words(doc)
-    shared = len(q_acc.keys() & words)
-    if not shared:
-        return 1.0
     spell = doc.spell
     if spell is None:
         spelt = doc.accented.split()
         marked = frozenset([f for f, a in zip(doc.tokens, spelt, strict=False) if f != a])
         spell = doc.spell = (frozenset(spelt), marked)
     # A typed form folds to its word: it is one of the word's spellings here iff this text
-    # has it among its accented words.
+    # has it among its accented words. Without a disagreement, every shared word agrees.
     accented, marked = spell
-    agree = shared
+    disagree = 0
     for w, a in q_typed:
         if w in marked and a not in accented:
-            agree -= 1
+            disagree += 1
+    if not disagree:
+        return 1.0
+    words = doc.words if doc.words is not None else _doc_words(doc)
+    shared = len(q_acc.keys() & words)
+    agree = shared - disagree
     return agree / shared
 
 
