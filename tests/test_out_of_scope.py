@@ -230,3 +230,28 @@ def test_a_legal_fact_without_the_assessments_words_is_refused(
 ) -> None:
     result = index.search(question)
     assert result.decision == "none", [h.criterion_codes for h in result.results]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # An HR matter of its own (planning of leaders, probation, the time limit for discipline).
+        "Công chức đang bị kỷ luật thì có được đưa vào quy hoạch chức danh trưởng phòng không?",
+        "thoi gian tap su cua vien chuc moi tuyen co tinh vao tham nien khong",
+        # The rural-area standard's own requirements, in the words of 8.3.4.
+        "Xã muốn đạt chuẩn nông thôn mới thì cần bao nhiêu hộ có nhà ở đạt chuẩn?",
+    ],
+)
+def test_an_hr_matter_or_the_standards_requirement_is_refused(
+    index: SearchIndex, question: str
+) -> None:
+    result = index.search(question)
+    assert result.decision == "none", [h.criterion_codes for h in result.results]
+
+
+def test_the_rural_area_plans_result_stays_ours(index: SearchIndex) -> None:
+    result = index.search(
+        "Kế hoạch năm có 3 xã đạt chuẩn nông thôn mới mà chỉ đạt 2 xã thì tiêu chí đó chấm sao?"
+    )
+    assert result.decision != "none"
+    assert "8.3.4" in result.results[0].criterion_codes
