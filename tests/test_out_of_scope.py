@@ -255,3 +255,18 @@ def test_the_rural_area_plans_result_stays_ours(index: SearchIndex) -> None:
     )
     assert result.decision != "none"
     assert "8.3.4" in result.results[0].criterion_codes
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Thủ tục giải quyết tố cáo thời hạn bao lâu vậy mn",
+        "Nghỉ việc để chuyển ngành thì cần xin ý kiến ai trước ạ",
+        "Chụp ảnh hồ sơ bằng điện thoại bị tối, có phần mềm nào làm sáng không",
+    ],
+)
+def test_a_task_frame_without_the_assessments_words_is_refused(
+    index: SearchIndex, question: str
+) -> None:
+    result = index.search(question)
+    assert result.decision == "none", [h.criterion_codes for h in result.results]
