@@ -270,3 +270,14 @@ def test_a_task_frame_without_the_assessments_words_is_refused(
 ) -> None:
     result = index.search(question)
     assert result.decision == "none", [h.criterion_codes for h in result.results]
+
+
+def test_the_advanced_rural_standards_requirements_are_another_subject(
+    index: SearchIndex,
+) -> None:
+    asked = index.search("thôn nông thôn mới kiểu mẫu cần đạt những điều kiện gì về đường giao thông")
+    assert asked.decision == "none", [h.criterion_codes for h in asked.results]
+    # The same standard only as the case in the district's plan stays ours.
+    ours = index.search("Kế hoạch năm có 1 xã nông thôn mới nâng cao nhưng chưa đạt thì chấm sao?")
+    assert ours.decision != "none"
+    assert "8.3.4" in ours.results[0].criterion_codes
