@@ -275,7 +275,9 @@ def test_a_task_frame_without_the_assessments_words_is_refused(
 def test_the_advanced_rural_standards_requirements_are_another_subject(
     index: SearchIndex,
 ) -> None:
-    asked = index.search("thôn nông thôn mới kiểu mẫu cần đạt những điều kiện gì về đường giao thông")
+    asked = index.search(
+        "thôn nông thôn mới kiểu mẫu cần đạt những điều kiện gì về đường giao thông"
+    )
     assert asked.decision == "none", [h.criterion_codes for h in asked.results]
     # The same standard only as the case in the district's plan stays ours.
     ours = index.search("Kế hoạch năm có 1 xã nông thôn mới nâng cao nhưng chưa đạt thì chấm sao?")
