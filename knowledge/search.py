@@ -1095,7 +1095,8 @@ class SearchIndex:
         segments: list[list[str]] = [segment]
         for k, tok in enumerate(toks):
             f, a = tok.folded, tok.accented
-            skip = foreign[k] or self._stopword(toks, k, msg.accents)
+            # (a word outside the question and everyday words' lists is neither, without a call)
+            skip = foreign[k] or (f in STOPWORDS and self._stopword(toks, k, msg.accents))
             if skip or _is_code_token(f) or f == "tc":
                 if foreign[k] and segment:
                     segment = []
@@ -1109,7 +1110,9 @@ class SearchIndex:
             known = q.credit.get(word, 0.0) > 0
             counts = (
                 (known or not covered[k])
-                and not (_neutral(f, a) and not self._in_pair(toks, k, msg.accents))
+                and not (
+                    f in _NEUTRAL and _neutral(f, a) and not self._in_pair(toks, k, msg.accents)
+                )
                 and not (f[0].isdigit() and (not k or toks[k - 1].folded not in _NUMBERED))
             )
             q.add(word, tok.weight, tok.ask, counts=counts)
