@@ -40,6 +40,18 @@ ONLY_THE_CASE = [
 ]
 
 
+def _first(index: SearchIndex, question: str, code: str) -> None:
+    """The question is not refused and ``code`` is among its first result's criteria."""
+    result = index.search(question)
+    assert result.decision != "none", question
+    assert code in result.results[0].criterion_codes, [h.criterion_codes for h in result.results]
+
+
+def _refused(index: SearchIndex, question: str) -> None:
+    result = index.search(question)
+    assert result.decision == "none", [h.criterion_codes for h in result.results]
+
+
 @pytest.mark.parametrize("question", ABOUT_SOMETHING_ELSE)
 def test_another_subject_is_refused_in_our_words(index: SearchIndex, question: str) -> None:
     result = index.search(question)
@@ -50,9 +62,7 @@ def test_another_subject_is_refused_in_our_words(index: SearchIndex, question: s
 def test_an_off_topic_thing_judged_by_a_criterion_is_answered(
     index: SearchIndex, question: str, code: str
 ) -> None:
-    result = index.search(question)
-    assert result.decision != "none"
-    assert code in result.results[0].criterion_codes
+    _first(index, question, code)
 
 
 def test_the_subject_decides_not_the_shared_words(index: SearchIndex) -> None:
@@ -86,11 +96,11 @@ def test_other_subjects_are_read_without_accents_and_abbreviated() -> None:
 
 def test_our_words_before_the_off_topic_thing_judge_it(index: SearchIndex) -> None:
     # "does our criterion's quantity include this?": the land fee is the case, 8.3.1 the topic.
-    result = index.search(
-        "Dự toán thu ngân sách trên địa bàn có tính cả tiền sử dụng đất không hay phải loại ra?"
+    _first(
+        index,
+        "Dự toán thu ngân sách trên địa bàn có tính cả tiền sử dụng đất không hay phải loại ra?",
+        "8.3.1",
     )
-    assert result.decision != "none"
-    assert "8.3.1" in result.results[0].criterion_codes
 
 
 def test_another_index_is_found_inside_an_everyday_name_of_ours(index: SearchIndex) -> None:
@@ -104,11 +114,11 @@ def test_another_index_is_found_inside_an_everyday_name_of_ours(index: SearchInd
 
 
 def test_the_districts_own_rural_area_plan_stays_ours(index: SearchIndex) -> None:
-    result = index.search(
-        "năm nay huyện có 2 xã đạt nông thôn mới nâng cao theo kế hoạch thì được mấy điểm"
+    _first(
+        index,
+        "năm nay huyện có 2 xã đạt nông thôn mới nâng cao theo kế hoạch thì được mấy điểm",
+        "8.3.4",
     )
-    assert result.decision != "none"
-    assert "8.3.4" in result.results[0].criterion_codes
 
 
 def test_another_index_as_the_source_of_our_figures_is_ours(index: SearchIndex) -> None:
@@ -125,9 +135,7 @@ def test_another_index_as_the_source_of_our_figures_is_ours(index: SearchIndex) 
 
 
 def test_a_number_beside_another_index_is_its_numbering(index: SearchIndex) -> None:
-    assert index.search(
-        "tieu chi so 5 trong bo tieu chi nong thon moi yeu cau nhung gi"
-    ).decision == "none"
+    _refused(index, "tieu chi so 5 trong bo tieu chi nong thon moi yeu cau nhung gi")
     # A code of ours with its dots stays ours.
     assert index.search("tiêu chí 3.4.1 có lấy số liệu theo chỉ số 766 không").decision != "none"
 
@@ -153,15 +161,13 @@ def test_the_provinces_national_rank_is_another_index(index: SearchIndex) -> Non
 
 
 def test_whether_a_rule_obliges_judges_the_case(index: SearchIndex) -> None:
-    result = index.search(
-        "Giấy phép xây dựng bị trả quá hạn thì huyện có phải gửi thư xin lỗi người dân không?"
+    _first(
+        index,
+        "Giấy phép xây dựng bị trả quá hạn thì huyện có phải gửi thư xin lỗi người dân không?",
+        "3.4.3",
     )
-    assert result.decision != "none"
-    assert "3.4.3" in result.results[0].criterion_codes
     # The obligation asked about is the procedure's own: refused.
-    assert index.search(
-        "Xây nhà ở nông thôn thì có phải xin giấy phép xây dựng không?"
-    ).decision == "none"
+    _refused(index, "Xây nhà ở nông thôn thì có phải xin giấy phép xây dựng không?")
 
 
 def test_a_slipped_tone_mark_does_not_hide_a_long_name(index: SearchIndex) -> None:
@@ -175,10 +181,11 @@ def test_a_slipped_tone_mark_does_not_hide_a_long_name(index: SearchIndex) -> No
 
 def test_an_off_topic_thing_our_item_is_weighed_for_is_the_subject(index: SearchIndex) -> None:
     # Our item first, then what it would count for: the emulation title is asked about.
-    assert index.search(
+    _refused(
+        index,
         "Sáng kiến được công nhận cấp huyện thì có được tính khi xét chiến sĩ thi đua cấp tỉnh "
-        "không?"
-    ).decision == "none"
+        "không?",
+    )
     # Our quantity first, then what it may include: our criterion is asked about.
     ours = index.search("Thu ngân sách trên địa bàn có tính tiền sử dụng đất không ạ?")
     assert ours.decision != "none"
@@ -186,12 +193,12 @@ def test_an_off_topic_thing_our_item_is_weighed_for_is_the_subject(index: Search
 
 
 def test_an_ask_of_our_words_alone_judges_by_the_words_before(index: SearchIndex) -> None:
-    result = index.search(
+    _first(
+        index,
         "Xã tuyên truyền cải cách hành chính qua đài truyền thanh lồng ghép với tuyên truyền "
-        "nghĩa vụ quân sự thì có được tính không?"
+        "nghĩa vụ quân sự thì có được tính không?",
+        "1.4",
     )
-    assert result.decision != "none"
-    assert "1.4" in result.results[0].criterion_codes
     # With nothing of ours before it, the procedure is what is asked about.
     assert index.search("Hồ sơ đăng ký kết hôn thì tính lệ phí thế nào?").decision == "none"
 
@@ -250,11 +257,11 @@ def test_an_hr_matter_or_the_standards_requirement_is_refused(
 
 
 def test_the_rural_area_plans_result_stays_ours(index: SearchIndex) -> None:
-    result = index.search(
-        "Kế hoạch năm có 3 xã đạt chuẩn nông thôn mới mà chỉ đạt 2 xã thì tiêu chí đó chấm sao?"
+    _first(
+        index,
+        "Kế hoạch năm có 3 xã đạt chuẩn nông thôn mới mà chỉ đạt 2 xã thì tiêu chí đó chấm sao?",
+        "8.3.4",
     )
-    assert result.decision != "none"
-    assert "8.3.4" in result.results[0].criterion_codes
 
 
 @pytest.mark.parametrize(
