@@ -8,6 +8,7 @@ import pytest
 
 from knowledge.lexicon import default_lexicon, phrase_key
 from knowledge.search import SearchIndex
+from tests.searching import answered_first, decided
 
 ABOUT_SOMETHING_ELSE = [
     # Another index or programme named as the subject, in our words (điểm, chấm, tiêu chí…).
@@ -40,18 +41,6 @@ ONLY_THE_CASE = [
 ]
 
 
-def _first(index: SearchIndex, question: str, code: str) -> None:
-    """The question is not refused and ``code`` is among its first result's criteria."""
-    result = index.search(question)
-    assert result.decision != "none", question
-    assert code in result.results[0].criterion_codes, [h.criterion_codes for h in result.results]
-
-
-def _refused(index: SearchIndex, question: str) -> None:
-    result = index.search(question)
-    assert result.decision == "none", [h.criterion_codes for h in result.results]
-
-
 @pytest.mark.parametrize("question", ABOUT_SOMETHING_ELSE)
 def test_another_subject_is_refused_in_our_words(index: SearchIndex, question: str) -> None:
     result = index.search(question)
@@ -62,7 +51,7 @@ def test_another_subject_is_refused_in_our_words(index: SearchIndex, question: s
 def test_an_off_topic_thing_judged_by_a_criterion_is_answered(
     index: SearchIndex, question: str, code: str
 ) -> None:
-    _first(index, question, code)
+    answered_first(index, question, code)
 
 
 def test_the_subject_decides_not_the_shared_words(index: SearchIndex) -> None:
@@ -96,7 +85,7 @@ def test_other_subjects_are_read_without_accents_and_abbreviated() -> None:
 
 def test_our_words_before_the_off_topic_thing_judge_it(index: SearchIndex) -> None:
     # "does our criterion's quantity include this?": the land fee is the case, 8.3.1 the topic.
-    _first(
+    answered_first(
         index,
         "Dự toán thu ngân sách trên địa bàn có tính cả tiền sử dụng đất không hay phải loại ra?",
         "8.3.1",
@@ -108,13 +97,13 @@ def test_another_index_is_found_inside_an_everyday_name_of_ours(index: SearchInd
     assert index.search("phiếu khảo sát sipas của bộ nội vụ có bao nhiêu câu hỏi").decision == (
         "none"
     )
-    ours = index.search("Phiếu khảo sát SIPAS cấp huyện do tỉnh phát có bao nhiêu câu hỏi?")
-    assert ours.decision != "none"
-    assert "8.2" in ours.results[0].criterion_codes
+    answered_first(
+        index, "Phiếu khảo sát SIPAS cấp huyện do tỉnh phát có bao nhiêu câu hỏi?", "8.2"
+    )
 
 
 def test_the_districts_own_rural_area_plan_stays_ours(index: SearchIndex) -> None:
-    _first(
+    answered_first(
         index,
         "năm nay huyện có 2 xã đạt nông thôn mới nâng cao theo kế hoạch thì được mấy điểm",
         "8.3.4",
@@ -135,7 +124,7 @@ def test_another_index_as_the_source_of_our_figures_is_ours(index: SearchIndex) 
 
 
 def test_a_number_beside_another_index_is_its_numbering(index: SearchIndex) -> None:
-    _refused(index, "tieu chi so 5 trong bo tieu chi nong thon moi yeu cau nhung gi")
+    decided(index, "tieu chi so 5 trong bo tieu chi nong thon moi yeu cau nhung gi", "none")
     # A code of ours with its dots stays ours.
     assert index.search("tiêu chí 3.4.1 có lấy số liệu theo chỉ số 766 không").decision != "none"
 
@@ -161,13 +150,13 @@ def test_the_provinces_national_rank_is_another_index(index: SearchIndex) -> Non
 
 
 def test_whether_a_rule_obliges_judges_the_case(index: SearchIndex) -> None:
-    _first(
+    answered_first(
         index,
         "Giấy phép xây dựng bị trả quá hạn thì huyện có phải gửi thư xin lỗi người dân không?",
         "3.4.3",
     )
     # The obligation asked about is the procedure's own: refused.
-    _refused(index, "Xây nhà ở nông thôn thì có phải xin giấy phép xây dựng không?")
+    decided(index, "Xây nhà ở nông thôn thì có phải xin giấy phép xây dựng không?", "none")
 
 
 def test_a_slipped_tone_mark_does_not_hide_a_long_name(index: SearchIndex) -> None:
@@ -181,10 +170,11 @@ def test_a_slipped_tone_mark_does_not_hide_a_long_name(index: SearchIndex) -> No
 
 def test_an_off_topic_thing_our_item_is_weighed_for_is_the_subject(index: SearchIndex) -> None:
     # Our item first, then what it would count for: the emulation title is asked about.
-    _refused(
+    decided(
         index,
         "Sáng kiến được công nhận cấp huyện thì có được tính khi xét chiến sĩ thi đua cấp tỉnh "
         "không?",
+        "none",
     )
     # Our quantity first, then what it may include: our criterion is asked about.
     ours = index.search("Thu ngân sách trên địa bàn có tính tiền sử dụng đất không ạ?")
@@ -193,7 +183,7 @@ def test_an_off_topic_thing_our_item_is_weighed_for_is_the_subject(index: Search
 
 
 def test_an_ask_of_our_words_alone_judges_by_the_words_before(index: SearchIndex) -> None:
-    _first(
+    answered_first(
         index,
         "Xã tuyên truyền cải cách hành chính qua đài truyền thanh lồng ghép với tuyên truyền "
         "nghĩa vụ quân sự thì có được tính không?",
@@ -257,7 +247,7 @@ def test_an_hr_matter_or_the_standards_requirement_is_refused(
 
 
 def test_the_rural_area_plans_result_stays_ours(index: SearchIndex) -> None:
-    _first(
+    answered_first(
         index,
         "Kế hoạch năm có 3 xã đạt chuẩn nông thôn mới mà chỉ đạt 2 xã thì tiêu chí đó chấm sao?",
         "8.3.4",

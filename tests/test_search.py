@@ -12,6 +12,7 @@ from criteria.schema import CriteriaSet
 from knowledge.ask import answer_lines, render_text
 from knowledge.schema import Entry
 from knowledge.search import SearchIndex, SearchResult
+from tests.searching import decided as _decided
 
 # (question, codes any of which the first result must concern)
 CONFIDENT = [
@@ -74,13 +75,6 @@ OUT_OF_SCOPE = [
     "lãi suất gửi tiết kiệm ngân hàng",
     "cach lam banh mi",
 ]
-
-
-def _decided(index: SearchIndex, question: str, decision: str) -> SearchResult:
-    """``index``'s result for ``question``, which must be ``decision`` (shown in full if not)."""
-    result = index.search(question)
-    assert result.decision == decision, result.to_json()
-    return result
 
 
 @pytest.mark.parametrize(("question", "codes"), CONFIDENT)
