@@ -33,8 +33,8 @@ check: $(STAMP)
 	$(BIN)/cchc-bot check
 
 bench: $(STAMP)
-	$(BIN)/python bench/eval.py
-	$(BIN)/python bench/search.py
+	$(BIN)/python -m bench.eval
+	$(BIN)/python -m bench.search
 
 clean:
 	rm -rf $(VENV) build *.egg-info
