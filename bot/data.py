@@ -150,7 +150,7 @@ def check_paths(paths: list[Path], settings: Settings) -> tuple[list[DataIssue],
             routings.append(path)
         elif isinstance(doc.data, dict) and not {
             "synonyms", "out_of_scope", "other_subjects", "in_scope", "in_scope_asks",
-            "out_of_scope_asks",
+            "out_of_scope_asks", "fact_asks",
         }.isdisjoint(doc.data):
             lexicons.append(path)
         else:

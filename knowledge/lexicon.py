@@ -15,6 +15,7 @@ topics the bot does not cover.
     in_scope: [chấm điểm, minh chứng]   # words of the assessment itself (up to three words)
     in_scope_asks: [có đạt không, đếm là]     # asks whether something counts or meets a rule
     out_of_scope_asks: [mất bao lâu, mất phí]  # asks for carrying out a task, not for its score
+    fact_asks: [là ai, mấy giờ, xếp thứ mấy]   # asks for a fact no criterion holds
 
 Search adds the ``means`` words to a question that says one of the ``say`` phrases, counts an
 ``out_of_scope`` word in a question as evidence that it is about something else (an
@@ -26,7 +27,9 @@ weakly: an ``in_scope_asks`` phrase (whether something counts, meets a rule, can
 "có đạt không", "đếm là", "dùng lại được không") makes it an unsure question of ours, offered
 the likeliest criteria; an ``out_of_scope_asks`` phrase (how long a procedure takes, where to
 apply, what fee, which template, how to install) makes it a question about carrying out a task,
-refused.
+refused. A ``fact_asks`` phrase (a person, a contact, an hour, a venue, a rank, a price, a file
+to share) asks for a fact that no criterion holds: without the assessment's own words in the
+ask, such a question is refused however well its other words match.
 Phrases are compared on folded tokens (:func:`knowledge.text.analyze`), so accents, case and
 abbreviations do not matter.
 """
@@ -75,6 +78,7 @@ class LexiconFile(BaseModel):
     in_scope: tuple[Phrase, ...] = ()
     in_scope_asks: tuple[Phrase, ...] = ()
     out_of_scope_asks: tuple[Phrase, ...] = ()
+    fact_asks: tuple[Phrase, ...] = ()
 
 
 Key = tuple[str, ...]
@@ -97,6 +101,8 @@ class Lexicon:
     # Off-topic phrases naming another index, programme or assessment (``other_subjects``):
     # asked about, they are what the question is about, whatever words of ours it uses.
     subjects: frozenset[Key] = frozenset()
+    # Asks for a fact no criterion holds (a person, a contact, an hour, a venue, a rank…).
+    fact_asks: frozenset[Key] = frozenset()
 
     @cached_property
     def max_len(self) -> int:
@@ -109,7 +115,12 @@ class Lexicon:
         return frozenset(
             w
             for k in (
-                *self.synonyms, *self.off_topic, *self.on_topic, *self.judge_asks, *self.task_asks
+                *self.synonyms,
+                *self.off_topic,
+                *self.on_topic,
+                *self.judge_asks,
+                *self.task_asks,
+                *self.fact_asks,
             )
             for w in k
         )
@@ -156,9 +167,12 @@ class Lexicon:
 
     @cached_property
     def ask_sizes(self) -> dict[str, tuple[int, ...]]:
-        """The same for the ``judge_asks`` and ``task_asks`` phrases (up to five words)."""
+        """The same for the ``judge_asks``, ``task_asks`` and ``fact_asks`` phrases (up to
+        five words)."""
         return _sizes_by_start(
-            k for k in (*self.judge_asks, *self.task_asks) if len(k) <= _ASK_WORDS
+            k
+            for k in (*self.judge_asks, *self.task_asks, *self.fact_asks)
+            if len(k) <= _ASK_WORDS
         )
 
 
@@ -262,10 +276,15 @@ def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexic
             doc.issues.append(doc.issue(at, message))
         else:
             on.add(key)
-    asks: dict[str, set[Key]] = {"in_scope_asks": set(), "out_of_scope_asks": set()}
+    asks: dict[str, set[Key]] = {
+        "in_scope_asks": set(),
+        "out_of_scope_asks": set(),
+        "fact_asks": set(),
+    }
     for section, phrases in (
         ("in_scope_asks", parsed.in_scope_asks),
         ("out_of_scope_asks", parsed.out_of_scope_asks),
+        ("fact_asks", parsed.fact_asks),
     ):
         for i, phrase in enumerate(phrases):
             key = phrase_key(phrase)
@@ -277,10 +296,15 @@ def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexic
             elif key in on:
                 message = f"«{phrase}» đã là từ của việc chấm điểm (in_scope)"
                 doc.issues.append(doc.issue(at, message))
-            elif key in synonyms:
+            elif key in synonyms and section != "fact_asks":
+                # (a fact ask may also be an everyday name: "xếp hạng" is read as the rating
+                # and, asked about without the assessment's words, as a rank no criterion holds)
                 doc.issues.append(doc.issue(at, f"«{phrase}» cũng là từ đồng nghĩa ở synonyms"))
-            elif section == "out_of_scope_asks" and key in asks["in_scope_asks"]:
+            elif section != "in_scope_asks" and key in asks["in_scope_asks"]:
                 message = f"«{phrase}» cũng là cách hỏi trong phạm vi (in_scope_asks)"
+                doc.issues.append(doc.issue(at, message))
+            elif section == "fact_asks" and key in asks["out_of_scope_asks"]:
+                message = f"«{phrase}» đã có ở out_of_scope_asks (một cụm chỉ ở một danh sách)"
                 doc.issues.append(doc.issue(at, message))
             else:
                 asks[section].add(key)
@@ -293,6 +317,7 @@ def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexic
         frozenset(asks["in_scope_asks"]),
         frozenset(asks["out_of_scope_asks"]),
         frozenset(subjects),
+        frozenset(asks["fact_asks"]),
     )
 
 

@@ -317,6 +317,8 @@ class _Query:
     intent: bool = False  # the ask uses a word of the assessment itself (điểm, chấm, tiêu chí…)
     judge: bool = False  # ... or asks whether something counts or meets a rule (đạt, đếm là…)
     task: bool = False  # ... or asks how to carry out a task (where to apply, how long, fee…)
+    fact: bool = False  # ... or asks for a fact no criterion holds (who, an hour, a rank…)
+    law: bool = False  # ... or opens its ask with a law or decree ("theo nghị định 34 thì …")
     # The ask's words on the side of its off-topic phrases where the assessment's own words (or
     # a judging ask) are — after the last one, or before the first: the off-topic thing may be
     # only the case being judged ("hồ sơ tách thửa trễ hạn có tính vào tỷ lệ đúng hạn không",
@@ -857,6 +859,10 @@ class SearchIndex:
             return SearchResult(query, "none", [])  # ... the topic its situation names
         if q.task and not q.intent and best_s < TASK_MIN:
             return SearchResult(query, "none", [])  # how to carry out a task, not its score
+        if (q.fact or q.law) and not q.intent and not q.judge:
+            # Who, an hour, a venue, a rank, a price, a file to share, or what a law says:
+            # no criterion holds it, however well the question's other words match.
+            return SearchResult(query, "none", [])
         floor = COVERAGE_MIN_INTENT if q.intent else COVERAGE_MIN
         least = CLARIFY_MIN if q.intent else max(CLARIFY_MIN, CLARIFY_MIN_PLAIN)
         hits = [self._hit(t, s) for t, s, _ in scored[:top]]
@@ -901,7 +907,7 @@ class SearchIndex:
         than refused: nothing says it is about something else (no off-topic word, even in
         its situation, and no ask for carrying out a task), and its best match is not far
         below the bars — less far when it asks whether something counts or meets a rule."""
-        if q.intent or q.foreign or q.task:
+        if q.intent or q.foreign or q.task or q.fact or q.law:
             return False
         if q.judge:
             return score >= CLARIFY_MIN_JUDGE and cov >= COVERAGE_MIN_JUDGE
@@ -1075,7 +1081,8 @@ class SearchIndex:
                 ):
                     q.intent = True
                     break
-        q.judge, q.task = self._asks(toks, foreign)
+        q.judge, q.task, q.fact = self._asks(toks, foreign)
+        q.law = _law_opens(toks)
         q.counted = _counted([t.folded for t in toks])
         judged_after = bool(foreign_end) and self._assessed_in(toks, foreign, foreign_end, n)
         # Judged from before ("thu ngân sách có tính tiền sử dụng đất không") unless the phrase
@@ -1270,15 +1277,16 @@ class SearchIndex:
                     break
             i = end or i + 1
 
-    def _asks(self, toks: Sequence[Token], foreign: list[bool]) -> tuple[bool, bool]:
+    def _asks(self, toks: Sequence[Token], foreign: list[bool]) -> tuple[bool, bool, bool]:
         """Whether the ask uses a phrase of ``in_scope_asks`` (whether something counts or
-        meets a rule) and one of ``out_of_scope_asks`` (how to carry out a task: how long a
-        procedure takes, where to apply, what fee, which template, how to install)."""
+        meets a rule), one of ``out_of_scope_asks`` (how to carry out a task: how long a
+        procedure takes, where to apply, what fee, which template, how to install) and one of
+        ``fact_asks`` (a fact no criterion holds: a person, a contact, an hour, a rank…)."""
         lex = self._lexicon
         sizes = lex.ask_sizes
-        judge = task = False
+        judge = task = fact = False
         if not sizes:
-            return judge, task
+            return judge, task, fact
         n = len(toks)
         for k in range(n):
             if foreign[k] or not toks[k].ask or toks[k].folded not in sizes:
@@ -1289,7 +1297,8 @@ class SearchIndex:
                 key = tuple(t.folded for t in toks[k : k + size])
                 judge = judge or key in lex.judge_asks
                 task = task or key in lex.task_asks
-        return judge, task
+                fact = fact or key in lex.fact_asks
+        return judge, task, fact
 
     def _respell(self, msg: Message) -> str | None:
         """The message's text with its typos replaced by the index words meant, or None when
@@ -1905,6 +1914,23 @@ class SearchIndex:
         out = [(t, 100.0 * s, c) for t, (s, c) in best.items()]
         out.sort(key=lambda r: -r[1])
         return out
+
+
+# A law, decree or circular as analysed ("Nghị định" is nd, "Thông tư" tt); not a decision or
+# resolution, which our criteria count as their own documents ("nghị quyết HĐND có 15 mục
+# tiêu", "quyết định thành lập bộ phận một cửa").
+_LAWS = frozenset({"nd", "tt", "luat"})
+
+
+def _law_opens(toks: Sequence[Token]) -> bool:
+    """Whether the ask opens with a law, decree or circular ("theo nghị định 34 thì công chức
+    cấp xã phải có …", "luật ban hành văn bản quy định …"): it asks what that text says, not
+    how a criterion scores it (the question words and fillers before it are skipped)."""
+    ask = [t for t in toks if t.ask and t.weight > 0]
+    k = 0
+    if k < len(ask) and ask[k].folded == "theo":
+        k += 1
+    return k < len(ask) and ask[k].folded in _LAWS
 
 
 def _chit_chat(query: str) -> bool:
