@@ -35,6 +35,7 @@ CASES = {
     "lexicon-say-twice.yaml": ("synonyms[1].say[0]", "với nghĩa khác"),
     "lexicon-off-topic-synonym.yaml": ("out_of_scope[0].words[0]", "từ đồng nghĩa"),
     "lexicon-ask-both-ways.yaml": ("out_of_scope_asks[1]", "cách hỏi trong phạm vi"),
+    "lexicon-fact-ask-twice.yaml": ("fact_asks[1]", "đã có ở out_of_scope_asks"),
     "lexicon-subject-twice.yaml": ("other_subjects[0].words[1]", "đã có ở out_of_scope"),
     "lexicon-subject-synonym.yaml": ("other_subjects[0].words[0]", "từ đồng nghĩa"),
 }

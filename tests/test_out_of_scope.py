@@ -280,3 +280,60 @@ def test_the_advanced_rural_standards_requirements_are_another_subject(
     ours = index.search("Kế hoạch năm có 1 xã nông thôn mới nâng cao nhưng chưa đạt thì chấm sao?")
     assert ours.decision != "none"
     assert "8.3.4" in ours.results[0].criterion_codes
+
+
+# Asks for a fact that no criterion holds (``fact_asks``), or for what a law says, in the
+# criteria's own vocabulary: refused however well the rest matches (written for these tests).
+FACT_ASKS = [
+    "Hội nghị sơ kết công tác một cửa của huyện bắt đầu lúc mấy giờ vậy anh chị?",
+    "truong phong tu phap huyen minh hien nay la ai vay mn",
+    "So dien thoai cua bo phan tiep nhan va tra ket qua huyen la bao nhieu a",
+    "Năm ngoái huyện mình xếp thứ mấy về cải cách hành chính trong tỉnh?",
+    "ai có bài mẫu báo cáo tổng kết công tác tuyên truyền pháp luật không cho em xin với",
+    "Theo Nghị định 61 thì bộ phận một cửa cấp huyện có bao nhiêu công chức làm việc?",
+    "thong tu 01/2018 quy dinh phieu kiem soat qua trinh giai quyet ho so gom nhung cot nao",
+]
+
+# The same words, asking how a criterion scores them: answered.
+FACT_WORDS_OURS = [
+    (
+        "Bộ phận một cửa của huyện chưa có quy chế hoạt động theo Nghị định 61 thì có mất điểm "
+        "không?",
+        "3.3.1",
+    ),
+    ("bao cao cchc 6 thang gui muon 3 ngay thi bi tru may diem", "1.2"),
+    ("Nghị quyết HĐND huyện có 12 chỉ tiêu kinh tế – xã hội, đạt 10 thì được mấy điểm?", "8.3.2"),
+]
+
+
+@pytest.mark.parametrize("question", FACT_ASKS)
+def test_a_fact_no_criterion_holds_is_refused(index: SearchIndex, question: str) -> None:
+    decided(index, question, "none")
+
+
+@pytest.mark.parametrize(("question", "code"), FACT_WORDS_OURS)
+def test_the_same_words_asking_how_it_scores_are_answered(
+    index: SearchIndex, question: str, code: str
+) -> None:
+    answered_first(index, question, code)
+
+
+def test_fact_asks_are_in_the_shipped_lexicon() -> None:
+    lex = default_lexicon()
+    for phrase in ("là ai", "mấy giờ", "xếp thứ mấy", "số điện thoại"):
+        assert phrase_key(phrase) in lex.fact_asks
+
+
+# Other standards and titles asked as such, and the scoring software's accounts.
+OTHER_STANDARDS_AND_ACCOUNTS = [
+    "Thôn văn hóa năm nay xét theo mấy tiêu chí, chấm điểm thế nào ạ?",
+    "xa dat chuan quoc gia ve y te can dat bao nhieu tieu chi",
+    "Phần mềm chấm điểm CCHC của phòng em quên tên đăng nhập thì hỏi ai ạ?",
+]
+
+
+@pytest.mark.parametrize("question", OTHER_STANDARDS_AND_ACCOUNTS)
+def test_other_standards_and_software_accounts_are_refused(
+    index: SearchIndex, question: str
+) -> None:
+    decided(index, question, "none")
