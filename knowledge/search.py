@@ -503,6 +503,7 @@ class SearchIndex:
         self._by_code: dict[str, list[str]] = {}
         self._lexicon = Lexicon()
         self._code_vocab: dict[str, frozenset[str]] = {}
+        self._rate_words: frozenset[str] | None = None  # what our texts' "tỷ lệ" counts
 
     # ------------------------------------------------------------------ building
 
@@ -1071,11 +1072,19 @@ class SearchIndex:
         on_topic = lex.on_topic
         if on_topic:
             on_sizes = lex.on_topic_sizes
+            named_to = 0  # the end of the assessment's words naming a thing
             for k in range(n):
                 if foreign[k] or not toks[k].ask or toks[k].folded not in on_sizes:
                     continue
+                if k < named_to:
+                    continue
+                if _names_a_thing(toks, k):
+                    # "phần mềm chấm điểm", "hội đồng tự đánh giá": the words name the thing
+                    named_to = k + max(on_sizes[toks[k].folded])
+                    continue
                 if any(
                     tuple(t.folded for t in toks[k : k + size]) in on_topic
+                    and self._rate_of_ours(toks, k, size)
                     for size in on_sizes[toks[k].folded]
                     if k + size <= n and not any(foreign[k : k + size])
                 ):
@@ -1163,6 +1172,30 @@ class SearchIndex:
         q.uniq = list(dict.fromkeys(q.words))
         q.pairs = list(dict.fromkeys(p for seg in q.segments for p in _pairs(seg)))
         return q
+
+    def _rate_of_ours(self, toks: Sequence[Token], k: int, size: int) -> bool:
+        """Whether an assessment word at ``k`` (``size`` tokens) is one, unless it is "tỷ lệ"
+        followed by what no criterion's rate counts: "tỷ lệ hồ sơ", "tỷ lệ đúng hạn", "tính
+        tỷ lệ trên 120" are ours, "tỷ lệ học sinh bỏ học", "tỷ lệ bao phủ nước sạch" are
+        another sector's rates (a word that follows "tỷ lệ" in none of our texts)."""
+        if size != 2 or (toks[k].folded, toks[k + 1].folded) != _RATE:
+            return True
+        nxt = k + 2
+        if nxt >= len(toks) or not toks[nxt].ask:
+            return True
+        tok = toks[nxt]
+        if tok.weight <= 0 or is_stopword(tok.folded, tok.accented) or tok.folded[0].isdigit():
+            return True
+        words = self._rate_words
+        if words is None:
+            found: set[str] = set()
+            for doc in self._docs:
+                t = doc.tokens
+                for i in range(len(t) - 2):
+                    if t[i] == _RATE[0] and t[i + 1] == _RATE[1]:
+                        found.add(t[i + 2])
+            words = self._rate_words = frozenset(found)
+        return tok.folded in words
 
     def _names_subject(self, lex: Lexicon, toks: Sequence[Token]) -> int:
         """Where the ask first names another index or programme (``other_subjects``), also
@@ -1914,6 +1947,19 @@ class SearchIndex:
         out = [(t, 100.0 * s, c) for t, (s, c) in best.items()]
         out.sort(key=lambda r: -r[1])
         return out
+
+
+_RATE = ("ty", "le")
+
+# Things named after the assessment (the scoring software, the self-assessment council, a
+# training on scoring, its conference): the assessment's words in their names say which thing,
+# they do not ask how something is scored ("phần mềm chấm điểm đăng nhập mấy giờ").
+_THING_HEADS = frozenset({("phan", "mem"), ("hoi", "dong"), ("tap", "huan"), ("hoi", "nghi")})
+
+
+def _names_a_thing(toks: Sequence[Token], k: int) -> bool:
+    """Whether the word at ``k`` follows the name of a thing (``_THING_HEADS``)."""
+    return k >= 2 and (toks[k - 2].folded, toks[k - 1].folded) in _THING_HEADS
 
 
 # A law, decree or circular as analysed ("Nghị định" is nd, "Thông tư" tt); not a decision or

@@ -329,6 +329,8 @@ OTHER_STANDARDS_AND_ACCOUNTS = [
     "Thôn văn hóa năm nay xét theo mấy tiêu chí, chấm điểm thế nào ạ?",
     "xa dat chuan quoc gia ve y te can dat bao nhieu tieu chi",
     "Phần mềm chấm điểm CCHC của phòng em quên tên đăng nhập thì hỏi ai ạ?",
+    # another sector's rate: "tỷ lệ" followed by what none of our rates counts
+    "Tỷ lệ trẻ em suy dinh dưỡng của xã năm nay 8% thì có cao không ạ?",
 ]
 
 
