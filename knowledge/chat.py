@@ -188,7 +188,10 @@ class Message:
 
 
 def _points(m: re.Match[str]) -> str:
-    return f"{m.group(1)} điểm" if m.group(1) else " điểm"
+    # "0.5d" typed without accents stays without them ("diem"): the message's accents are the
+    # user's, and an unaccented message is read as one (``Message.accents``).
+    word = " điểm" if m.group(0).endswith("đ") else " diem"
+    return f"{m.group(1)}{word}" if m.group(1) else word
 
 
 # A word typed with the VNI keys and the input method off: digits 1–9 after its vowel

@@ -461,7 +461,9 @@ class Analyzed:
 def analyze(text: str) -> Analyzed:
     """Normalise ``text`` and contract field phrases and abbreviations to canonical tokens."""
     acc, fol = _tokens(text)
-    accents = fol != acc
+    # Accents the user typed: not those of a symbol spelt out ("%" is "phần trăm"), which an
+    # unaccented message must not be taken to have.
+    accents = fol != acc and ("%" not in text or analyze(text.replace("%", " ")).accents)
     for variant, standard in _PHRASE_VARIANTS.items():
         if variant[0] not in fol:
             continue

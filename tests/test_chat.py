@@ -76,7 +76,18 @@ def test_shorthand_typed_without_accents_does_not_make_a_message_accented() -> N
 
 def test_a_lone_d_is_points_and_phone_spellings_map_to_words() -> None:
     for text in ("kh tre thi mat may d v", "bi tru 0.5d ko mn", "co d ko a", "trừ 2đ"):
-        assert "điểm" in [t.accented for t in read_message(text).tokens], text
+        assert "diem" in [t.folded for t in read_message(text).tokens], text
+    assert "điểm" in [t.accented for t in read_message("trừ 2đ").tokens]
+
+
+def test_points_and_percent_spelt_out_add_no_accents() -> None:
+    # "0.5d" and "80%" are spelt out as words ("điểm", "phần trăm"); a message typed without a
+    # single accent is still read as unaccented, so that its words are not taken for
+    # accentless spellings typed on purpose ("kien nghi" is kiến nghị, not a word "kien").
+    for text in ("kien nghi kiem toan moi thuc hien 80%", "bi tru 0.5d ko mn", "co d ko a"):
+        assert not read_message(text).accents, text
+    for text in ("kiến nghị kiểm toán mới thực hiện 80%", "trừ 2đ", "phần trăm 100%"):
+        assert read_message(text).accents, text
     # Letters in a list are not points.
     assert "điểm" not in [t.accented for t in read_message("chon a/b/c/d hay c, d").tokens]
     accented = [t.accented for t in read_message("chx có kq thì bcao trc ngày nào").tokens]

@@ -125,3 +125,31 @@ def test_an_everyday_phrase_is_read_with_the_question_s_own_fillers_inside(
         _, q = index.read(question)
         assert "cap" not in q.words, question
     assert "cap" in plain.words  # the phrase said as written ("thị trấn trễ")
+
+
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [
+        # 1.2 (CCHC reports to Sở Nội vụ) ↔ 2.4 (law-enforcement follow-up, to Sở Tư pháp)
+        ("báo cáo gửi sở tư pháp chậm mất mấy hôm thì còn mấy điểm", "2.4"),
+        ("báo cáo tình hình thi hành pháp luật nộp muộn có sao không", "2.4"),
+        ("báo cáo cchc gửi sở nội vụ muộn hai ngày bị trừ bao nhiêu", "1.2"),
+        # 5.1 (job positions) ↔ 5.4 (training)
+        ("công chức bố trí không đúng vị trí việc làm thì trừ thế nào", "5.1"),
+        ("lớp do tỉnh mở có tính vào kế hoạch tập huấn của huyện không", "5.4"),
+        # 7.1.1 (IT / digital-transformation plan) ↔ 1.1.2 (CCHC plan)
+        ("hoàn thành kế hoạch chuyển đổi số được 85% thì mấy điểm", "7.1.1"),
+        ("tỷ lệ hoàn thành kh cchc 90% được mấy điểm", "1.1.2"),
+        # 7.3.1 (declaring ISO) ↔ 7.3.2 (keeping it up)
+        ("duy trì hệ thống quản lý chất lượng năm nay chưa họp xem xét thì sao", "7.3.2"),
+        # 7.1.3 (portal sections) ↔ 6.1 (budget publicity); 7.1.4 (incidents)
+        ("cổng thông tin huyện còn thiếu chuyên mục lịch công tác lãnh đạo thì sao", "7.1.3"),
+        ("máy chủ bị hack mất dữ liệu thì tiêu chí nào bị ảnh hưởng", "7.1.4"),
+    ],
+)
+def test_the_word_that_tells_a_confusable_pair_apart_decides(
+    index: SearchIndex, question: str, code: str
+) -> None:
+    result = index.search(question)
+    assert result.decision != "none", result.to_json()
+    assert code in result.results[0].criterion_codes, result.to_json()
