@@ -23,8 +23,9 @@ also reads as words of ours proves nothing). It is answered in two steps:
    Two criteria told apart only by the level they count (files of the district, cấp huyện, and
    of its communes, cấp xã) are scored down when the question speaks of the other level; the
    candidates are then ordered (the scores unchanged) with a small lift for the share of the
-   question's words that their criterion's title says, and for a ratio rule that counts what
-   the question counts ("6.500 hồ sơ": a ratio of files, not of procedures).
+   question's words that their criterion's title says, and for a rule that counts what the
+   question counts ("6.500 hồ sơ": a ratio of files, not of procedures; "3 hồ sơ qua bưu
+   điện": the count of files sent by post; "2 báo cáo chậm": a deduction per late report).
 
 The decision (thresholds from ``bench/calibrate.py``): **none** when the ask is about an
 off-topic word and little of the question is covered; **answer** when the best score is high and
@@ -196,26 +197,35 @@ _CHAT_WORDS = _CHAT_OPENERS | frozenset(
 # What a criterion's score is multiplied by when the question speaks of the other level than
 # the one it counts (``_by_level``).
 _LEVEL_FACTOR = 0.92
+# ... and the share of the other level's twin's best score that the twin of the level spoken of
+# gets when its own texts match less (``_by_level``): above _LEVEL_FACTOR, so the level decides.
+_TWIN_FACTOR = 0.96
 # How much the share of a question's topic said by a criterion's title raises its rank (the
 # order only, ``_title_order``): 0.1 and 0.2 measured equal on the tuning sets, the smaller kept.
 _W_TITLE_ORDER = 0.1
-_W_UNIT_ORDER = 0.1  # ... and a question that counts what a criterion's ratio counts
+_W_UNIT_ORDER = 0.1  # ... and a question that counts what a criterion's rule counts
 
 # The nouns a question counts with ("6.500 hồ sơ", "150 thủ tục", "10 việc"), as the head
-# noun of a ratio rule's denominator says them.
+# noun of a ratio rule's denominator or of a count's or deduction's unit says them.
 _UNIT_ALIASES = {"thu tuc": "tthc", "viec": "nhiem", "nv": "nhiem", "van ban": "vb"}
 
 
 def _unit(crit: Criterion) -> str | None:
-    """What a criterion's ratio rule counts: the first word of its denominator after "tổng
-    số" / "số" (hs, tthc, vb, nhiem…), or None."""
+    """What a criterion's rule counts: the first word of a ratio's denominator after "tổng
+    số" / "số", or of a count's or a deduction's unit (hs, tthc, vb, nhiem, bc…), or None."""
     rule = crit.rule
-    if not isinstance(rule, RatioRule):
+    if isinstance(rule, (CountRule, DeductionRule)):
+        # What a count or a deduction counts ("3 hồ sơ qua bưu chính", "2 báo cáo chậm").
+        words = list(analyze(rule.unit).folded)
+    elif isinstance(rule, RatioRule):
+        words = list(analyze(rule.denominator).folded)
+        while words and words[0] in ("tong", "so"):
+            words.pop(0)
+    else:
         return None
-    words = list(analyze(rule.denominator).folded)
-    while words and words[0] in ("tong", "so"):
-        words.pop(0)
-    return words[0] if words else None
+    if not words:
+        return None
+    return _UNIT_ALIASES.get(" ".join(words[:2])) or _UNIT_ALIASES.get(words[0], words[0])
 
 
 def _counted(words: Sequence[str]) -> frozenset[str]:
@@ -495,9 +505,11 @@ class SearchIndex:
         # xã) files; ``_levels``: the codes of such siblings, by level, where a parent has both.
         self._level_of: dict[str, tuple[list[tuple[str, frozenset[str]]], ...]] = {}
         self._levels: tuple[frozenset[str], frozenset[str]] | None = None
+        self._level_twin: dict[str, str] = {}  # each such sibling's twin of the other level
         # Each target's criteria's title words (folded; empty for general entries).
         self._title_words: list[frozenset[str]] = []
-        # ... and what their ratio rules count (the denominator's noun: hs, tthc, vb…).
+        # ... and what their rules count (a ratio's denominator's noun, a count's or a
+        # deduction's unit: hs, tthc, vb, bc…).
         self._units: list[frozenset[str]] = []
         self._criterion_target: dict[str, int] = {}
         self._by_code: dict[str, list[str]] = {}
@@ -578,6 +590,7 @@ class SearchIndex:
         ]
         if pairs:
             index._levels = (frozenset(d for d, _ in pairs), frozenset(c for _, c in pairs))
+            index._level_twin = {**dict(pairs), **{c: d for d, c in pairs}}
         index._finish()
 
     def _add_entry(self, entry: Entry) -> None:
@@ -1742,6 +1755,26 @@ class SearchIndex:
             else (t, s, c)
             for t, s, c in rows
         ]
+        # The twins count the same thing at two levels: what the entries on one say in everyday
+        # words ("trả kết quả trễ", "phần mềm báo trễ") holds for the other, and the level the
+        # question speaks of decides. The twin of that level is worth nearly its sibling's best.
+        if self._level_twin:
+            best: dict[str, float] = {}
+            for t, s, _ in rows:
+                codes = targets[t].codes
+                if len(codes) == 1 and codes[0] in less:
+                    best.setdefault(codes[0], s)
+            for code, s in best.items():
+                twin = self._level_twin.get(code)
+                tt = self._criterion_target.get(twin) if twin else None
+                if tt is None:
+                    continue
+                k = next((k for k, r in enumerate(out) if r[0] == tt), -1)
+                lifted = s * _TWIN_FACTOR
+                if k < 0:
+                    out.append((tt, lifted, self._topic_coverage(q, tt)))
+                elif out[k][1] < lifted:
+                    out[k] = (tt, lifted, out[k][2])
         out.sort(key=lambda r: -r[1])
         return out
 

@@ -12,6 +12,7 @@ from criteria.schema import CriteriaSet
 from knowledge.ask import answer_lines, render_text
 from knowledge.schema import Entry
 from knowledge.search import SearchIndex, SearchResult
+from tests.searching import answered_first
 from tests.searching import decided as _decided
 
 # (question, codes any of which the first result must concern)
@@ -395,3 +396,45 @@ def test_the_nouns_counted_order_the_criteria_whose_ratio_counts_them(
     assert not index._units[index._criterion_target["3.1.1"]]
     result = index.search("kh kiểm soát thủ tục có 12 việc, mới xong 9 việc thì được mấy điểm")
     assert result.results[0].criterion_codes == ("3.1.3",)
+
+
+def test_counts_and_deductions_order_by_what_they_count(index: SearchIndex) -> None:
+    # A count or a deduction counts its unit as a ratio counts its denominator: 7.2.3 the
+    # files sent through the post, 1.2 the reports sent late, 7.1.3 the missing sections.
+    units = index._units
+    assert units[index._criterion_target["7.2.3"]] == {"hs"}
+    assert units[index._criterion_target["1.2"]] == {"bc"}
+    assert units[index._criterion_target["7.1.3"]] == {"chuyen"}
+    assert not units[index._criterion_target["7.3.1"]]  # yes/no: counts nothing
+    # Questions written for this test: "3 hồ sơ" asked about the postal service's own item.
+    _, q = index.read("năm nay chỉ có 3 hồ sơ gửi qua bưu điện thì mục bưu chính công ích ra sao")
+    assert q.counted == {"hs"}
+    answered_first(
+        index, "năm nay chỉ có 3 hồ sơ gửi qua bưu điện thì mục bưu chính công ích ra sao", "7.2.3"
+    )
+
+
+def test_the_twin_of_the_level_spoken_of_shares_its_sibling_s_words(index: SearchIndex) -> None:
+    # 3.4.1 (district files) has many entries in everyday words, 3.4.2 (commune files) few: when
+    # a question speaks of communes, 3.4.2 is worth nearly the best of 3.4.1's rows (its own
+    # texts matched less), and 3.4.1's rows are scored down, so the level spoken of decides.
+    t341 = index._entries["tc-3-4-1-cach-tinh"]
+    t342 = index._criterion_target["3.4.2"]
+    _, q = index.read("xã em phần mềm báo trễ mấy hồ sơ thì tính sao")
+    index._rank(q)  # sets the question's topic mass
+    assert index._levels is not None
+    out = index._by_level(q, [(t341, 50.0, 0.5)], index._levels)
+    assert [t for t, _, _ in out] == [t342, t341]
+    assert out[0][1] == pytest.approx(48.0) and out[1][1] == pytest.approx(46.0)
+    # A text of 3.4.2 that already matches better keeps its own score; without a commune in
+    # the question, 3.4.1's rows stay first.
+    out = index._by_level(q, [(t342, 49.0, 0.5), (t341, 50.0, 0.5)], index._levels)
+    assert out[0] == (t342, 49.0, 0.5)
+    _, q = index.read("phần mềm báo trễ mấy hồ sơ thì tính sao")
+    index._rank(q)
+    out = index._by_level(q, [(t341, 50.0, 0.5)], index._levels)
+    assert out[0] == (t341, 50.0, 0.5)
+    question = (
+        "xã bên mình quên bấm kết thúc hồ sơ trên phần mềm nên bị báo trễ, tỷ lệ đúng hạn tính sao"
+    )
+    answered_first(index, question, "3.4.2")
