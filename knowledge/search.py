@@ -73,7 +73,7 @@ from criteria.schema import (
     node_label,
 )
 from criteria.scoring import format_points
-from knowledge.chat import Message, Token, read_message
+from knowledge.chat import ASK_WEIGHT, Message, Token, read_message
 from knowledge.lexicon import Key, Lexicon, default_lexicon, is_filler_word
 from knowledge.schema import Entry
 from knowledge.spelling import is_syllable, key_readings, syllable_splits
@@ -240,6 +240,29 @@ def _counted(words: Sequence[str]) -> frozenset[str]:
 _LOOSE_GAP = 2  # filler words an everyday phrase may have inside (``_loose_synonyms``)
 
 _NUMBERED = frozenset({"nd", "qd", "tt", "nq", "cv", "iso", "so", "luat", "kh", "bc"})
+
+
+# The nouns that point at the situation's topic with "này" ("phần này", "mục này", "cái này",
+# "trường hợp này", "việc này", "tiêu chí này", "khoản này", "nội dung này", "vụ này").
+_POINTERS = frozenset({"phan", "muc", "cai", "hop", "viec", "chi", "khoan", "dung", "vu", "y"})
+
+
+def _pointing(toks: Sequence[Token]) -> bool:
+    """Whether a message with a situation has an ask that points at it ("… phần này tính
+    điểm thế nào"): a pointing noun followed by "này" (typed so, or without accents) in the
+    ask."""
+    if all(t.ask for t in toks):
+        return False
+    for prev, tok in pairwise(toks):
+        if (
+            tok.ask
+            and prev.ask
+            and tok.folded == "nay"
+            and tok.accented in ("này", "nay")
+            and prev.folded in _POINTERS
+        ):
+            return True
+    return False
 
 
 def _neutral(folded: str, accented: str) -> bool:
@@ -1122,6 +1145,10 @@ class SearchIndex:
         said_after: list[str] = []  # ... and after its last one
         segment: list[str] = []
         segments: list[list[str]] = [segment]
+        # An ask that only points at its topic ("phần này tính điểm thế nào", "mục này chấm sao",
+        # "trường hợp này có bị trừ không") asks about what the situation tells: the
+        # situation's words then weigh as the ask's.
+        pointed = _pointing(toks)
         for k, tok in enumerate(toks):
             f, a = tok.folded, tok.accented
             # (a word outside the question and everyday words' lists is neither, without a call)
@@ -1144,7 +1171,8 @@ class SearchIndex:
                 )
                 and not (f[0].isdigit() and (not k or toks[k - 1].folded not in _NUMBERED))
             )
-            q.add(word, tok.weight, tok.ask, counts=counts)
+            weight = ASK_WEIGHT if pointed else tok.weight
+            q.add(word, weight, tok.ask, counts=counts)
             if counts and tok.ask and foreign_end:
                 if k < foreign_start:
                     said_before.append(word)
@@ -1168,6 +1196,8 @@ class SearchIndex:
         if judged_after:
             q.beside += said_after
         for means, weight, ask, at in expansions:
+            if pointed:
+                weight = ASK_WEIGHT
             segment = []
             segments.append(segment)
             for w in means:

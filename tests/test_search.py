@@ -438,3 +438,22 @@ def test_the_twin_of_the_level_spoken_of_shares_its_sibling_s_words(index: Searc
         "xã bên mình quên bấm kết thúc hồ sơ trên phần mềm nên bị báo trễ, tỷ lệ đúng hạn tính sao"
     )
     answered_first(index, question, "3.4.2")
+
+
+def test_an_ask_that_points_at_the_situation_weighs_it_as_the_ask(index: SearchIndex) -> None:
+    from knowledge.chat import read_message
+    from knowledge.search import _pointing
+
+    # Written for this test: the ask names no topic, "phần này" points at the situation's.
+    question = (
+        "Năm nay huyện em cho dân nộp lệ phí bằng ví điện tử và chuyển khoản trên cổng dịch vụ "
+        "công. Cho em hỏi phần này chấm điểm thế nào ạ?"
+    )
+    assert _pointing(read_message(question).tokens)
+    _, q = index.read(question)
+    assert q.weight["khoan"] == 1.0  # a situation word, weighed as the ask's
+    answered_first(index, question, "7.2.4")
+    # Typed without accents, "muc nay" points too; "năm nay" and an ask alone do not.
+    assert _pointing(read_message("xa em co 3 hs tre. muc nay tinh sao").tokens)
+    assert not _pointing(read_message("Xã em có 3 hồ sơ trễ. Năm nay tính sao?").tokens)
+    assert not _pointing(read_message("phần này tính điểm thế nào").tokens)
