@@ -320,7 +320,7 @@ def test_the_same_words_asking_how_it_scores_are_answered(
 
 def test_fact_asks_are_in_the_shipped_lexicon() -> None:
     lex = default_lexicon()
-    for phrase in ("là ai", "mấy giờ", "xếp thứ mấy", "số điện thoại"):
+    for phrase in ("là ai", "mấy giờ", "xếp thứ mấy", "số điện thoại", "ai đang là", "có nên"):
         assert phrase_key(phrase) in lex.fact_asks
 
 
@@ -339,3 +339,102 @@ def test_other_standards_and_software_accounts_are_refused(
     index: SearchIndex, question: str
 ) -> None:
     decided(index, question, "none")
+
+
+# Off-topic matter by kind, in the criteria's own vocabulary (written for these tests): the
+# exam and conditions of one person's recruitment, the discipline procedure, a unit's make-up
+# and head, published results of units, fees and refunds, office IT, digital-signature
+# administration, archives, the one-stop desk's forms, pay and per diems, training logistics,
+# investment projects, a law's summary, document form and seals, opinions, the bot itself.
+OFF_TOPIC_BY_KIND = {
+    "recruitment": "Điểm sàn kỳ thi tuyển viên chức giáo viên năm nay là bao nhiêu điểm?",
+    "appointment": "Phó phòng muốn bổ nhiệm lại thì độ tuổi bổ nhiệm tối đa là bao nhiêu?",
+    "discipline": "Hội đồng kỷ luật công chức cấp huyện gồm những thành phần nào ạ?",
+    "head": "Ai là chủ tịch UBND huyện nhiệm kỳ này vậy mọi người?",
+    "make-up": "huyen minh sau sap xep co may xa vay a/c",
+    "results": "Chỉ số CCHC năm ngoái huyện nào đứng đầu tỉnh, được bao nhiêu điểm ạ?",
+    "fees": "Lệ phí trước bạ khi sang tên nhà đất hiện nay tính bao nhiêu phần trăm?",
+    "refund": "dan chuyen khoan le phi bi tru tien 2 lan thi xin hoan tien the nao",
+    "office IT": "Máy tính ở một cửa cài driver máy in mãi không được thì làm sao ạ?",
+    "signature": (
+        "Văn thư có được dùng token của chủ tịch để ký thay lãnh đạo trên phần mềm quản lý văn "
+        "bản không?"
+    ),
+    "archives": (
+        "Hồ sơ thủ tục hành chính năm 2019 đã số hóa thì nộp lưu vào kho lưu trữ huyện thế nào?"
+    ),
+    "disposal": "Hồ sơ một cửa bản giấy đã số hóa thì sau bao lâu được tiêu hủy?",
+    "desk forms": "Người nhà đến nhận thay kết quả thì có cần giấy ủy quyền không ạ?",
+    "per diem": "Đi tập huấn ở tỉnh thì tiền ăn, tiền ngủ được thanh toán theo mức nào ạ?",
+    "training": "Lớp bồi dưỡng của trường chính trị tỉnh đợt này khi nào khai giảng ạ?",
+    "investment": "Dự án nhóm C thì chủ trương đầu tư do cấp nào quyết định?",
+    "law summary": "Ai tóm tắt giúp em những điểm mới của Luật Cán bộ, công chức sửa đổi với",
+    "document form": "cong van gui so thi phan noi nhan va trich yeu viet the nao cho dung",
+    "opinion": "Có nên đưa toàn bộ thủ tục đất đai ra bộ phận một cửa huyện không anh chị?",
+    "bot": "Trợ lý ảo này do ai phát triển, dữ liệu của bot cập nhật đến năm nào?",
+}
+
+# The same kinds of words as the case a criterion judges, asked how it scores: answered.
+OFF_TOPIC_WORDS_OURS = [
+    (
+        "Công chức một cửa bị kỷ luật khiển trách vì tự ý nghỉ việc thì tiêu chí kỷ luật, kỷ "
+        "cương chấm sao?",
+        "5.6",
+    ),
+    (
+        "Bổ nhiệm phó phòng chưa đủ tiêu chuẩn bổ nhiệm, bị thanh tra kết luận sai thì 5.2 có bị "
+        "trừ điểm không?",
+        "5.2",
+    ),
+    (
+        "Thanh lý xe ô tô công không đúng quy định thì tiêu chí quản lý tài sản công có bị trừ "
+        "điểm không?",
+        "6.4",
+    ),
+    (
+        "Chủ đầu tư chậm giải ngân vốn đầu tư công thì huyện có bị trừ điểm tiêu chí giải ngân "
+        "không?",
+        "6.5",
+    ),
+    (
+        "Văn bản ký số rồi in ra đóng dấu gửi kèm bản giấy thì có được tính là văn bản điện tử "
+        "không?",
+        "7.1.2",
+    ),
+    (
+        "Văn bản phó chủ tịch ký thay chủ tịch có tính là văn bản điện tử ký số không?",
+        "7.1.2",
+    ),
+    (
+        "Lớp bồi dưỡng do trường chính trị tỉnh mở có được tính vào tỷ lệ đào tạo, bồi dưỡng "
+        "không?",
+        "5.4",
+    ),
+    ("Phòng Nội vụ có 3 phó trưởng phòng thì có bị trừ điểm không?", "4.1.2"),
+    (
+        "Hồ sơ đã số hóa và lưu trữ trên kho dữ liệu có được tính vào tỷ lệ số hóa không?",
+        "3.3.3",
+    ),
+]
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC_BY_KIND.values(), ids=OFF_TOPIC_BY_KIND.keys())
+def test_off_topic_matter_is_refused_by_kind(index: SearchIndex, question: str) -> None:
+    decided(index, question, "none")
+
+
+@pytest.mark.parametrize(("question", "code"), OFF_TOPIC_WORDS_OURS)
+def test_the_kinds_words_judged_by_a_criterion_are_answered(
+    index: SearchIndex, question: str, code: str
+) -> None:
+    answered_first(index, question, code)
+
+
+def test_a_units_result_is_refused_but_the_rating_of_a_score_is_answered(
+    index: SearchIndex,
+) -> None:
+    decided(index, "Năm ngoái huyện mình được bao nhiêu điểm CCHC, hơn huyện bên không?", "none")
+    assert index.search("Huyện được 82 điểm thì xếp loại gì?").decision != "none"
+    # The evidence file's size is ours (the knowledge base answers it), not an IT how-to.
+    heavy = index.search("File minh chứng quá nặng không tải lên phần mềm được thì làm sao?")
+    assert heavy.decision != "none"
