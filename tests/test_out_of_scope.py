@@ -372,6 +372,11 @@ OFF_TOPIC_BY_KIND = {
     "document form": "cong van gui so thi phan noi nhan va trich yeu viet the nao cho dung",
     "opinion": "Có nên đưa toàn bộ thủ tục đất đai ra bộ phận một cửa huyện không anh chị?",
     "bot": "Trợ lý ảo này do ai phát triển, dữ liệu của bot cập nhật đến năm nào?",
+    "meeting": (
+        "Hội nghị sơ kết một cửa cần chuẩn bị máy chiếu, micro và nước uống cho bao nhiêu đại "
+        "biểu?"
+    ),
+    "fire safety": "Phòng cháy chữa cháy cho trụ sở bộ phận một cửa huyện cần trang bị những gì?",
 }
 
 # The same kinds of words as the case a criterion judges, asked how it scores: answered.
@@ -414,6 +419,17 @@ OFF_TOPIC_WORDS_OURS = [
     (
         "Hồ sơ đã số hóa và lưu trữ trên kho dữ liệu có được tính vào tỷ lệ số hóa không?",
         "3.3.3",
+    ),
+    # Another sector's target set by the council's resolution is what 8.3.2 counts, and the
+    # investor's settlement of a project the case of the disbursement rate.
+    (
+        "Chỉ tiêu nước sạch nông thôn trong nghị quyết HĐND chưa đạt có bị trừ điểm không?",
+        "8.3.2",
+    ),
+    (
+        "Chủ đầu tư chậm quyết toán dự án hoàn thành thì tiêu chí giải ngân có bị ảnh hưởng "
+        "không?",
+        "6.5",
     ),
 ]
 
