@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.data import BotData
 from bot.db.direct import transaction
 from bot.db.models import Person
+from bot.fastmodels import answer, button, keyboard
 from bot.services import questions
 from bot.services.people import Role
 from bot.services.years import SetYear
@@ -64,15 +65,10 @@ def ask_data(action: str, ref: str, q: int | None = None) -> str:
 def _hit_button(hit: Hit, log_id: int | None = None) -> InlineKeyboardButton | None:
     """A button opening ``hit``; with ``log_id`` the pick is recorded on that question."""
     if hit.kind == "entry" and hit.entry_id:
-        return InlineKeyboardButton(
-            text=_entry_label(hit.question),
-            callback_data=ask_data("e", hit.entry_id, log_id),
-        )
+        return button(_entry_label(hit.question), ask_data("e", hit.entry_id, log_id))
     if hit.criterion_codes:
-        return InlineKeyboardButton(
-            text=_short(hit.question),  # already "Tiêu chí 3.4.1: …" (or "Lĩnh vực 4: …")
-            callback_data=ask_data("c", hit.criterion_codes[0], log_id),
-        )
+        # The text is already "Tiêu chí 3.4.1: …" (or "Lĩnh vực 4: …").
+        return button(_short(hit.question), ask_data("c", hit.criterion_codes[0], log_id))
     return None
 
 
@@ -88,15 +84,13 @@ def _hit_rows(hits: list[Hit], log_id: int | None = None) -> list[list[InlineKey
 
 def _feedback_row(log_id: int) -> list[InlineKeyboardButton]:
     return [
-        InlineKeyboardButton(text=texts.BTN_UP, callback_data=ask_data("up", str(log_id))),
-        InlineKeyboardButton(text=texts.BTN_DOWN, callback_data=ask_data("down", str(log_id))),
+        button(texts.BTN_UP, ask_data("up", str(log_id))),
+        button(texts.BTN_DOWN, ask_data("down", str(log_id))),
     ]
 
 
 def _one_button(text: str, data: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text=text, callback_data=data)]]
-    )
+    return keyboard([[button(text, data)]])
 
 
 def _entry_reply(
@@ -187,13 +181,13 @@ def _answer_keyboard(
     rows = _hit_rows(_related(result, shown, index), log_id)
     if log_id is not None:
         rows.append(_feedback_row(log_id))
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    return keyboard(rows)
 
 
 async def _send(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
     chunks = split_message(text)
     for i, chunk in enumerate(chunks):
-        await message.answer(chunk, reply_markup=markup if i == len(chunks) - 1 else None)
+        await answer(message, chunk, markup if i == len(chunks) - 1 else None)
 
 
 # Shared with journeys that answer a question mid-conversation (the Score journey's "❓ Hỏi").
@@ -221,7 +215,7 @@ def hit_body(hit: Hit, bot_data: BotData, cset: CriteriaSet) -> str | None:
 
 def hits_keyboard(hits: list[Hit]) -> InlineKeyboardMarkup:
     """One button per hit (an entry or a criterion), one per row."""
-    return InlineKeyboardMarkup(inline_keyboard=_hit_rows(hits))
+    return keyboard(_hit_rows(hits))
 
 
 async def send_long(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
@@ -283,20 +277,13 @@ async def question(
             return
     if result.decision == "clarify" and result.results:
         rows = _hit_rows(result.results[:3], log_id)
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    text=texts.BTN_NOT_THIS, callback_data=ask_data("hs", str(log_id))
-                )
-            ]
-        )
-        await message.answer(
-            texts.ASK_CLARIFY, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
-        )
+        rows.append([button(texts.BTN_NOT_THIS, ask_data("hs", str(log_id)))])
+        await answer(message, texts.ASK_CLARIFY, keyboard(rows))
         return
-    await message.answer(
+    await answer(
+        message,
         texts.ASK_NONE,
-        reply_markup=_one_button(texts.BTN_SEND_PROVINCE, ask_data("hs", str(log_id))),
+        _one_button(texts.BTN_SEND_PROVINCE, ask_data("hs", str(log_id))),
     )
 
 
@@ -341,7 +328,7 @@ async def _picked(
             )
     if not ok:
         return None
-    return InlineKeyboardMarkup(inline_keyboard=[_feedback_row(question_id)])
+    return keyboard([_feedback_row(question_id)])
 
 
 @router.callback_query(AskCb.filter(F.action == "e"))
