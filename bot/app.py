@@ -117,10 +117,10 @@ def create_dispatcher(
         if redis is not None and isinstance(storage, ResilientStorage):
             claims = FallbackClaims(claims, DatabaseClaims())
     session_mw = SessionMiddleware(session_factory, settings.admin_ids, claims=claims, fsm=dp.fsm)
-    # The session opens before the FSM middleware reads the state, so that both share it.
+    # The session middleware does the FSM middleware's work (the user's lock, then the state
+    # read in the update's session): aiogram's own leaves the chain.
     dp.update.outer_middleware.unregister(dp.fsm)
     dp.update.outer_middleware(session_mw)
-    dp.update.outer_middleware(dp.fsm)
     dp.include_routers(*handlers.routers())
     dp.errors.register(on_error)
     return dp

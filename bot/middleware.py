@@ -1,9 +1,11 @@
-"""The one per-update middleware: a database session, the update claim and the sender.
+"""The one per-update middleware: conversation state, a database session, the update claim
+and the sender.
 
-It runs before aiogram's FSM middleware (see ``bot.app.create_dispatcher``), so that the FSM
-storage works in the same session: for a plain question the whole update costs one session,
-one transaction for the reads (the claim, the person with their unit, the FSM record) and
-the handler's own writes.
+It does the work of aiogram's FSM middleware too (which ``bot.app.create_dispatcher`` leaves
+out of the chain): the user's lock (one update at a time per user) is taken first, then the
+session is opened and the FSM record read in it, so that a plain question costs one lock,
+one FSM context, one session and one transaction for the reads (the claim, the person with
+their unit, the FSM record) and the handler's own writes.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
+from aiogram.fsm.context import FSMContext
 from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
@@ -92,8 +95,10 @@ class SessionMiddleware(BaseMiddleware):
         self.session_factory = session_factory
         self.admin_ids = admin_ids
         self.claims = claims
-        # With the database storage the FSM record is read in the same transaction.
-        self.fsm = fsm if fsm is not None and isinstance(fsm.storage, DatabaseStorage) else None
+        # aiogram's FSM middleware, whose work is done here (see :meth:`__call__`); with the
+        # database storage the FSM record is read in the same statement as the sender.
+        self.fsm = fsm
+        self._reads_fsm = fsm is not None and isinstance(fsm.storage, DatabaseStorage)
         self._held: HeldConnections | None = None
         self._hooked: weakref.WeakSet[BaseSession] = weakref.WeakSet()
         # The claim waits for the handler's first commit only where the update has nothing
@@ -134,26 +139,41 @@ class SessionMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
+        fsm = self.fsm
+        if fsm is None:
+            return await self._handle(handler, event, data, None)
+        # aiogram's FSM middleware, here: one context per update, and its lock taken before
+        # the state is read (an update waiting for the user's previous one then reads what
+        # that one left), and before a connection is taken (a waiting update holds none).
+        context = fsm.resolve_event_context(data["bot"], data)
+        data["fsm_storage"] = fsm.storage
+        if context is None:
+            return await self._handle(handler, event, data, None)
+        async with fsm.events_isolation.lock(context.key):
+            return await self._handle(handler, event, data, context)
+
+    async def _handle(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+        context: FSMContext | None,
+    ) -> Any:
         user: User | None = data.get("event_from_user")
         bot: Bot = data["bot"]
         catalogue = data.get("catalogue")
         async with self._session() as session, update_scope(session) as scope:
             person = None
             set_year = SetYear(catalogue.current, catalogue.current.year) if catalogue else None
-            context = None
-            if self.fsm is not None:
-                context = self.fsm.resolve_event_context(bot, data)
             if user is not None and catalogue is not None:
                 # The FSM record in the same statement: the storage then reads no more.
-                fsm_key = storage_key(context.key) if context is not None else None
+                fsm_key = storage_key(context.key) if context and self._reads_fsm else None
                 found = await who(session, catalogue, user.id, fsm_key)
                 person, set_year = found.person, found.set_year
-                if context is not None:
+                if fsm_key is not None and context is not None:
                     scope.remember(context.key, found.fsm)
             elif user is not None:
                 person = await get_person(session, user.id)
-            if context is not None:
-                await context.get_state()  # cached for the FSM middleware and handlers
             # The claim last, right before the commit: on SQLite the write lock it takes is
             # held for one statement, not for the reads too.
             pending: _PendingClaim | None = None
@@ -170,6 +190,10 @@ class SessionMiddleware(BaseMiddleware):
                 await direct.commit(session)
             else:
                 self._hook(bot)
+            if context is not None:
+                # Read in the statement above on the database storage (no second read).
+                data["state"] = context
+                data["raw_state"] = await context.get_state()
             data["session"] = session
             data["person"] = person
             data["role"] = effective_role(person, user.id if user else 0, self.admin_ids)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import StorageKey
+from aiogram.types import Message
 
 from bot.isolation import UserEventIsolation
+from handlers.filters import run_filters_inline
 from tests.recording import Harness
 
 
@@ -67,3 +71,29 @@ async def test_a_cancelled_waiter_does_not_keep_the_lock() -> None:
     release.set()
     await holder
     assert isolation._locks == {}
+
+
+async def test_a_waiting_update_reads_the_state_its_predecessor_left(harness: Harness) -> None:
+    """A user's next update, delivered while their previous one is still handled, waits for
+    it and then sees the state it left (the state is read after the user's lock is taken,
+    as aiogram's FSM middleware does; read before it, the second update ran as if the first
+    had changed nothing)."""
+    router = Router(name="test_isolation")
+    seen: list[str | None] = []
+
+    @router.message(F.text == "đầu")
+    async def first(message: Message, state: FSMContext) -> None:
+        await asyncio.sleep(0.05)  # the second update arrives meanwhile
+        await state.set_state("Flow:waiting")
+
+    @router.message(F.text == "sau")
+    async def second(message: Message, raw_state: str | None) -> None:
+        seen.append(raw_state)
+
+    harness.dp.include_router(run_filters_inline(router))
+    harness.dp.sub_routers.insert(0, harness.dp.sub_routers.pop())  # tried first
+    user = harness.user(4242)
+    earlier = asyncio.create_task(harness.send(user, "đầu"))
+    await asyncio.sleep(0.01)
+    await asyncio.gather(earlier, harness.send(user, "sau"))
+    assert seen == ["Flow:waiting"]
