@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -72,6 +71,46 @@ async def _give_back(
         await connection.__aexit__(None, None, None)
 
 
+class _UpdateSession:
+    """``async with``: the update's session on a connection of ``held`` (or the factory's own
+    session without one). A plain context manager: it runs for every update."""
+
+    __slots__ = ("connection", "factory", "held", "plain", "session")
+
+    def __init__(
+        self, factory: async_sessionmaker[AsyncSession], held: HeldConnections | None
+    ) -> None:
+        self.factory = factory
+        self.held = held
+        self.connection: AsyncConnection | None = None
+        self.session: AsyncSession | None = None
+        self.plain: AsyncSession | None = None
+
+    async def __aenter__(self) -> AsyncSession:
+        if self.held is None:
+            self.plain = self.factory()
+            return await self.plain.__aenter__()
+        connection = self.connection = await self.held.take()
+        try:
+            session = self.session = self.factory(bind=connection)
+            direct.bind(session, connection)  # the hot statements on the driver
+        except BaseException:
+            await _give_back(self.held, connection, None)
+            raise
+        return session
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self.plain is not None:
+            await self.plain.__aexit__(*exc)
+            return
+        assert self.held is not None and self.connection is not None
+        try:
+            if self.session is not None:
+                await _close(self.session)
+        finally:
+            await _give_back(self.held, self.connection, self.session)
+
+
 class SessionMiddleware(BaseMiddleware):
     """Opens one session per update and resolves who is writing.
 
@@ -106,32 +145,18 @@ class SessionMiddleware(BaseMiddleware):
         # not find the SQLite write lock held).
         self._defer = type(claims) is DatabaseClaims
 
-    @asynccontextmanager
-    async def _session(self) -> AsyncIterator[AsyncSession]:
+    def _session(self) -> _UpdateSession:
         """The update's session, on one connection for the whole update: the session commits
         and begins again on it (the reads, then the handler's writes) instead of giving the
         connection back to the pool and taking one again at each commit. On the SQLite
         driver the connection is one held between updates (bot/db/held.py)."""
         engine = self.session_factory.kw.get("bind")
         if not isinstance(engine, AsyncEngine):
-            async with self.session_factory() as session:
-                yield session
-            return
+            return _UpdateSession(self.session_factory, None)
         held = self._held
         if held is None or held.engine is not engine:
             held = self._held = HeldConnections(engine)
-        connection = await held.take()
-        update_session: AsyncSession | None = None
-        try:
-            update_session = self.session_factory(bind=connection)
-            direct.bind(update_session, connection)  # the hot statements on the driver
-            yield update_session
-        finally:
-            try:
-                if update_session is not None:
-                    await _close(update_session)
-            finally:
-                await _give_back(held, connection, update_session)
+        return _UpdateSession(self.session_factory, held)
 
     async def __call__(
         self,

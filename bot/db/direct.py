@@ -20,8 +20,7 @@ pool at the end of the update — never committed by someone else's later commit
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -231,21 +230,35 @@ def bound(session: AsyncSession) -> bool:
     return _direct(session) is not None
 
 
-@asynccontextmanager
-async def transaction(session: AsyncSession) -> AsyncIterator[None]:
+class _Transaction:
+    """See :func:`transaction` (a plain context manager: a question runs one)."""
+
+    __slots__ = ("begun", "session")
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.begun: Any = None
+
+    async def __aenter__(self) -> None:
+        session = self.session
+        if not (session.in_transaction() or bound(session)):
+            self.begun = session.begin()
+            await self.begun.__aenter__()
+
+    async def __aexit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
+        if self.begun is not None:
+            await self.begun.__aexit__(exc_type, exc, traceback)
+        elif exc_type is not None:
+            await rollback(self.session)
+        else:
+            await commit(self.session)
+
+
+def transaction(session: AsyncSession) -> _Transaction:
     """A write transaction, as ``async with session.begin()``, that also holds what runs here:
     committed once at the end, rolled back on an error. A transaction already begun (by the
     update's reads) is joined rather than refused."""
-    if session.in_transaction() or bound(session):
-        try:
-            yield
-        except BaseException:
-            await rollback(session)
-            raise
-        await commit(session)
-    else:
-        async with session.begin():
-            yield
+    return _Transaction(session)
 
 
 async def commit(session: AsyncSession) -> None:
