@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Literal
 
 from criteria.schema import (
@@ -157,6 +158,36 @@ def _is_date(text: str, start: int, a: Decimal, b: Decimal, rest: str | None) ->
     return a > b or any(w in _DATE_WORDS for w in _words_before(text, start, 2))
 
 
+_RUN_RE = re.compile(r"\d+")
+
+
+def _number_starts(text: str) -> list[int]:
+    """Where a match of the four patterns above can start: each begins with a number not
+    preceded by a digit, '.', ',' or '/' (the same look-behind), i.e. at the start of a run of
+    digits whose previous character is none of '.,/'."""
+    starts = []
+    for run in _RUN_RE.finditer(text):
+        i = run.start()
+        if i == 0 or text[i - 1] not in ".,/":  # (a run's previous character is no digit)
+            starts.append(i)
+    return starts
+
+
+def _matches(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for one of the four patterns, tried only where a match can
+    start (``starts``, in order): the same matches. finditer tries every position, and the
+    leading look-behind keeps the regex engine from skipping to the next digit by itself;
+    a question is mostly words."""
+    end = 0
+    for i in starts:
+        if i < end:
+            continue
+        found = pattern.match(text, i)
+        if found is not None:
+            end = found.end()
+            yield found
+
+
 def extract(question: str) -> list[Quantity]:
     """The quantities in ``question``, in order of appearance (dates, codes, years left out)."""
     if _DIGIT_RE.search(question) is None:
@@ -171,13 +202,14 @@ def extract(question: str) -> list[Quantity]:
     def around(start: int, end: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return _words_before(text, start, 3), _words_after(text, end, 6)
 
-    for m in _SLASH_RE.finditer(text):
+    starts = _number_starts(text)
+    for m in _matches(_SLASH_RE, text, starts):
         a, b = _number(m.group(1)), _number(m.group(2))
         taken.append(m.span())
         if a is None or b is None or _is_date(text, m.start(), a, b, m.group(3)):
             continue
         found.append((m.start(), Quantity("ratio", a, b, *around(*m.span()))))
-    for m in _PERCENT_RE.finditer(text):
+    for m in _matches(_PERCENT_RE, text, starts):
         if not free(*m.span()):
             continue
         taken.append(m.span())
@@ -186,7 +218,7 @@ def extract(question: str) -> list[Quantity]:
         if value is None or (before and before[-1] in _BAND_WORDS):
             continue
         found.append((m.start(), Quantity("percent", value, None, before, after)))
-    for m in _OF_RE.finditer(text):
+    for m in _matches(_OF_RE, text, starts):
         if not free(*m.span()):
             continue
         a, b = _number(m.group(1)), _number(m.group(3))
@@ -198,7 +230,7 @@ def extract(question: str) -> list[Quantity]:
         found.append((m.start(), Quantity("ratio", a, b, before, (*middle, *after))))
         # "trễ 2 trong 50 hồ sơ": 2 is also a count of the thing named after 50.
         found.append((m.start(), Quantity("count", a, None, before, middle or after)))
-    for m in _COUNT_RE.finditer(text):
+    for m in _matches(_COUNT_RE, text, starts):
         if not free(*m.span()):
             continue
         value = _number(m.group(1))
@@ -237,8 +269,11 @@ _CUES: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
 )
 
 
-def _unit_words(unit: str) -> list[str]:
-    return _WORD_RE.findall(_fold(unit))
+@lru_cache(maxsize=1024)
+def _unit_words(unit: str) -> tuple[str, ...]:
+    """The folded words of a rule's text (a unit, a numerator …): a few hundred texts in all,
+    read for every question with figures, so each is read once."""
+    return tuple(_WORD_RE.findall(_fold(unit)))
 
 
 def _noun(unit: str) -> tuple[str, ...]:
@@ -323,8 +358,10 @@ _TIER_BAND = re.compile(
 )
 
 
+@lru_cache(maxsize=1024)
 def _tier_band(label: str) -> tuple[Decimal, Decimal, bool] | None:
-    """The percentage band a tier label states: (low, high, high included), or None."""
+    """The percentage band a tier label states: (low, high, high included), or None (read
+    once per label)."""
     m = _TIER_BAND.search(_fold(label))
     if m is None:
         return None
@@ -358,7 +395,7 @@ def _late(q: Quantity) -> bool:
 def _denominator_noun(rule: RatioRule) -> tuple[str, ...]:
     """What the denominator counts: "tổng số hồ sơ đã giải quyết" → ("ho", "so")."""
     words = _unit_words(rule.denominator)
-    while words[:1] in (["tong"], ["so"]):
+    while words[:1] in (("tong",), ("so",)):
         words = words[1:]
     return _noun(" ".join(words))
 
@@ -489,14 +526,25 @@ def _reason(criterion: Criterion, explanation: str, shown: str | None, points: D
 
 
 def _part_criteria(criterion: Criterion) -> list[Criterion]:
-    """The parts of a sum rule as criteria of their own (same code), for the scoring engine."""
+    """The parts of a sum rule as criteria of their own (same code), for the scoring engine;
+    made once per criterion object (it is immutable; a reload makes new ones)."""
     rule = criterion.rule
     if not isinstance(rule, SumRule):
         return [criterion]
-    return [
-        Criterion(code=criterion.code, title=part.label, max=part.max, rule=part.rule)
-        for part in rule.parts
-    ]
+    held = _PARTS.get(id(criterion))
+    if held is None or held[0] is not criterion:
+        parts = [
+            Criterion(code=criterion.code, title=part.label, max=part.max, rule=part.rule)
+            for part in rule.parts
+        ]
+        if len(_PARTS) >= 4096:  # reloads made new criteria: forget the old ones
+            _PARTS.clear()
+        held = _PARTS[id(criterion)] = (criterion, parts)
+    return list(held[1])
+
+
+# id(criterion) -> (criterion, its parts): the criterion is kept, so its id is not reused.
+_PARTS: dict[int, tuple[Criterion, list[Criterion]]] = {}
 
 
 def estimate(question: str, criterion: Criterion) -> Estimate | None:
