@@ -348,7 +348,7 @@ def test_other_standards_and_software_accounts_are_refused(
 # investment projects, a law's summary, document form and seals, opinions, the bot itself.
 OFF_TOPIC_BY_KIND = {
     "recruitment": "Điểm sàn kỳ thi tuyển viên chức giáo viên năm nay là bao nhiêu điểm?",
-    "appointment": "Phó phòng muốn bổ nhiệm lại thì độ tuổi bổ nhiệm tối đa là bao nhiêu?",
+    "exam": "Ôn thi công chức cấp xã thì nên đọc tài liệu ôn thi nào ạ?",
     "discipline": "Hội đồng kỷ luật công chức cấp huyện gồm những thành phần nào ạ?",
     "head": "Ai là chủ tịch UBND huyện nhiệm kỳ này vậy mọi người?",
     "make-up": "huyen minh sau sap xep co may xa vay a/c",
@@ -420,6 +420,21 @@ OFF_TOPIC_WORDS_OURS = [
         "Hồ sơ đã số hóa và lưu trữ trên kho dữ liệu có được tính vào tỷ lệ số hóa không?",
         "3.3.3",
     ),
+    # The conditions of recruitment and appointment, the discipline procedure, a course's dates
+    # and the council's deputies are what 5.2, 5.6, 5.4 and 8.1 deal with.
+    ("Bổ nhiệm phó phòng chưa đủ điều kiện bổ nhiệm thì 5.2 chấm sao?", "5.2"),
+    (
+        "Tuyển dụng mà hồ sơ dự tuyển thiếu văn bằng thì tiêu chí tuyển dụng có bị trừ điểm "
+        "không?",
+        "5.2",
+    ),
+    ("Trình tự xử lý kỷ luật công chức làm sai thì 5.6 có bị trừ điểm không?", "5.6"),
+    (
+        "Lớp bồi dưỡng khai giảng tháng 12 năm nay nhưng bế giảng năm sau thì tính vào năm nào "
+        "cho tiêu chí đào tạo?",
+        "5.4",
+    ),
+    ("Phiếu khảo sát đại biểu HĐND khóa mới sau bầu cử đại biểu thì phát cho ai?", "8.1"),
     # Another sector's target set by the council's resolution is what 8.3.2 counts, and the
     # investor's settlement of a project the case of the disbursement rate.
     (
