@@ -350,8 +350,8 @@ OFF_TOPIC_BY_KIND = {
     "recruitment": "Điểm sàn kỳ thi tuyển viên chức giáo viên năm nay là bao nhiêu điểm?",
     "exam": "Ôn thi công chức cấp xã thì nên đọc tài liệu ôn thi nào ạ?",
     "discipline": "Hội đồng kỷ luật công chức cấp huyện gồm những thành phần nào ạ?",
-    "head": "Ai là chủ tịch UBND huyện nhiệm kỳ này vậy mọi người?",
-    "make-up": "Sau sắp xếp, Phòng Y tế của huyện nhập vào đâu ạ?",
+    "head": "Ai đang là chủ tịch UBND huyện nhiệm kỳ này vậy mọi người?",
+    "make-up": "Sau sắp xếp, Phòng Y tế của huyện sáp nhập vào đâu ạ?",
     "results": "Chỉ số CCHC năm ngoái huyện nào đứng đầu tỉnh, được bao nhiêu điểm ạ?",
     "fees": "Lệ phí trước bạ khi sang tên nhà đất hiện nay tính bao nhiêu phần trăm?",
     "refund": "dan chuyen khoan le phi bi tru tien 2 lan thi xin hoan tien the nao",
@@ -438,6 +438,13 @@ OFF_TOPIC_WORDS_OURS = [
     ("Kế hoạch CCHC có nên ban hành trước ngày 31/12 năm trước không?", "1.1.1"),
     ("Có nên công bố lại ISO khi thủ tục thay đổi không?", "7.3.2"),
     ("huyện có mấy phòng chưa ban hành quy định chức năng nhiệm vụ", "4.1.1"),
+    # Who heads the desk by the decree, a deadline of our report, a paid article of propaganda.
+    ("ai làm trưởng bộ phận một cửa huyện theo nghị định 61", "3.3.1"),
+    ("báo cáo cải cách hành chính quý phải gửi trước ngày bao nhiêu", "1.2"),
+    (
+        "Tin bài tuyên truyền CCHC có chi nhuận bút thì có được tính là tuyên truyền không?",
+        "1.4",
+    ),
     # Another sector's target set by the council's resolution is what 8.3.2 counts, and the
     # investor's settlement of a project the case of the disbursement rate.
     (
