@@ -360,9 +360,7 @@ OFF_TOPIC_BY_KIND = {
         "Văn thư có được dùng token của chủ tịch để ký thay lãnh đạo trên phần mềm quản lý văn "
         "bản không?"
     ),
-    "archives": (
-        "Hồ sơ thủ tục hành chính năm 2019 đã số hóa thì nộp lưu vào kho lưu trữ huyện thế nào?"
-    ),
+    "archives": "Hồ sơ công việc để ở lưu trữ cơ quan có thời hạn bảo quản bao lâu ạ?",
     "disposal": "Hồ sơ một cửa bản giấy đã số hóa thì sau bao lâu được tiêu hủy?",
     "desk forms": "Người nhà đến nhận thay kết quả thì có cần giấy ủy quyền không ạ?",
     "per diem": "Đi tập huấn ở tỉnh thì tiền ăn, tiền ngủ được thanh toán theo mức nào ạ?",
@@ -438,6 +436,8 @@ OFF_TOPIC_WORDS_OURS = [
     ("Kế hoạch CCHC có nên ban hành trước ngày 31/12 năm trước không?", "1.1.1"),
     ("Có nên công bố lại ISO khi thủ tục thay đổi không?", "7.3.2"),
     ("huyện có mấy phòng chưa ban hành quy định chức năng nhiệm vụ", "4.1.1"),
+    ("Thi tuyển công chức mà đề thi không đúng quy định thì 5.2 có bị trừ điểm không?", "5.2"),
+    ("Hồ sơ một cửa đã nộp lưu thì minh chứng số hóa lấy ở đâu?", "3.3.3"),
     # Who heads the desk by the decree, a deadline of our report, a paid article of propaganda.
     ("ai làm trưởng bộ phận một cửa huyện theo nghị định 61", "3.3.1"),
     ("báo cáo cải cách hành chính quý phải gửi trước ngày bao nhiêu", "1.2"),
