@@ -281,7 +281,7 @@ _DOCS_PER_TARGET = 2  # ... and at most this many texts of one target
 _COMMON_SHARE = 0.25  # words in more targets than this share never choose candidates
 _POSTING_BUDGET = 3000  # postings read per query to choose candidates, about
 _POSTINGS_PER_TERM = 200  # ... but at least this many of each rare enough term
-_VECTOR_POSTINGS = 400  # above this many postings read, they are summed in array operations
+_VECTOR_POSTINGS = 250  # above this many postings read, they are summed in array operations
 
 
 @dataclass(frozen=True, slots=True)
@@ -1860,13 +1860,22 @@ class SearchIndex:
         """``_candidates`` over many postings, in array operations with the same result: the
         weights summed per target in reading order (as the running totals are), the best
         first, ties to the target met first (as ``heapq.nlargest`` keeps them)."""
-        ids_np, ws_np = self._post_ids_np, self._post_ws_np
-        ids = np.concatenate([ids_np[lo:hi] for lo, hi, _ in spans])
+        # The postings' positions, span after span, taken in one step.
+        lows, highs, scales = zip(*spans, strict=True)
+        sizes = np.subtract(highs, lows)
+        total = int(sizes.sum())
+        pos = np.arange(total) + np.repeat(np.subtract(lows, np.cumsum(sizes) - sizes), sizes)
+        ids = self._post_ids_np[pos]
         # Single-precision weights read as doubles, then scaled: the running totals' values.
-        ws = np.concatenate([ws_np[lo:hi] for lo, hi, _ in spans]).astype(np.float64)
-        ws *= np.repeat([s for _, _, s in spans], [hi - lo for lo, hi, _ in spans])
-        found, first = np.unique(ids, return_index=True)
-        scores = np.bincount(ids, ws, minlength=len(self._targets))[found]
+        ws = self._post_ws_np[pos].astype(np.float64)
+        ws *= np.repeat(scales, sizes)
+        n = len(self._targets)
+        # Each target met, in order, and where it was first met.
+        found = np.flatnonzero(np.bincount(ids, minlength=n))
+        first = np.full(n, total)
+        np.minimum.at(first, ids, np.arange(total))
+        first = first[found]
+        scores = np.bincount(ids, ws, minlength=n)[found]
         if len(found) > _CANDIDATES:
             cut = np.partition(scores, len(scores) - _CANDIDATES)[len(scores) - _CANDIDATES]
             keep = scores >= cut
