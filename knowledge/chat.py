@@ -41,6 +41,8 @@ _SLASH_FILLER_RE = re.compile(r"(?<!\w)[aA]\s*/\s*[cC](?!\w)")
 # written "đồng", "k", "tr" or "nghìn" in these chats). A lone lower-case d or đ is points,
 # except inside a list of letters ("a/b/c/d", "c, d").
 _POINTS_RE = re.compile(r"(?<![\w/,])(\d+(?:[.,]\d+)?)?\s*[đd](?![\w/])(?<![,/]\s[đd])")
+# ... which needs a d or đ that no letter, digit or slash follows (few messages have one).
+_POINTS_HINT_RE = re.compile(r"[đd](?![\w/])")
 
 # Sentence ends: . ? ! ; or a line break, followed by space. "1.250" and "3.4.1" have no space
 # after the dot, so numbers and codes stay whole.
@@ -159,6 +161,7 @@ _QUANTITY_RE = re.compile(
     r"|\d+\s*/\s*\d+"  # 45/50, 6/2022
     r"|\d+(?:[.,]\d+)*"  # 1.250 / 2,5 / 42
 )
+_DIGIT_RE = re.compile(r"\d")
 
 
 class Token(NamedTuple):
@@ -233,8 +236,10 @@ def _clean(text: str) -> str:
     if _VIQR_HINT_RE.search(text):
         text = _VIQR_RE.sub("", text)
     text = _INVISIBLE_RE.sub("", text)
-    text = _SLASH_FILLER_RE.sub(" anh chị ", text)
-    text = _POINTS_RE.sub(_points, text)
+    if "/" in text:
+        text = _SLASH_FILLER_RE.sub(" anh chị ", text)
+    if _POINTS_HINT_RE.search(text):
+        text = _POINTS_RE.sub(_points, text)
     return text.replace("\u00a0", " ")
 
 
@@ -353,13 +358,15 @@ def read_message(text: str) -> Message:
         ):
             ask_idx.add(last - 1)
     tokens: list[Token] = []
+    new_token = tuple.__new__
     quantities: list[str] = []
     ask_parts: list[str] = []
     ctx_parts: list[str] = []
     accents = False
     for i, sentence in enumerate(sentences):
         is_ask = i in ask_idx
-        quantities.extend(m.group(0) for m in _QUANTITY_RE.finditer(sentence))
+        if _DIGIT_RE.search(sentence):  # every quantity starts with a digit
+            quantities.extend(m.group(0) for m in _QUANTITY_RE.finditer(sentence))
         an = analyze(sentence)
         accents = accents or an.accents
         mask = _filler_mask(an.folded)
@@ -371,7 +378,8 @@ def read_message(text: str) -> Message:
             if drop[k]:
                 continue
             asked = is_ask and k >= start
-            tokens.append(Token(f, a, ASK_WEIGHT if asked else CONTEXT_WEIGHT, asked))
+            # (a Token made as its __new__ makes it, without a Python call per word)
+            tokens.append(new_token(Token, (f, a, ASK_WEIGHT if asked else CONTEXT_WEIGHT, asked)))
             (kept if asked or not is_ask else before).append(a)
         if before:
             ctx_parts.append(" ".join(before))

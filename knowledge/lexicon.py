@@ -48,7 +48,7 @@ from criteria.errors import DataError, DataIssue
 from criteria.schema import CriteriaSet
 from criteria.yamlsource import YamlDoc, read_yaml, validate_model
 from knowledge.schema import Entry
-from knowledge.text import analyze, is_stopword
+from knowledge.text import STOPWORDS, analyze, fold, is_stopword
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "lexicon.yaml"
 
@@ -137,6 +137,11 @@ class Lexicon:
         return _sizes_by_start((*self.synonyms, *self.off_topic))
 
     @cached_property
+    def sizes_next(self) -> dict[str, dict[str, tuple[int, ...]]]:
+        """``sizes`` by the second word too (see ``_sizes_by_next``)."""
+        return _sizes_by_next((*self.synonyms, *self.off_topic))
+
+    @cached_property
     def subject_sizes(self) -> dict[str, tuple[int, ...]]:
         """The same for the ``subjects`` (looked for on their own as well)."""
         return _sizes_by_start(self.subjects)
@@ -175,6 +180,15 @@ class Lexicon:
             if len(k) <= _ASK_WORDS
         )
 
+    @cached_property
+    def ask_next(self) -> dict[str, dict[str, tuple[int, ...]]]:
+        """``ask_sizes`` by the second word too (see ``_sizes_by_next``)."""
+        return _sizes_by_next(
+            k
+            for k in (*self.judge_asks, *self.task_asks, *self.fact_asks)
+            if len(k) <= _ASK_WORDS
+        )
+
 
 _ASK_WORDS = 5
 
@@ -184,12 +198,34 @@ _FILLERS_ACCENTED = frozenset("em mình bên tôi đã đang vẫn cũng vừa".
 _FILLERS_PLAIN = frozenset("em e minh ben toi dang".split())
 
 
+# The folded forms of every word ``is_filler_word`` takes (a token's folded form is its
+# accented form folded): any other word is none, without a call.
+FILLER_FORMS = frozenset(fold(w) for w in _FILLERS_ACCENTED) | _FILLERS_PLAIN | STOPWORDS
+
+
 def is_filler_word(folded: str, accented: str) -> bool:
     """Whether a question's token says nothing inside a phrase: a question word, pronoun or
     time word."""
     if accented != folded:
         return accented in _FILLERS_ACCENTED or is_stopword(folded, accented)
     return folded in _FILLERS_PLAIN or is_stopword(folded, accented)
+
+
+def _sizes_by_next(keys: Iterable[Key]) -> dict[str, dict[str, tuple[int, ...]]]:
+    """First word → second word → the lengths of the phrases that go on with it (and 1 when
+    the first word alone is one), longest first; under "" the lengths when no phrase goes on
+    with the next word: a phrase's first word tries only the lengths that can match."""
+    out: dict[str, dict[str, set[int]]] = {}
+    for k in keys:
+        out.setdefault(k[0], {}).setdefault(k[1] if len(k) > 1 else "", set()).add(len(k))
+    table: dict[str, dict[str, tuple[int, ...]]] = {}
+    for first, by_next in out.items():
+        alone = by_next.get("", set())
+        table[first] = {
+            second: tuple(sorted(sizes | alone, reverse=True)) for second, sizes in by_next.items()
+        }
+        table[first].setdefault("", ())
+    return table
 
 
 def _sizes_by_start(keys: Iterable[Key]) -> dict[str, tuple[int, ...]]:

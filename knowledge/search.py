@@ -74,7 +74,7 @@ from criteria.schema import (
 )
 from criteria.scoring import format_points
 from knowledge.chat import ASK_WEIGHT, Message, Token, read_message
-from knowledge.lexicon import Key, Lexicon, default_lexicon, is_filler_word
+from knowledge.lexicon import FILLER_FORMS, Key, Lexicon, default_lexicon, is_filler_word
 from knowledge.schema import Entry
 from knowledge.spelling import is_syllable, key_readings, syllable_splits
 from knowledge.text import (
@@ -1059,18 +1059,22 @@ class SearchIndex:
         expansions: list[tuple[Key, float, bool, int]] = []
         if lex.max_len:
             folded = [t.folded for t in toks]
-            sizes_at = lex.sizes  # first word → the phrase lengths it starts, longest first
+            # First word → second word → the lengths of the phrases that go on so, longest
+            # first: only lengths that can match are tried.
+            sizes_at = lex.sizes_next
+            off_topic, synonyms = lex.off_topic, lex.synonyms
             i = 0
             while i < n:
-                sizes = sizes_at.get(folded[i])
-                if sizes is None:
+                nexts = sizes_at.get(folded[i])
+                if nexts is None:
                     i += 1
                     continue
-                for size in sizes:
+                sizes = nexts.get(folded[i + 1]) if i + 1 < n else None
+                for size in nexts[""] if sizes is None else sizes:
                     if size > n - i:
                         continue
                     key = tuple(folded[i : i + size])
-                    if key not in lex.off_topic and key not in lex.synonyms:
+                    if key not in off_topic and key not in synonyms:
                         continue
                     weight = max(t.weight for t in toks[i : i + size])
                     here = key in lex.off_topic and self._off_topic_here(
@@ -1247,13 +1251,14 @@ class SearchIndex:
         subjects = lex.subjects
         sizes_at = lex.subject_sizes
         n = len(toks)
+        folded = [t.folded for t in toks]
         for i in range(n):
             if not toks[i].ask or toks[i].folded not in sizes_at:
                 continue
             for size in sizes_at[toks[i].folded]:
                 if i + size > n:
                     continue
-                key = tuple(t.folded for t in toks[i : i + size])
+                key = tuple(folded[i : i + size])
                 if key not in subjects:
                     continue
                 # A name of three words or more is itself whatever its accents (typed with a
@@ -1310,6 +1315,7 @@ class SearchIndex:
         n = len(toks)
         folded = [t.folded for t in toks]
         memo: list[bool | None] = [None] * n
+        maybe = FILLER_FORMS  # (any other word is no filler)
 
         def filler(k: int) -> bool:
             f = memo[k]
@@ -1333,7 +1339,13 @@ class SearchIndex:
                     at = [i, j]
                     k, gap = j + 1, j - i - 1
                     for w in key[2:]:
-                        while k < n and folded[k] != w and gap < _LOOSE_GAP and filler(k):
+                        while (
+                            k < n
+                            and folded[k] != w
+                            and gap < _LOOSE_GAP
+                            and folded[k] in maybe
+                            and filler(k)
+                        ):
                             k += 1
                             gap += 1
                         if k >= n or folded[k] != w or covered[k] or foreign[k]:
@@ -1349,7 +1361,7 @@ class SearchIndex:
                         expansions.append((lex.synonyms[key], weight, toks[i].ask, i))
                         end = k
                         break
-                if end or not filler(j):
+                if end or folded[j] not in maybe or not filler(j):
                     break
             i = end or i + 1
 
@@ -1359,21 +1371,25 @@ class SearchIndex:
         procedure takes, where to apply, what fee, which template, how to install) and one of
         ``fact_asks`` (a fact no criterion holds: a person, a contact, an hour, a rank…)."""
         lex = self._lexicon
-        sizes = lex.ask_sizes
+        sizes_at = lex.ask_next  # first word → second word → the lengths that can match
         judge = task = fact = False
-        if not sizes:
+        if not sizes_at:
             return judge, task, fact
         n = len(toks)
+        folded = [t.folded for t in toks]
+        judge_asks, task_asks, fact_asks = lex.judge_asks, lex.task_asks, lex.fact_asks
         for k in range(n):
-            if foreign[k] or not toks[k].ask or toks[k].folded not in sizes:
+            if foreign[k] or not toks[k].ask or folded[k] not in sizes_at:
                 continue
-            for size in sizes[toks[k].folded]:
+            nexts = sizes_at[folded[k]]
+            sizes = nexts.get(folded[k + 1]) if k + 1 < n else None
+            for size in nexts[""] if sizes is None else sizes:
                 if k + size > n:
                     continue
-                key = tuple(t.folded for t in toks[k : k + size])
-                judge = judge or key in lex.judge_asks
-                task = task or key in lex.task_asks
-                fact = fact or key in lex.fact_asks
+                key = tuple(folded[k : k + size])
+                judge = judge or key in judge_asks
+                task = task or key in task_asks
+                fact = fact or key in fact_asks
         return judge, task, fact
 
     def _respell(self, msg: Message) -> str | None:
@@ -2051,11 +2067,14 @@ def _law_opens(toks: Sequence[Token]) -> bool:
     return k < len(ask) and ask[k].folded in _LAWS
 
 
+_LETTER_RUNS_RE = re.compile(r"[^\W\d_]+")
+
+
 def _chit_chat(query: str) -> bool:
     """Whether ``query`` is only thanks or a greeting (``_CHAT_WORDS``), with no number or
     code in it ("chào anh chị, 3.4.1 tính sao" asks about a criterion)."""
-    words = re.findall(r"[^\W\d_]+", fold(query).lower())
-    if any(c.isdigit() for c in query) or not any(w in _CHAT_OPENERS for w in words):
+    words = _LETTER_RUNS_RE.findall(fold(query).lower())
+    if _CHAT_OPENERS.isdisjoint(words) or any(c.isdigit() for c in query):
         return False
     return all(w in _CHAT_WORDS or w in _NEUTRAL or is_filler_word(w, w) for w in words)
 

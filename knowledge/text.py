@@ -526,6 +526,9 @@ _LEADING_CODE_RE = re.compile(
 )
 
 
+_DIGIT_RE = re.compile(r"\d")
+
+
 def _code_text(text: str) -> str:
     folded = fold(unicodedata.normalize("NFC", text).casefold())
     # "3,4,1" and "3 . 4" appear when typing on phones; keep them out: only dots count.
@@ -535,6 +538,8 @@ def _code_text(text: str) -> str:
 def find_codes(text: str) -> list[str]:
     """Criterion codes mentioned in ``text``, in order of appearance, without duplicates."""
     flat = _code_text(text)
+    if not _DIGIT_RE.search(flat):
+        return []  # every code has a digit (most questions have none)
     found: list[tuple[int, str]] = []
     for m in _PREFIXED_RE.finditer(flat):
         group = next(g for g in (1, 2, 3) if m.group(g))
