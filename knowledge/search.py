@@ -65,6 +65,7 @@ from criteria.schema import (
     Criterion,
     DeductionRule,
     RatioRule,
+    Rule,
     SumRule,
     SurveyRule,
     Threshold,
@@ -210,10 +211,12 @@ _W_UNIT_ORDER = 0.1  # ... and a question that counts what a criterion's rule co
 _UNIT_ALIASES = {"thu tuc": "tthc", "viec": "nhiem", "nv": "nhiem", "van ban": "vb"}
 
 
-def _unit(crit: Criterion) -> str | None:
+def _units(rule: Rule | None) -> frozenset[str]:
     """What a criterion's rule counts: the first word of a ratio's denominator after "tổng
-    số" / "số", or of a count's or a deduction's unit (hs, tthc, vb, nhiem, bc…), or None."""
-    rule = crit.rule
+    số" / "số", or of a count's or a deduction's unit (hs, tthc, vb, nhiem, bc…); for a sum,
+    what its parts count."""
+    if isinstance(rule, SumRule):
+        return frozenset(u for part in rule.parts for u in _units(part.rule))
     if isinstance(rule, (CountRule, DeductionRule)):
         # What a count or a deduction counts ("3 hồ sơ qua bưu chính", "2 báo cáo chậm").
         words = list(analyze(rule.unit).folded)
@@ -222,10 +225,11 @@ def _unit(crit: Criterion) -> str | None:
         while words and words[0] in ("tong", "so"):
             words.pop(0)
     else:
-        return None
+        return frozenset()
     if not words:
-        return None
-    return _UNIT_ALIASES.get(" ".join(words[:2])) or _UNIT_ALIASES.get(words[0], words[0])
+        return frozenset()
+    head = _UNIT_ALIASES.get(" ".join(words[:2])) or _UNIT_ALIASES.get(words[0], words[0])
+    return frozenset({head})
 
 
 def _counted(words: Sequence[str]) -> frozenset[str]:
@@ -598,7 +602,7 @@ class SearchIndex:
                 u
                 for c in tg.codes
                 if (node := index._criteria.get(c)) is not None
-                and (u := _unit(node)) is not None
+                for u in _units(node.rule)
             )
             for tg in index._targets
         ]

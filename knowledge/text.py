@@ -71,7 +71,20 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "ttdt": ("thông tin điện tử", "ttđt"),
     "vtvl": ("vị trí việc làm",),
     "motcua": ("một cửa", "1 cửa"),
-    "pbgdpl": ("phổ biến giáo dục pháp luật", "phổ biến, giáo dục pháp luật", "pbgd pl"),
+    # Telling people about the law is one activity whatever it is called ("tuyên truyền, phổ
+    # biến, giáo dục pháp luật"): not the propaganda about CCHC (tuyên truyền cchc).
+    "pbgdpl": (
+        "phổ biến giáo dục pháp luật",
+        "phổ biến, giáo dục pháp luật",
+        "pbgd pl",
+        "tuyên truyền phổ biến giáo dục pháp luật",
+        "tuyên truyền, phổ biến, giáo dục pháp luật",
+        "tuyên truyền phổ biến pháp luật",
+        "tuyên truyền, phổ biến pháp luật",
+        "tuyên truyền pháp luật",
+        "phổ biến pháp luật",
+        "giáo dục pháp luật",
+    ),
     # "theo dõi tình hình thi hành pháp luật" is the activity's legal name (NĐ 59/2012).
     "thpl": ("thi hành pháp luật", "tình hình thi hành pháp luật"),
     "bộ phận motcua": (

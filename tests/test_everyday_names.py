@@ -153,3 +153,16 @@ def test_the_word_that_tells_a_confusable_pair_apart_decides(
     result = index.search(question)
     assert result.decision != "none", result.to_json()
     assert code in result.results[0].criterion_codes, result.to_json()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "tuyên truyền pháp luật cho bà con mới làm được 70% kế hoạch thì mấy điểm",
+        "tuyen truyen phap luat o thon lam duoc 8 tren 10 buoi theo ke hoach thi dc may diem",
+    ],
+)
+def test_telling_people_about_the_law_is_2_5_not_1_4(index: SearchIndex, question: str) -> None:
+    result = index.search(question)
+    assert result.decision != "none", result.to_json()
+    assert result.results[0].criterion_codes == ("2.5",), result.to_json()

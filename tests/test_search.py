@@ -457,3 +457,21 @@ def test_an_ask_that_points_at_the_situation_weighs_it_as_the_ask(index: SearchI
     assert _pointing(read_message("xa em co 3 hs tre. muc nay tinh sao").tokens)
     assert not _pointing(read_message("Xã em có 3 hồ sơ trễ. Năm nay tính sao?").tokens)
     assert not _pointing(read_message("phần này tính điểm thế nào").tokens)
+
+
+def test_a_sum_counts_what_its_parts_count(index: SearchIndex) -> None:
+    # 2.5 (a plan, plus a ratio of its tasks done) counts tasks like 1.1.2 and 3.1.3; 5.1 (a
+    # list approved, plus a ratio of civil servants placed) counts civil servants.
+    assert index._units[index._criterion_target["2.5"]] == {"nhiem"}
+    assert index._units[index._criterion_target["5.1"]] == {"cong"}
+
+
+def test_telling_people_about_the_law_is_one_activity_whatever_it_is_called() -> None:
+    from knowledge.text import analyze
+
+    # "tuyên truyền / phổ biến / giáo dục pháp luật" is 2.5's activity (pbgdpl), not the
+    # propaganda about CCHC of 1.4 ("tuyên truyền cchc").
+    said_so = ("tuyên truyền pháp luật", "phổ biến pháp luật", "tuyen truyen, pho bien phap luat")
+    for said in said_so:
+        assert analyze(said).folded == ("pbgdpl",), said
+    assert analyze("tuyên truyền cải cách hành chính").folded == ("tuyen", "truyen", "cchc")
