@@ -269,6 +269,13 @@ def _pointing(toks: Sequence[Token]) -> bool:
     return False
 
 
+# Word pairs of a question's frame typed without accents: "bao nhieu" (bao nhiêu), "may diem"
+# (mấy điểm), "phan tram" (phần trăm, also "%") — their everyday word is never the content
+# word it reads as alone ("nhiều", "máy", "phân"), whatever pairs the index knows ("nhiều
+# điểm", "mấy điểm" in its own questions), as when typed with accents.
+_ASKING = frozenset({("bao", "nhieu"), ("may", "diem"), ("phan", "tram")})
+
+
 def _neutral(folded: str, accented: str) -> bool:
     """Whether a word says nothing about a question's topic (see ``_NEUTRAL_ACCENTED``)."""
     if folded not in _NEUTRAL:
@@ -1607,6 +1614,8 @@ class SearchIndex:
         f = toks[k].folded
         prev = toks[k - 1].folded if k else ""
         nxt = toks[k + 1].folded if k + 1 < len(toks) else ""
+        if (prev, f) in _ASKING or (f, nxt) in _ASKING:
+            return False  # "bao nhieu diem", "may diem": the question, whatever pairs say
         return f"{prev} {f}" in self._df or f"{f} {nxt}" in self._df
 
     def _stopword(self, toks: Sequence[Token], k: int, accents: bool) -> bool:
@@ -1621,6 +1630,8 @@ class SearchIndex:
             return True
         prev = toks[k - 1].folded if k else ""
         nxt = toks[k + 1].folded if k + 1 < len(toks) else ""
+        if (prev, f) in _ASKING or (f, nxt) in _ASKING:
+            return True
         return f"{prev} {f}" not in self._df and f"{f} {nxt}" not in self._df
 
     def _off_topic_here(
