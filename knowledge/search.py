@@ -246,25 +246,25 @@ _LOOSE_GAP = 2  # filler words an everyday phrase may have inside (``_loose_syno
 _NUMBERED = frozenset({"nd", "qd", "tt", "nq", "cv", "iso", "so", "luat", "kh", "bc"})
 
 
-# The nouns that point at the situation's topic with "này" ("phần này", "mục này", "cái này",
-# "trường hợp này", "việc này", "tiêu chí này", "khoản này", "nội dung này", "vụ này").
-_POINTERS = frozenset({"phan", "muc", "cai", "hop", "viec", "chi", "khoan", "dung", "vu", "y"})
+# The nouns that point at the situation's topic with "này" ("phần này", "mục này", "cái
+# này", "trường hợp này", "việc này", "tiêu chí này", "khoản này", "nội dung này", "vụ này",
+# "mấy hồ sơ này").
+_POINTERS = frozenset(
+    {"phan", "muc", "cai", "hop", "viec", "chi", "khoan", "dung", "vu", "y", "hs"}
+)
+# ... the pointing word, as typed: "này", also without accents ("nay" after such a noun is not
+# "năm nay"). Not "đó": a situation often names several things, and "đó" picks one of them.
+_POINTING = frozenset({"này", "nay"})
 
 
 def _pointing(toks: Sequence[Token]) -> bool:
     """Whether a message with a situation has an ask that points at it ("… phần này tính
-    điểm thế nào"): a pointing noun followed by "này" (typed so, or without accents) in the
-    ask."""
+    điểm thế nào", "mấy hồ sơ này có ảnh hưởng không"): a pointing noun followed by "này" in
+    the ask."""
     if all(t.ask for t in toks):
         return False
     for prev, tok in pairwise(toks):
-        if (
-            tok.ask
-            and prev.ask
-            and tok.folded == "nay"
-            and tok.accented in ("này", "nay")
-            and prev.folded in _POINTERS
-        ):
+        if tok.ask and prev.ask and tok.accented in _POINTING and prev.folded in _POINTERS:
             return True
     return False
 
