@@ -166,3 +166,15 @@ def test_telling_people_about_the_law_is_2_5_not_1_4(index: SearchIndex, questio
     result = index.search(question)
     assert result.decision != "none", result.to_json()
     assert result.results[0].criterion_codes == ("2.5",), result.to_json()
+
+
+def test_a_deduction_asked_without_the_word_points_is_the_assessment_s_ask(
+    index: SearchIndex,
+) -> None:
+    # "có trừ không" asks about a deduction like "có bị trừ điểm không" (written for this
+    # test); typed without accents "noi tru ko" (nội trú) and "luu tru khong" are not it.
+    _, q = index.read("tuyen dung cong chuc bi thanh tra chi ra sai sot ve ho so, co tru ko")
+    assert q.intent
+    for question in ("lop hoc co cho o noi tru ko", "co nen thue ngoai so hoa luu tru khong"):
+        _, q = index.read(question)
+        assert not q.intent, question
