@@ -373,6 +373,9 @@ class _Query:
     match_w: dict[str, float] = field(default_factory=dict)  # what matching a word is worth
     mass: float = 1.0  # ... and the question's whole topic
     counted: frozenset[str] = frozenset()  # the nouns it counts ("6.500 hồ sơ": hs)
+    # Words said inside an everyday phrase -> the criteria's wording of each such phrase: such a
+    # word is covered by a criterion that knows the phrase's meaning (``_topic_coverage``).
+    said_for: dict[str, list[Key]] = field(default_factory=dict)
 
     def add(self, word: str, weight: float, ask: bool, *, counts: bool) -> None:
         self.weight[word] = max(self.weight.get(word, 0.0), weight)
@@ -1012,15 +1015,25 @@ class SearchIndex:
     def _topic_coverage(self, q: _Query, t: int) -> float:
         """The share of the question's topic found in everything known about the criteria of
         target ``t`` (its card and every entry on them): a question that tells a situation
-        touches several sides of one criterion, each answered by a different entry."""
+        touches several sides of one criterion, each answered by a different entry. A word said
+        inside an everyday phrase ("kh cải cách", "máy chủ bị hack") is found where the phrase's
+        meaning in the criteria's words is ("kế hoạch cchc năm", "an toàn thông tin"), unless the
+        question names an off-topic thing."""
         codes = self._targets[t].codes
         if not codes:
             return 0.0
         known = [self._code_words(c) for c in codes]
+        # (not when the question names an off-topic thing: then only its own words count)
+        said_for = q.said_for if not (q.foreign or q.subject_ask) else {}
         found = sum(
             w
             for word, w in q.match_w.items()
-            if q.counts.get(word) and any(word in words for words in known)
+            if q.counts.get(word)
+            and any(
+                word in words
+                or any(all(m in words for m in means) for means in said_for.get(word, ()))
+                for words in known
+            )
         )
         return min(found / q.mass, 1.0)
 
@@ -1067,7 +1080,7 @@ class SearchIndex:
         foreign = [False] * n
         foreign_end = 0  # where the ask's last off-topic phrase ends ...
         foreign_start = -1  # ... and where its first one starts
-        expansions: list[tuple[Key, float, bool, int]] = []
+        expansions: list[tuple[Key, float, bool, int, int]] = []
         if lex.max_len:
             folded = [t.folded for t in toks]
             # First word → second word → the lengths of the phrases that go on so, longest
@@ -1112,7 +1125,7 @@ class SearchIndex:
                     if means is not None:
                         for j in range(i, i + size):
                             covered[j] = True
-                        expansions.append((means, weight, toks[i].ask, i))
+                        expansions.append((means, weight, toks[i].ask, i, i + size))
                         break
                 else:
                     i += 1
@@ -1164,6 +1177,7 @@ class SearchIndex:
         # "trường hợp này có bị trừ không") asks about what the situation tells: the
         # situation's words then weigh as the ask's.
         pointed = _pointing(toks)
+        means_at = {k: m for m, _, _, at, end in expansions for k in range(at, end)}
         for k, tok in enumerate(toks):
             f, a = tok.folded, tok.accented
             # (a word outside the question and everyday words' lists is neither, without a call)
@@ -1188,6 +1202,12 @@ class SearchIndex:
             )
             weight = ASK_WEIGHT if pointed else tok.weight
             q.add(word, weight, tok.ask, counts=counts)
+            if k in means_at:
+                content = tuple(
+                    m for m in means_at[k] if m in self._df and not is_stopword(m, m)
+                )
+                if content:
+                    q.said_for.setdefault(word, []).append(content)
             if counts and tok.ask and foreign_end:
                 if k < foreign_start:
                     said_before.append(word)
@@ -1210,7 +1230,7 @@ class SearchIndex:
             q.before = len(said_before)
         if judged_after:
             q.beside += said_after
-        for means, weight, ask, at in expansions:
+        for means, weight, ask, at, _ in expansions:
             if pointed:
                 weight = ASK_WEIGHT
             segment = []
@@ -1316,7 +1336,7 @@ class SearchIndex:
         accents: bool,
         covered: list[bool],
         foreign: list[bool],
-        expansions: list[tuple[Key, float, bool, int]],
+        expansions: list[tuple[Key, float, bool, int, int]],
     ) -> None:
         """Everyday phrases said with up to two filler words of the question's own inside
         ("xã em trả trễ", "hồ sơ bên mình bị trễ"): read as the phrase, like one said as
@@ -1369,7 +1389,7 @@ class SearchIndex:
                         for m in range(i, k):
                             covered[m] = True
                         weight = max(toks[m].weight for m in at)
-                        expansions.append((lex.synonyms[key], weight, toks[i].ask, i))
+                        expansions.append((lex.synonyms[key], weight, toks[i].ask, i, k))
                         end = k
                         break
                 if end or folded[j] not in maybe or not filler(j):

@@ -485,3 +485,25 @@ def test_asking_pairs_typed_without_accents_are_not_topic_words(index: SearchInd
         assert not q.counts.get("nhieu") and not q.counts.get("may"), question
     _, q = index.read("may chu bi hack thi sao")
     assert q.counts.get("may")
+
+
+def test_words_said_in_an_everyday_phrase_are_covered_where_its_meaning_is(
+    index: SearchIndex,
+) -> None:
+    # "kh cải cách" stands for "kế hoạch CCHC năm" (1.1.1): its words "cải cách" count as covered
+    # by 1.1.1, whose texts say "cchc", not "cải cách" alone (written for this test).
+    _, q = index.read("kh cải cách ký muộn thì mất mấy điểm")
+    index._rank(q)  # sets the question's topic mass
+    t111 = index._criterion_target["1.1.1"]
+    assert q.said_for["cai"] == [("kh", "cchc", "nam")]
+    with_meaning = index._topic_coverage(q, t111)
+    q.said_for = {}
+    assert with_meaning > index._topic_coverage(q, t111)
+    # Not when the question names an off-topic thing: its own words only.
+    _, q = index.read("bị kỷ luật cảnh cáo thì có được đưa vào quy hoạch lãnh đạo không")
+    index._rank(q)
+    assert q.foreign
+    t56 = index._criterion_target["5.6"]
+    before = index._topic_coverage(q, t56)
+    q.said_for = {}
+    assert index._topic_coverage(q, t56) == before
