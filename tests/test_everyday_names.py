@@ -13,6 +13,7 @@ import pytest
 from knowledge.lexicon import default_lexicon, phrase_key
 from knowledge.search import SearchIndex
 from knowledge.text import analyze
+from tests.searching import answered_first
 
 
 @pytest.mark.parametrize(
@@ -178,3 +179,10 @@ def test_a_deduction_asked_without_the_word_points_is_the_assessment_s_ask(
     for question in ("lop hoc co cho o noi tru ko", "co nen thue ngoai so hoa luu tru khong"):
         _, q = index.read(question)
         assert not q.intent, question
+
+
+def test_a_plan_signed_after_the_province_s_deadline_is_1_1_1(index: SearchIndex) -> None:
+    # Written for this test: "ký muộn", "hạn tỉnh giao" are the issuing deadline of 1.1.1, not
+    # the tasks the province assigns (1.6).
+    question = "kh cải cách huyện ký muộn hơn hạn tỉnh giao 10 ngày thì mấy điểm"
+    answered_first(index, question, "1.1.1")
