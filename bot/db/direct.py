@@ -20,6 +20,7 @@ pool at the end of the update — never committed by someone else's later commit
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,11 +50,21 @@ class _Compiled:
 
     def parameters(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
         out = []
+        # A value given for two parameters of one type (a row's created_at and updated_at)
+        # is converted once.
+        last: tuple[Any, Any, Any] = (None, None, None)
         for name, default, process in zip(self.names, self.defaults, self.binds, strict=True):
             value = params.get(name, default)
             if value is _MISSING:
                 raise KeyError(f"a value is required for bind parameter {name!r}")
-            out.append(value if process is None or value is None else process(value))
+            if process is not None and value is not None:
+                if last[0] is process and last[1] is value:
+                    value = last[2]
+                else:
+                    converted = process(value)
+                    last = (process, value, converted)
+                    value = converted
+            out.append(value)
         return tuple(out)
 
     def rows(self, found: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -204,6 +215,12 @@ async def _run(
         await session.connection()
     values = compiled.parameters(params)
     raw = found.conn._conn
+    try:
+        return raw.execute(compiled.sql, values)
+    except sqlite3.OperationalError as exc:
+        if not driver.is_busy(exc):
+            raise
+    # Another connection holds the write lock: wait for it without blocking the loop.
     return await driver._retry_busy(lambda: raw.execute(compiled.sql, values))
 
 

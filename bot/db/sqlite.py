@@ -40,7 +40,8 @@ _MAX_PAUSE = 0.02
 T = TypeVar("T")
 
 
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
+def is_busy(exc: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY: another connection holds the lock (waiting helps)."""
     code = getattr(exc, "sqlite_errorcode", None)
     if code is None:  # pragma: no cover - Python < 3.11
         return "locked" in str(exc) or "busy" in str(exc)
@@ -52,7 +53,7 @@ async def _retry_busy(call: Callable[[], T]) -> T:
     try:
         return call()
     except sqlite3.OperationalError as exc:
-        if not _is_busy(exc):
+        if not is_busy(exc):
             raise
     deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
     pause = _FIRST_PAUSE
@@ -61,7 +62,7 @@ async def _retry_busy(call: Callable[[], T]) -> T:
         try:
             return call()
         except sqlite3.OperationalError as exc:
-            if not _is_busy(exc) or time.monotonic() >= deadline:
+            if not is_busy(exc) or time.monotonic() >= deadline:
                 raise
         pause = min(pause * 2, _MAX_PAUSE)
 
@@ -159,6 +160,12 @@ class Connection:
         return await self.cursor().execute(sql, parameters)
 
     async def commit(self) -> None:
+        try:
+            self._conn.commit()
+            return
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
         await _retry_busy(self._conn.commit)
 
     async def rollback(self) -> None:
