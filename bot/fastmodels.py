@@ -68,9 +68,22 @@ _MARKUP = Template(InlineKeyboardMarkup, inline_keyboard=[])
 _SEND = Template(SendMessage, chat_id=0, text="-")
 
 
+_BUTTON_STATE = _BUTTON.defaults
+_BUTTON_PRIVATE = _BUTTON.private
+
+
 def button(text: str, callback_data: str) -> InlineKeyboardButton:
-    """``InlineKeyboardButton(text=text, callback_data=callback_data)``."""
-    return _BUTTON.make({"text": text, "callback_data": callback_data})
+    """``InlineKeyboardButton(text=text, callback_data=callback_data)`` (:meth:`Template.make`
+    written out: a reply has up to six)."""
+    made = _new(InlineKeyboardButton)
+    state = _BUTTON_STATE.copy()
+    state["text"] = text
+    state["callback_data"] = callback_data
+    _set(made, "__dict__", state)
+    _set(made, "__pydantic_fields_set__", {"text", "callback_data"})
+    _set(made, "__pydantic_extra__", {})
+    _set(made, "__pydantic_private__", _BUTTON_PRIVATE.copy())
+    return made
 
 
 def keyboard(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
