@@ -146,6 +146,8 @@ CLARIFY_SHARED = 4  # ... and the best criterion has this many of its topic word
 # A question that asks how to carry out a task (out_of_scope_asks) without the assessment's own
 # words is answered only when it matches this well ("phiếu xin lỗi theo mẫu nào").
 TASK_MIN = 60.0
+GENERAL_MIN = 52.0  # a best match on no criterion (a general entry) needs this much ...
+GENERAL_GAP = 6.0  # ... or a criterion this close, asked in the assessment's words
 RULING_MIN = 50.0  # a province's ruling this close to the question is shown first ...
 RULING_MARGIN = 8.0  # ... when it scores at most this far below the best match
 
@@ -914,6 +916,8 @@ class SearchIndex:
             # Who, an hour, a venue, a rank, a price, a file to share, or what a law says:
             # no criterion holds it, however well the question's other words match.
             return SearchResult(query, "none", [])
+        if not self._targets[best_t].codes and best_s < GENERAL_MIN:
+            return self._general_weak(query, q, scored, top)
         floor = COVERAGE_MIN_INTENT if q.intent else COVERAGE_MIN
         least = CLARIFY_MIN if q.intent else max(CLARIFY_MIN, CLARIFY_MIN_PLAIN)
         hits = [self._hit(t, s) for t, s, _ in scored[:top]]
@@ -926,6 +930,28 @@ class SearchIndex:
         if best_s >= ANSWER_MIN and best_s - runner >= ANSWER_MARGIN:
             return SearchResult(query, "answer", hits)
         return SearchResult(query, "clarify", hits[: max(2, min(top, 3))])
+
+    def _general_weak(
+        self, query: str, q: _Query, scored: list[tuple[int, float, float]], top: int
+    ) -> SearchResult:
+        """A question whose best match is weak and on no criterion — a general entry on the
+        assessment's process, written in the words every criterion shares (điểm, chỉ số, phần
+        mềm, huyện, hồ sơ…) — rests on generic words only: "năm ngoái huyện mình đạt bao nhiêu
+        điểm CCHC", "bot có lưu câu hỏi không", "địa chỉ trang web phần mềm chấm điểm". It is
+        refused, unless it uses the assessment's own words (not to ask for a fact) and a
+        criterion is nearly as close: then the likeliest criteria are offered."""
+        best_s = scored[0][1]
+        coded = [(t, s) for t, s, _ in scored[1:] if self._targets[t].codes]
+        if (
+            q.intent
+            and not q.fact
+            and coded
+            and coded[0][1] >= best_s - GENERAL_GAP
+            and self._shares_topic(q, coded[0][0])
+        ):
+            hits = [self._hit(t, s) for t, s in coded[: max(2, min(top, 3))]]
+            return SearchResult(query, "clarify", hits)
+        return SearchResult(query, "none", [])
 
     def _judged_case(self, q: _Query, t: int, score: float, *, before_only: bool = False) -> bool:
         """Whether the off-topic thing the ask names is only the case a criterion judges: the

@@ -479,3 +479,31 @@ def test_a_units_result_is_refused_but_the_rating_of_a_score_is_answered(
     # The evidence file's size is ours (the knowledge base answers it), not an IT how-to.
     heavy = index.search("File minh chứng quá nặng không tải lên phần mềm được thì làm sao?")
     assert heavy.decision != "none"
+
+
+# A weak best match on no criterion (a general entry on the assessment's process) rests on the
+# words every criterion shares: refused. A strong one is answered (written for these tests).
+GENERIC_ONLY = [
+    "bot trả lời được câu hỏi về bảo hiểm không",
+    "huyện Hoằng Hóa năm nay bao nhiêu điểm CCHC",
+]
+
+
+@pytest.mark.parametrize("question", GENERIC_ONLY)
+def test_a_weak_match_on_no_criterion_is_refused(index: SearchIndex, question: str) -> None:
+    decided(index, question, "none")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "điểm thưởng về CCHC được cộng tối đa bao nhiêu",
+        "làm tròn điểm lẻ đến mấy chữ số thập phân",
+        "tự chấm lệch với thẩm định nhiều thì có bị sao không",
+    ],
+)
+def test_a_strong_match_on_the_assessments_process_is_answered(
+    index: SearchIndex, question: str
+) -> None:
+    result = decided(index, question, "answer")
+    assert not result.results[0].criterion_codes
