@@ -35,6 +35,7 @@ from knowledge.search import (
     CLARIFY_MIN_JUDGE,
     COVERAGE_MIN_DOMAIN,
     COVERAGE_MIN_JUDGE,
+    GENERAL_MIN,
     TASK_MIN,
     SearchIndex,
 )
@@ -61,6 +62,8 @@ class Row:
     judge: bool = False  # asks whether something counts or meets a rule (in_scope_asks)
     task: bool = False  # asks how to carry out a task (out_of_scope_asks)
     shared: bool = True  # the best criterion has enough of its topic words to clarify it
+    general: bool = False  # the best match is on no criterion (a general entry) ...
+    general_kept: bool = False  # ... and a criterion close enough is offered in its place
 
 
 def rows_for(index: SearchIndex, items: list[Item]) -> list[Row]:
@@ -94,6 +97,8 @@ def rows_for(index: SearchIndex, items: list[Item]) -> list[Row]:
                 q.judge,
                 q.task,
                 index._shares_topic(q, best_t),
+                not tg.codes,
+                not tg.codes and index._general_weak("", q, scored, 3).decision != "none",
             )
         )
     return out
@@ -121,6 +126,8 @@ class Setting:
             return True
         if r.task and not r.intent and r.score < TASK_MIN:
             return True
+        if r.general and r.score < GENERAL_MIN:
+            return not r.general_kept
         floor = self.cov_intent if r.intent else self.cov_min
         least = self.clarify_min if r.intent else max(self.clarify_min, self.plain_min)
         if r.score >= least and r.cov >= floor:

@@ -39,6 +39,7 @@ from knowledge.search import (
     COVERAGE_MIN,
     COVERAGE_MIN_INTENT,
     FOREIGN_COVERAGE,
+    GENERAL_MIN,
     TASK_MIN,
     SearchIndex,
 )
@@ -359,6 +360,8 @@ def why_none(index: SearchIndex, query: str) -> str:
         return "foreign"
     if q.task and not q.intent and best_s < TASK_MIN:
         return "task"
+    if not index._targets[best_t].codes and best_s < GENERAL_MIN:
+        return "general"
     floor = COVERAGE_MIN_INTENT if q.intent else COVERAGE_MIN
     least = CLARIFY_MIN if q.intent else max(CLARIFY_MIN, CLARIFY_MIN_PLAIN)
     parts = []
