@@ -484,7 +484,7 @@ def test_a_units_result_is_refused_but_the_rating_of_a_score_is_answered(
 # A weak best match on no criterion (a general entry on the assessment's process) rests on the
 # words every criterion shares: refused. A strong one is answered (written for these tests).
 GENERIC_ONLY = [
-    "bot trả lời được câu hỏi về bảo hiểm không",
+    "bot có trả lời câu hỏi về đất đai không",
     "huyện Hoằng Hóa năm nay bao nhiêu điểm CCHC",
 ]
 
