@@ -15,8 +15,9 @@ the process (re)started afterwards queues the reminders (officers with unscored 
 coordinator), and the outbox delivers them while the kills go on.
 
 Every answer the bot confirmed ("💾 Đã lưu tiêu chí …") is in the database with the confirmed
-points, every conversation resumes at its step on /chamdiem after each restart, everyone
-finishes, every question is one ticket, and every ticket notice and reminder is delivered
+points, each officer's answers were saved in the set's order (none left behind to come back
+after the last), every conversation resumes at its step on /chamdiem after each restart,
+everyone finishes, every question is one ticket, and every ticket notice and reminder is delivered
 exactly once — a second copy only where a kill fell between Telegram's answer and the
 database write, the one window the outbox cannot close.
 """
@@ -41,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db.models import (
     Answer,
     Assessment,
+    AuditLog,
     OutboxMessage,
     Person,
     Ticket,
@@ -501,6 +503,24 @@ async def _stored(factory: async_sessionmaker[AsyncSession]) -> dict[int, dict[s
         return out
 
 
+async def _first_saved(factory: async_sessionmaker[AsyncSession]) -> dict[int, list[str]]:
+    """Per officer's Telegram id: the codes in the order their answers were first saved."""
+    async with factory() as session:
+        rows = await session.execute(
+            select(Person.telegram_id, AuditLog.code)
+            .join(Assessment, Assessment.id == AuditLog.assessment_id)
+            .join(Person, Person.unit_id == Assessment.unit_id)
+            .where(AuditLog.action == "answer")
+            .order_by(AuditLog.id)
+        )
+        out: dict[int, list[str]] = {}
+        for telegram_id, code in rows:
+            codes = out.setdefault(telegram_id, [])
+            if code not in codes:
+                codes.append(code)
+        return out
+
+
 async def _outbox(
     factory: async_sessionmaker[AsyncSession],
 ) -> list[tuple[int, str, str, str]]:
@@ -676,6 +696,7 @@ async def test_twenty_scorers_through_random_kills_and_api_faults(
         print(f"UNFINISHED {d.user.id}: actions={d.actions} last={last!r} buttons={buttons}")
     assert unfinished == [], [d.user.id for d in unfinished]
     stored = await _stored(session_factory)
+    first_saved = await _first_saved(session_factory)
     for driver in drivers:
         mine = stored.get(driver.user.id, {})
         # Every answer the bot confirmed is stored, with the confirmed points.
@@ -683,6 +704,10 @@ async def test_twenty_scorers_through_random_kills_and_api_faults(
             assert mine.get(code) == points, (driver.user.id, code, points, mine)
         if driver.done:
             assert set(mine) == set(ORDER), (driver.user.id, mine)
+            # Saved in the set's order: no criterion was left behind unanswered to come back
+            # after the last one (an old «▶️ Chấm tiếp» pressed again once moved on from the
+            # step in progress; its reply lost, the officer presses it again).
+            assert first_saved.get(driver.user.id) == ORDER, (driver.user.id, first_saved)
         # /chamdiem brought the conversation back at its step (or the next one, when the
         # step's last action was taken but its reply was lost), never earlier, never lost.
         for before, after, shown in driver.resumes:

@@ -43,6 +43,7 @@ from handlers.scoring.steps import (
     _advance,
     _advance_set,
     _bad,
+    _continue,
     _input_state,
     _open,
     _overview,
@@ -138,7 +139,7 @@ async def _act(
     if action == "ov":
         await _overview(message, state, session, cset, scope)
     elif action == "go":
-        await _advance(message, state, session, cset, scope)
+        await _continue(message, current, state, session, cset, scope)
     elif action == "pick":
         await _pick(message, state, session, cset, scope, cb.value)
     elif action == "miss":

@@ -27,19 +27,18 @@ from handlers.scoring.steps import (
     OTHERS_BUTTONS,
     PAGE,
     STAFF_ROUTER,
-    STATES,
-    STEP_STATES,
     Loaded,
     Scope,
     ScoringFlow,
     _line,
     _load,
     _overview,
+    _resume,
     _scope,
     _set,
-    _show,
     _show_locked,
     _snapshot,
+    _step_in_progress,
     register_view,
 )
 from handlers.texts import scoring as t
@@ -111,14 +110,9 @@ async def _begin(
         # to resume once the coordinator reopens it).
         await _show_locked(message, state, session, cset, scope)
         return
-    if current == ScoringFlow.waiting_question.state and data.get("ret") in STEP_STATES:
-        current = data["ret"]
-    elif current is None and data.get("paused") in STEP_STATES:
-        current = data["paused"]
-    if current in STEP_STATES and data.get("code"):
-        # The step and the cleared markers in one write (a kill cannot split them).
-        await _set(state, STATES[current], paused=None, ret=None)
-        await _show(message, state, session, cset, scope, prefix=t.RESUMED)
+    step = _step_in_progress(current, data, scope)
+    if step is not None:
+        await _resume(message, state, session, cset, scope, step)
         return
     await _overview(message, state, session, cset, scope)
 

@@ -407,17 +407,22 @@ async def _overview(
 
 
 async def _advance_set(
-    state: FSMContext, session: AsyncSession, cset: CriteriaSet, scope: Scope
+    state: FSMContext,
+    session: AsyncSession,
+    cset: CriteriaSet,
+    scope: Scope,
+    *,
+    from_start: bool = False,
 ) -> None:
-    """Move on to the next criterion still to do, or the overview when all is done (or the
-    assessment is locked); shown later (so that a step's write and this move are one
-    transaction, see :func:`bot.storage.step_transaction`)."""
+    """Move on to the next criterion still to do after the current one (``from_start``: the
+    first one still to do), or the overview when all is done (or the assessment is locked);
+    shown later (so that a step's write and this move are one transaction, see
+    :func:`bot.storage.step_transaction`)."""
     data = await state.get_data()
     loaded = await _load(session, scope, cset)
     progress = loaded.progress
-    code = svc.next_code(
-        progress.codes, progress.pending, data.get("code"), data.get("skipped") or []
-    )
+    after = None if from_start else data.get("code")
+    code = svc.next_code(progress.codes, progress.pending, after, data.get("skipped") or [])
     if code is None or progress.locked:
         await _set_fresh(state, ScoringFlow.waiting_choice, scope, None)
         return
@@ -436,6 +441,54 @@ async def _advance(
     """On to the next criterion still to do, or the overview when all is done."""
     await _advance_set(state, session, cset, scope)
     await _show(message, state, session, cset, scope, prefix=prefix)
+
+
+def _step_in_progress(current: str | None, data: dict[str, Any], scope: Scope) -> str | None:
+    """The step the conversation is at on this assessment, to resume: the step itself, the
+    one a question asked mid-way returns to, or the one paused (⏸, /huy, a lock); None when
+    it is at no criterion's step (the overview, the lists, nothing)."""
+    if data.get("aid") != scope.assessment_id or not data.get("code"):
+        return None
+    if current == ScoringFlow.waiting_question.state:
+        current = data.get("ret")
+    elif current is None:
+        current = data.get("paused")
+    return current if current in STEP_STATES else None
+
+
+async def _resume(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    cset: CriteriaSet,
+    scope: Scope,
+    step: str,
+) -> None:
+    """Back at ``step`` (:func:`_step_in_progress`) with its input kept, said so."""
+    # The step and the cleared markers in one write (a kill cannot split them).
+    await _set(state, STATES[step], paused=None, ret=None)
+    await _show(message, state, session, cset, scope, prefix=t.RESUMED)
+
+
+async def _continue(
+    message: Message,
+    current: str | None,
+    state: FSMContext,
+    session: AsyncSession,
+    cset: CriteriaSet,
+    scope: Scope,
+) -> None:
+    """«▶️ Chấm tiếp» on an overview: back at the step in progress if there is one, else the
+    first criterion still to do. The overview's button stays in the chat after the officer
+    moved on (and is pressed again when its reply was lost): moving on from the step the
+    conversation is at would leave that criterion unanswered behind, its input lost, and
+    the officer would meet it again only after the last criterion."""
+    step = _step_in_progress(current, await state.get_data(), scope)
+    if step is not None:
+        await _resume(message, state, session, cset, scope, step)
+        return
+    await _advance_set(state, session, cset, scope, from_start=True)
+    await _show(message, state, session, cset, scope)
 
 
 async def _bad(

@@ -1,14 +1,27 @@
-"""Resuming scoring after a process was killed between two conversation-state writes."""
+"""Resuming scoring where the officer really was: after a process was killed between two
+conversation-state writes, and when an old overview's «▶️ Chấm tiếp» is pressed again."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from typing import Any
+
+import pytest
+from aiogram.types import User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.data import BotData
 from bot.db.models import Person
 from bot.services.people import add_unit
+from bot.settings import Settings
 from handlers import texts
+from handlers.callbacks import ScoreCb
 from handlers.texts import scoring as t
-from tests.recording import Harness, Sent
+from knowledge.search import SearchIndex
+from tests.handlers.test_scoring import _answers
+from tests.recording import Harness, Sent, build_harness, redis_storage
 
 
 def _msg(sent: list[Sent]) -> Sent:
@@ -67,3 +80,137 @@ async def test_killed_between_next_criterion_data_and_state_resumes_at_its_quest
     confirm = _msg(await harness.press(me, resumed.button(t.BTN_YES)))
     saved = _msg(await harness.press(me, confirm.button(t.BTN_SAVE)))
     assert "Đã lưu tiêu chí thành phần 2.2.1" in saved.text
+
+
+# --- «▶️ Chấm tiếp» pressed again on an old overview ----------------------------------------
+
+ORDER = ["2.1", "2.2.1", "2.2.2", "2.3", "2.4", "2.5"]
+
+
+@pytest.fixture(params=["database", "redis"])
+async def h(
+    request: pytest.FixtureRequest,
+    settings: Settings,
+    shipped: tuple[BotData, SearchIndex],
+    session_factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[Harness]:
+    """The bot with its conversation state in the database, or in Redis (skipped without
+    REDIS_URL)."""
+    data, index = shipped
+    async with AsyncExitStack() as stack:
+        storage = None
+        if request.param == "redis":
+            storage = await stack.enter_async_context(redis_storage(session_factory))
+        yield build_harness(settings, data, index, session_factory, storage=storage)
+
+
+async def _officer(factory: async_sessionmaker[AsyncSession], telegram_id: int) -> None:
+    async with factory() as session, session.begin():
+        unit = await add_unit(session, "huyen-a", "UBND huyện A")
+        session.add(Person(telegram_id=telegram_id, display_name="Dung", role="officer",
+                           unit_id=unit.id, department="TP", active=True))  # fmt: skip
+
+
+async def _fsm(h: Harness, user_id: int) -> tuple[str | None, dict[str, Any]]:
+    context = h.dp.fsm.get_context(h.bot, chat_id=user_id, user_id=user_id)
+    return await context.get_state(), await context.get_data()
+
+
+_CRITERION = re.compile(
+    r"(?:📌 <b>|📎 <b>Tài liệu kiểm chứng — )[Tt]iêu chí(?: thành phần)? ([0-9]+(?:\.[0-9]+)*)"
+)
+
+
+def _criterion(screen: Sent) -> str:
+    """The criterion a step screen asks about or collects evidence for."""
+    found = _CRITERION.findall(screen.text)
+    assert found, screen.text
+    return str(found[-1])
+
+
+# The buttons the resilience test's officers never press (tests/test_e2e_resilience.py).
+_NAVIGATION = {
+    t.BTN_BACK, t.BTN_SKIP, t.BTN_PAUSE, t.BTN_ASK, t.BTN_NA, t.BTN_NO, t.BTN_AGAIN,
+    t.BTN_NO_EVIDENCE, t.BTN_DONE, t.BTN_PICK, t.BTN_MISSING, t.BTN_OVERVIEW,
+}  # fmt: skip
+
+
+async def _answer(h: Harness, me: User, screen: Sent) -> Sent:
+    """One action on ``screen``, as the resilience test's officers act: save, evidence
+    later, else the first answer button (yes, a tier), else a ratio typed."""
+    labels = [label for label, _ in screen.buttons]
+    choice = next((b for b in (t.BTN_SAVE, t.BTN_LATER) if b in labels), None)
+    choice = choice or next((b for b in labels if b not in _NAVIGATION), None)
+    if choice is None:
+        return _msg(await h.send(me, "9/10"))
+    return _msg(await h.press(me, dict(screen.buttons)[choice]))
+
+
+async def test_continue_pressed_again_resumes_the_step_instead_of_skipping_it(
+    h: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    """The overview's «▶️ Chấm tiếp» stays in the chat; its first reply lost (an error said
+    instead), the officer presses it again. That press used to move on from the step the
+    conversation was at: 2.1 was left unanswered behind, the officer met it again only after
+    2.5, and a /chamdiem at that moment (the reply to 2.5's last press lost, or a restart)
+    'resumed' at 2.1 with 5/6 answered — the resilience test's failure on PostgreSQL + Redis.
+    Now it resumes the step, and the criteria come in their order."""
+    await _officer(session_factory, 8103)
+    me = h.user(8103, "Dung")
+    overview = _msg(await h.send(me, "/chamdiem"))
+    go = overview.button(t.BTN_CONTINUE)
+    first = _msg(await h.press(me, go))
+    assert _criterion(first) == "2.1"
+
+    again = _msg(await h.press(me, go))
+    assert t.RESUMED in again.text and _criterion(again) == "2.1", again.text
+    assert (await _fsm(h, me.id))[1]["code"] == "2.1"
+
+    shown, screen = ["2.1"], again
+    for _ in range(30):
+        screen = await _answer(h, me, screen)
+        if t.ALL_DONE in screen.text:
+            break
+        if _criterion(screen) != shown[-1]:
+            shown.append(_criterion(screen))
+        # /chamdiem (after a restart) brings the officer back where the screen says.
+        resumed = _msg(await h.send(me, "/chamdiem"))
+        assert t.RESUMED in resumed.text and _criterion(resumed) == shown[-1], resumed.text
+        screen = resumed
+    assert shown == ORDER
+    assert t.ALL_DONE in screen.text
+    assert set(await _answers(session_factory)) == set(ORDER)
+
+
+async def test_continue_on_an_old_overview_keeps_the_input_in_progress(
+    h: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    """An old «▶️ Chấm tiếp» pressed at a step with input given (a numerator typed), or
+    after «⏸ Tạm dừng», brings the officer back to that step with the input kept; nothing
+    is skipped."""
+    await _officer(session_factory, 8104)
+    me = h.user(8104, "Em")
+    overview = _msg(await h.send(me, "/chamdiem"))
+    go = overview.button(t.BTN_CONTINUE)
+    aid = int(go.split(":")[2])
+    opened = _msg(await h.press(me, ScoreCb(action="open", aid=aid, code="2.2.2").pack()))
+    assert _criterion(opened) == "2.2.2"
+    ask_den = _msg(await h.send(me, "7"))
+    assert "Đã ghi tử số <b>7</b>" in ask_den.text
+
+    back = _msg(await h.press(me, go))
+    assert t.RESUMED in back.text and "Đã ghi tử số <b>7</b>" in back.text, back.text
+    paused = _msg(await h.press(me, back.button(t.BTN_PAUSE)))
+    assert "Đã tạm dừng" in paused.text
+    back = _msg(await h.press(me, go))
+    assert t.RESUMED in back.text and "Đã ghi tử số <b>7</b>" in back.text, back.text
+    state, data = await _fsm(h, me.id)
+    assert state == "ScoringFlow:waiting_denominator" and data["paused"] is None
+    confirm = _msg(await h.send(me, "7"))
+    assert "7/7" in confirm.text
+    assert await _answers(session_factory) == {}
+
+    # From the overview itself (no step in progress) it opens the first criterion to do.
+    shown = _msg(await h.press(me, confirm.button(t.BTN_OVERVIEW)))
+    step = _msg(await h.press(me, shown.button(t.BTN_CONTINUE)))
+    assert t.RESUMED not in step.text and _criterion(step) == "2.1"
