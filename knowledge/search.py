@@ -356,6 +356,7 @@ class _Query:
     words: list[str] = field(default_factory=list)  # the segments' words, in order
     uniq: list[str] = field(default_factory=list)  # ... each once
     pairs: list[str] = field(default_factory=list)  # neighbours within a segment, each once
+    known_pairs: list[str] = field(default_factory=list)  # ... those the index has
     foreign: float = 0.0  # mass of words of topics the bot does not cover
     foreign_ask: bool = False  # ... some of them in the ask itself
     subject_ask: bool = False  # ... one naming another index or programme (other_subjects)
@@ -1275,6 +1276,8 @@ class SearchIndex:
         q.words = [w for seg in q.segments for w in seg]
         q.uniq = list(dict.fromkeys(q.words))
         q.pairs = list(dict.fromkeys(p for seg in q.segments for p in _pairs(seg)))
+        df = self._df
+        q.known_pairs = [p for p in q.pairs if p in df]
         return q
 
     def _rate_of_ours(self, toks: Sequence[Token], k: int, size: int) -> bool:
@@ -1893,7 +1896,7 @@ class SearchIndex:
         uniq = q.uniq
         credit = q.credit
         df = self._df
-        pairs = [p for p in q.pairs if p in df]
+        pairs = q.known_pairs
         known = [w for w in uniq if credit[w] > 0]
         terms = sorted([*known, *pairs], key=df.__getitem__)
         common = _COMMON_SHARE * len(self._targets)
@@ -1947,17 +1950,22 @@ class SearchIndex:
         ws = self._post_ws_np[pos].astype(np.float64)
         ws *= np.repeat(scales, sizes)
         n = len(self._targets)
-        # Each target met, in order, and where it was first met.
+        # Each target met, and its summed weight.
         found = np.flatnonzero(np.bincount(ids, minlength=n))
-        first = np.full(n, total)
-        np.minimum.at(first, ids, np.arange(total))
-        first = first[found]
         scores = np.bincount(ids, ws, minlength=n)[found]
         if len(found) > _CANDIDATES:
             cut = np.partition(scores, len(scores) - _CANDIDATES)[len(scores) - _CANDIDATES]
             keep = scores >= cut
-            found, first, scores = found[keep], first[keep], scores[keep]
-        order = np.lexsort((first, -scores))[:_CANDIDATES]
+            found, scores = found[keep], scores[keep]
+        values = scores.tolist()
+        if len(set(values)) == len(values):
+            # No two equal: the order of the scores alone (nearly always).
+            order = np.argsort(scores)[::-1][:_CANDIDATES]
+            return [int(t) for t in found[order]]
+        # Equal scores: the target met first goes first.
+        first = np.full(n, len(ids))
+        np.minimum.at(first, ids, np.arange(len(ids)))
+        order = np.lexsort((first[found], -scores))[:_CANDIDATES]
         return [int(t) for t in found[order]]
 
     def _rerank(self, q: _Query, cands: list[int]) -> list[tuple[int, float, float]]:
@@ -1976,7 +1984,9 @@ class SearchIndex:
         # standing in for everyday ones add to the score, not to the coverage (their said
         # words do, when known).
         q_known: list[str] = []
-        q_vals: list[tuple[float, float, float]] = []
+        # (what a word adds to a text's query coverage + j * what it adds to the text's own
+        # coverage, what it adds to the topic's): one complex sum per text adds both in order.
+        q_vals: list[tuple[complex, float]] = []
         mass = 0.0  # the topic's words' idf, summed in order
         for w in uniq:
             got = idf.get(w)
@@ -1993,7 +2003,7 @@ class SearchIndex:
                 qn = 0.0
             if known:
                 q_known.append(w)
-                q_vals.append((qw, qi, qn))
+                q_vals.append((complex(qw, qi), qn))
         q_mass = mass + q.foreign or 1.0
         q.match_w, q.mass = q_w, q_mass
         q_text = " ".join(words[: q.said])
@@ -2002,11 +2012,10 @@ class SearchIndex:
         q_acc: dict[str, str] = q.accented if q.accents else {}
         q_typed = [(w, a) for w, a in q_acc.items() if a != w]
         n_pairs = len(all_pairs)
-        df = self._df
         rows: list[tuple[float, float, _Doc, float, float]] = []  # key, cheap, doc, cov, factor
         targets = self._targets
-        # A query pair can only be in a text that has both its words.
-        q_pairs = [p for p in all_pairs if p in df]
+        # A query pair can only be in a text that has both its words (and the index has it).
+        q_pairs = q.known_pairs
         zeros = repeat(0)
         for t in cands:
             tg = targets[t]
@@ -2021,14 +2030,12 @@ class SearchIndex:
             # answer).
             info = tg.info if tg.info is not None else self._doc_info(tg)
             n_docs = len(info)
-            qcs = [0.0] * n_docs
-            dcs = [0.0] * n_docs
+            sums = [0j] * n_docs
             found_cnt = 0.0
-            for m, (qw, qi, qn) in zip(filter(None, masks), compress(q_vals, masks), strict=True):
+            for m, (z, qn) in zip(filter(None, masks), compress(q_vals, masks), strict=True):
                 found_cnt += qn
                 for k in _BITS[m] if m < _BITS_LEN else _bit_positions(m):
-                    qcs[k] += qw
-                    dcs[k] += qi
+                    sums[k] += z
             t_cov = found_cnt / q_mass
             if t_cov > 1.0:
                 t_cov = 1.0
@@ -2040,10 +2047,11 @@ class SearchIndex:
                 for m in filter(None, map(get, q_pairs, zeros)):
                     for k in _BITS[m] if m < _BITS_LEN else _bit_positions(m):
                         pcs[k] += 1
-            for k, dc in enumerate(dcs):
+            for k, z in enumerate(sums):
+                dc = z.imag
                 if not dc:
                     continue
-                share = qcs[k] / q_mass
+                share = z.real / q_mass
                 if share > 1.0:
                     share = 1.0
                 doc, idf_mass, weight = info[k]
