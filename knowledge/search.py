@@ -294,7 +294,11 @@ _DOCS_PER_TARGET = 2  # ... and at most this many texts of one target
 _COMMON_SHARE = 0.25  # words in more targets than this share never choose candidates
 _POSTING_BUDGET = 3000  # postings read per query to choose candidates, about
 _POSTINGS_PER_TERM = 200  # ... but at least this many of each rare enough term
-_VECTOR_POSTINGS = 250  # above this many postings read, they are summed in array operations
+# Above this many postings read, they are summed in array operations. In the bot's process,
+# where each question runs between other updates' work, a dozen NumPy calls cost more than
+# summing ~500 postings in a dict (3.4 % of a question's CPU, measured interleaved); alone and
+# warm (bench.search) the arrays win from a few hundred postings, so large indexes keep them.
+_VECTOR_POSTINGS = 1500
 
 
 @dataclass(frozen=True, slots=True)

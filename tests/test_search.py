@@ -507,3 +507,31 @@ def test_words_said_in_an_everyday_phrase_are_covered_where_its_meaning_is(
     before = index._topic_coverage(q, t56)
     q.said_for = {}
     assert index._topic_coverage(q, t56) == before
+
+
+def test_candidates_in_array_operations_match_the_running_totals(
+    index: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The two ways of summing the postings (a dict of running totals, or array operations
+    above ``_VECTOR_POSTINGS`` postings read) choose the same candidates in the same order."""
+    from knowledge import search
+
+    questions = [q for q, _ in CONFIDENT + LOOSE]
+    chosen = {}
+    for threshold in (0, 10**9):
+        monkeypatch.setattr(search, "_VECTOR_POSTINGS", threshold)
+        chosen[threshold] = [index._candidates(index.read(q)[1]) for q in questions]
+    assert chosen[0] == chosen[10**9]
+    assert all(chosen[0])
+
+
+def test_equal_candidate_scores_keep_the_order_the_targets_were_met_in(
+    index: SearchIndex,
+) -> None:
+    """Ties (here every weight scaled to 0): the target met first goes first, as with the
+    running totals (a stable sort of the targets in the order they were met)."""
+    lo, hi = max(index._postings.values(), key=lambda span: span[1] - span[0])
+    mid = (lo + hi) // 2
+    spans = [(mid, hi, 0.0), (lo, mid, 0.0)]
+    met = list(dict.fromkeys([*index._post_ids[mid:hi], *index._post_ids[lo:mid]]))
+    assert index._candidates_np(spans) == met[:20]
