@@ -24,6 +24,7 @@ from knowledge.lexicon import DEFAULT_LEXICON, Lexicon, load_lexicon, vocabulary
 from knowledge.loader import DEFAULT_ENTRIES_DIR, entry_files, load_entries
 from knowledge.schema import Entry
 from knowledge.search import SearchIndex
+from knowledge.veto import DEFAULT_VETO, Veto, is_veto_file, load_veto
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class BotData:
     catalogue: Catalogue
     entries: tuple[Entry, ...]
     lexicon: Lexicon = field(default_factory=Lexicon)
+    veto: Veto | None = None  # the learned out-of-scope veto (None: the shipped one)
     by_id: dict[str, Entry] = field(default_factory=dict)
     # The other sets' indexes (the default set's is the dispatcher's ``index``), built on
     # first use and rebuilt in place with the approved rulings (bot.services.rulings).
@@ -44,7 +46,7 @@ class BotData:
         """The search index of one set (default: the set in use): its criteria and the
         entries (and ``extra`` rulings) that apply to it."""
         return build_set_index(
-            self.catalogue, self.entries, set_id, extra=extra, lexicon=self.lexicon
+            self.catalogue, self.entries, set_id, extra=extra, lexicon=self.lexicon, veto=self.veto
         )
 
     def index_of(self, set_id: str, default: SearchIndex) -> SearchIndex:
@@ -83,7 +85,10 @@ def load_data(settings: Settings) -> BotData:
     )
     if lexicon is None:
         raise DataError(lexicon_issues)
-    return BotData(catalogue=catalogue, entries=tuple(entries), lexicon=lexicon)
+    veto, veto_issues = load_veto(DEFAULT_VETO)
+    if veto is None:
+        raise DataError(veto_issues)
+    return BotData(catalogue=catalogue, entries=tuple(entries), lexicon=lexicon, veto=veto)
 
 
 def _lexicon_vocabulary(
@@ -130,11 +135,15 @@ def check_paths(paths: list[Path], settings: Settings) -> tuple[list[DataIssue],
             settings.lexicon_file or DEFAULT_LEXICON,
             _lexicon_vocabulary(settings, loaded, sets_loaded),
         )
-        return [*found, *entry_issues, *lexicon_issues], len(set_paths) + len(entry_paths) + 2
+        veto_issues = load_veto(DEFAULT_VETO)[1]
+        return (
+            [*found, *entry_issues, *lexicon_issues, *veto_issues],
+            len(set_paths) + len(entry_paths) + 3,
+        )
 
     files = _expand(paths)
     issues: list[DataIssue] = []
-    sets, routings, entries, lexicons = [], [], [], []
+    sets, routings, entries, lexicons, vetoes = [], [], [], [], []
     for path in files:
         if not path.exists():
             issues.append(DataIssue(path, 0, "", "không tìm thấy tệp"))
@@ -148,6 +157,8 @@ def check_paths(paths: list[Path], settings: Settings) -> tuple[list[DataIssue],
             sets.append(path)
         elif isinstance(doc.data, dict) and "routes" in doc.data:
             routings.append(path)
+        elif is_veto_file(doc.data):
+            vetoes.append(path)
         elif isinstance(doc.data, dict) and not {
             "synonyms", "out_of_scope", "other_subjects", "in_scope", "in_scope_asks",
             "out_of_scope_asks", "fact_asks",
@@ -159,7 +170,7 @@ def check_paths(paths: list[Path], settings: Settings) -> tuple[list[DataIssue],
                     path,
                     1,
                     "",
-                    "không nhận ra loại tệp (bộ tiêu chí, định tuyến, hỏi đáp, từ điển)",
+                    "không nhận ra loại tệp (bộ tiêu chí, định tuyến, hỏi đáp, từ điển, mô hình)",
                 )
             )
     by_set: dict[str, set[str]] = {}
@@ -186,6 +197,8 @@ def check_paths(paths: list[Path], settings: Settings) -> tuple[list[DataIssue],
         vocab = vocabulary(load_entries(entries or entry_paths, None)[0], loaded_sets)
         for path in lexicons:
             issues.extend(load_lexicon(path, vocab)[1])
+    for path in vetoes:
+        issues.extend(load_veto(path)[1])
     return issues, len(files)
 
 

@@ -16,6 +16,7 @@ from knowledge.lexicon import Lexicon
 from knowledge.loader import require_entries
 from knowledge.schema import Entry
 from knowledge.search import SearchIndex, SearchResult
+from knowledge.veto import Veto
 
 __all__ = [
     "answer_estimate",
@@ -40,6 +41,7 @@ def build_set_index(
     *,
     extra: Iterable[Entry] = (),
     lexicon: Lexicon | None = None,
+    veto: Veto | None = None,
 ) -> SearchIndex:
     """The search index of one set (the default set when ``set_id`` is None): its criteria
     and the entries (and ``extra``, e.g. approved rulings) that apply to it, so that every
@@ -50,6 +52,7 @@ def build_set_index(
         [cset],
         extra=entries_for(extra, cset.id),
         lexicon=lexicon,
+        veto=veto,
     )
 
 

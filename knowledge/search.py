@@ -37,7 +37,9 @@ about something else (an off-topic word, even in its situation; an ask for carry
 asks whether something counts or meets a rule: "có đạt không", "dùng lại được không") and
 the best criterion has at least four of its topic words; else **none**. A criterion code in
 the query ("tiêu chí 3.4.1", "tc 3.4") answers with that criterion first (a code the set lacks:
-none); an approved ruling that closely matches comes before the card.
+none); an approved ruling that closely matches comes before the card. Last, an answer or a
+clarifying question on a question that names no code becomes **none** when the learned veto
+(:mod:`knowledge.veto`) finds it worded like the off-topic questions of the tuning sets.
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ from knowledge.text import (
     is_stopword,
     unhold,
 )
+from knowledge.veto import NO_VETO, Veto, default_veto
 
 Decision = Literal["answer", "clarify", "none"]
 
@@ -383,6 +386,7 @@ class _Query:
     # Words said inside an everyday phrase -> the criteria's wording of each such phrase: such a
     # word is covered by a criterion that knows the phrase's meaning (``_topic_coverage``).
     said_for: dict[str, list[Key]] = field(default_factory=dict)
+    tokens: tuple[Token, ...] = ()  # the message as typed, read as chat (for the veto)
 
     def add(self, word: str, weight: float, ask: bool, *, counts: bool) -> None:
         self.weight[word] = max(self.weight.get(word, 0.0), weight)
@@ -558,6 +562,7 @@ class SearchIndex:
         self._criterion_target: dict[str, int] = {}
         self._by_code: dict[str, list[str]] = {}
         self._lexicon = Lexicon()
+        self._veto = NO_VETO
         self._code_vocab: dict[str, frozenset[str]] = {}
         self._rate_words: frozenset[str] | None = None  # what our texts' "tỷ lệ" counts
 
@@ -571,12 +576,15 @@ class SearchIndex:
         *,
         extra: Iterable[Entry] = (),
         lexicon: Lexicon | None = None,
+        veto: Veto | None = None,
     ) -> SearchIndex:
         """Index every criterion of ``sets``, then ``entries`` and ``extra`` (e.g. approved
         rulings kept in the database). A code present in several sets is taken from the first
-        set that has it; a repeated entry id keeps its first entry."""
+        set that has it; a repeated entry id keeps its first entry. ``veto``: the learned
+        out-of-scope veto (default: the shipped one; ``NO_VETO`` turns it off)."""
         index = cls()
         index._lexicon = lexicon if lexicon is not None else default_lexicon()
+        index._veto = veto if veto is not None else default_veto()
         # The build allocates millions of small objects and frees none: the cyclic garbage
         # collector would walk them over and over for nothing.
         was_enabled = gc.isenabled()
@@ -859,19 +867,25 @@ class SearchIndex:
         if named or not scored:
             # A code that this set does not have ("tc 3.7.2"): nothing to answer with.
             return SearchResult(query, "none", [])
-        return self._decide(query, q, scored, top)
+        result = self._decide(query, q, scored, top)
+        if result.decision != "none" and self._veto.refuses(q.tokens):
+            # The learned veto (knowledge.veto): worded like the off-topic questions.
+            return SearchResult(query, "none", [])
+        return result
 
     def read(self, query: str) -> tuple[list[str], _Query]:
         """The codes a question names and its topic words: typos fixed, read as a chat
         message, through the lexicon (also used by ``bench.calibrate``)."""
-        msg = read_message(query)
+        typed = msg = read_message(query)
         respelt = self._respell(msg)
         if respelt is not None:
             msg = read_message(respelt)
         # A code opening the ask counts like one opening the message ("Chào cả nhà, … Cho em
         # hỏi 8.2 ai chấm ạ").
         named = find_codes(query) or (find_codes(_opening(msg.ask)) if msg.context else [])
-        return named, self._query(msg)
+        q = self._query(msg)
+        q.tokens = typed.tokens
+        return named, q
 
     def _rulings_first(
         self, scored: list[tuple[int, float, float]], codes: list[str]

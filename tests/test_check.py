@@ -38,6 +38,7 @@ CASES = {
     "lexicon-fact-ask-twice.yaml": ("fact_asks[1]", "đã có ở out_of_scope_asks"),
     "lexicon-subject-twice.yaml": ("other_subjects[0].words[1]", "đã có ở out_of_scope"),
     "lexicon-subject-synonym.yaml": ("other_subjects[0].words[0]", "từ đồng nghĩa"),
+    "veto-threshold.yaml": ("threshold", "không hợp lệ"),
 }
 
 

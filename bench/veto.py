@@ -1,0 +1,315 @@
+"""Generate ``knowledge/veto.yaml``, the learned out-of-scope veto (:mod:`knowledge.veto`).
+
+    .venv/bin/python -m bench.veto                 # write knowledge/veto.yaml
+    .venv/bin/python -m bench.veto --loso          # the leave-one-set-out table, no file
+    .venv/bin/python -m bench.veto --report PATH   # the shipped file's effect on other sets
+
+Trained on these question sets, each written by one writer or session (``TRAINING_SETS``):
+``../shared/eval/dev-questions.yaml``, ``../shared/eval/dev-questions-2.yaml``,
+``bench/recall-questions.yaml``, ``recall2``, ``recall3``, ``validation``, ``tuning2`` …
+``tuning7``, ``oos``, ``oos2`` … ``oos5`` (never ``bench/holdout*``: they are the held-aside
+sets, and no other set is read), plus every knowledge entry's question and phrasings as
+in-scope examples (so that the model also learns the knowledge base's own wording, not only
+our writers').
+
+Each question is read as a chat message (``knowledge.chat``) into its features
+(``knowledge.veto.features``: the ask's words and word pairs, the situation's words); the
+label is whether it is out of scope (``expect: none``). The model is an L2-regularised
+logistic regression (numpy, full-batch Adam; features seen in at least two questions).
+
+The threshold is chosen out of sample: the sets are split into four groups; a model trained
+on three groups scores the fourth; over the in-scope questions that search would answer or
+clarify (no code named: where the veto acts), the threshold is set just above the
+``ALLOWED`` × n-th highest probability, i.e. at most about one in 2,000 in-scope questions
+refused. ``--loso`` repeats everything with each set left out in turn (threshold chosen
+inside the training sets) and prints, per set and pooled, out of scope → none, in scope →
+none and top-1 / top-3 before and after the veto.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bench.eval import Item, load_items
+from criteria.loader import require_catalogue
+from knowledge.ask import build_set_index, entries_for
+from knowledge.chat import Token, read_message
+from knowledge.loader import require_entries
+from knowledge.search import SearchIndex
+from knowledge.veto import DEFAULT_VETO, NO_VETO, VETO_VERSION, Veto, features, load_veto
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_EVAL = REPO.parent / "shared" / "eval"
+TRAINING_SETS = (
+    SHARED_EVAL / "dev-questions.yaml",
+    SHARED_EVAL / "dev-questions-2.yaml",
+    *(REPO / "bench" / f"{name}-questions.yaml" for name in (
+        "recall", "recall2", "recall3", "validation",
+        "tuning2", "tuning3", "tuning4", "tuning5", "tuning6", "tuning7",
+        "oos", "oos2", "oos3", "oos4", "oos5",
+    )),
+)
+ENTRIES = "knowledge entries"  # the pseudo-set of the entries' questions and phrasings
+MIN_COUNT = 2  # a feature must occur in this many training questions
+L2 = 1.0
+ITERATIONS = 200
+RATE = 0.05
+ALLOWED = 0.0005  # share of the training questions allowed above the threshold (in scope)
+GROUPS = 4
+
+
+@dataclass
+class Row:
+    name: str
+    feats: set[str]
+    oos: bool
+    acts: bool  # search answers or clarifies without a named code: where the veto acts
+    item: Item | None = None
+    decision: str = "none"
+    got: tuple[tuple[tuple[str, ...], str], ...] = ()
+
+
+def _name(path: Path) -> str:
+    return path.name.removesuffix(".yaml").replace("-questions", "")
+
+
+def _rows(index: SearchIndex, path: Path) -> list[Row]:
+    if path.name.startswith("holdout"):
+        raise SystemExit(f"{path}: held-aside sets are never read")
+    rows = []
+    for item in load_items(path):
+        res = index.search(item.q, top=3)
+        named, _ = index.read(item.q)
+        toks: tuple[Token, ...] = read_message(item.q).tokens
+        rows.append(
+            Row(
+                _name(path),
+                features(toks),
+                item.none,
+                res.decision != "none" and not named,
+                item,
+                res.decision,
+                tuple((h.criterion_codes, h.entry_id or "") for h in res.results),
+            )
+        )
+    return rows
+
+
+def _entry_rows() -> list[Row]:
+    catalogue = require_catalogue()
+    entries = entries_for(require_entries(None, catalogue.codes_by_set()), catalogue.current.id)
+    return [
+        Row(ENTRIES, features(read_message(text).tokens), False, False)
+        for e in entries
+        for text in (e.question, *e.alternatives)
+    ]
+
+
+class Model:
+    def __init__(self, rows: Sequence[Row]) -> None:
+        counts: dict[str, int] = {}
+        for r in rows:
+            for f in r.feats:
+                counts[f] = counts.get(f, 0) + 1
+        kept = sorted(f for f, c in counts.items() if c >= MIN_COUNT)
+        self.vocab = {f: i for i, f in enumerate(kept)}
+        x = self.matrix(rows)
+        y = np.array([1.0 if r.oos else 0.0 for r in rows])
+        self.coef, self.bias = _train(x, y)
+
+    def matrix(self, rows: Sequence[Row]) -> np.ndarray:
+        x = np.zeros((len(rows), len(self.vocab)))
+        for i, r in enumerate(rows):
+            for f in r.feats:
+                j = self.vocab.get(f)
+                if j is not None:
+                    x[i, j] = 1.0
+        return x
+
+    def prob(self, rows: Sequence[Row]) -> np.ndarray:
+        if not rows:
+            return np.zeros(0)
+        z = self.matrix(rows) @ self.coef + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+def _train(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """L2-regularised logistic regression by full-batch Adam (deterministic)."""
+    n, d = x.shape
+    w = np.zeros(d + 1)
+    m = np.zeros(d + 1)
+    v = np.zeros(d + 1)
+    xb = np.hstack([x, np.ones((n, 1))])
+    for t in range(1, ITERATIONS + 1):
+        p = 1.0 / (1.0 + np.exp(-(xb @ w)))
+        g = xb.T @ ((p - y) / n)
+        g[:-1] += L2 * w[:-1] / n
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        w -= RATE * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+    return w[:-1], float(w[-1])
+
+
+def _threshold(by_set: dict[str, list[Row]], sets: Sequence[str], extra: list[Row]) -> float:
+    """Just above the out-of-sample probability of the in-scope questions where the veto
+    acts, allowing ``ALLOWED`` of the training questions above it."""
+    groups = [list(sets[i::GROUPS]) for i in range(GROUPS)]
+    scores: list[float] = []
+    for group in groups:
+        train = [r for s in sets if s not in group for r in by_set[s]] + extra
+        held = [r for s in group for r in by_set[s] if r.acts and not r.oos]
+        scores.extend(Model(train).prob(held).tolist())
+    scores.sort(reverse=True)
+    allowed = int(ALLOWED * sum(len(by_set[s]) for s in sets))
+    return min(scores[allowed] + 1e-6, 1.0) if allowed < len(scores) else 0.5
+
+
+def _hit(item: Item, codes: tuple[str, ...], key: str) -> bool:
+    return key in item.ids if item.ids else bool(item.codes.intersection(codes))
+
+
+@dataclass
+class Tally:
+    oos: int = 0
+    oos_none: int = 0
+    ins: int = 0
+    in_none: int = 0
+    top1: int = 0
+    top3: int = 0
+
+    def add(self, row: Row, refused: bool) -> None:
+        none = row.decision == "none" or refused
+        if row.oos:
+            self.oos += 1
+            self.oos_none += none
+            return
+        self.ins += 1
+        self.in_none += none
+        if not none and row.item is not None:
+            self.top1 += bool(row.got) and _hit(row.item, *row.got[0])
+            self.top3 += any(_hit(row.item, *g) for g in row.got[:3])
+
+    def __iadd__(self, other: Tally) -> Tally:
+        for k in vars(self):
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+        return self
+
+    def row(self) -> str:
+        def pct(a: int, b: int) -> str:
+            return f"{100 * a / b:5.1f}" if b else "    -"
+
+        return (
+            f"{pct(self.oos_none, self.oos)} ({self.oos_none:>3}/{self.oos:<3}) "
+            f"{pct(self.in_none, self.ins)} {pct(self.top1, self.ins)} {pct(self.top3, self.ins)}"
+        )
+
+
+def _tally(rows: Sequence[Row], refused: Sequence[bool]) -> Tally:
+    t = Tally()
+    for r, ref in zip(rows, refused, strict=True):
+        t.add(r, ref)
+    return t
+
+
+def _vetoes(model: Model, threshold: float, rows: Sequence[Row]) -> list[bool]:
+    p = model.prob(rows)
+    return [bool(r.acts and pi >= threshold) for r, pi in zip(rows, p, strict=True)]
+
+
+def _prob(veto: Veto, feats: set[str]) -> float:
+    z = veto.bias + sum(veto.weights.get(f, 0.0) for f in feats)
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _header() -> str:
+    return (
+        f"{'set':<11} {'':>6} {'OOS→none':>15} {'in→none':>7} {'top-1':>5} {'top-3':>5}"
+    )
+
+
+def loso(by_set: dict[str, list[Row]], extra: list[Row]) -> None:
+    sets = sorted(by_set)
+    before, after = Tally(), Tally()
+    print(_header())
+    for s in sets:
+        train_sets = [x for x in sets if x != s]
+        threshold = _threshold(by_set, train_sets, extra)
+        model = Model([r for x in train_sets for r in by_set[x]] + extra)
+        rows = by_set[s]
+        b = _tally(rows, [False] * len(rows))
+        a = _tally(rows, _vetoes(model, threshold, rows))
+        before += b
+        after += a
+        print(f"{s:<11} before {b.row()}   t={threshold:.3f}\n{'':<11} after  {a.row()}")
+    print(f"{'pooled':<11} before {before.row()}\n{'':<11} after  {after.row()}")
+
+
+def write(path: Path, model: Model, threshold: float, sets: Sequence[str]) -> None:
+    inv = {i: f for f, i in model.vocab.items()}
+    order = sorted(range(len(model.coef)), key=lambda i: (-model.coef[i], inv[i]))
+    lines = [
+        "# The learned out-of-scope veto (knowledge/veto.py), GENERATED by python -m bench.veto:",
+        "# do not edit by hand, regenerate. A logistic model over a question's features: a:WORD",
+        "# (a word of the ask, folded), b:WORD_WORD (two neighbouring words of the ask), s:WORD",
+        "# (a word of the situation); <num> is any number. P(out of scope) = 1 / (1 + e^-(bias +",
+        "# the weights of the features present)); where search would answer or clarify a",
+        "# question naming no code, P >= threshold refuses it. Weights, most off-topic first.",
+        f"version: {VETO_VERSION}",
+        "trained_on: [" + ", ".join(sets) + "]",
+        f"threshold: {threshold:.4f}",
+        f"bias: {model.bias:.4f}",
+        "weights:",
+    ]
+    for i in order:
+        w = float(model.coef[i])
+        if abs(w) >= 0.0005:
+            lines.append(f'  "{inv[i]}": {w:.4f}')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--loso", action="store_true", help="leave-one-set-out table only")
+    parser.add_argument("--report", type=Path, action="append", help="a set to report on")
+    parser.add_argument("--out", type=Path, default=DEFAULT_VETO)
+    args = parser.parse_args(argv)
+    t0 = time.perf_counter()
+    catalogue = require_catalogue()
+    entries = require_entries(None, catalogue.codes_by_set())
+    index = build_set_index(catalogue, entries, veto=NO_VETO)
+    if args.report:
+        veto, issues = load_veto(args.out)
+        if veto is None:
+            print("\n".join(str(i) for i in issues), file=sys.stderr)
+            return 2
+        print(_header())
+        for path in args.report:
+            rows = _rows(index, path)
+            b = _tally(rows, [False] * len(rows))
+            a = _tally(rows, [r.acts and _prob(veto, r.feats) >= veto.threshold for r in rows])
+            print(f"{_name(path):<11} before {b.row()}\n{'':<11} after  {a.row()}")
+        return 0
+    by_set = {_name(p): _rows(index, p) for p in TRAINING_SETS}
+    extra = _entry_rows()
+    if args.loso:
+        loso(by_set, extra)
+    else:
+        sets = sorted(by_set)
+        threshold = _threshold(by_set, sets, extra)
+        model = Model([r for s in sets for r in by_set[s]] + extra)
+        write(args.out, model, threshold, [*sets, "entries"])
+        kept = sum(1 for w in model.coef if abs(w) >= 0.0005)
+        print(f"{args.out}: {kept} weights, threshold {threshold:.4f}")
+    print(f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""The learned out-of-scope veto (knowledge/veto.py, knowledge/veto.yaml): a question worded like
+the off-topic ones is refused where the hand-made lists say nothing, an in-scope look-alike is
+still answered, and the model file is validated (questions written for these tests, not taken
+from the evaluation sets)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from criteria.loader import require_catalogue
+from knowledge.ask import build_set_index
+from knowledge.chat import read_message
+from knowledge.loader import require_entries
+from knowledge.search import SearchIndex
+from knowledge.veto import NO_VETO, Veto, default_veto, features, load_veto
+from tests.searching import answered_first, decided
+
+# Off topic (an allowance, who runs an office, a party cell's rating, a staffing quota), in
+# words the criteria share: without the veto search answers them.
+WORDED_OFF_TOPIC = [
+    "Công chức một cửa được bồi dưỡng bao nhiêu tiền một tháng ạ?",
+    "Phòng Nội vụ huyện năm nay có mấy người, ai làm trưởng phòng ạ?",
+    "Đảng ủy xã đánh giá xếp loại chi bộ cuối năm theo mấy mức, ai duyệt ạ?",
+]
+
+# In scope, in the same words (công chức, một cửa, biên chế, bao nhiêu…).
+LOOK_ALIKES = [
+    ("Biên chế công chức của huyện vượt số được giao thì tiêu chí biên chế bị trừ bao nhiêu "
+     "điểm ạ?", "4.2.1"),
+    ("Công chức một cửa được bố trí thế nào thì tiêu chí bộ phận một cửa mới đạt điểm tối đa "
+     "ạ?", "3.3.1"),
+    ("Tỷ lệ hồ sơ giải quyết đúng hạn của huyện tính thế nào ạ?", "3.4.1"),
+]
+
+
+@pytest.fixture(scope="module")
+def unvetoed() -> SearchIndex:
+    catalogue = require_catalogue()
+    entries = require_entries(None, catalogue.codes_by_set())
+    return build_set_index(catalogue, entries, veto=NO_VETO)
+
+
+@pytest.mark.parametrize("question", WORDED_OFF_TOPIC)
+def test_a_question_worded_off_topic_is_refused(
+    index: SearchIndex, unvetoed: SearchIndex, question: str
+) -> None:
+    assert unvetoed.search(question).decision != "none"  # the lists alone let it through
+    decided(index, question, "none")
+
+
+@pytest.mark.parametrize(("question", "code"), LOOK_ALIKES)
+def test_an_in_scope_look_alike_is_still_answered(
+    index: SearchIndex, question: str, code: str
+) -> None:
+    answered_first(index, question, code)
+
+
+def test_features_are_the_asks_words_pairs_and_the_situations_words() -> None:
+    msg = read_message(
+        "Dạ chào anh chị, xã em có 3 hồ sơ trễ. Cho em hỏi lương cơ sở bao nhiêu ạ?"
+    )
+    got = features(msg.tokens)
+    assert {"a:luong", "b:luong_co", "a:bao", "s:hs", "s:<num>"} <= got
+    assert not any(f.endswith(":da") or f.endswith(":chao") for f in got)  # fillers left out
+
+
+def test_the_veto_acts_only_at_its_threshold() -> None:
+    toks = read_message("lương cơ sở bao nhiêu").tokens
+    veto = Veto(bias=-2.0, threshold=0.9, weights={"a:luong": 1.0})
+    assert math.isclose(veto.probability(toks), 1 / (1 + math.exp(1.0)))
+    assert not veto.refuses(toks)
+    assert Veto(bias=-2.0, threshold=0.2, weights={"a:luong": 1.0}).refuses(toks)
+    assert not NO_VETO.refuses(toks)
+
+
+def test_the_shipped_model_is_valid_and_small() -> None:
+    veto = default_veto()
+    assert veto.active and 0.5 <= veto.threshold <= 1.0
+    assert len(veto.weights) < 20_000
+
+
+def test_a_broken_model_file_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "veto.yaml"
+    path.write_text(
+        "version: 1\ntrained_on: [tuning2]\nthreshold: 0.9\nbias: -1.0\nweights:\n"
+        '  "a:luong": 1.2\n  "a:phi": nhiều\n',
+        encoding="utf-8",
+    )
+    veto, issues = load_veto(path)
+    assert veto is None
+    assert [(i.line, i.field) for i in issues] == [(7, "weights.a:phi")], [str(i) for i in issues]
