@@ -58,6 +58,23 @@ def test_an_in_scope_look_alike_is_still_answered(
     answered_first(index, question, code)
 
 
+def test_the_veto_leaves_questions_in_the_assessments_own_words_alone() -> None:
+    # A veto that refuses everything it is shown: a question whose ask uses the assessment's
+    # words (điểm, tiêu chí) or asks whether something counts ("có được tính không") is still
+    # answered; one in plain words is refused.
+    catalogue = require_catalogue()
+    entries = require_entries(None, catalogue.codes_by_set())
+    always = Veto(bias=10.0, threshold=0.5, weights={"a:zzz": 1.0})
+    vetoed = build_set_index(catalogue, entries, veto=always)
+    answered_first(vetoed, LOOK_ALIKES[0][0], LOOK_ALIKES[0][1])
+    answered_first(
+        vetoed, "Hồ sơ giải quyết sớm hơn hẹn có được tính là đúng hạn không ạ?", "3.4.1"
+    )
+    plain = "Hồ sơ trễ hạn thì phải làm phiếu xin lỗi thế nào ạ?"
+    assert build_set_index(catalogue, entries, veto=NO_VETO).search(plain).decision != "none"
+    decided(vetoed, plain, "none")
+
+
 def test_features_are_the_asks_words_pairs_and_the_situations_words() -> None:
     msg = read_message(
         "Dạ chào anh chị, xã em có 3 hồ sơ trễ. Cho em hỏi lương cơ sở bao nhiêu ạ?"
