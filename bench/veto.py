@@ -19,13 +19,12 @@ label is whether it is out of scope (``expect: none``). The model is an L2-regul
 logistic regression (numpy, full-batch Adam on a sparse 0/1 matrix; features seen in at least
 two questions).
 
-The veto acts where search would answer or clarify a question that names no code and whose
-ask uses none of the assessment's own words (the lexicon's ``in_scope``) nor asks whether
-something counts (``in_scope_asks``): such a question is left to the hand-made rules. The
-threshold is chosen out of sample: the sets are split into four groups; a model trained on
-three groups scores the fourth; over the in-scope questions that search would answer or
-clarify without a named code (guarded or not), the threshold is set just above the
-``ALLOWED`` × n-th highest probability — with ``ALLOWED`` = 0.00025, above every one of them.
+The veto acts where search would answer or clarify a question that names no code, also when
+its ask uses the assessment's own words (off-topic questions borrow them; a guard there was
+measured, see ``ALLOWED``). The threshold is chosen out of sample: the sets are split into
+four groups; a model trained on three groups scores the fourth; over the in-scope questions
+that search would answer or clarify without a named code, the threshold is set just above the
+``ALLOWED`` × n-th highest probability (with ~2,500 questions: above all but the highest).
 ``--loso`` repeats everything with each set left out in turn (threshold chosen inside the
 training sets) and prints, per set and pooled, out of scope → none, in scope → none and
 top-1 / top-3 before and after the veto.
@@ -67,9 +66,13 @@ L2 = 1.0
 ITERATIONS = 200
 RATE = 0.05
 # Share of the training questions allowed above the threshold (in scope): with ~2,500
-# questions, int(0.00025 × n) = 0, i.e. the threshold sits above every out-of-fold in-scope
-# probability (0.0005 allowed one; leave-one-set-out chose the stricter rule, see --loso).
-ALLOWED = 0.00025
+# questions int(0.0005 × n) = 1, the threshold sits just above the second highest out-of-fold
+# in-scope probability. A stricter variant (0.00025, and no veto on asks in the assessment's
+# own words: leave-one-set-out 96.2 % out of scope -> none, no in-scope refusal, against 97.1 %
+# and one) was shipped first and measured worse on the fresh report-only set oos6 (85.6 against
+# 88.9 %) and on the held-aside sets' aggregates, with the same in-scope loss there; the lead
+# went back to this rule (a choice informed by those figures, disclosed in the README).
+ALLOWED = 0.0005
 GROUPS = 4
 
 
@@ -88,7 +91,7 @@ class Row:
     @property
     def vetoable(self) -> bool:
         """Where the veto acts: not on a question in the assessment's own words (search.py)."""
-        return self.acts and not self.guarded
+        return self.acts
 
 
 def _name(path: Path) -> str:

@@ -10,9 +10,8 @@ sets and the knowledge entries by ``python -m bench.veto`` into ``knowledge/veto
 (see docs/DATA.md), which lists the weights, the bias and the threshold.
 
 Search consults it only where it would answer or clarify a question that names no criterion
-code and whose ask uses none of the assessment's own words (the lexicon's ``in_scope`` and
-``in_scope_asks``): at or above the threshold the question gets "none". The threshold sits
-above every in-scope tuning question's out-of-sample probability (see ``bench/veto.py``).
+code: at or above the threshold the question gets "none". The threshold is chosen out of
+sample so that in-scope questions are almost never refused (see ``bench/veto.py``).
 Scoring is a few dozen dictionary look-ups.
 """
 

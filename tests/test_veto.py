@@ -58,19 +58,16 @@ def test_an_in_scope_look_alike_is_still_answered(
     answered_first(index, question, code)
 
 
-def test_the_veto_leaves_questions_in_the_assessments_own_words_alone() -> None:
-    # A veto that refuses everything it is shown: a question whose ask uses the assessment's
-    # words (điểm, tiêu chí) or asks whether something counts ("có được tính không") is still
-    # answered; one in plain words is refused.
+def test_the_veto_leaves_a_question_that_names_a_code_alone() -> None:
+    # A veto that refuses everything it is shown: a question naming a criterion's code is
+    # still answered with that criterion; the same ask without the code is refused, also when
+    # it uses the assessment's own words (off-topic questions borrow them).
     catalogue = require_catalogue()
     entries = require_entries(None, catalogue.codes_by_set())
     always = Veto(bias=10.0, threshold=0.5, weights={"a:zzz": 1.0})
     vetoed = build_set_index(catalogue, entries, veto=always)
-    answered_first(vetoed, LOOK_ALIKES[0][0], LOOK_ALIKES[0][1])
-    answered_first(
-        vetoed, "Hồ sơ giải quyết sớm hơn hẹn có được tính là đúng hạn không ạ?", "3.4.1"
-    )
-    plain = "Hồ sơ trễ hạn thì phải làm phiếu xin lỗi thế nào ạ?"
+    answered_first(vetoed, "Tiêu chí 3.4.1 tính điểm thế nào ạ?", "3.4.1")
+    plain = "Hồ sơ giải quyết sớm hơn hẹn có được tính là đúng hạn không ạ?"
     assert build_set_index(catalogue, entries, veto=NO_VETO).search(plain).decision != "none"
     decided(vetoed, plain, "none")
 
