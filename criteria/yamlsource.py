@@ -325,3 +325,16 @@ def validate_model(doc: YamlDoc, model: type[M], data: Any, prefix: Loc = ()) ->
     except ValidationError as exc:
         doc.issues.extend(pydantic_issues(doc, exc, prefix))
         return None
+
+
+def read_mapping(path: Path, model: type[M], what: str) -> tuple[YamlDoc, M | None]:
+    """Read ``path``, a file holding one mapping, into ``model``. ``what`` names the file in
+    the message when it is not a mapping ("tệp từ điển"). Issues are recorded in the doc;
+    the model is None when the file could not be read or validated."""
+    doc = read_yaml(path)
+    if doc.data is None:
+        return doc, None
+    if not isinstance(doc.data, dict):
+        doc.issues.append(DataIssue(path, 1, "", f"{what} phải là một khối (mapping)"))
+        return doc, None
+    return doc, validate_model(doc, model, doc.data)

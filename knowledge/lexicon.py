@@ -46,7 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from criteria.errors import DataError, DataIssue
 from criteria.schema import CriteriaSet
-from criteria.yamlsource import YamlDoc, read_yaml, validate_model
+from criteria.yamlsource import YamlDoc, read_mapping
 from knowledge.schema import Entry
 from knowledge.text import STOPWORDS, analyze, fold, is_stopword
 
@@ -246,13 +246,7 @@ def load_lexicon(
     """Read and check ``path``; with ``vocabulary`` (folded words of the criteria and entries)
     also check that every ``means`` phrase can be found there."""
     path = path or DEFAULT_LEXICON
-    doc = read_yaml(path)
-    if doc.data is None:
-        return None, doc.issues
-    if not isinstance(doc.data, dict):
-        doc.issues.append(DataIssue(path, 1, "", "tệp từ điển phải là một khối (mapping)"))
-        return None, doc.issues
-    parsed = validate_model(doc, LexiconFile, doc.data)
+    doc, parsed = read_mapping(path, LexiconFile, "tệp từ điển")
     if parsed is None:
         return None, doc.issues
     lexicon = _compile(doc, parsed, set(vocabulary) if vocabulary is not None else None)

@@ -28,7 +28,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from criteria.errors import DataError, DataIssue
-from criteria.yamlsource import read_yaml, validate_model
+from criteria.yamlsource import read_mapping
 from knowledge.chat import Token
 
 DEFAULT_VETO = Path(__file__).resolve().parent / "veto.yaml"
@@ -101,13 +101,7 @@ class VetoFile(BaseModel):
 def load_veto(path: Path | None = None) -> tuple[Veto | None, list[DataIssue]]:
     """Read and check a veto file (``knowledge/veto.yaml`` by default)."""
     path = path or DEFAULT_VETO
-    doc = read_yaml(path)
-    if doc.data is None:
-        return None, doc.issues
-    if not isinstance(doc.data, dict):
-        doc.issues.append(DataIssue(path, 1, "", "tệp mô hình phải là một khối (mapping)"))
-        return None, doc.issues
-    parsed = validate_model(doc, VetoFile, doc.data)
+    doc, parsed = read_mapping(path, VetoFile, "tệp mô hình")
     if parsed is None:
         return None, doc.issues
     if parsed.version != VETO_VERSION:

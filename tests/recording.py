@@ -10,7 +10,7 @@ import itertools
 import os
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -239,6 +239,23 @@ async def redis_storage(
         if keys:
             await inner.redis.delete(*keys)
         await storage.close()
+
+
+@asynccontextmanager
+async def harness_on(
+    kind: str,
+    settings: Settings,
+    shipped: tuple[BotData, SearchIndex],
+    session_factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[Harness]:
+    """The bot with its conversation state in the database (``kind`` "database") or in Redis
+    ("redis": skipped without REDIS_URL)."""
+    data, index = shipped
+    async with AsyncExitStack() as stack:
+        storage = None
+        if kind == "redis":
+            storage = await stack.enter_async_context(redis_storage(session_factory))
+        yield build_harness(settings, data, index, session_factory, storage=storage)
 
 
 @contextmanager

@@ -7,7 +7,6 @@ commit leaves what was saved, the next press saving nothing twice."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
@@ -27,10 +26,9 @@ from tests.handlers.test_scoring import _answers, _count, _msg, _person
 from tests.recording import (
     Harness,
     Sent,
-    build_harness,
     failing_commit_after,
     failing_redis_write,
-    redis_storage,
+    harness_on,
 )
 
 OFFICER = 30
@@ -47,12 +45,7 @@ async def h(
 ) -> AsyncIterator[Harness]:
     """The bot with its conversation state in the database, or in Redis (skipped without
     REDIS_URL); a second answer to a press is refused, as Telegram refuses it."""
-    data, index = shipped
-    async with AsyncExitStack() as stack:
-        storage = None
-        if request.param == "redis":
-            storage = await stack.enter_async_context(redis_storage(session_factory))
-        harness = build_harness(settings, data, index, session_factory, storage=storage)
+    async with harness_on(request.param, settings, shipped, session_factory) as harness:
         _refuse_second_answers(monkeypatch, harness)
         yield harness
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
@@ -21,7 +20,7 @@ from handlers.callbacks import ScoreCb
 from handlers.texts import scoring as t
 from knowledge.search import SearchIndex
 from tests.handlers.test_scoring import _answers
-from tests.recording import Harness, Sent, build_harness, redis_storage
+from tests.recording import Harness, Sent, harness_on
 
 
 def _msg(sent: list[Sent]) -> Sent:
@@ -96,12 +95,8 @@ async def h(
 ) -> AsyncIterator[Harness]:
     """The bot with its conversation state in the database, or in Redis (skipped without
     REDIS_URL)."""
-    data, index = shipped
-    async with AsyncExitStack() as stack:
-        storage = None
-        if request.param == "redis":
-            storage = await stack.enter_async_context(redis_storage(session_factory))
-        yield build_harness(settings, data, index, session_factory, storage=storage)
+    async with harness_on(request.param, settings, shipped, session_factory) as harness:
+        yield harness
 
 
 async def _officer(factory: async_sessionmaker[AsyncSession], telegram_id: int) -> None:
