@@ -18,11 +18,11 @@ from knowledge.search import SearchIndex
 from knowledge.veto import NO_VETO, Veto, default_veto, features, load_veto
 from tests.searching import answered_first, decided
 
-# Off topic (an allowance, who runs an office, a party cell's rating, a staffing quota), in
-# words the criteria share: without the veto search answers them.
+# Off topic (an allowance, when an inspection comes and who is in it, a party cell's rating),
+# in words the criteria share: without the veto search answers them.
 WORDED_OFF_TOPIC = [
     "Công chức một cửa được bồi dưỡng bao nhiêu tiền một tháng ạ?",
-    "Phòng Nội vụ huyện năm nay có mấy người, ai làm trưởng phòng ạ?",
+    "Đoàn kiểm tra của tỉnh về huyện mình ngày nào, gồm những ai ạ?",
     "Đảng ủy xã đánh giá xếp loại chi bộ cuối năm theo mấy mức, ai duyệt ạ?",
 ]
 
