@@ -23,9 +23,11 @@ also reads as words of ours proves nothing). It is answered in two steps:
    Two criteria told apart only by the level they count (files of the district, cấp huyện, and
    of its communes, cấp xã) are scored down when the question speaks of the other level; the
    candidates are then ordered (the scores unchanged) with a small lift for the share of the
-   question's words that their criterion's title says, and for a rule that counts what the
-   question counts ("6.500 hồ sơ": a ratio of files, not of procedures; "3 hồ sơ qua bưu
-   điện": the count of files sent by post; "2 báo cáo chậm": a deduction per late report).
+   question's words that their criterion's title says, for a question that says the
+   criterion's name (its title before ":" or "(": "vị trí việc làm"), and for a rule that
+   counts what the question counts ("6.500 hồ sơ": a ratio of files, not of procedures; "3 hồ
+   sơ qua bưu điện": the count of files sent by post; "2 báo cáo chậm": a deduction per late
+   report).
 
 The decision (thresholds from ``bench/calibrate.py``): **none** when the ask is about an
 off-topic word and little of the question is covered; **answer** when the best score is high and
@@ -210,10 +212,35 @@ _TWIN_FACTOR = 0.96
 # order only, ``_title_order``): 0.1 and 0.2 measured equal on the tuning sets, the smaller kept.
 _W_TITLE_ORDER = 0.1
 _W_UNIT_ORDER = 0.1  # ... and a question that counts what a criterion's rule counts
+# ... and a question that says a criterion's name: every content word of its title before the
+# first ":", ";" or "(" ("Phổ biến, giáo dục pháp luật", "Vị trí việc làm", "Theo dõi thi hành
+# pháp luật"). Naming the criterion is what an officer does when the rest of the question
+# describes its case in the words of a neighbour ("ảnh hội nghị tuyên truyền" beside PBGDPL).
+_W_NAME_ORDER = 0.1
+_NAME_END_RE = re.compile(r"[:;(]")
 
 # The nouns a question counts with ("6.500 hồ sơ", "150 thủ tục", "10 việc"), as the head
 # noun of a ratio rule's denominator or of a count's or deduction's unit says them.
 _UNIT_ALIASES = {"thu tuc": "tthc", "viec": "nhiem", "nv": "nhiem", "van ban": "vb"}
+
+
+def _name_words(title: str) -> tuple[tuple[str, str], ...]:
+    """The content words of a criterion's name, its title up to the first ":", ";" or "(",
+    each folded and accented."""
+    name = analyze(_NAME_END_RE.split(title, maxsplit=1)[0])
+    return tuple(
+        dict.fromkeys(
+            (f, a) for f, a in zip(name.folded, name.accented, strict=True) if f not in STOPWORDS
+        )
+    )
+
+
+def _says_name(
+    name: tuple[tuple[str, str], ...], said: frozenset[str], typed: dict[str, str]
+) -> bool:
+    """Whether a question says every word of a criterion's name (``_name_words``): a word it
+    typed with accents must be spelt as the name spells it ("tính" is not "tỉnh")."""
+    return all(f in said and typed.get(f, a) in (a, f) for f, a in name)
 
 
 def _units(rule: Rule | None) -> frozenset[str]:
@@ -559,6 +586,8 @@ class SearchIndex:
         # ... and what their rules count (a ratio's denominator's noun, a count's or a
         # deduction's unit: hs, tthc, vb, bc…).
         self._units: list[frozenset[str]] = []
+        # ... and the names of their criteria (``_W_NAME_ORDER``): each name's content words.
+        self._names: list[tuple[tuple[tuple[str, str], ...], ...]] = []
         self._criterion_target: dict[str, int] = {}
         self._by_code: dict[str, list[str]] = {}
         self._lexicon = Lexicon()
@@ -619,6 +648,15 @@ class SearchIndex:
                 for c in tg.codes
                 if (node := index._criteria.get(c)) is not None
                 for w in analyze(node.title).folded
+            )
+            for tg in index._targets
+        ]
+        index._names = [
+            tuple(
+                words
+                for c in tg.codes
+                if (node := index._criteria.get(c)) is not None
+                if (words := _name_words(node.title))
             )
             for tg in index._targets
         ]
@@ -967,7 +1005,9 @@ class SearchIndex:
             q.intent
             and not q.fact
             and coded
-            and coded[0][1] >= best_s - GENERAL_GAP
+            # The closest criterion's score, whichever goes first in the order (``_title_order``
+            # may put a criterion the question names before a closer neighbour).
+            and max(s for _, s in coded) >= best_s - GENERAL_GAP
             and self._shares_topic(q, coded[0][0])
         ):
             hits = [self._hit(t, s) for t, s in coded[: max(2, min(top, 3))]]
@@ -1829,8 +1869,10 @@ class SearchIndex:
         """The rows in the order of their score raised by the share of the question's words
         known here (idf mass; with the criteria's words that stand in for its everyday ones)
         that the title of their criterion says: the criteria's own wording tells neighbours
-        apart ("hài lòng" is 8.2's, "số hóa" 3.3.3's, "bc quý 3" 1.2's). Only the order
-        changes: the scores, which decide answer, clarify or none, stay as they are."""
+        apart ("hài lòng" is 8.2's, "số hóa" 3.3.3's, "bc quý 3" 1.2's). A criterion whose
+        name the question says, as typed (``_says_name``: "phổ biến giáo dục pháp luật", "vị
+        trí việc làm"), is lifted more. Only the order changes: the scores, which decide
+        answer, clarify or none, stay as they are."""
         titles = self._title_words
         idf, max_idf = self._idf, self._max_idf
         weight, credit, mass = q.weight, q.credit, q.mass
@@ -1839,6 +1881,9 @@ class SearchIndex:
             return rows
         counted = q.counted
         units = self._units
+        names = self._names
+        said_words = frozenset(q.words[: q.said])  # not the words standing in for others
+        typed = q.accented if q.accents else {}
         keyed = []
         seen: set[tuple[str, ...]] = set()
         targets = self._targets
@@ -1858,6 +1903,8 @@ class SearchIndex:
                 lift = 1.0 + _W_TITLE_ORDER * said / mass
                 if counted and not counted.isdisjoint(units[row[0]]):
                     lift += _W_UNIT_ORDER  # the question counts what the rule counts
+                if any(_says_name(name, said_words, typed) for name in names[row[0]]):
+                    lift += _W_NAME_ORDER  # the question says the criterion's name
                 keyed.append((row[1] * lift, row))
             else:
                 keyed.append((row[1], row))

@@ -376,6 +376,67 @@ def test_everyday_words_count_for_the_title_order(index: SearchIndex) -> None:
     assert result.results[0].criterion_codes == ("1.2",)
 
 
+def test_a_criterion_s_name_is_its_title_before_the_colon() -> None:
+    from knowledge.search import _name_words, _says_name
+
+    assert _name_words("Phổ biến, giáo dục pháp luật") == (("pbgdpl", "pbgdpl"),)
+    assert _name_words("Vị trí việc làm: danh mục được phê duyệt; 100% công chức") == (
+        ("vtvl", "vtvl"),
+    )
+    # Function words are left out ("theo"), and what follows "(" is not the name.
+    assert [f for f, _ in _name_words("Theo dõi thi hành pháp luật (kế hoạch năm)")] == [
+        "doi",
+        "thpl",
+    ]
+    name = _name_words("Thực hiện nhiệm vụ UBND tỉnh giao")
+    said = frozenset("thuc hien nhiem vu ubnd tinh giao".split())
+    assert _says_name(name, said, {})  # typed without accents: "tinh" may be "tỉnh"
+    assert _says_name(name, said, {"tinh": "tỉnh"})
+    # "tính" (to count) is not "tỉnh" (the province): the name is not said.
+    assert not _says_name(name, said, {"tinh": "tính"})
+    assert not _says_name(name, said - {"ubnd"}, {})
+
+
+def test_a_criterion_named_in_the_question_goes_first_of_rows_scored_alike(
+    index: SearchIndex,
+) -> None:
+    # Written for this test: the case is told in 1.4's words (tuyên truyền, hội nghị, ảnh) but
+    # the question names 2.5 ("phổ biến, giáo dục pháp luật"), whose evidence it asks about.
+    _, q = index.read("ảnh hội nghị tuyên truyền ở xã làm minh chứng phổ biến giáo dục pháp luật")
+    index._rank(q)  # sets the question's topic mass
+    t14, t25 = index._criterion_target["1.4"], index._criterion_target["2.5"]
+    rows = [(t14, 50.0, 0.5), (t25, 50.0, 0.5)]
+    assert index._title_order(q, rows) == [(t25, 50.0, 0.5), (t14, 50.0, 0.5)]
+    assert index._title_order(q, rows[::-1]) == [(t25, 50.0, 0.5), (t14, 50.0, 0.5)]
+
+
+def test_naming_the_criterion_outweighs_a_neighbour_s_everyday_words(index: SearchIndex) -> None:
+    # "cán bộ công chức cấp xã" is 5.5's wording (the communes' officials meeting the
+    # standard), but the question names 5.1 ("vị trí việc làm") and asks what it covers.
+    result = index.search("đề án vị trí việc làm có tính cán bộ công chức cấp xã không")
+    assert result.decision != "none"
+    assert result.results[0].criterion_codes == ("5.1",)
+
+
+def test_a_general_entry_ahead_defers_to_the_closest_criterion_not_the_first(
+    index: SearchIndex,
+) -> None:
+    # A general entry scores best; the criterion the question names was put first of the
+    # criteria by the title order although a neighbour scored closer. The clarifying offer
+    # depends on how close the closest criterion is, and keeps the order.
+    _, q = index.read(
+        "minh chứng phổ biến giáo dục pháp luật của huyện gồm kế hoạch, báo cáo hay cả ảnh hội"
+        " nghị tuyên truyền ở xã"
+    )
+    index._rank(q)  # sets what matching each word is worth
+    general = index._entries["chung-tlkc-anh-chup-mang-xa-hoi"]
+    t14, t25 = index._criterion_target["1.4"], index._criterion_target["2.5"]
+    scored = [(general, 48.0, 0.5), (t25, 40.0, 0.3), (t14, 46.0, 0.4)]
+    result = index._general_weak("q", q, scored, 3)
+    assert result.decision == "clarify"
+    assert [h.criterion_codes for h in result.results] == [("2.5",), ("1.4",)]
+
+
 def test_what_a_question_counts_is_read_after_its_numbers() -> None:
     from knowledge.search import _counted
 
