@@ -519,13 +519,14 @@ def expand(text: str) -> str:
 
 
 # Codes: dotted numbers with short parts. After "tc", "tiêu chí" or "chỉ tiêu" a code may
-# have one to four parts; after "mục" at least two (folded, "mục 3" is also "mức 3"); after
-# "lĩnh vực" one (an area). A bare code needs three parts: two alone are too often a decimal.
+# have one to four parts; after "mục", "ý" or "tctp" (tiêu chí thành phần) at least two
+# (folded, "mục 3" is also "mức 3", and "ý 3" a third point of a list); after "lĩnh vực" one
+# (an area). A bare code needs three parts: two alone are too often a decimal.
 _END = r"(?![\d.]*\d)(?!\s*%)"
 _PREFIXED_RE = re.compile(
     r"(?<![a-z0-9])(?:"
     rf"(?:tieu\s*chi|tc|chi\s*tieu)\s*(?:so\s*)?(\d{{1,2}}(?:\.\d{{1,2}}){{0,3}}){_END}"
-    rf"|muc\s*(?:so\s*)?(\d{{1,2}}(?:\.\d{{1,2}}){{1,3}}){_END}"
+    rf"|(?:muc|y|tctp)\s*(?:so\s*)?(\d{{1,2}}(?:\.\d{{1,2}}){{1,3}}){_END}"
     rf"|(?:linh\s*vuc|lv)\s*(?:so\s*)?(\d{{1,2}})(?![\d.]*\d)"
     r")"
 )

@@ -437,6 +437,13 @@ def test_a_general_entry_ahead_defers_to_the_closest_criterion_not_the_first(
     assert [h.criterion_codes for h in result.results] == [("2.5",), ("1.4",)]
 
 
+def test_an_item_called_y_with_its_code_is_that_criterion(index: SearchIndex) -> None:
+    # "ý 5.4" is how officers point at an item of the set; "ý 3" alone is no code.
+    result = index.search("ý 5.4 chấm sao")
+    assert result.decision != "none"
+    assert result.results[0].criterion_codes == ("5.4",)
+
+
 def test_what_a_question_counts_is_read_after_its_numbers() -> None:
     from knowledge.search import _counted
 

@@ -164,6 +164,9 @@ def test_stopwords_respect_typed_accents() -> None:
         ("tiêu chí số 5.1", ["5.1"]),
         ("chỉ tiêu 8.3.1", ["8.3.1"]),
         ("mục 3.4", ["3.4"]),
+        ("ý 4.3 tính sao", ["4.3"]),  # a criterion's item, as officers call it
+        ("y 7.1 co cham khong", ["7.1"]),
+        ("tctp 3.1 làm thế nào", ["3.1"]),
         ("lĩnh vực 3", ["3"]),
         ("3.4.1", ["3.4.1"]),
         ("6.5", ["6.5"]),  # a lone two-part code is the whole question
@@ -188,6 +191,8 @@ def test_find_codes(text: str, codes: list[str]) -> None:
         "NĐ 62/2020",
         "0,25 điểm",
         "DVC mức 3",  # folded "mức" is "muc" too: a one-part number after it is no code
+        "ý 3 là gì",  # the third point of a list, not area 3
+        "y tế 2.5 điểm",
         "tc 90%",
         "kế hoạch năm 2021",
         "2.5 điểm là tối đa à",  # a leading decimal followed by a unit
