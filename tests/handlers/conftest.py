@@ -12,7 +12,7 @@ from bot.data import BotData, load_data
 from bot.settings import Settings, load_settings
 from knowledge.ask import build_set_index
 from knowledge.search import SearchIndex
-from tests.recording import Harness, build_harness
+from tests.recording import Harness, build_harness, harness_on
 
 ADMIN_ID = 9001
 
@@ -37,3 +37,16 @@ async def harness(
 ) -> AsyncIterator[Harness]:
     data, index = shipped
     yield build_harness(settings, data, index, session_factory)
+
+
+@pytest.fixture(params=["database", "redis"])
+async def stored_harness(
+    request: pytest.FixtureRequest,
+    settings: Settings,
+    shipped: tuple[BotData, SearchIndex],
+    session_factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[Harness]:
+    """The bot with its conversation state in the database, or in Redis (skipped without
+    REDIS_URL)."""
+    async with harness_on(request.param, settings, shipped, session_factory) as h:
+        yield h

@@ -6,7 +6,6 @@ commit leaves what was saved, the next press saving nothing twice."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,39 +14,28 @@ from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import AnswerCallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.data import BotData
 from bot.db.models import Answer, Evidence
 from bot.resilience import ResilientStorage
 from bot.services import scoring as store
-from bot.settings import Settings
 from handlers.scoring.steps import ScoringFlow
-from knowledge.search import SearchIndex
 from tests.handlers.test_scoring import _answers, _count, _msg, _person
 from tests.recording import (
     Harness,
     Sent,
     failing_commit_after,
     failing_redis_write,
-    harness_on,
 )
 
 OFFICER = 30
 REFERENCE = "Quyết định số 12/QĐ-UBND ngày 05/11/2021"
 
 
-@pytest.fixture(params=["database", "redis"])
-async def h(
-    request: pytest.FixtureRequest,
-    settings: Settings,
-    shipped: tuple[BotData, SearchIndex],
-    session_factory: async_sessionmaker[AsyncSession],
-    monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[Harness]:
-    """The bot with its conversation state in the database, or in Redis (skipped without
-    REDIS_URL); a second answer to a press is refused, as Telegram refuses it."""
-    async with harness_on(request.param, settings, shipped, session_factory) as harness:
-        _refuse_second_answers(monkeypatch, harness)
-        yield harness
+@pytest.fixture
+def h(stored_harness: Harness, monkeypatch: pytest.MonkeyPatch) -> Harness:
+    """The bot on either storage (tests/handlers/conftest.py); a second answer to a press is
+    refused, as Telegram refuses it."""
+    _refuse_second_answers(monkeypatch, stored_harness)
+    return stored_harness
 
 
 def _refuse_second_answers(monkeypatch: pytest.MonkeyPatch, harness: Harness) -> None:

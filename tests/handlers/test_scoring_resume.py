@@ -4,23 +4,19 @@ conversation-state writes, and when an old overview's «▶️ Chấm tiếp» i
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from aiogram.types import User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.data import BotData
 from bot.db.models import Person
 from bot.services.people import add_unit
-from bot.settings import Settings
 from handlers import texts
 from handlers.callbacks import ScoreCb
 from handlers.texts import scoring as t
-from knowledge.search import SearchIndex
 from tests.handlers.test_scoring import _answers
-from tests.recording import Harness, Sent, harness_on
+from tests.recording import Harness, Sent
 
 
 def _msg(sent: list[Sent]) -> Sent:
@@ -86,17 +82,9 @@ async def test_killed_between_next_criterion_data_and_state_resumes_at_its_quest
 ORDER = ["2.1", "2.2.1", "2.2.2", "2.3", "2.4", "2.5"]
 
 
-@pytest.fixture(params=["database", "redis"])
-async def h(
-    request: pytest.FixtureRequest,
-    settings: Settings,
-    shipped: tuple[BotData, SearchIndex],
-    session_factory: async_sessionmaker[AsyncSession],
-) -> AsyncIterator[Harness]:
-    """The bot with its conversation state in the database, or in Redis (skipped without
-    REDIS_URL)."""
-    async with harness_on(request.param, settings, shipped, session_factory) as harness:
-        yield harness
+@pytest.fixture
+def h(stored_harness: Harness) -> Harness:
+    return stored_harness
 
 
 async def _officer(factory: async_sessionmaker[AsyncSession], telegram_id: int) -> None:
