@@ -308,6 +308,26 @@ def _pointing(toks: Sequence[Token]) -> bool:
 _ASKING = frozenset({("bao", "nhieu"), ("may", "diem"), ("phan", "tram")})
 
 
+# An everyday verb that, typed without accents, folds like a word of the criteria, and the
+# words that follow it only as that verb: "tinh" is "tính" (count) in "tinh tren 30 nhiem vu",
+# "co tinh vao ty le", "tinh diem", "tinh sao", "tinh ntn", "tinh nhu", "co tinh la", not
+# "tỉnh" (the province, in 1.1.1's, 1.6's and 8.1's titles).
+_VERB_FRAMES: dict[str, frozenset[str]] = {
+    "tinh": frozenset({"tren", "vao", "diem", "sao", "ntn", "nhu", "la"}),
+}
+
+
+def _in_verb_frame(toks: Sequence[Token], k: int, accents: bool) -> bool:
+    """Whether token ``k`` of a message typed without accents is the everyday verb of
+    ``_VERB_FRAMES`` by the word after it. Then it says nothing of the topic and is not read
+    as the word it folds like ("ty le hoan thanh tinh tren 30 nhiem vu" asks how a rate is
+    counted, not about a task of the province)."""
+    tok = toks[k]
+    if accents or tok.accented != tok.folded or k + 1 >= len(toks):
+        return False
+    return toks[k + 1].folded in _VERB_FRAMES[tok.folded]
+
+
 def _neutral(folded: str, accented: str) -> bool:
     """Whether a word says nothing about a question's topic (see ``_NEUTRAL_ACCENTED``)."""
     if folded not in _NEUTRAL:
@@ -1268,7 +1288,11 @@ class SearchIndex:
         for k, tok in enumerate(toks):
             f, a = tok.folded, tok.accented
             # (a word outside the question and everyday words' lists is neither, without a call)
-            skip = foreign[k] or (f in STOPWORDS and self._stopword(toks, k, msg.accents))
+            skip = (
+                foreign[k]
+                or (f in STOPWORDS and self._stopword(toks, k, msg.accents))
+                or (f in _VERB_FRAMES and _in_verb_frame(toks, k, msg.accents))
+            )
             if skip or _is_code_token(f) or f == "tc":
                 if foreign[k] and segment:
                     segment = []

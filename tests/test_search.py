@@ -397,6 +397,27 @@ def test_a_criterion_s_name_is_its_title_before_the_colon() -> None:
     assert not _says_name(name, said - {"ubnd"}, {})
 
 
+def test_unaccented_tinh_before_a_frame_word_is_the_verb_not_the_province(
+    index: SearchIndex,
+) -> None:
+    # Written for this test. "tinh tren", "tinh vao", "tinh diem" is "tính" (to count): it is
+    # not read as "tỉnh", the province of 1.6's "nhiệm vụ UBND tỉnh giao".
+    for question in (
+        "ty le hoan thanh ke hoach tinh tren 40 nhiem vu hay 32",
+        "nhiem vu lui sang nam sau co tinh vao ty le hoan thanh khong",
+        "ke hoach cntt lam xong 9 tren 10 viec thi tinh diem sao",
+    ):
+        _, q = index.read(question)
+        assert "tinh" not in q.uniq, question
+    # The province, where the next word is no frame word, or typed with its accents.
+    for question in (
+        "nhiem vu cua tinh giao cho huyen bi tre han",
+        "nhiệm vụ tỉnh trên giao cho huyện bị trễ hạn",
+    ):
+        _, q = index.read(question)
+        assert "tinh" in q.uniq, question
+
+
 def test_a_criterion_named_in_the_question_goes_first_of_rows_scored_alike(
     index: SearchIndex,
 ) -> None:
