@@ -926,10 +926,17 @@ class SearchIndex:
             # A code that this set does not have ("tc 3.7.2"): nothing to answer with.
             return SearchResult(query, "none", [])
         result = self._decide(query, q, scored, top)
-        if result.decision != "none" and self._veto.refuses(q.tokens):
+        lead = self._targets[scored[0][0]]
+        if (
+            result.decision != "none"
+            and not (lead.ruling and scored[0][1] >= RULING_MIN)
+            and self._veto.refuses(q.tokens)
+        ):
             # The learned veto (knowledge.veto): worded like the off-topic questions, also when
             # the ask uses the assessment's own words (off-topic questions borrow them: a
-            # guard there measured worse on fresh writers' sets, see bench/veto.py).
+            # guard there measured worse on fresh writers' sets, see bench/veto.py). Not when
+            # a province's ruling matches closely: its answer shows the question is ours, and
+            # escalated questions are the unusual ones.
             return SearchResult(query, "none", [])
         return result
 

@@ -14,6 +14,7 @@ from criteria.loader import require_catalogue
 from knowledge.ask import build_set_index
 from knowledge.chat import read_message
 from knowledge.loader import require_entries
+from knowledge.schema import Entry
 from knowledge.search import SearchIndex
 from knowledge.veto import NO_VETO, Veto, default_veto, features, load_veto
 from tests.searching import answered_first, decided
@@ -70,6 +71,29 @@ def test_the_veto_leaves_a_question_that_names_a_code_alone() -> None:
     plain = "Hồ sơ giải quyết sớm hơn hẹn có được tính là đúng hạn không ạ?"
     assert build_set_index(catalogue, entries, veto=NO_VETO).search(plain).decision != "none"
     decided(vetoed, plain, "none")
+
+
+def test_a_ruling_that_matches_closely_is_not_vetoed() -> None:
+    # A veto that refuses everything: a question answered by the province through the bot is
+    # still answered with that ruling (escalated questions are the unusual ones); without the
+    # ruling the same question is refused.
+    catalogue = require_catalogue()
+    entries = require_entries(None, catalogue.codes_by_set())
+    always = Veto(bias=10.0, threshold=0.5, weights={"a:zzz": 1.0})
+    ruling = Entry(
+        id="ruling-veto",
+        question="Cán bộ một cửa nghỉ thai sản thì hồ sơ chuyển người khác xử lý có bị tính trễ "
+        "hạn không?",
+        answer="Không, nếu người thay thế giải quyết trong hạn (Sở Nội vụ trả lời).",
+        criteria=("3.4.1",),
+        source="Sở Nội vụ trả lời",
+    )
+    question = "cán bộ một cửa nghỉ thai sản, hồ sơ chuyển người khác xử lý có tính trễ hạn ko"
+    with_ruling = build_set_index(catalogue, entries, extra=[ruling], veto=always)
+    result = with_ruling.search(question)
+    assert result.decision != "none"
+    assert result.results[0].entry_id == "ruling-veto"
+    decided(build_set_index(catalogue, entries, veto=always), question, "none")
 
 
 def test_features_are_the_asks_words_pairs_and_the_situations_words() -> None:
