@@ -41,10 +41,10 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.eval import Item, load_items
+from bench.eval import Item, _hit, load_items
 from criteria.loader import require_catalogue
 from knowledge.ask import build_set_index, entries_for
-from knowledge.chat import Token, read_message
+from knowledge.chat import read_message
 from knowledge.loader import require_entries
 from knowledge.search import SearchIndex
 from knowledge.veto import DEFAULT_VETO, NO_VETO, VETO_VERSION, Veto, features, load_veto
@@ -81,17 +81,10 @@ class Row:
     name: str
     feats: set[str]
     oos: bool
-    acts: bool  # search answers or clarifies without a named code: where the veto may act
+    acts: bool  # search answers or clarifies without a named code: where the veto acts
     item: Item | None = None
     decision: str = "none"
     got: tuple[tuple[tuple[str, ...], str], ...] = ()
-    guarded: bool = False  # the ask uses the assessment's own words or asks whether it counts
-    score: float = 0.0  # the best match's score
-
-    @property
-    def vetoable(self) -> bool:
-        """Where the veto acts: not on a question in the assessment's own words (search.py)."""
-        return self.acts
 
 
 def _name(path: Path) -> str:
@@ -105,18 +98,15 @@ def _rows(index: SearchIndex, path: Path) -> list[Row]:
     for item in load_items(path):
         res = index.search(item.q, top=3)
         named, q = index.read(item.q)
-        toks: tuple[Token, ...] = read_message(item.q).tokens
         rows.append(
             Row(
                 _name(path),
-                features(toks),
+                features(q.tokens),
                 item.none,
                 res.decision != "none" and not named,
                 item,
                 res.decision,
                 tuple((h.criterion_codes, h.entry_id or "") for h in res.results),
-                q.intent or q.judge,
-                res.results[0].score if res.results else 0.0,
             )
         )
     return rows
@@ -211,10 +201,6 @@ def _threshold(by_set: dict[str, list[Row]], sets: Sequence[str], extra: list[Ro
     return min(scores[allowed] + 1e-6, 1.0) if allowed < len(scores) else 0.5
 
 
-def _hit(item: Item, codes: tuple[str, ...], key: str) -> bool:
-    return key in item.ids if item.ids else bool(item.codes.intersection(codes))
-
-
 @dataclass
 class Tally:
     oos: int = 0
@@ -260,7 +246,7 @@ def _tally(rows: Sequence[Row], refused: Sequence[bool]) -> Tally:
 
 def _vetoes(model: Model, threshold: float, rows: Sequence[Row]) -> list[bool]:
     p = model.prob(rows)
-    return [bool(r.vetoable and pi >= threshold) for r, pi in zip(rows, p, strict=True)]
+    return [bool(r.acts and pi >= threshold) for r, pi in zip(rows, p, strict=True)]
 
 
 def _prob(veto: Veto, feats: set[str]) -> float:
@@ -334,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = _rows(index, path)
             b = _tally(rows, [False] * len(rows))
             a = _tally(
-                rows, [r.vetoable and _prob(veto, r.feats) >= veto.threshold for r in rows]
+                rows, [r.acts and _prob(veto, r.feats) >= veto.threshold for r in rows]
             )
             print(f"{_name(path):<11} before {b.row()}\n{'':<11} after  {a.row()}")
         return 0

@@ -437,9 +437,11 @@ async def _advance(
     scope: Scope,
     *,
     prefix: str | None = None,
+    from_start: bool = False,
 ) -> None:
-    """On to the next criterion still to do, or the overview when all is done."""
-    await _advance_set(state, session, cset, scope)
+    """On to the next criterion still to do (``from_start``: the first one), or the overview
+    when all is done."""
+    await _advance_set(state, session, cset, scope, from_start=from_start)
     await _show(message, state, session, cset, scope, prefix=prefix)
 
 
@@ -487,8 +489,7 @@ async def _continue(
     if step is not None:
         await _resume(message, state, session, cset, scope, step)
         return
-    await _advance_set(state, session, cset, scope, from_start=True)
-    await _show(message, state, session, cset, scope)
+    await _advance(message, state, session, cset, scope, from_start=True)
 
 
 async def _bad(
