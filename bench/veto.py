@@ -7,9 +7,10 @@
 Trained on these question sets, each written by one writer or session (``TRAINING_SETS``):
 ``../shared/eval/dev-questions.yaml``, ``../shared/eval/dev-questions-2.yaml``,
 ``bench/recall-questions.yaml``, ``recall2``, ``recall3``, ``validation``, ``tuning2`` …
-``tuning7``, ``oos``, ``oos2`` … ``oos5``, ``oos7``, ``oos8`` and ``oos9`` (never
-``bench/holdout*``: they are the held-aside sets; never ``bench/oos6`` nor ``bench/oos10``: the
-fresh sets kept for reporting only, pass them to ``--report``; no other set is read), plus
+``tuning7``, ``oos``, ``oos2`` … ``oos5``, ``oos7``, ``oos8``, ``oos9``, ``oos11``, ``oos13`` and
+``oos15`` (never ``bench/holdout*``: they are the held-aside sets; never ``bench/oos6``,
+``oos10``, ``oos12`` nor ``oos14``: the fresh sets kept for reporting only, pass them to
+``--report``; no other set is read), plus
 every knowledge entry's question and phrasings as in-scope examples (so that the model also
 learns the knowledge base's own wording, not only our writers').
 
@@ -58,6 +59,7 @@ TRAINING_SETS = (
         "recall", "recall2", "recall3", "validation",
         "tuning2", "tuning3", "tuning4", "tuning5", "tuning6", "tuning7",
         "oos", "oos2", "oos3", "oos4", "oos5", "oos7", "oos8", "oos9",
+        "oos11", "oos13", "oos15",
     )),
 )
 ENTRIES = "knowledge entries"  # the pseudo-set of the entries' questions and phrasings

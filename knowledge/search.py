@@ -453,6 +453,9 @@ class _Target:
     source: str | None
     weight: float = 1.0
     ruling: bool = False  # an approved answer of the province, given through the bot
+    # The codes a hit on it reports, when more than ``codes``: a criteria group's card lists
+    # its parts ("tc 6.2 minh chứng gì" is answered for 6.2.1 and 6.2.2 alike).
+    reported: tuple[str, ...] = ()
     docs: list[int] = field(default_factory=list)
     # Its texts' words, each with the texts that have it (when first needed; ``_word_docs``).
     words: dict[str, int] | None = None
@@ -747,6 +750,13 @@ class SearchIndex:
                 False,
                 _issuing_source(cset),
                 _W_GROUP if crit.children else 1.0,
+                # A group within an area: its card names each of its parts (an area's card
+                # is too broad to stand for each of its criteria).
+                reported=(
+                    (crit.code, *(c.code for c in crit.children))
+                    if crit.children and parent is not None
+                    else ()
+                ),
             )
         )
         self._add_doc(t, crit.title, _W_TITLE, 1.0)
@@ -1175,7 +1185,7 @@ class SearchIndex:
         tg = self._targets[t]
         return Hit(
             entry_id=(CRITERION_PREFIX + tg.key) if tg.kind == "criterion" else tg.key,
-            criterion_codes=tg.codes,
+            criterion_codes=tg.reported or tg.codes,
             score=round(score, 2),
             question=tg.question,
             answer=tg.answer,

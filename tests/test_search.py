@@ -146,10 +146,28 @@ def test_a_code_answers_with_that_criterion_first(
     first = result.results[0]
     assert first.kind == "criterion"
     assert first.entry_id == f"criterion:{code}"
-    assert first.criterion_codes == (code,)
+    assert first.criterion_codes[0] == code
     level = {0: "Lĩnh vực", 1: "Tiêu chí"}.get(code.count("."), "Tiêu chí thành phần")
     assert first.question.startswith(f"{level} {code}:")  # one name per level of the tree
     assert first.answer  # the card, in words
+
+
+@pytest.mark.parametrize(
+    ("question", "codes"),
+    [
+        ("tc 6.2 minh chung gi", ("6.2", "6.2.1", "6.2.2")),  # a group: the card names its parts
+        ("tiêu chí 3.4", ("3.4", "3.4.1", "3.4.2", "3.4.3")),
+        ("lĩnh vực 6", ("6",)),  # an area's card is too broad to stand for each criterion
+        ("3.4.1", ("3.4.1",)),
+    ],
+)
+def test_a_group_s_card_reports_the_codes_of_its_parts(
+    index: SearchIndex, question: str, codes: tuple[str, ...]
+) -> None:
+    result = index.search(question)
+    assert result.decision == "answer"
+    assert result.results[0].criterion_codes == codes
+    assert all(f"{c} " in result.results[0].answer for c in codes[1:])  # each part is named
 
 
 def test_a_code_question_lists_entries_of_that_criterion_next(index: SearchIndex) -> None:
