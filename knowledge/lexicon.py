@@ -15,7 +15,8 @@ topics the bot does not cover.
     in_scope: [chấm điểm, minh chứng]   # words of the assessment itself (up to three words)
     in_scope_asks: [có đạt không, đếm là]     # asks whether something counts or meets a rule
     out_of_scope_asks: [mất bao lâu, mất phí]  # asks for carrying out a task, not for its score
-    fact_asks: [là ai, mấy giờ, xếp thứ mấy]   # asks for a fact no criterion holds
+    fact_asks: [là ai, mấy giờ, xếp thứ]       # asks for a fact no criterion holds
+    refused_asks: [soạn giúp, xếp thứ mấy]     # asks no criterion answers, whatever the words
 
 Search adds the ``means`` words to a question that says one of the ``say`` phrases, counts an
 ``out_of_scope`` word in a question as evidence that it is about something else (an
@@ -29,7 +30,10 @@ the likeliest criteria; an ``out_of_scope_asks`` phrase (how long a procedure ta
 apply, what fee, which template, how to install) makes it a question about carrying out a task,
 refused. A ``fact_asks`` phrase (a person, a contact, an hour, a venue, a rank, a price, a file
 to share) asks for a fact that no criterion holds: without the assessment's own words in the
-ask, such a question is refused however well its other words match.
+ask, such a question is refused however well its other words match. A ``refused_asks`` phrase
+(a text to write for the asker, a rank) asks for what no criterion gives whatever words the
+question uses ("soạn giúp em tờ trình phê duyệt kết quả tự chấm điểm", "năm ngoái huyện mình
+được bao nhiêu điểm CCHC, xếp thứ mấy"): such a question is refused, unless it names a code.
 Phrases are compared on folded tokens (:func:`knowledge.text.analyze`), so accents, case and
 abbreviations do not matter.
 """
@@ -79,6 +83,7 @@ class LexiconFile(BaseModel):
     in_scope_asks: tuple[Phrase, ...] = ()
     out_of_scope_asks: tuple[Phrase, ...] = ()
     fact_asks: tuple[Phrase, ...] = ()
+    refused_asks: tuple[Phrase, ...] = ()
 
 
 Key = tuple[str, ...]
@@ -103,6 +108,8 @@ class Lexicon:
     subjects: frozenset[Key] = frozenset()
     # Asks for a fact no criterion holds (a person, a contact, an hour, a venue, a rank…).
     fact_asks: frozenset[Key] = frozenset()
+    # Asks no criterion answers whatever words the question uses (a text to write, a rank).
+    refused_asks: frozenset[Key] = frozenset()
 
     @cached_property
     def max_len(self) -> int:
@@ -121,6 +128,7 @@ class Lexicon:
                 *self.judge_asks,
                 *self.task_asks,
                 *self.fact_asks,
+                *self.refused_asks,
             )
             for w in k
         )
@@ -170,13 +178,23 @@ class Lexicon:
         """The same for the ``on_topic`` phrases (up to three words are looked for)."""
         return _sizes_by_start(k for k in self.on_topic if len(k) <= 3)
 
+    @property
+    def _asks(self) -> tuple[Key, ...]:
+        return (*self.judge_asks, *self.task_asks, *self.fact_asks)
+
+    @cached_property
+    def refused_sizes(self) -> dict[str, tuple[int, ...]]:
+        """First word → the lengths of the ``refused_asks`` phrases it starts (looked for in
+        the ask as typed, every word: "soạn giúp em" keeps the "giúp em" a reading drops)."""
+        return _sizes_by_start(self.refused_asks)
+
     @cached_property
     def ask_sizes(self) -> dict[str, tuple[int, ...]]:
         """The same for the ``judge_asks``, ``task_asks`` and ``fact_asks`` phrases (up to
         five words)."""
         return _sizes_by_start(
             k
-            for k in (*self.judge_asks, *self.task_asks, *self.fact_asks)
+            for k in self._asks
             if len(k) <= _ASK_WORDS
         )
 
@@ -185,7 +203,7 @@ class Lexicon:
         """``ask_sizes`` by the second word too (see ``_sizes_by_next``)."""
         return _sizes_by_next(
             k
-            for k in (*self.judge_asks, *self.task_asks, *self.fact_asks)
+            for k in self._asks
             if len(k) <= _ASK_WORDS
         )
 
@@ -310,11 +328,13 @@ def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexic
         "in_scope_asks": set(),
         "out_of_scope_asks": set(),
         "fact_asks": set(),
+        "refused_asks": set(),
     }
     for section, phrases in (
         ("in_scope_asks", parsed.in_scope_asks),
         ("out_of_scope_asks", parsed.out_of_scope_asks),
         ("fact_asks", parsed.fact_asks),
+        ("refused_asks", parsed.refused_asks),
     ):
         for i, phrase in enumerate(phrases):
             key = phrase_key(phrase)
@@ -326,15 +346,15 @@ def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexic
             elif key in on:
                 message = f"«{phrase}» đã là từ của việc chấm điểm (in_scope)"
                 doc.issues.append(doc.issue(at, message))
-            elif key in synonyms and section != "fact_asks":
+            elif key in synonyms and section not in ("fact_asks", "refused_asks"):
                 # (a fact ask may also be an everyday name: "xếp hạng" is read as the rating
                 # and, asked about without the assessment's words, as a rank no criterion holds)
                 doc.issues.append(doc.issue(at, f"«{phrase}» cũng là từ đồng nghĩa ở synonyms"))
             elif section != "in_scope_asks" and key in asks["in_scope_asks"]:
                 message = f"«{phrase}» cũng là cách hỏi trong phạm vi (in_scope_asks)"
                 doc.issues.append(doc.issue(at, message))
-            elif section == "fact_asks" and key in asks["out_of_scope_asks"]:
-                message = f"«{phrase}» đã có ở out_of_scope_asks (một cụm chỉ ở một danh sách)"
+            elif other := next((o for o, ks in asks.items() if o != section and key in ks), None):
+                message = f"«{phrase}» đã có ở {other} (một cụm chỉ ở một danh sách)"
                 doc.issues.append(doc.issue(at, message))
             else:
                 asks[section].add(key)
@@ -348,6 +368,7 @@ def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexic
         frozenset(asks["out_of_scope_asks"]),
         frozenset(subjects),
         frozenset(asks["fact_asks"]),
+        frozenset(asks["refused_asks"]),
     )
 
 

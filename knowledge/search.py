@@ -420,6 +420,7 @@ class _Query:
     task: bool = False  # ... or asks how to carry out a task (where to apply, how long, fee…)
     fact: bool = False  # ... or asks for a fact no criterion holds (who, an hour, a rank…)
     law: bool = False  # ... or opens its ask with a law or decree ("theo nghị định 34 thì …")
+    refused: bool = False  # ... or asks what no criterion gives, whatever its words (a draft)
     # The ask's words on the side of its off-topic phrases where the assessment's own words (or
     # a judging ask) are — after the last one, or before the first: the off-topic thing may be
     # only the case being judged ("hồ sơ tách thửa trễ hạn có tính vào tỷ lệ đúng hạn không",
@@ -993,6 +994,10 @@ class SearchIndex:
         self, query: str, q: _Query, scored: list[tuple[int, float, float]], top: int
     ) -> SearchResult:
         best_t, best_s, best_cov = scored[0]
+        if q.refused:
+            # A text to write for the asker, a rank: no criterion gives it, whatever words of
+            # the assessment the question uses ("soạn giúp em tờ trình … tự chấm điểm").
+            return SearchResult(query, "none", [])
         best_cov = max(best_cov, self._topic_coverage(q, best_t))
         if q.subject_ask and not (
             q.subject_source and self._judged_case(q, best_t, best_s, before_only=True)
@@ -1266,8 +1271,9 @@ class SearchIndex:
                     continue
                 if k < named_to:
                     continue
-                if _names_a_thing(toks, k):
-                    # "phần mềm chấm điểm", "hội đồng tự đánh giá": the words name the thing
+                if (named_to and k == named_to) or _names_a_thing(toks, k):
+                    # "phần mềm chấm điểm", "hội đồng tự đánh giá": the words name the thing,
+                    # and so do more of them right after ("hội nghị tự đánh giá chấm điểm")
                     named_to = k + max(on_sizes[toks[k].folded])
                     continue
                 if any(
@@ -1279,6 +1285,7 @@ class SearchIndex:
                     q.intent = True
                     break
         q.judge, q.task, q.fact = self._asks(toks, foreign)
+        q.refused = self._refuses(msg.text)
         q.law = _law_opens(toks)
         q.counted = _counted([t.folded for t in toks])
         judged_after = bool(foreign_end) and self._assessed_in(toks, foreign, foreign_end, n)
@@ -1525,6 +1532,24 @@ class SearchIndex:
                 if end or folded[j] not in maybe or not filler(j):
                     break
             i = end or i + 1
+
+    def _refuses(self, text: str) -> bool:
+        """Whether the message, as typed (every word: the reading drops "giúp em" as
+        politeness), has a ``refused_asks`` phrase (what no criterion gives whatever the
+        words: a text to write, a rank)."""
+        sizes_at = self._lexicon.refused_sizes
+        if not sizes_at:
+            return False
+        words = analyze(text).folded
+        refused = self._lexicon.refused_asks
+        n = len(words)
+        return any(
+            tuple(words[k : k + size]) in refused
+            for k in range(n)
+            if words[k] in sizes_at
+            for size in sizes_at[words[k]]
+            if k + size <= n
+        )
 
     def _asks(self, toks: Sequence[Token], foreign: list[bool]) -> tuple[bool, bool, bool]:
         """Whether the ask uses a phrase of ``in_scope_asks`` (whether something counts or

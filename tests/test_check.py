@@ -36,6 +36,7 @@ CASES = {
     "lexicon-off-topic-synonym.yaml": ("out_of_scope[0].words[0]", "từ đồng nghĩa"),
     "lexicon-ask-both-ways.yaml": ("out_of_scope_asks[1]", "cách hỏi trong phạm vi"),
     "lexicon-fact-ask-twice.yaml": ("fact_asks[1]", "đã có ở out_of_scope_asks"),
+    "lexicon-refused-ask-twice.yaml": ("refused_asks[1]", "đã có ở fact_asks"),
     "lexicon-subject-twice.yaml": ("other_subjects[0].words[1]", "đã có ở out_of_scope"),
     "lexicon-subject-synonym.yaml": ("other_subjects[0].words[0]", "từ đồng nghĩa"),
     "veto-threshold.yaml": ("threshold", "không hợp lệ"),

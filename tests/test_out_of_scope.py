@@ -320,8 +320,50 @@ def test_the_same_words_asking_how_it_scores_are_answered(
 
 def test_fact_asks_are_in_the_shipped_lexicon() -> None:
     lex = default_lexicon()
-    for phrase in ("là ai", "mấy giờ", "xếp thứ mấy", "số điện thoại", "ai đang là"):
+    for phrase in ("là ai", "mấy giờ", "xếp thứ", "số điện thoại", "ai đang là"):
         assert phrase_key(phrase) in lex.fact_asks
+    for phrase in ("xếp thứ mấy", "soạn giúp", "viết dùm", "làm giúp em"):
+        assert phrase_key(phrase) in lex.refused_asks
+
+
+# Asks no criterion answers whatever words of the assessment they use (``refused_asks``): a
+# text to write for the asker, a rank; and the assessment's words naming a meeting (written
+# for these tests).
+REFUSED_ASKS = [
+    "soan giup e cai to trinh de nghi phe duyet ket qua tu cham diem cchc cua huyen nhe",
+    "Anh chị viết giúp em dự thảo báo cáo tự đánh giá chỉ số CCHC, phần giải quyết TTHC nhé",
+    "làm giúp em bản kế hoạch tuyên truyền cải cách hành chính năm sau với ạ",
+    "năm ngoái huyện mình được bao nhiêu điểm chỉ số cchc, xếp thứ mấy trong tỉnh",
+    "điểm tự chấm của huyện năm nay đứng thứ bao nhiêu so với các huyện khác v mn",
+    "hội nghị tự đánh giá chấm điểm cchc của huyện họp mấy giờ, ở phòng họp nào vậy",
+]
+
+# The same words in a question of ours: the rank is only its situation, "soạn" is what the
+# criterion scores.
+REFUSED_WORDS_OURS = [
+    ("Năm ngoái huyện xếp thứ 6 toàn tỉnh. Cho em hỏi tỷ lệ hồ sơ đúng hạn tính sao", "3.4.1"),
+    ("soạn kế hoạch CCHC năm xong trễ 1 tháng mới ban hành thì bị trừ mấy điểm", "1.1.1"),
+]
+
+
+@pytest.mark.parametrize("question", REFUSED_ASKS)
+def test_a_draft_or_a_rank_is_refused_whatever_its_words(
+    index: SearchIndex, question: str
+) -> None:
+    decided(index, question, "none")
+
+
+@pytest.mark.parametrize(("question", "code"), REFUSED_WORDS_OURS)
+def test_the_same_words_in_a_question_of_ours_are_answered(
+    index: SearchIndex, question: str, code: str
+) -> None:
+    answered_first(index, question, code)
+
+
+def test_a_draft_naming_a_code_opens_that_criterion(index: SearchIndex) -> None:
+    # A code named is answered with its card (what the officer needs to write the text).
+    result = decided(index, "soạn giúp em báo cáo tiêu chí 1.2 với", "answer")
+    assert result.results[0].criterion_codes == ("1.2",)
 
 
 # Other standards and titles asked as such, and the scoring software's accounts.
