@@ -306,26 +306,6 @@ FACT_WORDS_OURS = [
 ]
 
 
-@pytest.mark.parametrize("question", FACT_ASKS)
-def test_a_fact_no_criterion_holds_is_refused(index: SearchIndex, question: str) -> None:
-    decided(index, question, "none")
-
-
-@pytest.mark.parametrize(("question", "code"), FACT_WORDS_OURS)
-def test_the_same_words_asking_how_it_scores_are_answered(
-    index: SearchIndex, question: str, code: str
-) -> None:
-    answered_first(index, question, code)
-
-
-def test_fact_asks_are_in_the_shipped_lexicon() -> None:
-    lex = default_lexicon()
-    for phrase in ("là ai", "mấy giờ", "xếp thứ", "số điện thoại", "ai đang là"):
-        assert phrase_key(phrase) in lex.fact_asks
-    for phrase in ("xếp thứ mấy", "soạn giúp", "viết dùm", "làm giúp em"):
-        assert phrase_key(phrase) in lex.refused_asks
-
-
 # Asks no criterion answers whatever words of the assessment they use (``refused_asks``): a
 # text to write for the asker, a rank; and the assessment's words naming a meeting (written
 # for these tests).
@@ -346,18 +326,24 @@ REFUSED_WORDS_OURS = [
 ]
 
 
-@pytest.mark.parametrize("question", REFUSED_ASKS)
-def test_a_draft_or_a_rank_is_refused_whatever_its_words(
-    index: SearchIndex, question: str
-) -> None:
+@pytest.mark.parametrize("question", FACT_ASKS + REFUSED_ASKS)
+def test_a_fact_no_criterion_holds_is_refused(index: SearchIndex, question: str) -> None:
     decided(index, question, "none")
 
 
-@pytest.mark.parametrize(("question", "code"), REFUSED_WORDS_OURS)
-def test_the_same_words_in_a_question_of_ours_are_answered(
+@pytest.mark.parametrize(("question", "code"), FACT_WORDS_OURS + REFUSED_WORDS_OURS)
+def test_the_same_words_asking_how_it_scores_are_answered(
     index: SearchIndex, question: str, code: str
 ) -> None:
     answered_first(index, question, code)
+
+
+def test_fact_asks_are_in_the_shipped_lexicon() -> None:
+    lex = default_lexicon()
+    for phrase in ("là ai", "mấy giờ", "xếp thứ", "số điện thoại", "ai đang là"):
+        assert phrase_key(phrase) in lex.fact_asks
+    for phrase in ("xếp thứ mấy", "soạn giúp", "viết dùm", "làm giúp em"):
+        assert phrase_key(phrase) in lex.refused_asks
 
 
 def test_a_draft_naming_a_code_opens_that_criterion(index: SearchIndex) -> None:
