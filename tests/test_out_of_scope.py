@@ -38,6 +38,14 @@ ONLY_THE_CASE = [
         "Văn bản đi về chế độ phụ cấp có tính vào tỷ lệ văn bản điện tử có chữ ký số không?",
         "7.1.2",
     ),
+    # A sentence that ends in "hơn" before one that starts with "huyện": no comparison with
+    # another district's result ("hơn huyện …" names one only as "cao hơn huyện", "hơn huyện
+    # mình" …).
+    (
+        "muc ty le tthc co phat sinh ho so truc tuyen thi 1 thu tuc chi can 1 ho so nop online "
+        "la duoc tinh hay phai nhieu hon? huyen e co 240 thu tuc muc 3, 4",
+        "7.2.1",
+    ),
 ]
 
 
@@ -52,6 +60,15 @@ def test_an_off_topic_thing_judged_by_a_criterion_is_answered(
     index: SearchIndex, question: str, code: str
 ) -> None:
     answered_first(index, question, code)
+
+
+def test_whether_only_some_count_or_these_too_is_a_judging_ask(index: SearchIndex) -> None:
+    # "chỉ tính … hay tính cả …" asks whether something counts (in_scope_asks): a weak match
+    # is then clarified rather than refused.
+    _, q = index.read("quy chế chi tiêu nội bộ thì chỉ tính các phòng hay tính cả các trường")
+    assert q.judge
+    _, q = index.read("trạm y tế có tính luôn không")
+    assert q.judge
 
 
 def test_the_subject_decides_not_the_shared_words(index: SearchIndex) -> None:
