@@ -185,7 +185,7 @@ class Lexicon:
     @cached_property
     def refused_sizes(self) -> dict[str, tuple[int, ...]]:
         """First word → the lengths of the ``refused_asks`` phrases it starts (looked for in
-        the ask as typed, every word: "soạn giúp em" keeps the "giúp em" a reading drops)."""
+        the message as typed, every word: "soạn giúp em" keeps the "giúp em" a reading drops)."""
         return _sizes_by_start(self.refused_asks)
 
     @cached_property
