@@ -1316,6 +1316,7 @@ class SearchIndex:
                 foreign[k]
                 or (f in STOPWORDS and self._stopword(toks, k, msg.accents))
                 or (f in _VERB_FRAMES and _in_verb_frame(toks, k, msg.accents))
+                or (f[0].isdigit() and _percentage(toks, k))
             )
             if skip or _is_code_token(f) or f == "tc":
                 if foreign[k] and segment:
@@ -2279,6 +2280,12 @@ def _chit_chat(query: str) -> bool:
     if _CHAT_OPENERS.isdisjoint(words) or any(c.isdigit() for c in query):
         return False
     return all(w in _CHAT_WORDS or w in _NEUTRAL or is_filler_word(w, w) for w in words)
+
+
+def _percentage(toks: Sequence[Token], k: int) -> bool:
+    """Whether the number at ``k`` is a percentage ("92%" reads "92 phần trăm"): a quantity
+    that matches a text only by chance ("đúng hạn 92%" is not "công chức xã đạt chuẩn 92%")."""
+    return k + 2 < len(toks) and toks[k + 1].folded == "phan" and toks[k + 2].folded == "tram"
 
 
 def _bit_positions(mask: int) -> tuple[int, ...]:

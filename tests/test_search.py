@@ -642,3 +642,23 @@ def test_equal_candidate_scores_keep_the_order_the_targets_were_met_in(
     spans = [(mid, hi, 0.0), (lo, mid, 0.0)]
     met = list(dict.fromkeys([*index._post_ids[mid:hi], *index._post_ids[lo:mid]]))
     assert index._candidates_np(spans) == met[:20]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "xa em 100% dung han ma cac xa khac keo huyen xuong 91% thi diem phan nay con bao nhieu",
+        "xã em đạt 100% đúng hạn mà mấy xã khác kéo cả huyện xuống còn 92% thì phần này huyện còn "
+        "mấy điểm",
+    ],
+)
+def test_a_percentage_is_a_quantity_that_matches_no_text(
+    index: SearchIndex, question: str
+) -> None:
+    # "92%" is the officer's figure, not a topic word: a text that happens to say "92%" (an
+    # example on 5.5, commune civil servants meeting the standards) gains nothing from it, and
+    # the commune files settled on time (3.4.2) come first.
+    result = index.search(question)
+    assert result.decision != "none"
+    assert result.results[0].criterion_codes == ("3.4.2",)
+    assert all(h.criterion_codes != ("5.5",) for h in result.results[:3])
