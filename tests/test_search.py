@@ -378,12 +378,22 @@ def test_the_level_a_question_speaks_of_picks_the_sibling(
 def test_title_words_order_the_candidates_but_leave_their_scores(index: SearchIndex) -> None:
     # "hài lòng" is the wording of 8.2's title, not of 8.1's (the officials' survey): of two
     # rows scored alike, 8.2's comes first, and the scores stay as they were.
-    _, q = index.read("phiếu khảo sát mức độ hài lòng của người dân chấm thế nào")
+    _assert_title_order_puts_first(
+        index, "phiếu khảo sát mức độ hài lòng của người dân chấm thế nào", "8.2", "8.1"
+    )
+
+
+def _assert_title_order_puts_first(
+    index: SearchIndex, question: str, first: str, second: str
+) -> None:
+    """Of two rows scored alike, ``first``'s criterion goes first whichever order they come
+    in, and the scores stay as they were."""
+    _, q = index.read(question)
     index._rank(q)  # sets the question's topic mass
-    t81, t82 = index._criterion_target["8.1"], index._criterion_target["8.2"]
-    rows = [(t81, 50.0, 0.5), (t82, 50.0, 0.5)]
-    assert index._title_order(q, rows) == [(t82, 50.0, 0.5), (t81, 50.0, 0.5)]
-    assert index._title_order(q, rows[::-1]) == [(t82, 50.0, 0.5), (t81, 50.0, 0.5)]
+    a, b = index._criterion_target[first], index._criterion_target[second]
+    rows = [(b, 50.0, 0.5), (a, 50.0, 0.5)]
+    assert index._title_order(q, rows) == [(a, 50.0, 0.5), (b, 50.0, 0.5)]
+    assert index._title_order(q, rows[::-1]) == [(a, 50.0, 0.5), (b, 50.0, 0.5)]
 
 
 def test_everyday_words_count_for_the_title_order(index: SearchIndex) -> None:
@@ -441,12 +451,12 @@ def test_a_criterion_named_in_the_question_goes_first_of_rows_scored_alike(
 ) -> None:
     # Written for this test: the case is told in 1.4's words (tuyên truyền, hội nghị, ảnh) but
     # the question names 2.5 ("phổ biến, giáo dục pháp luật"), whose evidence it asks about.
-    _, q = index.read("ảnh hội nghị tuyên truyền ở xã làm minh chứng phổ biến giáo dục pháp luật")
-    index._rank(q)  # sets the question's topic mass
-    t14, t25 = index._criterion_target["1.4"], index._criterion_target["2.5"]
-    rows = [(t14, 50.0, 0.5), (t25, 50.0, 0.5)]
-    assert index._title_order(q, rows) == [(t25, 50.0, 0.5), (t14, 50.0, 0.5)]
-    assert index._title_order(q, rows[::-1]) == [(t25, 50.0, 0.5), (t14, 50.0, 0.5)]
+    _assert_title_order_puts_first(
+        index,
+        "ảnh hội nghị tuyên truyền ở xã làm minh chứng phổ biến giáo dục pháp luật",
+        "2.5",
+        "1.4",
+    )
 
 
 def test_naming_the_criterion_outweighs_a_neighbour_s_everyday_words(index: SearchIndex) -> None:
