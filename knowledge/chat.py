@@ -261,12 +261,30 @@ _ASK_PADDED = tuple(
 )
 
 
+def _padded_words(sentence: str) -> str:
+    """The sentence's words, folded, with a space on each side of every word."""
+    words = re.findall(r"\w+", fold(sentence.casefold()))
+    return f" {' '.join(words)} "
+
+
 def _is_ask(sentence: str) -> bool:
     if "?" in sentence:
         return True
-    words = re.findall(r"\w+", fold(sentence.casefold()))
-    joined = f" {' '.join(words)} "
+    joined = _padded_words(sentence)
     return any(m in joined for m in _ASK_PADDED)
+
+
+# Markers that are as often plain words of a statement ("em cần trả lời các phòng sớm", "phải
+# làm lại", "hay"): a sentence that asks only by them, after one that asks by a stronger
+# marker, is a closing remark: the earlier one is part of the ask too.
+_STRONG_PADDED = tuple(m for m in _ASK_PADDED if m not in (" can ", " phai ", " hay "))
+
+
+def _strong_ask(sentence: str) -> bool:
+    if "?" in sentence:
+        return True
+    joined = _padded_words(sentence)
+    return any(m in joined for m in _STRONG_PADDED)
 
 
 def _ask_start(folded: tuple[str, ...]) -> int:
@@ -353,6 +371,10 @@ def read_message(text: str) -> Message:
         # that names no topic ("… có bị trừ không? Vậy tính sao ạ?").
         last = asks[-1]
         ask_idx = {last}
+        if not marked and not _strong_ask(sentences[last]):
+            strong = [i for i in asks if _strong_ask(sentences[i])]
+            if strong:
+                ask_idx.add(strong[-1])
         if len(asks) > 1 and asks[-2] == last - 1 and (
             _word_count(sentences[last - 1]) <= _SHORT or _word_count(sentences[last]) <= _SHORT
         ):

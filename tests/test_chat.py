@@ -50,6 +50,21 @@ def test_the_sentence_with_a_question_mark_is_the_ask_not_a_comment_after_it() -
     assert "trừ" in msg.ask and "tính sao" in msg.ask
 
 
+def test_a_closing_remark_with_a_weak_marker_does_not_replace_the_question() -> None:
+    # No question mark anywhere: "cần" (need) in a closing remark reads like an ask marker,
+    # but the question is the sentence that asks with "không".
+    msg = read_message(
+        "Chào anh chị. Phòng Văn hóa hỏi em hồ sơ cấp phép quảng cáo trễ hạn do chờ ý kiến "
+        "của Sở thì có bị tính trễ cho huyện không. Em đang tổng hợp nên cần trả lời sớm ạ."
+    )
+    assert "bị tính trễ" in msg.ask
+    ask_words = {t.folded for t in msg.tokens if t.ask}
+    assert {"tinh", "tre", "huyen"} <= ask_words
+    # A sentence that asks only with a weak marker is still the ask when nothing else asks.
+    msg = read_message("Bên em đã niêm yết đủ thủ tục. Em cần hướng dẫn phần minh chứng ạ.")
+    assert "minh chứng" in msg.ask and "niêm yết" not in msg.ask
+
+
 def test_a_single_sentence_is_all_ask() -> None:
     msg = read_message("kh cchc ban hanh muon thi tru may diem")
     assert msg.context == ""
