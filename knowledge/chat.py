@@ -376,7 +376,9 @@ def read_message(text: str) -> Message:
             if strong:
                 ask_idx.add(strong[-1])
         if len(asks) > 1 and asks[-2] == last - 1 and (
-            _word_count(sentences[last - 1]) <= _SHORT or _word_count(sentences[last]) <= _SHORT
+            _word_count(sentences[last - 1]) <= _SHORT
+            or _word_count(sentences[last]) <= _SHORT
+            or ("?" in sentences[last - 1] and "?" in sentences[last])
         ):
             ask_idx.add(last - 1)
     tokens: list[Token] = []

@@ -65,6 +65,16 @@ def test_a_closing_remark_with_a_weak_marker_does_not_replace_the_question() -> 
     assert "minh chứng" in msg.ask and "niêm yết" not in msg.ask
 
 
+def test_two_questions_in_a_row_are_both_the_ask() -> None:
+    # Two question-marked sentences: the first names the topic, the second asks a detail of it.
+    msg = read_message(
+        "Huyện em có kế hoạch cải cách hành chính năm nay rồi. Phần sáng kiến cải cách hành "
+        "chính nộp những gì để được điểm? Có cần quyết định công nhận của chủ tịch huyện không?"
+    )
+    assert "sáng kiến" in msg.ask and "qd công nhận" in msg.ask
+    assert "kh cchc" in msg.context and "kh cchc" not in msg.ask
+
+
 def test_a_single_sentence_is_all_ask() -> None:
     msg = read_message("kh cchc ban hanh muon thi tru may diem")
     assert msg.context == ""

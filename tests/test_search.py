@@ -11,7 +11,7 @@ import pytest
 from criteria.schema import CriteriaSet
 from knowledge.ask import answer_lines, render_text
 from knowledge.schema import Entry
-from knowledge.search import SearchIndex, SearchResult
+from knowledge.search import SearchIndex, SearchResult, _Query
 from tests.searching import answered_first
 from tests.searching import decided as _decided
 
@@ -318,6 +318,20 @@ def test_an_unsure_question_of_ours_is_clarified_not_refused(
     result = _decided(index, question, "clarify")
     assert "3.4.3" in result.results[0].criterion_codes
     assert 2 <= len(result.results) <= 3
+
+
+def test_the_band_clarified_without_the_assessments_words_is_the_calibrated_one() -> None:
+    # Below the bars, a question with nothing off topic is clarified from a score of 44 and a
+    # coverage of 0.40 (calibrated on every tuning set: the fewest in-scope refusals at no cost
+    # out of scope); a word of another topic, or an ask for a task, still refuses it.
+    q = _Query(accents=True)
+    assert SearchIndex._unsure_in_domain(q, 44.0, 0.40)
+    assert not SearchIndex._unsure_in_domain(q, 44.0, 0.39)
+    assert not SearchIndex._unsure_in_domain(q, 43.9, 0.90)
+    q.foreign = 1.0
+    assert not SearchIndex._unsure_in_domain(q, 60.0, 0.90)
+    q.foreign, q.task = 0.0, True
+    assert not SearchIndex._unsure_in_domain(q, 60.0, 0.90)
 
 
 @pytest.mark.parametrize(
