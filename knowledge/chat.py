@@ -261,30 +261,19 @@ _ASK_PADDED = tuple(
 )
 
 
-def _padded_words(sentence: str) -> str:
-    """The sentence's words, folded, with a space on each side of every word."""
-    words = re.findall(r"\w+", fold(sentence.casefold()))
-    return f" {' '.join(words)} "
-
-
-def _is_ask(sentence: str) -> bool:
+def _is_ask(sentence: str, markers: tuple[str, ...] = _ASK_PADDED) -> bool:
+    """Whether the sentence asks: a question mark, or one of ``markers`` among its words."""
     if "?" in sentence:
         return True
-    joined = _padded_words(sentence)
-    return any(m in joined for m in _ASK_PADDED)
+    words = re.findall(r"\w+", fold(sentence.casefold()))
+    joined = f" {' '.join(words)} "
+    return any(m in joined for m in markers)
 
 
 # Markers that are as often plain words of a statement ("em cần trả lời các phòng sớm", "phải
 # làm lại", "hay"): a sentence that asks only by them, after one that asks by a stronger
 # marker, is a closing remark: the earlier one is part of the ask too.
 _STRONG_PADDED = tuple(m for m in _ASK_PADDED if m not in (" can ", " phai ", " hay "))
-
-
-def _strong_ask(sentence: str) -> bool:
-    if "?" in sentence:
-        return True
-    joined = _padded_words(sentence)
-    return any(m in joined for m in _STRONG_PADDED)
 
 
 def _ask_start(folded: tuple[str, ...]) -> int:
@@ -371,8 +360,8 @@ def read_message(text: str) -> Message:
         # that names no topic ("… có bị trừ không? Vậy tính sao ạ?").
         last = asks[-1]
         ask_idx = {last}
-        if not marked and not _strong_ask(sentences[last]):
-            strong = [i for i in asks if _strong_ask(sentences[i])]
+        if not marked and not _is_ask(sentences[last], _STRONG_PADDED):
+            strong = [i for i in asks if _is_ask(sentences[i], _STRONG_PADDED)]
             if strong:
                 ask_idx.add(strong[-1])
         if len(asks) > 1 and asks[-2] == last - 1 and (
