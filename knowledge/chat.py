@@ -123,7 +123,7 @@ _FILLER_PHRASES: tuple[str, ...] = tuple(
 _FILLER_ACCENTED = frozenset(
     """
     dạ ạ à ơi nhé nha hả hen nè hì hihi haha z v vậy ad admin mn mng ac xíu chút tí chào hỏi
-    ừ ok oke
+    ừ ok oke alo alô
     """.split()
 )
 _FILLER_TOKENS = frozenset(fold(w) for w in _FILLER_ACCENTED) | {"a", "ak", "ah", "uh", "um"}

@@ -188,7 +188,7 @@ _NEUTRAL = frozenset(fold(w) for w in _NEUTRAL_ACCENTED)
 # criteria: it gets "none" (the bot's polite non-answer), however some of its words match.
 # It must have one of _CHAT_OPENERS and nothing but these words, neutral words and fillers.
 _CHAT_OPENERS = frozenset(
-    fold(w) for w in "cảm cám ơn chào chúc thanks thank tks hello hi bot".split()
+    fold(w) for w in "cảm cám ơn chào chúc thanks thank tks hello hi alo alô bot".split()
 )
 _CHAT_WORDS = _CHAT_OPENERS | frozenset(
     fold(w)
@@ -196,6 +196,7 @@ _CHAT_WORDS = _CHAT_OPENERS | frozenset(
     xin bot ad admin ơi nhé nhá nha nhen ạ dạ vâng ok oke okay nhiều lắm bạn em anh chị cả nhà
     nhóm mọi người các đồng chí buổi sáng trưa chiều tối một ngày tốt lành vui vẻ sức khỏe khoẻ
     đã giúp đỡ ích hỗ trợ trả lời hay tuyệt vời ạa tên là gì ai thế hả vậy hỏi tiếp sau lại kính
+    có không ko k hok còn hoạt động online onl đó đấy đây ở
     """.split()
 )
 
@@ -1590,6 +1591,7 @@ class SearchIndex:
             f = tok.folded
             if (
                 (len(f) < 3 and not (len(f) == 2 and f[0] in "fjwz"))
+                or not tok.weight
                 or f in fixes
                 or f in self._df
                 or f in self._lexicon.words

@@ -216,6 +216,10 @@ def test_an_ask_of_our_words_alone_judges_by_the_words_before(index: SearchIndex
         "Cám ơn bot, giúp ích nhiều lắm",
         "xin chao ca nha buoi chieu vui ve",
         "Chào ad, chúc ad sức khỏe ạ",
+        # "alo" is a phone greeting, not a misspelt "zalo"; asking whether anyone is there
+        # asks nothing of the criteria.
+        "alo có ai ko",
+        "alô, bot còn hoạt động không",
     ],
 )
 def test_thanks_and_greetings_alone_are_not_answered(index: SearchIndex, question: str) -> None:
@@ -228,6 +232,9 @@ def test_a_greeting_around_a_question_does_not_hide_it(index: SearchIndex) -> No
     assert "1.2" in asked.results[0].criterion_codes
     # A code said among greetings is a question about that criterion.
     assert index.search("chào anh chị, 7.1.2 thế nào ạ").decision != "none"
+    hello = index.search("alo a/c cho em hỏi tỷ lệ hồ sơ đúng hạn tính sao")
+    assert hello.decision == "answer"
+    assert "3.4.1" in hello.results[0].criterion_codes
 
 
 @pytest.mark.parametrize(
