@@ -303,6 +303,19 @@ def test_a_neighbouring_topic_needs_a_close_match_without_the_assessments_words(
     assert scored.decision != "none" and "1.3.1" in scored.results[0].criterion_codes
 
 
+def test_making_evidence_is_asked_in_the_assessments_words(index: SearchIndex) -> None:
+    # A screenshot or a scan is how officers evidence a criterion: said of a criterion's topic,
+    # the question is about the assessment (before: "none", for too little of it covered).
+    shot = index.search(
+        "tin bài cchc trên trang thông tin điện tử huyện thì chụp màn hình từng bài hay lập "
+        "danh sách đường link"
+    )
+    assert shot.decision == "answer" and "1.4" in shot.results[0].criterion_codes
+    # How to take a screenshot or fix a scanner is an IT how-to, not evidence.
+    assert index.search("cách chụp màn hình trên máy tính win 10").decision == "none"
+    assert index.search("máy scan của phòng bị kẹt giấy thì gọi ai sửa").decision == "none"
+
+
 @pytest.mark.parametrize(
     "question",
     [
