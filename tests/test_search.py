@@ -303,6 +303,26 @@ def test_a_neighbouring_topic_needs_a_close_match_without_the_assessments_words(
     assert scored.decision != "none" and "1.3.1" in scored.results[0].criterion_codes
 
 
+def test_a_situation_told_in_the_assessments_words_makes_the_question_ours(
+    index: SearchIndex,
+) -> None:
+    # The ask has none of the assessment's words, the situation does ("bảng tự chấm … để tối
+    # đa"): the likeliest criteria, not "none" (before: refused for too little covered).
+    told = index.search(
+        "Chào anh chị. Năm nay đoàn kiểm tra CCHC của huyện đi được 4 xã trên tổng 20 xã và 3 "
+        "phòng, bảng tự chấm bên em đang để tối đa. Em thấy chưa đủ 30% thì có phải hạ xuống "
+        "không ạ?"
+    )
+    assert told.decision != "none" and "1.3.1" in told.results[0].criterion_codes
+    # Not when the ask is for a task or a fact: fixing a spreadsheet, the base salary.
+    for question in (
+        "Em ở Văn phòng, đang làm bảng tự chấm. Excel của em tính tỷ lệ ra lỗi chia cho 0, "
+        "sửa sao mn?",
+        "Em đang làm hồ sơ chấm điểm CCHC. Cho em hỏi lương cơ sở năm nay là bao nhiêu?",
+    ):
+        assert index.search(question).decision == "none", question
+
+
 def test_making_evidence_is_asked_in_the_assessments_words(index: SearchIndex) -> None:
     # A screenshot or a scan is how officers evidence a criterion: said of a criterion's topic,
     # the question is about the assessment (before: "none", for too little of it covered).
