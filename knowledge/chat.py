@@ -197,6 +197,22 @@ def _points(m: re.Match[str]) -> str:
     return f"{m.group(1)}{word}" if m.group(1) else word
 
 
+# "được 0,5", "còn 1,5", "trừ 0.25": after a verb of scoring, a number with a quarter, half or
+# three quarters and no unit after it is points (criteria give 0.25 to a few points).
+_BARE_POINTS_RE = re.compile(
+    r"(?i)(?<!\w)(được|duoc|đc|dc|mất|mat|còn|con|trừ|tru|chấm|cham|để|de|cho)\s+"
+    r"(\d(?:[.,](?:25|5|75)))(?![\d.,]|\s*(?:%|phần|phan|tr\b|triệu|trieu|tỷ|ty\b|ngày|ngay"
+    r"|tháng|thang|năm|nam|lần|lan|người|nguoi|hồ|ho\b|hs\b|điểm|diem|đ\b|d\b|km\b|ha\b|m\b))"
+)
+_BARE_POINTS_HINT_RE = re.compile(r"\d[.,](?:25|5|75)(?!\d)")
+
+
+def _bare_points(m: re.Match[str]) -> str:
+    # Typed without accents, the word is too ("diem"; see ``_points``).
+    word = "diem" if m.string.isascii() else "điểm"
+    return f"{m.group(1)} {m.group(2)} {word}"
+
+
 # A word typed with the VNI keys and the input method off: digits 1–9 after its vowel
 # ("tie6u chi1", "d9o7t5", "hoa2n tha2nh").
 _VNI_RE = re.compile(
@@ -240,6 +256,8 @@ def _clean(text: str) -> str:
         text = _SLASH_FILLER_RE.sub(" anh chị ", text)
     if _POINTS_HINT_RE.search(text):
         text = _POINTS_RE.sub(_points, text)
+    if _BARE_POINTS_HINT_RE.search(text):
+        text = _BARE_POINTS_RE.sub(_bare_points, text)
     return text.replace("\u00a0", " ")
 
 

@@ -105,6 +105,16 @@ def test_a_lone_d_is_points_and_phone_spellings_map_to_words() -> None:
     assert "điểm" in [t.accented for t in read_message("trừ 2đ").tokens]
 
 
+def test_a_quarter_or_half_after_a_scoring_verb_is_points() -> None:
+    # "được 0,5", "trừ 0.25", "còn 1,5": points, said without "điểm"; a unit after the number
+    # (%, triệu, ngày, hồ sơ…) keeps it a quantity of that unit.
+    for text in ("tu cham duoc 0,5 dung ko", "bị trừ 0.25 thôi ạ", "vậy còn 1,5 phải không"):
+        assert "diem" in [t.folded for t in read_message(text).tokens], text
+    assert not read_message("tu cham duoc 0,5 dung ko").accents
+    for text in ("được 0,5 triệu", "còn 1,5 ngày nữa", "tăng 0,5% so với năm trước", "được 2"):
+        assert "diem" not in [t.folded for t in read_message(text).tokens], text
+
+
 def test_points_and_percent_spelt_out_add_no_accents() -> None:
     # "0.5d" and "80%" are spelt out as words ("điểm", "phần trăm"); a message typed without a
     # single accent is still read as unaccented, so that its words are not taken for
