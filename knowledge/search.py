@@ -124,9 +124,9 @@ CLARIFY_MIN_PLAIN = 46.0  # ... and below this when the question has none of the
 # own words (điểm, chấm, tiêu chí, minh chứng…): a neighbouring topic in similar words
 # ... and below this when only its situation has them (``_Query.told``; swept 20–44 over the
 # tuning sets: the fewest in-scope refusals with no out-of-scope question answered)
-CLARIFY_MIN_TOLD = 35.0
+CLARIFY_MIN_TOLD = 32.0
 COVERAGE_MIN = 0.48  # share of the question's topic (idf mass) the best match must cover ...
-COVERAGE_MIN_INTENT = 0.2  # ... when the question uses words of the assessment itself
+COVERAGE_MIN_INTENT = 0.17  # ... when the question uses words of the assessment itself
 FOREIGN_COVERAGE = 0.6  # a question that asks about an off-topic word needs this much
 FOREIGN_CONTEXT_COVERAGE = 0.0  # ... and one whose situation names one
 # ... unless the assessment's words follow the off-topic phrase in the ask, the match is this
