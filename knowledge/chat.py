@@ -26,7 +26,7 @@ from typing import NamedTuple
 from knowledge.spelling import is_syllable
 from knowledge.text import analyze, fold
 
-__all__ = ["ASK_WEIGHT", "CONTEXT_WEIGHT", "Message", "Token", "read_message"]
+__all__ = ["ASK_WEIGHT", "CONTEXT_WEIGHT", "Message", "Token", "asks_something", "read_message"]
 
 ASK_WEIGHT = 1.0
 CONTEXT_WEIGHT = 0.5
@@ -357,6 +357,12 @@ def _filler_mask(folded: tuple[str, ...]) -> tuple[bool, ...]:
         else:
             i += 1
     return tuple(mask)
+
+
+def asks_something(text: str) -> bool:
+    """Whether any sentence of ``text`` asks (a question mark or an ask marker)."""
+    cleaned = _clean(text)
+    return any(_is_ask(s) for s in _sentences(cleaned) or [cleaned])
 
 
 def read_message(text: str) -> Message:

@@ -78,7 +78,7 @@ from criteria.schema import (
     node_label,
 )
 from criteria.scoring import format_points
-from knowledge.chat import ASK_WEIGHT, Message, Token, read_message
+from knowledge.chat import ASK_WEIGHT, Message, Token, asks_something, read_message
 from knowledge.lexicon import FILLER_FORMS, Key, Lexicon, default_lexicon, is_filler_word
 from knowledge.schema import Entry
 from knowledge.spelling import is_syllable, key_readings, syllable_splits
@@ -927,8 +927,10 @@ class SearchIndex:
     def search(self, query: str, top: int = 3) -> SearchResult:
         """Rank entries and criteria for ``query`` and decide answer, clarify or none."""
         top = max(top, 1)
-        if _chit_chat(query):
-            return SearchResult(query, "none", [])  # thanks or a greeting: nothing asked
+        if _chit_chat(query) or (_thanks_first(query) and not asks_something(query)):
+            # Thanks or a greeting, or thanks and wishes that ask nothing ("Cảm ơn anh chị, em
+            # sửa xong bảng điểm rồi"): nothing asked.
+            return SearchResult(query, "none", [])
         named, q = self.read(query)
         codes = [c for c in named if c in self._criteria]
         scored = self._rulings_first(self._rank(q), codes)
@@ -2299,6 +2301,15 @@ def _chit_chat(query: str) -> bool:
     if _CHAT_OPENERS.isdisjoint(words) or any(c.isdigit() for c in query):
         return False
     return all(w in _CHAT_WORDS or w in _NEUTRAL or is_filler_word(w, w) for w in words)
+
+
+_THANKS = frozenset(fold(w) for w in "cảm cám chúc thanks thank tks".split())
+
+
+def _thanks_first(query: str) -> bool:
+    """Whether ``query`` opens with thanks or a wish ("cảm ơn", "chúc cả nhóm …")."""
+    first = _LETTER_RUNS_RE.search(fold(query).lower())
+    return first is not None and first.group(0) in _THANKS
 
 
 def _percentage(toks: Sequence[Token], k: int) -> bool:

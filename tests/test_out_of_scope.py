@@ -220,6 +220,9 @@ def test_an_ask_of_our_words_alone_judges_by_the_words_before(index: SearchIndex
         # asks nothing of the criteria.
         "alo có ai ko",
         "alô, bot còn hoạt động không",
+        # Thanks and wishes that ask nothing, whatever words of ours they carry.
+        "Cám ơn cả nhà, em nộp bảng tự chấm xong rồi",
+        "chúc mọi người làm hồ sơ chấm điểm thuận lợi nhé",
     ],
 )
 def test_thanks_and_greetings_alone_are_not_answered(index: SearchIndex, question: str) -> None:
@@ -232,6 +235,8 @@ def test_a_greeting_around_a_question_does_not_hide_it(index: SearchIndex) -> No
     assert "1.2" in asked.results[0].criterion_codes
     # A code said among greetings is a question about that criterion.
     assert index.search("chào anh chị, 7.1.2 thế nào ạ").decision != "none"
+    thanks = index.search("cảm ơn ad, phần báo cáo định kỳ nộp chậm thì trừ mấy điểm")
+    assert thanks.decision == "answer" and "1.2" in thanks.results[0].criterion_codes
     hello = index.search("alo a/c cho em hỏi tỷ lệ hồ sơ đúng hạn tính sao")
     assert hello.decision == "answer"
     assert "3.4.1" in hello.results[0].criterion_codes
