@@ -8,9 +8,10 @@ Trained on these question sets, each written by one writer or session (``TRAININ
 ``../shared/eval/dev-questions.yaml``, ``../shared/eval/dev-questions-2.yaml``,
 ``bench/recall-questions.yaml``, ``recall2``, ``recall3``, ``validation``, ``tuning2`` …
 ``tuning7``, ``oos``, ``oos2`` … ``oos5``, ``oos7`` … ``oos9``, ``oos11`` … ``oos21``, ``oos23``,
-``oos24``, ``oos26`` and ``oos27`` (never ``bench/holdout*``: they are the held-aside sets; never
-``bench/oos6``, ``oos10``, ``oos22`` nor ``oos25``: the fresh sets kept for reporting only, pass
-them to ``--report``; no other set is read), plus
+``oos24``, ``oos26`` … ``oos29``, ``oos31``, ``oos32`` and ``oos34`` … ``oos39`` (never
+``bench/holdout*``: they are the held-aside sets; never ``bench/oos6``, ``oos10``, ``oos22``,
+``oos25``, ``oos30`` nor ``oos33``: the fresh sets kept for reporting only, pass them to
+``--report``; no other set is read), plus
 every knowledge entry's question and phrasings as in-scope examples (so that the model also
 learns the knowledge base's own wording, not only our writers').
 
@@ -61,6 +62,7 @@ TRAINING_SETS = (
         "oos", "oos2", "oos3", "oos4", "oos5", "oos7", "oos8", "oos9",
         "oos11", "oos12", "oos13", "oos14", "oos15", "oos16", "oos17", "oos18", "oos19",
         "oos20", "oos21", "oos23", "oos24", "oos26", "oos27",
+        "oos28", "oos29", "oos31", "oos32", "oos34", "oos35", "oos36", "oos37", "oos38", "oos39",
     )),
 )
 ENTRIES = "knowledge entries"  # the pseudo-set of the entries' questions and phrasings
