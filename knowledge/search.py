@@ -2286,9 +2286,17 @@ def _law_opens(toks: Sequence[Token]) -> bool:
     how a criterion scores it (the question words and fillers before it are skipped)."""
     ask = [t for t in toks if t.ask and t.weight > 0]
     k = 0
-    if k < len(ask) and ask[k].folded == "theo":
+    after_theo = k < len(ask) and ask[k].folded == "theo"
+    if after_theo:
         k += 1
-    return k < len(ask) and ask[k].folded in _LAWS
+    if k >= len(ask) or ask[k].folded not in _LAWS:
+        return False
+    # "tt", "nđ" typed at the start are also thanh toán, thủ tục…: a decree or circular is
+    # said after "theo" or by its number ("tt trực tuyến nghĩa vụ tài chính thì tính …" asks
+    # about online payment).
+    return after_theo or ask[k].folded == "luat" or (
+        k + 1 < len(ask) and (ask[k + 1].folded[0].isdigit() or ask[k + 1].folded == "so")
+    )
 
 
 _LETTER_RUNS_RE = re.compile(r"[^\W\d_]+")
