@@ -333,7 +333,7 @@ FACT_WORDS_OURS = [
     ("bao cao cchc 6 thang gui muon 3 ngay thi bi tru may diem", "1.2"),
     ("Nghị quyết HĐND huyện có 12 chỉ tiêu kinh tế – xã hội, đạt 10 thì được mấy điểm?", "8.3.2"),
     # "tt" at the start with no number is thanh toán here, not a circular (thông tư).
-    ("tt trực tuyến phí lệ phí thì mẫu số là tổng hồ sơ hay chỉ hồ sơ có thu phí", "7.2.4"),
+    ("tt trực tuyến lệ phí của huyện chia cho tổng hồ sơ hay chỉ hồ sơ có phí", "7.2.4"),
 ]
 
 
