@@ -156,6 +156,7 @@ CLARIFY_SHARED = 4  # ... and the best criterion has this many of its topic word
 TASK_MIN = 60.0
 GENERAL_MIN = 52.0  # a best match on no criterion (a general entry) needs this much ...
 GENERAL_GAP = 6.0  # ... or a criterion this close, asked in the assessment's words
+EXACT = 100.0  # the score of a question that is exactly one of the indexed texts
 RULING_MIN = 50.0  # a province's ruling this close to the question is shown first ...
 RULING_MARGIN = 8.0  # ... when it scores at most this far below the best match
 
@@ -948,6 +949,7 @@ class SearchIndex:
         if (
             result.decision != "none"
             and not (lead.ruling and scored[0][1] >= RULING_MIN)
+            and scored[0][1] < EXACT  # the question is one of our texts: no guess to guard
             and self._veto.refuses(q.tokens)
         ):
             # The learned veto (knowledge.veto): worded like the off-topic questions, also when

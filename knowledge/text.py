@@ -84,6 +84,12 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
         "tuyên truyền pháp luật",
         "phổ biến pháp luật",
         "giáo dục pháp luật",
+        # ... and as officers shorten it ("tuyên truyền luật cho dân", "phổ biến pl")
+        "tuyên truyền luật",
+        "tuyên truyền pl",
+        "phổ biến luật",
+        "phổ biến pl",
+        "pbpl",
     ),
     # "theo dõi tình hình thi hành pháp luật" is the activity's legal name (NĐ 59/2012).
     "thpl": ("thi hành pháp luật", "tình hình thi hành pháp luật"),
