@@ -23,6 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from knowledge.numbers import spoken_numbers
 from knowledge.spelling import is_syllable
 from knowledge.text import analyze, fold
 
@@ -246,7 +247,7 @@ def _vni(m: re.Match[str]) -> str:
 
 
 def _clean(text: str) -> str:
-    text = unicodedata.normalize("NFC", text)
+    text = spoken_numbers(unicodedata.normalize("NFC", text))
     if _VNI_HINT_RE.search(text):
         text = _VNI_RE.sub(_vni, text)
     if _VIQR_HINT_RE.search(text):

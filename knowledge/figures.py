@@ -49,6 +49,7 @@ from criteria.scoring import (
     parse_number,
     score,
 )
+from knowledge.numbers import spoken_numbers
 from knowledge.text import fold
 
 __all__ = ["Estimate", "Quantity", "estimate", "estimate_for", "extract"]
@@ -190,6 +191,7 @@ def _matches(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator
 
 def extract(question: str) -> list[Quantity]:
     """The quantities in ``question``, in order of appearance (dates, codes, years left out)."""
+    question = spoken_numbers(question)  # "chín mươi bảy phẩy sáu phần trăm": 97,6 %
     if _DIGIT_RE.search(question) is None:
         return []
     text = _fold(question)

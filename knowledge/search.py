@@ -80,6 +80,7 @@ from criteria.schema import (
 from criteria.scoring import format_points
 from knowledge.chat import ASK_WEIGHT, Message, Token, asks_something, read_message
 from knowledge.lexicon import FILLER_FORMS, Key, Lexicon, default_lexicon, is_filler_word
+from knowledge.numbers import spoken_numbers
 from knowledge.schema import Entry
 from knowledge.spelling import is_syllable, key_readings, syllable_splits
 from knowledge.text import (
@@ -969,7 +970,11 @@ class SearchIndex:
             msg = read_message(respelt)
         # A code opening the ask counts like one opening the message ("Chào cả nhà, … Cho em
         # hỏi 8.2 ai chấm ạ").
-        named = find_codes(query) or (find_codes(_opening(msg.ask)) if msg.context else [])
+        named = (
+            find_codes(query)
+            or find_codes(spoken_numbers(query))  # a code said aloud ("ba chấm bốn chấm một")
+            or (find_codes(_opening(msg.ask)) if msg.context else [])
+        )
         q = self._query(msg)
         q.tokens = typed.tokens
         return named, q

@@ -92,6 +92,16 @@ def test_ratio_from_a_percentage_with_a_decimal_comma(by_code: dict[str, Criteri
     assert score(by_code["3.4.1"], RatioInput(D("97.6"), D(100))).points == e.points
 
 
+def test_ratio_said_in_words(by_code: dict[str, Criterion]) -> None:
+    # Voice typing writes the figures in words: the same estimate as "97,6 %".
+    e = estimate(
+        "dạ tỷ lệ đúng hạn bên em chín mươi bảy phẩy sáu phần trăm thì được mấy điểm ạ",
+        by_code["3.4.1"],
+    )
+    assert e is not None and (e.points, e.max) == (D("1.5"), D("2.5"))
+    assert "97,6 %" in e.text
+
+
 def test_ratio_from_x_of_y(by_code: dict[str, Criterion]) -> None:
     for question in ("45/50 hồ sơ đúng hạn", "được 45 trên 50 hồ sơ", "45 trong 50 hồ sơ"):
         e = estimate(question, by_code["3.4.1"])

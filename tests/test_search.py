@@ -323,6 +323,11 @@ def test_a_situation_told_in_the_assessments_words_makes_the_question_ours(
         assert index.search(question).decision == "none", question
 
 
+def test_a_code_said_aloud_is_the_code(index: SearchIndex) -> None:
+    said = index.search("tiêu chí ba chấm bốn chấm một chấm điểm thế nào")
+    assert said.decision == "answer" and said.results[0].criterion_codes == ("3.4.1",)
+
+
 def test_making_evidence_is_asked_in_the_assessments_words(index: SearchIndex) -> None:
     # A screenshot or a scan is how officers evidence a criterion: said of a criterion's topic,
     # the question is about the assessment (before: "none", for too little of it covered).

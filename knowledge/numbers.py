@@ -1,0 +1,231 @@
+"""Numbers said in words, as voice typing writes them, turned into digits.
+
+Officers dictate questions to the phone ("huyện em có một trăm hai mươi thủ tục mà chỉ bốn mươi
+hai thủ tục phát sinh hồ sơ, tỷ lệ chín mươi bảy phẩy sáu phần trăm"): the figures are then
+words, which search would read as topic words and the rule estimates would not see. A run of
+number words that only a number can be — it has a multiplier (mười/mươi, trăm, nghìn/ngàn,
+triệu), a "lẻ/linh" or a "phẩy", and at least two words — is written in digits ("120", "42",
+"97,6"). A lone "một" (một cửa), "ba bốn" (mức độ 3, 4: two numbers) or "hai mươi năm" (twenty
+years: five after "mươi" is "lăm") stay as they are. Typed with accents, every word must carry
+the numeral's own marks ("trạm", "sau", "nam" are other words); typed without any, a run of two
+words with "tram" or "le" is left alone ("hai tram y te": two health stations).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["spoken_numbers"]
+
+
+def _fold(word: str) -> str:
+    word = word.lower().replace("đ", "d")
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+
+
+# Digits by their accented spellings (the folded form is the key when typed without accents).
+_DIGITS_ACCENTED = {
+    "không": 0, "một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "bẩy": 7,
+    "tám": 8, "chín": 9,
+}
+# ... and the forms used only after "mươi" (mốt 1, tư 4, lăm/nhăm 5) or "mười" (lăm 5).
+_AFTER_TENS_ACCENTED = {"mốt": 1, "tư": 4, "lăm": 5, "nhăm": 5}
+_TEN_ACCENTED = ("mười",)  # 10, opening the tens
+_TENS_ACCENTED = ("mươi",)  # × 10, after a digit
+_HUNDRED_ACCENTED = ("trăm",)
+_ZERO_TENS_ACCENTED = ("lẻ", "linh")
+_SCALES_ACCENTED = {"nghìn": 1000, "ngàn": 1000, "triệu": 1_000_000}
+_POINT_ACCENTED = ("phẩy",)
+
+_ALL_ACCENTED = frozenset(
+    [
+        *_DIGITS_ACCENTED,
+        *_AFTER_TENS_ACCENTED,
+        *_TEN_ACCENTED,
+        *_TENS_ACCENTED,
+        *_HUNDRED_ACCENTED,
+        *_ZERO_TENS_ACCENTED,
+        *_SCALES_ACCENTED,
+        *_POINT_ACCENTED,
+    ]
+)
+_ALL_FOLDED = frozenset(_fold(w) for w in _ALL_ACCENTED)
+# A quick test before the word-by-word reading: a multiplier, "lẻ/linh" or "phẩy" somewhere.
+_HINT_RE = re.compile(r"(?i)m[ưu][ờơo]i|tr[ăa]m|ngh[iì]n|ng[àa]n|tri[ệe]u|ph[ẩa]y|\bl[ẻe]\b|linh")
+_WORD_RE = re.compile(r"\w+")
+
+
+class _Reader:
+    """Reads one number from ``words`` (each (folded, accented or None)) at ``i``."""
+
+    def __init__(self, words: list[tuple[str, str | None]], joined: list[bool]) -> None:
+        self.words = words
+        self.joined = joined  # whether word i follows word i - 1 after spaces only
+        self.end = len(words)  # the words of the number being read: up to a punctuation mark
+
+    def at(self, i: int) -> None:
+        """Read a number that starts at ``i`` (its words end at the next punctuation mark)."""
+        n = len(self.words)
+        self.end = next((k for k in range(i + 1, n) if not self.joined[k]), n)
+
+    def _is(self, i: int, accented_forms: tuple[str, ...] | frozenset[str] | dict) -> bool:
+        if i >= self.end:
+            return False
+        folded, accented = self.words[i]
+        if accented is None:
+            return folded in {_fold(w) for w in accented_forms}
+        return accented in accented_forms
+
+    def _digit(self, i: int, extra: dict[str, int] | None = None) -> int | None:
+        if i >= self.end:
+            return None
+        folded, accented = self.words[i]
+        table = dict(_DIGITS_ACCENTED)
+        if extra:
+            table.update(extra)
+        if accented is None:
+            for word, value in table.items():
+                if _fold(word) == folded:
+                    return value
+            return None
+        return table.get(accented)
+
+    def group(self, i: int) -> tuple[int, int, bool] | None:
+        """(value below 1,000, words read, whether a multiplier was read) at ``i``."""
+        start, value, multiplied = i, 0, False
+        d = self._digit(i)
+        if d is not None and self._is(i + 1, _HUNDRED_ACCENTED):
+            value, i, multiplied = d * 100, i + 2, True
+            if self._is(i, _ZERO_TENS_ACCENTED):
+                unit = self._digit(i + 1)
+                if unit is not None and unit > 0:
+                    return value + unit, i + 2 - start, True
+                return value, i - start, True
+        if self._is(i, _TEN_ACCENTED):
+            value, i, multiplied = value + 10, i + 1, True
+            # after "mười": một … chín, five as "lăm" (not "năm": "mười năm" is ten years)
+            unit = self._digit(i, {"lăm": 5, "nhăm": 5})
+            if unit is not None and unit > 0 and not self._five_as_nam(i):
+                value, i = value + unit, i + 1
+            return value, i - start, multiplied
+        d = self._digit(i)
+        if d is not None and d > 0 and self._is(i + 1, _TENS_ACCENTED):
+            value, i, multiplied = value + d * 10, i + 2, True
+            unit = self._digit(i, _AFTER_TENS_ACCENTED)
+            if unit is not None and unit > 0 and not self._five_as_nam(i):
+                value, i = value + unit, i + 1
+            return value, i - start, multiplied
+        if multiplied:
+            return value, i - start, True
+        d = self._digit(i)
+        if d is not None:
+            return d, 1, False
+        return None
+
+    def _five_as_nam(self, i: int) -> bool:
+        """Whether the word at ``i`` is "năm" (a year, after a number: not its last digit)."""
+        folded, accented = self.words[i]
+        return folded == "nam" and (accented is None or accented == "năm")
+
+    def number(self, i: int) -> tuple[str, int] | None:
+        """(the number in digits, words read) at ``i``, or None when no number qualifies."""
+        self.at(i)
+        start, total, current, multiplied = i, 0, 0, False
+        read_any = False
+        while True:
+            got = self.group(i)
+            if got is None:
+                break
+            value, n, mult = got
+            read_any, multiplied = True, multiplied or mult
+            current, i = value, i + n
+            scale = next(
+                (v for w, v in _SCALES_ACCENTED.items() if self._is(i, (w,))), None
+            )
+            if scale is None:
+                break
+            total, current, i, multiplied = total + current * scale, 0, i + 1, True
+        if not read_any:
+            return None
+        whole = total + current
+        text = str(whole)
+        if self._is(i, _POINT_ACCENTED):
+            digits: list[str] = []
+            k = i + 1
+            while len(digits) < 3:
+                d = self._digit(k, {"lăm": 5, "nhăm": 5, "mốt": 1})
+                if d is None:
+                    break
+                digits.append(str(d))
+                k += 1
+            if digits:
+                text, i, multiplied = f"{text},{''.join(digits)}", k, True
+        if i - start < 2 or not multiplied:
+            return None
+        return text, i - start
+
+
+# A criterion's code said aloud: "ba chấm bốn chấm một" (3.4.1); with one dot only after the
+# word for criterion ("tiêu chí ba chấm hai"): "ba chấm bốn" alone may be a score.
+_DIGIT_WORDS = "không|một|hai|ba|bốn|năm|sáu|bảy|bẩy|tám|chín"
+_DIGIT_WORDS_FOLDED = "khong|mot|hai|ba|bon|nam|sau|bay|tam|chin"
+_CODE_RE = re.compile(
+    rf"(?i)(?<!\w)({_DIGIT_WORDS})\s+chấm\s+({_DIGIT_WORDS})\s+chấm\s+({_DIGIT_WORDS})(?!\w)"
+    rf"|(?<=tiêu chí )({_DIGIT_WORDS})\s+chấm\s+({_DIGIT_WORDS})(?!\w)"
+)
+_CODE_FOLDED_RE = re.compile(
+    rf"(?i)(?<!\w)({_DIGIT_WORDS_FOLDED})\s+cham\s+({_DIGIT_WORDS_FOLDED})\s+cham\s+"
+    rf"({_DIGIT_WORDS_FOLDED})(?!\w)"
+    rf"|(?<=tieu chi )({_DIGIT_WORDS_FOLDED})\s+cham\s+({_DIGIT_WORDS_FOLDED})(?!\w)"
+)
+_CODE_HINT_RE = re.compile(r"(?i)\bch[ấa]m\s+\w+\s")
+
+
+def _code(m: re.Match[str]) -> str:
+    return ".".join(str(_digit_value(g)) for g in m.groups() if g)
+
+
+def _digit_value(word: str) -> int:
+    folded = _fold(word)
+    return next(v for w, v in _DIGITS_ACCENTED.items() if _fold(w) == folded)
+
+
+def spoken_numbers(text: str) -> str:
+    """``text`` with its numbers said in words written in digits (see the module docstring)."""
+    if _CODE_HINT_RE.search(text + " "):
+        text = (_CODE_FOLDED_RE if text.isascii() else _CODE_RE).sub(_code, text)
+    if not _HINT_RE.search(text):
+        return text
+    accents = not text.isascii()
+    matches = list(_WORD_RE.finditer(text))
+    words: list[tuple[str, str | None]] = []
+    joined: list[bool] = []
+    for k, m in enumerate(matches):
+        word = m.group(0)
+        words.append((_fold(word), word.lower() if accents else None))
+        joined.append(k > 0 and text[matches[k - 1].end() : m.start()].isspace())
+    out: list[str] = []
+    last = 0
+    i = 0
+    reader = _Reader(words, joined)
+    while i < len(matches):
+        if words[i][0] not in _ALL_FOLDED:
+            i += 1
+            continue
+        got = reader.number(i)
+        if got is None:
+            i += 1
+            continue
+        digits, n = got
+        if not accents and n == 2 and {words[i][0], words[i + 1][0]} & {"tram", "le"}:
+            i += 1
+            continue
+        out.append(text[last : matches[i].start()])
+        out.append(digits)
+        last = matches[i + n - 1].end()
+        i += n
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)

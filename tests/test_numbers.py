@@ -1,0 +1,56 @@
+"""Numbers and codes said aloud (voice typing) read as digits (knowledge/numbers.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.numbers import spoken_numbers
+
+
+@pytest.mark.parametrize(
+    ("said", "written"),
+    [
+        ("huyện có một trăm hai mươi thủ tục", "huyện có 120 thủ tục"),
+        ("chỉ bốn mươi hai thủ tục có hồ sơ", "chỉ 42 thủ tục có hồ sơ"),
+        ("tỉ lệ ba mươi lăm phần trăm", "tỉ lệ 35 phần trăm"),
+        ("đạt chín mươi bảy phẩy sáu phần trăm", "đạt 97,6 phần trăm"),
+        ("hai mươi mốt xã, hai mươi tư phòng", "21 xã, 24 phòng"),
+        ("năm hai nghìn không trăm hai mươi mốt", "năm 2021"),
+        ("ngày mười lăm tháng mười hai", "ngày 15 tháng 12"),
+        ("bốn nghìn tám trăm mười hai hồ sơ", "4812 hồ sơ"),
+        ("một trăm lẻ năm hồ sơ", "105 hồ sơ"),
+        ("được không phẩy năm điểm", "được 0,5 điểm"),
+        # typed without accents
+        ("mot tram hai muoi thu tuc", "120 thu tuc"),
+        ("ba muoi lam phan tram", "35 phan tram"),
+        # a criterion's code said aloud
+        ("tiêu chí ba chấm bốn chấm một tính sao", "tiêu chí 3.4.1 tính sao"),
+        ("tiêu chí ba chấm hai", "tiêu chí 3.2"),
+        ("tieu chi bay cham hai cham bon la gi", "tieu chi 7.2.4 la gi"),
+    ],
+)
+def test_numbers_said_in_words_are_written_in_digits(said: str, written: str) -> None:
+    assert spoken_numbers(said) == written
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bộ phận một cửa",  # one word: "một" is part of a name
+        "mức độ ba bốn",  # two numbers, no multiplier
+        "mười năm công tác",  # "mười năm": ten years ("mười lăm" is fifteen)
+        "hai tram y te",  # without accents: two health stations, not 200
+        "huyện được ba chấm điểm",  # "chấm" is scoring here
+        "ba chấm bốn",  # one dot and no "tiêu chí": not a code
+        "có không",
+    ],
+)
+def test_words_that_are_not_a_number_stay(text: str) -> None:
+    assert spoken_numbers(text) == text
+
+
+def test_twenty_years_keeps_its_year() -> None:
+    # Five after "mươi" is "lăm": "năm" after it is the year.
+    assert spoken_numbers("hai mươi năm công tác") == "20 năm công tác"
+    # A punctuation mark ends a number.
+    assert spoken_numbers("sáu trăm, hai mươi") == "600, 20"
