@@ -170,15 +170,19 @@ class _Reader:
 # word for criterion ("tiêu chí ba chấm hai"): "ba chấm bốn" alone may be a score.
 _DIGIT_WORDS = "không|một|hai|ba|bốn|năm|sáu|bảy|bẩy|tám|chín"
 _DIGIT_WORDS_FOLDED = "khong|mot|hai|ba|bon|nam|sau|bay|tam|chin"
-_CODE_RE = re.compile(
-    rf"(?i)(?<!\w)({_DIGIT_WORDS})\s+chấm\s+({_DIGIT_WORDS})\s+chấm\s+({_DIGIT_WORDS})(?!\w)"
-    rf"|(?<=tiêu chí )({_DIGIT_WORDS})\s+chấm\s+({_DIGIT_WORDS})(?!\w)"
-)
-_CODE_FOLDED_RE = re.compile(
-    rf"(?i)(?<!\w)({_DIGIT_WORDS_FOLDED})\s+cham\s+({_DIGIT_WORDS_FOLDED})\s+cham\s+"
-    rf"({_DIGIT_WORDS_FOLDED})(?!\w)"
-    rf"|(?<=tieu chi )({_DIGIT_WORDS_FOLDED})\s+cham\s+({_DIGIT_WORDS_FOLDED})(?!\w)"
-)
+
+
+def _code_re(digits: str, dot: str, criterion: str) -> re.Pattern[str]:
+    """Three digit words joined by ``dot``, or two after ``criterion`` ("tiêu chí ")."""
+    d = rf"({digits})"
+    return re.compile(
+        rf"(?i)(?<!\w){d}\s+{dot}\s+{d}\s+{dot}\s+{d}(?!\w)"
+        rf"|(?<={criterion}){d}\s+{dot}\s+{d}(?!\w)"
+    )
+
+
+_CODE_RE = _code_re(_DIGIT_WORDS, "chấm", "tiêu chí ")
+_CODE_FOLDED_RE = _code_re(_DIGIT_WORDS_FOLDED, "cham", "tieu chi ")
 _CODE_HINT_RE = re.compile(r"(?i)\bch[ấa]m\s+\w+\s")
 
 
