@@ -61,13 +61,17 @@ class _Reader:
 
     def __init__(self, words: list[tuple[str, str | None]], joined: list[bool]) -> None:
         self.words = words
-        self.joined = joined  # whether word i follows word i - 1 after spaces only
-        self.end = len(words)  # the words of the number being read: up to a punctuation mark
+        # For each word, where its run of words ends: at the next punctuation mark (``joined``:
+        # whether word i follows word i - 1 after spaces only).
+        n = len(words)
+        self.ends = [n] * n
+        for k in range(n - 2, -1, -1):
+            self.ends[k] = k + 1 if not joined[k + 1] else self.ends[k + 1]
+        self.end = n  # the words of the number being read
 
     def at(self, i: int) -> None:
         """Read a number that starts at ``i`` (its words end at the next punctuation mark)."""
-        n = len(self.words)
-        self.end = next((k for k in range(i + 1, n) if not self.joined[k]), n)
+        self.end = self.ends[i]
 
     def _is(self, i: int, accented_forms: tuple[str, ...] | frozenset[str] | dict) -> bool:
         if i >= self.end:
