@@ -6,6 +6,7 @@ topics the bot does not cover.
     synonyms:
       - means: tỷ lệ hồ sơ giải quyết đúng hạn     # words of the criteria / entries
         say: [hồ sơ trễ hẹn, hồ sơ quá hạn]        # what officers say instead
+        unless: [hộ tịch]                          # optional: not so when also said
     out_of_scope:
       - topic: Tiền lương, phụ cấp
         words: [lương cơ sở, nâng lương, phụ cấp]
@@ -18,7 +19,9 @@ topics the bot does not cover.
     fact_asks: [là ai, mấy giờ, xếp thứ]       # asks for a fact no criterion holds
     refused_asks: [soạn giúp, xếp thứ mấy]     # asks no criterion answers, whatever the words
 
-Search adds the ``means`` words to a question that says one of the ``say`` phrases, counts an
+Search adds the ``means`` words to a question that says one of the ``say`` phrases (not when
+the message also says one of the group's ``unless`` phrases: the shared everyday words then
+tell of another activity), counts an
 ``out_of_scope`` word in a question as evidence that it is about something else (an
 ``other_subjects`` name asked about as proof of it), and an
 ``in_scope`` word (the assessment's own: điểm, chấm, tiêu chí, minh chứng…; up to three
@@ -64,6 +67,9 @@ class SynonymGroup(BaseModel):
 
     means: Phrase
     say: tuple[Phrase, ...] = Field(min_length=1)
+    # Not read so when the message also says one of these: it is then about another activity
+    # that shares the everyday words (loa, tờ rơi, zalo tell of law dissemination too).
+    unless: tuple[Phrase, ...] = ()
 
 
 class OffTopic(BaseModel):
@@ -110,6 +116,26 @@ class Lexicon:
     fact_asks: frozenset[Key] = frozenset()
     # Asks no criterion answers whatever words the question uses (a text to write, a rank).
     refused_asks: frozenset[Key] = frozenset()
+    # Everyday phrase → phrases that, said in the same message, keep it from meaning its
+    # ``means`` (a synonym group's ``unless``).
+    unless: dict[Key, tuple[Key, ...]] = field(default_factory=dict)
+
+    @cached_property
+    def _unless_starts(self) -> frozenset[str]:
+        return frozenset(u[0] for keys in self.unless.values() for u in keys)
+
+    def blocked(self, folded: list[str]) -> frozenset[Key]:
+        """The everyday phrases not read as their meaning in a message of these words."""
+        if not self.unless or self._unless_starts.isdisjoint(folded):
+            return frozenset()
+        n = len(folded)
+        said = {
+            u
+            for keys in self.unless.values()
+            for u in keys
+            if any(tuple(folded[i : i + len(u)]) == u for i in range(n - len(u) + 1))
+        }
+        return frozenset(k for k, keys in self.unless.items() if said.intersection(keys))
 
     @cached_property
     def max_len(self) -> int:
@@ -276,11 +302,24 @@ def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexic
     said: dict[Key, tuple[int, int]] = {}
     off: dict[Key, str] = {}
     off_accented: dict[Key, set[Key]] = {}
+    unless: dict[Key, tuple[Key, ...]] = {}
     for i, group in enumerate(parsed.synonyms):
         means = phrase_key(group.means)
         if not means:
             doc.issues.append(doc.issue(("synonyms", i, "means"), "cụm từ không có chữ"))
             continue
+        but: list[Key] = []
+        for j, phrase in enumerate(group.unless):
+            key = phrase_key(phrase)
+            loc = ("synonyms", i, "unless", j)
+            if not key:
+                doc.issues.append(doc.issue(loc, "cụm từ không có chữ"))
+            elif len(key) > 3:
+                doc.issues.append(doc.issue(loc, "tối đa ba từ"))
+            elif key == means or key in {phrase_key(p) for p in group.say}:
+                doc.issues.append(doc.issue(loc, f"«{phrase}» là chính từ của nhóm này"))
+            else:
+                but.append(key)
         if vocab is not None:
             missing = [w for w in means if w not in vocab]
             if missing:
@@ -305,6 +344,8 @@ def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexic
             else:
                 said.setdefault(key, (i, j))
                 synonyms[key] = means
+                if but:
+                    unless[key] = tuple(but)
     subjects: set[Key] = set()
     for section, topics in (
         ("out_of_scope", parsed.out_of_scope),
@@ -369,6 +410,7 @@ def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexic
         frozenset(subjects),
         frozenset(asks["fact_asks"]),
         frozenset(asks["refused_asks"]),
+        unless,
     )
 
 

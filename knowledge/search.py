@@ -1230,12 +1230,14 @@ class SearchIndex:
         foreign_end = 0  # where the ask's last off-topic phrase ends ...
         foreign_start = -1  # ... and where its first one starts
         expansions: list[tuple[Key, float, bool, int, int]] = []
+        blocked: frozenset[Key] = frozenset()  # everyday phrases not read so here (``unless``)
         if lex.max_len:
             folded = [t.folded for t in toks]
             # First word → second word → the lengths of the phrases that go on so, longest
             # first: only lengths that can match are tried.
             sizes_at = lex.sizes_next
             off_topic, synonyms = lex.off_topic, lex.synonyms
+            blocked = lex.blocked(folded)
             i = 0
             while i < n:
                 nexts = sizes_at.get(folded[i])
@@ -1247,7 +1249,7 @@ class SearchIndex:
                     if size > n - i:
                         continue
                     key = tuple(folded[i : i + size])
-                    if key not in off_topic and key not in synonyms:
+                    if key not in off_topic and (key not in synonyms or key in blocked):
                         continue
                     weight = max(t.weight for t in toks[i : i + size])
                     here = key in lex.off_topic and self._off_topic_here(
@@ -1270,7 +1272,7 @@ class SearchIndex:
                             if foreign_start < 0:
                                 foreign_start = i
                         break
-                    means = lex.synonyms.get(key)
+                    means = None if key in blocked else lex.synonyms.get(key)
                     if means is not None:
                         for j in range(i, i + size):
                             covered[j] = True
@@ -1281,7 +1283,7 @@ class SearchIndex:
                     continue
                 i += size
         if lex.phrases_from:
-            self._loose_synonyms(toks, msg.accents, covered, foreign, expansions)
+            self._loose_synonyms(toks, msg.accents, covered, foreign, expansions, blocked)
         on_topic = lex.on_topic
         told = False  # the situation uses the assessment's words ("bảng tự chấm để 1 điểm")
         if on_topic:
@@ -1502,6 +1504,7 @@ class SearchIndex:
         covered: list[bool],
         foreign: list[bool],
         expansions: list[tuple[Key, float, bool, int, int]],
+        blocked: frozenset[Key] = frozenset(),
     ) -> None:
         """Everyday phrases said with up to two filler words of the question's own inside
         ("xã em trả trễ", "hồ sơ bên mình bị trễ"): read as the phrase, like one said as
@@ -1532,6 +1535,8 @@ class SearchIndex:
                 for key in nexts.get(folded[j], ()):
                     if covered[j] or foreign[j]:
                         break
+                    if key in blocked:
+                        continue
                     at = [i, j]
                     k, gap = j + 1, j - i - 1
                     for w in key[2:]:

@@ -33,6 +33,7 @@ CASES = {
     "duplicate-key-entries.yaml": ("[0].answer", "lặp lại"),
     "lexicon-means-unknown.yaml": ("synonyms[1].means", "xyzabc"),
     "lexicon-say-twice.yaml": ("synonyms[1].say[0]", "với nghĩa khác"),
+    "lexicon-unless-own-word.yaml": ("synonyms[0].unless[1]", "chính từ của nhóm"),
     "lexicon-off-topic-synonym.yaml": ("out_of_scope[0].words[0]", "từ đồng nghĩa"),
     "lexicon-ask-both-ways.yaml": ("out_of_scope_asks[1]", "cách hỏi trong phạm vi"),
     "lexicon-fact-ask-twice.yaml": ("fact_asks[1]", "đã có ở out_of_scope_asks"),

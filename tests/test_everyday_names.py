@@ -169,6 +169,26 @@ def test_telling_people_about_the_law_is_2_5_not_1_4(index: SearchIndex, questio
     assert result.results[0].criterion_codes == ("2.5",), result.to_json()
 
 
+def test_the_channels_of_law_dissemination_are_not_the_cchc_propaganda(
+    index: SearchIndex,
+) -> None:
+    # Loudspeakers, leaflets and Zalo are everyday names of the CCHC propaganda (1.4), unless
+    # the message speaks of law dissemination (the group's ``unless``): then they tell how
+    # that activity was done.
+    law = index.search(
+        "pbgdpl năm nay ko họp dân được nên chuyển sang phát loa truyền thanh với gửi zalo, "
+        "vậy có tính hoàn thành không mn"
+    )
+    assert law.decision != "none", law.to_json()
+    assert law.results[0].criterion_codes == ("2.5",), law.to_json()
+    cchc = index.search(
+        "năm nay chuyển sang phát loa truyền thanh với gửi zalo, vậy có tính hoàn thành "
+        "không mn"
+    )
+    assert cchc.decision != "none", cchc.to_json()
+    assert cchc.results[0].criterion_codes == ("1.4",), cchc.to_json()
+
+
 def test_a_deduction_asked_without_the_word_points_is_the_assessment_s_ask(
     index: SearchIndex,
 ) -> None:
