@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from knowledge.numbers import spoken_numbers
 
@@ -54,3 +56,32 @@ def test_twenty_years_keeps_its_year() -> None:
     assert spoken_numbers("hai mươi năm công tác") == "20 năm công tác"
     # A punctuation mark ends a number.
     assert spoken_numbers("sáu trăm, hai mươi") == "600, 20"
+
+
+
+_NUMBER_WORDS = frozenset(
+    "một mốt hai ba bốn tư năm lăm nhăm sáu bảy bẩy tám chín không mười mươi trăm lẻ linh "
+    "nghìn ngàn triệu phẩy chấm mot muoi tram nghin trieu phay cham".split()
+)
+_OTHER_WORDS = "tiêu chí tieu chi hồ sơ điểm phần trăm 3.4.1 97,6 %".split()
+
+
+def _has_digit(word: str) -> bool:
+    return any(c.isdigit() for c in word)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(sorted(_NUMBER_WORDS) + _OTHER_WORDS), max_size=40),
+    st.sampled_from([" ", ", ", "  ", ". "]),
+)
+def test_any_run_of_number_words_is_read_without_error(words: list[str], sep: str) -> None:
+    text = sep.join(words)
+    out = spoken_numbers(text)
+    # Only number words become digits: every other word is kept, in its order, and nothing
+    # is added.
+    def others(t: str) -> list[str]:
+        return [w for w in t.split() if w.strip(",.") not in _NUMBER_WORDS and not _has_digit(w)]
+
+    assert others(out) == others(text)
+    assert len(out.split()) <= len(text.split())
