@@ -972,7 +972,8 @@ class SearchIndex:
         # hỏi 8.2 ai chấm ạ").
         named = (
             find_codes(query)
-            or find_codes(spoken_numbers(query))  # a code said aloud ("ba chấm bốn chấm một")
+            or ((spoken := spoken_numbers(query)) != query and find_codes(spoken))
+            # (a code said aloud: "ba chấm bốn chấm một")
             or (find_codes(_opening(msg.ask)) if msg.context else [])
         )
         q = self._query(msg)
