@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import pairwise
 
 __all__ = ["spoken_numbers"]
 
@@ -29,6 +30,7 @@ _DIGITS_ACCENTED = {
     "không": 0, "một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "bẩy": 7,
     "tám": 8, "chín": 9,
 }
+_DIGITS_FOLDED = {_fold(w): v for w, v in _DIGITS_ACCENTED.items()}
 # ... and the forms used only after "mươi" (mốt 1, tư 4, lăm/nhăm 5) or "mười" (lăm 5).
 _AFTER_TENS_ACCENTED = {"mốt": 1, "tư": 4, "lăm": 5, "nhăm": 5}
 _TEN_ACCENTED = ("mười",)  # 10, opening the tens
@@ -51,8 +53,8 @@ _ALL_ACCENTED = frozenset(
     ]
 )
 _ALL_FOLDED = frozenset(_fold(w) for w in _ALL_ACCENTED)
-# A quick test before the word-by-word reading: a multiplier, "lẻ/linh" or "phẩy" somewhere.
-_HINT_RE = re.compile(r"(?i)m[ưu][ờơo]i|tr[ăa]m|ngh[iì]n|ng[àa]n|tri[ệe]u|ph[ẩa]y|\bl[ẻe]\b|linh")
+
+
 _WORD_RE = re.compile(r"\w+")
 
 
@@ -85,15 +87,15 @@ class _Reader:
         if i >= self.end:
             return None
         folded, accented = self.words[i]
-        table = dict(_DIGITS_ACCENTED)
-        if extra:
-            table.update(extra)
         if accented is None:
-            for word, value in table.items():
-                if _fold(word) == folded:
-                    return value
-            return None
-        return table.get(accented)
+            value = _DIGITS_FOLDED.get(folded)
+            if value is None and extra:
+                value = next((v for w, v in extra.items() if _fold(w) == folded), None)
+            return value
+        value = _DIGITS_ACCENTED.get(accented)
+        if value is None and extra:
+            value = extra.get(accented)
+        return value
 
     def group(self, i: int) -> tuple[int, int, bool] | None:
         """(value below 1,000, words read, whether a multiplier was read) at ``i``."""
@@ -187,7 +189,6 @@ def _code_re(digits: str, dot: str, criterion: str) -> re.Pattern[str]:
 
 _CODE_RE = _code_re(_DIGIT_WORDS, "chấm", "tiêu chí ")
 _CODE_FOLDED_RE = _code_re(_DIGIT_WORDS_FOLDED, "cham", "tieu chi ")
-_CODE_HINT_RE = re.compile(r"(?i)\bch[ấa]m\s+\w+\s")
 
 
 def _code(m: re.Match[str]) -> str:
@@ -199,11 +200,48 @@ def _digit_value(word: str) -> int:
     return next(v for w, v in _DIGITS_ACCENTED.items() if _fold(w) == folded)
 
 
+# The words without which nothing is read (a set look-up first: most messages have none).
+_KEY_WORDS = frozenset(
+    w
+    for word in (
+        *_TEN_ACCENTED,
+        *_TENS_ACCENTED,
+        *_HUNDRED_ACCENTED,
+        *_SCALES_ACCENTED,
+        *_POINT_ACCENTED,
+        "chấm",
+    )
+    for w in (word, _fold(word))
+)
+
+
+_DIGIT_FORMS = frozenset(
+    w for word in (*_DIGITS_ACCENTED, *_AFTER_TENS_ACCENTED) for w in (word, _fold(word))
+)
+_MULTIPLIER_FORMS = _KEY_WORDS - {"chấm", "cham"}
+_AFTER_MULTIPLIER = (
+    _DIGIT_FORMS | _MULTIPLIER_FORMS | {w for z in _ZERO_TENS_ACCENTED for w in (z, _fold(z))}
+)
+
+
 def spoken_numbers(text: str) -> str:
     """``text`` with its numbers said in words written in digits (see the module docstring)."""
-    if _CODE_HINT_RE.search(text + " "):
+    ws = _WORD_RE.findall(text.lower())
+    if _KEY_WORDS.isdisjoint(ws):
+        return text
+    pairs = list(pairwise(ws))
+    if any(
+        a in _DIGIT_FORMS and b in ("chấm", "cham") and c in _DIGIT_FORMS
+        for (a, b), c in zip(pairs, ws[2:], strict=False)
+    ):
         text = (_CODE_FOLDED_RE if text.isascii() else _CODE_RE).sub(_code, text)
-    if not _HINT_RE.search(text):
+    # A multiplier next to a digit word or to another multiplier ("một trăm", "hai mươi",
+    # "mười hai", "trăm lẻ", "không phẩy"): else no number is said in words.
+    if not any(
+        (a in _MULTIPLIER_FORMS and b in _AFTER_MULTIPLIER)
+        or (a in _DIGIT_FORMS and b in _MULTIPLIER_FORMS)
+        for a, b in pairs
+    ):
         return text
     accents = not text.isascii()
     matches = list(_WORD_RE.finditer(text))
