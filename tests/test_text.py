@@ -212,6 +212,16 @@ def test_chat_shorthand_of_officers() -> None:
     assert "anh" in analyze("ảnh chụp có được làm TLKC").content
 
 
+def test_southern_speech_reads_as_its_words() -> None:
+    # "tính vô" is "tính vào" (an assessment phrase), "hông/hổng/hong" is "không", "dzậy" is
+    # "vậy", "tui" is "tôi".
+    assert analyze("tính vô phần này được hông").folded == (
+        "tinh", "vao", "phan", "nay", "duoc", "khong"
+    )
+    assert analyze("vay co dung quy dinh hong").folded[-1] == "khong"
+    assert analyze("tui hổng biết dzậy").folded == ("toi", "khong", "biet", "vay")
+
+
 def test_has_words() -> None:
     from knowledge.text import has_words
 
