@@ -176,6 +176,7 @@ def test_stopwords_respect_typed_accents() -> None:
         ("Tiêu chí 2.1 (không phát sinh)", ["2.1"]),
         ("8.2 có phải tự chấm không", ["8.2"]),  # a two-part code opening the question
         ("3.4 tính sao", ["3.4"]),
+        ("6.4 năm nay huyện không bị kết luận gì", ["6.4"]),  # "năm nay": this year, no unit
     ],
 )
 def test_find_codes(text: str, codes: list[str]) -> None:
@@ -198,6 +199,7 @@ def test_find_codes(text: str, codes: list[str]) -> None:
         "2.5 điểm là tối đa à",  # a leading decimal followed by a unit
         "97.5% hồ sơ đúng hạn",
         "1.5 tỷ đồng giải ngân",
+        "1.5 năm mới làm xong",  # a year and a half
     ],
 )
 def test_find_codes_ignores_numbers_that_are_not_codes(text: str) -> None:
