@@ -2324,13 +2324,21 @@ def _chit_chat(query: str) -> bool:
     return all(w in _CHAT_WORDS or w in _NEUTRAL or is_filler_word(w, w) for w in words)
 
 
-_THANKS = frozenset(fold(w) for w in "cảm cám chúc thanks thank tks".split())
+_THANKS = frozenset({"thanks", "thank", "tks"})
+# ... "chúc" typed without accents is also "chức" (chức năng): a wish then needs its addressee.
+_WISHED = frozenset({"mn", "moi", "ca", "cac", "anh", "chi", "nhom", "ad", "admin", "ban", "em"})
 
 
 def _thanks_first(query: str) -> bool:
-    """Whether ``query`` opens with thanks or a wish ("cảm ơn", "chúc cả nhóm …")."""
-    first = _LETTER_RUNS_RE.search(fold(query).lower())
-    return first is not None and first.group(0) in _THANKS
+    """Whether ``query`` opens with thanks or a wish ("cảm ơn", "chúc cả nhóm …"), not with
+    "cam kết" or "chức năng"."""
+    words = _LETTER_RUNS_RE.findall(query.lower()[:40])
+    if not words:
+        return False
+    first, second = words[0], (fold(words[1]) if len(words) > 1 else "")
+    if first in _THANKS or (fold(first) == "cam" and second == "on"):
+        return True
+    return first == "chúc" or (first == "chuc" and second in _WISHED)
 
 
 def _percentage(toks: Sequence[Token], k: int) -> bool:

@@ -237,6 +237,13 @@ def test_a_greeting_around_a_question_does_not_hide_it(index: SearchIndex) -> No
     assert index.search("chào anh chị, 7.1.2 thế nào ạ").decision != "none"
     thanks = index.search("cảm ơn ad, phần báo cáo định kỳ nộp chậm thì trừ mấy điểm")
     assert thanks.decision == "answer" and "1.2" in thanks.results[0].criterion_codes
+    # "chuc" is also "chức", "cam" also "cam kết": a statement opening so is no wish.
+    for statement in (
+        "Chức năng nhiệm vụ phòng nội vụ theo quy định mới",
+        "chuc nang nhiem vu cua phong tu phap ban hanh nam 2019",
+    ):
+        said = index.search(statement)
+        assert said.decision != "none" and "4.1.1" in said.results[0].criterion_codes, statement
     hello = index.search("alo a/c cho em hỏi tỷ lệ hồ sơ đúng hạn tính sao")
     assert hello.decision == "answer"
     assert "3.4.1" in hello.results[0].criterion_codes
