@@ -8,7 +8,8 @@ triệu), a "lẻ/linh" or a "phẩy", and at least two words — is written in 
 "97,6"). A lone "một" (một cửa), "ba bốn" (mức độ 3, 4: two numbers) or "hai mươi năm" (twenty
 years: five after "mươi" is "lăm") stay as they are. Typed with accents, every word must carry
 the numeral's own marks ("trạm", "sau", "nam" are other words); typed without any, a run of two
-words with "tram" or "le" is left alone ("hai tram y te": two health stations).
+words with "tram" or "le" is left alone ("hai tram y te": two health stations). A criterion's
+code said aloud, "ba chấm bốn chấm một" (or two parts after "tiêu chí"), is written "3.4.1".
 """
 
 from __future__ import annotations
