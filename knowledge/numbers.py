@@ -15,15 +15,16 @@ code said aloud, "ba chấm bốn chấm một" (or two parts after "tiêu chí"
 from __future__ import annotations
 
 import re
-import unicodedata
+from functools import cache
 from itertools import pairwise
+
+from knowledge.text import fold
 
 __all__ = ["spoken_numbers"]
 
 
 def _fold(word: str) -> str:
-    word = word.lower().replace("đ", "d")
-    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+    return fold(word.lower())
 
 
 # Digits by their accented spellings (the folded form is the key when typed without accents).
@@ -34,6 +35,9 @@ _DIGITS_ACCENTED = {
 _DIGITS_FOLDED = {_fold(w): v for w, v in _DIGITS_ACCENTED.items()}
 # ... and the forms used only after "mươi" (mốt 1, tư 4, lăm/nhăm 5) or "mười" (lăm 5).
 _AFTER_TENS_ACCENTED = {"mốt": 1, "tư": 4, "lăm": 5, "nhăm": 5}
+_AFTER_TENS = tuple(_AFTER_TENS_ACCENTED.items())
+_AFTER_TEN = (("lăm", 5), ("nhăm", 5))  # "mười lăm"; "mười năm" is ten years
+_AFTER_POINT = (("lăm", 5), ("nhăm", 5), ("mốt", 1))
 _TEN_ACCENTED = ("mười",)  # 10, opening the tens
 _TENS_ACCENTED = ("mươi",)  # × 10, after a digit
 _HUNDRED_ACCENTED = ("trăm",)
@@ -59,6 +63,19 @@ _ALL_FOLDED = frozenset(_fold(w) for w in _ALL_ACCENTED)
 _WORD_RE = re.compile(r"\w+")
 
 
+@cache
+def _folded(forms: tuple[str, ...]) -> frozenset[str]:
+    """``forms`` as typed without accents."""
+    return frozenset(_fold(w) for w in forms)
+
+
+@cache
+def _digits(extra: tuple[tuple[str, int], ...]) -> tuple[dict[str, int], dict[str, int]]:
+    """The digit words with ``extra`` ones, by accented and by folded spelling."""
+    accented = {**_DIGITS_ACCENTED, **dict(extra)}
+    return accented, {_fold(w): v for w, v in accented.items()}
+
+
 class _Reader:
     """Reads one number from ``words`` (each (folded, accented or None)) at ``i``."""
 
@@ -76,27 +93,18 @@ class _Reader:
         """Read a number that starts at ``i`` (its words end at the next punctuation mark)."""
         self.end = self.ends[i]
 
-    def _is(self, i: int, accented_forms: tuple[str, ...] | frozenset[str] | dict) -> bool:
+    def _is(self, i: int, forms: tuple[str, ...]) -> bool:
         if i >= self.end:
             return False
         folded, accented = self.words[i]
-        if accented is None:
-            return folded in {_fold(w) for w in accented_forms}
-        return accented in accented_forms
+        return folded in _folded(forms) if accented is None else accented in forms
 
-    def _digit(self, i: int, extra: dict[str, int] | None = None) -> int | None:
+    def _digit(self, i: int, extra: tuple[tuple[str, int], ...] = ()) -> int | None:
         if i >= self.end:
             return None
         folded, accented = self.words[i]
-        if accented is None:
-            value = _DIGITS_FOLDED.get(folded)
-            if value is None and extra:
-                value = next((v for w, v in extra.items() if _fold(w) == folded), None)
-            return value
-        value = _DIGITS_ACCENTED.get(accented)
-        if value is None and extra:
-            value = extra.get(accented)
-        return value
+        by_accented, by_folded = _digits(extra)
+        return by_folded.get(folded) if accented is None else by_accented.get(accented)
 
     def group(self, i: int) -> tuple[int, int, bool] | None:
         """(value below 1,000, words read, whether a multiplier was read) at ``i``."""
@@ -112,14 +120,14 @@ class _Reader:
         if self._is(i, _TEN_ACCENTED):
             value, i, multiplied = value + 10, i + 1, True
             # after "mười": một … chín, five as "lăm" (not "năm": "mười năm" is ten years)
-            unit = self._digit(i, {"lăm": 5, "nhăm": 5})
+            unit = self._digit(i, _AFTER_TEN)
             if unit is not None and unit > 0 and not self._five_as_nam(i):
                 value, i = value + unit, i + 1
             return value, i - start, multiplied
         d = self._digit(i)
         if d is not None and d > 0 and self._is(i + 1, _TENS_ACCENTED):
             value, i, multiplied = value + d * 10, i + 2, True
-            unit = self._digit(i, _AFTER_TENS_ACCENTED)
+            unit = self._digit(i, _AFTER_TENS)
             if unit is not None and unit > 0 and not self._five_as_nam(i):
                 value, i = value + unit, i + 1
             return value, i - start, multiplied
@@ -161,7 +169,7 @@ class _Reader:
             digits: list[str] = []
             k = i + 1
             while len(digits) < 3:
-                d = self._digit(k, {"lăm": 5, "nhăm": 5, "mốt": 1})
+                d = self._digit(k, _AFTER_POINT)
                 if d is None:
                     break
                 digits.append(str(d))
@@ -197,8 +205,7 @@ def _code(m: re.Match[str]) -> str:
 
 
 def _digit_value(word: str) -> int:
-    folded = _fold(word)
-    return next(v for w, v in _DIGITS_ACCENTED.items() if _fold(w) == folded)
+    return _DIGITS_FOLDED[_fold(word)]
 
 
 # The words without which nothing is read (a set look-up first: most messages have none).

@@ -80,7 +80,6 @@ from criteria.schema import (
 from criteria.scoring import format_points
 from knowledge.chat import ASK_WEIGHT, Message, Token, asks_something, read_message
 from knowledge.lexicon import FILLER_FORMS, Key, Lexicon, default_lexicon, is_filler_word
-from knowledge.numbers import spoken_numbers
 from knowledge.schema import Entry
 from knowledge.spelling import is_syllable, key_readings, syllable_splits
 from knowledge.text import (
@@ -972,8 +971,8 @@ class SearchIndex:
         # hỏi 8.2 ai chấm ạ").
         named = (
             find_codes(query)
-            or ((spoken := spoken_numbers(query)) != query and find_codes(spoken))
-            # (a code said aloud: "ba chấm bốn chấm một")
+            # a code said aloud ("ba chấm bốn chấm một"), written in digits by the reading
+            or (typed.text != query and find_codes(typed.text))
             or (find_codes(_opening(msg.ask)) if msg.context else [])
         )
         q = self._query(msg)
