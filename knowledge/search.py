@@ -2009,7 +2009,23 @@ class SearchIndex:
             else:
                 keyed.append((row[1], row))
         keyed.sort(key=lambda r: -r[0])
-        return [row for _, row in keyed] + rest
+        out = [row for _, row in keyed]
+        if not targets[out[0][0]].codes:
+            # A general entry first (on no criterion: "can photos be evidence") while the
+            # question says a criterion's name ("phần PBGDPL nộp những gì làm minh chứng, có
+            # cần ảnh chụp …"): the criterion is what it asks about, the entry one side of it.
+            k = next(
+                (
+                    k
+                    for k, row in enumerate(out)
+                    if targets[row[0]].codes
+                    and any(_says_name(name, said_words, typed) for name in names[row[0]])
+                ),
+                0,
+            )
+            if k:
+                out.insert(0, out.pop(k))
+        return out + rest
 
     def _by_level(
         self,

@@ -724,3 +724,19 @@ def test_a_percentage_is_a_quantity_that_matches_no_text(
     assert result.decision != "none"
     assert result.results[0].criterion_codes == ("3.4.2",)
     assert all(h.criterion_codes != ("5.5",) for h in result.results[:3])
+
+
+def test_a_criterion_named_goes_before_a_general_entry_that_scores_better(
+    index: SearchIndex,
+) -> None:
+    # Written for this test: photos as evidence is a general entry (on no criterion) and scores
+    # best, but the question names 2.5 ("phổ biến giáo dục pháp luật"), whose evidence it asks.
+    question = "phần phổ biến giáo dục pháp luật nộp gì làm minh chứng, có cần ảnh chụp không ạ"
+    _, q = index.read(question)
+    rows = index._rerank(q, index._candidates(q))
+    rows.sort(key=lambda r: -r[1])
+    assert not index._targets[rows[0][0]].codes  # the general entry scores best ...
+    result = index.search(question)
+    assert result.decision != "none"
+    assert result.results[0].criterion_codes == ("2.5",)  # ... the named criterion goes first
+    assert any(not h.criterion_codes for h in result.results[1:])  # the entry is still offered
