@@ -549,6 +549,13 @@ _PREFIXED_RE = re.compile(
     rf"|(?:linh\s*vuc|lv)\s*(?:so\s*)?(\d{{1,2}})(?![\d.]*\d)"
     r")"
 )
+# A one-part number after a prefix followed by what it counts is a quantity: "chỉ tiêu 10
+# người" (a quota of ten), "tiêu chí 3 hồ sơ" — not area 10 or 3.
+_COUNTED_AFTER_RE = re.compile(
+    r"\s*(?:%|nguoi|ho\s*so|hs\b|bien\s*che|can\s*bo|cong\s*chuc|cc\b|vien\s*chuc"
+    r"|van\s*ban|vb\b|bao\s*cao|bc\b|nhiem\s*vu|nv\b|thu\s*tuc|tthc|xa\b|phong\b|don\s*vi"
+    r"|diem|d\b|ty\b|trieu|ngay|thang|lan\b|cai\b|truong\s*hop)"
+)
 _BARE_RE = re.compile(r"(?<![\w.,/])(\d{1,2}\.\d{1,2}\.\d{1,2})(?![\w/]|[.,]\d)")
 _ONLY_CODE_RE = re.compile(r"^\s*(\d{1,2}\.\d{1,2}(?:\.\d{1,2})?)\s*$")
 # A two-part code opening the question ("8.2 có phải tự chấm không") is a code, unless a unit
@@ -577,7 +584,10 @@ def find_codes(text: str) -> list[str]:
     found: list[tuple[int, str]] = []
     for m in _PREFIXED_RE.finditer(flat):
         group = next(g for g in (1, 2, 3) if m.group(g))
-        found.append((m.start(group), m.group(group)))
+        code = m.group(group)
+        if "." not in code and _COUNTED_AFTER_RE.match(flat, m.end()):
+            continue  # "chỉ tiêu 10 người": a count
+        found.append((m.start(group), code))
     for m in _BARE_RE.finditer(flat):
         found.append((m.start(1), m.group(1)))
     only = _ONLY_CODE_RE.match(flat) or _LEADING_CODE_RE.match(flat)

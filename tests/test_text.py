@@ -168,6 +168,7 @@ def test_stopwords_respect_typed_accents() -> None:
         ("y 7.1 co cham khong", ["7.1"]),
         ("tctp 3.1 làm thế nào", ["3.1"]),
         ("lĩnh vực 3", ["3"]),
+        ("tiêu chí 5 chấm thế nào", ["5"]),  # an area, nothing counted after it
         ("3.4.1", ["3.4.1"]),
         ("6.5", ["6.5"]),  # a lone two-part code is the whole question
         ("hồ sơ ở 3.4.1 trễ hạn", ["3.4.1"]),
@@ -200,6 +201,9 @@ def test_find_codes(text: str, codes: list[str]) -> None:
         "97.5% hồ sơ đúng hạn",
         "1.5 tỷ đồng giải ngân",
         "1.5 năm mới làm xong",  # a year and a half
+        "tinh giản 8 người trên chỉ tiêu 10 người",  # a quota of ten, not area 10
+        "chỉ tiêu 5% hồ sơ trực tuyến",
+        "lĩnh vực 2 hồ sơ trễ",
     ],
 )
 def test_find_codes_ignores_numbers_that_are_not_codes(text: str) -> None:
