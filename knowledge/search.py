@@ -1972,7 +1972,8 @@ class SearchIndex:
         apart ("hài lòng" is 8.2's, "số hóa" 3.3.3's, "bc quý 3" 1.2's). A criterion whose
         name the question says, as typed (``_says_name``: "phổ biến giáo dục pháp luật", "vị
         trí việc làm"), is lifted more. Only the order changes: the scores, which decide
-        answer, clarify or none, stay as they are."""
+        answer, clarify or none, stay as they are — but for a criterion named by the question
+        put before a general entry that scored better: it takes the entry's score."""
         titles = self._title_words
         idf, max_idf = self._idf, self._max_idf
         weight, credit, mass = q.weight, q.credit, q.mass
@@ -2024,7 +2025,10 @@ class SearchIndex:
                 0,
             )
             if k:
-                out.insert(0, out.pop(k))
+                # It takes the entry's score too: how well the question is matched decides
+                # answer, clarify or none, and the entry's match is the question's.
+                t, s, c = out.pop(k)
+                out.insert(0, (t, max(s, out[0][1]), c))
         return out + rest
 
     def _by_level(

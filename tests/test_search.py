@@ -740,3 +740,25 @@ def test_a_criterion_named_goes_before_a_general_entry_that_scores_better(
     assert result.decision != "none"
     assert result.results[0].criterion_codes == ("2.5",)  # ... the named criterion goes first
     assert any(not h.criterion_codes for h in result.results[1:])  # the entry is still offered
+
+
+def test_a_criterion_named_before_a_general_entry_takes_the_entry_s_score(
+    index: SearchIndex,
+) -> None:
+    # Written for this test: a deduction told, then what to add to explain it. A general entry
+    # (explaining a deduction) matches best; the question names 2.5, which matches weakly: it
+    # goes first with the entry's score, not below the bars ("none").
+    question = (
+        "phần phổ biến giáo dục pháp luật bị tỉnh ghi thiếu minh chứng kết quả, giờ em bổ sung"
+        " tài liệu gì để giải trình ạ"
+    )
+    _, q = index.read(question)
+    rows = sorted(index._rerank(q, index._candidates(q)), key=lambda r: -r[1])
+    named = next(s for t, s, _ in rows if index._targets[t].codes == ("2.5",))
+    assert not index._targets[rows[0][0]].codes and named < rows[0][1]
+    ordered = index._rank(q)
+    assert index._targets[ordered[0][0]].codes == ("2.5",)
+    assert ordered[0][1] == rows[0][1]
+    result = index.search(question)
+    assert result.decision != "none"
+    assert result.results[0].criterion_codes == ("2.5",)
