@@ -366,6 +366,13 @@ def asks_something(text: str) -> bool:
     return any(_is_ask(s) for s in _sentences(cleaned) or [cleaned])
 
 
+def asks_plainly(text: str) -> bool:
+    """Whether any sentence of ``text`` asks by a question mark or a marker that is seldom a
+    plain word of a statement (not "cần", "phải", "hay": "chắc phải xin nghỉ một tuần")."""
+    cleaned = _clean(text)
+    return any(_is_ask(s, _STRONG_PADDED) for s in _sentences(cleaned) or [cleaned])
+
+
 def read_message(text: str) -> Message:
     """Split ``text`` into fillers, situation and ask; weight its content tokens."""
     text = _clean(text)

@@ -78,7 +78,14 @@ from criteria.schema import (
     node_label,
 )
 from criteria.scoring import format_points
-from knowledge.chat import ASK_WEIGHT, Message, Token, asks_something, read_message
+from knowledge.chat import (
+    ASK_WEIGHT,
+    Message,
+    Token,
+    asks_plainly,
+    asks_something,
+    read_message,
+)
 from knowledge.lexicon import FILLER_FORMS, Key, Lexicon, default_lexicon, is_filler_word
 from knowledge.schema import Entry
 from knowledge.spelling import is_syllable, key_readings, syllable_splits
@@ -928,7 +935,11 @@ class SearchIndex:
     def search(self, query: str, top: int = 3) -> SearchResult:
         """Rank entries and criteria for ``query`` and decide answer, clarify or none."""
         top = max(top, 1)
-        if _chit_chat(query) or (_thanks_first(query) and not asks_something(query)):
+        if (
+            _chit_chat(query)
+            or (_thanks_first(query) and not asks_something(query))
+            or _mood_only(query)
+        ):
             # Thanks or a greeting, or thanks and wishes that ask nothing ("Cảm ơn anh chị, em
             # sửa xong bảng điểm rồi"): nothing asked.
             return SearchResult(query, "none", [])
@@ -2341,6 +2352,28 @@ def _chit_chat(query: str) -> bool:
     if _CHAT_OPENERS.isdisjoint(words) or any(c.isdigit() for c in query):
         return False
     return all(w in _CHAT_WORDS or w in _NEUTRAL or is_filler_word(w, w) for w in words)
+
+
+# How the asker feels (folded word pairs, read in accented and unaccented messages alike):
+# "mệt quá", "buồn ghê", "an ủi em vài câu", "mờ con mắt". A message that says so and asks
+# nothing is chat, however many of the assessment's words it has ("mệt quá, chấm điểm CCHC
+# xong chắc phải xin nghỉ một tuần").
+_MOODS = frozenset(
+    {
+        ("met", "qua"), ("met", "moi"), ("met", "xiu"), ("met", "ghe"), ("met", "luon"),
+        ("buon", "qua"), ("buon", "ghe"), ("buon", "that"), ("chan", "qua"), ("chan", "ghe"),
+        ("nan", "qua"), ("an", "ui"), ("cang", "thang"), ("hoa", "mat"), ("mo", "mat"),
+        ("con", "mat"), ("dau", "dau"), ("vui", "qua"), ("stress", "qua"), ("ap", "luc"),
+    }
+)
+
+
+def _mood_only(query: str) -> bool:
+    """Whether ``query`` tells how the asker feels (``_MOODS``) and asks nothing plainly."""
+    words = _LETTER_RUNS_RE.findall(fold(query).lower())
+    if not any(pair in _MOODS for pair in pairwise(words)):
+        return False
+    return not asks_plainly(query) and not any(c.isdigit() for c in query)
 
 
 _THANKS = frozenset({"thanks", "thank", "tks"})

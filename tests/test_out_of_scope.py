@@ -223,10 +223,24 @@ def test_an_ask_of_our_words_alone_judges_by_the_words_before(index: SearchIndex
         # Thanks and wishes that ask nothing, whatever words of ours they carry.
         "Cám ơn cả nhà, em nộp bảng tự chấm xong rồi",
         "chúc mọi người làm hồ sơ chấm điểm thuận lợi nhé",
+        # How the asker feels, asking nothing (written for this test).
+        "chấm điểm cải cách hành chính cả tuần, mệt quá anh chị ạ",
+        "bao cao tu cham lam mai chua xong, chan qua, chac phai o lai co quan toi nay",
+        "tỉnh trừ điểm phần một cửa, buồn ghê, an ủi em vài câu đi",
     ],
 )
 def test_thanks_and_greetings_alone_are_not_answered(index: SearchIndex, question: str) -> None:
     assert index.search(question).decision == "none"
+
+
+def test_a_feeling_said_beside_a_question_does_not_hide_it(index: SearchIndex) -> None:
+    # Written for this test: the mood is said, and so is a question.
+    for question in (
+        "mệt quá, báo cáo CCHC quý nộp chậm thì bị trừ mấy điểm ạ?",
+        "buon qua, ho so tre han cua xa co tinh vao ty le dung han cua huyen khong",
+    ):
+        result = index.search(question)
+        assert result.decision != "none", question
 
 
 def test_a_greeting_around_a_question_does_not_hide_it(index: SearchIndex) -> None:
