@@ -946,9 +946,15 @@ class SearchIndex:
         named, q = self.read(query)
         codes = [c for c in named if c in self._criteria]
         scored = self._rulings_first(self._rank(q), codes)
-        if codes and q.subject_ask and not q.subject_source and all("." not in c for c in codes):
+        if (
+            codes
+            and q.subject_ask
+            and not q.subject_source
+            and (all("." not in c for c in codes) or _indicator_codes(query, codes))
+        ):
             # "tiêu chí số 5 trong bộ tiêu chí nông thôn mới": that index's numbering, not our
-            # area 5 (a code of ours with its dots, "3.4.1", is ours whatever else is named).
+            # area 5; "chỉ tiêu 2.3 của bộ chỉ số 766": its indicator, not our criterion (a code
+            # of ours with its dots, "3.4.1", said as a criterion, is ours whatever is named).
             return SearchResult(query, "none", [])
         if codes:
             return self._code_result(query, codes, scored, top)
@@ -2343,6 +2349,17 @@ def _law_opens(toks: Sequence[Token]) -> bool:
 
 
 _LETTER_RUNS_RE = re.compile(r"[^\W\d_]+")
+
+
+_INDICATOR_RE = re.compile(r"chi\s*tieu\s*(?:so\s*)?(\d{1,2}(?:\.\d{1,2}){0,3})")
+
+
+def _indicator_codes(query: str, codes: list[str]) -> bool:
+    """Whether every code ``query`` names is said as an indicator ("chỉ tiêu 2.3"): another
+    index's items are "chỉ tiêu" (the 766 index, the new-rural-development set), this set's
+    "tiêu chí"; with that index named in the ask, the code is its."""
+    said = set(_INDICATOR_RE.findall(fold(query).lower()))
+    return all(c in said for c in codes)
 
 
 def _chit_chat(query: str) -> bool:

@@ -144,6 +144,12 @@ def test_a_number_beside_another_index_is_its_numbering(index: SearchIndex) -> N
     decided(index, "tieu chi so 5 trong bo tieu chi nong thon moi yeu cau nhung gi", "none")
     # A code of ours with its dots stays ours.
     assert index.search("tiêu chí 3.4.1 có lấy số liệu theo chỉ số 766 không").decision != "none"
+    # ... but said as an indicator ("chỉ tiêu", that index's word) of the index named, it is
+    # that index's (written for this test).
+    decided(index, "bộ chỉ số 766 thì chỉ tiêu 3.1 được tính điểm theo cách nào", "none")
+    decided(index, "chi tieu 2.4 cua bo chi so 766 cham ra sao", "none")
+    # An indicator of ours, no other index named: ours.
+    assert index.search("chỉ tiêu 3.4.1 tính thế nào").decision != "none"
 
 
 def test_a_software_fault_is_the_case_when_a_criterion_is_asked(index: SearchIndex) -> None:
