@@ -8,10 +8,11 @@ Trained on these question sets, each written by one writer or session (``TRAININ
 ``../shared/eval/dev-questions.yaml``, ``../shared/eval/dev-questions-2.yaml``,
 ``bench/recall-questions.yaml``, ``recall2``, ``recall3``, ``validation``, ``tuning2`` …
 ``tuning7``, ``oos``, ``oos2`` … ``oos5``, ``oos7`` … ``oos9``, ``oos11`` … ``oos21``, ``oos23``,
-``oos24``, ``oos26`` … ``oos29``, ``oos31``, ``oos32`` and ``oos34`` … ``oos39`` (never
-``bench/holdout*``: they are the held-aside sets; never ``bench/oos6``, ``oos10``, ``oos22``,
-``oos25``, ``oos30`` nor ``oos33``: the fresh sets kept for reporting only, pass them to
-``--report``; no other set is read), plus
+``oos24``, ``oos26`` … ``oos29``, ``oos31``, ``oos32``, ``oos34`` … ``oos39``, ``oos41``,
+``oos43`` … ``oos45``, ``oos47``, ``oos48``, ``oos50`` and ``oos51`` (never ``bench/holdout*``:
+they are the held-aside sets; never ``bench/oos6``, ``oos10``, ``oos22``, ``oos25``, ``oos30``,
+``oos33``, ``oos40``, ``oos42``, ``oos46`` nor ``oos49``: the fresh sets kept for reporting
+only, pass them to ``--report``; no other set is read), plus
 every knowledge entry's question and phrasings as in-scope examples (so that the model also
 learns the knowledge base's own wording, not only our writers').
 
@@ -63,6 +64,7 @@ TRAINING_SETS = (
         "oos11", "oos12", "oos13", "oos14", "oos15", "oos16", "oos17", "oos18", "oos19",
         "oos20", "oos21", "oos23", "oos24", "oos26", "oos27",
         "oos28", "oos29", "oos31", "oos32", "oos34", "oos35", "oos36", "oos37", "oos38", "oos39",
+        "oos41", "oos43", "oos44", "oos45", "oos47", "oos48", "oos50", "oos51",
     )),
 )
 ENTRIES = "knowledge entries"  # the pseudo-set of the entries' questions and phrasings
