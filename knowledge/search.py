@@ -134,7 +134,7 @@ CLARIFY_MIN_PLAIN = 46.0  # ... and below this when the question has none of the
 CLARIFY_MIN_TOLD = 32.0
 COVERAGE_MIN = 0.48  # share of the question's topic (idf mass) the best match must cover ...
 COVERAGE_MIN_INTENT = 0.17  # ... when the question uses words of the assessment itself
-FOREIGN_COVERAGE = 0.6  # a question that asks about an off-topic word needs this much
+FOREIGN_COVERAGE = 0.5  # a question that asks about an off-topic word needs this much
 FOREIGN_CONTEXT_COVERAGE = 0.0  # ... and one whose situation names one
 # ... unless the assessment's words follow the off-topic phrase in the ask, the match is this
 # good and the words after the phrase that the best criterion knows weigh this many times the
