@@ -1076,12 +1076,13 @@ class SearchIndex:
         assessment's process, written in the words every criterion shares (điểm, chỉ số, phần
         mềm, huyện, hồ sơ…) — rests on generic words only: "năm ngoái huyện mình đạt bao nhiêu
         điểm CCHC", "bot có lưu câu hỏi không", "địa chỉ trang web phần mềm chấm điểm". It is
-        refused, unless it uses the assessment's own words (not to ask for a fact) and a
-        criterion is nearly as close: then the likeliest criteria are offered."""
+        refused, unless it uses the assessment's own words — in the ask, or in the situation it
+        tells, or asks whether something counts — (not to ask for a fact) and a criterion is
+        nearly as close: then the likeliest criteria are offered."""
         best_s = scored[0][1]
         coded = [(t, s) for t, s, _ in scored[1:] if self._targets[t].codes]
         if (
-            q.intent
+            (q.intent or q.told or q.judge)
             and not q.fact
             and coded
             # The closest criterion's score, whichever goes first in the order (``_title_order``

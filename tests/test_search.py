@@ -762,3 +762,18 @@ def test_a_criterion_named_before_a_general_entry_takes_the_entry_s_score(
     result = index.search(question)
     assert result.decision != "none"
     assert result.results[0].criterion_codes == ("2.5",)
+
+
+def test_a_situation_told_in_our_words_clarifies_beside_a_general_entry(
+    index: SearchIndex,
+) -> None:
+    # Written for this test: the situation is told in the assessment's words (chấm điểm, quyết
+    # định công bố ISO), the ask in none ("có kịp tính không"); general entries on the
+    # assessment's dates match best, weakly. Not refused: the likeliest criteria are offered.
+    result = index.search(
+        "Huyện mình năm 2021 mới bắt đầu xây dựng hệ thống ISO 9001, thuê tư vấn từ tháng 5, đến"
+        " 22/12 lãnh đạo mới ký quyết định công bố, trong khi số liệu chấm điểm chốt tới 30/11."
+        " Vậy quyết định ký trễ như vậy có kịp tính cho năm nay không ạ?"
+    )
+    assert result.decision == "clarify"
+    assert any(c.startswith("7.3") for h in result.results for c in h.criterion_codes)
