@@ -52,7 +52,7 @@ import re
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import chain, compress, count, pairwise, repeat
 from operator import itemgetter
@@ -984,6 +984,8 @@ class SearchIndex:
         respelt = self._respell(msg)
         if respelt is not None:
             msg = read_message(respelt)
+        if _WHO_SCORES_RE.search(" ".join(t.folded for t in msg.tokens if t.ask)):
+            msg = _offices_as_options(msg)
         # A code opening the ask counts like one opening the message ("Chào cả nhà, … Cho em
         # hỏi 8.2 ai chấm ạ").
         named = (
@@ -2350,6 +2352,42 @@ def _law_opens(toks: Sequence[Token]) -> bool:
 
 
 _LETTER_RUNS_RE = re.compile(r"[^\W\d_]+")
+
+
+# An ask for which office scores an item ("phần này phòng nào chấm", "Văn phòng chấm hay Phòng
+# Văn hóa và Thông tin chấm", "ai chấm", "thuộc bên nào"): the offices it names are the options
+# of the ask, not its topic — which is the item. Their words weigh _OFFICE_OPTION of their weight
+# (else an entry on who scores another item, full of the same office names, outranks it).
+_WHO_SCORES_RE = re.compile(
+    r"\b(?:phong|ben|don vi|co quan) nao\b|\bai (?:tu )?cham\b|\bai phu trach\b"
+    r"|\bcham hay\b|\bthuoc (?:phong|ben) nao\b"
+)
+_OFFICES = frozenset(
+    {
+        ("van", "phong"), ("vp",), ("noi", "vu"), ("tai", "chinh"), ("tai", "chinh", "ke", "hoach"),
+        ("tckh",), ("van", "hoa", "thong", "tin"), ("van", "hoa", "va", "thong", "tin"),
+        ("van", "hoa"), ("vhtt",), ("thanh", "tra"), ("tu", "phap"), ("phong",), ("ben",),
+        ("hdnd",),
+    }
+)
+_OFFICE_OPTION = 0.15
+
+
+def _offices_as_options(msg: Message) -> Message:
+    """``msg`` with the words of office names (``_OFFICES``) weighing less."""
+    toks = list(msg.tokens)
+    k = 0
+    while k < len(toks):
+        for size in (5, 4, 2, 1):
+            key = tuple(t.folded for t in toks[k : k + size])
+            if len(key) == size and key in _OFFICES:
+                for j in range(k, k + size):
+                    toks[j] = toks[j]._replace(weight=toks[j].weight * _OFFICE_OPTION)
+                k += size
+                break
+        else:
+            k += 1
+    return replace(msg, tokens=tuple(toks))
 
 
 _INDICATOR_RE = re.compile(r"chi\s*tieu\s*(?:so\s*)?(\d{1,2}(?:\.\d{1,2}){0,3})")

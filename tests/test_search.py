@@ -777,3 +777,24 @@ def test_a_situation_told_in_our_words_clarifies_beside_a_general_entry(
     )
     assert result.decision == "clarify"
     assert any(c.startswith("7.3") for h in result.results for c in h.criterion_codes)
+
+
+def test_offices_named_as_the_options_of_who_scores_are_not_the_topic(index: SearchIndex) -> None:
+    # Written for this test. Asked which office scores an item, the offices are the ask's
+    # options: an entry on who scores the portal (7.1.3), full of the same office names, must
+    # not answer for the item asked about (electronic documents, 7.1.2).
+    result = index.search(
+        "Mục gửi văn bản qua mạng có ký số thay bản giấy thì Văn phòng chấm hay Phòng Văn hóa và"
+        " Thông tin chấm vậy?"
+    )
+    assert result.decision != "none"
+    assert not (result.decision == "answer" and result.results[0].criterion_codes == ("7.1.3",))
+    assert any("7.1.2" in h.criterion_codes for h in result.results)
+    complaints = index.search(
+        "phan gop y phan anh cua dan ve thu tuc ruom ra thi van phong cham hay thanh tra cham"
+    )
+    assert any("3.5" in h.criterion_codes for h in complaints.results)
+    # Only for such an ask: otherwise an office's words weigh as they are.
+    _, plain = index.read("văn phòng ubnd huyện gửi văn bản qua mạng có ký số")
+    _, who = index.read("văn phòng chấm hay phòng nội vụ chấm phần văn bản qua mạng có ký số")
+    assert who.weight["phong"] < plain.weight["phong"]
