@@ -2364,8 +2364,9 @@ _WHO_SCORES_RE = re.compile(
 )
 _OFFICES = frozenset(
     {
-        ("van", "phong"), ("vp",), ("noi", "vu"), ("tai", "chinh"), ("tai", "chinh", "ke", "hoach"),
-        ("tckh",), ("van", "hoa", "thong", "tin"), ("van", "hoa", "va", "thong", "tin"),
+        ("van", "phong"), ("vp",), ("noi", "vu"), ("tai", "chinh"),
+        ("tai", "chinh", "ke", "hoach"), ("tckh",), ("van", "hoa", "thong", "tin"),
+        ("van", "hoa", "va", "thong", "tin"),
         ("van", "hoa"), ("vhtt",), ("thanh", "tra"), ("tu", "phap"), ("phong",), ("ben",),
         ("hdnd",),
     }

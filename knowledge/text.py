@@ -549,12 +549,13 @@ _PREFIXED_RE = re.compile(
     rf"|(?:linh\s*vuc|lv)\s*(?:so\s*)?(\d{{1,2}})(?![\d.]*\d)"
     r")"
 )
-# A one-part number after a prefix followed by what it counts is a quantity: "chỉ tiêu 10
-# người" (a quota of ten), "tiêu chí 3 hồ sơ" — not area 10 or 3.
+# A one-part number after "chỉ tiêu" (also a quota, a target) followed by what it counts is a
+# quantity: "chỉ tiêu 10 người" is a quota of ten, not area 10. ("tiêu chí 3 hồ sơ trễ hạn",
+# "lĩnh vực 4 phòng nào chấm" name an area and its topic: they stay codes.)
 _COUNTED_AFTER_RE = re.compile(
-    r"\s*(?:%|nguoi|ho\s*so|hs\b|bien\s*che|can\s*bo|cong\s*chuc|cc\b|vien\s*chuc"
-    r"|van\s*ban|vb\b|bao\s*cao|bc\b|nhiem\s*vu|nv\b|thu\s*tuc|tthc|xa\b|phong\b|don\s*vi"
-    r"|diem|d\b|ty\b|trieu|ngay|thang|lan\b|cai\b|truong\s*hop)"
+    r"\s*(?:nguoi|ho\s*so|hs\b|bien\s*che|can\s*bo|cong\s*chuc|cc\b|vien\s*chuc"
+    r"|van\s*ban|vb\b|bao\s*cao|bc\b|nhiem\s*vu|nv\b|thu\s*tuc|tthc|xa\b"
+    r"|diem|d\b|ty\b(?!\s*le)|trieu|ngay|thang|lan\b|truong\s*hop)"
 )
 _BARE_RE = re.compile(r"(?<![\w.,/])(\d{1,2}\.\d{1,2}\.\d{1,2})(?![\w/]|[.,]\d)")
 _ONLY_CODE_RE = re.compile(r"^\s*(\d{1,2}\.\d{1,2}(?:\.\d{1,2})?)\s*$")
@@ -585,8 +586,12 @@ def find_codes(text: str) -> list[str]:
     for m in _PREFIXED_RE.finditer(flat):
         group = next(g for g in (1, 2, 3) if m.group(g))
         code = m.group(group)
-        if "." not in code and _COUNTED_AFTER_RE.match(flat, m.end()):
-            continue  # "chỉ tiêu 10 người": a count
+        if (
+            "." not in code
+            and m.group(0).startswith("chi")
+            and _COUNTED_AFTER_RE.match(flat, m.end())
+        ):
+            continue  # "chỉ tiêu 10 người": a quota
         found.append((m.start(group), code))
     for m in _BARE_RE.finditer(flat):
         found.append((m.start(1), m.group(1)))

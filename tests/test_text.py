@@ -169,6 +169,9 @@ def test_stopwords_respect_typed_accents() -> None:
         ("tctp 3.1 làm thế nào", ["3.1"]),
         ("lĩnh vực 3", ["3"]),
         ("tiêu chí 5 chấm thế nào", ["5"]),  # an area, nothing counted after it
+        ("lĩnh vực 4 phòng nào chấm", ["4"]),  # an area and its question, not a count
+        ("tiêu chí 3 hồ sơ trễ hạn tính sao", ["3"]),
+        ("chỉ tiêu 6 tỷ lệ giải ngân", ["6"]),  # "tỷ lệ" is no amount of money
         ("3.4.1", ["3.4.1"]),
         ("6.5", ["6.5"]),  # a lone two-part code is the whole question
         ("hồ sơ ở 3.4.1 trễ hạn", ["3.4.1"]),
@@ -203,7 +206,7 @@ def test_find_codes(text: str, codes: list[str]) -> None:
         "1.5 năm mới làm xong",  # a year and a half
         "tinh giản 8 người trên chỉ tiêu 10 người",  # a quota of ten, not area 10
         "chỉ tiêu 5% hồ sơ trực tuyến",
-        "lĩnh vực 2 hồ sơ trễ",
+        "chi tieu 4 bien che nam nay",
     ],
 )
 def test_find_codes_ignores_numbers_that_are_not_codes(text: str) -> None:
