@@ -429,6 +429,7 @@ class _Query:
     subject_source: bool = False  # ... given as where figures come from ("lấy trên", "theo")
     intent: bool = False  # the ask uses a word of the assessment itself (điểm, chấm, tiêu chí…)
     told: bool = False  # ... only the situation does, and the ask is for no task or fact
+    told_task: bool = False  # ... the situation does, and the ask is for a task
     judge: bool = False  # ... or asks whether something counts or meets a rule (đạt, đếm là…)
     task: bool = False  # ... or asks how to carry out a task (where to apply, how long, fee…)
     fact: bool = False  # ... or asks for a fact no criterion holds (who, an hour, a rank…)
@@ -1044,7 +1045,7 @@ class SearchIndex:
             return SearchResult(query, "none", [])  # asks about a topic the bot does not cover
         if q.foreign and best_cov < FOREIGN_CONTEXT_COVERAGE:
             return SearchResult(query, "none", [])  # ... the topic its situation names
-        if q.task and not q.intent and best_s < TASK_MIN:
+        if q.task and not q.intent and not q.told_task and best_s < TASK_MIN:
             return SearchResult(query, "none", [])  # how to carry out a task, not its score
         if (q.fact or q.law) and not q.intent and not q.judge:
             # Who, an hour, a venue, a rank, a price, a file to share, or what a law says:
@@ -1336,6 +1337,7 @@ class SearchIndex:
         # ("… bảng tự chấm vẫn để 1 điểm. Em tính 5/29 thì chỉ được 0,5 phải không") is about
         # the assessment too, unless it asks for a task or a fact or names an off-topic thing.
         q.told = told and not (q.intent or q.task or q.fact or q.law or foreign_start >= 0)
+        q.told_task = told and q.task and not (q.intent or q.fact or q.law or foreign_start >= 0)
         q.counted = _counted([t.folded for t in toks])
         judged_after = bool(foreign_end) and self._assessed_in(toks, foreign, foreign_end, n)
         # Judged from before ("thu ngân sách có tính tiền sử dụng đất không") unless the phrase

@@ -798,3 +798,18 @@ def test_offices_named_as_the_options_of_who_scores_are_not_the_topic(index: Sea
     _, plain = index.read("văn phòng ubnd huyện gửi văn bản qua mạng có ký số")
     _, who = index.read("văn phòng chấm hay phòng nội vụ chấm phần văn bản qua mạng có ký số")
     assert who.weight["phong"] < plain.weight["phong"]
+
+
+def test_a_task_asked_about_a_situation_told_in_our_words_is_not_refused(
+    index: SearchIndex,
+) -> None:
+    # Written for this test: the situation is the assessment's ("để chấm phần đạt chuẩn"), the
+    # ask a task ("theo mẫu nào") and a judgement: the criterion, not "none".
+    result = index.search(
+        "Em đang lập bảng thống kê trình độ công chức cấp xã để chấm phần đạt chuẩn. Bảng này lập"
+        " theo mẫu nào, người đang học liên thông thì tính đạt hay chưa ạ?"
+    )
+    assert result.decision != "none"
+    assert result.results[0].criterion_codes == ("5.5",)
+    # A task with nothing of the assessment around it is still refused.
+    assert index.search("thủ tục cấp giấy phép xây dựng lập theo mẫu nào ạ").decision == "none"
