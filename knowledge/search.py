@@ -936,10 +936,11 @@ class SearchIndex:
     def search(self, query: str, top: int = 3) -> SearchResult:
         """Rank entries and criteria for ``query`` and decide answer, clarify or none."""
         top = max(top, 1)
+        words = _LETTER_RUNS_RE.findall(fold(query).lower())
         if (
-            _chit_chat(query)
+            _chit_chat(query, words)
             or (_thanks_first(query) and not asks_something(query))
-            or _mood_only(query)
+            or _mood_only(query, words)
         ):
             # Thanks or a greeting, or thanks and wishes that ask nothing ("Cảm ơn anh chị, em
             # sửa xong bảng điểm rồi"): nothing asked.
@@ -1336,8 +1337,8 @@ class SearchIndex:
         # A message that tells its situation in the assessment's words and asks without them
         # ("… bảng tự chấm vẫn để 1 điểm. Em tính 5/29 thì chỉ được 0,5 phải không") is about
         # the assessment too, unless it asks for a task or a fact or names an off-topic thing.
-        q.told = told and not (q.intent or q.task or q.fact or q.law or foreign_start >= 0)
-        q.told_task = told and q.task and not (q.intent or q.fact or q.law or foreign_start >= 0)
+        told = told and not (q.intent or q.fact or q.law or foreign_start >= 0)
+        q.told, q.told_task = told and not q.task, told and q.task
         q.counted = _counted([t.folded for t in toks])
         judged_after = bool(foreign_end) and self._assessed_in(toks, foreign, foreign_end, n)
         # Judged from before ("thu ngân sách có tính tiền sử dụng đất không") unless the phrase
@@ -2404,10 +2405,10 @@ def _indicator_codes(query: str, codes: list[str]) -> bool:
     return all(c in said for c in codes)
 
 
-def _chit_chat(query: str) -> bool:
-    """Whether ``query`` is only thanks or a greeting (``_CHAT_WORDS``), with no number or
-    code in it ("chào anh chị, 3.4.1 tính sao" asks about a criterion)."""
-    words = _LETTER_RUNS_RE.findall(fold(query).lower())
+def _chit_chat(query: str, words: list[str]) -> bool:
+    """Whether ``query`` (its folded letter runs ``words``) is only thanks or a greeting
+    (``_CHAT_WORDS``), with no number or code in it ("chào anh chị, 3.4.1 tính sao" asks about
+    a criterion)."""
     if _CHAT_OPENERS.isdisjoint(words) or any(c.isdigit() for c in query):
         return False
     return all(w in _CHAT_WORDS or w in _NEUTRAL or is_filler_word(w, w) for w in words)
@@ -2427,9 +2428,9 @@ _MOODS = frozenset(
 )
 
 
-def _mood_only(query: str) -> bool:
-    """Whether ``query`` tells how the asker feels (``_MOODS``) and asks nothing plainly."""
-    words = _LETTER_RUNS_RE.findall(fold(query).lower())
+def _mood_only(query: str, words: list[str]) -> bool:
+    """Whether ``query`` (its folded letter runs ``words``) tells how the asker feels
+    (``_MOODS``) and asks nothing plainly."""
     if not any(pair in _MOODS for pair in pairwise(words)):
         return False
     return not asks_plainly(query) and not any(c.isdigit() for c in query)
