@@ -158,6 +158,9 @@ COVERAGE_MIN_DOMAIN = 0.40
 CLARIFY_MIN_JUDGE = 30.0
 COVERAGE_MIN_JUDGE = 0.25
 CLARIFY_SHARED = 4  # ... and the best criterion has this many of its topic words
+# A criterion holding this share of a question's topic is what it asks about, when the best
+# match is a general entry covering little of it (``SearchIndex._whole_topic``).
+WHOLE_TOPIC = 0.9
 # A question that asks how to carry out a task (out_of_scope_asks) without the assessment's own
 # words is answered only when it matches this well ("phiếu xin lỗi theo mẫu nào").
 TASK_MIN = 60.0
@@ -1067,6 +1070,9 @@ class SearchIndex:
             if self._unsure_in_domain(q, best_s, best_cov) and self._shares_topic(q, best_t):
                 # Weak, but nothing says it is about something else: the likeliest criteria.
                 return SearchResult(query, "clarify", hits[: max(2, min(top, 3))])
+            whole = self._whole_topic(q, scored)
+            if whole:
+                return SearchResult(query, "clarify", [self._hit(t, s) for t, s in whole])
             return SearchResult(query, "none", [])  # nothing fits, or it covers too little
         runner = next((s for t, s, _ in scored[1:] if not self._same_topic(best_t, t)), 0.0)
         if best_s >= ANSWER_MIN and best_s - runner >= ANSWER_MARGIN:
@@ -1122,6 +1128,32 @@ class SearchIndex:
             idf.get(w, 0.0) for w in dict.fromkeys(words) if any(w in k for k in known)
         )
         return shared >= SITUATION_SHARED * self._max_idf
+
+    def _whole_topic(
+        self, q: _Query, scored: list[tuple[int, float, float]]
+    ) -> list[tuple[int, float]]:
+        """For a question below the bars whose best match is a general entry that covers little
+        of it (the software, the process: "trên phần mềm mục hài lòng hiện điểm chưa có, em có
+        phải tự nhập không … tự tính theo phiếu thì hài lòng 97 %"): a criterion among the
+        first rows whose texts hold nearly all of its topic (``WHOLE_TOPIC``) and that is not
+        far below the bars is what it asks about — that criterion, then the next ones, to
+        clarify. Nothing when the question says it is about something else."""
+        if q.foreign or q.task or q.fact or q.law or self._targets[scored[0][0]].codes:
+            return []
+        lead = next(
+            (
+                (t, s)
+                for t, s, _ in scored[:5]
+                if self._targets[t].codes
+                and s >= CLARIFY_MIN_TOLD
+                and self._topic_coverage(q, t) >= WHOLE_TOPIC
+            ),
+            None,
+        )
+        if lead is None:
+            return []
+        rest = [(t, s) for t, s, _ in scored if t != lead[0] and self._targets[t].codes]
+        return [lead, *rest[:2]]
 
     @staticmethod
     def _unsure_in_domain(q: _Query, score: float, cov: float) -> bool:

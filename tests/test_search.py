@@ -813,3 +813,41 @@ def test_a_task_asked_about_a_situation_told_in_our_words_is_not_refused(
     assert result.results[0].criterion_codes == ("5.5",)
     # A task with nothing of the assessment around it is still refused.
     assert index.search("thủ tục cấp giấy phép xây dựng lập theo mẫu nào ạ").decision == "none"
+
+
+@pytest.mark.parametrize(
+    ("question", "flag"),
+    [
+        # Written for these tests. A score lowered, an explanation to the appraisal: the
+        # assessment's own acts, said without "điểm" or "chấm".
+        ("đoàn thẩm định hạ xuống còn một nửa vì thiếu ảnh buổi họp", "intent"),
+        ("em có được giải trình lại mục tuyên truyền không", "intent"),
+        # Which source a figure is taken from, which counts: a judgement a criterion makes.
+        ("số liệu số hóa hồ sơ lấy số của phần mềm một cửa hay của cổng dịch vụ công", "judge"),
+        ("phòng tư pháp xong 9 trên 10 việc, 1 việc trễ mốc thì vẫn tính đủ hả", "judge"),
+    ],
+)
+def test_a_lowered_score_or_a_figures_source_is_asked_in_the_assessments_terms(
+    index: SearchIndex, question: str, flag: str
+) -> None:
+    _, q = index.read(question)
+    assert getattr(q, flag)
+
+
+def test_a_criterion_holding_the_whole_topic_is_offered_beside_a_weak_general_entry(
+    index: SearchIndex,
+) -> None:
+    # A general entry (on no criterion) first, covering little; a criterion among the first
+    # rows holds every topic word of the question: that criterion is offered first.
+    _, q = index.read("mức độ hài lòng của người dân")
+    index._rank(q)  # (weighs the question's words)
+    general = next(t for t, tg in enumerate(index._targets) if not tg.codes)
+    survey = index._criterion_target["8.2"]
+    other = index._criterion_target["1.1.1"]
+    rows = [(general, 55.0, 0.1), (other, 40.0, 0.2), (survey, 35.0, 0.5)]
+    offered = index._whole_topic(q, rows)
+    assert [index._targets[t].codes for t, _ in offered] == [("8.2",), ("1.1.1",)]
+    # Not when a criterion matches best, nor when the question names another topic.
+    assert index._whole_topic(q, [rows[2], rows[0]]) == []
+    q.foreign = 1.0
+    assert index._whole_topic(q, rows) == []
