@@ -119,6 +119,9 @@ class Lexicon:
     # Everyday phrase → phrases that, said in the same message, keep it from meaning its
     # ``means`` (a synonym group's ``unless``).
     unless: dict[Key, tuple[Key, ...]] = field(default_factory=dict)
+    # The ask phrases (the four lists above) as written, by folded key: typed with accents,
+    # an ask is that ask only when the accents agree ("thứ mấy", not "thử mấy tháng").
+    asks_accented: dict[Key, frozenset[Key]] = field(default_factory=dict)
 
     @cached_property
     def _unless_starts(self) -> frozenset[str]:
@@ -371,6 +374,7 @@ def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexic
         "fact_asks": set(),
         "refused_asks": set(),
     }
+    asks_accented: dict[Key, set[Key]] = {}
     for section, phrases in (
         ("in_scope_asks", parsed.in_scope_asks),
         ("out_of_scope_asks", parsed.out_of_scope_asks),
@@ -399,6 +403,7 @@ def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexic
                 doc.issues.append(doc.issue(at, message))
             else:
                 asks[section].add(key)
+                asks_accented.setdefault(key, set()).add(analyze(phrase).accented)
     accented = {k: frozenset(v) for k, v in off_accented.items()}
     return Lexicon(
         synonyms,
@@ -411,6 +416,7 @@ def _compile(doc: YamlDoc, parsed: LexiconFile, vocab: set[str] | None) -> Lexic
         frozenset(asks["fact_asks"]),
         frozenset(asks["refused_asks"]),
         unless,
+        {k: frozenset(v) for k, v in asks_accented.items()},
     )
 
 

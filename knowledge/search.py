@@ -1628,15 +1628,31 @@ class SearchIndex:
         sizes_at = self._lexicon.refused_sizes
         if not sizes_at:
             return False
-        words = analyze(text).folded
+        read = analyze(text)
+        words = read.folded
         refused = self._lexicon.refused_asks
         n = len(words)
         return any(
             tuple(words[k : k + size]) in refused
+            and self._ask_agrees(
+                tuple(words[k : k + size]), read.accented[k : k + size]
+            )
             for k in range(n)
             if words[k] in sizes_at
             for size in sizes_at[words[k]]
             if k + size <= n
+        )
+
+    def _ask_agrees(self, key: Key, typed: Sequence[str]) -> bool:
+        """Whether an ask phrase found by its folded ``key`` is what was typed: a word typed
+        with accents must have the phrase's ("thử mấy tháng" is not "thứ mấy"); one typed
+        without agrees with any."""
+        written = self._lexicon.asks_accented.get(key)
+        if not written:
+            return True
+        return any(
+            all(a == w or a == f for a, w, f in zip(typed, form, key, strict=True))
+            for form in written
         )
 
     def _asks(self, toks: Sequence[Token], foreign: list[bool]) -> tuple[bool, bool, bool]:
@@ -1661,6 +1677,8 @@ class SearchIndex:
                 if k + size > n:
                     continue
                 key = tuple(folded[k : k + size])
+                if not self._ask_agrees(key, [t.accented for t in toks[k : k + size]]):
+                    continue
                 judge = judge or key in judge_asks
                 task = task or key in task_asks
                 fact = fact or key in fact_asks

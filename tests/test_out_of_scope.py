@@ -593,3 +593,21 @@ def test_a_strong_match_on_the_assessments_process_is_answered(
 ) -> None:
     result = decided(index, question, "answer")
     assert not result.results[0].criterion_codes
+
+
+def test_an_ask_typed_with_other_accents_is_not_that_ask(index: SearchIndex) -> None:
+    # Written for this test: "thử mấy tháng" (tried for some months) folds as "thứ mấy" (which
+    # rank), a refused ask; typed with accents that disagree it is not the ask, and the
+    # question about an initiative is answered.
+    answered_first(
+        index,
+        "Phòng em đề xuất cách làm mới ở bộ phận một cửa, áp dụng thử mấy tháng rồi nhưng chưa "
+        "có quyết định công nhận, có được tính là sáng kiến không",
+        "1.5",
+    )
+    # The rank, typed with its accents, is still refused.
+    decided(index, "năm ngoái huyện mình chấm điểm cchc xếp thứ mấy trong tỉnh", "none")
+    _, q = index.read("lệ phí bao nhiêu")
+    assert q.task
+    _, q = index.read("lễ phí bảo nhiều")  # other words, folded the same
+    assert not q.task
