@@ -1681,7 +1681,7 @@ class SearchIndex:
                     continue
                 judge = judge or key in judge_asks
                 task = task or key in task_asks
-                fact = fact or key in fact_asks
+                fact = fact or (key in fact_asks and not _denied(folded, k))
         return judge, task, fact
 
     def _respell(self, msg: Message) -> str | None:
@@ -2372,6 +2372,18 @@ _RATE = ("ty", "le")
 # training on scoring, its conference): the assessment's words in their names say which thing,
 # they do not ask how something is scored ("phần mềm chấm điểm đăng nhập mấy giờ").
 _THING_HEADS = frozenset({("phan", "mem"), ("hoi", "dong"), ("tap", "huan"), ("hoi", "nghi")})
+
+
+# Words that deny what follows ("không có đường link", "chưa có số điện thoại").
+_DENIALS = frozenset({"khong", "ko", "k", "chua", "hong", "hok"})
+
+
+def _denied(folded: Sequence[str], k: int) -> bool:
+    """Whether the phrase at ``k`` is said not to exist ("không có đường link thì lấy gì làm
+    minh chứng", "chưa có số điện thoại"): it is then the situation, not what is asked for."""
+    if k and folded[k - 1] in _DENIALS:
+        return True
+    return k >= 2 and folded[k - 1] == "co" and folded[k - 2] in _DENIALS
 
 
 def _names_a_thing(toks: Sequence[Token], k: int) -> bool:

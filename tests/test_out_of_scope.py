@@ -611,3 +611,18 @@ def test_an_ask_typed_with_other_accents_is_not_that_ask(index: SearchIndex) -> 
     assert q.task
     _, q = index.read("lễ phí bảo nhiều")  # other words, folded the same
     assert not q.task
+
+
+def test_a_fact_said_not_to_exist_is_the_situation_not_the_ask(index: SearchIndex) -> None:
+    # Written for this test: "không có đường link" says there is no link (so what evidences
+    # the radio news?), it does not ask for one.
+    answered_first(
+        index,
+        "dai truyen thanh xa doc tin cai cach hanh chinh hang tuan, khong co duong link thi lay"
+        " gi lam minh chung cho phan tuyen truyen",
+        "1.4",
+    )
+    _, q = index.read("cho em xin đường link vào phần mềm chấm điểm")
+    assert q.fact
+    _, q = index.read("bài tuyên truyền trên loa không có đường link thì nộp gì")
+    assert not q.fact
