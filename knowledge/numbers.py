@@ -9,7 +9,9 @@ triệu), a "lẻ/linh" or a "phẩy", and at least two words — is written in 
 years: five after "mươi" is "lăm") stay as they are. Typed with accents, every word must carry
 the numeral's own marks ("trạm", "sau", "nam" are other words); typed without any, a run of two
 words with "tram" or "le" is left alone ("hai tram y te": two health stations). A criterion's
-code said aloud, "ba chấm bốn chấm một" (or two parts after "tiêu chí"), is written "3.4.1".
+code said aloud, "ba chấm bốn chấm một" or "ba phẩy bốn phẩy một" (or two parts after "tiêu
+chí"), is written "3.4.1". Tens said short, "chín lăm" (95), "hai mốt" (21), are read when typed
+with accents.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ _AFTER_TENS_ACCENTED = {"mốt": 1, "tư": 4, "lăm": 5, "nhăm": 5}
 _AFTER_TENS = tuple(_AFTER_TENS_ACCENTED.items())
 _AFTER_TEN = (("lăm", 5), ("nhăm", 5))  # "mười lăm"; "mười năm" is ten years
 _AFTER_POINT = (("lăm", 5), ("nhăm", 5), ("mốt", 1))
+# ... and those said right after a digit for its tens, "mươi" left out ("chín lăm": 95).
+_AFTER_TENS_SHORT = (("lăm", 5), ("nhăm", 5), ("mốt", 1))
+_AFTER_TENS_SHORT_FORMS = frozenset(w for w, _ in _AFTER_TENS_SHORT)
 _TEN_ACCENTED = ("mười",)  # 10, opening the tens
 _TENS_ACCENTED = ("mươi",)  # × 10, after a digit
 _HUNDRED_ACCENTED = ("trăm",)
@@ -125,6 +130,9 @@ class _Reader:
                 value, i = value + unit, i + 1
             return value, i - start, multiplied
         d = self._digit(i)
+        if d is not None and d > 1 and self._spoken_tens(i + 1):
+            # "chín lăm" (95), "hai mốt" (21): the tens said without "mươi", as people speak
+            return d * 10 + self._digit(i + 1, _AFTER_TENS_SHORT), i + 2 - start, True
         if d is not None and d > 0 and self._is(i + 1, _TENS_ACCENTED):
             value, i, multiplied = value + d * 10, i + 2, True
             unit = self._digit(i, _AFTER_TENS)
@@ -137,6 +145,14 @@ class _Reader:
         if d is not None:
             return d, 1, False
         return None
+
+    def _spoken_tens(self, i: int) -> bool:
+        """Whether the word at ``i`` is "lăm", "nhăm" or "mốt" typed with its accents (a unit
+        only said after tens: without accents "lam", "mot" are other words)."""
+        if i >= self.end:
+            return False
+        accented = self.words[i][1]
+        return accented is not None and accented in _AFTER_TENS_SHORT_FORMS
 
     def _five_as_nam(self, i: int) -> bool:
         """Whether the word at ``i`` is "năm" (a year, after a number: not its last digit)."""
@@ -181,8 +197,9 @@ class _Reader:
         return text, i - start
 
 
-# A criterion's code said aloud: "ba chấm bốn chấm một" (3.4.1); with one dot only after the
-# word for criterion ("tiêu chí ba chấm hai"): "ba chấm bốn" alone may be a score.
+# A criterion's code said aloud: "ba chấm bốn chấm một" (3.4.1), also with "phẩy" as voice
+# typing hears the dot ("ba phẩy một phẩy một": no number has two commas); with one dot only
+# after the word for criterion ("tiêu chí ba chấm hai"): "ba chấm bốn" alone may be a score.
 _DIGIT_WORDS = "không|một|hai|ba|bốn|năm|sáu|bảy|bẩy|tám|chín"
 _DIGIT_WORDS_FOLDED = "khong|mot|hai|ba|bon|nam|sau|bay|tam|chin"
 
@@ -196,8 +213,9 @@ def _code_re(digits: str, dot: str, criterion: str) -> re.Pattern[str]:
     )
 
 
-_CODE_RE = _code_re(_DIGIT_WORDS, "chấm", "tiêu chí ")
-_CODE_FOLDED_RE = _code_re(_DIGIT_WORDS_FOLDED, "cham", "tieu chi ")
+_CODE_RE = _code_re(_DIGIT_WORDS, "(?:chấm|phẩy)", "tiêu chí ")
+_CODE_FOLDED_RE = _code_re(_DIGIT_WORDS_FOLDED, "(?:cham|phay)", "tieu chi ")
+_CODE_DOTS = frozenset({"chấm", "cham", "phẩy", "phay"})
 
 
 def _code(m: re.Match[str]) -> str:
@@ -235,19 +253,21 @@ _AFTER_MULTIPLIER = (
 def spoken_numbers(text: str) -> str:
     """``text`` with its numbers said in words written in digits (see the module docstring)."""
     ws = _WORD_RE.findall(text.lower())
-    if _KEY_WORDS.isdisjoint(ws):
+    if _KEY_WORDS.isdisjoint(ws) and _AFTER_TENS_SHORT_FORMS.isdisjoint(ws):
         return text
     pairs = list(pairwise(ws))
     if any(
-        a in _DIGIT_FORMS and b in ("chấm", "cham") and c in _DIGIT_FORMS
+        a in _DIGIT_FORMS and b in _CODE_DOTS and c in _DIGIT_FORMS
         for (a, b), c in zip(pairs, ws[2:], strict=False)
     ):
         text = (_CODE_FOLDED_RE if text.isascii() else _CODE_RE).sub(_code, text)
     # A multiplier next to a digit word or to another multiplier ("một trăm", "hai mươi",
-    # "mười hai", "trăm lẻ", "không phẩy"): else no number is said in words.
+    # "mười hai", "trăm lẻ", "không phẩy"), or tens said short ("chín lăm"): else no number is
+    # said in words.
     if not any(
         (a in _MULTIPLIER_FORMS and b in _AFTER_MULTIPLIER)
         or (a in _DIGIT_FORMS and b in _MULTIPLIER_FORMS)
+        or (a in _DIGIT_FORMS and b in _AFTER_TENS_SHORT_FORMS)
         for a, b in pairs
     ):
         return text

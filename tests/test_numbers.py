@@ -29,6 +29,14 @@ from knowledge.numbers import spoken_numbers
         ("tiêu chí ba chấm bốn chấm một tính sao", "tiêu chí 3.4.1 tính sao"),
         ("tiêu chí ba chấm hai", "tiêu chí 3.2"),
         ("tieu chi bay cham hai cham bon la gi", "tieu chi 7.2.4 la gi"),
+        # ... with the dot heard as "phẩy" (no number has two commas)
+        ("ba phẩy một phẩy một ký tháng ba", "3.1.1 ký tháng ba"),
+        ("tiêu chí ba phẩy sáu được mấy điểm", "tiêu chí 3.6 được mấy điểm"),
+        ("tieu chi ba phay bon phay mot", "tieu chi 3.4.1"),
+        # tens said short, as people speak: "chín lăm" is 95, "hai mốt" 21
+        ("làm tròn lên chín lăm phần trăm", "làm tròn lên 95 phần trăm"),
+        ("có hai mốt hồ sơ trễ", "có 21 hồ sơ trễ"),
+        ("tỷ lệ ba phẩy năm", "tỷ lệ 3,5"),  # one comma: a number, not a code
     ],
 )
 def test_numbers_said_in_words_are_written_in_digits(said: str, written: str) -> None:
@@ -45,6 +53,9 @@ def test_numbers_said_in_words_are_written_in_digits(said: str, written: str) ->
         "huyện được ba chấm điểm",  # "chấm" is scoring here
         "ba chấm bốn",  # one dot and no "tiêu chí": not a code
         "có không",
+        "chin lam phan tram",  # without accents "lam" is also "làm"
+        "nộp ngày mốt",  # "mốt" after no digit: the day after tomorrow
+        "một lăm",  # "mười lăm" is fifteen; ten is never said "một"
     ],
 )
 def test_words_that_are_not_a_number_stay(text: str) -> None:
