@@ -130,9 +130,10 @@ class _Reader:
                 value, i = value + unit, i + 1
             return value, i - start, multiplied
         d = self._digit(i)
-        if d is not None and d > 1 and self._spoken_tens(i + 1):
+        unit = self._digit(i + 1, _AFTER_TENS_SHORT) if self._spoken_tens(i + 1) else None
+        if d is not None and d > 1 and unit is not None:
             # "chín lăm" (95), "hai mốt" (21): the tens said without "mươi", as people speak
-            return d * 10 + self._digit(i + 1, _AFTER_TENS_SHORT), i + 2 - start, True
+            return d * 10 + unit, i + 2 - start, True
         if d is not None and d > 0 and self._is(i + 1, _TENS_ACCENTED):
             value, i, multiplied = value + d * 10, i + 2, True
             unit = self._digit(i, _AFTER_TENS)
