@@ -1680,7 +1680,7 @@ class SearchIndex:
                 if not self._ask_agrees(key, [t.accented for t in toks[k : k + size]]):
                     continue
                 judge = judge or key in judge_asks
-                task = task or key in task_asks
+                task = task or (key in task_asks and not (k and folded[k - 1] in _DOERS))
                 fact = fact or (key in fact_asks and not _denied(folded, k))
         return judge, task, fact
 
@@ -2373,6 +2373,10 @@ _RATE = ("ty", "le")
 # they do not ask how something is scored ("phần mềm chấm điểm đăng nhập mấy giờ").
 _THING_HEADS = frozenset({("phan", "mem"), ("hoi", "dong"), ("tap", "huan"), ("hoi", "nghi")})
 
+
+# The people a task is told of ("dân làm thủ tục ở bộ phận một cửa"): it is their task, the
+# situation the question is in, not the asker's ask how to carry it out.
+_DOERS = frozenset({"dan"})
 
 # Words that deny what follows ("không có đường link", "chưa có số điện thoại").
 _DENIALS = frozenset({"khong", "ko", "k", "chua", "hong", "hok"})

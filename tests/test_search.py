@@ -851,3 +851,22 @@ def test_a_criterion_holding_the_whole_topic_is_offered_beside_a_weak_general_en
     assert index._whole_topic(q, [rows[2], rows[0]]) == []
     q.foreign = 1.0
     assert index._whole_topic(q, rows) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "flag", "expected"),
+    [
+        # Written for these tests. What to send up is an evidence ask, like what to submit.
+        ("để huyện tổng hợp phần tuyên truyền xã cần gửi những tài liệu gì lên", "intent", True),
+        # "không phát sinh" (no case arose) is how an item drops out of the assessment.
+        ("năm nay xã không phát sinh phản ánh nào thì giấy xác nhận ai ký", "intent", True),
+        # A procedure the citizens carry out is the situation, not a task the asker asks about.
+        ("khảo sát hài lòng có phát phiếu cho dân làm thủ tục ở một cửa xã không", "task", False),
+        ("đổi bằng lái xe thì làm thủ tục ở đâu", "task", True),
+    ],
+)
+def test_what_a_commune_sends_up_and_the_citizens_procedures_read_as_ours(
+    index: SearchIndex, question: str, flag: str, expected: bool
+) -> None:
+    _, q = index.read(question)
+    assert getattr(q, flag) is expected
