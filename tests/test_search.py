@@ -870,3 +870,27 @@ def test_what_a_commune_sends_up_and_the_citizens_procedures_read_as_ours(
 ) -> None:
     _, q = index.read(question)
     assert getattr(q, flag) is expected
+
+
+def test_a_criterion_goes_before_a_general_entry_leaving_part_of_the_question(
+    index: SearchIndex,
+) -> None:
+    # Rounding (a general entry) asked of one criterion's rate: the criterion, close below
+    # and holding the question's topic, is shown first; the decision is made as scored.
+    _, q = index.read("tỷ lệ văn bản đi có ký số được 69,7 phần trăm có được làm tròn lên không")
+    index._rank(q)  # (weighs the question's words)
+    general = next(t for t, tg in enumerate(index._targets) if not tg.codes)
+    signed = index._criterion_target["7.1.2"]
+    other = index._criterion_target["1.1.1"]
+    rows = [(general, 60.0, 0.7), (signed, 50.0, 0.6), (other, 40.0, 0.2)]
+    shown = index._criterion_first(q, rows)
+    assert [t for t, _, _ in shown] == [signed, general, other]
+    assert shown[0][1] == 50.0  # its own score
+    # Not when the general entry covers the whole question, nor when the criterion is far
+    # below it or is not the next row on a criterion.
+    assert index._criterion_first(q, [(general, 60.0, 0.97), *rows[1:]])[0][0] == general
+    assert index._criterion_first(q, [(general, 70.0, 0.7), *rows[1:]])[0][0] == general
+    assert index._criterion_first(q, [rows[0], rows[2], rows[1]])[0][0] == general
+    # A question about the process itself keeps its general entry first.
+    result = index.search("số liệu chấm điểm chốt đến ngày nào vậy")
+    assert result.decision != "none" and not result.results[0].criterion_codes
