@@ -950,6 +950,7 @@ class SearchIndex:
             _chit_chat(query, words)
             or (_thanks_first(query) and not asks_something(query))
             or _mood_only(query, words)
+            or _greeting_only(query, words)
         ):
             # Thanks or a greeting, or thanks and wishes that ask nothing ("Cảm ơn anh chị, em
             # sửa xong bảng điểm rồi"): nothing asked.
@@ -2530,6 +2531,18 @@ def _mood_only(query: str, words: list[str]) -> bool:
     if not any(pair in _MOODS for pair in pairwise(words)):
         return False
     return not asks_plainly(query) and not any(c.isdigit() for c in query)
+
+
+_GREETINGS = frozenset({"chao", "hello", "hi", "alo"})  # (not "chúc": "công chức")
+_GREETING_WORDS = 15  # ... a greeting with a short note and no ask ("em mới vào nhóm ạ")
+
+
+def _greeting_only(query: str, words: list[str]) -> bool:
+    """Whether ``query`` (its folded letter runs ``words``) greets or thanks and, in a few
+    words, tells something without asking anything ("Dạ em chào a/c. Em mới vào nhóm ạ.")."""
+    if len(words) > _GREETING_WORDS or _GREETINGS.isdisjoint(words[:4]):
+        return False
+    return not asks_something(query) and not any(c.isdigit() for c in query)
 
 
 _THANKS = frozenset({"thanks", "thank", "tks"})

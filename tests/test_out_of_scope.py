@@ -626,3 +626,26 @@ def test_a_fact_said_not_to_exist_is_the_situation_not_the_ask(index: SearchInde
     assert q.fact
     _, q = index.read("bài tuyên truyền trên loa không có đường link thì nộp gì")
     assert not q.fact
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # Written for these tests: a greeting with a short note that asks nothing.
+        "Dạ em chào anh chị. Em mới vào nhóm ạ.",
+        "chao ca nha, em la van thu moi cua phong noi vu",
+        # A person's resignation and a project's final accounts are procedures of their own.
+        "đơn xin thôi việc gồm những gì ạ",
+        "hồ sơ quyết toán công trình cần những gì",
+    ],
+)
+def test_a_greeting_that_asks_nothing_and_personal_procedures_are_refused(
+    index: SearchIndex, question: str
+) -> None:
+    decided(index, question, "none")
+
+
+def test_a_greeting_before_a_question_still_asks_it(index: SearchIndex) -> None:
+    answered_first(index, "Chào anh chị, em muốn hỏi về tiêu chí tuyên truyền cải cách", "1.4")
+    # "công chức" is no wish ("chúc"): a topic typed alone is still a question.
+    answered_first(index, "kỷ luật công chức", "5.6")
