@@ -649,3 +649,8 @@ def test_a_greeting_before_a_question_still_asks_it(index: SearchIndex) -> None:
     answered_first(index, "Chào anh chị, em muốn hỏi về tiêu chí tuyên truyền cải cách", "1.4")
     # "công chức" is no wish ("chúc"): a topic typed alone is still a question.
     answered_first(index, "kỷ luật công chức", "5.6")
+    # Resigning is one way staff numbers are cut: asked of the cuts, it is 4.2.2's case.
+    answered_first(
+        index, "người tự xin thôi việc có được tính vào số tinh giản biên chế của huyện không",
+        "4.2.2",
+    )
