@@ -9,10 +9,13 @@ Trained on these question sets, each written by one writer or session (``TRAININ
 ``bench/recall-questions.yaml``, ``recall2``, ``recall3``, ``validation``, ``tuning2`` …
 ``tuning7``, ``oos``, ``oos2`` … ``oos5``, ``oos7`` … ``oos9``, ``oos11`` … ``oos21``, ``oos23``,
 ``oos24``, ``oos26`` … ``oos29``, ``oos31``, ``oos32``, ``oos34`` … ``oos39``, ``oos41``,
-``oos43`` … ``oos45``, ``oos47``, ``oos48``, ``oos50`` and ``oos51`` (never ``bench/holdout*``:
-they are the held-aside sets; never ``bench/oos6``, ``oos10``, ``oos22``, ``oos25``, ``oos30``,
-``oos33``, ``oos40``, ``oos42``, ``oos46`` nor ``oos49``: the fresh sets kept for reporting
-only, pass them to ``--report``; no other set is read), plus
+``oos43`` … ``oos45``, ``oos47``, ``oos48``, ``oos50`` … ``oos52``, ``oos54`` … ``oos56``,
+``oos58``, ``oos59``, ``oos66``, ``oos67``, ``oos69``, ``oos70``, ``oos72``, ``oos74``,
+``oos75``, ``oos77`` and ``oos78`` (never ``bench/holdout*``: they are the held-aside sets; never
+the fresh sets kept for reporting only — ``bench/oos6``, ``oos10``, ``oos22``, ``oos25``,
+``oos30``, ``oos33``, ``oos40``, ``oos42``, ``oos46``, ``oos49``, ``oos53``, ``oos57``, ``oos60``
+… ``oos65``, ``oos68``, ``oos71``, ``oos73``, ``oos76``, ``oos79`` and later ones: pass them to
+``--report``; no other set is read), plus
 every knowledge entry's question and phrasings as in-scope examples (so that the model also
 learns the knowledge base's own wording, not only our writers').
 
@@ -65,6 +68,8 @@ TRAINING_SETS = (
         "oos20", "oos21", "oos23", "oos24", "oos26", "oos27",
         "oos28", "oos29", "oos31", "oos32", "oos34", "oos35", "oos36", "oos37", "oos38", "oos39",
         "oos41", "oos43", "oos44", "oos45", "oos47", "oos48", "oos50", "oos51",
+        "oos52", "oos54", "oos55", "oos56", "oos58", "oos59",
+        "oos66", "oos67", "oos69", "oos70", "oos72", "oos74", "oos75", "oos77", "oos78",
     )),
 )
 ENTRIES = "knowledge entries"  # the pseudo-set of the entries' questions and phrasings
