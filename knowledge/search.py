@@ -1526,7 +1526,9 @@ class SearchIndex:
                     if t[i] == _RATE[0] and t[i + 1] == _RATE[1]:
                         found.add(t[i + 2])
             words = self._rate_words = frozenset(found)
-        return tok.folded in words
+        # (the rate's head, or its next words: "tỷ lệ trả lời đúng hạn" counts as "đúng hạn")
+        ahead = [t.folded for t in toks[nxt : nxt + _RATE_AHEAD] if t.ask]
+        return any(w in words for w in ahead)
 
     def _names_subject(self, lex: Lexicon, toks: Sequence[Token]) -> int:
         """Where the ask first names another index or programme (``other_subjects``), also
@@ -2398,6 +2400,7 @@ class SearchIndex:
 
 
 _RATE = ("ty", "le")
+_RATE_AHEAD = 3  # words after "tỷ lệ" that may say which rate it is
 
 # Things named after the assessment (the scoring software, the self-assessment council, a
 # training on scoring, its conference): the assessment's words in their names say which thing,
