@@ -900,7 +900,7 @@ def test_a_rate_said_by_its_next_words_is_ours(index: SearchIndex) -> None:
     # Written for this test: "tỷ lệ trả lời đúng hạn" is the on-time rate of answers (3.5),
     # though "trả lời" itself follows "tỷ lệ" in none of our texts; a rate of another sector
     # stays another sector's.
-    _, q = index.read("phản ánh gửi qua zalo thì có tính tỷ lệ trả lời đúng hạn không")
+    _, q = index.read("phản ánh gửi qua zalo có vào sổ theo dõi và tỷ lệ trả lời đúng hạn không")
     assert q.intent
     _, q = index.read("cho hỏi tỷ lệ học sinh bỏ học của huyện năm nay")
     assert not q.intent
