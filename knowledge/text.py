@@ -560,10 +560,11 @@ _COUNTED_AFTER_RE = re.compile(
 _BARE_RE = re.compile(r"(?<![\w.,/])(\d{1,2}\.\d{1,2}\.\d{1,2})(?![\w/]|[.,]\d)")
 _ONLY_CODE_RE = re.compile(r"^\s*(\d{1,2}\.\d{1,2}(?:\.\d{1,2})?)\s*$")
 # A two-part code opening the question ("8.2 có phải tự chấm không") is a code, unless a unit
-# follows it ("2.5 điểm", "1.5 tỷ", "97.5 %"; "6.4 năm nay …" is a code and this year).
+# follows it ("2.5 điểm", "1.5 tỷ", "97.5 %"; "6.4 năm nay …" is a code and this year; "5.8 tỷ
+# lệ …" is a code and its rate).
 _LEADING_CODE_RE = re.compile(
     r"^\s*(\d{1,2}\.\d{1,2})(?![\w.,/%])"
-    r"(?!\s*(?:%|diem|d\b|phan\s*tram|ty|trieu|nghin|ngan|dong|lan|ngay|thang|gio|km|m\b"
+    r"(?!\s*(?:%|diem|d\b|phan\s*tram|ty\b(?!\s*le)|trieu|nghin|ngan|dong|lan|ngay|thang|gio|km|m\b"
     r"|nam\b(?!\s+(?:nay|ngoai|truoc|qua)\b)))"
 )
 

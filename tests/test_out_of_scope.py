@@ -654,3 +654,18 @@ def test_a_greeting_before_a_question_still_asks_it(index: SearchIndex) -> None:
         index, "người tự xin thôi việc có được tính vào số tinh giản biên chế của huyện không",
         "4.2.2",
     )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # Written for these tests: a code the set lacks opening the question before "tỷ lệ"
+        # (not "tỷ", an amount), and a locked signing token (an IT how-to).
+        "6.7 tỷ lệ bao nhiêu thì được trọn điểm vậy mọi người",
+        "usb ký số bị khóa pin không ký được văn bản thì mở lại sao",
+    ],
+)
+def test_a_missing_code_before_its_rate_and_a_locked_token_are_refused(
+    index: SearchIndex, question: str
+) -> None:
+    decided(index, question, "none")
