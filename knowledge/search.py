@@ -285,10 +285,26 @@ def _units(rule: Rule | None) -> frozenset[str]:
     return frozenset({head})
 
 
+# ... and the noun a rate is said of, without a number: "tổng (số) hồ sơ", "tỷ lệ thủ tục",
+# "chia cho hồ sơ …" (the units the rules count).
+_RATE_HEADS = frozenset({"tong"})
+_RATE_PAIRS = frozenset({("ty", "le"), ("chia", "cho")})
+_UNIT_WORDS = frozenset({"hs", "tthc", "nhiem", "vb"})
+
+
 def _counted(words: Sequence[str]) -> frozenset[str]:
-    """The nouns a question counts: the word after each number ("6.500 hs", "150 thu tuc")."""
+    """The nouns a question counts: the word after each number ("6.500 hs", "150 thu tuc"),
+    and a unit a rate is said of ("tổng hồ sơ", "tỷ lệ thủ tục")."""
     out: set[str] = set()
     for i in range(len(words) - 1):
+        if words[i] in _RATE_HEADS or (i and (words[i - 1], words[i]) in _RATE_PAIRS):
+            k = i + 2 if words[i + 1] == "so" else i + 1  # "tổng số hồ sơ"
+            if k < len(words):
+                two = " ".join(words[k : k + 2])
+                head = _UNIT_ALIASES.get(two) or _UNIT_ALIASES.get(words[k], words[k])
+                if head in _UNIT_WORDS:
+                    out.add(head)
+            continue
         if words[i][0].isdigit():
             two = f"{words[i + 1]} {words[i + 2]}" if i + 2 < len(words) else ""
             nxt = words[i + 1]

@@ -669,3 +669,13 @@ def test_a_missing_code_before_its_rate_and_a_locked_token_are_refused(
     index: SearchIndex, question: str
 ) -> None:
     decided(index, question, "none")
+
+
+def test_a_summary_to_write_is_refused_whatever_its_words(index: SearchIndex) -> None:
+    # Written for this test: a summary of a decree's changes is a text to write for the asker.
+    decided(
+        index,
+        "nghị định mới về một cửa sửa những gì ở phần đánh giá giải quyết thủ tục, tóm tắt giúp"
+        " em mấy điểm chính với",
+        "none",
+    )

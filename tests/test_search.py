@@ -904,3 +904,14 @@ def test_a_rate_said_by_its_next_words_is_ours(index: SearchIndex) -> None:
     assert q.intent
     _, q = index.read("cho hỏi tỷ lệ học sinh bỏ học của huyện năm nay")
     assert not q.intent
+
+
+def test_the_unit_a_rate_is_said_of_is_what_the_question_counts(index: SearchIndex) -> None:
+    # Written for this test: files over all files (7.2.2 counts files), procedures with an
+    # online file (7.2.1 counts procedures), said without a number.
+    _, q = index.read("hồ sơ online chia cho tổng hồ sơ thì mẫu số lấy cả những thủ tục nào")
+    assert "hs" in q.counted
+    _, q = index.read("tỷ lệ thủ tục có hồ sơ trực tuyến tính sao")
+    assert "tthc" in q.counted
+    _, q = index.read("tổng số nhiệm vụ trong kế hoạch")
+    assert "nhiem" in q.counted
