@@ -358,6 +358,22 @@ def unhold(text: str) -> str:
     return text
 
 
+# Shorthand that no Vietnamese syllable spells (its first two letters are consonants that open
+# no syllable: "nvu", "bcao", "tgian"), also when a tone mark slipped onto it ("nvụ", "bcáo").
+_ONSETS = frozenset({"ch", "gh", "gi", "kh", "ng", "nh", "ph", "qu", "th", "tr"})
+_VOWEL_LETTERS = frozenset("aeiouy")
+_MARKED_SHORTHAND: dict[str, str] = {
+    k: v
+    for k, v in _SPELLING.items()
+    if k.isascii()
+    and k.isalpha()
+    and len(k) >= 3
+    and k[0] not in _VOWEL_LETTERS
+    and k[1] not in _VOWEL_LETTERS
+    and k[:2] not in _ONSETS
+}
+
+
 def _chunk_tokens(raw: str) -> tuple[tuple[str, ...], tuple[str, ...], int]:
     """The tokens of one whitespace-separated chunk, accented and folded. Shorthand typed
     without accents ("ko", "dc", "khong") stands for its words without accents too: the
@@ -378,7 +394,8 @@ def _chunk_tokens(raw: str) -> tuple[tuple[str, ...], tuple[str, ...], int]:
         for tok in _TOKEN_RE.findall(raw):
             tok = tok.rstrip(".,")
             if tok:
-                words = _SPELLING.get(tok, tok).split()
+                means = _SPELLING.get(tok) or _MARKED_SHORTHAND.get(fold(tok))
+                words = (means or tok).split()
                 if not out:
                     lead = len(words)
                 out.extend(words)

@@ -281,3 +281,11 @@ def test_hai_long_keeps_both_words() -> None:
 )
 def test_office_shorthand_reads_as_its_words(typed: str, words: str) -> None:
     assert analyze(typed).folded == analyze(words).folded
+
+
+def test_shorthand_no_syllable_spells_is_read_with_a_stray_tone_mark() -> None:
+    # "nvụ", "bcáo", "tgian": a tone mark slipped onto shorthand that no syllable spells.
+    assert analyze("40 nvụ xong 35").folded == ("40", "nhiem", "vu", "xong", "35")
+    assert analyze("bcáo quý").folded[:1] == ("bc",)
+    # A real syllable with its own marks stays itself ("nhịu" is a word, "ngũ" too).
+    assert analyze("nói nhịu").folded == ("noi", "nhiu")
