@@ -834,14 +834,20 @@ def test_a_lowered_score_or_a_figures_source_is_asked_in_the_assessments_terms(
     assert getattr(q, flag)
 
 
+def _weighed(index: SearchIndex, question: str) -> tuple[_Query, int]:
+    """``question`` read and weighed (ranking sets its words' weights), and a general entry's
+    target (on no criterion) to put in made-up rows."""
+    _, q = index.read(question)
+    index._rank(q)
+    return q, next(t for t, tg in enumerate(index._targets) if not tg.codes)
+
+
 def test_a_criterion_holding_the_whole_topic_is_offered_beside_a_weak_general_entry(
     index: SearchIndex,
 ) -> None:
     # A general entry (on no criterion) first, covering little; a criterion among the first
     # rows holds every topic word of the question: that criterion is offered first.
-    _, q = index.read("mức độ hài lòng của người dân")
-    index._rank(q)  # (weighs the question's words)
-    general = next(t for t, tg in enumerate(index._targets) if not tg.codes)
+    q, general = _weighed(index, "mức độ hài lòng của người dân")
     survey = index._criterion_target["8.2"]
     other = index._criterion_target["1.1.1"]
     rows = [(general, 55.0, 0.1), (other, 40.0, 0.2), (survey, 35.0, 0.5)]
@@ -877,9 +883,9 @@ def test_a_criterion_goes_before_a_general_entry_leaving_part_of_the_question(
 ) -> None:
     # Rounding (a general entry) asked of one criterion's rate: the criterion, close below
     # and holding the question's topic, is shown first; the decision is made as scored.
-    _, q = index.read("tỷ lệ văn bản đi có ký số được 69,7 phần trăm có được làm tròn lên không")
-    index._rank(q)  # (weighs the question's words)
-    general = next(t for t, tg in enumerate(index._targets) if not tg.codes)
+    q, general = _weighed(
+        index, "tỷ lệ văn bản đi có ký số được 69,7 phần trăm có được làm tròn lên không"
+    )
     signed = index._criterion_target["7.1.2"]
     other = index._criterion_target["1.1.1"]
     rows = [(general, 60.0, 0.7), (signed, 50.0, 0.6), (other, 40.0, 0.2)]
