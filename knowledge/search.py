@@ -1695,12 +1695,13 @@ class SearchIndex:
     def _ask_agrees(self, key: Key, typed: Sequence[str]) -> bool:
         """Whether an ask phrase found by its folded ``key`` is what was typed: a word typed
         with accents must have the phrase's ("thử mấy tháng" is not "thứ mấy"); one typed
-        without agrees with any."""
+        without agrees with any, and so does one the phrase writes without (chat shorthand
+        such as "bn", read as "bao nhieu", says nothing of the accents)."""
         written = self._lexicon.asks_accented.get(key)
         if not written:
             return True
         return any(
-            all(a == w or a == f for a, w, f in zip(typed, form, key, strict=True))
+            all(a in (w, f) or w == f for a, w, f in zip(typed, form, key, strict=True))
             for form in written
         )
 

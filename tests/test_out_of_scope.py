@@ -611,6 +611,10 @@ def test_an_ask_typed_with_other_accents_is_not_that_ask(index: SearchIndex) -> 
     assert q.task
     _, q = index.read("lễ phí bảo nhiều")  # other words, folded the same
     assert not q.task
+    # A phrase written with chat shorthand ("đạt bn rồi") says nothing of those words'
+    # accents: typed in full with accents it is still that ask.
+    _, q = index.read("huyện mình tỷ lệ đúng hạn đạt bao nhiêu rồi")
+    assert q.fact
 
 
 def test_a_fact_said_not_to_exist_is_the_situation_not_the_ask(index: SearchIndex) -> None:
