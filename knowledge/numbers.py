@@ -133,7 +133,7 @@ class _Reader:
         unit = self._digit(i + 1, _AFTER_TENS_SHORT) if self._spoken_tens(i + 1) else None
         if d is not None and d > 1 and unit is not None:
             # "chín lăm" (95), "hai mốt" (21): the tens said without "mươi", as people speak
-            return d * 10 + unit, i + 2 - start, True
+            return value + d * 10 + unit, i + 2 - start, True
         if d is not None and d > 0 and self._is(i + 1, _TENS_ACCENTED):
             value, i, multiplied = value + d * 10, i + 2, True
             unit = self._digit(i, _AFTER_TENS)

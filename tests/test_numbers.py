@@ -36,6 +36,8 @@ from knowledge.numbers import spoken_numbers
         # tens said short, as people speak: "chín lăm" is 95, "hai mốt" 21
         ("làm tròn lên chín lăm phần trăm", "làm tròn lên 95 phần trăm"),
         ("có hai mốt hồ sơ trễ", "có 21 hồ sơ trễ"),
+        ("một trăm hai mốt hồ sơ", "121 hồ sơ"),  # after the hundreds too
+        ("ba trăm chín lăm thủ tục", "395 thủ tục"),
         ("tỷ lệ ba phẩy năm", "tỷ lệ 3,5"),  # one comma: a number, not a code
     ],
 )
