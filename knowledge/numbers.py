@@ -205,17 +205,18 @@ _DIGIT_WORDS = "không|một|hai|ba|bốn|năm|sáu|bảy|bẩy|tám|chín"
 _DIGIT_WORDS_FOLDED = "khong|mot|hai|ba|bon|nam|sau|bay|tam|chin"
 
 
-def _code_re(digits: str, dot: str, criterion: str) -> re.Pattern[str]:
-    """Three digit words joined by ``dot``, or two after ``criterion`` ("tiêu chí ")."""
+def _code_re(digits: str, dot: str, criterion: str, score: str) -> re.Pattern[str]:
+    """Three digit words joined by ``dot``, or two after ``criterion`` ("tiêu chí ") unless
+    ``score`` follows ("tiêu chí hai phẩy năm điểm" is worth 2,5 points)."""
     d = rf"({digits})"
     return re.compile(
         rf"(?i)(?<!\w){d}\s+{dot}\s+{d}\s+{dot}\s+{d}(?!\w)"
-        rf"|(?<={criterion}){d}\s+{dot}\s+{d}(?!\w)"
+        rf"|(?<={criterion}){d}\s+{dot}\s+{d}(?!\w)(?!\s+(?:{score})(?!\w))"
     )
 
 
-_CODE_RE = _code_re(_DIGIT_WORDS, "(?:chấm|phẩy)", "tiêu chí ")
-_CODE_FOLDED_RE = _code_re(_DIGIT_WORDS_FOLDED, "(?:cham|phay)", "tieu chi ")
+_CODE_RE = _code_re(_DIGIT_WORDS, "(?:chấm|phẩy)", "tiêu chí ", "điểm|đ|phần trăm")
+_CODE_FOLDED_RE = _code_re(_DIGIT_WORDS_FOLDED, "(?:cham|phay)", "tieu chi ", "diem|d|phan tram")
 _CODE_DOTS = frozenset({"chấm", "cham", "phẩy", "phay"})
 
 

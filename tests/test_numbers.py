@@ -39,6 +39,7 @@ from knowledge.numbers import spoken_numbers
         ("một trăm hai mốt hồ sơ", "121 hồ sơ"),  # after the hundreds too
         ("ba trăm chín lăm thủ tục", "395 thủ tục"),
         ("tỷ lệ ba phẩy năm", "tỷ lệ 3,5"),  # one comma: a number, not a code
+        ("tiêu chí hai phẩy năm điểm", "tiêu chí 2,5 điểm"),  # what it is worth, not code 2.5
     ],
 )
 def test_numbers_said_in_words_are_written_in_digits(said: str, written: str) -> None:
