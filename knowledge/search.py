@@ -299,17 +299,16 @@ def _counted(words: Sequence[str]) -> frozenset[str]:
     for i in range(len(words) - 1):
         if words[i] in _RATE_HEADS or (i and (words[i - 1], words[i]) in _RATE_PAIRS):
             k = i + 2 if words[i + 1] == "so" else i + 1  # "tổng số hồ sơ"
-            if k < len(words):
-                two = " ".join(words[k : k + 2])
-                head = _UNIT_ALIASES.get(two) or _UNIT_ALIASES.get(words[k], words[k])
-                if head in _UNIT_WORDS:
-                    out.add(head)
-            continue
-        if words[i][0].isdigit():
-            two = f"{words[i + 1]} {words[i + 2]}" if i + 2 < len(words) else ""
-            nxt = words[i + 1]
-            out.add(_UNIT_ALIASES.get(two) or _UNIT_ALIASES.get(nxt, nxt))
+            if k < len(words) and (head := _unit_at(words, k)) in _UNIT_WORDS:
+                out.add(head)
+        elif words[i][0].isdigit():
+            out.add(_unit_at(words, i + 1))
     return frozenset(out)
+
+
+def _unit_at(words: Sequence[str], k: int) -> str:
+    """The noun at ``k`` as the rules name their units (``_UNIT_ALIASES``: "thu tuc" → tthc)."""
+    return _UNIT_ALIASES.get(" ".join(words[k : k + 2])) or _UNIT_ALIASES.get(words[k], words[k])
 _LOOSE_GAP = 2  # filler words an everyday phrase may have inside (``_loose_synonyms``)
 
 _NUMBERED = frozenset({"nd", "qd", "tt", "nq", "cv", "iso", "so", "luat", "kh", "bc"})
@@ -1727,11 +1726,16 @@ class SearchIndex:
                 if k + size > n:
                     continue
                 key = tuple(folded[k : k + size])
-                if not self._ask_agrees(key, [t.accented for t in toks[k : k + size]]):
+                in_judge, in_task, in_fact = (
+                    key in judge_asks, key in task_asks, key in fact_asks
+                )
+                if not (in_judge or in_task or in_fact) or not self._ask_agrees(
+                    key, [t.accented for t in toks[k : k + size]]
+                ):
                     continue
-                judge = judge or key in judge_asks
-                task = task or (key in task_asks and not (k and folded[k - 1] in _DOERS))
-                fact = fact or (key in fact_asks and not _denied(folded, k))
+                judge = judge or in_judge
+                task = task or (in_task and not (k and folded[k - 1] in _DOERS))
+                fact = fact or (in_fact and not _denied(folded, k))
         return judge, task, fact
 
     def _respell(self, msg: Message) -> str | None:
@@ -2558,8 +2562,8 @@ _GREETING_WORDS = 15  # ... a greeting with a short note and no ask ("em mới v
 
 
 def _greeting_only(query: str, words: list[str]) -> bool:
-    """Whether ``query`` (its folded letter runs ``words``) greets or thanks and, in a few
-    words, tells something without asking anything ("Dạ em chào a/c. Em mới vào nhóm ạ.")."""
+    """Whether ``query`` (its folded letter runs ``words``) greets and, in a few words, tells
+    something without asking anything ("Dạ em chào a/c. Em mới vào nhóm ạ.")."""
     if len(words) > _GREETING_WORDS or _GREETINGS.isdisjoint(words[:4]):
         return False
     return not asks_something(query) and not any(c.isdigit() for c in query)

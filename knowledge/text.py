@@ -394,7 +394,9 @@ def _chunk_tokens(raw: str) -> tuple[tuple[str, ...], tuple[str, ...], int]:
         for tok in _TOKEN_RE.findall(raw):
             tok = tok.rstrip(".,")
             if tok:
-                means = _SPELLING.get(tok) or _MARKED_SHORTHAND.get(fold(tok))
+                means = _SPELLING.get(tok)
+                if means is None and not tok.isascii():  # (an ASCII one would be above)
+                    means = _MARKED_SHORTHAND.get(fold(tok))
                 words = (means or tok).split()
                 if not out:
                     lead = len(words)

@@ -641,9 +641,13 @@ def test_a_fact_said_not_to_exist_is_the_situation_not_the_ask(index: SearchInde
         # A person's resignation and a project's final accounts are procedures of their own.
         "đơn xin thôi việc gồm những gì ạ",
         "hồ sơ quyết toán công trình cần những gì",
+        # A code the set lacks opening the question before "tỷ lệ" (not "tỷ", an amount), and
+        # a locked signing token (an IT how-to).
+        "6.7 tỷ lệ bao nhiêu thì được trọn điểm vậy mọi người",
+        "usb ký số bị khóa pin không ký được văn bản thì mở lại sao",
     ],
 )
-def test_a_greeting_that_asks_nothing_and_personal_procedures_are_refused(
+def test_a_greeting_that_asks_nothing_and_other_matters_are_refused(
     index: SearchIndex, question: str
 ) -> None:
     decided(index, question, "none")
@@ -658,21 +662,6 @@ def test_a_greeting_before_a_question_still_asks_it(index: SearchIndex) -> None:
         index, "người tự xin thôi việc có được tính vào số tinh giản biên chế của huyện không",
         "4.2.2",
     )
-
-
-@pytest.mark.parametrize(
-    "question",
-    [
-        # Written for these tests: a code the set lacks opening the question before "tỷ lệ"
-        # (not "tỷ", an amount), and a locked signing token (an IT how-to).
-        "6.7 tỷ lệ bao nhiêu thì được trọn điểm vậy mọi người",
-        "usb ký số bị khóa pin không ký được văn bản thì mở lại sao",
-    ],
-)
-def test_a_missing_code_before_its_rate_and_a_locked_token_are_refused(
-    index: SearchIndex, question: str
-) -> None:
-    decided(index, question, "none")
 
 
 def test_a_summary_to_write_is_refused_whatever_its_words(index: SearchIndex) -> None:
