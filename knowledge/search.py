@@ -1735,7 +1735,9 @@ class SearchIndex:
                     continue
                 judge = judge or in_judge
                 task = task or (in_task and not (k and folded[k - 1] in _DOERS))
-                fact = fact or (in_fact and not _denied(folded, k))
+                fact = fact or (
+                    in_fact and not _denied(folded, k) and not _score_bound(folded, k, size)
+                )
         return judge, task, fact
 
     def _respell(self, msg: Message) -> str | None:
@@ -2443,6 +2445,25 @@ def _denied(folded: Sequence[str], k: int) -> bool:
     if k and folded[k - 1] in _DENIALS:
         return True
     return k >= 2 and folded[k - 1] == "co" and folded[k - 2] in _DENIALS
+
+
+# Words between a superlative and the figure it bounds ("thấp nhất là 0,5", "cao nhất cũng 2").
+_BOUND_LINKS = frozenset({"la", "cung", "duoc", "chi", "van"})
+_BOUND_HEADS = frozenset({"diem", "muc"})
+
+
+def _score_bound(folded: Sequence[str], k: int, size: int) -> bool:
+    """Whether the superlative at ``k`` ("thấp nhất", "cao nhất") bounds a score rather than
+    asks for a rank: said of a score or a level ("điểm thấp nhất", "mức cao nhất") or followed
+    by a figure ("tỉnh cho 0,5, thấp nhất là 0,5 hả")."""
+    if folded[k + size - 1] != "nhat":
+        return False
+    if k and folded[k - 1] in _BOUND_HEADS:
+        return True
+    i = k + size
+    while i < len(folded) and folded[i] in _BOUND_LINKS:
+        i += 1
+    return i < len(folded) and folded[i][:1].isdigit()
 
 
 def _names_a_thing(toks: Sequence[Token], k: int) -> bool:

@@ -84,6 +84,10 @@ def test_a_lone_ambiguous_abbreviation_is_not_mapped() -> None:
         ("kê khai tài sản công trên phần mềm có phải minh chứng không", "6.4"),
         ("báo cáo kê khai tài sản công có dùng làm minh chứng được không", "6.4"),
         ("thu ngân sách tính cả tiền sử dụng đất thì đạt, không kể thì không, chấm sao", "8.3.1"),
+        ("kế hoạch theo dõi thực thi pháp luật năm nay ban hành trễ thì sao", "2.4"),
+        ("việc cấp tỉnh giao bị quá hạn 3 cái thì trừ bao nhiêu", "1.6"),
+        # Where evidence goes says what is asked: papers kept for the appraisal team.
+        ("phần sáng kiến CCHC thì lưu giấy tờ gì để đoàn thẩm định xem ạ", "1.5"),
     ],
 )
 def test_everyday_names_find_their_criterion(index: SearchIndex, question: str, code: str) -> None:

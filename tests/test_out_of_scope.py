@@ -348,6 +348,7 @@ FACT_ASKS = [
     "ai có bài mẫu báo cáo tổng kết công tác tuyên truyền pháp luật không cho em xin với",
     "Theo Nghị định 61 thì bộ phận một cửa cấp huyện có bao nhiêu công chức làm việc?",
     "thong tu 01/2018 quy dinh phieu kiem soat qua trinh giai quyet ho so gom nhung cot nao",
+    "xã nào có điểm cchc thấp nhất huyện năm ngoái vậy mn",
 ]
 
 # The same words, asking how a criterion scores them: answered.
@@ -361,6 +362,10 @@ FACT_WORDS_OURS = [
     ("Nghị quyết HĐND huyện có 12 chỉ tiêu kinh tế – xã hội, đạt 10 thì được mấy điểm?", "8.3.2"),
     # "tt" at the start with no number is thanh toán here, not a circular (thông tư).
     ("tt trực tuyến lệ phí của huyện chia cho tổng hồ sơ hay chỉ hồ sơ có phí", "7.2.4"),
+    # A superlative bounding a score, not a rank: said of a figure.
+    ("ho so truc tuyen cua huyen dat 15%, tinh cho 0,5, thap nhat la 0,5 ha", "7.2.2"),
+    # A link named beside what is sent, asking whether it is enough.
+    ("công khai quyết toán ngân sách em nộp đường link bài đăng là đủ chưa", "6.1"),
 ]
 
 
