@@ -88,6 +88,8 @@ def test_a_lone_ambiguous_abbreviation_is_not_mapped() -> None:
         ("việc cấp tỉnh giao bị quá hạn 3 cái thì trừ bao nhiêu", "1.6"),
         # Where evidence goes says what is asked: papers kept for the appraisal team.
         ("phần sáng kiến CCHC thì lưu giấy tờ gì để đoàn thẩm định xem ạ", "1.5"),
+        ("phòng một cửa mà chánh văn phòng kiêm nhiệm trưởng bộ phận thì được mấy điểm", "3.3.1"),
+        ("td thi hành pl nộp những gì làm minh chứng", "2.4"),
     ],
 )
 def test_everyday_names_find_their_criterion(index: SearchIndex, question: str, code: str) -> None:

@@ -291,6 +291,7 @@ def test_a_legal_fact_without_the_assessments_words_is_refused(
         # An HR matter of its own (planning of leaders, probation, the time limit for discipline).
         "Công chức đang bị kỷ luật thì có được đưa vào quy hoạch chức danh trưởng phòng không?",
         "thoi gian tap su cua vien chuc moi tuyen co tinh vao tham nien khong",
+        "làm hồ sơ thuyên chuyển công tác thì cần giấy tờ gì để chứng minh thời gian công tác",
         # The rural-area standard's own requirements, in the words of 8.3.4.
         "Xã muốn đạt chuẩn nông thôn mới thì cần bao nhiêu hộ có nhà ở đạt chuẩn?",
     ],
