@@ -2512,7 +2512,8 @@ _OFFICES = frozenset(
         ("van", "phong"), ("vp",), ("noi", "vu"), ("tai", "chinh"),
         ("tai", "chinh", "ke", "hoach"), ("tckh",), ("van", "hoa", "thong", "tin"),
         ("van", "hoa", "va", "thong", "tin"),
-        ("van", "hoa"), ("vhtt",), ("thanh", "tra"), ("tu", "phap"), ("phong",), ("ben",),
+        ("van", "hoa"), ("vhtt",), ("vh", "tt"), ("vh",), ("thanh", "tra"), ("tu", "phap"),
+        ("phong",), ("ben",),
         ("hdnd",),
     }
 )
