@@ -2016,6 +2016,14 @@ class SearchIndex:
             )
         if ambiguous:
             return False
+        if (
+            len(key) <= _AMBIGUOUS_WORDS
+            and f"{before} {key[0]}" in self._df
+            and f"{key[-1]} {after}" in self._df
+        ):
+            # Each end word makes a known pair with its neighbour: the phrase straddles two
+            # other words ("cổng thanh toan quoc gia" holds no "toàn quốc").
+            return False
         if self._ambiguous_words.get(key):
             df = self._df
             other = (

@@ -350,6 +350,8 @@ FACT_ASKS = [
     "Theo Nghị định 61 thì bộ phận một cửa cấp huyện có bao nhiêu công chức làm việc?",
     "thong tu 01/2018 quy dinh phieu kiem soat qua trinh giai quyet ho so gom nhung cot nao",
     "xã nào có điểm cchc thấp nhất huyện năm ngoái vậy mn",
+    "chi so hai long toan quoc nam nay tinh nao cao nhat",
+    "van ban trinh ubnd co chu lon qua, co chu bao nhieu la dung the thuc",
 ]
 
 # The same words, asking how a criterion scores them: answered.
@@ -367,6 +369,18 @@ FACT_WORDS_OURS = [
     ("ho so truc tuyen cua huyen dat 15%, tinh cho 0,5, thap nhat la 0,5 ha", "7.2.2"),
     # A link named beside what is sent, asking whether it is enough.
     ("công khai quyết toán ngân sách em nộp đường link bài đăng là đủ chưa", "6.1"),
+    # Without accents: "cổng thanh toan quoc gia" holds no "toàn quốc" (the phrase straddles
+    # two other words), "co chu ky so" is no font size ("cỡ chữ").
+    (
+        "le phi nop qua cong thanh toan quoc gia duoc 5 ho so thi muc thanh toan truc tuyen"
+        " duoc may diem",
+        "7.2.4",
+    ),
+    (
+        "cv gui qua truc lien thong chi co chu ky so ca nhan, chua co chu ky so co quan thi co"
+        " dem la vb dien tu ko",
+        "7.1.2",
+    ),
 ]
 
 
