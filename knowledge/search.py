@@ -2604,10 +2604,19 @@ _THANKS = frozenset({"thanks", "thank", "tks"})
 _WISHED = frozenset({"mn", "moi", "ca", "cac", "anh", "chi", "nhom", "ad", "admin", "ban", "em"})
 
 
+# Politeness and the speaker before thanks ("Dạ em cảm ơn a/c …", "Vâng, mình xin cảm ơn").
+_THANKS_LEAD = frozenset(
+    {"dạ", "da", "vâng", "vang", "em", "e", "mình", "minh", "tôi", "toi", "con", "cháu", "chau",
+     "xin", "ok", "oke", "okie"}
+)
+
+
 def _thanks_first(query: str) -> bool:
     """Whether ``query`` opens with thanks or a wish ("cảm ơn", "chúc cả nhóm …"), not with
-    "cam kết" or "chức năng"."""
-    words = _LETTER_RUNS_RE.findall(query.lower()[:40])
+    "cam kết" or "chức năng"; politeness and the speaker may come first ("dạ em cảm ơn")."""
+    words = _LETTER_RUNS_RE.findall(query.lower()[:60])
+    while len(words) > 2 and words[0] in _THANKS_LEAD:
+        words = words[1:]
     if not words:
         return False
     first, second = words[0], (fold(words[1]) if len(words) > 1 else "")

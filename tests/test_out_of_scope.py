@@ -229,6 +229,9 @@ def test_an_ask_of_our_words_alone_judges_by_the_words_before(index: SearchIndex
         # Thanks and wishes that ask nothing, whatever words of ours they carry.
         "Cám ơn cả nhà, em nộp bảng tự chấm xong rồi",
         "chúc mọi người làm hồ sơ chấm điểm thuận lợi nhé",
+        # Politeness and the speaker before the thanks; "hỗ trợ" is no online file (7.2.2).
+        "Dạ em cảm ơn a/c đã hỗ trợ ạ",
+        "vâng mình xin cảm ơn mn đã hỗ trợ hồ sơ",
         # How the asker feels, asking nothing (written for this test).
         "chấm điểm cải cách hành chính cả tuần, mệt quá anh chị ạ",
         "bao cao tu cham lam mai chua xong, chan qua, chac phai o lai co quan toi nay",
