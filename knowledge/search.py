@@ -2513,6 +2513,7 @@ _LETTER_RUNS_RE = re.compile(r"[^\W\d_]+")
 # (else an entry on who scores another item, full of the same office names, outranks it).
 _WHO_SCORES_RE = re.compile(
     r"\b(?:phong|ben|don vi|co quan) nao\b|\bai (?:tu )?cham\b|\bai phu trach\b"
+    r"|\bai chiu trach nhiem\b"
     r"|\bcham hay\b|\bthuoc (?:phong|ben) nao\b"
 )
 _OFFICES = frozenset(

@@ -90,6 +90,7 @@ def test_a_lone_ambiguous_abbreviation_is_not_mapped() -> None:
         ("phần sáng kiến CCHC thì lưu giấy tờ gì để đoàn thẩm định xem ạ", "1.5"),
         ("phòng một cửa mà chánh văn phòng kiêm nhiệm trưởng bộ phận thì được mấy điểm", "3.3.1"),
         ("td thi hành pl nộp những gì làm minh chứng", "2.4"),
+        ("1 qđ qppl bị stp chỉ ra thiếu lấy ý kiến, vậy mục đó mất trắng hả", "2.1"),
     ],
 )
 def test_everyday_names_find_their_criterion(index: SearchIndex, question: str, code: str) -> None:

@@ -797,6 +797,11 @@ def test_offices_named_as_the_options_of_who_scores_are_not_the_topic(index: Sea
     # The offices abbreviated as officers write them ("vh tt", "VH&TT") are options too.
     short = index.search("ky so van ban di thi phong nao cham, vp hay vh tt")
     assert short.results[0].criterion_codes == ("7.1.2",)
+    # "ai chịu trách nhiệm chấm" asks which office scores it too.
+    held = index.search(
+        "Mục ai chịu trách nhiệm chấm phần hồ sơ trễ của các xã, văn phòng hay nội vụ"
+    )
+    assert held.results[0].criterion_codes == ("3.4.2",)
     # Only for such an ask: otherwise an office's words weigh as they are.
     _, plain = index.read("văn phòng ubnd huyện gửi văn bản qua mạng có ký số")
     _, who = index.read("văn phòng chấm hay phòng nội vụ chấm phần văn bản qua mạng có ký số")
