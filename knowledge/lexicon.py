@@ -46,6 +46,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated
 
@@ -160,6 +161,24 @@ class Lexicon:
                 *self.refused_asks,
             )
             for w in k
+        )
+
+    @cached_property
+    def pairs(self) -> frozenset[str]:
+        """Neighbouring words ("a b") inside the phrases of our own topics and asks (not the
+        off-topic ones): known pairs for typo correction ("mih chứng" → "minh chứng")."""
+        return frozenset(
+            f"{a} {b}"
+            for k in (*self.synonyms, *self.on_topic, *self.judge_asks)
+            for a, b in pairwise(k)
+        )
+
+    @cached_property
+    def pair_words(self) -> frozenset[str]:
+        """The words of those phrases (three letters or more): typo corrections may land on
+        them although the index holds only the phrase's canonical term."""
+        return frozenset(
+            w for pair in self.pairs for w in pair.split() if len(w) >= 3 and w.isalpha()
         )
 
     @cached_property

@@ -1796,12 +1796,18 @@ class SearchIndex:
         )
 
     def _pairs_with(self, w: str, prev: str, nxt: str) -> bool:
+        """Whether ``w`` makes a known word pair with a neighbour: in the index, inside a
+        field phrase (``PHRASE_PAIRS``) or inside a phrase of the lexicon's own topics and
+        asks ("minh chứng", whose words the index may hold only as a canonical term)."""
         df = self._df
+        lex = self._lexicon.pairs
         return (
             f"{prev} {w}" in df
             or f"{w} {nxt}" in df
             or f"{prev} {w}" in PHRASE_PAIRS
             or f"{w} {nxt}" in PHRASE_PAIRS
+            or f"{prev} {w}" in lex
+            or f"{w} {nxt}" in lex
         )
 
     def _fix(self, f: str, prev: str, nxt: str, *, plain: bool) -> str | None:
@@ -1884,22 +1890,17 @@ class SearchIndex:
         choices = self._one_edit(f)
         if not choices:
             return None
-        in_pair = [
-            w
-            for w in choices
-            if f"{prev} {w}" in df
-            or f"{w} {nxt}" in df
-            or f"{prev} {w}" in PHRASE_PAIRS
-            or f"{w} {nxt}" in PHRASE_PAIRS
-        ]
+        in_pair = [w for w in choices if self._pairs_with(w, prev, nxt)]
         if foreign and not in_pair:
             # f, j, w, z are no Vietnamese letters: a foreign word (flan, zoom) unless a
             # neighbour confirms a slip onto the key next door ("tjeu chi", "ke hozch").
             return None
-        return max(in_pair or choices, key=self._df.__getitem__)
+        # (a word of the lexicon's phrases only counts as never seen in the index)
+        return max(in_pair or choices, key=lambda w: df.get(w, 0))
 
     def _one_edit(self, f: str) -> list[str]:
-        """Every index word (three letters or more) one edit from ``f`` — a letter left out,
+        """Every index word (three letters or more; also the words of the lexicon's own
+        phrases, ``Lexicon.pair_words``) one edit from ``f`` — a letter left out,
         added or changed, or two swapped — sorted: looked up through the words' one-letter
         deletions (a word and ``f`` one edit apart share one, or one is the other's), so
         none is missed among the many neighbours of a short word ("tar": tra, tac, tai…) and
@@ -1907,7 +1908,8 @@ class SearchIndex:
         index = self._deletes
         if index is None:
             built: defaultdict[str, list[str]] = defaultdict(list)
-            for w in self._vocab:
+            # The index's words and those of the lexicon's phrases ("minh" of "minh chứng").
+            for w in {*self._vocab, *self._lexicon.pair_words}:
                 for i in range(len(w)):
                     built[w[:i] + w[i + 1 :]].append(w)
             index = self._deletes = dict(built)

@@ -93,6 +93,13 @@ def test_two_slips_side_by_side_are_read_next_to_each_other(index: SearchIndex) 
     assert fixed is not None and "kiem tra" in fixed
 
 
+def test_a_slip_is_read_as_a_word_of_the_lexicons_phrases(index: SearchIndex) -> None:
+    # The index holds "minh chứng" as its canonical term only: "mih" is read as "minh" by
+    # the pair the lexicon's phrase makes with "chứng".
+    fixed = index._respell(read_message("mục sáng kiến thì nộp mih chứng gì ạ"))
+    assert fixed is not None and "minh chứng" in fixed
+
+
 def test_a_foreign_word_is_not_respelt_by_its_onset(index: SearchIndex) -> None:
     # "wifi" could read "qui" (w for qu), but no known pair confirms it.
     assert index._respell(read_message("wifi cua xa bi hong thi goi ai sua")) is None
