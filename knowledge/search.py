@@ -1409,6 +1409,8 @@ class SearchIndex:
                         q.intent = True
                         break
                     told = True
+        if not q.intent and _score_said(toks):
+            q.intent = True  # "có bị 0,5 ko", "vẫn được 1,5 hả": points asked without "điểm"
         q.judge, q.task, q.fact = self._asks(toks, foreign)
         q.refused = self._refuses(msg.text)
         q.law = _law_opens(toks)
@@ -2476,6 +2478,30 @@ def _score_bound(folded: Sequence[str], k: int, size: int) -> bool:
     return i < len(folded) and folded[i][:1].isdigit()
 
 
+# Verbs that give or take points ("bị 0,5", "được 1,5", "còn 0,25", "mất 1", "cho 2").
+_SCORE_VERBS = frozenset({"bi", "duoc", "con", "mat", "cho", "cham", "lay"})
+_SCORE_RE = re.compile(r"\d(?:[.,](?:25|5|75))?")
+_SCORE_MAX = 3.0  # no criterion is worth more
+
+
+def _score_said(toks: Sequence[Token]) -> bool:
+    """Whether the ask gives a score as a bare figure after a verb that gives or takes points
+    ("trung tâm chưa giao tự chủ thì có bị 0,5 ko"): points asked about without "điểm"."""
+    for k in range(1, len(toks)):
+        tok = toks[k]
+        if not tok.ask or not _SCORE_RE.fullmatch(tok.folded):
+            continue
+        if toks[k - 1].folded not in _SCORE_VERBS:
+            continue
+        if float(tok.folded.replace(",", ".")) > _SCORE_MAX:
+            continue
+        nxt = toks[k + 1].folded if k + 1 < len(toks) else ""
+        if nxt and nxt not in {"khong", "ha", "a", "thoi", "chu", "roi", "diem", "d", "la"}:
+            continue  # a count of something ("được 2 hồ sơ", "còn 1 người")
+        return True
+    return False
+
+
 def _names_a_thing(toks: Sequence[Token], k: int) -> bool:
     """Whether the word at ``k`` follows the name of a thing (``_THING_HEADS``)."""
     return k >= 2 and (toks[k - 2].folded, toks[k - 1].folded) in _THING_HEADS
@@ -2524,7 +2550,7 @@ _OFFICES = frozenset(
         ("tai", "chinh", "ke", "hoach"), ("tckh",), ("van", "hoa", "thong", "tin"),
         ("van", "hoa", "va", "thong", "tin"),
         ("van", "hoa"), ("vhtt",), ("vh", "tt"), ("vh",), ("thanh", "tra"), ("tu", "phap"),
-        ("phong",), ("ben",),
+        ("phong",), ("ben",), ("nv",),
         ("hdnd",),
     }
 )

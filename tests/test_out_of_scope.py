@@ -372,6 +372,8 @@ FACT_WORDS_OURS = [
     ("ho so truc tuyen cua huyen dat 15%, tinh cho 0,5, thap nhat la 0,5 ha", "7.2.2"),
     # A link named beside what is sent, asking whether it is enough.
     ("công khai quyết toán ngân sách em nộp đường link bài đăng là đủ chưa", "6.1"),
+    # Whether a link must be attached is an evidence ask ("cần kèm", "phải kèm").
+    ("phần tuyên truyền cchc thì bài đăng trên cổng có cần kèm đường link không", "1.4"),
     # Without accents: "cổng thanh toan quoc gia" holds no "toàn quốc" (the phrase straddles
     # two other words), "co chu ky so" is no font size ("cỡ chữ").
     (

@@ -779,6 +779,16 @@ def test_a_situation_told_in_our_words_clarifies_beside_a_general_entry(
     assert any(c.startswith("7.3") for h in result.results for c in h.criterion_codes)
 
 
+def test_points_given_as_a_bare_figure_are_asked_about(index: SearchIndex) -> None:
+    # Written for this test: "bị 0,5" is a score asked about without "điểm" …
+    answered_first(
+        index, "trung tâm văn hóa huyện chưa được giao tự chủ thì có bị 0,5 ko", "6.2.2"
+    )
+    # … but "được 2 hồ sơ" counts files: no score is read into it.
+    _, q = index.read("huyện được 2 hồ sơ trễ hạn")
+    assert not q.intent
+
+
 def test_offices_named_as_the_options_of_who_scores_are_not_the_topic(index: SearchIndex) -> None:
     # Written for this test. Asked which office scores an item, the offices are the ask's
     # options: an entry on who scores the portal (7.1.3), full of the same office names, must
