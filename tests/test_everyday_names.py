@@ -213,3 +213,10 @@ def test_a_plan_signed_after_the_province_s_deadline_is_1_1_1(index: SearchIndex
     # the tasks the province assigns (1.6).
     question = "kh cải cách huyện ký muộn hơn hạn tỉnh giao 10 ngày thì mấy điểm"
     answered_first(index, question, "1.1.1")
+
+
+def test_kt_is_the_inspection_in_the_inspection_items_abbreviations(index: SearchIndex) -> None:
+    # Written for this test: "kh kt cchc", "bb kt" are the inspection plan and its minutes.
+    result = index.search("kh kt cchc với bb kt nộp vậy đủ chưa")
+    assert result.decision != "none"
+    assert "1.3.1" in result.results[0].criterion_codes
