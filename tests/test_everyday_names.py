@@ -91,6 +91,9 @@ def test_a_lone_ambiguous_abbreviation_is_not_mapped() -> None:
         ("phòng một cửa mà chánh văn phòng kiêm nhiệm trưởng bộ phận thì được mấy điểm", "3.3.1"),
         ("td thi hành pl nộp những gì làm minh chứng", "2.4"),
         ("1 qđ qppl bị stp chỉ ra thiếu lấy ý kiến, vậy mục đó mất trắng hả", "2.1"),
+        # Plain words for the item, avoiding its terms (written for this test).
+        ("phần dân đóng tiền online khi làm thủ tục được mấy điểm", "7.2.4"),
+        ("chấm điểm cán bộ cuối năm có nằm trong chỉ số cải cách không", "5.3"),
     ],
 )
 def test_everyday_names_find_their_criterion(index: SearchIndex, question: str, code: str) -> None:
