@@ -125,21 +125,40 @@ class Lexicon:
     asks_accented: dict[Key, frozenset[Key]] = field(default_factory=dict)
 
     @cached_property
-    def _unless_starts(self) -> frozenset[str]:
-        return frozenset(u[0] for keys in self.unless.values() for u in keys)
+    def _unless_starts(self) -> dict[str, tuple[Key, ...]]:
+        """First word → the distinct ``unless`` phrases it starts (a few phrases are shared
+        by many groups: each is looked for once)."""
+        out: dict[str, list[Key]] = {}
+        for u in dict.fromkeys(u for keys in self.unless.values() for u in keys):
+            out.setdefault(u[0], []).append(u)
+        return {w: tuple(us) for w, us in out.items()}
+
+    @cached_property
+    def _blocked_by(self) -> dict[Key, frozenset[Key]]:
+        """Each ``unless`` phrase → the everyday phrases it keeps from their meaning."""
+        out: dict[Key, set[Key]] = {}
+        for k, keys in self.unless.items():
+            for u in keys:
+                out.setdefault(u, set()).add(k)
+        return {u: frozenset(ks) for u, ks in out.items()}
 
     def blocked(self, folded: list[str]) -> frozenset[Key]:
         """The everyday phrases not read as their meaning in a message of these words."""
-        if not self.unless or self._unless_starts.isdisjoint(folded):
+        if not self.unless:
             return frozenset()
-        n = len(folded)
+        starts = self._unless_starts
+        if starts.keys().isdisjoint(folded):
+            return frozenset()
         said = {
             u
-            for keys in self.unless.values()
-            for u in keys
-            if any(tuple(folded[i : i + len(u)]) == u for i in range(n - len(u) + 1))
+            for i, w in enumerate(folded)
+            for u in starts.get(w, ())
+            if tuple(folded[i : i + len(u)]) == u
         }
-        return frozenset(k for k, keys in self.unless.items() if said.intersection(keys))
+        if not said:
+            return frozenset()
+        blocked_by = self._blocked_by
+        return frozenset().union(*[blocked_by[u] for u in said])
 
     @cached_property
     def max_len(self) -> int:

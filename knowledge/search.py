@@ -496,8 +496,9 @@ class _Target:
     # its parts ("tc 6.2 minh chứng gì" is answered for 6.2.1 and 6.2.2 alike).
     reported: tuple[str, ...] = ()
     docs: list[int] = field(default_factory=list)
-    # Its texts' words, each with the texts that have it (when first needed; ``_word_docs``).
-    words: dict[str, int] | None = None
+    # Its texts' words, each with the positions of the texts that have it (when first needed;
+    # ``_word_docs``).
+    words: dict[str, tuple[int, ...]] | None = None
     # Its texts with their idf mass and weight, when first needed (``_doc_info``).
     info: list[tuple[_Doc, float, float]] | None = None
 
@@ -650,6 +651,9 @@ class SearchIndex:
         self._units: list[frozenset[str]] = []
         # ... and the names of their criteria (``_W_NAME_ORDER``): each name's content words.
         self._names: list[tuple[tuple[tuple[str, str], ...], ...]] = []
+        # ... and the first words of those names (folded): a question without any of them
+        # says none of the names.
+        self._name_heads: list[frozenset[str]] = []
         self._criterion_target: dict[str, int] = {}
         self._by_code: dict[str, list[str]] = {}
         self._lexicon = Lexicon()
@@ -722,6 +726,7 @@ class SearchIndex:
             )
             for tg in index._targets
         ]
+        index._name_heads = [frozenset(name[0][0] for name in names) for names in index._names]
         index._units = [
             frozenset(
                 u
@@ -887,9 +892,9 @@ class SearchIndex:
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
         self._vocab = sorted(t for t in words_by_id if len(t) >= 3 and t.isalpha())
 
-    def _word_docs(self, tg: _Target) -> dict[str, int]:
-        """Each word of a target's texts, and each pair of neighbours ("a b"), with the texts
-        that have it as a bit mask of their positions in ``tg.docs`` (computed when first
+    def _word_docs(self, tg: _Target) -> dict[str, tuple[int, ...]]:
+        """Each word of a target's texts, and each pair of neighbours ("a b"), with the
+        positions in ``tg.docs`` of the texts that have it, lowest first (computed when first
         needed)."""
         if tg.words is None:
             words: dict[str, int] = {}
@@ -902,7 +907,11 @@ class SearchIndex:
                 for a, b in pairwise(tokens):
                     p = f"{a} {b}"
                     words[p] = get(p, 0) | bit
-            tg.words = words
+            # The masks read as positions once here, not at every look-up of a query.
+            bits = _BITS
+            tg.words = {
+                w: bits[m] if m < _BITS_LEN else _bit_positions(m) for w, m in words.items()
+            }
         return tg.words
 
     def _doc_info(self, tg: _Target) -> list[tuple[_Doc, float, float]]:
@@ -2118,12 +2127,13 @@ class SearchIndex:
         titles = self._title_words
         idf, max_idf = self._idf, self._max_idf
         weight, credit, mass = q.weight, q.credit, q.mass
-        topic = [(w, idf.get(w, max_idf) * weight[w]) for w in q.uniq if credit[w] > 0]
+        topic = [w for w in q.uniq if credit[w] > 0]
         if not topic:
             return rows
+        topic_mass = [idf.get(w, max_idf) * weight[w] for w in topic]
         counted = q.counted
         units = self._units
-        names = self._names
+        names, heads = self._names, self._name_heads
         said_words = frozenset(q.words[: q.said])  # not the words standing in for others
         typed = q.accented if q.accents else {}
         keyed = []
@@ -2141,11 +2151,13 @@ class SearchIndex:
                 # Only a criterion's best text is lifted: its others do not crowd out the
                 # other criteria a clarifying question offers.
                 seen.add(codes)
-                said = sum([m for w, m in topic if w in words])
+                said = sum(compress(topic_mass, map(words.__contains__, topic)))
                 lift = 1.0 + _W_TITLE_ORDER * said / mass
                 if counted and not counted.isdisjoint(units[row[0]]):
                     lift += _W_UNIT_ORDER  # the question counts what the rule counts
-                if any(_says_name(name, said_words, typed) for name in names[row[0]]):
+                if not heads[row[0]].isdisjoint(said_words) and any(
+                    _says_name(name, said_words, typed) for name in names[row[0]]
+                ):
                     lift += _W_NAME_ORDER  # the question says the criterion's name
                 keyed.append((row[1] * lift, row))
             else:
@@ -2161,6 +2173,7 @@ class SearchIndex:
                     k
                     for k, row in enumerate(out)
                     if targets[row[0]].codes
+                    and not heads[row[0]].isdisjoint(said_words)
                     and any(_says_name(name, said_words, typed) for name in names[row[0]])
                 ),
                 0,
@@ -2259,6 +2272,11 @@ class SearchIndex:
             acc = {tid: wt * scale for tid, wt in acc.items()}
         get = acc.get
         for lo, hi, scale in spans[1:]:
+            if scale == 1.0:
+                # (most terms: a word of the ask, known; x * 1.0 is x)
+                for tid, wt in zip(ids[lo:hi], ws[lo:hi], strict=True):
+                    acc[tid] = get(tid, 0.0) + wt
+                continue
             for tid, wt in zip(ids[lo:hi], ws[lo:hi], strict=True):
                 acc[tid] = get(tid, 0.0) + wt * scale
         # A stable sort: ties keep the order the targets were met in (as heapq.nlargest).
@@ -2338,19 +2356,20 @@ class SearchIndex:
         # token_sort_ratio is the plain ratio of the words sorted: each side sorted once.
         q_sorted = " ".join(sorted(q_text.split()))
         q_acc: dict[str, str] = q.accented if q.accents else {}
-        q_typed = [(w, a) for w, a in q_acc.items() if a != w]
+        q_typed = {w: a for w, a in q_acc.items() if a != w}
+        typed = frozenset(q_typed)
         n_pairs = len(all_pairs)
         rows: list[tuple[float, float, _Doc, float, float]] = []  # key, cheap, doc, cov, factor
         targets = self._targets
         # A query pair can only be in a text that has both its words (and the index has it).
         q_pairs = q.known_pairs
-        zeros = repeat(0)
+        nothing = repeat(())
         for t in cands:
             tg = targets[t]
-            # Which of the target's texts have each word, and each pair, as a bit mask of
-            # their positions (0: none); looked up for all the query's words in one call.
+            # Which of the target's texts have each word, and each pair, as their positions
+            # (empty: none); looked up for all the query's words in one call.
             get = (tg.words if tg.words is not None else self._word_docs(tg)).get
-            masks = [*map(get, q_known, zeros)]
+            masks = [*map(get, q_known, nothing)]
             if not any(masks):
                 continue
             # Each text's running totals over the query's words found in it, in their order,
@@ -2360,9 +2379,9 @@ class SearchIndex:
             n_docs = len(info)
             sums = [0j] * n_docs
             found_cnt = 0.0
-            for m, (z, qn) in zip(filter(None, masks), compress(q_vals, masks), strict=True):
+            for at, (z, qn) in zip(filter(None, masks), compress(q_vals, masks), strict=True):
                 found_cnt += qn
-                for k in _BITS[m] if m < _BITS_LEN else _bit_positions(m):
+                for k in at:
                     sums[k] += z
             t_cov = found_cnt / q_mass
             if t_cov > 1.0:
@@ -2372,8 +2391,8 @@ class SearchIndex:
             if n_pairs:
                 # How many of the query's pairs each text has.
                 pcs = [0] * n_docs
-                for m in filter(None, map(get, q_pairs, zeros)):
-                    for k in _BITS[m] if m < _BITS_LEN else _bit_positions(m):
+                for at in filter(None, map(get, q_pairs, nothing)):
+                    for k in at:
                         pcs[k] += 1
             for k, z in enumerate(sums):
                 dc = z.imag
@@ -2421,7 +2440,7 @@ class SearchIndex:
         best: dict[int, tuple[float, float]] = {}
         for (cheap, doc, t_cov, factor), same, in_set in zip(chosen, sames, in_sets, strict=True):
             if q_typed and doc.accented:
-                factor *= 0.9 + 0.1 * _accent_agreement(doc, q_acc, q_typed)
+                factor *= 0.9 + 0.1 * _accent_agreement(doc, q_acc, q_typed, typed)
             fz = in_set + same
             score = (cheap + _W_FUZZ * fz / 200.0) * factor
             if same == 100.0 and t_cov >= 1.0:
@@ -2680,11 +2699,12 @@ def _doc_words(doc: _Doc) -> frozenset[str]:
 
 
 def _accent_agreement(
-    doc: _Doc, q_acc: dict[str, str], q_typed: list[tuple[str, str]]
+    doc: _Doc, q_acc: dict[str, str], q_typed: dict[str, str], typed: frozenset[str]
 ) -> float:
     """Share of the shared words whose typed accents agree with this text's spelling
-    (``q_typed``: the query's words typed with accents, as (folded, accented)). A word typed
-    without accents agrees, and so does one this text never writes with accents."""
+    (``q_typed``: the query's words typed with accents, folded → accented; ``typed``: its
+    keys). A word typed without accents agrees, and so does one this text never writes with
+    accents."""
     if not doc.accented:
         return 1.0
     spell = doc.spell
@@ -2696,8 +2716,10 @@ def _accent_agreement(
     # has it among its accented words. Without a disagreement, every shared word agrees.
     accented, marked = spell
     disagree = 0
-    for w, a in q_typed:
-        if w in marked and a not in accented:
+    # Only the typed words this text writes with accents can disagree: the two sets'
+    # intersection (a loop over the smaller one, in C) holds the few to check.
+    for w in marked & typed:
+        if q_typed[w] not in accented:
             disagree += 1
     if not disagree:
         return 1.0
