@@ -289,6 +289,7 @@ def _units(rule: Rule | None) -> frozenset[str]:
 # "chia cho hồ sơ …" (the units the rules count).
 _RATE_HEADS = frozenset({"tong"})
 _RATE_PAIRS = frozenset({("ty", "le"), ("chia", "cho")})
+_RATE_PAIR_ENDS = frozenset(b for _, b in _RATE_PAIRS)  # (a cheap test before the pair's)
 _UNIT_WORDS = frozenset({"hs", "tthc", "nhiem", "vb"})
 
 
@@ -297,11 +298,12 @@ def _counted(words: Sequence[str]) -> frozenset[str]:
     and a unit a rate is said of ("tổng hồ sơ", "tỷ lệ thủ tục")."""
     out: set[str] = set()
     for i in range(len(words) - 1):
-        if words[i] in _RATE_HEADS or (i and (words[i - 1], words[i]) in _RATE_PAIRS):
+        w = words[i]
+        if w in _RATE_HEADS or (w in _RATE_PAIR_ENDS and i and (words[i - 1], w) in _RATE_PAIRS):
             k = i + 2 if words[i + 1] == "so" else i + 1  # "tổng số hồ sơ"
             if k < len(words) and (head := _unit_at(words, k)) in _UNIT_WORDS:
                 out.add(head)
-        elif words[i][0].isdigit():
+        elif w[0].isdigit():
             out.add(_unit_at(words, i + 1))
     return frozenset(out)
 
@@ -1627,6 +1629,7 @@ class SearchIndex:
         phrases_next = lex.phrases_next
         n = len(toks)
         folded = [t.folded for t in toks]
+        said = frozenset(folded)  # a phrase with a word the message lacks is never read
         memo: list[bool | None] = [None] * n
         maybe = FILLER_FORMS  # (any other word is no filler)
 
@@ -1649,7 +1652,7 @@ class SearchIndex:
                 for key in nexts.get(folded[j], ()):
                     if covered[j] or foreign[j]:
                         break
-                    if key in blocked:
+                    if key in blocked or (len(key) > 2 and not said.issuperset(key)):
                         continue
                     at = [i, j]
                     k, gap = j + 1, j - i - 1
