@@ -2504,6 +2504,8 @@ def _score_bound(folded: Sequence[str], k: int, size: int) -> bool:
 _SCORE_VERBS = frozenset({"bi", "duoc", "con", "mat", "cho", "cham", "lay"})
 _SCORE_RE = re.compile(r"\d(?:[.,](?:25|5|75))?")
 _SCORE_MAX = 3.0  # no criterion is worth more
+# ... what may follow such a figure: the end of the ask, or "điểm" ("được 2 hồ sơ" counts files).
+_SCORE_ENDS = frozenset({"khong", "ha", "a", "thoi", "chu", "roi", "diem", "d", "la"})
 
 
 def _score_said(toks: Sequence[Token]) -> bool:
@@ -2518,7 +2520,7 @@ def _score_said(toks: Sequence[Token]) -> bool:
         if float(tok.folded.replace(",", ".")) > _SCORE_MAX:
             continue
         nxt = toks[k + 1].folded if k + 1 < len(toks) else ""
-        if nxt and nxt not in {"khong", "ha", "a", "thoi", "chu", "roi", "diem", "d", "la"}:
+        if nxt and nxt not in _SCORE_ENDS:
             continue  # a count of something ("được 2 hồ sơ", "còn 1 người")
         return True
     return False
