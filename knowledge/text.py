@@ -559,8 +559,10 @@ def expand(text: str) -> str:
 # Codes: dotted numbers with short parts. After "tc", "tiêu chí" or "chỉ tiêu" a code may
 # have one to four parts; after "mục", "ý" or "tctp" (tiêu chí thành phần) at least two
 # (folded, "mục 3" is also "mức 3", and "ý 3" a third point of a list); after "lĩnh vực" one
-# (an area). A bare code needs three parts: two alone are too often a decimal.
-_END = r"(?![\d.]*\d)(?!\s*%)"
+# (an area). A bare code needs three parts: two alone are too often a decimal. Followed by
+# "%", by "/" and a digit or by a decimal comma it is a figure ("chỉ tiêu 5/4 người", "tiêu chí
+# 45/50 hồ sơ", "chỉ tiêu 2,5 tỷ").
+_END = r"(?![\d.]*\d)(?!\s*%)(?!\s*/\s*\d)(?!,\d)"
 _PREFIXED_RE = re.compile(
     r"(?<![a-z0-9])(?:"
     rf"(?:tieu\s*chi|tc|chi\s*tieu)\s*(?:so\s*)?(\d{{1,2}}(?:\.\d{{1,2}}){{0,3}}){_END}"
@@ -594,14 +596,72 @@ _DIGIT_RE = re.compile(r"\d")
 def _code_text(text: str) -> str:
     folded = fold(unicodedata.normalize("NFC", text).casefold())
     # "3,4,1" and "3 . 4" appear when typing on phones; keep them out: only dots count.
-    return re.sub(r"[^\w.%/,]+", " ", folded)
+    # A sentence's end stays between a prefix and a number ("vượt 17 chỉ tiêu; 2 chỉ tiêu
+    # gần đạt": two counts, not indicator 2).
+    return re.sub(r"[^\w.%/,;!?]+", " ", folded)
+
+
+# The other ways officers write a code after a word that names one (tiêu chí, tc, mục, tctp,
+# chỉ tiêu): parts split by a hyphen ("tc 3-4-1", read as spaces here), a comma, an
+# underscore, a slash or spaced dots ("3,4,1", "3_4_1", "3.4 .1", "tc 3 . 4 . 1"); three
+# digits run together ("tc 341"); an area in Roman numerals ("mục III.4.1", "lĩnh vực III"); and an
+# item of a criterion ("tiêu chí thành phần 2 của 3.4", "ý 1 mục 7.2"). Each is rewritten as
+# the dotted code before the patterns above read it.
+_CODE_SEP = r"(\s*[.,_/]\s*|\s+)"
+_SPLIT_CODE_RE = re.compile(
+    r"(?<![a-z0-9])(tieu\s*chi|tc|muc|tctp|chi\s*tieu)(\s*(?:so\s*)?)"
+    rf"(\d){_CODE_SEP}(\d)(?:{_CODE_SEP}(\d))?(?![\d.,/%]|\s*(?:%|diem|d\b|phan))"
+)
+_RUN_CODE_RE = re.compile(
+    r"(?<![a-z0-9])(tieu\s*chi|tc|muc)(\s*(?:so\s*)?)([1-9])([1-9])([1-9])"
+    r"(?![\d.,/%]|\s*(?:%|diem|d\b|phan|nguoi|ho\s*so|hs\b))"
+)
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8"}
+_ROMAN_CODE_RE = re.compile(
+    r"(?<![\w.])(i{1,3}|iv|vi{0,3})\s*\.\s*(\d{1,2}(?:\.\d{1,2})?)(?![\w])"
+)
+_ROMAN_AREA_RE = re.compile(r"(?<![a-z0-9])(linh\s*vuc|lv)\s+(i{1,3}|iv|vi{0,3})(?![\w.])")
+_ITEM_OF_RE = re.compile(
+    r"(?<![a-z0-9])(?:tieu\s*chi\s*thanh\s*phan|tctp|y|noi\s*dung)\s*(?:so\s*)?(\d)\s+"
+    r"(?:(?:cua|thuoc|trong|o|tai)\s+)?(?:(?:tieu\s*chi|tc|muc)\s*)?(\d\.\d)(?![\d.]*\d)"
+)
+
+
+def _split_code(m: re.Match[str]) -> str:
+    """A code written with other separators, as a dotted code; the match as it was when it
+    may be something else: two parts only with a spaced dot ("3 .4"; "3,5" is a decimal, "3 4"
+    two numbers), parts split by spaces alone only after "tiêu chí" / "tc" ("mức 3 4 5")."""
+    head, gap, a, sep1, b, sep2, c = m.groups()
+    seps = [sep1] if c is None else [sep1, sep2]
+    if all(sep == "." for sep in seps):
+        return m.group(0)  # a plain dotted code: read as it is
+    if c is None and "." not in sep1:
+        return m.group(0)
+    if any(not sep.strip() for sep in seps) and head not in ("tc", "tieu chi", "tieuchi"):
+        return m.group(0)
+    return head + gap + ".".join(x for x in (a, b, c) if x)
+
+
+def _plain_codes(flat: str) -> str:
+    """``flat`` with the codes written in the other ways above rewritten as dotted codes."""
+    if "." in flat:
+        flat = _ITEM_OF_RE.sub(lambda m: f" tc {m.group(2)}.{m.group(1)}", flat)
+    flat = _SPLIT_CODE_RE.sub(_split_code, flat)
+    flat = _RUN_CODE_RE.sub(lambda m: m.group(1) + m.group(2) + ".".join(m.group(3, 4, 5)), flat)
+    if "i" in flat or "v" in flat:
+        flat = _ROMAN_CODE_RE.sub(lambda m: f" {_ROMAN[m.group(1)]}.{m.group(2)}", flat)
+        flat = _ROMAN_AREA_RE.sub(lambda m: f"{m.group(1)} {_ROMAN[m.group(2)]}", flat)
+    return flat
 
 
 def find_codes(text: str) -> list[str]:
     """Criterion codes mentioned in ``text``, in order of appearance, without duplicates."""
     flat = _code_text(text)
+    if not _DIGIT_RE.search(flat) and "i" not in flat and "v" not in flat:
+        return []  # every code has a digit or a Roman numeral (most questions have neither)
+    flat = _plain_codes(flat)
     if not _DIGIT_RE.search(flat):
-        return []  # every code has a digit (most questions have none)
+        return []
     found: list[tuple[int, str]] = []
     for m in _PREFIXED_RE.finditer(flat):
         group = next(g for g in (1, 2, 3) if m.group(g))

@@ -181,6 +181,20 @@ def test_stopwords_respect_typed_accents() -> None:
         ("8.2 có phải tự chấm không", ["8.2"]),  # a two-part code opening the question
         ("3.4 tính sao", ["3.4"]),
         ("6.4 năm nay huyện không bị kết luận gì", ["6.4"]),  # "năm nay": this year, no unit
+        # Other ways of writing a code after a word that names one.
+        ("tc 3-4-1 tính sao", ["3.4.1"]),
+        ("tiêu chí 3,4,1 chấm sao", ["3.4.1"]),
+        ("tiêu chí 3.4 .1 tính sao", ["3.4.1"]),
+        ("tc 3 . 4 . 1", ["3.4.1"]),
+        ("tc 3_4_1", ["3.4.1"]),
+        ("tiêu chí 3/4/1", ["3.4.1"]),
+        ("tc 3 4 1 ai chấm", ["3.4.1"]),
+        ("tc 341 chấm sao", ["3.4.1"]),
+        ("mục III.4.1 chấm thế nào", ["3.4.1"]),
+        ("lĩnh vực III có mấy tiêu chí", ["3"]),
+        ("tiêu chí thành phần 2 của 3.4", ["3.4.2"]),
+        ("tctp 2 của tiêu chí 3.4 tính sao", ["3.4.2"]),
+        ("ý 1 mục 7.2", ["7.2.1"]),
     ],
 )
 def test_find_codes(text: str, codes: list[str]) -> None:
@@ -207,6 +221,13 @@ def test_find_codes(text: str, codes: list[str]) -> None:
         "tinh giản 8 người trên chỉ tiêu 10 người",  # a quota of ten, not area 10
         "chỉ tiêu 5% hồ sơ trực tuyến",
         "chi tieu 4 bien che nam nay",
+        "vượt chỉ tiêu 5/4 người",  # a fraction after "chỉ tiêu"
+        "vượt 17 chỉ tiêu; 2 chỉ tiêu gần đạt",  # two counts, a sentence apart
+        "chỉ tiêu 2,5 tỷ",  # a decimal comma
+        "tc 3,5 điểm",
+        "mức 3 4 5 điểm",  # numbers split by spaces are a code only after "tiêu chí"
+        "chỉ tiêu 112 người",  # digits run together after "chỉ tiêu": a quota
+        "tc 341 người",
     ],
 )
 def test_find_codes_ignores_numbers_that_are_not_codes(text: str) -> None:
