@@ -214,6 +214,8 @@ _SPELLING: dict[str, str] = {
     "dzô": "vào",
     "zô": "vào",
     "ròi": "rồi",
+    # Northern tr/ch as typed or dictated ("trấm điểm").
+    "trấm": "chấm",
     "cty": "công ty",
     # Office abbreviations of the criteria's terms that mean nothing else (the ones that do —
     # ns, nv, bc, kl — are read in phrases by the lexicon, knowledge/lexicon.yaml).
