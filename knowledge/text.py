@@ -198,6 +198,15 @@ _SPELLING: dict[str, str] = {
     "ae": "anh em",
     "hum": "hôm",
     "wa": "quá",
+    "wá": "quá",
+    # Teencode for function words: read as words, not "corrected" to topic words ("thui" is no
+    # "thu" of the budget).
+    "thui": "thôi",
+    "lun": "luôn",
+    "nx": "nữa",
+    "oy": "rồi",
+    "zì": "gì",
+    "ak": "à",
     "dzay": "vậy",
     "zay": "vậy",
     # Southern speech as typed ("vậy co dung quy dinh hong", "tính vô phần này", "tui").

@@ -328,6 +328,25 @@ def test_a_code_said_aloud_is_the_code(index: SearchIndex) -> None:
     assert said.decision == "answer" and said.results[0].criterion_codes == ("3.4.1",)
 
 
+def test_teencode_function_words_are_not_corrected_into_topic_words(index: SearchIndex) -> None:
+    from knowledge.chat import read_message
+
+    # "thui" is "thôi": read as a word, it is no typo for "thu" (the budget's revenue, 8.3.1).
+    msg = read_message("số hóa hồ sơ bên e mới đc 30% thui, tính điểm ntn z")
+    assert index._respell(msg) is None
+    found = index.search("số hóa hồ sơ bên e mới đc 30% thui, tính điểm ntn z")
+    assert found.decision != "none" and found.results[0].criterion_codes == ("3.3.3",)
+
+
+def test_abbreviations_spelt_out_by_voice_typing_are_the_abbreviations(
+    index: SearchIndex,
+) -> None:
+    # Speech-to-text writes the letters' names: "xê xê hát xê" is CCHC, "tê tê hát xê" TTHC.
+    assert "cchc" in index.read("kế hoạch xê xê hát xê năm nay ban hành chậm")[1].uniq
+    assert "tthc" in index.read("tê tê hát xê cấp huyện")[1].uniq
+    assert "cchc" not in index.read("xe ô tô của cơ quan hát karaoke")[1].uniq
+
+
 def test_making_evidence_is_asked_in_the_assessments_words(index: SearchIndex) -> None:
     # A screenshot or a scan is how officers evidence a criterion: said of a criterion's topic,
     # the question is about the assessment (before: "none", for too little of it covered).
