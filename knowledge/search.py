@@ -90,6 +90,7 @@ from knowledge.lexicon import FILLER_FORMS, Key, Lexicon, default_lexicon, is_fi
 from knowledge.schema import Entry
 from knowledge.spelling import is_syllable, key_readings, syllable_splits
 from knowledge.text import (
+    LOANWORDS,
     PHRASE_PAIRS,
     SHORTHAND,
     STOPWORDS,
@@ -1769,6 +1770,7 @@ class SearchIndex:
                 or f in fixes
                 or f in self._df
                 or f in self._lexicon.words
+                or f in LOANWORDS
                 or not f.isalpha()
                 or is_stopword(f, tok.accented)
             ):

@@ -207,6 +207,15 @@ _SPELLING: dict[str, str] = {
     "oy": "rồi",
     "zì": "gì",
     "ak": "à",
+    # Office chat abbreviations of words ("hnay" is no "hay", "qly" no "quy").
+    "hnay": "hôm nay",
+    "hqua": "hôm qua",
+    "nhg": "những",
+    "qly": "quản lý",
+    "ttra": "thanh tra",
+    "cks": "chữ ký số",
+    "cvp": "chánh văn phòng",
+    "stp": "sở tư pháp",
     "dzay": "vậy",
     "zay": "vậy",
     # Southern speech as typed ("vậy co dung quy dinh hong", "tính vô phần này", "tui").
@@ -250,6 +259,20 @@ _SPELLING: dict[str, str] = {
     "hcc": "hành chính công",
     "qlcl": "quản lý chất lượng",
 }
+
+# English words of office chat: not Vietnamese syllables, so typo correction would otherwise
+# read them as slips ("camera" → "ca", "team" → "trạm", "data" → "đất", "laptop" → "lập"); they
+# are left as typed.
+LOANWORDS: frozenset[str] = frozenset(
+    """
+    test camera done usd canon cache update team data list pro laptop slide mail email file
+    files scan upload download link deadline report check online offline form app server export
+    import backup log login logout password pass account admin dashboard usb wifi internet pdf
+    word excel powerpoint iphone android zoom meeting group web website page post share print
+    copy paste format font zip rar photo video clip sticker like comment inbox chat ok okay sorry
+    thanks hello hi bye task plan note sheet table box code bug fix version support
+    """.split()
+)
 
 # Chat shorthand typed without accents, of two letters or more ("ko", "dc", "bn").
 SHORTHAND: frozenset[str] = frozenset(

@@ -12,6 +12,7 @@ from criteria.schema import CriteriaSet
 from knowledge.ask import answer_lines, render_text
 from knowledge.schema import Entry
 from knowledge.search import SearchIndex, SearchResult, _Query
+from knowledge.text import fold
 from tests.searching import answered_first
 from tests.searching import decided as _decided
 
@@ -336,6 +337,25 @@ def test_teencode_function_words_are_not_corrected_into_topic_words(index: Searc
     assert index._respell(msg) is None
     found = index.search("số hóa hồ sơ bên e mới đc 30% thui, tính điểm ntn z")
     assert found.decision != "none" and found.results[0].criterion_codes == ("3.3.3",)
+
+
+@pytest.mark.parametrize(
+    ("typed", "not_read_as"),
+    [
+        ("7.1.2 lấy data ở đâu vậy ạ", "dat"),  # English: no slip for "đất"
+        ("cuối tuần phòng mình đi team building ở đâu", "tram"),
+        ("camera ở một cửa lưu được bao nhiêu ngày", " ca "),
+        ("hnay em nộp báo cáo được không", "hay"),  # chat shorthand for "hôm nay"
+        ("mục qly tài sản công bị trừ hả", "quy"),
+    ],
+)
+def test_loanwords_and_chat_abbreviations_are_not_corrected_into_other_words(
+    index: SearchIndex, typed: str, not_read_as: str
+) -> None:
+    from knowledge.chat import read_message
+
+    respelt = index._respell(read_message(typed))
+    assert respelt is None or not_read_as not in " " + fold(respelt.lower()) + " "
 
 
 def test_abbreviations_spelt_out_by_voice_typing_are_the_abbreviations(
