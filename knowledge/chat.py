@@ -27,7 +27,16 @@ from knowledge.numbers import spoken_numbers
 from knowledge.spelling import is_syllable
 from knowledge.text import analyze, fold
 
-__all__ = ["ASK_WEIGHT", "CONTEXT_WEIGHT", "Message", "Token", "asks_something", "read_message"]
+__all__ = [
+    "ASK_WEIGHT",
+    "CONTEXT_WEIGHT",
+    "Message",
+    "Token",
+    "asks_something",
+    "is_question",
+    "message_parts",
+    "read_message",
+]
 
 ASK_WEIGHT = 1.0
 CONTEXT_WEIGHT = 0.5
@@ -260,6 +269,46 @@ def _clean(text: str) -> str:
     if _BARE_POINTS_HINT_RE.search(text):
         text = _BARE_POINTS_RE.sub(_bare_points, text)
     return text.replace("\u00a0", " ")
+
+
+# Where a side remark opens inside a sentence ("…, tiện hỏi luôn máy in tầng 2 ai sửa"): a
+# message can carry a small question about something else next to its real ask.
+_SIDE_RE = re.compile(
+    r"[,;]?\s*\b(?:tiện hỏi|tien hoi|nhân tiện|nhan tien|với lại|voi lai|à mà|a ma|còn nữa"
+    r"|con nua)\b",
+    re.IGNORECASE,
+)
+
+
+def message_parts(text: str) -> list[str]:
+    """The sentences of a message, a side remark opened inside one ("tiện hỏi …") apart: the
+    parts that may each be a question of its own (see ``SearchIndex.search``)."""
+    parts: list[str] = []
+    for sentence in _sentences(text):
+        parts.extend(p.strip(" ,;") for p in _SIDE_RE.split(sentence))
+    return [p for p in parts if p and any(ch.isalnum() for ch in p)]
+
+
+# Words that end a question typed without a question mark ("… có đc tính k mn", "… chấm ntn"),
+# and the particles and addressees that may follow them.
+_QUESTION_ENDS = frozenset(
+    "khong ko k hok hong khum chua sao nao gi j bn nhieu may ntn ha hả ak dau ai".split()
+)
+_TRAILING = frozenset(
+    "a ạ ha nhe nha nhi vay v z zay day the anh chi em mn moi nguoi oi voi vs luon".split()
+)
+
+
+def is_question(sentence: str) -> bool:
+    """Whether a sentence is a question: it has a question mark, or one of its last three words
+    (before particles and addressees: "ạ", "a/c", "mn", "vậy") asks ("… có được tính không",
+    "… được mấy điểm", "… chấm ntn"). "… nhưng không ai chịu ký biên bản" tells."""
+    if "?" in sentence:
+        return True
+    words = re.findall(r"\w+", fold(sentence.casefold()))
+    while words and words[-1] in _TRAILING:
+        words.pop()
+    return any(w in _QUESTION_ENDS for w in words[-3:]) or " ".join(words[-2:]) == "the nao"
 
 
 def _sentences(text: str) -> list[str]:

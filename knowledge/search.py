@@ -84,6 +84,8 @@ from knowledge.chat import (
     Token,
     asks_plainly,
     asks_something,
+    is_question,
+    message_parts,
     read_message,
 )
 from knowledge.lexicon import FILLER_FORMS, Key, Lexicon, default_lexicon, is_filler_word
@@ -972,6 +974,50 @@ class SearchIndex:
     def search(self, query: str, top: int = 3) -> SearchResult:
         """Rank entries and criteria for ``query`` and decide answer, clarify or none."""
         top = max(top, 1)
+        result = self._search(query, top)
+        if result.decision == "none":
+            return self._side_remark_apart(query, top) or result
+        return result
+
+    def _side_remark_apart(self, query: str, top: int) -> SearchResult | None:
+        """The answer to a message refused as a whole because its real ask sits beside a side
+        remark on something else ("… thì bị trừ mấy điểm ạ. Tiện hỏi trưa nay ai đặt cơm
+        không"): the remark's off-topic words refused it. Each part of the message (its
+        sentences, a remark opened by "tiện hỏi" …) is read on its own; a part that is a
+        question in the assessment's own words and is answered confidently with a criterion is
+        the answer — when every other part is refused on its own and shares no topic word with
+        it (a story told about the same thing is no side remark). None otherwise."""
+        parts = message_parts(query)
+        if len(parts) < 2:
+            return None
+        best: tuple[int, SearchResult] | None = None
+        for k, part in enumerate(parts):
+            if len(_LETTER_RUNS_RE.findall(part)) < _PART_MIN_WORDS or not is_question(part):
+                continue
+            found = self._search(part, top)
+            if found.decision != "answer" or not found.results[0].criterion_codes:
+                continue
+            if not self.read(part)[1].intent:
+                continue
+            if best is None or found.results[0].score > best[1].results[0].score:
+                best = (k, found)
+        if best is None:
+            return None
+        k, found = best
+        words = _topic_words(parts[k])
+        for j, part in enumerate(parts):
+            if j == k:
+                continue
+            if not words.isdisjoint(_topic_words(part)):
+                return None
+            if len(_LETTER_RUNS_RE.findall(part)) < 2:
+                continue
+            if self._search(part, top).decision != "none":
+                return None
+        return SearchResult(query, found.decision, found.results)
+
+    def _search(self, query: str, top: int) -> SearchResult:
+        """The decision on ``query`` read as one message."""
         words = _LETTER_RUNS_RE.findall(fold(query).lower())
         if (
             _chit_chat(query, words)
@@ -2457,6 +2503,15 @@ class SearchIndex:
         out.sort(key=lambda r: -r[1])
         return out
 
+
+_PART_MIN_WORDS = 4  # words of a part read on its own
+# Words every message on the assessment may share with a remark beside it.
+_COMMON_WORDS = frozenset("huyen xa phong nam nay em anh chi ben minh".split())
+
+
+def _topic_words(text: str) -> frozenset[str]:
+    """The content words of a part of a message, without the ones every part may share."""
+    return frozenset(analyze(text).content) - _COMMON_WORDS
 
 _RATE = ("ty", "le")
 _RATE_AHEAD = 3  # words after "tỷ lệ" that may say which rate it is

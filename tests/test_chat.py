@@ -9,7 +9,7 @@ import pytest
 
 from criteria.loader import require_catalogue
 from criteria.schema import CriteriaSet
-from knowledge.chat import ASK_WEIGHT, read_message
+from knowledge.chat import ASK_WEIGHT, is_question, message_parts, read_message
 from knowledge.lexicon import Lexicon, load_lexicon, phrase_key
 from knowledge.schema import Entry
 from knowledge.search import SearchIndex
@@ -292,3 +292,29 @@ def test_please_is_politeness_but_satisfaction_is_a_topic() -> None:
     words = [t.folded for t in read_message("vui lòng cho em hỏi mức hài lòng tính sao").tokens]
     assert "vui" not in words
     assert "long" in words and "hai" in words
+
+
+def test_a_message_splits_into_its_sentences_and_side_remarks() -> None:
+    assert message_parts(
+        "Số phó phòng vượt 1 người thì bị trừ mấy điểm ạ. Tiện hỏi trưa nay ai đặt cơm không"
+    ) == ["Số phó phòng vượt 1 người thì bị trừ mấy điểm ạ.", "trưa nay ai đặt cơm không"]
+    assert message_parts("hs trễ có bị trừ ko, tien hoi luon may in hong goi ai") == [
+        "hs trễ có bị trừ ko",
+        "luon may in hong goi ai",
+    ]
+    assert message_parts("tc 3.4.1 tính sao") == ["tc 3.4.1 tính sao"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "asks"),
+    [
+        ("Tỷ lệ này tính thế nào?", True),
+        ("có đc tính vào tỷ lệ ko a/c", True),
+        ("mục này được mấy điểm vậy mn", True),
+        ("phòng em chấm ntn ạ", True),
+        ("Hai chị cãi nhau trong buổi họp, không ai chịu ký biên bản.", False),
+        ("Năm nay em làm gần hết phần tổng hợp tự chấm.", False),
+    ],
+)
+def test_a_question_is_told_from_a_statement_by_its_last_words(sentence: str, asks: bool) -> None:
+    assert is_question(sentence) is asks

@@ -358,6 +358,45 @@ def test_loanwords_and_chat_abbreviations_are_not_corrected_into_other_words(
     assert respelt is None or not_read_as not in " " + fold(respelt.lower()) + " "
 
 
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [
+        (
+            "Số phó phòng của phòng Tư pháp vượt 1 người so với quy định thì bị trừ mấy điểm ạ. "
+            "Tiện hỏi trưa nay ai đặt cơm văn phòng không",
+            "4.1.2",
+        ),
+        (
+            "quy chế chi tiêu nội bộ chưa sửa theo quy định mới thì có bị trừ điểm không ạ. Với "
+            "lại ai biết giá xăng hôm nay không",
+            "6.2.1",
+        ),
+    ],
+)
+def test_a_side_remark_on_something_else_does_not_refuse_the_real_ask(
+    index: SearchIndex, question: str, code: str
+) -> None:
+    found = index.search(question)
+    assert found.decision == "answer" and found.results[0].criterion_codes == (code,)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # Every part off topic.
+        "Hôm nay trời mưa to quá. Ai có áo mưa cho em mượn không?",
+        # The assessment is the situation; the ask is about something else.
+        "Phòng em tự chấm xong rồi. Cho em hỏi lương cơ sở năm nay bao nhiêu ạ?",
+        # A story about the assessment's meeting, asking how to behave: no part is a question
+        # in the assessment's words.
+        "Hai anh trong phòng cãi nhau trong cuộc họp tự chấm, không ai chịu ký biên bản. Em nên "
+        "xử sự thế nào ạ?",
+    ],
+)
+def test_a_message_with_no_part_of_ours_stays_refused(index: SearchIndex, question: str) -> None:
+    assert index.search(question).decision == "none"
+
+
 def test_abbreviations_spelt_out_by_voice_typing_are_the_abbreviations(
     index: SearchIndex,
 ) -> None:
