@@ -991,13 +991,14 @@ class SearchIndex:
         if len(parts) < 2:
             return None
         best: tuple[int, SearchResult] | None = None
+        seen: dict[int, SearchResult] = {}
         for k, part in enumerate(parts):
             if len(_LETTER_RUNS_RE.findall(part)) < _PART_MIN_WORDS or not is_question(part):
                 continue
-            found = self._search(part, top)
-            if found.decision != "answer" or not found.results[0].criterion_codes:
-                continue
             if not self.read(part)[1].intent:
+                continue
+            found = seen[k] = self._search(part, top)
+            if found.decision != "answer" or not found.results[0].criterion_codes:
                 continue
             if best is None or found.results[0].score > best[1].results[0].score:
                 best = (k, found)
@@ -1012,7 +1013,7 @@ class SearchIndex:
                 return None
             if len(_LETTER_RUNS_RE.findall(part)) < 2:
                 continue
-            if self._search(part, top).decision != "none":
+            if (seen.get(j) or self._search(part, top)).decision != "none":
                 return None
         return SearchResult(query, found.decision, found.results)
 

@@ -676,13 +676,22 @@ def _split_code(m: re.Match[str]) -> str:
     return head + gap + ".".join(x for x in (a, b, c) if x)
 
 
+# Quick tests of whether any of the patterns above can match (most questions have none).
+_CODE_HEAD_RE = re.compile(r"(?<![a-z0-9])(?:tieu\s*chi|tc|muc|tctp|chi\s*tieu)\s*(?:so\s*)?\d")
+_DOTTED_RE = re.compile(r"\d\.\d")
+_ROMAN_HINT_RE = re.compile(r"(?<![\w.])[iv]+\s*\.\s*\d|(?<![a-z0-9])(?:linh\s*vuc|lv)\s+[iv]+\b")
+
+
 def _plain_codes(flat: str) -> str:
     """``flat`` with the codes written in the other ways above rewritten as dotted codes."""
-    if "." in flat:
+    if _DOTTED_RE.search(flat):
         flat = _ITEM_OF_RE.sub(lambda m: f" tc {m.group(2)}.{m.group(1)}", flat)
-    flat = _SPLIT_CODE_RE.sub(_split_code, flat)
-    flat = _RUN_CODE_RE.sub(lambda m: m.group(1) + m.group(2) + ".".join(m.group(3, 4, 5)), flat)
-    if "i" in flat or "v" in flat:
+    if _CODE_HEAD_RE.search(flat):
+        flat = _SPLIT_CODE_RE.sub(_split_code, flat)
+        flat = _RUN_CODE_RE.sub(
+            lambda m: m.group(1) + m.group(2) + ".".join(m.group(3, 4, 5)), flat
+        )
+    if _ROMAN_HINT_RE.search(flat):
         flat = _ROMAN_CODE_RE.sub(lambda m: f" {_ROMAN[m.group(1)]}.{m.group(2)}", flat)
         flat = _ROMAN_AREA_RE.sub(lambda m: f"{m.group(1)} {_ROMAN[m.group(2)]}", flat)
     return flat
@@ -691,11 +700,14 @@ def _plain_codes(flat: str) -> str:
 def find_codes(text: str) -> list[str]:
     """Criterion codes mentioned in ``text``, in order of appearance, without duplicates."""
     flat = _code_text(text)
-    if not _DIGIT_RE.search(flat) and "i" not in flat and "v" not in flat:
-        return []  # every code has a digit or a Roman numeral (most questions have neither)
-    flat = _plain_codes(flat)
     if not _DIGIT_RE.search(flat):
-        return []
+        if not _ROMAN_HINT_RE.search(flat):
+            return []  # every code has a digit or a Roman numeral (most questions have neither)
+        flat = _ROMAN_AREA_RE.sub(lambda m: f"{m.group(1)} {_ROMAN[m.group(2)]}", flat)
+        if not _DIGIT_RE.search(flat):
+            return []
+    else:
+        flat = _plain_codes(flat)
     found: list[tuple[int, str]] = []
     for m in _PREFIXED_RE.finditer(flat):
         group = next(g for g in (1, 2, 3) if m.group(g))
