@@ -295,7 +295,8 @@ _QUESTION_ENDS = frozenset(
     "khong ko k hok hong khum chua sao nao gi j bn nhieu may ntn ha hả ak dau ai".split()
 )
 _TRAILING = frozenset(
-    "a ạ ha nhe nha nhi vay v z zay day the anh chi em mn moi nguoi oi voi vs luon".split()
+    "a ạ c ac ha nhe nha nhi vay v z zay day the anh chi em mn moi nguoi oi voi vs luon d"
+    .split()
 )
 
 
@@ -308,7 +309,11 @@ def is_question(sentence: str) -> bool:
     words = re.findall(r"\w+", fold(sentence.casefold()))
     while words and words[-1] in _TRAILING:
         words.pop()
-    return any(w in _QUESTION_ENDS for w in words[-3:]) or " ".join(words[-2:]) == "the nao"
+    return (
+        any(w in _QUESTION_ENDS for w in words[-3:])
+        or " ".join(words[-2:]) == "the nao"
+        or "hay" in words[-5:]  # a choice: "… phòng nội vụ hay văn phòng chấm"
+    )
 
 
 def _sentences(text: str) -> list[str]:

@@ -2507,12 +2507,21 @@ class SearchIndex:
 
 _PART_MIN_WORDS = 4  # words of a part read on its own
 # Words every message on the assessment may share with a remark beside it.
-_COMMON_WORDS = frozenset("huyen xa phong nam nay em anh chi ben minh".split())
+_COMMON_WORDS = frozenset(
+    form
+    for w in "huyện xã phòng năm nay em anh chị bên mình làm có đi được xin lấy cho".split()
+    for form in (w, fold(w))
+)
 
 
 def _topic_words(text: str) -> frozenset[str]:
-    """The content words of a part of a message, without the ones every part may share."""
-    return frozenset(analyze(text).content) - _COMMON_WORDS
+    """The content words of a part of a message as typed (with their accents, when typed:
+    "mấy điểm" and "máy tính" share no word), without the ones every part may share."""
+    a = analyze(text)
+    content = frozenset(a.content)
+    return frozenset(
+        acc for f, acc in zip(a.folded, a.accented, strict=True) if f in content
+    ) - _COMMON_WORDS
 
 _RATE = ("ty", "le")
 _RATE_AHEAD = 3  # words after "tỷ lệ" that may say which rate it is

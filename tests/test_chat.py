@@ -312,6 +312,8 @@ def test_a_message_splits_into_its_sentences_and_side_remarks() -> None:
         ("có đc tính vào tỷ lệ ko a/c", True),
         ("mục này được mấy điểm vậy mn", True),
         ("phòng em chấm ntn ạ", True),
+        ("vượt 1 phó phòng thì bị trừ bn đ a/c", True),
+        ("tỷ lệ này phòng nội vụ hay văn phòng chấm", True),
         ("Hai chị cãi nhau trong buổi họp, không ai chịu ký biên bản.", False),
         ("Năm nay em làm gần hết phần tổng hợp tự chấm.", False),
     ],
