@@ -2567,12 +2567,12 @@ def _score_bound(folded: Sequence[str], k: int, size: int) -> bool:
     return i < len(folded) and folded[i][:1].isdigit()
 
 
-# Verbs that give or take points ("bị 0,5", "được 1,5", "còn 0,25", "mất 1", "cho 2").
-_SCORE_VERBS = frozenset({"bi", "duoc", "con", "mat", "cho", "cham", "lay"})
+# Verbs that give or take points ("bị 0,5", "được 1,5", "còn 0,25", "mất 1", "cho 2", "về 0").
+_SCORE_VERBS = frozenset({"bi", "duoc", "con", "mat", "cho", "cham", "lay", "ve", "xuong"})
 _SCORE_RE = re.compile(r"\d(?:[.,](?:25|5|75))?")
 _SCORE_MAX = 3.0  # no criterion is worth more
 # ... what may follow such a figure: the end of the ask, or "điểm" ("được 2 hồ sơ" counts files).
-_SCORE_ENDS = frozenset({"khong", "ha", "a", "thoi", "chu", "roi", "diem", "d", "la"})
+_SCORE_ENDS = frozenset({"khong", "ha", "a", "thoi", "chu", "roi", "diem", "d", "la", "luon"})
 
 
 def _score_said(toks: Sequence[Token]) -> bool:

@@ -865,6 +865,9 @@ def test_points_given_as_a_bare_figure_are_asked_about(index: SearchIndex) -> No
     # … but "được 2 hồ sơ" counts files: no score is read into it.
     _, q = index.read("huyện được 2 hồ sơ trễ hạn")
     assert not q.intent
+    # A score that drops to a figure ("về 0 luôn") is asked about too.
+    _, q = index.read("báo cáo quý quên gửi thì phần đó có bị về 0 luôn không")
+    assert q.intent
 
 
 def test_offices_named_as_the_options_of_who_scores_are_not_the_topic(index: SearchIndex) -> None:
