@@ -984,8 +984,8 @@ class SearchIndex:
         remark on something else ("… thì bị trừ mấy điểm ạ. Tiện hỏi trưa nay ai đặt cơm
         không"): the remark's off-topic words refused it. Each part of the message (its
         sentences, a remark opened by "tiện hỏi" …) is read on its own; a part that is a
-        question in the assessment's own words and is answered confidently with a criterion is
-        the answer — when every other part is refused on its own and shares no topic word with
+        question in the assessment's own words (or asks whether something counts, "có đạt
+        không") and is answered confidently with a criterion is the answer — when every other part is refused on its own and shares no topic word with
         it (a story told about the same thing is no side remark). None otherwise."""
         parts = message_parts(query)
         if len(parts) < 2:
@@ -995,7 +995,8 @@ class SearchIndex:
         for k, part in enumerate(parts):
             if len(_LETTER_RUNS_RE.findall(part)) < _PART_MIN_WORDS or not is_question(part):
                 continue
-            if not self.read(part)[1].intent:
+            read = self.read(part)[1]
+            if not (read.intent or read.judge):
                 continue
             found = seen[k] = self._search(part, top)
             if found.decision != "answer" or not found.results[0].criterion_codes:
