@@ -985,8 +985,9 @@ class SearchIndex:
         không"): the remark's off-topic words refused it. Each part of the message (its
         sentences, a remark opened by "tiện hỏi" …) is read on its own; a part that is a
         question in the assessment's own words (or asks whether something counts, "có đạt
-        không") and is answered confidently with a criterion is the answer — when every other part is refused on its own and shares no topic word with
-        it (a story told about the same thing is no side remark). None otherwise."""
+        không") and is answered confidently with a criterion is the answer — when every other
+        part is refused on its own and shares no topic word with it (a story told about the
+        same thing is no side remark). None otherwise."""
         parts = message_parts(query)
         if len(parts) < 2:
             return None
