@@ -641,7 +641,7 @@ def _code_text(text: str) -> str:
 # digits run together ("tc 341"); an area in Roman numerals ("mục III.4.1", "lĩnh vực III"); and an
 # item of a criterion ("tiêu chí thành phần 2 của 3.4", "ý 1 mục 7.2"). Each is rewritten as
 # the dotted code before the patterns above read it.
-_CODE_SEP = r"(\s*[.,_/]\s*|\s+)"
+_CODE_SEP = r"(\s*\.\s*|[,_/]|\s+)"  # a comma tight ("3,4,1"; "1, 2, 3" is a list)
 _SPLIT_CODE_RE = re.compile(
     r"(?<![a-z0-9])(tieu\s*chi|tc|muc|tctp|chi\s*tieu)(\s*(?:so\s*)?)"
     rf"(\d){_CODE_SEP}(\d)(?:{_CODE_SEP}(\d))?(?![\d.,/%]|\s*(?:%|diem|d\b|phan))"
@@ -652,12 +652,14 @@ _RUN_CODE_RE = re.compile(
 )
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8"}
 _ROMAN_CODE_RE = re.compile(
-    r"(?<![\w.])(i{1,3}|iv|vi{0,3})\s*\.\s*(\d{1,2}(?:\.\d{1,2})?)(?![\w])"
+    r"(^|(?<![a-z0-9])(?:muc|tc|tieu\s*chi|phan)\s*)(i{1,3}|iv|vi{0,3})\s*\.\s*"
+    r"(\d{1,2}(?:\.\d{1,2})?)(?![\w])"
 )
 _ROMAN_AREA_RE = re.compile(r"(?<![a-z0-9])(linh\s*vuc|lv)\s+(i{1,3}|iv|vi{0,3})(?![\w.])")
 _ITEM_OF_RE = re.compile(
     r"(?<![a-z0-9])(?:tieu\s*chi\s*thanh\s*phan|tctp|y|noi\s*dung)\s*(?:so\s*)?(\d)\s+"
     r"(?:(?:cua|thuoc|trong|o|tai)\s+)?(?:(?:tieu\s*chi|tc|muc)\s*)?(\d\.\d)(?![\d.]*\d)"
+    r"(?!\s*(?:%|diem|d\b|phan))"
 )
 
 
@@ -679,7 +681,7 @@ def _split_code(m: re.Match[str]) -> str:
 # Quick tests of whether any of the patterns above can match (most questions have none).
 _CODE_HEAD_RE = re.compile(r"(?<![a-z0-9])(?:tieu\s*chi|tc|muc|tctp|chi\s*tieu)\s*(?:so\s*)?\d")
 _DOTTED_RE = re.compile(r"\d\.\d")
-_ROMAN_HINT_RE = re.compile(r"(?<![\w.])[iv]+\s*\.\s*\d|(?<![a-z0-9])(?:linh\s*vuc|lv)\s+[iv]+\b")
+_ROMAN_HINT_RE = re.compile(r"\b[iv]+\s*\.\s*\d|(?<![a-z0-9])(?:linh\s*vuc|lv)\s+[iv]+\b")
 
 
 def _plain_codes(flat: str) -> str:
@@ -692,7 +694,9 @@ def _plain_codes(flat: str) -> str:
             lambda m: m.group(1) + m.group(2) + ".".join(m.group(3, 4, 5)), flat
         )
     if _ROMAN_HINT_RE.search(flat):
-        flat = _ROMAN_CODE_RE.sub(lambda m: f" {_ROMAN[m.group(1)]}.{m.group(2)}", flat)
+        flat = _ROMAN_CODE_RE.sub(
+            lambda m: f"{m.group(1)} {_ROMAN[m.group(2)]}.{m.group(3)}", flat
+        )
         flat = _ROMAN_AREA_RE.sub(lambda m: f"{m.group(1)} {_ROMAN[m.group(2)]}", flat)
     return flat
 

@@ -195,6 +195,8 @@ def test_stopwords_respect_typed_accents() -> None:
         ("tiêu chí thành phần 2 của 3.4", ["3.4.2"]),
         ("tctp 2 của tiêu chí 3.4 tính sao", ["3.4.2"]),
         ("ý 1 mục 7.2", ["7.2.1"]),
+        ("III.4.1 chấm sao", ["3.4.1"]),
+        ("phạm vi. 3.4.1 thì sao", ["3.4.1"]),
     ],
 )
 def test_find_codes(text: str, codes: list[str]) -> None:
@@ -228,6 +230,8 @@ def test_find_codes(text: str, codes: list[str]) -> None:
         "mức 3 4 5 điểm",  # numbers split by spaces are a code only after "tiêu chí"
         "chỉ tiêu 112 người",  # digits run together after "chỉ tiêu": a quota
         "tc 341 người",
+        "nội dung 3 trong 2.5 điểm",  # a score, not an item of a criterion
+        "thuộc phạm vi. 3 hồ sơ trễ",  # "vi" ending a word, not a Roman six
     ],
 )
 def test_find_codes_ignores_numbers_that_are_not_codes(text: str) -> None:
@@ -310,3 +314,9 @@ def test_shorthand_no_syllable_spells_is_read_with_a_stray_tone_mark() -> None:
     assert analyze("bcáo quý").folded[:1] == ("bc",)
     # A real syllable with its own marks stays itself ("nhịu" is a word, "ngũ" too).
     assert analyze("nói nhịu").folded == ("noi", "nhiu")
+
+
+def test_numbers_listed_after_a_code_word_are_not_joined_into_a_code() -> None:
+    # "1, 2, 3" is a list (spaces after the commas); "3,4,1" typed tight is a code.
+    assert "1.2.3" not in find_codes("các chỉ tiêu 1, 2, 3 của nghị quyết")
+    assert find_codes("tiêu chí 3,4,1") == ["3.4.1"]
