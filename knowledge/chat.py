@@ -282,7 +282,7 @@ _SIDE_RE = re.compile(
 
 def message_parts(text: str) -> list[str]:
     """The sentences of a message, a side remark opened inside one ("tiện hỏi …") apart: the
-    parts that may each be a question of its own (see ``SearchIndex.search``)."""
+    parts that may each be a question of its own (see ``SearchIndex._side_remark_apart``)."""
     parts: list[str] = []
     for sentence in _sentences(text):
         parts.extend(p.strip(" ,;") for p in _SIDE_RE.split(sentence))
@@ -295,7 +295,7 @@ _QUESTION_ENDS = frozenset(
     "khong ko k hok hong khum chua sao nao gi j bn nhieu may ntn ha hả ak dau ai".split()
 )
 _TRAILING = frozenset(
-    "a ạ c ac ha nhe nha nhi vay v z zay day the anh chi em mn moi nguoi oi voi vs luon d"
+    "a ạ c ac nhe nha nhi vay v z zay day the anh chi em mn moi nguoi oi voi vs luon d"
     .split()
 )
 

@@ -2525,6 +2525,7 @@ def _topic_words(text: str) -> frozenset[str]:
         acc for f, acc in zip(a.folded, a.accented, strict=True) if f in content
     ) - _COMMON_WORDS
 
+
 _RATE = ("ty", "le")
 _RATE_AHEAD = 3  # words after "tỷ lệ" that may say which rate it is
 

@@ -314,6 +314,7 @@ def test_a_message_splits_into_its_sentences_and_side_remarks() -> None:
         ("phòng em chấm ntn ạ", True),
         ("vượt 1 phó phòng thì bị trừ bn đ a/c", True),
         ("tỷ lệ này phòng nội vụ hay văn phòng chấm", True),
+        ("vậy là bị trừ 0,5 hả", True),
         ("Hai chị cãi nhau trong buổi họp, không ai chịu ký biên bản.", False),
         ("Năm nay em làm gần hết phần tổng hợp tự chấm.", False),
     ],
