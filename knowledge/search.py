@@ -1463,6 +1463,7 @@ class SearchIndex:
                 if any(
                     tuple(t.folded for t in toks[k : k + size]) in on_topic
                     and self._rate_of_ours(toks, k, size)
+                    and not _citizens_submit(toks, k, size)
                     for size in on_sizes[toks[k].folded]
                     if k + size <= n and not any(foreign[k : k + size])
                 ):
@@ -2594,6 +2595,21 @@ def _score_said(toks: Sequence[Token]) -> bool:
             continue  # a count of something ("được 2 hồ sơ", "còn 1 người")
         return True
     return False
+
+
+# What citizens hand in for a procedure ("người dân phải nộp những giấy tờ gì", "dân cần nộp
+# gì"): the procedure's papers, not the assessment's evidence.
+_SUBMIT_LEADS = frozenset({"phai", "can", "se", "thi", "khi"})
+
+
+def _citizens_submit(toks: Sequence[Token], k: int, size: int) -> bool:
+    """Whether the phrase at ``k`` says what citizens submit: "nộp" said of "dân"."""
+    if not any(t.folded == "nop" for t in toks[k : k + size]):
+        return False
+    i = k - 1
+    if i >= 0 and toks[i].folded in _SUBMIT_LEADS:
+        i -= 1
+    return i >= 0 and toks[i].folded in _DOERS
 
 
 def _names_a_thing(toks: Sequence[Token], k: int) -> bool:

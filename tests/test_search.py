@@ -397,6 +397,24 @@ def test_a_message_with_no_part_of_ours_stays_refused(index: SearchIndex, questi
     assert index.search(question).decision == "none"
 
 
+def test_what_citizens_submit_for_a_procedure_is_not_the_assessments_evidence(
+    index: SearchIndex,
+) -> None:
+    # "nộp" said of citizens is the procedure's papers (before: an evidence ask, clarified).
+    _, q = index.read(
+        "Có người dân làm thủ tục cấp lại giấy chứng nhận quyền sử dụng đất, người dân phải nộp "
+        "những giấy tờ gì ạ?"
+    )
+    assert not q.intent
+    # … said of the district, it is the evidence asked about.
+    answered_first(
+        index,
+        "Công khai thủ tục tại bộ phận một cửa thì huyện phải nộp những giấy tờ gì làm minh "
+        "chứng?",
+        "3.2",
+    )
+
+
 def test_abbreviations_spelt_out_by_voice_typing_are_the_abbreviations(
     index: SearchIndex,
 ) -> None:
