@@ -996,10 +996,10 @@ class SearchIndex:
         for k, part in enumerate(parts):
             if len(_LETTER_RUNS_RE.findall(part)) < _PART_MIN_WORDS or not is_question(part):
                 continue
-            read = self.read(part)[1]
-            if not (read.intent or read.judge):
+            reading = self.read(part)
+            if not (reading[1].intent or reading[1].judge):
                 continue
-            found = seen[k] = self._search(part, top)
+            found = seen[k] = self._search(part, top, reading)
             if found.decision != "answer" or not found.results[0].criterion_codes:
                 continue
             if best is None or found.results[0].score > best[1].results[0].score:
@@ -1019,8 +1019,11 @@ class SearchIndex:
                 return None
         return SearchResult(query, found.decision, found.results)
 
-    def _search(self, query: str, top: int) -> SearchResult:
-        """The decision on ``query`` read as one message."""
+    def _search(
+        self, query: str, top: int, reading: tuple[list[str], _Query] | None = None
+    ) -> SearchResult:
+        """The decision on ``query`` read as one message (``reading``: ``self.read(query)``,
+        when the caller has it already)."""
         words = _LETTER_RUNS_RE.findall(fold(query).lower())
         if (
             _chit_chat(query, words)
@@ -1031,7 +1034,7 @@ class SearchIndex:
             # Thanks or a greeting, or thanks and wishes that ask nothing ("Cảm ơn anh chị, em
             # sửa xong bảng điểm rồi"): nothing asked.
             return SearchResult(query, "none", [])
-        named, q = self.read(query)
+        named, q = reading or self.read(query)
         codes = [c for c in named if c in self._criteria]
         scored = self._rulings_first(self._rank(q), codes)
         if (
