@@ -346,6 +346,9 @@ def _is_ask(sentence: str, markers: tuple[str, ...] = _ASK_PADDED) -> bool:
 # Markers that are as often plain words of a statement ("em cần trả lời các phòng sớm", "phải
 # làm lại", "hay"): a sentence that asks only by them, after one that asks by a stronger
 # marker, is a closing remark: the earlier one is part of the ask too.
+# The words that ask which thing or how much: a sentence with one that ends with a colon is a
+# question whose options follow ("nộp những văn bản gì: A, B hay C?"; not "sếp hỏi: …").
+_WH_PADDED = (" gi ", " j ", " nao ", " sao ", " bao nhieu ", " may ")
 _STRONG_PADDED = tuple(m for m in _ASK_PADDED if m not in (" can ", " phai ", " hay "))
 
 
@@ -454,6 +457,12 @@ def read_message(text: str) -> Message:
             _word_count(sentences[last - 1]) <= _SHORT
             or _word_count(sentences[last]) <= _SHORT
             or ("?" in sentences[last - 1] and "?" in sentences[last])
+            # "… nộp những văn bản gì làm minh chứng: A, B hay C?": what follows the colon
+            # details the question before it.
+            or (
+                sentences[last - 1].endswith(":")
+                and _is_ask(sentences[last - 1].replace("?", ""), _WH_PADDED)
+            )
         ):
             ask_idx.add(last - 1)
     tokens: list[Token] = []

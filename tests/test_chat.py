@@ -321,3 +321,17 @@ def test_a_message_splits_into_its_sentences_and_side_remarks() -> None:
 )
 def test_a_question_is_told_from_a_statement_by_its_last_words(sentence: str, asks: bool) -> None:
     assert is_question(sentence) is asks
+
+
+def test_a_question_ending_in_a_colon_keeps_its_options_as_the_ask() -> None:
+    # The options after the colon detail the question before it: both are the ask.
+    msg = read_message(
+        "Về tinh giản biên chế, tôi phải gửi những giấy tờ gì để chứng minh: danh sách người "
+        "nghỉ, quyết định giao biên chế, hay chỉ một bản tổng hợp ạ?"
+    )
+    assert "tinh giản" in msg.ask and "chứng minh" in msg.ask and "tổng hợp" in msg.ask
+    # A lead-in reporting someone's words is no question of its own.
+    msg = read_message(
+        "Trưởng phòng xem bảng điểm xong hỏi: sao tháng nào cũng 99 % mà chỉ được 2 điểm?"
+    )
+    assert "trưởng phòng" in msg.context and "trưởng phòng" not in msg.ask

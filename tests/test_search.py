@@ -1038,3 +1038,16 @@ def test_the_unit_a_rate_is_said_of_is_what_the_question_counts(index: SearchInd
     assert "tthc" in q.counted
     _, q = index.read("tổng số nhiệm vụ trong kế hoạch")
     assert "nhiem" in q.counted
+
+
+def test_whether_handing_in_one_document_is_enough_is_an_evidence_ask(
+    index: SearchIndex,
+) -> None:
+    # "… là xong hả", "… là đủ hả": whether what is sent is enough, asked without "điểm".
+    for question in (
+        "Quy trình ISO đã công bố thì gửi mỗi cái quyết định công bố là xong hả mọi người, "
+        "khỏi cần giấy chứng nhận của bên tư vấn à?",
+        "Kế hoạch CCHC năm thì gửi file kế hoạch có số ký hiệu với ngày ký là đủ hả anh?",
+    ):
+        _, q = index.read(question)
+        assert q.judge, question
