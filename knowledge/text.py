@@ -607,10 +607,11 @@ _PREFIXED_RE = re.compile(
 # A one-part number after "chỉ tiêu" (also a quota, a target) followed by what it counts is a
 # quantity: "chỉ tiêu 10 người" is a quota of ten, not area 10. ("tiêu chí 3 hồ sơ trễ hạn",
 # "lĩnh vực 4 phòng nào chấm" name an area and its topic: they stay codes.)
+_MAX_AREA = 10  # no criteria set has more areas: "chỉ tiêu 80" is a quota of 80
 _COUNTED_AFTER_RE = re.compile(
     r"\s*(?:nguoi|ho\s*so|hs\b|bien\s*che|can\s*bo|cong\s*chuc|cc\b|vien\s*chuc"
     r"|van\s*ban|vb\b|bao\s*cao|bc\b|nhiem\s*vu|nv\b|thu\s*tuc|tthc|xa\b"
-    r"|diem|d\b|ty\b(?!\s*le)|trieu|ngay|thang|lan\b|truong\s*hop)"
+    r"|diem|d\b|ty\b(?!\s*le)|trieu|ngay|thang|lan\b|truong\s*hop|luot|lop\b|hoc\s*vien)"
 )
 _BARE_RE = re.compile(r"(?<![\w.,/])(\d{1,2}\.\d{1,2}\.\d{1,2})(?![\w/]|[.,]\d)")
 _ONLY_CODE_RE = re.compile(r"^\s*(\d{1,2}\.\d{1,2}(?:\.\d{1,2})?)\s*$")
@@ -719,9 +720,9 @@ def find_codes(text: str) -> list[str]:
         if (
             "." not in code
             and m.group(0).startswith("chi")
-            and _COUNTED_AFTER_RE.match(flat, m.end())
+            and (int(code) > _MAX_AREA or _COUNTED_AFTER_RE.match(flat, m.end()))
         ):
-            continue  # "chỉ tiêu 10 người": a quota
+            continue  # "chỉ tiêu 10 người", "chỉ tiêu 80 lượt": a quota
         found.append((m.start(group), code))
     for m in _BARE_RE.finditer(flat):
         found.append((m.start(1), m.group(1)))

@@ -229,6 +229,8 @@ def test_find_codes(text: str, codes: list[str]) -> None:
         "tc 3,5 điểm",
         "mức 3 4 5 điểm",  # numbers split by spaces are a code only after "tiêu chí"
         "chỉ tiêu 112 người",  # digits run together after "chỉ tiêu": a quota
+        "chỉ tiêu 80 lượt. Đến nay cử 60 lượt",  # no set has area 80: a quota
+        "chỉ tiêu 5 lượt cán bộ",  # what a quota counts
         "tc 341 người",
         "nội dung 3 trong 2.5 điểm",  # a score, not an item of a criterion
         "thuộc phạm vi. 3 hồ sơ trễ",  # "vi" ending a word, not a Roman six
