@@ -343,12 +343,14 @@ def _is_ask(sentence: str, markers: tuple[str, ...] = _ASK_PADDED) -> bool:
     return any(m in joined for m in markers)
 
 
+# The words that ask which thing or how much: a sentence with one that ends with a colon is a
+# question whose options follow ("nộp những văn bản gì: A, B hay C?"; not "sếp hỏi: …"). Not
+# "sao": "bản sao" is a copy.
+_WH_PADDED = (" gi ", " j ", " nao ", " bao nhieu ", " may ")
+
 # Markers that are as often plain words of a statement ("em cần trả lời các phòng sớm", "phải
 # làm lại", "hay"): a sentence that asks only by them, after one that asks by a stronger
 # marker, is a closing remark: the earlier one is part of the ask too.
-# The words that ask which thing or how much: a sentence with one that ends with a colon is a
-# question whose options follow ("nộp những văn bản gì: A, B hay C?"; not "sếp hỏi: …").
-_WH_PADDED = (" gi ", " j ", " nao ", " sao ", " bao nhieu ", " may ")
 _STRONG_PADDED = tuple(m for m in _ASK_PADDED if m not in (" can ", " phai ", " hay "))
 
 
