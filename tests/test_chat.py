@@ -335,3 +335,9 @@ def test_a_question_ending_in_a_colon_keeps_its_options_as_the_ask() -> None:
         "Trưởng phòng xem bảng điểm xong hỏi: sao tháng nào cũng 99 % mà chỉ được 2 điểm?"
     )
     assert "trưởng phòng" in msg.context and "trưởng phòng" not in msg.ask
+    # "bản sao" (a copy) is no question word: the situation before the colon stays apart.
+    msg = read_message(
+        "Bên em chỉ còn bản sao không có dấu đỏ của huyện: vậy thì có được tính điểm phần này "
+        "không ạ?"
+    )
+    assert "bản sao" in msg.context and "bản sao" not in msg.ask
