@@ -1011,7 +1011,7 @@ class SearchIndex:
         for j, part in enumerate(parts):
             if j == k:
                 continue
-            if not words.isdisjoint(_topic_words(part)):
+            if _shares_topic(words, _topic_words(part)):
                 return None
             if len(_LETTER_RUNS_RE.findall(part)) < 2:
                 continue
@@ -2528,6 +2528,15 @@ def _topic_words(text: str) -> frozenset[str]:
     return frozenset(
         acc for f, acc in zip(a.folded, a.accented, strict=True) if f in content
     ) - _COMMON_WORDS
+
+
+def _shares_topic(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two parts of a message, by their topic words, speak of the same thing: two
+    words, or one that reads one way only (typed with its accents, an abbreviation, a figure).
+    A syllable typed without accents may be two words ("may" is "mấy điểm" and "máy tính",
+    "cham" "chấm điểm" and "chậm quá")."""
+    shared = a & b
+    return len(shared) >= 2 or any(w != fold(w) or not is_syllable(w) for w in shared)
 
 
 _RATE = ("ty", "le")

@@ -371,6 +371,14 @@ def test_loanwords_and_chat_abbreviations_are_not_corrected_into_other_words(
             "lại ai biết giá xăng hôm nay không",
             "6.2.1",
         ),
+        # Without accents the remark shares one syllable with the ask, two words apart: "may"
+        # is "mấy điểm" there and "máy in" here.
+        (
+            "ke hoach cchc ban hanh tre 1 thang thi bi tru may diem a. tien hoi may in tang 2 "
+            "hong roi goi ai sua",
+            "1.1.1",
+        ),
+        ("so hoa ho so dat 40 % thi duoc may diem a. tien hoi may scan hong thi goi ai", "3.3.3"),
     ],
 )
 def test_a_side_remark_on_something_else_does_not_refuse_the_real_ask(
@@ -378,6 +386,16 @@ def test_a_side_remark_on_something_else_does_not_refuse_the_real_ask(
 ) -> None:
     found = index.search(question)
     assert found.decision == "answer" and found.results[0].criterion_codes == (code,)
+
+
+def test_parts_share_a_topic_by_two_words_or_one_that_reads_one_way() -> None:
+    from knowledge.search import _shares_topic
+
+    assert not _shares_topic(frozenset({"may", "diem"}), frozenset({"may", "in"}))
+    assert _shares_topic(frozenset({"máy", "điểm"}), frozenset({"máy", "in"}))  # accented
+    assert _shares_topic(frozenset({"tc", "ntm"}), frozenset({"tc", "dat"}))  # "tiêu chí"
+    assert _shares_topic(frozenset({"ho", "so", "tre"}), frozenset({"ho", "so", "xa"}))
+    assert not _shares_topic(frozenset({"ho"}), frozenset({"so"}))
 
 
 @pytest.mark.parametrize(
