@@ -1069,3 +1069,17 @@ def test_whether_handing_in_one_document_is_enough_is_an_evidence_ask(
     ):
         _, q = index.read(question)
         assert q.judge, question
+
+
+def test_whether_something_is_taken_out_of_the_count_is_an_assessment_ask(
+    index: SearchIndex,
+) -> None:
+    # Written for this test: the denominator asked about with "trừ khỏi", without "điểm".
+    question = (
+        "nv trong kh cchc chua lam xong ma huyen co vb dieu chinh lui sang nam sau thi co tru "
+        "khoi tong so nv khong a"
+    )
+    _, q = index.read(question)
+    assert q.judge or q.intent
+    found = index.search(question)
+    assert found.decision != "none" and found.results[0].criterion_codes == ("1.1.2",)
