@@ -202,6 +202,7 @@ _NEUTRAL_ACCENTED = frozenset(
     luôn lun nữa vẫn cứ chỉ toàn hết cả mọi từng nhiều ít bao giờ lúc hôm qua mai tuần
     tháng ngày đâu nào đấy được bị hả nhỉ chứ mà với cùng sang qua lên xuống vào ra đi về
     bắt buộc đếm tính thay dùng lấy nên cần kiểu trường hợp gồm những riêng chung đủ thiếu
+    file pdf photo word zip
     """.split()
 )
 _NEUTRAL = frozenset(fold(w) for w in _NEUTRAL_ACCENTED)

@@ -1083,3 +1083,17 @@ def test_whether_something_is_taken_out_of_the_count_is_an_assessment_ask(
     assert q.judge or q.intent
     found = index.search(question)
     assert found.decision != "none" and found.results[0].criterion_codes == ("1.1.2",)
+
+
+def test_the_form_of_a_file_says_nothing_of_its_topic(index: SearchIndex) -> None:
+    # Written for this test: "file", "PDF", "Word" say how a document is sent, not what it is
+    # about; they no longer dilute the question's topic (before: a clarifying question).
+    found = index.search(
+        "Quy chế chi tiêu nội bộ em up file PDF ký số lên phần mềm là đủ chưa hay phải gửi cả "
+        "file word ạ?"
+    )
+    assert found.decision == "answer" and found.results[0].criterion_codes == ("6.2.1",)
+    # "scan" stays a topic word: scanning the files is what 3.3.3 scores.
+    from knowledge.search import _neutral
+
+    assert _neutral("pdf", "pdf") and not _neutral("scan", "scan")
