@@ -300,15 +300,38 @@ _TRAILING = frozenset(
 )
 
 
+# "không … nào", "chưa … gì", "không … ai": a denial of any, not a question ("năm ngoái không
+# bị lỗi nào", "bên em chưa nhận được văn bản gì") — unless the denial is of knowing ("em không
+# biết nộp vào mục nào" asks).
+_NEGATIONS = frozenset({"khong", "ko", "k", "chua", "chang", "cha", "hong"})
+_ANY_WORDS = frozenset({"nao", "gi", "j", "ai"})
+_KNOWING = frozenset({"biet", "bt", "bik", "ro", "hieu", "nho", "thay", "chac"})
+_DENIAL_SPAN = 4  # words between the denial and the "any" word, at most
+
+
+def _denies_any(words: list[str]) -> bool:
+    """Whether a sentence (folded words, trailing particles dropped) ends by denying any:
+    its last word is "nào", "gì" or "ai", a denial comes at most ``_DENIAL_SPAN`` words
+    before it, and nothing between asks or speaks of knowing."""
+    if len(words) < 3 or words[-1] not in _ANY_WORDS:
+        return False
+    span = words[-2 - _DENIAL_SPAN : -1]
+    k = max((j for j, w in enumerate(span) if w in _NEGATIONS), default=-1)
+    if k < 0:
+        return False
+    rest = span[k + 1 :]
+    return bool(rest) and not any(w in _KNOWING or w in _QUESTION_ENDS for w in rest)
+
+
 def is_question(sentence: str) -> bool:
     """Whether a sentence is a question: it has a question mark, or one of its last three words
     (before particles and addressees: "ạ", "a/c", "mn", "vậy") asks ("… có được tính không",
     "… được mấy điểm", "… chấm ntn"). "… nhưng không ai chịu ký biên bản" tells."""
     if "?" in sentence:
         return True
-    words = re.findall(r"\w+", fold(sentence.casefold()))
-    while words and words[-1] in _TRAILING:
-        words.pop()
+    words = _without_trailing(re.findall(r"\w+", fold(sentence.casefold())))
+    if _denies_any(words):
+        return False
     return (
         any(w in _QUESTION_ENDS for w in words[-3:])
         or " ".join(words[-2:]) == "the nao"
@@ -339,8 +362,18 @@ def _is_ask(sentence: str, markers: tuple[str, ...] = _ASK_PADDED) -> bool:
     if "?" in sentence:
         return True
     words = re.findall(r"\w+", fold(sentence.casefold()))
+    if _denies_any(_without_trailing(words)):
+        return False
     joined = f" {' '.join(words)} "
     return any(m in joined for m in markers)
+
+
+def _without_trailing(words: list[str]) -> list[str]:
+    """``words`` without the particles and addressees that may close a question."""
+    end = len(words)
+    while end and words[end - 1] in _TRAILING:
+        end -= 1
+    return words[:end]
 
 
 # The words that ask which thing or how much: a sentence with one that ends with a colon is a

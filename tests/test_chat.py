@@ -341,3 +341,28 @@ def test_a_question_ending_in_a_colon_keeps_its_options_as_the_ask() -> None:
         "không ạ?"
     )
     assert "bản sao" in msg.context and "bản sao" not in msg.ask
+
+
+def test_denying_any_is_a_statement_not_a_question() -> None:
+    from knowledge.chat import _is_ask
+
+    for told in (
+        "Năm ngoái không bị lỗi nào.",
+        "bên em chưa nhận được văn bản gì",
+        "xa em khong co phan anh nao a",
+    ):
+        assert not is_question(told) and not _is_ask(told), told
+    # Not knowing which is asking; a question mark or a closing "không" asks anyway.
+    for asked in (
+        "em không biết nộp vào mục nào",
+        "ko bt tính mục nào",
+        "không có lỗi nào thì có bị trừ không",
+        "chưa có văn bản nào?",
+    ):
+        assert is_question(asked), asked
+    # The denial is the situation, not a lead-in of the question after it.
+    msg = read_message(
+        "Đoàn kiểm tra thấy 2 thủ tục niêm yết thiếu lệ phí. Năm ngoái không bị lỗi nào. Năm "
+        "nay phần công khai thủ tục em tự trừ bao nhiêu ạ?"
+    )
+    assert "lỗi" not in msg.ask and "lỗi" in msg.context
