@@ -223,3 +223,16 @@ def test_kt_is_the_inspection_in_the_inspection_items_abbreviations(index: Searc
     result = index.search("kh kt cchc với bb kt nộp vậy đủ chưa")
     assert result.decision != "none"
     assert "1.3.1" in result.results[0].criterion_codes
+
+
+def test_early_retirement_is_how_staff_are_cut_not_a_retirement_question(
+    index: SearchIndex,
+) -> None:
+    # Written for this test: "quyết định nghỉ hưu" alone is off topic (a person's retirement);
+    # "… nghỉ hưu trước tuổi" is the evidence of staff cuts (4.2.2). Before: refused.
+    found = index.search(
+        "bên em chỉ gửi báo cáo số người đã giảm, có phải kèm quyết định nghỉ hưu trước tuổi "
+        "của từng người không ạ?"
+    )
+    assert found.decision == "answer" and found.results[0].criterion_codes == ("4.2.2",)
+    assert index.search("thủ tục quyết định nghỉ hưu cho công chức làm thế nào").decision == "none"
