@@ -236,3 +236,16 @@ def test_early_retirement_is_how_staff_are_cut_not_a_retirement_question(
     )
     assert found.decision == "answer" and found.results[0].criterion_codes == ("4.2.2",)
     assert index.search("thủ tục quyết định nghỉ hưu cho công chức làm thế nào").decision == "none"
+
+
+def test_following_how_the_law_is_carried_out_is_following_its_enforcement(
+    index: SearchIndex,
+) -> None:
+    # Written for this test: "thực hiện / chấp hành pháp luật" for "thi hành pháp luật" (2.4).
+    # Before: a clarifying question led by the one-stop shop (3.3.1).
+    found = index.search("phần theo dõi tình hình thực hiện pháp luật năm nay cần nộp những gì ạ")
+    assert found.decision == "answer" and found.results[0].criterion_codes == ("2.4",)
+    lex = default_lexicon()
+    assert lex.synonyms[phrase_key("chấp hành pháp luật")] == phrase_key(
+        "Theo dõi thi hành pháp luật"
+    )
