@@ -29,6 +29,8 @@ from tests.searching import answered_first
         ("phổ biến gd pháp luật", "Phổ biến, giáo dục pháp luật"),
         ("kh đtbd", "Đào tạo, bồi dưỡng"),
         ("tinh giản bc", "Tinh giản biên chế"),
+        ("số người tỉnh giao", "Sử dụng biên chế công chức"),
+        ("nghỉ hưu trước tuổi", "Tinh giản biên chế"),
         ("cổng ttđt", "Cổng/Trang thông tin điện tử của huyện"),
     ],
 )
