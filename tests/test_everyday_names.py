@@ -31,6 +31,8 @@ from tests.searching import answered_first
         ("tinh giản bc", "Tinh giản biên chế"),
         ("số người tỉnh giao", "Sử dụng biên chế công chức"),
         ("nghỉ hưu trước tuổi", "Tinh giản biên chế"),
+        ("phần số hóa", "Số hóa hồ sơ, kết quả giải quyết TTHC"),
+        ("hồ sơ giấy thành điện tử", "Số hóa hồ sơ, kết quả giải quyết TTHC"),
         ("cổng ttđt", "Cổng/Trang thông tin điện tử của huyện"),
     ],
 )
@@ -251,3 +253,10 @@ def test_following_how_the_law_is_carried_out_is_following_its_enforcement(
     assert lex.synonyms[phrase_key("chấp hành pháp luật")] == phrase_key(
         "Theo dõi thi hành pháp luật"
     )
+
+
+def test_the_digitisation_criterion_by_its_head_word(index: SearchIndex) -> None:
+    # Written for this test: "mục số hóa" names 3.3.3; before, "số liệu" led to the
+    # statistics of electronic documents (7.1.2).
+    found = index.search("mục số hóa thì lấy số liệu ở đâu để làm minh chứng")
+    assert found.decision == "answer" and found.results[0].criterion_codes == ("3.3.3",)
