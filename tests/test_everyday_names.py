@@ -260,3 +260,13 @@ def test_the_digitisation_criterion_by_its_head_word(index: SearchIndex) -> None
     # statistics of electronic documents (7.1.2).
     found = index.search("mục số hóa thì lấy số liệu ở đâu để làm minh chứng")
     assert found.decision == "answer" and found.results[0].criterion_codes == ("3.3.3",)
+
+
+def test_procedures_someone_really_filed_online_are_7_2_1(index: SearchIndex) -> None:
+    # Written for this test: procedures counted by whether anyone files them (7.2.1), not the
+    # files (7.2.2). Before: a clarifying question.
+    found = index.search(
+        "trong 120 thủ tục có dịch vụ công thì chỉ 30 thủ tục thực sự có người nộp, vậy tính "
+        "điểm sao"
+    )
+    assert found.decision == "answer" and found.results[0].criterion_codes == ("7.2.1",)
