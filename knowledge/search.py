@@ -156,7 +156,7 @@ _TARGET_WORDS = frozenset({"xet", "vao", "cho", "de"})
 # A question below those bars without any evidence of another topic (no off-topic word, no
 # ask for carrying out a task) is clarified with the likeliest criteria, if at least this good
 # ... or this good when it asks whether something counts or meets a rule (in_scope_asks).
-CLARIFY_MIN_DOMAIN = 44.0
+CLARIFY_MIN_DOMAIN = 42.0
 COVERAGE_MIN_DOMAIN = 0.40
 CLARIFY_MIN_JUDGE = 30.0
 COVERAGE_MIN_JUDGE = 0.25

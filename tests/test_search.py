@@ -473,13 +473,14 @@ def test_an_unsure_question_of_ours_is_clarified_not_refused(
 
 
 def test_the_band_clarified_without_the_assessments_words_is_the_calibrated_one() -> None:
-    # Below the bars, a question with nothing off topic is clarified from a score of 44 and a
-    # coverage of 0.40 (calibrated on every tuning set: the fewest in-scope refusals at no cost
-    # out of scope); a word of another topic, or an ask for a task, still refuses it.
+    # Below the bars, a question with nothing off topic is clarified from a score of 42 and a
+    # coverage of 0.40 (calibrated on every tuning set: 44 → 42 in the seventeenth session, +6
+    # top-3 for −1 out of scope over 116 tuning sets); a word of another topic, or an ask for a
+    # task, still refuses it.
     q = _Query(accents=True)
-    assert SearchIndex._unsure_in_domain(q, 44.0, 0.40)
-    assert not SearchIndex._unsure_in_domain(q, 44.0, 0.39)
-    assert not SearchIndex._unsure_in_domain(q, 43.9, 0.90)
+    assert SearchIndex._unsure_in_domain(q, 42.0, 0.40)
+    assert not SearchIndex._unsure_in_domain(q, 42.0, 0.39)
+    assert not SearchIndex._unsure_in_domain(q, 41.9, 0.90)
     q.foreign = 1.0
     assert not SearchIndex._unsure_in_domain(q, 60.0, 0.90)
     q.foreign, q.task = 0.0, True
