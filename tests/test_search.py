@@ -474,7 +474,7 @@ def test_an_unsure_question_of_ours_is_clarified_not_refused(
 
 def test_the_band_clarified_without_the_assessments_words_is_the_calibrated_one() -> None:
     # Below the bars, a question with nothing off topic is clarified from a score of 42 and a
-    # coverage of 0.40 (calibrated on every tuning set: 44 → 42 in the seventeenth session, +6
+    # coverage of 0.40 (calibrated on every tuning set: 44 → 42 in the seventeenth session, +4
     # top-3 for −1 out of scope over 116 tuning sets); a word of another topic, or an ask for a
     # task, still refuses it.
     q = _Query(accents=True)
