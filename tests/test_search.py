@@ -1098,3 +1098,12 @@ def test_the_form_of_a_file_says_nothing_of_its_topic(index: SearchIndex) -> Non
     from knowledge.search import _neutral
 
     assert _neutral("pdf", "pdf") and not _neutral("scan", "scan")
+
+
+def test_which_item_a_document_belongs_to_is_an_assessment_ask(index: SearchIndex) -> None:
+    # Written for this test: "nộp vào phần nào" asks which criterion a document evidences
+    # (before: refused as a question without the assessment's words).
+    _, q = index.read("biên bản kiểm tra của đoàn tỉnh về một cửa thì em nộp vào phần nào ạ")
+    assert q.intent
+    found = index.search("biên bản kiểm tra của đoàn tỉnh về một cửa thì em nộp vào phần nào ạ")
+    assert found.decision != "none"
