@@ -142,7 +142,7 @@ FOREIGN_CONTEXT_COVERAGE = 0.0  # ... and one whose situation names one
 # ... unless the assessment's words follow the off-topic phrase in the ask, the match is this
 # good and the words after the phrase that the best criterion knows weigh this many times the
 # rarest word's idf: the off-topic thing is then only the case judged (a land file settled late).
-SITUATION_MIN = 42.0
+SITUATION_MIN = 40.0
 SITUATION_SHARED = 1.0
 # Another index named after one of these is where our figures come from ("lấy số liệu trên bộ
 # chỉ số 766", "tính theo chỉ số 766"), not what the question is about.
