@@ -32,6 +32,7 @@ from tests.searching import answered_first
         ("số người tỉnh giao", "Sử dụng biên chế công chức"),
         ("nghỉ hưu trước tuổi", "Tinh giản biên chế"),
         ("phần số hóa", "Số hóa hồ sơ, kết quả giải quyết TTHC"),
+        ("trả lời góp ý", "phản ánh, kiến nghị về quy định hành chính"),
         ("hồ sơ giấy thành điện tử", "Số hóa hồ sơ, kết quả giải quyết TTHC"),
         ("cổng ttđt", "Cổng/Trang thông tin điện tử của huyện"),
     ],
