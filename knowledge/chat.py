@@ -500,6 +500,12 @@ def read_message(text: str) -> Message:
             )
         ):
             ask_idx.add(last - 1)
+            # A run of questions, each with its question mark ("… chấm 0,5 hay 0 ạ? Mô hình của
+            # xã có được tính không? Nghe nói còn có điểm thưởng phải không ạ?"): all are asked.
+            k = last - 1
+            while k - 1 in asks and "?" in sentences[k] and "?" in sentences[k - 1]:
+                k -= 1
+                ask_idx.add(k)
     tokens: list[Token] = []
     new_token = tuple.__new__
     quantities: list[str] = []

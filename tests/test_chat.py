@@ -366,3 +366,13 @@ def test_denying_any_is_a_statement_not_a_question() -> None:
         "nay phần công khai thủ tục em tự trừ bao nhiêu ạ?"
     )
     assert "lỗi" not in msg.ask and "lỗi" in msg.context
+
+
+def test_a_run_of_questions_is_asked_whole() -> None:
+    # Written for this test: three questions in a row, each with its question mark; the first
+    # (the main one) was left out of the ask, read as the situation.
+    msg = read_message(
+        "Xã em có mô hình hay được khen. Phần sáng kiến em chấm 0,5 hay 0 ạ? Mô hình của xã có "
+        "được tính cho huyện không? Còn có điểm thưởng không ạ?"
+    )
+    assert "sáng kiến" in msg.ask and "khen" in msg.context
