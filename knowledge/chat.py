@@ -306,13 +306,13 @@ _TRAILING = frozenset(
 _NEGATIONS = frozenset({"khong", "ko", "k", "chua", "chang", "cha", "hong"})
 _ANY_WORDS = frozenset({"nao", "gi", "j", "ai"})
 _KNOWING = frozenset({"biet", "bt", "bik", "ro", "hieu", "nho", "thay", "chac"})
-_DENIAL_SPAN = 4  # words between the denial and the "any" word, at most
+_DENIAL_SPAN = 4  # words between the denial and the "any" word, at most (one at least)
 
 
 def _denies_any(words: list[str]) -> bool:
     """Whether a sentence (folded words, trailing particles dropped) ends by denying any:
-    its last word is "nào", "gì" or "ai", a denial comes at most ``_DENIAL_SPAN`` words
-    before it, and nothing between asks or speaks of knowing."""
+    its last word is "nào", "gì" or "ai", a denial comes before it with one to
+    ``_DENIAL_SPAN`` words between, and none of those asks or speaks of knowing."""
     if len(words) < 3 or words[-1] not in _ANY_WORDS:
         return False
     span = words[-2 - _DENIAL_SPAN : -1]

@@ -1098,6 +1098,9 @@ def test_the_form_of_a_file_says_nothing_of_its_topic(index: SearchIndex) -> Non
     from knowledge.search import _neutral
 
     assert _neutral("pdf", "pdf") and not _neutral("scan", "scan")
+    # A red seal is "đóng dấu đỏ": "dau do" alone, without accents, is also "đâu đó".
+    assert index.read("ban scan dong dau do co duoc khong")[1].intent
+    assert not index.read("chia khoa em de dau do roi ai thay khong")[1].intent
 
 
 def test_which_item_a_document_belongs_to_is_an_assessment_ask(index: SearchIndex) -> None:
