@@ -33,6 +33,7 @@ from tests.searching import answered_first
         ("nghỉ hưu trước tuổi", "Tinh giản biên chế"),
         ("phần số hóa", "Số hóa hồ sơ, kết quả giải quyết TTHC"),
         ("trả lời góp ý", "phản ánh, kiến nghị về quy định hành chính"),
+        ("bàn nhận hồ sơ", "Bộ phận Một cửa"),
         ("hồ sơ giấy thành điện tử", "Số hóa hồ sơ, kết quả giải quyết TTHC"),
         ("cổng ttđt", "Cổng/Trang thông tin điện tử của huyện"),
     ],
