@@ -546,6 +546,14 @@ def _opening(ask: str) -> str:
     return " ".join(words[k:])
 
 
+def _leading_codes(ask: str) -> list[str]:
+    """A code that opens the ask once greetings and fillers are read off ("mn ơi 1.6 lấy số
+    liệu ở đâu"): as a code opening the message; one further on is read as in the message."""
+    opening = _opening(ask)
+    codes = find_codes(opening)
+    return codes[:1] if codes and opening.startswith(codes[0]) else []
+
+
 _LETTERS = "abcdeghiklmnopqrstuvxy"
 _VOWELS = frozenset("aeiouy")
 
@@ -1084,7 +1092,7 @@ class SearchIndex:
             find_codes(query)
             # a code said aloud ("ba chấm bốn chấm một"), written in digits by the reading
             or (typed.text != query and find_codes(typed.text))
-            or (find_codes(_opening(msg.ask)) if msg.context else [])
+            or (find_codes(_opening(msg.ask)) if msg.context else _leading_codes(msg.ask))
         )
         q = self._query(msg)
         q.tokens = typed.tokens

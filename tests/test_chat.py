@@ -288,6 +288,16 @@ def test_a_code_opening_the_ask_after_question_words_is_a_code(index: SearchInde
     assert result.decision == "answer" and result.results[0].entry_id == "criterion:8.2"
 
 
+def test_a_two_part_code_after_a_greeting_opens_the_ask(index: SearchIndex) -> None:
+    # "1.6" alone is a code only where it opens the question (elsewhere "1.6" may be a figure);
+    # a greeting before it does not move it.
+    result = index.search("mn ơi 1.6 lấy số liệu ở đâu ạ, mai phải nộp Nội vụ r")
+    assert result.results and "1.6" in result.results[0].criterion_codes
+    # Further on it is read as in the message: a figure of a quota is no code.
+    result = index.search("huyện e giảm 11% vượt chỉ tiêu 10% thì full chưa mn ơi")
+    assert all(c != "10" for h in result.results for c in h.criterion_codes)
+
+
 def test_please_is_politeness_but_satisfaction_is_a_topic() -> None:
     words = [t.folded for t in read_message("vui lòng cho em hỏi mức hài lòng tính sao").tokens]
     assert "vui" not in words
