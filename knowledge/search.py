@@ -1811,7 +1811,7 @@ class SearchIndex:
                 ):
                     continue
                 judge = judge or in_judge
-                task = task or (in_task and not (k and folded[k - 1] in _DOERS))
+                task = task or (in_task and not _told_of_doer(folded, k))
                 fact = fact or (
                     in_fact and not _denied(folded, k) and not _score_bound(folded, k, size)
                 )
@@ -2560,6 +2560,15 @@ _THING_HEADS = frozenset({("phan", "mem"), ("hoi", "dong"), ("tap", "huan"), ("h
 # The people a task is told of ("dân làm thủ tục ở bộ phận một cửa"): it is their task, the
 # situation the question is in, not the asker's ask how to carry it out.
 _DOERS = frozenset({"dan"})
+# ... also when they come to do it ("dân đến làm thủ tục": one word of coming between).
+_COMING = frozenset({"den", "di", "toi", "ra", "len", "ve"})
+
+
+def _told_of_doer(folded: Sequence[str], k: int) -> bool:
+    """Whether the task phrase at ``k`` is told of the people who do it (``_DOERS``)."""
+    if k and folded[k - 1] in _DOERS:
+        return True
+    return k > 1 and folded[k - 1] in _COMING and folded[k - 2] in _DOERS
 
 # Words that deny what follows ("không có đường link", "chưa có số điện thoại").
 _DENIALS = frozenset({"khong", "ko", "k", "chua", "hong", "hok"})

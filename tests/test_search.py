@@ -1004,6 +1004,9 @@ def test_a_criterion_holding_the_whole_topic_is_offered_beside_a_weak_general_en
         ("năm nay xã không phát sinh phản ánh nào thì giấy xác nhận ai ký", "intent", True),
         # A procedure the citizens carry out is the situation, not a task the asker asks about.
         ("khảo sát hài lòng có phát phiếu cho dân làm thủ tục ở một cửa xã không", "task", False),
+        # ... also when they come to do it; the asker's own "làm thủ tục ở đâu" stays a task.
+        ("đợt khảo sát người dân đến làm thủ tục ở huyện thì bên em chuẩn bị gì", "task", False),
+        ("em đến làm thủ tục ở đâu", "task", True),
         ("đổi bằng lái xe thì làm thủ tục ở đâu", "task", True),
     ],
 )
