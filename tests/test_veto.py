@@ -19,12 +19,13 @@ from knowledge.search import SearchIndex
 from knowledge.veto import NO_VETO, Veto, default_veto, features, load_veto
 from tests.searching import answered_first, decided
 
-# Off topic (an allowance, when an inspection comes and who is in it, a party cell's rating),
-# in words the criteria share: without the veto search answers them.
+# Off topic (an allowance, when an inspection comes and who is in it, the Party committee's
+# year-end rating), in words the criteria share: without the veto search answers them (a party
+# cell, "chi bộ", is now in the lexicon's off-topic list: the lists alone refuse it).
 WORDED_OFF_TOPIC = [
     "Công chức một cửa được bồi dưỡng bao nhiêu tiền một tháng ạ?",
     "Đoàn kiểm tra của tỉnh về huyện mình ngày nào, gồm những ai ạ?",
-    "Đảng ủy xã đánh giá xếp loại chi bộ cuối năm theo mấy mức, ai duyệt ạ?",
+    "Đảng ủy xã đánh giá xếp loại cuối năm theo mấy mức, ai duyệt ạ?",
 ]
 
 # In scope, in the same words (công chức, một cửa, biên chế, bao nhiêu…).
