@@ -506,6 +506,12 @@ def read_message(text: str) -> Message:
             while k - 1 in asks and "?" in sentences[k] and "?" in sentences[k - 1]:
                 k -= 1
                 ask_idx.add(k)
+        if marked and marked[0] == 0:
+            # A message that opens with its question, then pours out the story ("Tỷ lệ hoàn
+            # thành KH tính sao khi có nhiệm vụ thường xuyên ạ? Em đang làm báo cáo năm… Em nên
+            # tính thế nào?"): the opening question is asked too, what closes it often only
+            # restates it.
+            ask_idx.add(0)
     tokens: list[Token] = []
     new_token = tuple.__new__
     quantities: list[str] = []

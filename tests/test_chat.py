@@ -298,6 +298,21 @@ def test_a_two_part_code_after_a_greeting_opens_the_ask(index: SearchIndex) -> N
     assert all(c != "10" for h in result.results for c in h.criterion_codes)
 
 
+def test_a_question_opening_the_message_is_asked_with_the_last_one() -> None:
+    msg = read_message(
+        "Sổ theo dõi phản ánh kiến nghị có bắt buộc không ạ? Bên em từ trước đến giờ chỉ lưu "
+        "văn bản trả lời. Năm nay đoàn yêu cầu nộp đủ. Vậy em nên làm sao ạ?"
+    )
+    assert msg.ask.startswith("sổ theo dõi pakn") and msg.ask.endswith("em nên làm sao")
+    assert "lưu vb trả lời" in msg.context
+    # Without its question mark an opening sentence stays the situation.
+    msg = read_message(
+        "Sổ theo dõi phản ánh kiến nghị có bắt buộc không. Bên em chỉ lưu văn bản trả lời. "
+        "Vậy em nên làm sao ạ?"
+    )
+    assert msg.ask == "em nên làm sao" and "pakn" in msg.context
+
+
 def test_please_is_politeness_but_satisfaction_is_a_topic() -> None:
     words = [t.folded for t in read_message("vui lòng cho em hỏi mức hài lòng tính sao").tokens]
     assert "vui" not in words
