@@ -1007,6 +1007,9 @@ def test_a_criterion_holding_the_whole_topic_is_offered_beside_a_weak_general_en
         # ... also when they come to do it; the asker's own "làm thủ tục ở đâu" stays a task.
         ("đợt khảo sát người dân đến làm thủ tục ở huyện thì bên em chuẩn bị gì", "task", False),
         ("em đến làm thủ tục ở đâu", "task", True),
+        # Whether something meets the requirement, or counts as on time, is a judgement.
+        ("quy chế chưa sửa, công chức cử luân phiên thì đã đạt yêu cầu chưa", "judge", True),
+        ("gửi qua hệ thống ngày 14/6, bản giấy 20/6 thì tính đúng hạn theo ngày nào", "judge", True),
         ("đổi bằng lái xe thì làm thủ tục ở đâu", "task", True),
     ],
 )
