@@ -2246,10 +2246,12 @@ class SearchIndex:
                 0,
             )
             if k:
-                # It takes the entry's score too: how well the question is matched decides
-                # answer, clarify or none, and the entry's match is the question's.
+                # It takes the entry's score and its coverage of the question too: how well the
+                # question is matched decides answer, clarify or none, and the entry's match is
+                # the question's (a criteria group's card covers little of an evidence ask:
+                # "kế hoạch cchc nộp file pdf ký số hay bản scan có dấu đỏ").
                 t, s, c = out.pop(k)
-                out.insert(0, (t, max(s, out[0][1]), c))
+                out.insert(0, (t, max(s, out[0][1]), max(c, out[0][2])))
         return out + rest
 
     def _by_level(

@@ -879,6 +879,28 @@ def test_a_criterion_named_before_a_general_entry_takes_the_entry_s_score(
     assert result.results[0].criterion_codes == ("2.5",)
 
 
+def test_a_criterion_named_before_a_general_entry_takes_the_entry_s_coverage(
+    index: SearchIndex,
+) -> None:
+    # Written for this test: which form of the plan to submit (a general entry on file formats
+    # matches best) for the plan named in the question; the plan's group card goes first, with
+    # the entry's score and how much of the question the entry covers: not refused as
+    # covering too little.
+    question = (
+        "ke hoach cchc nam nay nop ban scan co dau do hay file pdf ky so xuat tu phan mem qlvb,"
+        " so ky hieu ghi o dau"
+    )
+    _, q = index.read(question)
+    ordered = index._rank(q)
+    lead, entry = ordered[0], ordered[1]
+    assert "1.1.1" in index._hit(lead[0], lead[1]).criterion_codes
+    assert not index._targets[entry[0]].codes
+    assert lead[1:] == entry[1:]  # the entry's score and coverage
+    result = index.search(question)
+    assert result.decision != "none"
+    assert "1.1.1" in result.results[0].criterion_codes
+
+
 def test_a_situation_told_in_our_words_clarifies_beside_a_general_entry(
     index: SearchIndex,
 ) -> None:
