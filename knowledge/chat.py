@@ -268,7 +268,35 @@ def _clean(text: str) -> str:
         text = _POINTS_RE.sub(_points, text)
     if _BARE_POINTS_HINT_RE.search(text):
         text = _BARE_POINTS_RE.sub(_bare_points, text)
+    if _QUOTE_HINT_RE.search(text):
+        text = _without_speakers(text)
     return text.replace("\u00a0", " ")
+
+
+# Who said a quoted claim ("Sếp em bảo: "…"", "Chánh VP dặn "…"", "CT hỏi "…""): the speaker
+# (a boss, a post, "anh", "chị" and up to 40 more characters, opening the message or a clause)
+# and the verb that reports them are no topic of the message ("Chánh VP" is no office's
+# scoring, "phó phòng" no count of deputy heads): the quote is what is asked about. Only before
+# a quotation mark; "bc ghi 'đạt xấp xỉ'" quotes a document, whose words stay.
+_QUOTE_HINT_RE = re.compile("[\"“”«']")
+_SPEAKER_RE = re.compile(
+    r"(?:^|(?<=[,.;!?]))\s*"
+    r"((?:sep|truong|pho|chu tich|ct|pct|chanh|lanh dao|ld|tp|ptp|giam doc|thu truong"
+    r"|dong chi|d/c|anh|chi|bac)\b[^,.;:!?\"“”«']{0,40}?\s"
+    r"(?:bao|noi|dan|hoi|yeu cau|nhan|thac mac|keu)(?:\s+(?:la|rang))?)"
+    r"\s*:?\s*(?=[\"“”«'])"
+)
+
+
+def _without_speakers(text: str) -> str:
+    """``text`` without the speaker and reporting verb before each quoted claim."""
+    folded = fold(text).lower()
+    if len(folded) != len(text):
+        return text
+    cuts = [m.span(1) for m in _SPEAKER_RE.finditer(folded)]
+    for start, end in reversed(cuts):
+        text = text[:start] + " " + text[end:]
+    return text
 
 
 # Where a side remark opens inside a sentence ("…, tiện hỏi luôn máy in tầng 2 ai sửa"): a

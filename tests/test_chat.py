@@ -313,6 +313,26 @@ def test_a_question_opening_the_message_is_asked_with_the_last_one() -> None:
     assert msg.ask == "em nên làm sao" and "pakn" in msg.context
 
 
+def test_who_said_a_quoted_claim_is_not_its_topic(index: SearchIndex) -> None:
+    question = (
+        'Chánh văn phòng dặn "minh chứng phần bưu chính công ích phải nộp đủ", vậy em nộp '
+        "những gì ạ?"
+    )
+    msg = read_message(question)
+    assert msg.ask.startswith("minh chứng phần bcci") and "chánh" not in msg.ask
+    # The speaker's post had made the entry on which office scores what a match.
+    result = index.search(question)
+    assert result.results[0].criterion_codes == ("7.2.3",)
+    assert all(h.entry_id != "chung-phan-cong-phong-cham" for h in result.results)
+    # After a comma too; a document quoted ("bc ghi '…'") keeps its words, and so does a
+    # phrase that only folds like a speaker ("chỉ số thành phần" is no "chị").
+    msg = read_message('Hôm qua giao ban, Chủ tịch huyện nói: "chỉ số hài lòng phải vượt".')
+    assert "chủ tịch" not in msg.ask + msg.context
+    assert "bc ghi" in read_message("bc ghi 'đạt xấp xỉ' thì có tính là đạt ko").ask
+    msg = read_message("Chỉ số PCI thì chỉ số thành phần 'chi phí thời gian' tính ntn")
+    assert "pci" in msg.ask and "thành phần" in msg.ask
+
+
 def test_please_is_politeness_but_satisfaction_is_a_topic() -> None:
     words = [t.folded for t in read_message("vui lòng cho em hỏi mức hài lòng tính sao").tokens]
     assert "vui" not in words
