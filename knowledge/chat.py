@@ -124,6 +124,14 @@ _FILLER_PHRASES: tuple[str, ...] = tuple(
             "cam on",
             "thanks",
             "tks",
+            # how the asker should answer whoever asked them (a boss): no topic
+            "tra loi sep",
+            "tra loi lanh dao",
+            "em nen tra loi",
+            "em tra loi nhu the nao",
+            "em tra loi the nao",
+            "em tra loi sao",
+            "em tra loi ra sao",
         },
         key=lambda p: -len(p.split()),
     )

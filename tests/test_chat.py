@@ -331,6 +331,10 @@ def test_who_said_a_quoted_claim_is_not_its_topic(index: SearchIndex) -> None:
     assert "bc ghi" in read_message("bc ghi 'đạt xấp xỉ' thì có tính là đạt ko").ask
     msg = read_message("Chỉ số PCI thì chỉ số thành phần 'chi phí thời gian' tính ntn")
     assert "pci" in msg.ask and "thành phần" in msg.ask
+    # How the asker should answer the boss is no topic either; answering citizens is 3.5's.
+    msg = read_message('CT hỏi "thừa cấp phó trừ riêng từng phòng hay trừ chung" e trả lời ntn ạ')
+    assert "trả lời" not in msg.ask and "cấp phó" in msg.ask
+    assert "trả lời" in read_message("bên em trả lời dân đúng hạn 18 ý kiến").ask
 
 
 def test_please_is_politeness_but_satisfaction_is_a_topic() -> None:
