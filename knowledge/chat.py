@@ -288,7 +288,7 @@ def _clean(text: str) -> str:
 # a quotation mark; "bc ghi 'đạt xấp xỉ'" quotes a document, whose words stay.
 _QUOTE_HINT_RE = re.compile("[\"“”«']")
 _SPEAKER_RE = re.compile(
-    r"(?:^|(?<=[,.;!?]))\s*"
+    r"(?:^|(?<=[,.;:!?]))\s*"
     r"((?:sep|truong|pho|chu tich|ct|pct|chanh|lanh dao|ld|tp|ptp|giam doc|thu truong"
     r"|dong chi|d/c|anh|chi|bac)\b[^,.;:!?\"“”«']{0,40}?\s"
     r"(?:bao|noi|dan|hoi|yeu cau|nhan|thac mac|keu)(?:\s+(?:la|rang))?)"

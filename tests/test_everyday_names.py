@@ -100,6 +100,10 @@ def test_a_lone_ambiguous_abbreviation_is_not_mapped() -> None:
         # Plain words for the item, avoiding its terms (written for this test).
         ("phần dân đóng tiền online khi làm thủ tục được mấy điểm", "7.2.4"),
         ("chấm điểm cán bộ cuối năm có nằm trong chỉ số cải cách không", "5.3"),
+        # Everyday names found in this session's writers' sets, asked in new words.
+        ("mấy công chức làm trái ngành, không đúng chỗ ngồi thì có bị trừ điểm ko", "5.1"),
+        ("huyện tiêu vốn xây dựng cơ bản mới được 70% thì mục đó mấy điểm", "6.5"),
+        ("việc cấp trên giao xuống mà làm chậm 2 việc thì trừ bao nhiêu điểm", "1.6"),
     ],
 )
 def test_everyday_names_find_their_criterion(index: SearchIndex, question: str, code: str) -> None:
