@@ -1467,9 +1467,13 @@ class SearchIndex:
                     continue
                 if k < named_to:
                     continue
-                if (named_to and k == named_to) or _names_a_thing(toks, k):
+                if (named_to and k == named_to) or (
+                    _names_a_thing(toks, k) and toks[k].ask == toks[k - 1].ask
+                ):
                     # "phần mềm chấm điểm", "hội đồng tự đánh giá": the words name the thing,
-                    # and so do more of them right after ("hội nghị tự đánh giá chấm điểm")
+                    # and so do more of them right after ("hội nghị tự đánh giá chấm điểm");
+                    # not across the end of the situation ("… ký số trên phần mềm. Vậy có được
+                    # điểm nào không": the ask starts anew)
                     named_to = k + max(on_sizes[toks[k].folded])
                     continue
                 if any(

@@ -1029,6 +1029,9 @@ def test_a_criterion_holding_the_whole_topic_is_offered_beside_a_weak_general_en
         # ... also when they come to do it; the asker's own "làm thủ tục ở đâu" stays a task.
         ("đợt khảo sát người dân đến làm thủ tục ở huyện thì bên em chuẩn bị gì", "task", False),
         ("em đến làm thủ tục ở đâu", "task", True),
+        # A thing named at the end of the situation ("phần mềm") does not swallow the words
+        # of the ask that follows it.
+        ("văn bản đi chỉ một nửa ký số trên phần mềm. Vậy có được điểm nào không", "intent", True),
         # Whether something meets the requirement, or counts as on time, is a judgement.
         ("quy chế chưa sửa, công chức cử luân phiên thì đã đạt yêu cầu chưa", "judge", True),
         ("gửi qua hệ thống 14/6, bản giấy 20/6 thì tính đúng hạn theo ngày nào", "judge", True),
