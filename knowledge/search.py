@@ -2069,6 +2069,10 @@ class SearchIndex:
         "dc nang luong tro lai", "huong phu cap bn" are what they say, but, told by the context
         only, ``"context"``: the phrase weighs in the question's topic without turning it away
         by itself. ``before`` and ``after`` are the folded neighbours."""
+        if (key[-1], after) in _TIME_PAIRS:
+            # Its last word opens a time ("cấp phép, năm nay …" holds no "phép năm", annual
+            # leave): the phrase is not there.
+            return False
         written = lex.off_topic_accented.get(key, frozenset())
         typed = tuple(t.accented.casefold() for t in toks)
         if any(t.accented != t.folded for t in toks):
@@ -2562,6 +2566,14 @@ _RATE_AHEAD = 3  # words after "tỷ lệ" that may say which rate it is
 # they do not ask how something is scored ("phần mềm chấm điểm đăng nhập mấy giờ").
 _THING_HEADS = frozenset({("phan", "mem"), ("hoi", "dong"), ("tap", "huan"), ("hoi", "nghi")})
 
+
+# A year or month said with its time word ("năm nay", "năm ngoái", "tháng trước"): the word
+# belongs to the time, not to an off-topic phrase it ends ("phép năm").
+_TIME_PAIRS = frozenset(
+    (unit, when)
+    for unit in ("nam", "thang")
+    for when in ("nay", "ngoai", "truoc", "sau", "toi", "qua")
+)
 
 # The people a task is told of ("dân làm thủ tục ở bộ phận một cửa"): it is their task, the
 # situation the question is in, not the asker's ask how to carry it out.

@@ -697,3 +697,14 @@ def test_a_summary_to_write_is_refused_whatever_its_words(index: SearchIndex) ->
         " em mấy điểm chính với",
         "none",
     )
+
+
+def test_a_year_said_with_its_time_word_ends_no_off_topic_phrase(index: SearchIndex) -> None:
+    # Written for this test: "cấp phép, năm nay" holds no "phép năm" (annual leave).
+    _, q = index.read(
+        "huyện làm thay tỉnh việc cấp phép, năm nay chưa kiểm tra lần nào có mất điểm không"
+    )
+    assert not q.foreign and not q.foreign_ask
+    # Annual leave itself is still off topic.
+    _, q = index.read("phép năm chưa nghỉ hết có được cộng dồn sang năm sau không")
+    assert q.foreign
