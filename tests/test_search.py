@@ -1154,3 +1154,22 @@ def test_a_fault_of_the_portal_asked_with_its_deduction_is_the_portals_criterion
         "thông tin không ạ?"
     )
     assert found.decision != "none" and found.results[0].criterion_codes == ("7.1.3",)
+
+
+def test_a_task_asked_after_a_situation_told_in_our_words_is_offered_when_weak(
+    index: SearchIndex,
+) -> None:
+    # Written for this test: the situation is the rate being computed for the self-assessment,
+    # the ask a "how to handle" (a task phrase). Matched weakly, it is clarified with the
+    # likeliest criteria, as a situation told in the assessment's words is, not refused.
+    question = (
+        "Bên em đang tính tỷ lệ đúng hạn để chấm. Nhiều hồ sơ bị trả lại rồi dân nộp lại. "
+        "Vậy mấy loại đó xử lý sao ạ?"
+    )
+    _, q = index.read(question)
+    assert q.told_task and q.task and not q.intent
+    rank = index._rank(q)
+    weak = [(rank[0][0], 38.0, 0.3), *rank[1:3]]
+    result = index._decide(question, q, weak, 3)
+    assert result.decision == "clarify"
+    assert result.results[0].criterion_codes == index._targets[rank[0][0]].codes
