@@ -2580,8 +2580,11 @@ _TIME_PAIRS = frozenset(
 # The people a task is told of ("dân làm thủ tục ở bộ phận một cửa"): it is their task, the
 # situation the question is in, not the asker's ask how to carry it out.
 _DOERS = frozenset({"dan"})
-# ... also when they come to do it ("dân đến làm thủ tục": one word of coming between).
-_COMING = frozenset({"den", "di", "toi", "ra", "len", "ve"})
+# ... also with one word of coming or of time between ("dân đến làm thủ tục", "người dân khi
+# làm thủ tục", "dân đang làm thủ tục").
+_COMING = frozenset(
+    {"den", "di", "toi", "ra", "len", "ve", "khi", "dang", "da", "hay", "thuong", "moi"}
+)
 
 
 def _told_of_doer(folded: Sequence[str], k: int) -> bool:

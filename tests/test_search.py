@@ -1029,6 +1029,7 @@ def test_a_criterion_holding_the_whole_topic_is_offered_beside_a_weak_general_en
         # ... also when they come to do it; the asker's own "làm thủ tục ở đâu" stays a task.
         ("đợt khảo sát người dân đến làm thủ tục ở huyện thì bên em chuẩn bị gì", "task", False),
         ("em đến làm thủ tục ở đâu", "task", True),
+        ("mức hài lòng của người dân khi làm thủ tục thì văn phòng chuẩn bị gì", "task", False),
         # A thing named at the end of the situation ("phần mềm") does not swallow the words
         # of the ask that follows it.
         ("văn bản đi chỉ một nửa ký số trên phần mềm. Vậy có được điểm nào không", "intent", True),
