@@ -1035,6 +1035,7 @@ def test_a_criterion_holding_the_whole_topic_is_offered_beside_a_weak_general_en
         ("văn bản đi chỉ một nửa ký số trên phần mềm. Vậy có được điểm nào không", "intent", True),
         # Whether something meets the requirement, or counts as on time, is a judgement.
         ("quy chế chưa sửa, công chức cử luân phiên thì đã đạt yêu cầu chưa", "judge", True),
+        ("tỉnh khảo sát người dân ở huyện, văn phòng cần chuẩn bị gì", "judge", True),
         ("gửi qua hệ thống 14/6, bản giấy 20/6 thì tính đúng hạn theo ngày nào", "judge", True),
         ("đổi bằng lái xe thì làm thủ tục ở đâu", "task", True),
     ],
