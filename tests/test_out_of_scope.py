@@ -459,6 +459,8 @@ def test_other_standards_and_software_accounts_are_refused(
 # investment projects, a law's news, document form and seals, the bot itself.
 OFF_TOPIC_BY_KIND = {
     "recruitment": "Điểm sàn kỳ thi tuyển viên chức giáo viên năm nay là bao nhiêu điểm?",
+    # Another report's deadline (our reports' own, "báo cáo CCHC quý … trước ngày mấy", is 1.2's).
+    "deadline": "bc tình hình ktxh quý 3 gửi ubnd tỉnh hạn ngày mấy vậy",
     "exam": "Ôn thi công chức cấp xã thì nên đọc tài liệu ôn thi nào ạ?",
     "discipline": "Hội đồng kỷ luật công chức cấp huyện gồm những thành phần nào ạ?",
     "head": "Ai đang là chủ tịch UBND huyện nhiệm kỳ này vậy mọi người?",
@@ -552,6 +554,7 @@ OFF_TOPIC_WORDS_OURS = [
     # Who heads the desk by the decree, a deadline of our report, a paid article of propaganda.
     ("ai làm trưởng bộ phận một cửa huyện theo nghị định 61", "3.3.1"),
     ("báo cáo cải cách hành chính quý phải gửi trước ngày bao nhiêu", "1.2"),
+    ("bc cchc quý 3 gửi sở nội vụ trước ngày mấy vậy mn", "1.2"),
     (
         "Tin bài tuyên truyền CCHC có chi nhuận bút thì có được tính là tuyên truyền không?",
         "1.4",
