@@ -2593,6 +2593,7 @@ def _told_of_doer(folded: Sequence[str], k: int) -> bool:
         return True
     return k > 1 and folded[k - 1] in _COMING and folded[k - 2] in _DOERS
 
+
 # Words that deny what follows ("không có đường link", "chưa có số điện thoại").
 _DENIALS = frozenset({"khong", "ko", "k", "chua", "hong", "hok"})
 
