@@ -555,6 +555,12 @@ OFF_TOPIC_WORDS_OURS = [
     ("ai làm trưởng bộ phận một cửa huyện theo nghị định 61", "3.3.1"),
     ("báo cáo cải cách hành chính quý phải gửi trước ngày bao nhiêu", "1.2"),
     ("bc cchc quý 3 gửi sở nội vụ trước ngày mấy vậy mn", "1.2"),
+    # Propaganda carried by a culture event is 1.4's (the event's names are not off topic).
+    (
+        "xã lồng ghép tuyên truyền cchc vào ngày hội văn hóa thể thao có được tính vào mục "
+        "tuyên truyền không",
+        "1.4",
+    ),
     (
         "Tin bài tuyên truyền CCHC có chi nhuận bút thì có được tính là tuyên truyền không?",
         "1.4",
