@@ -2580,9 +2580,9 @@ _TIME_PAIRS = frozenset(
 # The people a task is told of ("dân làm thủ tục ở bộ phận một cửa"): it is their task, the
 # situation the question is in, not the asker's ask how to carry it out.
 _DOERS = frozenset({"dan"})
-# ... also with one word of coming or of time between ("dân đến làm thủ tục", "người dân khi
-# làm thủ tục", "dân đang làm thủ tục").
-_COMING = frozenset(
+# ... also with one word between them and the task, of coming or of time ("dân đến làm thủ
+# tục", "người dân khi làm thủ tục", "dân đang làm thủ tục").
+_DOER_GAP = frozenset(
     {"den", "di", "toi", "ra", "len", "ve", "khi", "dang", "da", "hay", "thuong", "moi"}
 )
 
@@ -2591,7 +2591,7 @@ def _told_of_doer(folded: Sequence[str], k: int) -> bool:
     """Whether the task phrase at ``k`` is told of the people who do it (``_DOERS``)."""
     if k and folded[k - 1] in _DOERS:
         return True
-    return k > 1 and folded[k - 1] in _COMING and folded[k - 2] in _DOERS
+    return k > 1 and folded[k - 1] in _DOER_GAP and folded[k - 2] in _DOERS
 
 
 # Words that deny what follows ("không có đường link", "chưa có số điện thoại").
