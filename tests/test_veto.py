@@ -97,6 +97,35 @@ def test_a_ruling_that_matches_closely_is_not_vetoed() -> None:
     decided(build_set_index(catalogue, entries, veto=always), question, "none")
 
 
+# Ours, but refused by a hand-made bar (a building permit is an off-topic phrase of the lexicon):
+# the veto finds it plainly one of ours, so the likeliest criteria are offered instead.
+OURS_REFUSED_BY_THE_LISTS = (
+    "Phòng Kinh tế vẫn để dân nộp hồ sơ cấp phép xây dựng thẳng lên phòng, không qua bộ phận "
+    "một cửa thì có bị trừ điểm không ạ?"
+)
+
+
+def test_a_question_the_veto_finds_ours_is_clarified_not_refused(
+    index: SearchIndex, unvetoed: SearchIndex
+) -> None:
+    decided(unvetoed, OURS_REFUSED_BY_THE_LISTS, "none")  # the lists alone refuse it
+    result = decided(index, OURS_REFUSED_BY_THE_LISTS, "clarify")
+    assert 2 <= len(result.results) <= 3
+    assert "3.3.2" in result.results[0].criterion_codes, result.to_json()
+
+
+def test_only_the_veto_s_judgement_lifts_a_refusal() -> None:
+    # A model that finds everything in scope lifts even an off-topic question's refusal; the
+    # shipped one keeps it refused: the lists' "none" stands unless the model disagrees.
+    catalogue = require_catalogue()
+    entries = require_entries(None, catalogue.codes_by_set())
+    question = "Lương cơ sở năm nay tăng lên bao nhiêu ạ?"
+    never = Veto(bias=-10.0, threshold=1.0, weights={"a:zzz": 1.0})
+    lenient = build_set_index(catalogue, entries, veto=never)
+    assert decided(lenient, question, "clarify").results
+    decided(build_set_index(catalogue, entries), question, "none")
+
+
 def test_features_are_the_asks_words_pairs_and_the_situations_words() -> None:
     msg = read_message(
         "Dạ chào anh chị, xã em có 3 hồ sơ trễ. Cho em hỏi lương cơ sở bao nhiêu ạ?"
