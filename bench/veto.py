@@ -34,6 +34,11 @@ that search would answer or clarify without a named code, the threshold is set j
 ``--loso`` repeats everything with each set left out in turn (threshold chosen inside the
 training sets) and prints, per set and pooled, out of scope → none, in scope → none and
 top-1 / top-3 before and after the veto.
+
+Search also uses the model the other way (``knowledge.search.VETO_IN_SCOPE``): a question a
+hand-made bar refuses is clarified when P(out of scope) is below that bar, which was chosen on
+the tuning sets this model was not trained on. Regenerating the file moves every probability:
+measure that bar again (README, nineteenth session) before shipping a new model.
 """
 
 from __future__ import annotations
