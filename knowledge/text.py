@@ -92,7 +92,14 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
         "pbpl",
     ),
     # "theo dõi tình hình thi hành pháp luật" is the activity's legal name (NĐ 59/2012).
-    "thpl": ("thi hành pháp luật", "tình hình thi hành pháp luật"),
+    "thpl": (
+        "thi hành pháp luật",
+        "tình hình thi hành pháp luật",
+        # ... "thực thi" is the everyday word for the same ("theo dõi việc thực thi luật")
+        "thực thi pháp luật",
+        "tình hình thực thi pháp luật",
+        "thực thi luật",
+    ),
     "bộ phận motcua": (
         "bộ phận một cửa",
         "bộ phận tiếp nhận và trả kết quả",

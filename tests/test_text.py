@@ -112,6 +112,7 @@ def test_has_diacritics() -> None:
         ("một cửa", "motcua"),
         ("cải cách hành chánh", "cchc"),  # southern spelling
         ("theo dõi tình hình thi hành pháp luật", "theo doi thpl"),  # the legal name
+        ("theo dõi việc thực thi luật", "theo doi viec thpl"),  # the everyday word
     ],
 )
 def test_abbreviations_meet_their_spelled_out_form(raw: str, folded: str) -> None:
