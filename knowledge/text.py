@@ -66,7 +66,8 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "ubnd": ("ủy ban nhân dân", "uỷ ban nhân dân", "ub"),
     "cntt": ("công nghệ thông tin",),
     "bcci": ("bưu chính công ích",),
-    "iso": ("hệ thống quản lý chất lượng", "htqlcl", "tcvn iso", "iso 9001"),
+    # ... and as voice typing writes it ("tiêu chuẩn i sô")
+    "iso": ("hệ thống quản lý chất lượng", "htqlcl", "tcvn iso", "iso 9001", "i sô", "i-sô"),
     "sipas": ("chỉ số hài lòng", "chỉ số hài lòng về sự phục vụ hành chính"),
     "ttdt": ("thông tin điện tử", "ttđt"),
     "vtvl": ("vị trí việc làm",),

@@ -76,6 +76,9 @@ OUT_OF_SCOPE = [
     "đổi giấy phép lái xe ở đâu",
     "lãi suất gửi tiết kiệm ngân hàng",
     "cach lam banh mi",
+    # Next to the assessment's words (written for this test): a personnel rule, another ranking.
+    "Viên chức 2 năm liền xếp loại không hoàn thành nhiệm vụ có bị cho thôi việc không ạ",
+    "xếp hạng chuyển đổi số năm nay huyện mình có phải tự chấm không",
 ]
 
 

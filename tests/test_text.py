@@ -113,6 +113,7 @@ def test_has_diacritics() -> None:
         ("cải cách hành chánh", "cchc"),  # southern spelling
         ("theo dõi tình hình thi hành pháp luật", "theo doi thpl"),  # the legal name
         ("theo dõi việc thực thi luật", "theo doi viec thpl"),  # the everyday word
+        ("công bố tiêu chuẩn i sô", "cong bo tieu chuan iso"),  # as voice typing writes ISO
     ],
 )
 def test_abbreviations_meet_their_spelled_out_form(raw: str, folded: str) -> None:
