@@ -79,6 +79,7 @@ OUT_OF_SCOPE = [
     # Next to the assessment's words (written for this test): a personnel rule, another ranking.
     "Viên chức 2 năm liền xếp loại không hoàn thành nhiệm vụ có bị cho thôi việc không ạ",
     "xếp hạng chuyển đổi số năm nay huyện mình có phải tự chấm không",
+    "tuyển dụng công chức huyện năm nay đối tượng ưu tiên được cộng bao nhiêu điểm",
 ]
 
 
