@@ -98,6 +98,8 @@ def test_a_lone_ambiguous_abbreviation_is_not_mapped() -> None:
         # Staff sent to the desk in turns, without a decision naming them (written for this test).
         ("các phòng cử người ra ngồi một cửa luân phiên từng tuần, chưa có qđ cử thì sao", "3.3.1"),
         ("thanh tra tỉnh yêu cầu khắc phục 4 việc về thu chi, mới xong 3 thì mấy điểm", "6.3"),
+        ("năm nay huyện không nhận người mới vào làm, chỉ đề bạt lên phó phòng 1 người thì chấm sao", "5.2"),
+        ("xe cộ, nhà cửa của nhà nước ở huyện dùng sai quy định thì bị trừ mấy điểm", "6.4"),
         ("td thi hành pl nộp những gì làm minh chứng", "2.4"),
         ("1 qđ qppl bị stp chỉ ra thiếu lấy ý kiến, vậy mục đó mất trắng hả", "2.1"),
         # Plain words for the item, avoiding its terms (written for this test).
