@@ -96,10 +96,16 @@ def test_a_lone_ambiguous_abbreviation_is_not_mapped() -> None:
         ("phần sáng kiến CCHC thì lưu giấy tờ gì để đoàn thẩm định xem ạ", "1.5"),
         ("phòng một cửa mà chánh văn phòng kiêm nhiệm trưởng bộ phận thì được mấy điểm", "3.3.1"),
         # Staff sent to the desk in turns, without a decision naming them (written for this test).
-        ("các phòng cử người ra ngồi một cửa luân phiên từng tuần, chưa có qđ cử thì sao", "3.3.1"),
+        ("các phòng cử người ra ngồi một cửa luân phiên, chưa có qđ cử thì sao", "3.3.1"),
         ("thanh tra tỉnh yêu cầu khắc phục 4 việc về thu chi, mới xong 3 thì mấy điểm", "6.3"),
-        ("năm nay huyện không nhận người mới vào làm, chỉ đề bạt lên phó phòng 1 người thì chấm sao", "5.2"),
+        ("huyện không nhận người mới vào làm, chỉ đề bạt lên phó phòng 1 người thì chấm sao", "5.2"),
         ("xe cộ, nhà cửa của nhà nước ở huyện dùng sai quy định thì bị trừ mấy điểm", "6.4"),
+        # A yearly report beside law dissemination is its report, not the CCHC report (1.2).
+        (
+            "phổ biến pháp luật thì nộp kế hoạch với báo cáo năm là đủ hay phải kèm ảnh các buổi "
+            "tuyên truyền ạ",
+            "2.5",
+        ),
         ("td thi hành pl nộp những gì làm minh chứng", "2.4"),
         ("1 qđ qppl bị stp chỉ ra thiếu lấy ý kiến, vậy mục đó mất trắng hả", "2.1"),
         # Plain words for the item, avoiding its terms (written for this test).
