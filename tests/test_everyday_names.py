@@ -98,7 +98,7 @@ def test_a_lone_ambiguous_abbreviation_is_not_mapped() -> None:
         # Staff sent to the desk in turns, without a decision naming them (written for this test).
         ("các phòng cử người ra ngồi một cửa luân phiên, chưa có qđ cử thì sao", "3.3.1"),
         ("thanh tra tỉnh yêu cầu khắc phục 4 việc về thu chi, mới xong 3 thì mấy điểm", "6.3"),
-        ("huyện không nhận người mới vào làm, chỉ đề bạt lên phó phòng 1 người thì chấm sao", "5.2"),
+        ("không nhận người mới vào làm, chỉ đề bạt lên phó phòng 1 người thì chấm sao", "5.2"),
         ("xe cộ, nhà cửa của nhà nước ở huyện dùng sai quy định thì bị trừ mấy điểm", "6.4"),
         # A yearly report beside law dissemination is its report, not the CCHC report (1.2).
         (
