@@ -100,6 +100,7 @@ def test_a_lone_ambiguous_abbreviation_is_not_mapped() -> None:
         ("thanh tra tỉnh yêu cầu khắc phục 4 việc về thu chi, mới xong 3 thì mấy điểm", "6.3"),
         ("không nhận người mới vào làm, chỉ đề bạt lên phó phòng 1 người thì chấm sao", "5.2"),
         ("xe cộ, nhà cửa của nhà nước ở huyện dùng sai quy định thì bị trừ mấy điểm", "6.4"),
+        ("phòng có người hay đi làm muộn, giữ giờ giấc kém thì có bị trừ điểm cchc không", "5.6"),
         # A yearly report beside law dissemination is its report, not the CCHC report (1.2).
         (
             "phổ biến pháp luật thì nộp kế hoạch với báo cáo năm là đủ hay phải kèm ảnh các buổi "

@@ -80,6 +80,7 @@ OUT_OF_SCOPE = [
     "Viên chức 2 năm liền xếp loại không hoàn thành nhiệm vụ có bị cho thôi việc không ạ",
     "xếp hạng chuyển đổi số năm nay huyện mình có phải tự chấm không",
     "tuyển dụng công chức huyện năm nay đối tượng ưu tiên được cộng bao nhiêu điểm",
+    "đăng tin lên cổng ttđt huyện mà ảnh nặng quá, giảm dung lượng ảnh kiểu gì ạ",
 ]
 
 
