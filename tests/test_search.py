@@ -81,6 +81,7 @@ OUT_OF_SCOPE = [
     "xếp hạng chuyển đổi số năm nay huyện mình có phải tự chấm không",
     "tuyển dụng công chức huyện năm nay đối tượng ưu tiên được cộng bao nhiêu điểm",
     "đăng tin lên cổng ttđt huyện mà ảnh nặng quá, giảm dung lượng ảnh kiểu gì ạ",
+    "tháng này lương về chậm quá, kho bạc bảo chưa có dự toán đúng không mn",
 ]
 
 
