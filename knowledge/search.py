@@ -1215,9 +1215,10 @@ class SearchIndex:
         plainly one of ours (P(out of scope) below ``VETO_IN_SCOPE``): the hand-made cues that
         refused it (an off-topic word in its story, "mẫu", "ở đâu", a weak match on a long
         message) are then more likely wrong than the model, and the likeliest criteria are
-        offered ("bảng dán thủ tục ở sảnh bị bong mất mấy tờ, đoàn kiểm tra chụp lại được thì
-        mất bao nhiêu điểm"). A clarifying question costs the officer a tap; a wrong "none"
-        sends an answered question to the province."""
+        offered ("phòng Kinh tế vẫn để dân nộp hồ sơ cấp phép xây dựng thẳng lên phòng, không
+        qua bộ phận một cửa thì có bị trừ điểm không": a building permit is an off-topic
+        phrase). A clarifying question costs the officer a tap; a wrong "none" sends an
+        answered question to the province."""
         if self._veto.active and self._veto.probability(q.tokens) < VETO_IN_SCOPE:
             hits = [self._hit(t, s) for t, s, _ in self._criterion_first(q, scored)[:top]]
             return SearchResult(query, "clarify", hits[: max(2, min(top, 3))])

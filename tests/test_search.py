@@ -76,7 +76,8 @@ OUT_OF_SCOPE = [
     "đổi giấy phép lái xe ở đâu",
     "lãi suất gửi tiết kiệm ngân hàng",
     "cach lam banh mi",
-    # Next to the assessment's words (written for this test): a personnel rule, another ranking.
+    # Next to the assessment's words (written for this test): a personnel rule, another ranking,
+    # a candidate's priority points, IT how-to, late pay.
     "Viên chức 2 năm liền xếp loại không hoàn thành nhiệm vụ có bị cho thôi việc không ạ",
     "xếp hạng chuyển đổi số năm nay huyện mình có phải tự chấm không",
     "tuyển dụng công chức huyện năm nay đối tượng ưu tiên được cộng bao nhiêu điểm",
