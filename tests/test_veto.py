@@ -114,7 +114,7 @@ def test_a_question_the_veto_finds_ours_is_clarified_not_refused(
     assert "3.3.2" in result.results[0].criterion_codes, result.to_json()
 
 
-def test_only_the_veto_s_judgement_lifts_a_refusal() -> None:
+def test_only_the_veto_s_judgement_lifts_a_refusal(index: SearchIndex) -> None:
     # A model that finds everything in scope lifts even an off-topic question's refusal; the
     # shipped one keeps it refused: the lists' "none" stands unless the model disagrees.
     catalogue = require_catalogue()
@@ -123,7 +123,7 @@ def test_only_the_veto_s_judgement_lifts_a_refusal() -> None:
     never = Veto(bias=-10.0, threshold=1.0, weights={"a:zzz": 1.0})
     lenient = build_set_index(catalogue, entries, veto=never)
     assert decided(lenient, question, "clarify").results
-    decided(build_set_index(catalogue, entries), question, "none")
+    decided(index, question, "none")
 
 
 def test_features_are_the_asks_words_pairs_and_the_situations_words() -> None:
