@@ -23,7 +23,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Answer, Person, Unit
+from bot.db.models import Answer, Person, Unit, printable
 from bot.errors import CchcError
 from bot.services import assessments
 from criteria.schema import CriteriaSet, Criterion
@@ -474,8 +474,12 @@ def to_xlsx(
 
 
 def _cell(ws: Any, row: int, column: int, value: object) -> Any:
-    """A cell holding ``value``; text that looks like a formula stays text (never run)."""
+    """A cell holding ``value``; text that looks like a formula stays text (never run), and
+    without control characters (a cell cannot hold them: rows stored before they were kept out
+    of the database would make the whole export fail)."""
     cell = ws.cell(row=row, column=column)
+    if isinstance(value, str):
+        value = printable(value)
     if is_formula_like(value):
         cell.value = value
         cell.data_type = "s"  # openpyxl made it a formula ("f") from the leading "="
@@ -521,7 +525,7 @@ def _csv_value(value: object, dialect: CsvDialect) -> str:
         return text.replace(".", dialect.decimal)
     if isinstance(value, datetime):
         return value.strftime(dialect.date_format)
-    text = str(value)
+    text = printable(str(value))  # as in the XLSX
     # A spreadsheet opening the CSV would run it: a leading ' makes it text.
     return "'" + text if is_formula_like(text) else text
 

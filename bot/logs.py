@@ -109,6 +109,22 @@ def install_excepthook(secrets: Iterable[str]) -> None:
 _AIOGRAM_UPDATE = re.compile(r"Update id=(\d+) ")
 
 
+def traceback_without_messages(exc: BaseException) -> str:
+    """The traceback of ``exc`` and of the exceptions it came from: their frames and types,
+    not their messages — a message may quote what a user wrote (a value a library refused, a
+    file name, a row's values)."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        frames = "".join(traceback.format_list(traceback.extract_tb(current.__traceback__)))
+        kind = type(current)
+        parts.append(f"{frames}{kind.__module__}.{kind.__qualname__}")
+        current = current.__cause__ or current.__context__
+    return "\nfrom:\n".join(parts)
+
+
 def _quote(value: str) -> str:
     if value and not any(c in value for c in ' "=\\\n\r\t'):
         return value

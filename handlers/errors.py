@@ -9,6 +9,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import ErrorEvent
 
 from bot.errors import CchcError
+from bot.logs import traceback_without_messages
 from handlers import texts
 
 log = logging.getLogger(__name__)
@@ -27,11 +28,12 @@ async def on_error(event: ErrorEvent, bot: Bot) -> bool:
         )
         return True
     else:
+        # Frames and types only: an exception's message may quote what the user wrote.
         log.error(
-            "Update %s failed: %s",
+            "Update %s failed: %s\n%s",
             update.update_id,
             type(event.exception).__name__,
-            exc_info=event.exception,
+            traceback_without_messages(event.exception),
         )
         message = texts.ERROR
     # The FSM state is deliberately left as it was: the user can retry the same step.

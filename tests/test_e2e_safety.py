@@ -5,6 +5,7 @@ token, an unreachable Redis at start, and Telegram's per-chat limit on direct re
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import random
 import signal
@@ -84,6 +85,7 @@ async def test_webhook_refuses_forged_updates_and_reports_health(
     db_url: str,
     session_factory: async_sessionmaker[AsyncSession],
     tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     port = _free_port()
     settings = load_settings(
@@ -127,13 +129,32 @@ async def test_webhook_refuses_forged_updates_and_reports_health(
             for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
                 async with http.post(f"{base}/telegram", json=forged, headers=headers) as resp:
                     assert resp.status == 401
+            good = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+            # With the secret, a body that is not an update: 400, one line, nothing handled.
+            deep = b"[" * 100_000 + b"]" * 100_000
+            malformed: list[tuple[bytes, str]] = [
+                (b"{not json", "application/json"),
+                (b"update_id=1", "text/plain"),
+                (deep, "application/json"),
+                (b"[1, 2]", "application/json"),
+                (b'{"message": {}}', "application/json"),
+                (b'{"update_id": 7, "message": {"chat": 1}}', "application/json"),
+                (b"\xff\xfe\x00", "application/json"),
+            ]
+            caplog.clear()
+            for body, kind in malformed:
+                headers = {**good, "Content-Type": kind}
+                async with http.post(f"{base}/telegram", data=body, headers=headers) as resp:
+                    assert resp.status == 400, body[:40]
+            refused = [r for r in caplog.records if "refused (400)" in r.getMessage()]
+            assert len(refused) == len(malformed)
+            assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
             await api.wait_idle()
             assert api.sent_log == []
             async with session_factory() as session:
                 for model in (Person, Invite):
                     assert await session.scalar(select(func.count()).select_from(model)) == 0
 
-            good = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
             async with http.post(f"{base}/telegram", json=forged, headers=good) as resp:
                 assert resp.status == 200
             (menu,) = await admin.wait_messages(1, timeout=15)

@@ -64,6 +64,16 @@ def test_links_are_validated(text: str, url: str) -> None:
         ("https://a b.vn", "link không hợp lệ"),
         ("ftp://x.vn", "link không hợp lệ"),
         ("https://localhost:8080/x", "link không hợp lệ"),
+        # A name before the host hides where the link goes; a right-to-left override makes
+        # it read otherwise ("…/exe.png").
+        ("https://vbpl.vn@other.example/x", "link không hợp lệ"),
+        ("https://user:secret@vbpl.vn/x", "link không hợp lệ"),
+        ("https://vbpl.vn/\u202egnp.exe", "link không hợp lệ"),
+        ("https://vbpl.vn/a\u200bb", "link không hợp lệ"),
+        # A year no document of the assessment has.
+        ("Quyết định 12/QĐ-UBND ngày 12/3/0001", "không có thật"),
+        ("Kế hoạch 45/KH-UBND ngày 12/3/2099", "không có thật"),
+        ("Kế hoạch 45/KH-UBND ngày 12 tháng 3 năm 1800", "không có thật"),
         ("   ", "Chưa có nội dung"),
         ("x" * 2001, "quá dài"),
     ],
@@ -80,4 +90,8 @@ def test_explanation_too_short(text: str) -> None:
         check_explanation(text)
     assert check_explanation("  Năm 2021 không ban hành văn bản QPPL nào ") == (
         "Năm 2021 không ban hành văn bản QPPL nào"
+    )
+    # Word's line break pasted in (a vertical tab): a line break, as a spreadsheet can hold.
+    assert check_explanation("Năm 2021 không ban hành\x0b văn bản QPPL nào\x00") == (
+        "Năm 2021 không ban hành\n văn bản QPPL nào"
     )

@@ -123,3 +123,19 @@ def test_format_follows_the_extension() -> None:
     for suffix, asked in [(".xlsx", "csv"), (".pdf", None), ("", "xlsx"), (".csv", "xlsx")]:
         with pytest.raises(export.FormatMismatch):
             export.format_for(suffix, asked)
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1f"])
+def test_control_characters_in_stored_text_do_not_stop_the_export(control: str) -> None:
+    # Rows stored before control characters were kept out of the database: the export still
+    # opens, with the text readable (Word's line break, \x0b, and a form feed as line breaks).
+    text = f"Quyết định 12{control}QĐ-UBND"
+    clean = "Quyết định 12\nQĐ-UBND" if control in "\x0b\x0c" else "Quyết định 12QĐ-UBND"
+    content = export.render(_export((text,), justification=text), "xlsx")
+    ws = load_workbook(io.BytesIO(content)).active
+    assert ws is not None
+    row = next(r for r in ws.iter_rows() if r[0].value == "1.1.1")
+    assert (row[5].value, row[6].value) == (clean, clean)
+    for dialect in ("standard", "excel-vn"):
+        csv_text = export.render(_export((text,), justification=text), "csv", dialect)
+        assert control not in csv_text.decode("utf-8-sig")

@@ -42,6 +42,9 @@ def create_engine(
     A SQLite file is opened by bot/db/sqlite.py (statements run on the loop's thread, not
     through aiosqlite's worker thread); a memory database or a URL with options keeps
     aiosqlite.
+
+    A statement's parameters never appear in its errors (``hide_parameters``): they hold
+    what people wrote, and an error's text reaches the logs.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -52,7 +55,7 @@ def create_engine(
             path.parent.mkdir(parents=True, exist_ok=True)
             if not parsed.query:
                 options["async_creator"] = sqlite.connector(str(path))
-        engine = _create_async_engine(parsed, **options)
+        engine = _create_async_engine(parsed, hide_parameters=True, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         return engine
     pool: dict[str, Any] = {
@@ -61,7 +64,7 @@ def create_engine(
         "pool_timeout": pool_timeout,
     }
     options = {name: value for name, value in pool.items() if value is not None}
-    return _create_async_engine(parsed, pool_pre_ping=True, **options)
+    return _create_async_engine(parsed, pool_pre_ping=True, hide_parameters=True, **options)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

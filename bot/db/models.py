@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -93,6 +94,48 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return Decimal(str(value))
 
 
+# The C0 control characters but tab, line feed and carriage return: PostgreSQL refuses NUL in
+# text, a spreadsheet cell refuses them all (openpyxl raises), and no reader wants them.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Word's manual line break (vertical tab) and a form feed, pasted from a document: line breaks.
+_BREAKS = {"\x0b": "\n", "\x0c": "\n"}
+
+
+def printable(text: str) -> str:
+    """``text`` without C0 control characters (a vertical tab or form feed becomes a line
+    break; tab, line feed and carriage return stay)."""
+    if not _CONTROLS.search(text):
+        return text
+    return _CONTROLS.sub(lambda found: _BREAKS.get(found.group(), ""), text)
+
+
+class UserText(TypeDecorator[str]):
+    """Text a person wrote or a file was named (a question, an explanation, evidence, a display
+    name): stored :func:`printable`, and cut to the column's length when it has one (a file
+    name of 300 characters would make PostgreSQL refuse the whole write). ``UserText()`` is a
+    TEXT column, ``UserText(255)`` a VARCHAR(255)."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, length: int | None = None) -> None:
+        super().__init__()
+        self.length = length
+        if length is not None:
+            self.impl = String(length)  # type: ignore[assignment]
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        value = printable(value)
+        if self.length is not None and len(value) > self.length:
+            value = value[: self.length]
+        return value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        return value
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UtcDateTime()}  # noqa: RUF012
@@ -109,7 +152,7 @@ class Unit(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(UserText(255))
     kind: Mapped[str] = mapped_column(String(16), default="huyen")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -124,7 +167,7 @@ class Person(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
-    display_name: Mapped[str] = mapped_column(String(255), default="")
+    display_name: Mapped[str] = mapped_column(UserText(255), default="")
     role: Mapped[str] = mapped_column(String(16), default="guest")
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     # A department code of the criteria set ("TP"), or for contacts a provincial one ("STP").
@@ -186,7 +229,7 @@ class QuestionLog(Base):
     telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     unit: Mapped[Unit | None] = relationship(lazy="selectin")
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(UserText())
     decision: Mapped[str] = mapped_column(String(16))
     entry_id: Mapped[str | None] = mapped_column(String(64))
     # The set the question was answered from: ``criterion_code`` is a code of this set.
@@ -218,7 +261,7 @@ class Ticket(Base):
     __tablename__ = "ticket"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    question: Mapped[str] = mapped_column(Text)
+    question: Mapped[str] = mapped_column(UserText())
     # The asker's set: ``criterion_code`` (and the routing by area) are of this set.
     set_id: Mapped[str] = mapped_column(String(64))
     criterion_code: Mapped[str | None] = mapped_column(String(32))
@@ -231,8 +274,8 @@ class Ticket(Base):
     attachment_kind: Mapped[str | None] = mapped_column(String(16))
     question_log_id: Mapped[int | None] = mapped_column(ForeignKey("question_log.id"))
     draft_key: Mapped[str | None] = mapped_column(String(32), unique=True)
-    answer: Mapped[str | None] = mapped_column(Text)
-    answered_by: Mapped[str | None] = mapped_column(String(255))
+    answer: Mapped[str | None] = mapped_column(UserText())
+    answered_by: Mapped[str | None] = mapped_column(UserText(255))
     reminder_level: Mapped[int] = mapped_column(default=0)
     route_count: Mapped[int] = mapped_column(default=1)
     due_from: Mapped[datetime]
@@ -256,7 +299,7 @@ class TicketEvent(Base):
     kind: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[int | None] = mapped_column(BigInteger)
     department: Mapped[str | None] = mapped_column(String(32))
-    text: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(UserText())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -280,8 +323,8 @@ class RulingSuggestion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
-    question: Mapped[str] = mapped_column(Text)
-    answer: Mapped[str] = mapped_column(Text)
+    question: Mapped[str] = mapped_column(UserText())
+    answer: Mapped[str] = mapped_column(UserText())
     set_id: Mapped[str] = mapped_column(String(64))
     criterion_code: Mapped[str | None] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(255))
@@ -308,7 +351,7 @@ class UnitDeadline(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     set_id: Mapped[str] = mapped_column(String(64))
     step_id: Mapped[str] = mapped_column(String(64))
-    title: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(UserText())
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     added: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -464,15 +507,15 @@ class Answer(Base):
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"))
     code: Mapped[str] = mapped_column(String(32))
     department: Mapped[str | None] = mapped_column(String(32))
-    raw: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str] = mapped_column(UserText())
     points: Mapped[Decimal] = mapped_column(ExactDecimal())
     max: Mapped[Decimal] = mapped_column(ExactDecimal())
-    explanation: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[str] = mapped_column(UserText())
     not_applicable: Mapped[bool] = mapped_column(Boolean, default=False)
     excluded: Mapped[bool] = mapped_column(Boolean, default=False)
     evidence_status: Mapped[str] = mapped_column(String(16), default="pending")
-    explanation_text: Mapped[str | None] = mapped_column(Text)
-    returned_comment: Mapped[str | None] = mapped_column(Text)
+    explanation_text: Mapped[str | None] = mapped_column(UserText())
+    returned_comment: Mapped[str | None] = mapped_column(UserText())
     author: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -493,9 +536,9 @@ class Evidence(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     answer_id: Mapped[int] = mapped_column(ForeignKey("answer.id"), index=True)
     kind: Mapped[str] = mapped_column(String(8))
-    text: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(UserText())
     file_id: Mapped[str | None] = mapped_column(String(255))
-    file_name: Mapped[str | None] = mapped_column(String(255))
+    file_name: Mapped[str | None] = mapped_column(UserText(255))
     author: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -510,8 +553,8 @@ class AuditLog(Base):
     code: Mapped[str | None] = mapped_column(String(32))
     actor: Mapped[int] = mapped_column(BigInteger)
     action: Mapped[str] = mapped_column(String(32))
-    old: Mapped[str | None] = mapped_column(Text)
-    new: Mapped[str | None] = mapped_column(Text)
+    old: Mapped[str | None] = mapped_column(UserText())
+    new: Mapped[str | None] = mapped_column(UserText())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
+from bot.db.models import printable
 from bot.errors import CchcError
 
 MAX_TEXT = 2000
@@ -57,7 +58,9 @@ def _link(text: str) -> TypedEvidence:
         "Đường link không hợp lệ. Hãy gửi đủ địa chỉ, ví dụ "
         "https://vbpl.vn/huyen-a/van-ban-123 (không có dấu cách)."
     )
-    if any(c.isspace() for c in url) or len(url) > MAX_TEXT:
+    if any(c.isspace() or unicodedata.category(c) == "Cf" for c in url) or len(url) > MAX_TEXT:
+        # (Cf: invisible format characters, a right-to-left override among them: the link
+        # would read otherwise than it goes, ".../‮gnp.exe" shown as ".../exe.png")
         raise bad
     try:
         parts = urlsplit(url)
@@ -65,6 +68,10 @@ def _link(text: str) -> TypedEvidence:
     except (ValueError, UnicodeError):
         raise bad from None
     if parts.scheme.lower() not in ("http", "https") or not _HOST.match(host):
+        raise bad
+    if "@" in parts.netloc:
+        # A name (and password) before the host: "https://vbpl.vn@other.example/x" goes to
+        # other.example; an evidence link never needs one, and a password is not kept.
         raise bad
     return TypedEvidence(kind=LINK, text=url, host=host)
 
@@ -97,7 +104,13 @@ _DOC_TYPES = (
 
 
 def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
+    """``text`` composed (NFC) and without control characters (:func:`printable`)."""
+    return printable(unicodedata.normalize("NFC", text))
+
+
+# A document's year: from the state's founding to next year (a report dated early next year
+# on this year's work); outside, a typing slip ("12/3/0201", "12/3/2099").
+FIRST_YEAR = 1945
 
 
 def _date(text: str) -> tuple[date | None, bool]:
@@ -106,6 +119,8 @@ def _date(text: str) -> tuple[date | None, bool]:
     if found is None:
         return None, False
     day, month, year = (int(g) for g in found.groups())
+    if not FIRST_YEAR <= year <= datetime.now(UTC).year + 1:
+        return None, True
     try:
         return date(year, month, day), True
     except ValueError:
@@ -203,7 +218,8 @@ def read_typed(text: str) -> TypedEvidence:
     issued, dated = _date(cleaned)
     if dated and issued is None:
         raise EvidenceRefused(
-            "Ngày văn bản không có thật (ví dụ 31/02). Hãy kiểm tra lại ngày, dạng ngày/tháng/năm."
+            "Ngày văn bản không có thật (ví dụ 31/02, hay năm quá xa). Hãy kiểm tra lại ngày, "
+            "dạng ngày/tháng/năm."
         )
     if number is None and (
         len(cleaned) < MIN_DESCRIPTION or len(_words(cleaned)) < MIN_DESCRIPTION_WORDS

@@ -439,3 +439,15 @@ def test_ask_data_is_askcb_packed() -> None:
             AskCb(action=action, ref=ref).pack()
         with _pytest.raises(ValueError):
             ask_data(action, ref)
+
+
+async def test_control_characters_in_a_question_are_kept_out_of_the_database(
+    harness: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    # NUL makes PostgreSQL refuse the whole row; a vertical tab (Word's line break, pasted)
+    # would stop a spreadsheet export. The question is answered and logged without them.
+    sent = await harness.send(harness.user(102), "tiêu chí 3.4.1\x00 chấm\x0bđiểm thế nào?")
+    (reply,) = _messages(sent)
+    assert "Tiêu chí thành phần 3.4.1" in reply.text
+    (row,) = await _log(session_factory, 102)
+    assert row.text == "tiêu chí 3.4.1 chấm\nđiểm thế nào?"

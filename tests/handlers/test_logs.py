@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from aiogram.types import Message
 
 from bot.logs import PAYLOAD_LOGGERS, OneLineFormatter, RedactSecrets, setup_logging
 from tests.recording import Harness
@@ -76,6 +77,38 @@ async def test_lines_written_during_an_update_carry_its_id(
     (line,) = [line for line in _lines(log_output) if "logger=probe" in line]
     assert f"update_id={update_id} update_type=message " in line
     assert line.endswith('msg="probe line"')
+
+
+async def test_a_failed_update_logs_where_it_failed_not_the_words_of_the_error(
+    harness: Harness, log_output: io.StringIO
+) -> None:
+    # An exception's message may quote the user (a value a library refused, a row's values):
+    # the log line has the frames and the types, not the messages.
+    from aiogram import Router
+
+    words = "Xã Hòa Bình\x0b nộp 37 hồ sơ"
+    probe = Router(name="probe")
+
+    @probe.message()
+    async def _fail(message: Message) -> None:
+        try:
+            raise KeyError(message.text)
+        except KeyError as exc:
+            raise ValueError(f"{message.text} cannot be used in worksheets") from exc
+
+    harness.dp.sub_routers.insert(0, probe)
+    probe._parent_router = harness.dp
+    try:
+        sent = await harness.send(harness.user(7, "Lan"), words)
+    finally:
+        harness.dp.sub_routers.remove(probe)
+    assert sent and sent[-1].text.startswith("⚠️")  # the apology, as before
+    (line,) = [line for line in _lines(log_output) if "failed: ValueError" in line]
+    assert "builtins.ValueError" in line and "builtins.KeyError" in line
+    assert "in _fail" in line  # where: the handler's frame
+    text = log_output.getvalue()
+    for fragment in ("Hòa Bình", "37 hồ sơ"):  # (the source lines are code, not messages)
+        assert fragment not in text
 
 
 def test_a_traceback_stays_on_one_line_and_secrets_are_hidden() -> None:
