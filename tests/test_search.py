@@ -83,6 +83,10 @@ OUT_OF_SCOPE = [
     "tuyển dụng công chức huyện năm nay đối tượng ưu tiên được cộng bao nhiêu điểm",
     "đăng tin lên cổng ttđt huyện mà ảnh nặng quá, giảm dung lượng ảnh kiểu gì ạ",
     "tháng này lương về chậm quá, kho bạc bảo chưa có dự toán đúng không mn",
+    # An early pay rise and next year's budget estimate: pay and the finance office's routine,
+    # beside a rate and a budget word of ours.
+    "nâng lương trước hạn năm nay tỷ lệ 15% hả mọi người",
+    "lập dự toán ngân sách năm sau dùng mẫu biểu thông tư 342 hay mẫu mới ạ",
 ]
 
 
