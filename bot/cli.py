@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import logging
+import re
+import socket
 import sys
+import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +26,18 @@ log = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_FAIL = 1
 EXIT_USAGE = 2
+
+# ``invite --hours``: as long as INVITE_TTL_HOURS may be (bot/settings.py), 90 days.
+MAX_INVITE_HOURS = 24 * 90
+# ``export --year``: no assessment has a year outside these (nor could a database column hold
+# every number typed).
+MIN_YEAR = 1
+MAX_YEAR = 9999
+# ``unit add``: the code names export files (bot/export.py::filename), so it is kept to a safe
+# ASCII alphabet; the lengths are the columns' (bot/db/models.py::Unit).
+MAX_UNIT_CODE = 64
+MAX_UNIT_NAME = 255
+UNIT_CODE_RE = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_UNIT_CODE - 1}}}")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -77,13 +93,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     invite.add_argument("--unit", help="unit code (officer, coordinator)")
     invite.add_argument("--department", help="department code (e.g. TP, or SNV for a contact)")
-    invite.add_argument("--hours", type=int, help="validity in hours (default INVITE_TTL_HOURS)")
+    invite.add_argument(
+        "--hours",
+        help=f"validity in hours, 1 to {MAX_INVITE_HOURS} (default INVITE_TTL_HOURS)",
+    )
 
     unit = sub.add_parser("unit", help="manage units (districts, communes)")
     unit_sub = unit.add_subparsers(dest="unit_command", required=True)
     add = unit_sub.add_parser("add", help="add a unit (an existing code needs --update)")
-    add.add_argument("code")
-    add.add_argument("name")
+    add.add_argument(
+        "code",
+        help="ASCII letters, digits, '-', '_', '.'; starts with a letter or digit; at most "
+        f"{MAX_UNIT_CODE} characters (it names export files)",
+    )
+    add.add_argument("name", help=f"the unit's name, one line, at most {MAX_UNIT_NAME} characters")
     add.add_argument(
         "--kind", default="huyen", help="the unit's level: one the sets declare (huyen, xa…)"
     )
@@ -95,7 +118,10 @@ def _parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="export a unit's assessment (XLSX or CSV)")
     export.add_argument("--unit", required=True, help="unit code")
     export.add_argument(
-        "--year", type=int, default=0, help="assessment year (default: the unit's current year)"
+        "--year",
+        type=int,
+        default=0,
+        help=f"assessment year, {MIN_YEAR} to {MAX_YEAR} (default: the unit's current year)",
     )
     export.add_argument(
         "--format",
@@ -150,6 +176,54 @@ def _top(value: str) -> int | None:
     except ValueError:
         return None
     return top if top >= 1 else None
+
+
+def _visible(text: str, limit: int = 80) -> str:
+    """``text`` as it can be shown in a message: control and other unprintable characters
+    escaped (``\\x07``), cut at ``limit`` characters."""
+    shown = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+    return shown if len(shown) <= limit else shown[:limit] + "…"
+
+
+def _hours(value: str) -> int | None:
+    """``invite --hours`` as typed: a whole number from 1 to MAX_INVITE_HOURS, else None."""
+    try:
+        hours = int(value.strip())
+    except ValueError:
+        return None
+    return hours if 1 <= hours <= MAX_INVITE_HOURS else None
+
+
+def _hours_problem(value: str) -> str:
+    return (
+        f"Lỗi: --hours phải là số giờ nguyên từ 1 đến {MAX_INVITE_HOURS} "
+        f"({MAX_INVITE_HOURS // 24} ngày) (đã nhập «{_visible(value)}»)."
+    )
+
+
+def _unit_problem(code: str, name: str) -> str | None:
+    """Why ``unit add CODE NAME`` is refused, or None. A name is one line: no control
+    characters at all (tabs and line breaks would break ``unit list`` and the exports)."""
+    if not code.strip():
+        return "Lỗi: mã đơn vị không được để trống."
+    if UNIT_CODE_RE.fullmatch(code) is None:
+        return (
+            f"Lỗi: mã đơn vị «{_visible(code)}» không hợp lệ: chỉ gồm chữ cái không dấu, chữ số "
+            "và các dấu '-', '_', '.', bắt đầu bằng chữ cái hoặc chữ số, dài tối đa "
+            f"{MAX_UNIT_CODE} ký tự (ví dụ: huyen-a)."
+        )
+    controls = dict.fromkeys(ascii(ch)[1:-1] for ch in name if unicodedata.category(ch) == "Cc")
+    if controls:
+        return (
+            f"Lỗi: tên đơn vị có ký tự điều khiển ({', '.join(controls)}), không in được; "
+            "hãy gõ lại tên."
+        )
+    name = name.strip()
+    if not name:
+        return "Lỗi: tên đơn vị không được để trống."
+    if len(name) > MAX_UNIT_NAME:
+        return f"Lỗi: tên đơn vị dài {len(name)} ký tự, tối đa {MAX_UNIT_NAME} ký tự."
+    return None
 
 
 def _utf8(stream: object) -> None:
@@ -300,7 +374,7 @@ async def _year(settings: Settings, args: argparse.Namespace) -> str:
         await engine.dispose()
 
 
-async def _invite(settings: Settings, args: argparse.Namespace) -> str:
+async def _invite(settings: Settings, args: argparse.Namespace, hours: int) -> str:
     from bot.data import load_data
     from bot.db.engine import create_engine, create_session_factory
     from bot.db.migrate import upgrade
@@ -324,7 +398,7 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> str:
                 unit_code=args.unit,
                 department=department,
                 created_by=None,
-                ttl=timedelta(hours=args.hours or settings.invite_ttl_hours),
+                ttl=timedelta(hours=hours),
                 now=datetime.now(UTC),
             )
             code, expires = invite.code, invite.expires_at
@@ -356,7 +430,7 @@ async def _units(settings: Settings, args: argparse.Namespace) -> str:
                         f"Đã có đơn vị mã {existing.code}: {existing.name}. Không ghi đè; "
                         "muốn đổi tên hoặc loại đơn vị, thêm --update."
                     )
-                unit = await add_unit(session, args.code, args.name, args.kind)
+                unit = await add_unit(session, args.code, args.name.strip(), args.kind)
                 done = "Đã cập nhật" if existing is not None else "Đã thêm"
                 return f"{done} đơn vị {unit.code}: {unit.name}"
             units = await list_units(session)
@@ -372,7 +446,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> str:
     from bot.db.migrate import upgrade
     from bot.errors import CchcError, os_reason
     from bot.services.people import UnknownUnit, get_unit
-    from bot.services.years import unit_year_set
+    from bot.services.years import YearRefused, unit_year_set
 
     fmt = export.format_for(args.output.suffix, args.format)
     dialect = args.csv_dialect or settings.export_csv_dialect
@@ -385,6 +459,10 @@ async def _export(settings: Settings, args: argparse.Namespace) -> str:
             unit = await get_unit(session, args.unit)
             if unit is None:
                 raise UnknownUnit(args.unit)
+            if args.year and not MIN_YEAR <= args.year <= MAX_YEAR:
+                # No assessment has that year: answered as any year without one, before the
+                # database is asked (it could not even hold the number).
+                raise YearRefused(f"Đơn vị {unit.code} không có bản tự đánh giá năm {args.year}.")
             cset, _ = await unit_year_set(session, catalogue, unit, args.year)
             data = await export.load(session, unit, cset, settings.tz, datetime.now(UTC))
     finally:
@@ -428,8 +506,138 @@ async def _kb_export(settings: Settings, args: argparse.Namespace) -> str:
     return f"Đã ghi {len(entries)} câu trả lời đã duyệt vào {args.output}."
 
 
-def _database_reason(exc: Exception) -> str:
-    """A database failure in Vietnamese; the driver's English text only at LOG_LEVEL=DEBUG."""
+# Commands that open the database; an OSError without a file there is the server's.
+DATABASE_COMMANDS = frozenset({"set", "year", "invite", "unit", "export", "kb", "db"})
+_UNREACHABLE = frozenset({errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN})
+_NETWORK_ERRNOS = _UNREACHABLE | {
+    errno.ECONNREFUSED,
+    errno.ETIMEDOUT,
+    errno.ECONNRESET,
+    errno.ECONNABORTED,
+}
+
+
+def _is_connection_error(exc: OSError) -> bool:
+    """Whether ``exc`` is a failure to reach a server (not a file's)."""
+    if exc.filename is not None:
+        return False
+    if isinstance(exc, ConnectionError | TimeoutError | socket.gaierror | socket.herror):
+        return True
+    if exc.errno in _NETWORK_ERRNOS:
+        return True
+    # asyncio, when every address of a host failed: OSError("Multiple exceptions: …").
+    text = str(exc)
+    return exc.errno is None and ("Multiple exceptions" in text or "Connect call failed" in text)
+
+
+def _server(url: str | None) -> tuple[str, str | None, str | None]:
+    """``host:port``, user and database of a server's URL (never its password)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    if not url:
+        return "", None, None
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "", None, None
+    if parsed.get_backend_name() == "sqlite":
+        return "", None, parsed.database
+    where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    return where, parsed.username, parsed.database
+
+
+def _named(text: str, word: str) -> str | None:
+    """The name the server quoted after ``word`` (``role "x" does not exist`` → x)."""
+    found = re.search(rf'\b{word} "([^"]*)"', text)
+    return found.group(1) if found else None
+
+
+def _connection_reason(exc: OSError, where: str, host: str) -> str:
+    server = f"tới máy chủ {where}" if where else "tới máy chủ cơ sở dữ liệu"
+    check = "Kiểm tra DATABASE_URL và máy chủ cơ sở dữ liệu."
+    if isinstance(exc, socket.gaierror | socket.herror):
+        return (
+            f"không kết nối được: không tìm thấy máy chủ «{host}» (sai tên máy?). "
+            "Kiểm tra DATABASE_URL."
+        )
+    if isinstance(exc, TimeoutError) or exc.errno == errno.ETIMEDOUT:
+        return (
+            f"không kết nối được {server}: máy chủ không trả lời (hết thời gian chờ). "
+            "Kiểm tra DATABASE_URL, mạng và tường lửa."
+        )
+    text = str(exc)
+    if (
+        isinstance(exc, ConnectionRefusedError)
+        or exc.errno == errno.ECONNREFUSED
+        or (exc.errno is None and f"[Errno {errno.ECONNREFUSED}]" in text)
+    ):
+        return (
+            f"không kết nối được {server}: máy chủ từ chối kết nối (chưa chạy, hoặc sai địa "
+            f"chỉ hay cổng). {check}"
+        )
+    if exc.errno in _UNREACHABLE:
+        return f"không kết nối được {server}: không có đường mạng tới máy chủ. {check}"
+    return f"không kết nối được {server}: kết nối bị ngắt. {check}"
+
+
+def _database_reason(exc: BaseException, url: str | None = None) -> str:
+    """A database failure in Vietnamese, naming the cause when the server said it (its
+    SQLSTATE); the driver's English text only at LOG_LEVEL=DEBUG. ``url`` (DATABASE_URL)
+    gives the server, user and database to name; its password is never shown."""
+    where, user, database = _server(url)
+    host = where.rpartition(":")[0] or where
+    if isinstance(exc, OSError):
+        return _connection_reason(exc, where, host)
+    orig = getattr(exc, "orig", None)
+    sqlstate = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+    server_text = str(orig) if orig is not None else str(exc)
+    refused = "máy chủ từ chối kết nối"
+    if sqlstate == "28P01":
+        name = _named(server_text, "user") or user
+        return (
+            f"{refused}: sai mật khẩu của người dùng «{name}». Kiểm tra mật khẩu trong "
+            "DATABASE_URL."
+        )
+    if sqlstate == "28000":
+        role = _named(server_text, "role")
+        if role is not None and "does not exist" in server_text:
+            return (
+                f"{refused}: không có người dùng (role) «{role}» trên máy chủ. Kiểm tra tên "
+                "người dùng trong DATABASE_URL."
+            )
+        name = _named(server_text, "user") or role or user
+        if "pg_hba" in server_text:
+            db_name = _named(server_text, "database") or database
+            return (
+                f"{refused}: người dùng «{name}» không được phép kết nối tới cơ sở dữ liệu "
+                f"«{db_name}» từ máy này (xem pg_hba.conf trên máy chủ)."
+            )
+        return (
+            f"{refused}: người dùng «{name}» không được phép đăng nhập. Kiểm tra DATABASE_URL "
+            "và quyền của người dùng trên máy chủ."
+        )
+    if sqlstate == "3D000":
+        db_name = _named(server_text, "database") or database
+        return (
+            f"{refused}: không có cơ sở dữ liệu «{db_name}». Tạo cơ sở dữ liệu trước, hoặc sửa "
+            "tên trong DATABASE_URL."
+        )
+    if sqlstate == "42501" and "for database" in server_text:
+        db_name = _named(server_text, "database") or database
+        return (
+            f"{refused}: người dùng «{user}» không có quyền kết nối tới cơ sở dữ liệu «{db_name}»."
+        )
+    if sqlstate == "53300":
+        return f"{refused}: đã quá số kết nối cho phép. Thử lại sau."
+    if sqlstate == "57P03":
+        return f"{refused}: máy chủ đang khởi động hoặc đang dừng. Thử lại sau."
+    if sqlstate.startswith("08"):
+        server = f"tới máy chủ {where}" if where else "tới máy chủ cơ sở dữ liệu"
+        return (
+            f"không kết nối được {server}: kết nối bị ngắt. Kiểm tra DATABASE_URL và máy chủ "
+            "cơ sở dữ liệu."
+        )
     text = str(exc).lower()
     if "unable to open database" in text or "readonly database" in text:
         return "không mở hoặc không ghi được tệp cơ sở dữ liệu (kiểm tra DATA_DIR và quyền)."
@@ -490,9 +698,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(asyncio.run(_year(settings, args)))
             return EXIT_OK
         if args.command == "invite":
-            print(asyncio.run(_invite(settings, args)))
+            hours = settings.invite_ttl_hours if args.hours is None else _hours(args.hours)
+            if hours is None:
+                print(_hours_problem(args.hours), file=sys.stderr)
+                return EXIT_USAGE
+            print(asyncio.run(_invite(settings, args, hours)))
             return EXIT_OK
         if args.command == "unit":
+            if args.unit_command == "add":
+                problem = _unit_problem(args.code, args.name)
+                if problem is not None:
+                    print(problem, file=sys.stderr)
+                    return EXIT_USAGE
             print(asyncio.run(_units(settings, args)))
             return EXIT_OK
         if args.command == "export":
@@ -539,11 +756,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc.user_message, file=sys.stderr)
         return EXIT_FAIL
     except OSError as exc:  # a file or folder of the data directory, in Vietnamese
+        if (
+            args.command in DATABASE_COMMANDS
+            and not settings.is_embedded_db
+            and _is_connection_error(exc)
+        ):  # the database server cannot be reached: not a file's error
+            print(f"Lỗi cơ sở dữ liệu: {_database_reason(exc, settings.db_url)}", file=sys.stderr)
+            log.debug("Database unreachable", exc_info=exc)
+            return EXIT_FAIL
         where = f" {exc.filename}" if exc.filename else ""
         print(f"Lỗi tệp{where}: {os_reason(exc)}.", file=sys.stderr)
         return EXIT_FAIL
     except SQLAlchemyError as exc:
-        print(f"Lỗi cơ sở dữ liệu: {_database_reason(exc)}", file=sys.stderr)
+        print(f"Lỗi cơ sở dữ liệu: {_database_reason(exc, settings.db_url)}", file=sys.stderr)
         log.debug("Database error", exc_info=exc)
         return EXIT_FAIL
     except KeyboardInterrupt:
