@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from html import escape
 
 import pytest
 from sqlalchemy import func, select, update
@@ -97,6 +98,33 @@ async def test_sends_with_markup_and_marks_sent(
         sent_at = (await session.execute(select(OutboxMessage.sent_at))).scalars().all()
     assert sorted(t for t in sent_at if t is not None) == [NOW, NOW + timedelta(hours=1)]
     assert None not in sent_at
+
+
+async def test_a_text_longer_than_a_message_is_delivered_in_parts_in_order(
+    api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    # A Sở's 3,000-character answer relayed with the officer's 3,000-character question: one
+    # row of 8,000 characters was refused ("message is too long") and the officer never got it.
+    question = "Hỏi <&" * 500
+    answer = "Trả lời & giải thích " * 150
+    text = f"Câu hỏi: <b>{escape(question)}</b>\n\n<i>{escape(answer)}</i>"
+    markup = {"inline_keyboard": [[{"text": "👍", "callback_data": "x"}]]}
+    async with session_factory() as session, session.begin():
+        first = await enqueue(
+            session, chat_id=9, text=text, reply_markup=markup, dedup_key="ans:1", now=NOW
+        )
+        again = await enqueue(session, chat_id=9, text=text, dedup_key="ans:1", now=NOW)
+    assert first is not None and again is None
+    s = sender(api, session_factory, FakeClock(NOW), rate=1000)
+    await _drain(s)
+    got = api.user(9).messages
+    assert len(got) == 3  # (the fake API parses each as Telegram does: all valid)
+    said = "".join(m.text for m in got).replace("\n", "")
+    assert said == f"Câu hỏi: {question}{answer}"
+    assert got[0].text.startswith("Câu hỏi: Hỏi <&")
+    assert got[-1].text.rstrip().endswith("giải thích")
+    assert [m.buttons for m in got] == [[], [], [[("👍", "x")]]]
+    assert await _statuses(session_factory) == {"sent": 3}
 
 
 async def test_two_senders_on_one_database_send_each_message_once(

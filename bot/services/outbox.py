@@ -47,6 +47,7 @@ from sqlalchemy.orm import DeclarativeBase
 from bot.clock import Clock
 from bot.db.dialects import conflict_insert
 from bot.db.models import OutboxMessage, Person
+from bot.messages import split_message
 from bot.services.people import Role, get_person, set_active
 
 log = logging.getLogger(__name__)
@@ -120,25 +121,38 @@ async def enqueue(
 
     ``text`` is Telegram HTML (the bot's default parse mode); ``reply_markup`` a JSON-able dict
     such as ``InlineKeyboardMarkup.model_dump(exclude_none=True)``. The caller commits.
+
+    A text longer than one message (a Sở's long answer relayed with the question) is stored
+    as several rows, in order, split as replies are (``bot.messages.split_message``), the
+    buttons on the last; the first row, which holds ``dedup_key``, is returned, the others'
+    keys derived from it ("#2", "#3" …).
     """
-    new_id = await insert_or_ignore(
-        session,
-        OutboxMessage,
-        {
-            "chat_id": chat_id,
-            "text": text,
-            "reply_markup": reply_markup,
-            "kind": kind,
-            "dedup_key": dedup_key,
-            "status": PENDING,
-            "attempts": 0,
-            "next_attempt_at": not_before or now,
-            "created_at": now,
-        },
-    )
-    if new_id is None:
-        return None
-    return await session.get(OutboxMessage, new_id)
+    parts = split_message(text)
+    first: int | None = None
+    for number, part in enumerate(parts, start=1):
+        key = dedup_key if number == 1 or dedup_key is None else f"{dedup_key}#{number}"
+        new_id = await insert_or_ignore(
+            session,
+            OutboxMessage,
+            {
+                "chat_id": chat_id,
+                "text": part,
+                "reply_markup": reply_markup if number == len(parts) else None,
+                "kind": kind,
+                "dedup_key": key,
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": not_before or now,
+                "created_at": now,
+            },
+        )
+        if new_id is None:
+            if number == 1:
+                return None
+            continue
+        first = first or new_id
+    assert first is not None
+    return await session.get(OutboxMessage, first)
 
 
 async def recover_stale(session: AsyncSession, *, now: datetime) -> int:
