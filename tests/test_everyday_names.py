@@ -116,6 +116,10 @@ def test_a_lone_ambiguous_abbreviation_is_not_mapped() -> None:
         ("mấy công chức làm trái ngành, không đúng chỗ ngồi thì có bị trừ điểm ko", "5.1"),
         ("huyện tiêu vốn xây dựng cơ bản mới được 70% thì mục đó mấy điểm", "6.5"),
         ("việc cấp trên giao xuống mà làm chậm 2 việc thì trừ bao nhiêu điểm", "1.6"),
+        # What was done, told without the assessment's words (twentieth session; new words).
+        ("năm nay huyện cử người đi học được 12 người thì phần đó chấm sao", "5.4"),
+        ("xã mình dán mấy tờ hướng dẫn lên bảng ngoài hành lang có được tính không", "3.2"),
+        ("người dân trả tiền qua mạng khi làm giấy tờ được 40% thì mấy điểm", "7.2.4"),
     ],
 )
 def test_everyday_names_find_their_criterion(index: SearchIndex, question: str, code: str) -> None:
