@@ -7,13 +7,16 @@ Bot API base URL points at an in-process :class:`~bot.fakeapi.FakeBotAPI`.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import logging
+import os
 import signal
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -368,13 +371,81 @@ def _quiet_logs(level: str) -> dict[logging.Logger, int]:
     return saved
 
 
+def _stdin_fd() -> int | None:
+    """The file descriptor of stdin when input() would read it through sys.stdin's buffer
+    (anything but a terminal on both stdin and stdout: a pipe, a file, a terminal whose
+    output is piped to ``tee``), or None (a terminal for readline; a StringIO in tests)."""
+    try:
+        fd = sys.stdin.fileno()
+        readline = os.isatty(fd) and os.isatty(sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # a StringIO, a closed stream
+        return None
+    return None if readline else fd
+
+
+def _watch_stdin(
+    loop: asyncio.AbstractEventLoop, fd: int, lines: asyncio.Queue[str | None]
+) -> Callable[[], None] | None:
+    """Read stdin's descriptor on the event loop itself; returns how to stop, or None when
+    the loop cannot watch ``fd`` (a regular file under epoll, a loop without add_reader).
+
+    The descriptor is read with os.read only when the loop says it is readable, so nothing
+    blocks and no thread is left inside sys.stdin's buffered reader: a reader thread
+    blocked there holds the buffer's lock, and the interpreter aborts at shutdown ("Fatal
+    Python error: _enter_buffered_busy") when the session ends before the pipe does
+    (Ctrl-C, :thoat). sys.stdin's buffer is never used, so no input is lost in it."""
+    encoding = sys.stdin.encoding or "utf-8"
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    pending = [""]
+
+    def stop() -> None:
+        with contextlib.suppress(Exception):
+            loop.remove_reader(fd)
+
+    def readable() -> None:
+        try:
+            chunk = os.read(fd, 65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            chunk = b""
+        text = pending[0] + decoder.decode(chunk, final=not chunk)
+        *complete, pending[0] = text.split("\n")
+        for line in complete:
+            lines.put_nowait(line.removesuffix("\r"))
+        if not chunk:  # end of input: the last line without its newline, then the end
+            stop()
+            if pending[0]:
+                lines.put_nowait(pending[0])
+            lines.put_nowait(None)
+
+    try:
+        loop.add_reader(fd, readable)
+    except (NotImplementedError, OSError, ValueError):
+        return None
+    return stop
+
+
 def _start_reader(
     loop: asyncio.AbstractEventLoop,
     lines: asyncio.Queue[str | None],
     ready: threading.Event,
     prompt: list[str],
-) -> None:
-    """Read stdin in a daemon thread so that Ctrl-C never waits on a blocked input()."""
+) -> tuple[Callable[[], None], bool]:
+    """Read stdin without ever blocking the loop; returns how to stop reading, and whether
+    the reader shows the prompt itself.
+
+    Stdin is read on the loop (see :func:`_watch_stdin`) unless it and stdout are both a
+    terminal: then input() reads it in a daemon thread, for readline's line editing and
+    prompt, so that Ctrl-C never waits on a blocked input(). That input() goes through
+    readline, not sys.stdin's buffer, so the thread does not stand in the way of the
+    interpreter's shutdown. The thread also reads what the loop cannot watch (a regular
+    file, a StringIO): those never block."""
+    fd = _stdin_fd()
+    if fd is not None:
+        stop = _watch_stdin(loop, fd, lines)
+        if stop is not None:
+            return stop, False
 
     def read() -> None:
         while True:
@@ -382,13 +453,14 @@ def _start_reader(
             ready.clear()
             try:
                 line: str | None = input(prompt[0])
-            except (EOFError, KeyboardInterrupt, OSError):
+            except (EOFError, KeyboardInterrupt, OSError, UnicodeDecodeError):
                 line = None
             loop.call_soon_threadsafe(lines.put_nowait, line)
             if line is None:
                 return
 
     threading.Thread(target=read, name="console-stdin", daemon=True).start()
+    return (lambda: None), True
 
 
 async def run_console(settings: Settings, *, fresh: bool = False) -> None:
@@ -480,13 +552,16 @@ async def _loop(
     lines: asyncio.Queue[str | None] = asyncio.Queue()
     ready = threading.Event()
     prompt = [console.prompt() if interactive else ""]
-    _start_reader(asyncio.get_running_loop(), lines, ready, prompt)
+    stop_reading, prompts = _start_reader(asyncio.get_running_loop(), lines, ready, prompt)
     quit_wait = asyncio.create_task(quit_requested.wait())
     try:
         while True:
             console.flush()
             prompt[0] = console.prompt() if interactive else ""
             ready.set()
+            if interactive and not prompts:
+                console.out.write(prompt[0])
+                console.out.flush()
             # Messages arriving while the person types (reminders, relays) are shown too.
             while True:
                 getter = asyncio.create_task(lines.get())
@@ -515,4 +590,5 @@ async def _loop(
             if not await console.handle(line):
                 return
     finally:
+        stop_reading()
         quit_wait.cancel()

@@ -6,10 +6,11 @@ Nothing is read at import time: call :func:`load_settings`.
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, unquote, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -19,6 +20,23 @@ from bot.workhours import Periods, parse_days, parse_periods
 _TOKEN = re.compile(r"^[0-9]{3,}:[A-Za-z0-9_-]{5,}$")
 # What Telegram accepts as a webhook secret_token.
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Files of the time zone database that are no IANA zone: "localtime" is the host's zone (a
+# setting that silently means "whatever this machine says"), the others are artefacts.
+_PSEUDO_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    """The IANA zone names of the time zone database (read once: it walks the files)."""
+    return frozenset(available_timezones()) - _PSEUDO_ZONES
+
+
+def _shown(value: str, limit: int = 60) -> str:
+    """``value`` as it may appear in a one-line message: short, no control characters."""
+    if not value.strip():
+        return "(để trống)"
+    text = value if value.isprintable() else repr(value)[1:-1]
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 class SettingsError(Exception):
@@ -107,10 +125,19 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, value: str) -> str:
+        problem = ValueError(
+            f"TIMEZONE không hợp lệ: {_shown(value)} (cần tên múi giờ IANA như Asia/Ho_Chi_Minh)"
+        )
+        known = _known_zones()
+        # Only real zone names: a folder of the database ("Asia") or a name too long for a
+        # file name fail with an OSError in ZoneInfo, not with ZoneInfoNotFoundError. Without
+        # any database to list (no zone would load anyway), ZoneInfo alone decides.
+        if value in _PSEUDO_ZONES or (known and value not in known):
+            raise problem
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"TIMEZONE không hợp lệ: {value}") from None
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise problem from None
         return value
 
     @field_validator("log_level")

@@ -373,7 +373,7 @@ async def draft_send(
                     question_log_id=data.get("log"),
                     draft_key=data.get("k"),
                 )
-                fallback = await _to_contacts(
+                await _to_contacts(
                     session,
                     ticket,
                     catalogue=catalogue,
@@ -383,8 +383,8 @@ async def draft_send(
                     now=now,
                 )
             else:
-                fallback = await _fallback(session, sent, settings)
                 ticket = sent
+            delivery = await _delivery(session, ticket, settings)
             ticket_id, dept = ticket.id, _dept_name(catalogue, ticket.department)
     except IntegrityError:
         # Another press of the same draft made its ticket between the look-up above and this
@@ -394,16 +394,23 @@ async def draft_send(
             sent = await tickets.sent_from(session, data.get("k"))
             if sent is None:
                 raise
-            fallback = await _fallback(session, sent, settings)
+            delivery = await _delivery(session, sent, settings)
             ticket_id, dept = sent.id, _dept_name(catalogue, sent.department)
     await query.answer()
-    await message.answer(tt.ticket_sent(ticket_id, dept, fallback))
+    await message.answer(
+        tt.ticket_sent(
+            ticket_id,
+            dept,
+            delivery is not tickets.Delivery.CONTACTS,
+            nobody=delivery is tickets.Delivery.NOBODY,
+        )
+    )
 
 
-async def _fallback(session: AsyncSession, ticket: Ticket, settings: Settings) -> bool:
-    """Whether a ticket already sent went to the admins (its department has no contact)."""
-    _, fallback = await tickets.recipients(session, ticket.department, settings.admin_ids)
-    return fallback
+async def _delivery(session: AsyncSession, ticket: Ticket, settings: Settings) -> tickets.Delivery:
+    """Who the ticket reached: its department's contacts, the admins (the department has
+    no contact), or nobody (no admin either: it waits for a contact to register)."""
+    return await tickets.delivery(session, ticket.department, settings.admin_ids)
 
 
 @router.callback_query(DraftFlow.waiting_confirm, DraftCb.filter(F.action == "fol"))

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz
@@ -285,6 +286,22 @@ async def recipients(
     if found:
         return found, False
     return await admins(session, admin_ids), True
+
+
+class Delivery(StrEnum):
+    """Who a department's tickets reach."""
+
+    CONTACTS = "contacts"  # its active contacts
+    ADMINS = "admins"  # it has none: the admins, to forward them
+    NOBODY = "nobody"  # no contact and no admin: they wait for a contact to register
+
+
+async def delivery(session: AsyncSession, department: str, admin_ids: Collection[int]) -> Delivery:
+    """Who a ticket of ``department`` reaches now (see :func:`recipients`)."""
+    chats, fallback = await recipients(session, department, admin_ids)
+    if not fallback:
+        return Delivery.CONTACTS
+    return Delivery.ADMINS if chats else Delivery.NOBODY
 
 
 def _require_open(ticket: Ticket) -> None:

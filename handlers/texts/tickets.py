@@ -137,15 +137,28 @@ def own_ticket(ticket_id: int) -> str:
     return f"Phiếu {number(ticket_id)} là câu hỏi của chính bạn; tôi sẽ báo khi có trả lời."
 
 
-def ticket_sent(ticket_id: int, department: str, to_admins: bool) -> str:
+def ticket_sent(ticket_id: int, department: str, to_admins: bool, *, nobody: bool = False) -> str:
+    """The officer's confirmation: the ticket went to the department's contacts, or to the
+    admins (``to_admins``: no contact), or to nobody yet (``nobody``: no contact and no admin,
+    it waits in the database for a contact of the department to register)."""
+    dept = escape(department)
+    if nobody:
+        return (
+            f"📥 Đã lưu câu hỏi, số phiếu <b>{number(ticket_id)}</b>, nhưng hiện chưa ai "
+            "nhận được câu hỏi này.\n"
+            f"<b>{dept}</b> chưa có đầu mối đăng ký với bot và bot cũng chưa có quản trị viên "
+            f"để chuyển tiếp. Phiếu được giữ lại: khi đầu mối của {dept} đăng ký, họ sẽ thấy "
+            "phiếu trong danh sách chờ trả lời, và câu trả lời sẽ được chuyển đến bạn qua bot.\n"
+            f"<i>Hãy báo Phòng Nội vụ để mời đầu mối của {dept} đăng ký với bot.</i>"
+        )
     text = (
         f"✅ Đã gửi câu hỏi, số phiếu <b>{number(ticket_id)}</b>.\n"
-        f"Người trả lời: đầu mối của <b>{escape(department)}</b>. "
+        f"Người trả lời: đầu mối của <b>{dept}</b>. "
         "Câu trả lời sẽ được chuyển đến bạn qua bot."
     )
     if to_admins:
         text += (
-            f"\n<i>{escape(department)} chưa có đầu mối đăng ký với bot; câu hỏi đã được "
+            f"\n<i>{dept} chưa có đầu mối đăng ký với bot; câu hỏi đã được "
             "chuyển cho quản trị viên để chuyển tiếp.</i>"
         )
     return text
