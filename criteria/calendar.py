@@ -98,14 +98,21 @@ def split_by_time(
     return past, current, upcoming
 
 
-def reminder_at(end: date, offset: int, tz: tzinfo, hour: int) -> datetime:
-    """When the reminder ``offset`` days before ``end`` is due (aware, in ``tz``)."""
-    return datetime.combine(end - timedelta(days=offset), time(hour), tzinfo=tz)
+def reminder_at(end: date, offset: int, tz: tzinfo, hour: int) -> datetime | None:
+    """When the reminder ``offset`` days before ``end`` is due (aware, in ``tz``); None when
+    no date is that far back (before year 1, or an offset beyond what a date can hold): such
+    a reminder is skipped and never stops the others. Validation refuses offsets beyond a
+    year, but this must not depend on it."""
+    try:
+        return datetime.combine(end - timedelta(days=offset), time(hour), tzinfo=tz)
+    except (OverflowError, ValueError):
+        return None
 
 
 def schedule(end: date, offsets: tuple[int, ...], tz: tzinfo, hour: int) -> list[datetime]:
-    """Every reminder time of a deadline, earliest first."""
-    return sorted(reminder_at(end, k, tz, hour) for k in set(offsets) if k >= 0)
+    """Every reminder time of a deadline, earliest first (impossible ones left out)."""
+    times = (reminder_at(end, k, tz, hour) for k in set(offsets) if k >= 0)
+    return sorted(t for t in times if t is not None)
 
 
 def in_working_hours(now: datetime, tz: tzinfo, hour: int) -> bool:
@@ -125,7 +132,11 @@ def due_offset(
         return None
     if local_today(now, tz) > end:
         return None
-    due = [k for k in set(offsets) if k >= 0 and reminder_at(end, k, tz, hour) <= now]
+    due = []
+    for k in set(offsets):
+        when = reminder_at(end, k, tz, hour) if k >= 0 else None
+        if when is not None and when <= now:
+            due.append(k)
     return min(due) if due else None
 
 
@@ -135,7 +146,7 @@ def digest_due(deadline: Deadline, now: datetime, tz: tzinfo, hour: int) -> bool
         return False
     today = local_today(now, tz)
     start = deadline.start or deadline.end
-    return start <= today <= deadline.end + timedelta(days=DIGEST_AFTER_DAYS)
+    return start <= today and (today - deadline.end).days <= DIGEST_AFTER_DAYS
 
 
 _DATE_RE = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})\s*$")
@@ -148,7 +159,7 @@ def parse_date(text: str) -> date:
     if match is None:
         raise CalendarInputError("ngày phải viết dạng ngày/tháng/năm, ví dụ 15/11/2021")
     day, month, year = (int(g) for g in match.groups())
-    if year < 100:
+    if len(match.group(3)) == 2:  # "21" is 2021; a 4-digit year is taken as written
         year += 2000
     if not 2000 <= year <= 2100:
         raise CalendarInputError("năm phải trong khoảng 2000–2100")

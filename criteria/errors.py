@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,3 +49,32 @@ def os_reason(exc: OSError) -> str:
     if exc.errno in _OS_REASONS:
         return _OS_REASONS[exc.errno]
     return f"lỗi hệ thống (mã {exc.errno})" if exc.errno else "lỗi hệ thống"
+
+
+class DataFiles(list[Path]):
+    """The ``*.yaml`` files found in a data folder: a list of paths that remembers the folder,
+    so that finding none can name the folder that was given (CRITERIA_DIR, KNOWLEDGE_DIR)."""
+
+    def __init__(self, directory: Path, files: Iterable[Path] = ()) -> None:
+        super().__init__(files)
+        self.directory = directory
+
+
+def data_files(directory: Path) -> DataFiles:
+    """The ``*.yaml`` regular files of ``directory``, sorted (none if it is not a folder)."""
+    return DataFiles(directory, sorted(p for p in directory.glob("*.yaml") if p.is_file()))
+
+
+def no_files(directory: Path, what: str) -> DataIssue:
+    """The issue of a data folder without any file: ``what`` names the files ("bộ tiêu chí"),
+    and the reason says whether the folder is missing, not a folder, or empty."""
+    try:
+        if not directory.exists():
+            reason = "không có thư mục này"
+        elif not directory.is_dir():
+            reason = "đây không phải là thư mục"
+        else:
+            reason = "thư mục không có tệp .yaml nào"
+    except OSError as exc:
+        reason = f"không đọc được thư mục: {os_reason(exc)}"
+    return DataIssue(directory, 0, "", f"không tìm thấy {what} nào: {reason}")

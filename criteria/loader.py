@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from criteria.errors import DataError, DataIssue
+from criteria.errors import DataError, DataFiles, DataIssue, data_files, no_files
 from criteria.schema import LEVEL_NAMES, CriteriaSet, Routing
 from criteria.validate import check_routing, check_set
 from criteria.yamlsource import read_yaml, validate_model
@@ -49,8 +49,9 @@ def load_routing(
     return (routing if not doc.issues else None), doc.issues
 
 
-def set_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.yaml") if p.is_file())
+def set_files(directory: Path) -> DataFiles:
+    """The criteria set files of ``directory`` (a list that remembers the folder)."""
+    return data_files(directory)
 
 
 def describe_sets(sets: dict[str, CriteriaSet]) -> str:
@@ -138,7 +139,8 @@ def load_catalogue(
         loaded[cset.id] = cset
         origin[cset.id] = path
     if not paths:
-        issues.append(DataIssue(DEFAULT_SETS_DIR, 0, "", "không tìm thấy bộ tiêu chí nào"))
+        folder = paths.directory if isinstance(paths, DataFiles) else DEFAULT_SETS_DIR
+        issues.append(no_files(folder, "bộ tiêu chí"))
     by_set = {sid: {c.code for c in s.walk()} for sid, s in loaded.items()}
     codes = set().union(*by_set.values())
     routing_obj, found = load_routing(

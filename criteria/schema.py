@@ -13,12 +13,70 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Annotated, Literal, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+# Criterion and department codes travel in button data, which Telegram caps at 64 bytes:
+# /chamdiem's ``sc:<action>:<assessment id>:<code>:<part>:<value>``, /tiendo's
+# ``co:<action>:<unit id>:<department>:<code>:<year>`` and a ticket's "Chuyển Sở khác"
+# ``tm:<ticket id>:<Sở>``. 16 characters each keep the longest of them (/tiendo's, with a
+# 10-digit unit id) under 60 bytes; the shipped data uses at most 5 (codes) and 6 (Sở).
+MAX_CODE_LENGTH = 16
+MAX_DEPARTMENT_CODE_LENGTH = 16
+MAX_TITLE_LENGTH = 500
+"""A criterion's title, a tier's or a part's label (shown in messages and on buttons)."""
+MAX_NAME_LENGTH = 200
+"""A department's (phòng or Sở) name."""
+MAX_TIERS = 50
+MAX_REMINDER_DAYS = 366
+"""A reminder goes out at most this many days before its deadline (checked in validate)."""
+Days = Annotated[int, Field(strict=True)]
+"""Whole days: ``true`` is not 1 day and ``"7"`` is not 7."""
+
+
+def _code_fits(value: str) -> str:
+    if len(value) > MAX_CODE_LENGTH:
+        raise ValueError(
+            f"mã dài {len(value)} ký tự, tối đa {MAX_CODE_LENGTH} "
+            "(mã nằm trong dữ liệu nút bấm của Telegram, giới hạn 64 byte)"
+        )
+    return value
+
+
+def _department_code_fits(value: str) -> str:
+    if len(value) > MAX_DEPARTMENT_CODE_LENGTH:
+        raise ValueError(
+            f"mã phòng/Sở dài {len(value)} ký tự, tối đa {MAX_DEPARTMENT_CODE_LENGTH} "
+            "(mã nằm trong dữ liệu nút bấm của Telegram, giới hạn 64 byte)"
+        )
+    return value
+
+
+def _no_control(value: str) -> str:
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        raise ValueError("không được chứa ký tự điều khiển (xuống dòng, tab…)")
+    return value
+
+
+def _plain_name(value: str) -> str:
+    if not value.strip():
+        raise ValueError("không được để trống")
+    _no_control(value)
+    if len(value) > MAX_NAME_LENGTH:
+        raise ValueError(f"tên dài {len(value)} ký tự, tối đa {MAX_NAME_LENGTH}")
+    return value
+
 
 Points = Annotated[Decimal, Field(ge=0, max_digits=6, decimal_places=2)]
 Percent = Annotated[Decimal, Field(ge=0, le=1000, max_digits=7, decimal_places=3)]
-Code = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)*$")]
+Code = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)*$"), AfterValidator(_code_fits)]
 Text = Annotated[str, Field(min_length=1)]
+Title = Annotated[
+    str, Field(min_length=1, max_length=MAX_TITLE_LENGTH), AfterValidator(_no_control)
+]
+DepartmentCode = Annotated[
+    str, Field(pattern=r"^[A-Z][A-Z0-9_]*$"), AfterValidator(_department_code_fits)
+]
+Name = Annotated[str, Field(min_length=1), AfterValidator(_plain_name)]
 
 
 _T = TypeVar("_T")
@@ -75,14 +133,14 @@ class YesNoRule(_Model):
 
 
 class Tier(_Model):
-    label: Text
+    label: Title
     points: Points
 
 
 class TiersRule(_Model):
     type: Literal["tiers"]
     question: str | None = None
-    tiers: tuple[Tier, ...] = Field(min_length=2)
+    tiers: tuple[Tier, ...] = Field(min_length=2, max_length=MAX_TIERS)
 
 
 class RatioRule(_Model):
@@ -134,7 +192,7 @@ LeafRule = Annotated[
 
 
 class Part(_Model):
-    label: Text
+    label: Title
     max: Points
     rule: LeafRule
 
@@ -161,7 +219,7 @@ class NotApplicable(_Model):
 
 class Criterion(_Model):
     code: Code
-    title: Text
+    title: Title
     max: Points
     department: str | None = None
     also: tuple[str, ...] = ()
@@ -198,8 +256,8 @@ class Criterion(_Model):
 
 
 class Department(_Model):
-    code: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")]
-    name: Text
+    code: DepartmentCode
+    name: Name
 
 
 class Document(_Model):
@@ -235,7 +293,7 @@ class CalendarStep(_Model):
     start: dt.date | None = None
     end: dt.date
     audience: Literal["departments", "coordinators", "all"] = "all"
-    reminders: tuple[int, ...] | None = None
+    reminders: tuple[Days, ...] | None = None
     note: str | None = None
 
 
@@ -257,7 +315,7 @@ class CriteriaSet(_Model):
     bonus: BonusBlock | None = None
     penalty: BonusBlock | None = None
     rating: tuple[Band, ...] = Field(min_length=1)
-    reminders: tuple[int, ...] = (7, 3, 1, 0)
+    reminders: tuple[Days, ...] = (7, 3, 1, 0)
     calendar: tuple[CalendarStep, ...] = ()
 
     def walk(self) -> list[Criterion]:
@@ -302,8 +360,8 @@ class CriteriaSet(_Model):
 
 
 class ProvincialDepartment(_Model):
-    code: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")]
-    name: Text
+    code: DepartmentCode
+    name: Name
     default: bool = False
 
 

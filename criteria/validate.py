@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 
 from criteria.schema import (
+    MAX_REMINDER_DAYS,
     CountRule,
     CriteriaSet,
     Criterion,
@@ -21,6 +22,9 @@ from criteria.schema import (
 
 Loc = tuple[int | str, ...]
 Report = Callable[[Loc, str], None]
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+"""The years a calendar date may fall in (as for dates typed in the bot)."""
 
 
 def best_score(rule: object) -> Decimal:
@@ -190,6 +194,7 @@ def check_set(cset: CriteriaSet, report: Report) -> None:
     for i in range(1, len(cset.rating)):
         if cset.rating[i].min >= cset.rating[i - 1].min:
             report(("rating", i, "min"), "các mức xếp loại phải xếp theo 'min' giảm dần")
+    _check_reminders(cset.reminders, ("reminders",), report)
     ids: set[str] = set()
     for i, step in enumerate(cset.calendar):
         if step.id in ids:
@@ -197,9 +202,24 @@ def check_set(cset: CriteriaSet, report: Report) -> None:
         ids.add(step.id)
         if step.start is not None and step.start > step.end:
             report(("calendar", i, "start"), "ngày bắt đầu sau ngày kết thúc")
-        for j, days in enumerate(step.reminders or ()):
-            if days < 0:
-                report(("calendar", i, "reminders", j), "số ngày nhắc trước không được âm")
+        for name in ("start", "end"):
+            day = getattr(step, name)
+            if day is not None and not MIN_YEAR <= day.year <= MAX_YEAR:
+                report(("calendar", i, name), f"năm phải trong khoảng {MIN_YEAR}–{MAX_YEAR}")
+        _check_reminders(step.reminders or (), ("calendar", i, "reminders"), report)
+
+
+def _check_reminders(days: Iterable[int], loc: Loc, report: Report) -> None:
+    """Reminder offsets are whole days before the deadline, from 0 (the day itself) to
+    :data:`MAX_REMINDER_DAYS`: a larger one has no date (and stopped every reminder)."""
+    for j, value in enumerate(days):
+        if value < 0:
+            report((*loc, j), "số ngày nhắc trước không được âm")
+        elif value > MAX_REMINDER_DAYS:
+            report(
+                (*loc, j),
+                f"số ngày nhắc trước phải từ 0 đến {MAX_REMINDER_DAYS}, không phải {value}",
+            )
 
 
 def check_routing(

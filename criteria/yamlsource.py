@@ -6,7 +6,9 @@ schemas turn into an exact ``Decimal`` and which keeps codes such as ``1.10`` in
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,9 +54,35 @@ class YamlLimitError(yaml.MarkedYAMLError):
     """A data file beyond one of the limits above; ``problem`` is the Vietnamese message."""
 
 
+class YamlValueError(yaml.MarkedYAMLError):
+    """A scalar that cannot be turned into its value (``2021-02-29``, ``!!int abc``);
+    ``problem`` is the Vietnamese message, ``node`` the offending node."""
+
+    def __init__(self, node: yaml.Node, problem: str) -> None:
+        super().__init__(problem=problem, problem_mark=node.start_mark)
+        self.node = node
+
+
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_SHOWN_VALUE = 40
+"""Characters of a refused value quoted in its message."""
+
+
+def _value_problem(node: yaml.Node) -> str:
+    raw = node.value if isinstance(node.value, str) else ""
+    shown = raw if len(raw) <= _SHOWN_VALUE else raw[: _SHOWN_VALUE - 1] + "…"
+    if node.tag == _TIMESTAMP_TAG:
+        return (
+            f"ngày «{shown}» không có thật hoặc sai dạng YYYY-MM-DD "
+            "(muốn giữ nguyên văn bản thì đặt trong dấu nháy)"
+        )
+    return f"không đọc được giá trị «{shown}»"
+
+
 class _LimitedLoader(_Loader):
     """Composes with a depth limit and an alias budget, so it never recurses deeply and never
-    expands more than :data:`MAX_ALIAS_NODES` nodes through aliases."""
+    expands more than :data:`MAX_ALIAS_NODES` nodes through aliases. A scalar that PyYAML
+    cannot construct (an impossible date) raises :class:`YamlValueError` at its node."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -80,6 +108,14 @@ class _LimitedLoader(_Loader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+            # PyYAML's own constructors raise these unmarked (construct_yaml_timestamp calls
+            # datetime.date(2021, 2, 29)); marked errors pass through unchanged.
+            raise YamlValueError(node, _value_problem(node)) from exc
 
     def _count_alias(self, node: yaml.Node, mark: yaml.Mark) -> None:
         if node.end_mark is None:  # the anchored node is still open: a cycle
@@ -164,14 +200,15 @@ def _expanded_size(root: yaml.Node, memo: dict[int, int]) -> int:
     return memo[id(root)]
 
 
-def _index(root: yaml.Node, doc: YamlDoc) -> None:
-    """Record the line of every location, iteratively.
+def _index(root: yaml.Node, doc: YamlDoc) -> dict[int, Loc]:
+    """Record the line of every location, iteratively; returns each node's (first) location,
+    by the node's id.
 
     An aliased node is indexed once, where its anchor is: at an alias only the line of the
     anchored node is recorded, so the work is linear in the size of the file, not in the size
     of the data with aliases expanded.
     """
-    seen_nodes: set[int] = set()
+    seen_nodes: dict[int, Loc] = {}
     # Depth first in document order (children pushed in reverse), so that a node is first
     # met at its anchor, which always comes before its aliases.
     stack: list[tuple[yaml.Node, Loc]] = [(root, ())]
@@ -180,7 +217,7 @@ def _index(root: yaml.Node, doc: YamlDoc) -> None:
         doc.lines.setdefault(loc, node.start_mark.line + 1)
         if id(node) in seen_nodes:
             continue
-        seen_nodes.add(id(node))
+        seen_nodes[id(node)] = loc
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
             children: list[tuple[yaml.Node, Loc]] = []
@@ -201,15 +238,30 @@ def _index(root: yaml.Node, doc: YamlDoc) -> None:
             stack.extend(reversed(children))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((node.value[i], (*loc, i)) for i in reversed(range(len(node.value))))
+    return seen_nodes
 
 
 class _TooLarge(Exception):
     """The file is beyond MAX_FILE_BYTES."""
 
 
+class _NotRegular(Exception):
+    """The path is not a regular file (a folder, a FIFO, a device): never opened or read."""
+
+
 def _read_text(path: Path) -> str:
-    """The file's text, refusing more than :data:`MAX_FILE_BYTES` without reading them."""
-    with path.open("rb") as handle:
+    """The file's text, refusing more than :data:`MAX_FILE_BYTES` without reading them.
+
+    Anything but a regular file is refused before it is read: opening a FIFO for reading
+    blocks until a writer comes, and a device such as /dev/zero never ends. The file is
+    opened non-blocking and checked again, so a path swapped in between cannot hang either.
+    """
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise _NotRegular
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise _NotRegular
         raw = handle.read(MAX_FILE_BYTES + 1)
     if len(raw) > MAX_FILE_BYTES:
         raise _TooLarge
@@ -235,6 +287,11 @@ def read_yaml(path: Path, text: str | None = None) -> YamlDoc:
     except _TooLarge:
         doc.issues.append(_too_large(path))
         return doc
+    except _NotRegular:
+        doc.issues.append(
+            DataIssue(path, 0, "", "không phải tệp thông thường (thư mục, FIFO hay thiết bị)")
+        )
+        return doc
     except OSError as exc:
         doc.issues.append(DataIssue(path, 0, "", f"không đọc được tệp: {os_reason(exc)}"))
         return doc
@@ -248,8 +305,14 @@ def read_yaml(path: Path, text: str | None = None) -> YamlDoc:
         if node is None:
             doc.issues.append(DataIssue(path, 1, "", "tệp rỗng"))
             return doc
-        _index(node, doc)
-        doc.data = loader.construct_document(node)
+        locations = _index(node, doc)
+        try:
+            doc.data = loader.construct_document(node)
+        except YamlValueError as exc:
+            loc = locations.get(id(exc.node), ())
+            line = exc.node.start_mark.line + 1
+            doc.issues.append(DataIssue(path, line, format_loc(loc), exc.problem or ""))
+            doc.data = None
     except YamlLimitError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 1
         doc.issues.append(DataIssue(path, line, "", f"tệp bị từ chối: {exc.problem}"))
@@ -292,6 +355,8 @@ _PYDANTIC_MESSAGES = {
     "greater_than": "phải lớn hơn 0",
     "too_short": "danh sách quá ngắn",
     "string_too_short": "không được để trống",
+    "string_too_long": "quá dài",
+    "too_long": "danh sách quá dài",
     "string_pattern_mismatch": "sai định dạng",
 }
 
@@ -307,12 +372,29 @@ def pydantic_issues(doc: YamlDoc, exc: ValidationError, prefix: Loc = ()) -> lis
             message = str(err.get("ctx", {}).get("error", err["msg"]))
         elif kind == "literal_error":
             message = f"giá trị không hợp lệ; cho phép: {err.get('ctx', {}).get('expected', '')}"
+        elif kind in {"string_too_long", "too_long"}:
+            unit = "ký tự" if kind == "string_too_long" else "phần tử"
+            given = err.get("input")
+            size = f"{_number(len(given))} {unit}, " if isinstance(given, str | list) else ""
+            limit = err.get("ctx", {}).get("max_length")
+            most = _number(limit) if isinstance(limit, int) else ""
+            message = f"{message}: {size}tối đa {most} {unit}"
         elif kind == "union_tag_invalid":
             message = f"loại không hợp lệ; cho phép: {err.get('ctx', {}).get('expected_tags', '')}"
-        # Drop the pydantic-internal union tag from the reported field.
-        shown = tuple(p for p in loc if not (isinstance(p, str) and _TAGLIKE.match(p)))
+        # Drop the pydantic-internal union tag (right after ``rule``) from the reported field;
+        # a field of the same name ("tiers" of a tiers rule) stays.
+        shown = tuple(
+            p
+            for i, p in enumerate(loc)
+            if not (isinstance(p, str) and _TAGLIKE.match(p) and i and loc[i - 1] == "rule")
+        )
         issues.append(DataIssue(doc.path, doc.line_of(loc), format_loc(shown), message))
     return issues
+
+
+def _number(value: int) -> str:
+    """``20000`` as Vietnamese write it: ``20.000``."""
+    return f"{value:,}".replace(",", ".")
 
 
 _TAGLIKE = re.compile(r"^(yes_no|tiers|ratio|count|deductions|sum|survey)$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Set
 from pathlib import Path
 
-from criteria.errors import DataError, DataIssue
+from criteria.errors import DataError, DataFiles, DataIssue, data_files, no_files
 from criteria.yamlsource import YamlDoc, read_yaml, validate_model
 from knowledge.schema import Entry
 
@@ -15,14 +15,18 @@ DEFAULT_ENTRIES_DIR = Path(__file__).resolve().parent / "entries"
 Known = Set[str] | Mapping[str, Set[str]]
 
 
-def entry_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.yaml") if p.is_file())
+def entry_files(directory: Path) -> DataFiles:
+    """The entry files of ``directory`` (a list that remembers the folder)."""
+    return data_files(directory)
 
 
 def load_entries(
     paths: list[Path] | None = None, known_codes: Known | None = None
 ) -> tuple[list[Entry], list[DataIssue]]:
     """Load entries from ``paths``; check ids are unique and codes exist in ``known_codes``.
+
+    ``paths`` found in a folder (:func:`entry_files`) must not be empty: the issue then
+    names the folder.
 
     With ``known_codes`` by set id, the sets an entry names under ``sets:`` must exist, and
     each code it links to must exist in every set it applies to (all sets when it names none).
@@ -31,6 +35,9 @@ def load_entries(
         paths = entry_files(DEFAULT_ENTRIES_DIR)
     entries: list[Entry] = []
     issues: list[DataIssue] = []
+    if not paths and isinstance(paths, DataFiles):
+        # A knowledge folder (KNOWLEDGE_DIR) without entries: the bot would answer nothing.
+        issues.append(no_files(paths.directory, "tệp hỏi đáp"))
     ids: dict[str, tuple[Path, int]] = {}
     for path in paths:
         doc = read_yaml(path)

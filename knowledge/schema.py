@@ -13,6 +13,9 @@ Text = Annotated[str, Field(min_length=1)]
 # An entry id travels in button data (``a:e:<id>:<question log id>``), which Telegram caps
 # at 64 bytes; 44 characters leave room for the prefix and a 14-digit log id (< 64).
 MAX_ID_LENGTH = 44
+# An answer is sent as Telegram messages (4,096 characters each) and indexed for search; the
+# shipped answers are under 1,000 characters.
+MAX_ANSWER_LENGTH = 20_000
 
 
 class Entry(BaseModel):
@@ -28,7 +31,7 @@ class Entry(BaseModel):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
     question: Text
     alternatives: tuple[Text, ...] = ()
-    answer: Text
+    answer: Annotated[str, Field(min_length=1, max_length=MAX_ANSWER_LENGTH)]
     criteria: tuple[Code, ...] = ()
     source: Text
     tags: tuple[Text, ...] = ()
