@@ -165,8 +165,10 @@ async def chose_department(
         )
 
 
-@router.message(InviteFlow.waiting_role)
-@router.message(InviteFlow.waiting_unit)
-@router.message(InviteFlow.waiting_department)
+# A command is not taken for a typed choice: it goes on to its own handler (/tiendo, /duyet …
+# in the middle of /moi), the step staying where it was.
+@router.message(InviteFlow.waiting_role, ~F.text.startswith("/"))
+@router.message(InviteFlow.waiting_unit, ~F.text.startswith("/"))
+@router.message(InviteFlow.waiting_department, ~F.text.startswith("/"))
 async def invite_expects_button(message: Message) -> None:
     await message.answer(texts.INVITE_USE_BUTTONS)

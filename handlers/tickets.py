@@ -275,7 +275,7 @@ async def officer_text_expected(message: Message) -> None:
     await message.answer(tt.NEED_TEXT)
 
 
-@router.message(DraftFlow.waiting_confirm)
+@router.message(DraftFlow.waiting_confirm, ~F.text.startswith("/"))  # (commands go on)
 async def draft_expects_button(message: Message) -> None:
     await message.answer(tt.USE_BUTTONS)
 
@@ -1054,7 +1054,7 @@ async def contact_text_expected(message: Message) -> None:
     await message.answer(tt.NEED_TEXT)
 
 
-@contact_router.message(ContactFlow.waiting_answer_confirm)
+@contact_router.message(ContactFlow.waiting_answer_confirm, ~F.text.startswith("/"))
 async def contact_expects_button(message: Message) -> None:
     await message.answer(tt.USE_BUTTONS)
 

@@ -113,6 +113,9 @@ async def test_coordinator_makes_invite_in_chat(
     # Typing instead of pressing keeps the step.
     typed = await harness.send(coordinator, "cán bộ")
     assert "Hãy chọn bằng các nút" in typed[0].text
+    # A command in the middle is that command, not a typed choice; the step stays.
+    other = await harness.send(coordinator, "/hanchot")
+    assert other and all("Hãy chọn bằng các nút" not in s.text for s in other)
     depts = await harness.press(coordinator, ask_role[0].button("Cán bộ phòng"))
     prompt = next(s for s in depts if s.method == "sendMessage")
     assert "Phòng Tư pháp" in [t for t, _ in prompt.buttons]
