@@ -33,22 +33,22 @@ Days = Annotated[int, Field(strict=True)]
 """Whole days: ``true`` is not 1 day and ``"7"`` is not 7."""
 
 
-def _code_fits(value: str) -> str:
-    if len(value) > MAX_CODE_LENGTH:
-        raise ValueError(
-            f"mã dài {len(value)} ký tự, tối đa {MAX_CODE_LENGTH} "
-            "(mã nằm trong dữ liệu nút bấm của Telegram, giới hạn 64 byte)"
-        )
-    return value
+def _fits_buttons(what: str, limit: int) -> Callable[[str], str]:
+    """A validator refusing a code longer than ``limit``: codes travel in button data."""
+
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise ValueError(
+                f"{what} dài {len(value)} ký tự, tối đa {limit} "
+                "(mã nằm trong dữ liệu nút bấm của Telegram, giới hạn 64 byte)"
+            )
+        return value
+
+    return check
 
 
-def _department_code_fits(value: str) -> str:
-    if len(value) > MAX_DEPARTMENT_CODE_LENGTH:
-        raise ValueError(
-            f"mã phòng/Sở dài {len(value)} ký tự, tối đa {MAX_DEPARTMENT_CODE_LENGTH} "
-            "(mã nằm trong dữ liệu nút bấm của Telegram, giới hạn 64 byte)"
-        )
-    return value
+_code_fits = _fits_buttons("mã", MAX_CODE_LENGTH)
+_department_code_fits = _fits_buttons("mã phòng/Sở", MAX_DEPARTMENT_CODE_LENGTH)
 
 
 def _no_control(value: str) -> str:
