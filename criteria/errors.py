@@ -61,8 +61,16 @@ class DataFiles(list[Path]):
 
 
 def data_files(directory: Path) -> DataFiles:
-    """The ``*.yaml`` regular files of ``directory``, sorted (none if it is not a folder)."""
-    return DataFiles(directory, sorted(p for p in directory.glob("*.yaml") if p.is_file()))
+    """What ``directory`` holds named ``*.yaml`` (any case: "BO.YAML"), sorted; none if it is
+    not a folder. Not only regular files: a folder or a broken link so named is listed too,
+    and reading it is the issue that says so (``read_yaml``), rather than a file the operator
+    meant to load being skipped without a word."""
+    try:
+        return DataFiles(
+            directory, sorted(p for p in directory.iterdir() if p.suffix.lower() == ".yaml")
+        )
+    except OSError:  # missing, not a folder, unreadable: no files (``no_files`` says why)
+        return DataFiles(directory, [])
 
 
 def no_files(directory: Path, what: str) -> DataIssue:

@@ -302,7 +302,8 @@ LEVEL_NAMES = {"tinh": "tỉnh", "so": "sở", "huyen": "huyện", "xa": "xã"}
 
 
 class CriteriaSet(_Model):
-    id: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
+    # At most 64: the database's set_id columns (VARCHAR(64) on PostgreSQL).
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$", max_length=64)]
     title: Text
     level: Literal["tinh", "so", "huyen", "xa"]
     year: Annotated[int, Field(ge=2000, le=2100)]

@@ -350,3 +350,27 @@ def test_control_characters_in_a_title_are_refused(tmp_path: Path) -> None:
         (line, "areas[0].children[0].children[0].title")
     ]
     assert "ký tự điều khiển" in issues[0].message
+
+
+def test_a_folder_named_like_a_data_file_is_an_issue_and_upper_case_files_are_read(
+    tmp_path: Path,
+) -> None:
+    # A folder "zz.yaml" or a file "BO.YAML" was skipped without a word: the operator's file
+    # was not loaded and `check` said the data was valid.
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    shutil.copy(ENTRIES, folder / "CHUNG.YAML")
+    (folder / "zz.yaml").mkdir()
+    issues, _ = check_paths([], load_settings(knowledge_dir=folder))
+    issue = _only(issues, folder / "zz.yaml")
+    assert "không phải tệp thông thường" in issue.message
+    assert [p.name for p in entry_files(folder)] == ["CHUNG.YAML", "zz.yaml"]
+    entries, entry_issues = load_entries([folder / "CHUNG.YAML"])
+    assert entries and not entry_issues
+
+
+def test_a_set_id_longer_than_its_database_column_is_refused(tmp_path: Path) -> None:
+    long_id = "huyen-" + "x" * 70
+    path, line = _copy(SET, tmp_path / "sets" / "long.yaml", "id: huyen-2021", f"id: {long_id}")
+    issue = _only(load_set(path)[1], path)
+    assert issue.line == line and issue.field == "id"
