@@ -120,6 +120,10 @@ def test_a_lone_ambiguous_abbreviation_is_not_mapped() -> None:
         ("năm nay huyện cử người đi học được 12 người thì phần đó chấm sao", "5.4"),
         ("xã mình dán mấy tờ hướng dẫn lên bảng ngoài hành lang có được tính không", "3.2"),
         ("người dân trả tiền qua mạng khi làm giấy tờ được 40% thì mấy điểm", "7.2.4"),
+        # The yearly report on how the law is followed is 2.4's, not the CCHC report (1.2).
+        ("bc năm về chấp hành luật của huyện gửi muộn thì trừ mấy điểm", "2.4"),
+        ("báo cáo năm theo dõi thi hành luật gửi muộn 3 ngày bị trừ bao nhiêu", "2.4"),
+        ("huyện đăng dự toán lên trang web chậm 20 ngày thì mất mấy điểm", "6.1"),
     ],
 )
 def test_everyday_names_find_their_criterion(index: SearchIndex, question: str, code: str) -> None:
