@@ -154,8 +154,10 @@ class DeadlineCb(CallbackData, prefix="dl"):
 
 class CoordCb(CallbackData, prefix="co"):
     """Coordination (/tiendo). ``unit`` is the unit's id (checked against the user's own),
-    ``dep`` a department code, ``code`` a criterion of the unit's set for year ``y`` (0: the
-    current year; a past year opens its closed assessment, on that year's set, read-only).
+    ``dep`` a department code, ``code`` a criterion of the unit's set for year ``y`` (the year
+    the button was made for; a past year opens its closed assessment, on that year's set,
+    read-only, so a button made before the yearly rollover never acts on the new year; 0, on
+    navigation buttons only: the current year).
 
     Actions: overview (``ov``), a department (``dep``), an answer (``ans``), return it
     (``ret``), lock (``lk``) and its confirmation (``lky``), reopen (``op``), chart (``ch``),

@@ -111,7 +111,9 @@ async def _overview(
     role: Role,
     past: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    y = cset.year if past else 0
+    # Every button names the year it was made for: after the yearly rollover an old button
+    # acts on that (now closed) year, never on the new one.
+    y = cset.year
     async with session.begin():
         assessment = await svc.get_or_create(session, unit.id, cset)
         others = [] if past else await _past_years(session, unit, cset.year)
@@ -169,9 +171,9 @@ async def _overview(
         sizes.append(1)
     else:
         if total.locked:
-            kb.button(text=texts.BTN_REOPEN, callback_data=_cb(unit, "op"))
+            kb.button(text=texts.BTN_REOPEN, callback_data=_cb(unit, "op", y=y))
         else:
-            kb.button(text=texts.BTN_LOCK, callback_data=_cb(unit, "lk"))
+            kb.button(text=texts.BTN_LOCK, callback_data=_cb(unit, "lk", y=y))
         kb.button(text=texts.BTN_EXTRAS, callback_data=ExtraCb(action="ls", unit=unit.id).pack())
         sizes += [1, 1]
         for year in others:
@@ -266,7 +268,7 @@ async def _answer(
             callback_data=EvidenceCb(unit=unit.id, id=evidence_id).pack(),
         )
     if not locked:
-        kb.button(text=texts.BTN_RETURN, callback_data=_cb(unit, "ret", dep, code))
+        kb.button(text=texts.BTN_RETURN, callback_data=_cb(unit, "ret", dep, code, cset.year))
     kb.button(text=texts.BTN_BACK_DEPARTMENT, callback_data=_cb(unit, "dep", dep, y=y))
     kb.button(text=texts.BTN_BACK_OVERVIEW, callback_data=_cb(unit, "ov", y=y))
     kb.adjust(1)
@@ -347,7 +349,7 @@ async def on_button(
         await query.answer(texts.STALE, show_alert=True)
         return
     cset, past = found
-    y = cset.year if past else 0
+    y = cset.year
     action, dep, code = callback_data.action, callback_data.dep, callback_data.code
     if past and action not in ("ov", "dep", "ans", "ch", "xx", "xc"):
         await query.answer(svc.AssessmentClosed(cset.year).user_message, show_alert=True)
@@ -492,7 +494,7 @@ async def _confirm_lock(
         return
     await query.answer()
     kb = InlineKeyboardBuilder()
-    kb.button(text=texts.BTN_LOCK_CONFIRM, callback_data=_cb(unit, "lky"))
+    kb.button(text=texts.BTN_LOCK_CONFIRM, callback_data=_cb(unit, "lky", y=cset.year))
     kb.button(text=texts.BTN_LOCK_CANCEL, callback_data=_cb(unit, "ov"))
     kb.adjust(1)
     await _show(
@@ -511,10 +513,8 @@ async def _set_lock(
         if (assessment.status == svc.LOCKED) == lock:
             return False
         if lock:
-            await svc.lock(session, assessment, actor, clock.now())
-        else:
-            await svc.reopen(session, assessment, actor, clock.now())
-    return True
+            return await svc.lock(session, assessment, actor, clock.now())
+        return await svc.reopen(session, assessment, actor, clock.now())
 
 
 async def _lock_or_reopen(

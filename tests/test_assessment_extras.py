@@ -211,3 +211,30 @@ async def test_export_includes_bonus_penalty_and_survey(
     assert by_label["Điểm điều tra xã hội học (do tỉnh chấm, không tự chấm)"][3] == "24.75"
     assert by_label["Chỉ số CCHC (%)"][3] == "30.55"
     assert {line[0]: line for line in lines}["8.1"][3] == "9.50"
+
+
+async def test_two_coordinators_locking_at_once_lock_it_once(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    # Both read it open (two processes, two sessions); the first lock commits, the second
+    # finds it locked: one lock, one audit row, the first coordinator's name on it.
+    aid = await seed_assessment(session_factory)
+    async with session_factory() as first, session_factory() as second:
+        async with first.begin():
+            a1 = await first.get(Assessment, aid)
+        async with second.begin():
+            a2 = await second.get(Assessment, aid)
+        assert a1 is not None and a2 is not None and a1.status == a2.status == svc.OPEN
+        async with first.begin():
+            assert await svc.lock(first, a1, COORDINATOR, NOW) is True
+        async with second.begin():
+            assert await svc.lock(second, a2, COORDINATOR + 1, NOW) is False
+            assert a2.status == svc.LOCKED and a2.locked_by == COORDINATOR
+        async with second.begin():  # and the same for reopening twice
+            assert await svc.reopen(second, a2, COORDINATOR + 1, NOW) is True
+        async with first.begin():
+            await first.refresh(a1)
+            assert await svc.reopen(first, a1, COORDINATOR, NOW) is False
+    async with session_factory() as session:
+        actions = (await session.execute(select(AuditLog.action, AuditLog.actor))).all()
+    assert sorted(actions) == [("lock", COORDINATOR), ("reopen", COORDINATOR + 1)]

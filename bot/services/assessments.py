@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -669,15 +669,35 @@ async def return_answer(
     return ans
 
 
-async def lock(session: AsyncSession, assessment: Assessment, actor: int, now: datetime) -> None:
-    """Submit and lock: no answer can change until the coordinator reopens it."""
+async def _set_status(
+    session: AsyncSession, assessment: Assessment, expected: str, values: dict[str, object]
+) -> bool:
+    """Change ``assessment`` by one conditional UPDATE (``WHERE status = expected``): two
+    coordinators confirming at the same moment, in two processes, change it once; the other
+    finds it changed (False, the object refreshed)."""
+    await session.flush()
+    done = await session.execute(
+        update(Assessment)
+        .where(Assessment.id == assessment.id, Assessment.status == expected)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(assessment)
+    return bool(getattr(done, "rowcount", 0) == 1)
+
+
+async def lock(session: AsyncSession, assessment: Assessment, actor: int, now: datetime) -> bool:
+    """Submit and lock: no answer can change until the coordinator reopens it. False when it
+    was locked already (also by someone else in the meantime: nothing changed, no audit)."""
     if assessment.status == CLOSED:
         raise AssessmentClosed(assessment.year)
     if assessment.status == LOCKED:
-        return
-    assessment.status = LOCKED
-    assessment.locked_at = now
-    assessment.locked_by = actor
+        return False
+    values: dict[str, object] = {"status": LOCKED, "locked_at": now, "locked_by": actor}
+    if not await _set_status(session, assessment, OPEN, values):
+        if assessment.status == CLOSED:  # the year was closed meanwhile
+            raise AssessmentClosed(assessment.year)
+        return False
     _audit(
         session,
         assessment,
@@ -689,22 +709,26 @@ async def lock(session: AsyncSession, assessment: Assessment, actor: int, now: d
         now=now,
     )
     await session.flush()
+    return True
 
 
-async def reopen(session: AsyncSession, assessment: Assessment, actor: int, now: datetime) -> None:
-    """Open a locked assessment again (audited); a closed past year stays closed."""
+async def reopen(session: AsyncSession, assessment: Assessment, actor: int, now: datetime) -> bool:
+    """Open a locked assessment again (audited); a closed past year stays closed. False when
+    it was open already (also when reopened by someone else in the meantime)."""
     if assessment.status == CLOSED:
         raise AssessmentClosed(assessment.year)
     if assessment.status == OPEN:
-        return
+        return False
     old = {
         "status": assessment.status,
         "locked_at": assessment.locked_at.isoformat() if assessment.locked_at else None,
         "locked_by": assessment.locked_by,
     }
-    assessment.status = OPEN
-    assessment.locked_at = None
-    assessment.locked_by = None
+    values: dict[str, object] = {"status": OPEN, "locked_at": None, "locked_by": None}
+    if not await _set_status(session, assessment, LOCKED, values):
+        if assessment.status == CLOSED:
+            raise AssessmentClosed(assessment.year)
+        return False
     _audit(
         session,
         assessment,
@@ -716,6 +740,7 @@ async def reopen(session: AsyncSession, assessment: Assessment, actor: int, now:
         now=now,
     )
     await session.flush()
+    return True
 
 
 async def audit_trail(

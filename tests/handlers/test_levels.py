@@ -161,11 +161,22 @@ async def test_last_year_is_read_only_in_tiendo_after_the_rollover(
     got = _msg(await harness.send(officer, "Quyết định số 12/QĐ-UBND ngày 02/3/2025"))
     _msg(await harness.press(officer, got.button("✅ Đúng, lưu")))
     assert "Năm trước" not in evidence.text
+    before = _msg(await harness.send(coordinator, "/tiendo"))  # its buttons are 2025's
     async with session_factory() as session, session.begin():
         opened = await years.open_year(
             session, data.catalogue, year=2026, set_id="xa-2026", actor=None, now=NOW
         )
     assert opened.closed == 1
+    # A button made before the rollover acts on its own year, now closed — never on 2026.
+    assert "Năm đánh giá 2025 đã khép lại" in _alert(
+        await harness.press(coordinator, before.button("🔒 Chốt và khóa"))
+    )
+    old_export = await harness.press(coordinator, before.button("📥 Xuất XLSX"))
+    old_files = [s for s in old_export if s.method == "sendDocument"]
+    assert old_files and "· năm đánh giá 2025" in old_files[0].text
+    async with session_factory() as session:
+        statuses = (await session.execute(select(Assessment.year, Assessment.status))).all()
+        assert sorted(statuses) == [(2025, "closed")]  # no 2026 assessment made, none locked
     overview = _msg(await harness.send(coordinator, "/tiendo"))
     assert " · năm đánh giá 2026" in overview.text and "xa-2026" not in overview.text
     unit_id = int(overview.button("📁 Năm 2025").split(":")[2])
