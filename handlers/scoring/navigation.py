@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.data import BotData
-from bot.db.models import Person
+from bot.db.models import Assessment, Person
 from bot.errors import CchcError
 from bot.services import assessments as svc
 from bot.services import scoring as store
@@ -88,7 +88,15 @@ async def on_button(
         return
     cb = callback_data
     codes = store.plan_codes(cset, scope.department)
-    if cb.aid != scope.assessment_id or (cb.code and cb.code not in codes):
+    if cb.aid != scope.assessment_id:
+        # A button of the unit's own assessment of a past year (pressed after the yearly
+        # rollover) says that year is closed; any other is not the scorer's.
+        old = await session.get(Assessment, cb.aid)
+        past = old is not None and old.unit_id == scope.unit_id and old.status == svc.CLOSED
+        closed = svc.AssessmentClosed(old.year).user_message if past and old else None
+        await query.answer(closed or t.FORBIDDEN, show_alert=True)
+        return
+    if cb.code and cb.code not in codes:
         await query.answer(t.FORBIDDEN, show_alert=True)
         return
     if scope.locked and cb.action not in READ_ONLY:

@@ -177,6 +177,9 @@ async def test_last_year_is_read_only_in_tiendo_after_the_rollover(
     async with session_factory() as session:
         statuses = (await session.execute(select(Assessment.year, Assessment.status))).all()
         assert sorted(statuses) == [(2025, "closed")]  # no 2026 assessment made, none locked
+    # ... and an officer's old scoring button says so too (not "không có quyền").
+    old_step = next(data for _, data in evidence.buttons if data.startswith("sc:"))
+    assert "Năm đánh giá 2025 đã khép lại" in _alert(await harness.press(officer, old_step))
     overview = _msg(await harness.send(coordinator, "/tiendo"))
     assert " · năm đánh giá 2026" in overview.text and "xa-2026" not in overview.text
     unit_id = int(overview.button("📁 Năm 2025").split(":")[2])
