@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings, shown
 
 if TYPE_CHECKING:
     from criteria.loader import Catalogue
@@ -178,13 +178,6 @@ def _top(value: str) -> int | None:
     return top if top >= 1 else None
 
 
-def _visible(text: str, limit: int = 80) -> str:
-    """``text`` as it can be shown in a message: control and other unprintable characters
-    escaped (``\\x07``), cut at ``limit`` characters."""
-    shown = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
-    return shown if len(shown) <= limit else shown[:limit] + "…"
-
-
 def _hours(value: str) -> int | None:
     """``invite --hours`` as typed: a whole number from 1 to MAX_INVITE_HOURS, else None."""
     try:
@@ -197,7 +190,7 @@ def _hours(value: str) -> int | None:
 def _hours_problem(value: str) -> str:
     return (
         f"Lỗi: --hours phải là số giờ nguyên từ 1 đến {MAX_INVITE_HOURS} "
-        f"({MAX_INVITE_HOURS // 24} ngày) (đã nhập «{_visible(value)}»)."
+        f"({MAX_INVITE_HOURS // 24} ngày) (đã nhập «{shown(value, 80)}»)."
     )
 
 
@@ -208,7 +201,7 @@ def _unit_problem(code: str, name: str) -> str | None:
         return "Lỗi: mã đơn vị không được để trống."
     if UNIT_CODE_RE.fullmatch(code) is None:
         return (
-            f"Lỗi: mã đơn vị «{_visible(code)}» không hợp lệ: chỉ gồm chữ cái không dấu, chữ số "
+            f"Lỗi: mã đơn vị «{shown(code, 80)}» không hợp lệ: chỉ gồm chữ cái không dấu, chữ số "
             "và các dấu '-', '_', '.', bắt đầu bằng chữ cái hoặc chữ số, dài tối đa "
             f"{MAX_UNIT_CODE} ký tự (ví dụ: huyen-a)."
         )

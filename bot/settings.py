@@ -31,11 +31,10 @@ def _known_zones() -> frozenset[str]:
     return frozenset(available_timezones()) - _PSEUDO_ZONES
 
 
-def _shown(value: str, limit: int = 60) -> str:
-    """``value`` as it may appear in a one-line message: short, no control characters."""
-    if not value.strip():
-        return "(để trống)"
-    text = value if value.isprintable() else repr(value)[1:-1]
+def shown(value: str, limit: int = 60) -> str:
+    """``value`` as it may appear in a one-line message (settings, command-line arguments):
+    unprintable characters escaped (``\\x07``), cut at ``limit`` characters."""
+    text = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in value)
     return text if len(text) <= limit else text[:limit] + "…"
 
 
@@ -126,7 +125,8 @@ class Settings(BaseSettings):
     @classmethod
     def _tz(cls, value: str) -> str:
         problem = ValueError(
-            f"TIMEZONE không hợp lệ: {_shown(value)} (cần tên múi giờ IANA như Asia/Ho_Chi_Minh)"
+            f"TIMEZONE không hợp lệ: {shown(value) if value.strip() else '(để trống)'} "
+            "(cần tên múi giờ IANA như Asia/Ho_Chi_Minh)"
         )
         known = _known_zones()
         # Only real zone names: a folder of the database ("Asia") or a name too long for a

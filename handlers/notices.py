@@ -86,10 +86,9 @@ async def to_contacts(
     key: str | None,
     now: Any,
     extra: list[tuple[str, str]] | None = None,
-) -> bool:
-    """Deliver the ticket to its department's contacts (the admins when it has none).
-
-    Returns True when it went to the admins instead."""
+) -> tickets.Delivery:
+    """Deliver the ticket to its department's contacts (the admins when it has none); returns
+    who it reached (nobody: no contact and no admin)."""
     chats, fallback = await tickets.recipients(session, ticket.department, settings.admin_ids)
     text = contact_text(ticket, catalogue, header, extra, settings.tz)
     markup = markup_of(contact_keyboard(ticket))
@@ -102,7 +101,7 @@ async def to_contacts(
             dedup_key=f"{key}:{chat}" if key else None,
             now=now,
         )
-    return fallback
+    return tickets.delivery_of(chats, fallback)
 
 
 # --- deadlines: reminders -------------------------------------------------------------------

@@ -373,7 +373,7 @@ async def draft_send(
                     question_log_id=data.get("log"),
                     draft_key=data.get("k"),
                 )
-                await _to_contacts(
+                delivery = await _to_contacts(
                     session,
                     ticket,
                     catalogue=catalogue,
@@ -384,7 +384,7 @@ async def draft_send(
                 )
             else:
                 ticket = sent
-            delivery = await _delivery(session, ticket, settings)
+                delivery = await _delivery(session, ticket, settings)
             ticket_id, dept = ticket.id, _dept_name(catalogue, ticket.department)
     except IntegrityError:
         # Another press of the same draft made its ticket between the look-up above and this

@@ -132,9 +132,6 @@ class UserText(TypeDecorator[str]):
             value = value[: self.length]
         return value
 
-    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
-        return value
-
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)

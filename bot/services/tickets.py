@@ -296,12 +296,16 @@ class Delivery(StrEnum):
     NOBODY = "nobody"  # no contact and no admin: they wait for a contact to register
 
 
-async def delivery(session: AsyncSession, department: str, admin_ids: Collection[int]) -> Delivery:
-    """Who a ticket of ``department`` reaches now (see :func:`recipients`)."""
-    chats, fallback = await recipients(session, department, admin_ids)
+def delivery_of(chats: Sequence[int], fallback: bool) -> Delivery:
+    """Who a ticket reaches, from what :func:`recipients` returned."""
     if not fallback:
         return Delivery.CONTACTS
     return Delivery.ADMINS if chats else Delivery.NOBODY
+
+
+async def delivery(session: AsyncSession, department: str, admin_ids: Collection[int]) -> Delivery:
+    """Who a ticket of ``department`` reaches now (see :func:`recipients`)."""
+    return delivery_of(*await recipients(session, department, admin_ids))
 
 
 def _require_open(ticket: Ticket) -> None:
